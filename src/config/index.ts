@@ -1,0 +1,2 @@
+export { assertProductionSafe, developmentShortcuts, loadConfig, type ConfigSources } from './load-config.js';
+export { configSchema, envBindings, type Config, type ConfigInput } from './schema.js';

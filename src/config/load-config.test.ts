@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { isAppError } from '../lib/errors/index.js';
+import { assertProductionSafe, loadConfig } from './load-config.js';
+
+describe('loadConfig', () => {
+  it('applies defaults and derives the public URL and key file', () => {
+    const config = loadConfig({ env: {} });
+    expect(config.port).toBe(8080);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.publicUrl).toBe('http://127.0.0.1:8080');
+    expect(config.vault.keyFile).toBe('.bulwark/vault.key');
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('lists every bad field by path', () => {
+    try {
+      loadConfig({ env: { PORT: 'abc', BULWARK_ENV: 'staging', BULWARK_VAULT: 'pkcs11' } });
+      expect.unreachable();
+    } catch (error) {
+      expect(isAppError(error, 'config.invalid')).toBe(true);
+      const paths = (error as { details: { issues: { path: string }[] } }).details.issues.map((i) => i.path);
+      expect(paths).toEqual(expect.arrayContaining(['port', 'env', 'vault.pkcs11']));
+    }
+  });
+
+  it('lets the environment override the config file', () => {
+    const config = loadConfig({
+      env: { BULWARK_CONFIG_FILE: 'bulwark.json', PORT: '9000' },
+      readFile: () => JSON.stringify({ port: 7000, logLevel: 'warn' }),
+    });
+    expect(config.port).toBe(9000);
+    expect(config.logLevel).toBe('warn');
+  });
+
+  it('keeps secrets out of printed config', () => {
+    const config = loadConfig({ env: { DATABASE_URL: 'postgres://u:topsecret@db/x' } });
+    expect(JSON.stringify(config)).not.toContain('topsecret');
+    expect(config.databaseUrl?.reveal()).toContain('topsecret');
+  });
+
+  it('refuses development shortcuts in production and names each setting', () => {
+    const config = loadConfig({ env: { BULWARK_ENV: 'production' } });
+    try {
+      assertProductionSafe(config);
+      expect.unreachable();
+    } catch (error) {
+      expect(isAppError(error, 'config.dev_shortcut_in_production')).toBe(true);
+      const message = (error as Error).message;
+      for (const setting of ['BULWARK_VAULT', 'BULWARK_PUBLIC_URL', 'BULWARK_SESSION_SECRET', 'DATABASE_URL']) expect(message).toContain(setting);
+    }
+  });
+
+  it('accepts a production config without shortcuts', () => {
+    const config = loadConfig({
+      env: {
+        BULWARK_ENV: 'production',
+        BULWARK_PUBLIC_URL: 'https://bulwark.example.com',
+        BULWARK_SESSION_SECRET: 'a-long-random-production-secret',
+        DATABASE_URL: 'postgres://app@db/bulwark',
+        BULWARK_VAULT: 'pkcs11',
+        BULWARK_PKCS11_MODULE: '/usr/lib/softhsm/libsofthsm2.so',
+        BULWARK_PKCS11_TOKEN_LABEL: 'bulwark',
+        BULWARK_PKCS11_PIN: '1234',
+      },
+    });
+    expect(() => assertProductionSafe(config)).not.toThrow();
+  });
+});

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { AppError } from '../lib/errors/index.js';
+import { configSchema, DEV_SESSION_SECRET, envBindings, type Config } from './schema.js';
+
+/** Where configuration comes from: the environment and, optionally, a JSON file named by BULWARK_CONFIG_FILE. */
+export interface ConfigSources {
+  env: Readonly<Record<string, string | undefined>>;
+  /** Reads the config file; injectable for tests. */
+  readFile?: (file: string) => string;
+}
+
+type Tree = Record<string, unknown>;
+
+function setAt(tree: Tree, keys: readonly string[], value: string): void {
+  let node = tree;
+  for (const key of keys.slice(0, -1)) {
+    const child = node[key];
+    if (typeof child !== 'object' || child === null) node[key] = {};
+    node = node[key] as Tree;
+  }
+  node[keys[keys.length - 1] as string] = value;
+}
+
+function readConfigFile(file: string, read: (file: string) => string): Tree {
+  let text: string;
+  try {
+    text = read(file);
+  } catch (cause) {
+    throw new AppError('config.invalid', { publicMessage: `cannot read config file ${file}`, cause, details: { issues: [{ path: 'BULWARK_CONFIG_FILE', message: 'file not readable' }] } });
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+    return parsed as Tree;
+  } catch (cause) {
+    throw new AppError('config.invalid', { publicMessage: `config file ${file} is not a JSON object`, cause, details: { issues: [{ path: 'BULWARK_CONFIG_FILE', message: 'not a JSON object' }] } });
+  }
+}
+
+/**
+ * Builds the frozen configuration: file values first, environment variables over them.
+ * Throws `config.invalid` listing every bad field by path.
+ */
+export function loadConfig(sources: ConfigSources): Config {
+  const { env } = sources;
+  const configFile = env.BULWARK_CONFIG_FILE;
+  const raw: Tree = configFile ? readConfigFile(configFile, sources.readFile ?? ((f) => readFileSync(f, 'utf8'))) : {};
+  for (const [name, keys] of Object.entries(envBindings)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setAt(raw, keys, value);
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.') || '(root)', message: issue.message }));
+    throw new AppError('config.invalid', {
+      publicMessage: `invalid configuration: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      details: { issues },
+    });
+  }
+  const config = result.data;
+  const publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
+  const keyFile = config.vault.keyFile ?? path.join(config.dataDir, 'vault.key');
+  return deepFreeze({ ...config, publicUrl, vault: { ...config.vault, keyFile } });
+}
+
+/** Development shortcuts present in this config, each named by the setting that must change. */
+export function developmentShortcuts(config: Config): { setting: string; problem: string }[] {
+  const found: { setting: string; problem: string }[] = [];
+  if (config.vault.kind === 'local') found.push({ setting: 'BULWARK_VAULT', problem: 'local key file vault; use pkcs11 (an HSM) in production' });
+  if (config.publicUrl.startsWith('http://')) found.push({ setting: 'BULWARK_PUBLIC_URL', problem: 'HTTP public URL / issuer; production needs https' });
+  if (config.sessionSecret.reveal() === DEV_SESSION_SECRET) found.push({ setting: 'BULWARK_SESSION_SECRET', problem: 'default development session secret' });
+  if (config.databaseUrl === undefined) found.push({ setting: 'DATABASE_URL', problem: 'embedded PGlite database; production needs PostgreSQL' });
+  return found;
+}
+
+/** Throws `config.dev_shortcut_in_production` when a production config carries development shortcuts not explicitly allowed. */
+export function assertProductionSafe(config: Config): void {
+  if (config.env !== 'production' || config.allowDevShortcuts) return;
+  const shortcuts = developmentShortcuts(config);
+  if (shortcuts.length === 0) return;
+  throw new AppError('config.dev_shortcut_in_production', {
+    publicMessage: `production refuses development shortcuts: ${shortcuts.map((s) => `${s.setting} (${s.problem})`).join('; ')}`,
+    details: { settings: shortcuts },
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value) && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

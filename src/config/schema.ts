@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { Secret } from '../lib/secret.js';
+
+const secretString = z
+  .string()
+  .min(1)
+  .transform((value) => new Secret(value));
+
+const booleanish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+
+/** Well-known development value; production refuses it. */
+export const DEV_SESSION_SECRET = 'bulwark-development-session-secret-change-me';
+
+const pkcs11Schema = z
+  .object({
+    module: z.string().min(1).describe('Path of the PKCS#11 module (.so) of the HSM, e.g. /usr/lib/softhsm/libsofthsm2.so.'),
+    tokenLabel: z.string().min(1).describe('Label of the token (slot) that holds the key-encryption keys.'),
+    pin: secretString.describe('User PIN of the token.'),
+    keyLabel: z.string().min(1).default('bulwark-kek').describe('Label prefix of the key-encryption keys; the version is appended (`bulwark-kek-1`).'),
+  })
+  .describe('PKCS#11 HSM settings; required when vault.kind is pkcs11.');
+
+/** The whole configuration of a Bulwark node. Every field is described; docs/reference/config.md is generated from this. */
+export const configSchema = z
+  .object({
+    env: z.enum(['development', 'test', 'production']).default('development').describe('Deployment environment. Production refuses development shortcuts and databases created by other environments.'),
+    host: z.string().min(1).default('127.0.0.1').describe('Interface the HTTP server listens on.'),
+    port: z.coerce.number().int().min(0).max(65535).default(8080).describe('TCP port the HTTP server listens on (0 picks a free port).'),
+    publicUrl: z.url().optional().describe('External base URL of this server (also the OIDC issuer). Defaults to http://HOST:PORT. Must be https in production.'),
+    dataDir: z.string().min(1).default('./.bulwark').describe('Folder for embedded data: the PGlite database and, in development, the local key file.'),
+    databaseUrl: secretString.optional().describe('PostgreSQL connection string. When unset, the embedded PGlite database in dataDir is used.'),
+    redisUrl: secretString.optional().describe('Redis connection string for shared counters, replay caches and revocation. When unset, in-process counters are used.'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Minimum level of the JSON logs.'),
+    bodyLimitBytes: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024).describe('Largest accepted request body, in bytes.'),
+    trustProxy: booleanish.default(false).describe('Trust X-Forwarded-* headers from a reverse proxy for client ip and protocol.'),
+    shutdownGraceMs: z.coerce.number().int().min(0).max(120_000).default(10_000).describe('How long graceful shutdown waits for in-flight requests before closing.'),
+    sessionSecret: secretString.default(new Secret(DEV_SESSION_SECRET)).describe('Secret that signs session cookies. The default is a development value that production refuses.'),
+    bootstrapTtlMinutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60).describe('Lifetime of the one-time bootstrap secret printed on first start.'),
+    allowDevShortcuts: booleanish.default(false).describe('Lets production start with development shortcuts (local key file, embedded database, HTTP URL). For staging drills only.'),
+    vault: z
+      .discriminatedUnion('kind', [
+        z.object({
+          kind: z.literal('local').describe('Key-encryption keys in a local key file (development only).'),
+          keyFile: z.string().min(1).optional().describe('Path of the local key file (mode 0600). Defaults to DATA_DIR/vault.key.'),
+        }),
+        z.object({
+          kind: z.literal('pkcs11').describe('Key-encryption keys in a PKCS#11 HSM; they never leave it.'),
+          keyFile: z.string().min(1).optional().describe('Unused with pkcs11.'),
+          pkcs11: pkcs11Schema,
+        }),
+      ])
+      .default({ kind: 'local' })
+      .describe('Key vault that wraps data-encryption keys (BULWARK_VAULT=local|pkcs11).'),
+  });
+
+export type ConfigInput = z.input<typeof configSchema>;
+type ParsedConfig = z.output<typeof configSchema>;
+/** The resolved configuration: defaults applied, derived paths and URLs filled in, frozen. */
+export type Config = Readonly<
+  Omit<ParsedConfig, 'publicUrl' | 'vault'> & {
+    publicUrl: string;
+    vault: Readonly<ParsedConfig['vault'] & { keyFile: string }>;
+  }
+>;
+
+/** Environment variables and the config path each one sets. */
+export const envBindings: Readonly<Record<string, readonly string[]>> = {
+  BULWARK_ENV: ['env'],
+  HOST: ['host'],
+  BULWARK_HOST: ['host'],
+  PORT: ['port'],
+  BULWARK_PORT: ['port'],
+  BULWARK_PUBLIC_URL: ['publicUrl'],
+  BULWARK_DATA_DIR: ['dataDir'],
+  DATABASE_URL: ['databaseUrl'],
+  REDIS_URL: ['redisUrl'],
+  BULWARK_LOG_LEVEL: ['logLevel'],
+  BULWARK_BODY_LIMIT_BYTES: ['bodyLimitBytes'],
+  BULWARK_TRUST_PROXY: ['trustProxy'],
+  BULWARK_SHUTDOWN_GRACE_MS: ['shutdownGraceMs'],
+  BULWARK_SESSION_SECRET: ['sessionSecret'],
+  BULWARK_BOOTSTRAP_TTL_MINUTES: ['bootstrapTtlMinutes'],
+  BULWARK_ALLOW_DEV_SHORTCUTS: ['allowDevShortcuts'],
+  BULWARK_VAULT: ['vault', 'kind'],
+  BULWARK_VAULT_KEY_FILE: ['vault', 'keyFile'],
+  BULWARK_PKCS11_MODULE: ['vault', 'pkcs11', 'module'],
+  BULWARK_PKCS11_TOKEN_LABEL: ['vault', 'pkcs11', 'tokenLabel'],
+  BULWARK_PKCS11_PIN: ['vault', 'pkcs11', 'pin'],
+  BULWARK_PKCS11_KEY_LABEL: ['vault', 'pkcs11', 'keyLabel'],
+};

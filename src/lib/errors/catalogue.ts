@@ -1,0 +1,26 @@
+import { auditErrors } from './catalogue/audit.js';
+import { authzErrors } from './catalogue/authz.js';
+import { guardErrors } from './catalogue/guard.js';
+import { platformErrors } from './catalogue/platform.js';
+import { tenancyErrors } from './catalogue/tenancy.js';
+import { vaultErrors } from './catalogue/vault.js';
+import type { ErrorSpec } from './error-spec.js';
+
+// INVARIANT: codes are stable. A retired code stays here (marked retired in its description) and is never reused.
+/** Every error code Bulwark can return, with its status and public wording. */
+export const errorCatalogue = {
+  ...platformErrors,
+  ...vaultErrors,
+  ...auditErrors,
+  ...tenancyErrors,
+  ...authzErrors,
+  ...guardErrors,
+} as const satisfies Record<string, ErrorSpec>;
+
+/** A stable, namespaced error code (`authz.denied`, `guard.blocked`, …). */
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** True when `value` is a code of the catalogue. */
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(errorCatalogue, value);
+}

@@ -1,0 +1,3 @@
+export { AppError, isAppError, type AppErrorOptions } from './app-error.js';
+export { errorCatalogue, isErrorCode, type ErrorCode } from './catalogue.js';
+export type { ErrorSpec } from './error-spec.js';
