@@ -1,0 +1,46 @@
+import type { OrgId } from '../../lib/ids.js';
+
+/** Result of one SQL statement. */
+export interface SqlResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+/** A handle that runs parameterised SQL inside one transaction. */
+export interface Sql {
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>>;
+}
+
+/** A transaction handle scoped to one org: row-level security admits only that org's rows. */
+export interface TenantSql extends Sql {
+  readonly orgId: OrgId;
+  readonly scope: 'tenant';
+}
+
+/** A transaction handle with no tenant: platform tables only; every tenant table reads as empty. */
+export interface PlatformSql extends Sql {
+  readonly scope: 'platform';
+}
+
+/** Which engine stores the data. */
+export type DbKind = 'pglite' | 'postgres';
+
+/**
+ * The database port. Every application query runs as the `bulwark_app` role, which owns no table
+ * and lacks BYPASSRLS, inside a transaction whose tenant is set by `withTenant`.
+ */
+export interface Db {
+  readonly kind: DbKind;
+  /** Runs `fn` in a transaction as `bulwark_app` with `bulwark.org_id` set to `orgId`. The only way to a tenant handle. */
+  withTenant<T>(orgId: OrgId, fn: (sql: TenantSql) => Promise<T>): Promise<T>;
+  /** Runs `fn` in a transaction as `bulwark_app` with the platform scope (orgs, users, bootstrap); no tenant rows are visible. */
+  withPlatform<T>(fn: (sql: PlatformSql) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` as the connecting (owner) role, bypassing the app role. For migrations, the
+   * environment tag and operator commands only; never reachable from a request handler.
+   */
+  withOwner<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
+  /** Answers when the database is reachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,58 @@
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { OrgId } from '../../lib/ids.js';
+import type { Db, PlatformSql, Sql, SqlResult, TenantSql } from './db.js';
+import { translateDbError } from './translate-db-error.js';
+import { enterPlatform, enterTenant } from './scoped-transaction.js';
+
+function wrap(tx: Transaction): Sql {
+  return {
+    async query<R>(text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
+      try {
+        // Without parameters the simple protocol runs, which also accepts multi-statement scripts (migrations).
+        const result = params.length === 0 ? (await tx.exec(text)).at(-1) : await tx.query<R>(text, [...params]);
+        const rows = (result?.rows ?? []) as R[];
+        return { rows, rowCount: result?.affectedRows ?? rows.length };
+      } catch (error) {
+        throw translateDbError(error);
+      }
+    },
+  };
+}
+
+/**
+ * The embedded database: PostgreSQL compiled to WebAssembly. It runs as a superuser, so scoped
+ * transactions switch to the app role (see scoped-transaction.ts), exactly as on PostgreSQL.
+ * PGlite has one connection; its transactions run one at a time.
+ */
+export class PgliteDb implements Db {
+  readonly kind = 'pglite';
+
+  private constructor(private readonly pg: PGlite) {}
+
+  /** Opens (creating if needed) a PGlite database in `dataDir`, or in memory when `dataDir` is undefined. */
+  static async open(dataDir?: string): Promise<PgliteDb> {
+    const pg = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
+    await pg.waitReady;
+    return new PgliteDb(pg);
+  }
+
+  withTenant<T>(orgId: OrgId, fn: (sql: TenantSql) => Promise<T>): Promise<T> {
+    return this.pg.transaction(async (tx) => fn(await enterTenant(wrap(tx), orgId)));
+  }
+
+  withPlatform<T>(fn: (sql: PlatformSql) => Promise<T>): Promise<T> {
+    return this.pg.transaction(async (tx) => fn(await enterPlatform(wrap(tx))));
+  }
+
+  withOwner<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    return this.pg.transaction(async (tx) => fn(wrap(tx)));
+  }
+
+  async ping(): Promise<void> {
+    await this.pg.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (!this.pg.closed) await this.pg.close();
+  }
+}
