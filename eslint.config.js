@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.bulwark/', 'console/dist/', 'coverage/', '**/*.cjs'] },
+  { ignores: ['node_modules/', 'dist/', '.bulwark/', 'console/dist/', 'coverage/', 'test/fixtures/', '.tmp/', 'tmp-*', '**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

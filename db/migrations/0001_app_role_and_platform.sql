@@ -27,7 +27,6 @@ GRANT USAGE ON SCHEMA public TO bulwark_app;
 CREATE TABLE platform_meta (
   singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
   environment text NOT NULL CHECK (environment IN ('development', 'test', 'production')),
-  platform_org_id text,
   created_at timestamptz NOT NULL DEFAULT now()
 );
 GRANT SELECT ON platform_meta TO bulwark_app;
@@ -38,9 +37,12 @@ CREATE TABLE orgs (
   name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
   slug text NOT NULL UNIQUE CHECK (slug ~ '^[a-z0-9][a-z0-9-]{1,62}$'),
   status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'frozen')),
+  -- The one org whose owners operate the platform (create and list orgs).
+  is_platform boolean NOT NULL DEFAULT false,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
+CREATE UNIQUE INDEX orgs_single_platform ON orgs ((true)) WHERE is_platform;
 ALTER TABLE orgs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE orgs FORCE ROW LEVEL SECURITY;
 CREATE POLICY orgs_tenant ON orgs
@@ -49,7 +51,9 @@ CREATE POLICY orgs_tenant ON orgs
 CREATE POLICY orgs_platform ON orgs
   USING (current_setting('bulwark.scope', true) = 'platform')
   WITH CHECK (current_setting('bulwark.scope', true) = 'platform');
-GRANT SELECT, INSERT, UPDATE ON orgs TO bulwark_app;
+-- SECURITY: no UPDATE of id, slug or is_platform, so the app can never promote an org to platform operator.
+GRANT SELECT, INSERT ON orgs TO bulwark_app;
+GRANT UPDATE (name, status, updated_at) ON orgs TO bulwark_app;
 
 -- Users are global identities; a tenant sees only users who are members of it.
 CREATE TABLE users (

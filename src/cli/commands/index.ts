@@ -1,6 +1,14 @@
 import type { Command } from 'commander';
+import type { CliContext } from '../cli-context.js';
+import { registerAuditCommands } from './audit-commands.js';
+import { registerOrgCommands } from './org-commands.js';
+import { registerServerCommands } from './server-commands.js';
+import { registerVaultCommands } from './vault-commands.js';
 
 /** Adds every `bulwark` subcommand to the program. */
-export function registerCommands(program: Command): void {
-  void program;
+export function registerCommands(program: Command, ctx: CliContext): void {
+  registerServerCommands(program, ctx);
+  registerOrgCommands(program, ctx);
+  registerAuditCommands(program, ctx);
+  registerVaultCommands(program, ctx);
 }

@@ -20,6 +20,12 @@ export interface TenantSql extends Sql {
 /** A transaction handle with no tenant: platform tables only; every tenant table reads as empty. */
 export interface PlatformSql extends Sql {
   readonly scope: 'platform';
+  /**
+   * Switches this transaction to one org's tenant scope, for platform operations that must write a
+   * tenant's first rows atomically (org creation with its owner and audit event). The platform handle
+   * must not be used afterwards.
+   */
+  enterTenant(orgId: OrgId): Promise<TenantSql>;
 }
 
 /** Which engine stores the data. */

@@ -21,5 +21,5 @@ export async function enterTenant(sql: Sql, orgId: OrgId): Promise<TenantSql> {
 export async function enterPlatform(sql: Sql): Promise<PlatformSql> {
   await sql.query(`SET LOCAL ROLE ${APP_ROLE}`);
   await sql.query(`SELECT set_config('bulwark.org_id', '', true), set_config('bulwark.scope', 'platform', true)`);
-  return { query: sql.query.bind(sql), scope: 'platform' };
+  return { query: sql.query.bind(sql), scope: 'platform', enterTenant: (orgId) => enterTenant(sql, orgId) };
 }

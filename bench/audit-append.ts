@@ -1,0 +1,71 @@
+/**
+ * Chained audit appends vs plain inserts of the same rows, on PGlite and (with DATABASE_URL) PostgreSQL.
+ * Run: npx tsx bench/audit-append.ts [events=2000]
+ * Target: chaining costs at most 1.5x plain inserts; at least 2,000 chained events/s on PostgreSQL (batched).
+ */
+import { performance } from 'node:perf_hooks';
+import { createTestDb, type TestDb } from '../test/support/test-db.js';
+import { systemClock } from '../src/lib/clock.js';
+import { newId, type OrgId } from '../src/lib/ids.js';
+import { AuditLog, chainHash, GENESIS_HASH, type AuditEventInput } from '../src/modules/audit/index.js';
+
+const total = Number(process.argv[2] ?? 2000);
+
+function event(orgId: OrgId, n: number): AuditEventInput {
+  return { orgId, actor: { type: 'api_key', id: 'key_01jd0000000000000000000000' }, action: 'authz.decision.made', resource: { type: 'Model', id: `m-${n}` }, decision: 'allow', reasonCodes: ['role-developer'], requestId: newId('req'), clientIp: '127.0.0.1', userAgent: 'bench', details: { n } };
+}
+
+async function newOrg(t: TestDb): Promise<OrgId> {
+  const id = newId('org');
+  await t.db.withPlatform((sql) => sql.query('INSERT INTO orgs (id, name, slug) VALUES ($1, $2, $3)', [id, 'bench', `b-${id.slice(-14)}`]));
+  return id;
+}
+
+/** The same rows the audit log writes, inserted without locking the head or chaining. */
+async function plainInsert(t: TestDb, orgId: OrgId, events: AuditEventInput[], startSeq: number): Promise<void> {
+  await t.db.withTenant(orgId, async (sql) => {
+    const params: unknown[] = [];
+    const tuples = events.map((e, i) => {
+      const seq = startSeq + i;
+      const fields = { org_id: orgId, seq, id: newId('evt'), occurred_at: new Date().toISOString(), actor: e.actor, action: e.action, resource: e.resource ?? null, decision: e.decision ?? null, reason_codes: [...(e.reasonCodes ?? [])], request_id: e.requestId ?? null, client_ip: e.clientIp ?? null, user_agent: e.userAgent ?? null, details: e.details ?? {} };
+      const values = [orgId, seq, fields.id, fields.occurred_at, JSON.stringify(fields.actor), fields.action, JSON.stringify(fields.resource), fields.decision, fields.reason_codes, fields.request_id, fields.client_ip, fields.user_agent, JSON.stringify(fields.details), GENESIS_HASH, chainHash(GENESIS_HASH, fields)];
+      const base = params.length;
+      params.push(...values);
+      return `(${values.map((_, j) => `$${base + j + 1}`).join(', ')})`;
+    });
+    await sql.query(`INSERT INTO audit_events (org_id, seq, id, occurred_at, actor, action, resource, decision, reason_codes, request_id, client_ip, user_agent, details, prev_hash, hash) VALUES ${tuples.join(', ')}`, params);
+  });
+}
+
+async function measure(label: string, fn: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  const seconds = (performance.now() - start) / 1000;
+  const rate = total / seconds;
+  console.log(`  ${label.padEnd(34)} ${rate.toFixed(0).padStart(8)} events/s`);
+  return rate;
+}
+
+async function run(backend: string): Promise<void> {
+  const t = await createTestDb();
+  const audit = new AuditLog({ db: t.db, clock: systemClock });
+  console.log(`\n${backend}: ${total} events`);
+  for (const batch of [1, 100]) {
+    const chainedOrg = await newOrg(t);
+    const plainOrg = await newOrg(t);
+    // Warm up connections and plans outside the measurement.
+    await audit.record(await newOrg(t), [event(chainedOrg, 0)].map((e) => ({ ...e, orgId: e.orgId })).slice(0, 0));
+    const plain = await measure(`plain insert, ${batch}/transaction`, async () => {
+      for (let i = 0; i < total; i += batch) await plainInsert(t, plainOrg, Array.from({ length: batch }, (_, j) => event(plainOrg, i + j)), i + 1);
+    });
+    const chained = await measure(`chained append, ${batch}/transaction`, async () => {
+      for (let i = 0; i < total; i += batch) await audit.record(chainedOrg, Array.from({ length: batch }, (_, j) => event(chainedOrg, i + j)));
+    });
+    console.log(`  ratio plain/chained (cost of chaining): ${(plain / chained).toFixed(2)}x (target <= 1.5x)`);
+    const verdict = await audit.verify(chainedOrg);
+    if (!verdict.ok || verdict.eventsChecked !== total) throw new Error(`chain broken: ${JSON.stringify(verdict)}`);
+  }
+  await t.close();
+}
+
+await run(process.env.DATABASE_URL ? 'postgresql' : 'pglite');

@@ -1,0 +1,36 @@
+import type { Config } from '../config/index.js';
+import type { OrgId } from '../lib/ids.js';
+import type { Db } from '../platform/db/index.js';
+import type { AuditLog } from '../modules/audit/index.js';
+import type { OrgService } from '../modules/tenancy/index.js';
+
+/** Services an operator command works with; opened from the configuration by the composition root. */
+export interface OperatorServices {
+  config: Config;
+  db: Db;
+  audit: AuditLog;
+  orgs: OrgService;
+  /** Re-wraps every org's data keys under a new key-encryption key. */
+  rotateKek(): Promise<{ kekVersion: number; orgs: number; keysRewrapped: number }>;
+  close(): Promise<void>;
+}
+
+/** One check of `bulwark doctor`. */
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** What the composition root gives the CLI: configuration, services, the server and diagnostics. */
+export interface CliContext {
+  loadConfig(): Config;
+  openServices(config: Config): Promise<OperatorServices>;
+  /** Starts the server and resolves once it listens; it stops on SIGTERM/SIGINT. */
+  serve(config: Config): Promise<void>;
+  doctor(config: Config): Promise<DoctorCheck[]>;
+  migrate(config: Config): Promise<number[]>;
+}
+
+/** An org id argument, validated. */
+export type OrgIdArg = OrgId;

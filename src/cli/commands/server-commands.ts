@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../cli-context.js';
+import { EXIT, runCommand } from '../run-command.js';
+
+/** `bulwark serve`, `bulwark migrate` and `bulwark doctor`. */
+export function registerServerCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('serve')
+    .description('Start the HTTP server (migrates the database and bootstraps the platform on first start)')
+    .action(() => runCommand(async () => ctx.serve(ctx.loadConfig())));
+
+  program
+    .command('migrate')
+    .description('Apply pending database migrations')
+    .action(() =>
+      runCommand(async () => {
+        const applied = await ctx.migrate(ctx.loadConfig());
+        process.stdout.write(applied.length ? `applied migrations ${applied.join(', ')}\n` : 'database is up to date\n');
+      }),
+    );
+
+  program
+    .command('doctor')
+    .description('Validate configuration and connectivity and say what is wrong')
+    .option('--json', 'print the checks as JSON')
+    .action((options: { json?: boolean }) =>
+      runCommand(async () => {
+        const checks = await ctx.doctor(ctx.loadConfig());
+        if (options.json) process.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
+        else for (const c of checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(14)} ${c.detail}\n`);
+        return checks.every((c) => c.ok) ? EXIT.ok : EXIT.failed;
+      }),
+    );
+}

@@ -1,0 +1,31 @@
+import { isAppError } from '../lib/errors/index.js';
+
+/** Exit codes of the `bulwark` command. */
+export const EXIT = { ok: 0, failed: 1, config: 2 } as const;
+
+/**
+ * Runs a command body and turns failures into a one-line message and an exit code:
+ * 2 for invalid configuration (with every bad field), 1 for anything else. No stack traces.
+ */
+export async function runCommand(body: () => Promise<number | void>): Promise<void> {
+  try {
+    const code = await body();
+    process.exitCode = code ?? EXIT.ok;
+  } catch (error) {
+    if (isAppError(error, 'config.invalid')) {
+      const issues = (error.details?.issues ?? []) as { path: string; message: string }[];
+      process.stderr.write(`bulwark: invalid configuration\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}\n`);
+      process.exitCode = EXIT.config;
+      return;
+    }
+    if (isAppError(error, 'config.dev_shortcut_in_production')) {
+      process.stderr.write(`bulwark: ${error.publicMessage}\n`);
+      process.exitCode = EXIT.config;
+      return;
+    }
+    const message = isAppError(error) ? `${error.code}: ${error.publicMessage}` : error instanceof Error ? error.message : String(error);
+    process.stderr.write(`bulwark: ${message}\n`);
+    if (process.env.BULWARK_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
+    process.exitCode = EXIT.failed;
+  }
+}

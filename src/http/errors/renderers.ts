@@ -1,0 +1,80 @@
+import { errorCatalogue, type AppError } from '../../lib/errors/index.js';
+
+/** The three error shapes Bulwark speaks. */
+export type ErrorFormat = 'problem' | 'oauth' | 'openai';
+
+/** A rendered error: content type and body. */
+export interface RenderedError {
+  contentType: string;
+  body: Record<string, unknown>;
+}
+
+/** RFC 9457 problem+json with the stable code and the request id. */
+export function renderProblem(error: AppError, requestId: string, instance: string): RenderedError {
+  return {
+    contentType: 'application/problem+json; charset=utf-8',
+    body: {
+      type: `urn:bulwark:error:${error.code}`,
+      title: errorCatalogue[error.code].title,
+      status: error.status,
+      code: error.code,
+      detail: error.publicMessage,
+      instance,
+      request_id: requestId,
+      ...(error.details ?? {}),
+    },
+  };
+}
+
+function oauthError(error: AppError): string {
+  if (error.code === 'http.bad_request') return 'invalid_request';
+  if (error.code === 'authn.required') return 'invalid_client';
+  if (error.status === 403) return 'access_denied';
+  if (error.status === 503) return 'temporarily_unavailable';
+  if (error.status >= 500) return 'server_error';
+  return 'invalid_request';
+}
+
+/** OAuth 2.0 `error` / `error_description` (RFC 6749 §5.2). */
+export function renderOAuth(error: AppError, requestId: string): RenderedError {
+  return {
+    contentType: 'application/json; charset=utf-8',
+    body: { error: oauthError(error), error_description: error.publicMessage, error_code: error.code, request_id: requestId },
+  };
+}
+
+function openAiType(status: number): string {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 429) return 'rate_limit_error';
+  if (status >= 500) return 'api_error';
+  return 'invalid_request_error';
+}
+
+/** OpenAI's error envelope, so OpenAI SDKs surface the message and code. */
+export function renderOpenAi(error: AppError, requestId: string): RenderedError {
+  const issues = error.details?.issues;
+  const firstField = Array.isArray(issues) && typeof issues[0]?.field === 'string' ? (issues[0].field as string).replace(/^body\./, '') : null;
+  return {
+    contentType: 'application/json; charset=utf-8',
+    body: { error: { message: error.publicMessage, type: openAiType(error.status), param: firstField, code: error.code, request_id: requestId } },
+  };
+}
+
+const OPENAI_PATHS = /^\/v1\/(chat\/completions|completions|embeddings|models|moderations|responses)(\/|$|\?)/;
+const OAUTH_PATHS = /^\/(oauth|oidc)(\/|$|\?)/;
+
+/** The error format of a URL, for requests whose route did not say (404s, body errors). */
+export function errorFormatForUrl(url: string): ErrorFormat {
+  if (OPENAI_PATHS.test(url)) return 'openai';
+  if (OAUTH_PATHS.test(url)) return 'oauth';
+  return 'problem';
+}
+
+/** Renders `error` in `format`. */
+export function renderError(format: ErrorFormat, error: AppError, requestId: string, instance: string): RenderedError {
+  if (format === 'openai') return renderOpenAi(error, requestId);
+  if (format === 'oauth') return renderOAuth(error, requestId);
+  return renderProblem(error, requestId, instance);
+}

@@ -1,0 +1,210 @@
+import type { FastifyInstance } from 'fastify';
+import { buildProgram } from './cli/program.js';
+import type { CliContext, DoctorCheck, OperatorServices } from './cli/cli-context.js';
+import { assertProductionSafe, developmentShortcuts, loadConfig, type Config } from './config/index.js';
+import { buildHttpServer } from './http/server.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import { AuditBuffer, AuditLog } from './modules/audit/index.js';
+import { bootstrapPlatform, OrgService } from './modules/tenancy/index.js';
+import { claimEnvironment, migrate, migrationStatus, openDb, type Db } from './platform/db/index.js';
+import { createLogger, type Logger } from './platform/logger/index.js';
+import { openKeyVault, rotateKek, type KeyVault } from './platform/vault/index.js';
+
+/** Everything one Bulwark node runs with, wired from the configuration. */
+export interface Runtime {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  db: Db;
+  vault: KeyVault;
+  audit: AuditLog;
+  /** Batches audit events that need not commit with a mutation (read decisions). */
+  auditBuffer: AuditBuffer;
+  orgs: OrgService;
+  close(): Promise<void>;
+}
+
+/** Overrides for tests: an existing database, a clock, a logger. */
+export interface RuntimeOverrides {
+  db?: Db;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** Opens a node's dependencies: refuses unsafe production config, migrates, checks the environment tag, opens the vault. */
+export async function openRuntime(config: Config, overrides: RuntimeOverrides = {}): Promise<Runtime> {
+  assertProductionSafe(config);
+  const clock = overrides.clock ?? systemClock;
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel });
+  const db = overrides.db ?? (await openDb(config));
+  let vault: KeyVault | undefined;
+  try {
+    await migrate(db);
+    await claimEnvironment(db, config.env);
+    vault = await openKeyVault(config);
+  } catch (error) {
+    if (!overrides.db) await db.close();
+    throw error;
+  }
+  const audit = new AuditLog({ db, clock });
+  const auditBuffer = new AuditBuffer((orgId, events) => audit.record(orgId, events), {
+    onWriteError: (error, orgId, events) => logger.error({ err: error, org_id: orgId, lost_events: events.length }, 'audit batch could not be written'),
+  });
+  const openedVault = vault;
+  return {
+    config,
+    clock,
+    logger,
+    db,
+    vault: openedVault,
+    audit,
+    auditBuffer,
+    orgs: new OrgService({ db, clock, audit }),
+    async close() {
+      await auditBuffer.close();
+      await openedVault.close();
+      if (!overrides.db) await db.close();
+    },
+  };
+}
+
+/** Builds the HTTP app of a runtime; `accepting` turns false when shutdown begins. */
+export async function buildApp(runtime: Runtime, state: { accepting: boolean } = { accepting: true }): Promise<FastifyInstance> {
+  return buildHttpServer({
+    config: runtime.config,
+    logger: runtime.logger,
+    health: {
+      accepting: () => state.accepting,
+      readiness: async () => {
+        try {
+          await runtime.db.ping();
+        } catch {
+          return [{ name: 'database', ok: false, detail: 'unreachable' }];
+        }
+        const { pending } = await migrationStatus(runtime.db);
+        return [
+          { name: 'database', ok: true },
+          { name: 'migrations', ok: pending.length === 0, ...(pending.length ? { detail: `pending: ${pending.join(', ')}` } : {}) },
+        ];
+      },
+    },
+  });
+}
+
+function printBanner(address: string, publicUrl: string, bootstrap: Awaited<ReturnType<typeof bootstrapPlatform>>): void {
+  const lines = [`Bulwark is listening on ${address}`];
+  if (new URL(publicUrl).origin !== new URL(address).origin) lines.push(`Public URL: ${publicUrl}`);
+  if (bootstrap) {
+    lines.push(
+      '',
+      'First start: the platform org and its owner were created.',
+      `Bootstrap secret (shown once, single use, expires ${bootstrap.expiresAt.toISOString()}):`,
+      '',
+      `    ${bootstrap.secret}`,
+      '',
+      'Exchange it for the owner\'s first API key with POST /v1/bootstrap/redeem.',
+    );
+  }
+  // The secret goes to the terminal only, never through the logger.
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** `bulwark serve`: opens the runtime, bootstraps on first start, listens, and shuts down gracefully on SIGTERM/SIGINT. */
+export async function serve(config: Config): Promise<void> {
+  const runtime = await openRuntime(config);
+  const state = { accepting: true };
+  const bootstrap = await bootstrapPlatform({ db: runtime.db, clock: runtime.clock, audit: runtime.audit }, { ownerEmail: 'owner@localhost', ttlMinutes: config.bootstrapTtlMinutes });
+  const app = await buildApp(runtime, state);
+  const address = await app.listen({ host: config.host, port: config.port });
+  printBanner(address, config.publicUrl, bootstrap);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    state.accepting = false;
+    runtime.logger.info({ signal }, 'shutting down: draining requests');
+    const force = setTimeout(() => {
+      runtime.logger.error('graceful shutdown timed out; exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs + 5_000);
+    force.unref();
+    await app.close();
+    await runtime.close();
+    runtime.logger.info('shutdown complete');
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+async function openServices(config: Config): Promise<OperatorServices> {
+  const runtime = await openRuntime(config, { logger: createLogger({ level: 'warn' }) });
+  return {
+    config,
+    db: runtime.db,
+    audit: runtime.audit,
+    orgs: runtime.orgs,
+    rotateKek: () => rotateKek(runtime.db, runtime.vault, { listOrgIds: () => runtime.orgs.allIds(), clock: runtime.clock }),
+    close: () => runtime.close(),
+  };
+}
+
+async function doctor(config: Config): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [{ name: 'config', ok: true, detail: `environment ${config.env}, listening on ${config.host}:${config.port}` }];
+  const shortcuts = developmentShortcuts(config);
+  checks.push({
+    name: 'production',
+    ok: config.env !== 'production' || config.allowDevShortcuts || shortcuts.length === 0,
+    detail: shortcuts.length ? `development shortcuts: ${shortcuts.map((s) => s.setting).join(', ')}${config.env === 'production' ? '' : ' (fine outside production)'}` : 'no development shortcuts',
+  });
+  let db: Db | undefined;
+  try {
+    db = await openDb(config);
+    await db.ping();
+    checks.push({ name: 'database', ok: true, detail: db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL reachable' });
+    const { pending } = await migrationStatus(db);
+    checks.push({ name: 'migrations', ok: pending.length === 0, detail: pending.length ? `pending ${pending.join(', ')}: run bulwark migrate` : 'up to date' });
+    await claimEnvironment(db, config.env).then(
+      () => checks.push({ name: 'environment', ok: true, detail: `database belongs to ${config.env}` }),
+      (error: unknown) => checks.push({ name: 'environment', ok: false, detail: error instanceof Error ? error.message : String(error) }),
+    );
+  } catch (error) {
+    checks.push({ name: 'database', ok: false, detail: error instanceof Error ? error.message : String(error) });
+  } finally {
+    await db?.close();
+  }
+  try {
+    const vault = await openKeyVault(config);
+    const probe = Buffer.from('bulwark-doctor');
+    const wrapped = await vault.wrap(probe, probe);
+    const ok = (await vault.unwrap(wrapped.wrapped, wrapped.kekVersion, probe)).equals(probe);
+    checks.push({ name: 'vault', ok, detail: `${vault.kind} key vault, key-encryption key version ${vault.currentKekVersion()}` });
+    await vault.close();
+  } catch (error) {
+    checks.push({ name: 'vault', ok: false, detail: error instanceof Error ? error.message : String(error) });
+  }
+  return checks;
+}
+
+/** The CLI's view of this composition root. */
+export const cliContext: CliContext = {
+  loadConfig: () => loadConfig({ env: process.env }),
+  openServices,
+  serve,
+  doctor,
+  migrate: async (config) => {
+    const db = await openDb(config);
+    try {
+      const applied = await migrate(db);
+      await claimEnvironment(db, config.env);
+      return applied;
+    } finally {
+      await db.close();
+    }
+  },
+};
+
+/** Entry point of the `bulwark` command. */
+export async function runCli(argv: readonly string[]): Promise<void> {
+  await buildProgram(cliContext).parseAsync([...argv]);
+}

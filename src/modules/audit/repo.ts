@@ -1,0 +1,81 @@
+import type { TenantSql } from '../../platform/db/index.js';
+import type { AuditRecord } from './event.js';
+import { GENESIS_HASH } from './hash-chain.js';
+
+const COLUMNS = ['org_id', 'seq', 'id', 'occurred_at', 'actor', 'action', 'resource', 'decision', 'reason_codes', 'request_id', 'client_ip', 'user_agent', 'details', 'prev_hash', 'hash'] as const;
+
+/** Locks the org's chain head (creating it at genesis) for the rest of the transaction and returns it. */
+export async function lockHead(sql: TenantSql): Promise<{ seq: number; hash: string }> {
+  // An upsert that touches the row takes its lock, so concurrent appenders of one org queue here.
+  const { rows } = await sql.query<{ seq: string; hash: string }>(
+    `INSERT INTO audit_heads (org_id, seq, hash) VALUES ($1, 0, $2)
+     ON CONFLICT (org_id) DO UPDATE SET updated_at = now()
+     RETURNING seq::text AS seq, hash`,
+    [sql.orgId, GENESIS_HASH],
+  );
+  const head = rows[0];
+  if (!head) throw new Error('audit head upsert returned no row');
+  return { seq: Number(head.seq), hash: head.hash };
+}
+
+/** Inserts chained records and moves the head to the last of them, in one statement. */
+export async function insertRecords(sql: TenantSql, records: readonly AuditRecord[]): Promise<void> {
+  const last = records.at(-1);
+  if (!last) return;
+  const params: unknown[] = [];
+  const tuples = records.map((r) => {
+    const values = [r.org_id, r.seq, r.id, r.occurred_at, JSON.stringify(r.actor), r.action, r.resource === null ? null : JSON.stringify(r.resource), r.decision, r.reason_codes, r.request_id, r.client_ip, r.user_agent, JSON.stringify(r.details), r.prev_hash, r.hash];
+    const base = params.length;
+    params.push(...values);
+    return `(${values.map((_, i) => `$${base + i + 1}`).join(', ')})`;
+  });
+  params.push(last.seq, last.hash);
+  await sql.query(
+    `WITH inserted AS (INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} RETURNING 1)
+     UPDATE audit_heads SET seq = $${params.length - 1}, hash = $${params.length}, updated_at = now()
+      WHERE org_id = current_setting('bulwark.org_id', true) AND (SELECT count(*) FROM inserted) = ${records.length}`,
+    params,
+  );
+}
+
+interface RecordRow {
+  org_id: string;
+  seq: string;
+  id: string;
+  occurred_at: Date | string;
+  actor: AuditRecord['actor'];
+  action: string;
+  resource: AuditRecord['resource'];
+  decision: AuditRecord['decision'];
+  reason_codes: string[];
+  request_id: string | null;
+  client_ip: string | null;
+  user_agent: string | null;
+  details: Record<string, unknown>;
+  prev_hash: string;
+  hash: string;
+}
+
+function toRecord(row: RecordRow): AuditRecord {
+  return { ...row, seq: Number(row.seq), occurred_at: new Date(row.occurred_at).toISOString() };
+}
+
+/** Reads up to `limit` records with seq > `afterSeq`, in sequence order, optionally only of one action prefix. */
+export async function readRecords(sql: TenantSql, options: { afterSeq: number; limit: number; actionPrefix?: string }): Promise<AuditRecord[]> {
+  const filter = options.actionPrefix ? 'AND action LIKE $3' : '';
+  const params: unknown[] = [options.afterSeq, options.limit];
+  if (options.actionPrefix) params.push(`${options.actionPrefix.replace(/[\\%_]/g, '\\$&')}%`);
+  const { rows } = await sql.query<RecordRow>(
+    `SELECT ${COLUMNS.map((c) => (c === 'seq' ? 'seq::text AS seq' : c)).join(', ')}
+       FROM audit_events WHERE audit_events.seq > $1 ${filter} ORDER BY audit_events.seq LIMIT $2`,
+    params,
+  );
+  return rows.map(toRecord);
+}
+
+/** The recorded head of the org's chain, or genesis when it has no events. */
+export async function readHead(sql: TenantSql): Promise<{ seq: number; hash: string }> {
+  const { rows } = await sql.query<{ seq: string; hash: string }>('SELECT seq::text AS seq, hash FROM audit_heads');
+  const head = rows[0];
+  return head ? { seq: Number(head.seq), hash: head.hash } : { seq: 0, hash: GENESIS_HASH };
+}

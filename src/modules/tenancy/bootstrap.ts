@@ -1,0 +1,85 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../../lib/clock.js';
+import { AppError } from '../../lib/errors/index.js';
+import { newId, type OrgId, type UserId } from '../../lib/ids.js';
+import type { Db } from '../../platform/db/index.js';
+import type { AuditLog } from '../audit/index.js';
+import { insertMembership, insertPlatformOrg, insertUser, selectPlatformOrgId } from './repo.js';
+
+const SECRET_PREFIX = 'bwb_';
+const BOOTSTRAP_LOCK_ID = 0x62776b02;
+
+/** What the first start created; the secret is returned once and stored only as a hash. */
+export interface BootstrapResult {
+  platformOrgId: OrgId;
+  ownerUserId: UserId;
+  secret: string;
+  expiresAt: Date;
+}
+
+/** Dependencies of bootstrap. */
+export interface BootstrapDeps {
+  db: Db;
+  clock: Clock;
+  audit: AuditLog;
+}
+
+// SECURITY: bootstrap secrets carry 256 random bits, so a fast hash is enough to make the stored form useless.
+function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/**
+ * On the very first start: creates the platform org, its owner and a one-time bootstrap secret,
+ * in one transaction with its audit event. Returns undefined when the platform already exists.
+ */
+export async function bootstrapPlatform(deps: BootstrapDeps, options: { ownerEmail: string; ttlMinutes: number }): Promise<BootstrapResult | undefined> {
+  return deps.db.withPlatform(async (platform) => {
+    // Two nodes starting at once: the second waits here and then finds the platform org.
+    await platform.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK_ID]);
+    if ((await selectPlatformOrgId(platform)) !== undefined) return undefined;
+    const now = deps.clock.now();
+    const platformOrgId = newId('org', now.getTime());
+    const ownerUserId = newId('usr', now.getTime());
+    const secret = `${SECRET_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const expiresAt = new Date(now.getTime() + options.ttlMinutes * 60_000);
+    await insertPlatformOrg(platform, { id: platformOrgId, name: 'Platform', slug: 'platform' });
+    await insertUser(platform, { id: ownerUserId, email: options.ownerEmail, displayName: 'Platform owner' });
+    await platform.query('INSERT INTO bootstrap_secrets (id, secret_hash, user_id, expires_at) VALUES ($1, $2, $3, $4)', [newId('key', now.getTime()), hashSecret(secret), ownerUserId, expiresAt]);
+    const tenant = await platform.enterTenant(platformOrgId);
+    await insertMembership(tenant, { userId: ownerUserId, roles: ['owner'] });
+    await deps.audit.append(tenant, [
+      {
+        orgId: platformOrgId,
+        actor: { type: 'system', id: null },
+        action: 'tenancy.platform.bootstrapped',
+        resource: { type: 'Org', id: platformOrgId },
+        decision: 'info',
+        details: { owner_user_id: ownerUserId, bootstrap_expires_at: expiresAt.toISOString() },
+      },
+    ]);
+    return { platformOrgId, ownerUserId, secret, expiresAt };
+  });
+}
+
+/**
+ * Redeems a bootstrap secret once: marks it used and returns the platform owner it belongs to.
+ * Unknown, used and expired secrets all fail with the same `tenancy.bootstrap_invalid`.
+ */
+export async function redeemBootstrapSecret(deps: BootstrapDeps, secret: string): Promise<{ platformOrgId: OrgId; ownerUserId: UserId }> {
+  const now = deps.clock.now();
+  const redeemed = await deps.db.withPlatform(async (platform) => {
+    // Single use even under concurrent redemption: the conditional UPDATE is atomic.
+    const { rows } = await platform.query<{ user_id: UserId }>(
+      'UPDATE bootstrap_secrets SET used_at = $2 WHERE secret_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING user_id',
+      [hashSecret(secret), now],
+    );
+    const platformOrgId = await selectPlatformOrgId(platform);
+    return rows[0] && platformOrgId ? { platformOrgId, ownerUserId: rows[0].user_id } : undefined;
+  });
+  if (!redeemed) throw new AppError('tenancy.bootstrap_invalid');
+  await deps.audit.record(redeemed.platformOrgId, [
+    { orgId: redeemed.platformOrgId, actor: { type: 'user', id: redeemed.ownerUserId }, action: 'tenancy.bootstrap.redeemed', decision: 'allow', resource: { type: 'Org', id: redeemed.platformOrgId } },
+  ]);
+  return redeemed;
+}

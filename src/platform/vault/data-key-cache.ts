@@ -1,0 +1,63 @@
+import type { KeyObject } from 'node:crypto';
+import type { Clock } from '../../lib/clock.js';
+
+interface Entry {
+  readonly key: KeyObject;
+  readonly expiresAt: number;
+}
+
+/** Limits of the unwrapped-DEK cache. */
+export interface DataKeyCacheOptions {
+  /** Most entries kept; the least recently used one is dropped first. */
+  readonly maxEntries?: number;
+  /** How long an entry may be used after it was unwrapped, in milliseconds. */
+  readonly ttlMs?: number;
+}
+
+// SECURITY: why caching unwrapped DEKs is safe.
+// - The cache key is the whole org_data_keys row as read (org, version, KEK version, wrapped bytes), and the
+//   value is what the vault returned for exactly those bytes after GCM authenticated them against that org and
+//   version. A hit is therefore the same answer the vault would give again; it never stands in for the row read,
+//   which callers still do under row-level security in their own tenant transaction. A row that is rolled back,
+//   re-wrapped or replaced simply stops matching.
+// - Entries are KeyObjects: the key bytes live outside the JS heap and are never handed out as a Buffer.
+// - The TTL bounds how long a KEK that was destroyed in the vault keeps decrypting on this node; the size bound
+//   caps memory. The cache is per process and never shared or persisted.
+/** A small LRU of unwrapped data keys with a time to live. */
+export class DataKeyCache {
+  readonly #entries = new Map<string, Entry>();
+  readonly #clock: Clock;
+  readonly #maxEntries: number;
+  readonly #ttlMs: number;
+
+  constructor(clock: Clock, options: DataKeyCacheOptions = {}) {
+    this.#clock = clock;
+    this.#maxEntries = options.maxEntries ?? 1000;
+    this.#ttlMs = options.ttlMs ?? 5 * 60_000;
+  }
+
+  /** The cached key for `id`, or undefined when absent or expired. */
+  get(id: string): KeyObject | undefined {
+    const entry = this.#entries.get(id);
+    if (!entry) return undefined;
+    this.#entries.delete(id);
+    if (entry.expiresAt <= this.#clock.now().getTime()) return undefined;
+    this.#entries.set(id, entry);
+    return entry.key;
+  }
+
+  /** Caches `key` under `id`, dropping the least recently used entry when full. */
+  set(id: string, key: KeyObject): void {
+    this.#entries.delete(id);
+    if (this.#entries.size >= this.#maxEntries) {
+      const oldest = this.#entries.keys().next();
+      if (!oldest.done) this.#entries.delete(oldest.value);
+    }
+    this.#entries.set(id, { key, expiresAt: this.#clock.now().getTime() + this.#ttlMs });
+  }
+
+  /** Number of live or not-yet-evicted entries; for tests and metrics. */
+  get size(): number {
+    return this.#entries.size;
+  }
+}

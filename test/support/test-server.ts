@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { systemClock, type Clock } from '../../src/lib/clock.js';
+import { buildApp, openRuntime, type Runtime } from '../../src/main.js';
+import { createLogger } from '../../src/platform/logger/index.js';
+import { createTestDb, type TestDb } from './test-db.js';
+
+/** An in-process Bulwark node on a fresh database, driven with `app.inject`. */
+export interface TestServer {
+  app: FastifyInstance;
+  runtime: Runtime;
+  testDb: TestDb;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/** Starts a node like `bulwark serve` does, on a throwaway database and data folder, without listening on a port. */
+export async function createTestServer(options: { env?: Record<string, string>; clock?: Clock; registerRoutes?: (app: FastifyInstance) => void } = {}): Promise<TestServer> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'bulwark-test-'));
+  const config = loadConfig({ env: { BULWARK_ENV: 'test', BULWARK_DATA_DIR: dataDir, BULWARK_LOG_LEVEL: 'silent', ...options.env } });
+  const testDb = await createTestDb();
+  const runtime = await openRuntime(config, { db: testDb.db, clock: options.clock ?? systemClock, logger: createLogger({ level: 'silent' }) });
+  const app = await buildApp(runtime);
+  if (options.registerRoutes) options.registerRoutes(app);
+  await app.ready();
+  return {
+    app,
+    runtime,
+    testDb,
+    config,
+    async close() {
+      await app.close();
+      await runtime.close();
+      await testDb.close();
+    },
+  };
+}
