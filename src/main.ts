@@ -5,6 +5,7 @@ import { assertProductionSafe, developmentShortcuts, loadConfig, type Config } f
 import { buildHttpServer } from './http/server.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { AuditBuffer, AuditLog } from './modules/audit/index.js';
+import { maskLogFormatter, maskLogValue } from './modules/guard/index.js';
 import { bootstrapPlatform, OrgService } from './modules/tenancy/index.js';
 import { claimEnvironment, migrate, migrationStatus, openDb, type Db } from './platform/db/index.js';
 import { createLogger, type Logger } from './platform/logger/index.js';
@@ -35,7 +36,7 @@ export interface RuntimeOverrides {
 export async function openRuntime(config: Config, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   assertProductionSafe(config);
   const clock = overrides.clock ?? systemClock;
-  const logger = overrides.logger ?? createLogger({ level: config.logLevel });
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel, maskRecord: maskLogFormatter });
   const db = overrides.db ?? (await openDb(config));
   let vault: KeyVault | undefined;
   try {
@@ -46,7 +47,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     if (!overrides.db) await db.close();
     throw error;
   }
-  const audit = new AuditLog({ db, clock });
+  const audit = new AuditLog({ db, clock, maskDetails: (details) => maskLogValue(details) as Record<string, unknown> });
   const auditBuffer = new AuditBuffer((orgId, events) => audit.record(orgId, events), {
     onWriteError: (error, orgId, events) => logger.error({ err: error, org_id: orgId, lost_events: events.length }, 'audit batch could not be written'),
   });
@@ -138,13 +139,13 @@ export async function serve(config: Config): Promise<void> {
 }
 
 async function openServices(config: Config): Promise<OperatorServices> {
-  const runtime = await openRuntime(config, { logger: createLogger({ level: 'warn' }) });
+  const runtime = await openRuntime(config, { logger: createLogger({ level: 'warn', maskRecord: maskLogFormatter }) });
   return {
     config,
     db: runtime.db,
     audit: runtime.audit,
     orgs: runtime.orgs,
-    rotateKek: () => rotateKek(runtime.db, runtime.vault, { listOrgIds: () => runtime.orgs.allIds(), clock: runtime.clock }),
+    rotateKek: ({ resume }) => rotateKek(runtime.db, runtime.vault, { listOrgIds: () => runtime.orgs.allIds(), clock: runtime.clock, createVersion: !resume }),
     close: () => runtime.close(),
   };
 }
@@ -193,6 +194,7 @@ export const cliContext: CliContext = {
   serve,
   doctor,
   migrate: async (config) => {
+    assertProductionSafe(config);
     const db = await openDb(config);
     try {
       const applied = await migrate(db);

@@ -11,7 +11,7 @@ export interface OperatorServices {
   audit: AuditLog;
   orgs: OrgService;
   /** Re-wraps every org's data keys under a new key-encryption key. */
-  rotateKek(): Promise<{ kekVersion: number; orgs: number; keysRewrapped: number }>;
+  rotateKek(options: { resume: boolean }): Promise<{ kekVersion: number; orgs: number; keysRewrapped: number; failedOrgs: readonly OrgId[] }>;
   close(): Promise<void>;
 }
 

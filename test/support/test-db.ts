@@ -7,6 +7,8 @@ export interface TestDb {
   db: Db;
   /** Runs SQL as the superuser that owns the database: for tampering behind the app's back. */
   superuser(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+  /** Connection string of the PostgreSQL database (undefined on PGlite, whose in-memory database has none). */
+  url?: string;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export async function createTestDb(options: { migrate?: boolean } = {}): Promise
   const owner = new pg.Pool({ connectionString: url, max: 2 });
   return {
     db,
+    url,
     superuser: async (sql, params = []) => (await owner.query(sql, params)).rows as Record<string, unknown>[],
     close: async () => {
       await db.close();

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
 import { registerAuditCommands } from './audit-commands.js';
+import { registerGuardEval } from './guard-eval.js';
 import { registerOrgCommands } from './org-commands.js';
 import { registerServerCommands } from './server-commands.js';
 import { registerVaultCommands } from './vault-commands.js';
@@ -11,4 +12,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerOrgCommands(program, ctx);
   registerAuditCommands(program, ctx);
   registerVaultCommands(program, ctx);
+  registerGuardEval(program);
 }

@@ -47,6 +47,7 @@ function assertRef(ref: FieldRef): void {
  * Field-level envelope encryption: AES-256-GCM under the org's data key, which is stored wrapped by the vault
  * in org_data_keys and created on first use. Ciphertexts read `bwf1.<dekVersion>.<base64url(iv)>.<base64url(ct||tag)>`.
  * Every method runs its key queries on the caller's tenant transaction, under row-level security.
+ * Create one per process: it holds the cache of unwrapped data keys.
  */
 export class FieldCipher {
   readonly #vault: KeyVault;

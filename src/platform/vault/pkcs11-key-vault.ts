@@ -62,13 +62,13 @@ class Pkcs11KeyVault implements KeyVault {
     return this.#mutex.run(async () => {
       this.#assertOpen();
       const kekVersion = this.currentKekVersion();
-      const key = await this.#keyHandle(kekVersion);
+      const key = this.#keyHandle(kekVersion);
       // SECURITY: a fresh random 96-bit IV from Node's CSPRNG per wrap; a KEK wraps few keys, so collisions are negligible.
       const iv = randomBytes(GCM_IV_BYTES);
       try {
         this.#lib.C_EncryptInit(this.#session, this.#gcm(iv, aad), key);
         const sealed = await this.#lib.C_EncryptAsync(this.#session, dek, Buffer.alloc(dek.length + GCM_TAG_BYTES));
-        return { kekVersion, wrapped: formatWrappedKey({ iv, sealed: Buffer.from(sealed) }) };
+        return { kekVersion, wrapped: formatWrappedKey({ iv, sealed }) };
       } catch (cause) {
         throw unavailable('the HSM failed to wrap a data key', cause);
       }
@@ -79,10 +79,10 @@ class Pkcs11KeyVault implements KeyVault {
     const { iv, sealed } = parseWrappedKey(wrapped);
     return this.#mutex.run(async () => {
       this.#assertOpen();
-      const key = await this.#keyHandle(kekVersion);
+      const key = this.#keyHandle(kekVersion);
       try {
         this.#lib.C_DecryptInit(this.#session, this.#gcm(iv, aad), key);
-        return Buffer.from(await this.#lib.C_DecryptAsync(this.#session, sealed, Buffer.alloc(sealed.length)));
+        return await this.#lib.C_DecryptAsync(this.#session, sealed, Buffer.alloc(sealed.length));
       } catch (cause) {
         if (this.#isAuthenticationFailure(cause)) throw new AppError('vault.decrypt_failed', { publicMessage: 'wrapped key failed authentication', cause });
         throw unavailable('the HSM failed to unwrap a data key', cause);
@@ -146,7 +146,7 @@ class Pkcs11KeyVault implements KeyVault {
   }
 
   /** The handle of KEK `version`; looks at the token again when another node has created it since we opened. */
-  async #keyHandle(version: number): Promise<Handle> {
+  #keyHandle(version: number): Handle {
     const known = this.#keys.get(version);
     if (known) return known;
     this.#keys = this.#findKeys();

@@ -12,4 +12,34 @@ export const authzErrors = defineErrors({
     title: 'Forbidden',
     description: 'Policy denied the action (deny by default). `details.reasons` lists the deciding policy ids where they may be shown.',
   },
+  'authz.default_deny': {
+    status: 403,
+    title: 'Forbidden',
+    description: 'Reason code: no built-in policy permits the action for this principal and resource (deny by default).',
+  },
+  'authz.scope_missing': {
+    status: 403,
+    title: 'API key scope missing',
+    description: 'Reason code: the API key is not scoped to the action. A key may do only what both its roles and its scopes allow.',
+  },
+  'authz.org_permit_missing': {
+    status: 403,
+    title: 'Not permitted by organization policy',
+    description: "Reason code: the organization's policies permit this action only in listed cases (an allow-list), and none matched.",
+  },
+  'authz.policy_error': {
+    status: 403,
+    title: 'Policy evaluation failed',
+    description: 'Reason code: a policy failed to evaluate or the policy engine failed, so the action is denied (fails closed) and an alert is raised. `details.errors` names the failing policies.',
+  },
+  'authz.policy_invalid': {
+    status: 422,
+    title: 'Invalid policy',
+    description: 'The policy text does not parse or does not validate against the schema. `details.errors` lists each problem with its `line` and `column`.',
+  },
+  'authz.cross_tenant_policy': {
+    status: 422,
+    title: 'Policy reaches outside its organization',
+    description: "An organization policy mentions another organization's id or the Platform; an org policy may reference only its own org. `details.errors` gives `line` and `column`.",
+  },
 });

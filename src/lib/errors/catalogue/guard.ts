@@ -7,4 +7,9 @@ export const guardErrors = defineErrors({
     title: 'Blocked by guardrail',
     description: 'Input guards found content the org policy blocks (PII, secrets, prompt injection). `details.findings` lists classes and reason codes, never the matched text.',
   },
+  'guard.detector_unavailable': {
+    status: 503,
+    title: 'Guard detector unavailable',
+    description: 'A detector could not run (for example the embedding worker pool failed or timed out); input guards fail closed, so the request is not sent on.',
+  },
 });

@@ -1,0 +1,18 @@
+export { actionCatalogue, actions, isAction, type Action, type ActionSpec } from './actions.js';
+export { roles, isRole, type Role, type Principal, type PrincipalKind, type PrincipalAttributes } from './principal.js';
+export { createAuthzEngine, type AuthzEngine, type AuthzEngineOptions } from './engine/authz-engine.js';
+export { validateOrgPolicies } from './engine/analyse-org-policies.js';
+export { loadPolicyBundle, type PolicyBundle } from './engine/policy-bundle.js';
+export {
+  resourceTypes,
+  type ResourceType,
+  type ResourceDescriptor,
+  type ResourceAttributes,
+  type DecisionContext,
+  type ContextValue,
+  type Decision,
+  type AuthzAlert,
+  type PolicyIssue,
+  type OrgPolicySummary,
+  type OrgPolicyValidation,
+} from './engine/types.js';

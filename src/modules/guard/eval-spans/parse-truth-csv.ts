@@ -1,0 +1,49 @@
+/** One true secret: a file (relative to the scanned tree, '/' separators), a 1-based line and an optional type. */
+export interface TruthRow {
+  readonly file: string;
+  readonly line: number;
+  readonly type?: string;
+}
+
+function splitCsvLine(line: string): string[] {
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') { cell += '"'; i++; }
+      else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') { cells.push(cell); cell = ''; }
+    else cell += ch;
+  }
+  cells.push(cell);
+  return cells.map((c) => c.trim());
+}
+
+/**
+ * Parses a truth CSV: columns `file,line[,type]` (a header row naming them is optional; extra columns are ignored).
+ * SecretBench/detect-secrets-style exports with `file`/`filename`/`path`, `line`/`line_number`/`start_line` and
+ * `type`/`secret_type`/`category` headers are accepted in any column order.
+ */
+export function parseTruthCsv(csv: string): TruthRow[] {
+  const lines = csv.split(/\r?\n/).filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  let fileCol = 0, lineCol = 1, typeCol = 2;
+  const first = lines[0] === undefined ? [] : splitCsvLine(lines[0]).map((h) => h.toLowerCase());
+  if (first.length > 0 && !/^\d+$/.test(first[1] ?? '')) {
+    fileCol = first.findIndex((h) => ['file', 'filename', 'file_path', 'path'].includes(h));
+    lineCol = first.findIndex((h) => ['line', 'line_number', 'start_line', 'linenumber'].includes(h));
+    typeCol = first.findIndex((h) => ['type', 'secret_type', 'category', 'label'].includes(h));
+    if (fileCol < 0 || lineCol < 0) throw new Error('truth CSV header must name a file and a line column');
+    lines.shift();
+  }
+  return lines.map((l) => {
+    const cells = splitCsvLine(l);
+    const line = Number(cells[lineCol]);
+    if (!Number.isInteger(line) || line < 1) throw new Error(`truth CSV: bad line number in "${l}"`);
+    const type = typeCol >= 0 ? cells[typeCol] : undefined;
+    return { file: (cells[fileCol] ?? '').replace(/\\/g, '/').replace(/^\.\//, ''), line, ...(type ? { type } : {}) };
+  });
+}

@@ -1,0 +1,84 @@
+import { alternation, loadToxicityLexicon, type ToxicityLexicon } from './toxicity-lexicon.js';
+
+/** One toxicity rule match. */
+export interface ToxicityHit {
+  readonly class: 'moderation.hate' | 'moderation.toxicity' | 'moderation.threat';
+  readonly reason: string;
+  readonly weight: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+interface CompiledRule {
+  readonly class: ToxicityHit['class'];
+  readonly reason: string;
+  readonly weight: number;
+  readonly pattern: RegExp;
+}
+
+const negation = /\b(?:not|never|no|don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|wasn'?t|weren'?t|won'?t|wouldn'?t|shouldn'?t|can'?t|cannot|nobody|no one|neither|nor|hardly|stop)\b[^.!?]{0,25}$/i;
+// Counter-speech and reporting: the hateful words are quoted, referred to or condemned rather than meant.
+const counterFrame = /\b(?:(?:is|was|that'?s|it'?s|this is|so)\s+(?:\w+\s+)?(?:wrong|hateful|racist|sexist|homophobic|transphobic|bigoted|bigotry|offensive|unacceptable|hate speech|not ok|not okay|shameful|ignorant|dehumanising|dehumanizing|ableist|islamophobic|antisemitic|xenophobic|misogynistic|a slur)|\b(?:stop|quit)\s+(?:saying|calling|using)|\b(?:you|they|he|she|people)\s+(?:can'?t|shouldn'?t|should not|must not)\s+(?:say|call|use)|how dare|(?:said|says|saying|wrote|writes|tweeted|posted|claims?|claimed|called|calling|told me|yelled|shouted|heard)\s*[:"“']|if you (?:think|say|believe)|(?:people|anyone|those) who (?:say|think|believe|call)|i (?:hate|despise|can'?t stand) (?:it )?when (?:people|someone|you))/i;
+const reclaimedFrame = /\b(?:i'?m|i am|we'?re|we are|as a|as an|us|fellow|proud|my)\b/i;
+
+function compile(lexicon: ToxicityLexicon): CompiledRule[] {
+  const id = `(?:${alternation(lexicon.identity)})`;
+  const slur = `(?:${alternation(lexicon.slurs)})`;
+  const insult = `(?:${alternation(lexicon.insults)})`;
+  const dehuman = `(?:${alternation(lexicon.dehumanizing)})`;
+  const emotion = `(?:${alternation(lexicon.hateEmotion)})`;
+  const attribute = `(?:${alternation(lexicon.derogatoryAttributes)})`;
+  const threat = `(?:${alternation(lexicon.threatVerbs)})`;
+  const profanity = `(?:${alternation(lexicon.profanity)})`;
+  const people = `(?:${id}|${slur}|(?:those|these|all|the)\\s+(?:${slur}|${id}))`;
+  const rule = (cls: ToxicityHit['class'], reason: string, weight: number, source: string): CompiledRule => ({
+    class: cls,
+    reason,
+    weight,
+    pattern: new RegExp(source, 'gi'),
+  });
+  return [
+    rule('moderation.hate', 'guard.moderation.slur', 0.85, `\\b${slur}\\b`),
+    rule('moderation.hate', 'guard.moderation.hate_emotion', 0.85, `\\b(?:i|we|everyone|everybody|people)\\s+(?:really\\s+|truly\\s+|just\\s+|absolutely\\s+|fucking\\s+)?${emotion}\\s+(?:all\\s+|those\\s+|these\\s+|the\\s+)?${people}\\b`),
+    rule('moderation.hate', 'guard.moderation.dehumanization', 0.85, `\\b${people}\\s+(?:are|r|is|were|remain|will always be)\\s+(?:all\\s+|just\\s+|nothing but\\s+|no better than\\s+|like\\s+|basically\\s+|simply\\s+|such\\s+|total\\s+|complete\\s+|absolute\\s+|a\\s+|an\\s+|the\\s+|so\\s+|too\\s+|fucking\\s+|really\\s+)*(?:${dehuman}|${attribute})\\b`),
+    rule('moderation.hate', 'guard.moderation.dehumanization', 0.8, `\\b(?:${dehuman}|${attribute})\\s+(?:like\\s+)?(?:${people})\\b|\\b${people}\\s+(?:should|must|need to|ought to|deserve to)\\s+(?:be\\s+)?(?:${threat}|die|suffer|disappear|go back|leave|be (?:banned|locked up|removed|sterili[sz]ed|deported))|\\b(?:${people})\\b[^.!?]{0,40}\\b(?:have no place|don'?t belong|do not belong|make me sick|are a (?:disease|plague|cancer)|ruin everything|should not (?:exist|be allowed)|shouldn'?t (?:exist|be allowed))`),
+    rule('moderation.hate', 'guard.moderation.profanity_at_group', 0.85, `\\b(?:fuck|screw|damn)\\s+(?:all\\s+|those\\s+|these\\s+|the\\s+)?${people}\\b`),
+    rule('moderation.hate', 'guard.moderation.group_question', 0.75, `\\b(?:why\\s+(?:are|do|is)|aren'?t|isn'?t it true that)\\s+(?:all\\s+)?${people}\\s+(?:\\w+\\s+){0,2}(?:${attribute}|${dehuman})`),
+    rule('moderation.threat', 'guard.moderation.threat', 0.9, `\\b(?:i|we|i'?ll|we'?ll|i'?m|we'?re|someone|somebody)\\s*(?:will|'ll|am going to|are going to|'m going to|'re going to|gonna|want to|wanna|would love to|should|must|shall|intend to|plan to|am gonna)?\\s+(?:\\w+\\s+)?${threat}\\s+(?:you|ya|u|him|her|them|all\\s+(?:of\\s+)?(?:you|them)|every\\s+\\w+|${people})\\b|\\b(?:death to|kill all|wipe out all|gas all|hang all|shoot all|exterminate all)\\b|\\b(?:you|they)\\s+(?:deserve to|should|must|ought to|need to)\\s+(?:\\w+\\s+)?(?:die|be (?:killed|shot|hanged|hung|murdered|raped|beaten|burned|lynched|executed|gassed))\\b|\\bi\\s+hope\\s+(?:you|they|he|she)\\s+(?:\\w+\\s+)?(?:die|dies|get (?:killed|raped|shot|cancer|hit))\\b`),
+    rule('moderation.toxicity', 'guard.moderation.insult', 0.8, `\\b(?:you|u|ya|you'?re|youre|you are|ur|your|he'?s|she'?s|he is|she is|they'?re|they are|what a|such a|this|that|total|complete|absolute|fucking|stupid|dumb)\\s+(?:are\\s+|a\\s+|an\\s+|so\\s+|such\\s+a\\s+|total\\s+|complete\\s+|absolute\\s+|fucking\\s+|little\\s+|stupid\\s+|worthless\\s+|pathetic\\s+|dumb\\s+|ignorant\\s+)*${insult}\\b`),
+    rule('moderation.toxicity', 'guard.moderation.insult_phrase', 0.6, `\\b(?:piece of shit|pieces of shit|dumbass|dipshit|shithead|scumbag|motherfucker|cunt|asshole|dickhead|douchebag|wanker|twat)s?\\b`),
+    rule('moderation.toxicity', 'guard.moderation.directed_profanity', 0.75, `\\b(?:fuck\\s+(?:you|off|u|ya|this|that|him|her|them)|go\\s+(?:to\\s+hell|fuck\\s+yourself|die)|kill\\s+yourself|kys|shut\\s+(?:the\\s+fuck\\s+)?up|stfu|screw\\s+you|eat\\s+shit)\\b`),
+    rule('moderation.toxicity', 'guard.moderation.profanity', 0.3, `\\b${profanity}\\b`),
+  ];
+}
+
+let compiled: CompiledRule[] | undefined;
+let lexiconSlurs: RegExp | undefined;
+
+/**
+ * Scans text with the lexicon rules. A match preceded closely by a negation ("are not vermin") is dropped, and one
+ * inside a counter-speech or quoting frame ("saying 'X are vermin' is racist") or a reclaimed use ("we queers") is
+ * damped, so quoting and condemning hate is not mistaken for hate.
+ */
+export function scanToxicity(text: string, lexicon?: ToxicityLexicon): ToxicityHit[] {
+  const source = lexicon ?? loadToxicityLexicon();
+  const rules = lexicon === undefined ? (compiled ??= compile(source)) : compile(source);
+  lexiconSlurs ??= new RegExp(`\\b(?:${alternation(source.reclaimable)})\\b`, 'i');
+  const countered = counterFrame.test(text);
+  const hits: ToxicityHit[] = [];
+  for (const rule of rules) {
+    rule.pattern.lastIndex = 0;
+    for (const match of text.matchAll(rule.pattern)) {
+      const before = text.slice(Math.max(0, match.index - 40), match.index);
+      if (rule.class !== 'moderation.threat' && negation.test(before)) continue;
+      if (/\bnot\b|\bn'?t\b|\bnever\b/i.test(match[0]) && rule.reason !== 'guard.moderation.threat') continue;
+      let weight = rule.weight;
+      if (countered) weight *= 0.45;
+      if (rule.reason === 'guard.moderation.slur' && lexiconSlurs.test(match[0]) && reclaimedFrame.test(text.slice(Math.max(0, match.index - 30), match.index))) {
+        weight *= 0.4;
+      }
+      hits.push({ class: rule.class, reason: rule.reason, weight, start: match.index, end: match.index + match[0].length });
+    }
+  }
+  return hits;
+}

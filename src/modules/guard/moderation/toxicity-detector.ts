@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { Detector, DetectorManifest, Finding, ScanContext } from '../detector.js';
+import { EmbeddingUnavailableError, type EmbeddingPool } from '../embedding/embedding-pool.js';
+import { calibrateProbability } from '../embedding/calibrate-probability.js';
+import { linearModelSchema, scoreLinear, type LinearModel } from '../embedding/linear-classifier.js';
+import { prepareEmbeddingInput } from '../embedding/prepare-embedding-input.js';
+import { scanToxicity } from './scan-toxicity.js';
+
+const params = z.object({
+  minConfidence: z.number().min(0).max(1).default(0.5).describe('Findings below this confidence are not reported.'),
+  ruleFloor: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.9)
+    .describe('Lexicon rules report on their own only at or above this weight; weaker ones need the classifier to agree.'),
+  semanticThreshold: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.6)
+    .describe('Classifier probability that maps to confidence 0.5 (chosen on the tune split: balanced accuracy on surge and HateCheck).'),
+});
+
+/** Parameters of the toxicity detector. */
+export type ToxicityParams = z.infer<typeof params>;
+
+/** Options of the toxicity detector: an embedding pool enables the classifier; without it only the lexicon runs. */
+export interface ToxicityDetectorOptions {
+  readonly pool?: EmbeddingPool;
+  readonly params?: Partial<ToxicityParams>;
+  readonly model?: LinearModel;
+}
+
+const manifest: DetectorManifest<typeof params> = {
+  name: 'toxicity',
+  description: 'Toxicity, hate and threats: lexicon rules with targets, negation and counter-speech handling, plus a sentence-embedding classifier.',
+  hooks: ['output', 'input'],
+  params,
+};
+
+/** Loads the shipped toxicity classifier (trained offline on the tune split of the toxicity development data). */
+export function loadToxicityClassifier(): LinearModel {
+  return linearModelSchema.parse(JSON.parse(readFileSync(new URL('../data/toxicity-classifier.json', import.meta.url), 'utf8')));
+}
+
+/** Creates the toxicity/hate detector. */
+export function createToxicityDetector(options: ToxicityDetectorOptions = {}): Detector {
+  const settings = params.parse(options.params ?? {});
+  const model = options.pool === undefined ? undefined : (options.model ?? loadToxicityClassifier());
+  return {
+    manifest,
+    async scan(text: string, _ctx: ScanContext): Promise<Finding[]> {
+      let semantic: number | undefined;
+      const findings: Finding[] = [];
+      if (options.pool !== undefined && model !== undefined) {
+        try {
+          const [vector] = await options.pool.embed([prepareEmbeddingInput(text)]);
+          if (vector === undefined) throw new EmbeddingUnavailableError('worker_failed', 'no vector returned');
+          semantic = calibrateProbability(scoreLinear(model, vector), settings.semanticThreshold);
+          findings.push({ class: 'moderation.toxicity', start: 0, end: text.length, confidence: semantic, reason: 'guard.moderation.semantic_classifier', detector: manifest.name });
+        } catch (error) {
+          if (!(error instanceof EmbeddingUnavailableError)) throw error;
+          // SECURITY: fail closed, like the injection detector; the pipeline quarantines instead of passing unchecked output.
+          findings.push({ class: 'moderation.detector_unavailable', start: 0, end: text.length, confidence: 1, reason: 'guard.detector_unavailable', detector: manifest.name });
+        }
+      }
+      for (const hit of scanToxicity(text)) {
+        // Weak lexicon evidence (profanity, damped quotes) only counts when the classifier leans the same way.
+        const confidence = hit.weight >= settings.ruleFloor || semantic === undefined ? hit.weight : Math.min(hit.weight, semantic);
+        findings.push({ class: hit.class, start: hit.start, end: hit.end, confidence, reason: hit.reason, detector: manifest.name });
+      }
+      return findings.filter((finding) => finding.confidence >= settings.minConfidence);
+    },
+  };
+}

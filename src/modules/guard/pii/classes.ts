@@ -1,0 +1,13 @@
+/** Finding classes produced by the PII and PHI detectors. */
+export const PII_CLASSES = [
+  'pii.email', 'pii.phone', 'pii.payment_card', 'pii.iban', 'pii.ssn', 'pii.ip_address', 'pii.dob', 'pii.address',
+  'pii.passport', 'pii.drivers_license', 'pii.person', 'pii.location', 'phi.mrn', 'phi.icd10', 'phi.insurance_id',
+] as const;
+
+/** One PII or PHI finding class. */
+export type PiiClass = (typeof PII_CLASSES)[number];
+
+/** Name recorded in `Finding.detector` for the rule-based PII detector. */
+export const PII_RULES_DETECTOR = 'pii-rules';
+/** Name recorded in `Finding.detector` for the compromise-based name and location detector. */
+export const PII_NER_DETECTOR = 'pii-ner';

@@ -1,0 +1,48 @@
+import { describe, it, expect } from 'vitest';
+import { mostSpecificMatch } from './class-pattern.js';
+import { actionFor, resolveClassPolicy } from './class-policy.js';
+import { sensitivityOf } from './sensitivity.js';
+
+describe('mostSpecificMatch', () => {
+  it('prefers the exact class, then the longest wildcard, then *', () => {
+    const ps = ['*', 'pii.*', 'pii.email', 'secret.*'];
+    expect(mostSpecificMatch('pii.email', ps)).toBe('pii.email');
+    expect(mostSpecificMatch('pii.phone', ps)).toBe('pii.*');
+    expect(mostSpecificMatch('injection.override', ps)).toBe('*');
+    expect(mostSpecificMatch('piix.email', ['pii.*'])).toBeUndefined();
+  });
+});
+
+describe('sensitivityOf', () => {
+  it('puts PAN and secrets at restricted', () => {
+    expect(sensitivityOf('pii.payment_card')).toBe('restricted');
+    expect(sensitivityOf('secret.jwt')).toBe('restricted');
+    expect(sensitivityOf('pii.email')).toBe('confidential');
+    expect(sensitivityOf('pii.location')).toBe('internal');
+    expect(sensitivityOf('moderation.toxicity')).toBe('internal');
+  });
+});
+
+describe('class policy', () => {
+  it('blocks PII and secrets on input by default', () => {
+    const p = resolveClassPolicy();
+    expect(actionFor(p, 'input', 'pii.email', 'confidential')).toBe('block');
+    expect(actionFor(p, 'input', 'secret.github_token', 'restricted')).toBe('block');
+    expect(actionFor(p, 'output', 'secret.github_token', 'restricted')).toBe('quarantine');
+  });
+  it('lays org rules over the defaults, most specific wins', () => {
+    const p = resolveClassPolicy({ input: { 'pii.email': 'redact' } });
+    expect(actionFor(p, 'input', 'pii.email', 'confidential')).toBe('redact');
+    expect(actionFor(p, 'input', 'pii.phone', 'confidential')).toBe('block');
+  });
+  it('uses level rules when no class pattern matches', () => {
+    const p = resolveClassPolicy({ levels: { input: { restricted: 'block' } }, input: { '*': 'allow' } });
+    expect(actionFor(p, 'input', 'custom.thing', 'restricted')).toBe('block');
+    expect(actionFor(p, 'input', 'custom.thing', 'internal')).toBe('allow');
+  });
+  it('rejects bad patterns and actions', () => {
+    expect(() => resolveClassPolicy({ input: { 'pii.**': 'block' } })).toThrow();
+    // @ts-expect-error an unknown action is a type error and a runtime error
+    expect(() => resolveClassPolicy({ input: { 'pii.email': 'shred' } })).toThrow();
+  });
+});

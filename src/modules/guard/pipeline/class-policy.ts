@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import type { Hook } from '../detector.js';
+import { CLASS_PATTERN, mostSpecificMatch } from './class-pattern.js';
+import { SENSITIVITY_LEVELS, type Sensitivity } from './sensitivity.js';
+
+/** What to do with a finding of a class. `quarantine` is an output action; on input it acts as `block`. */
+export const GUARD_ACTIONS = ['allow', 'mask', 'redact', 'block', 'quarantine'] as const;
+/** One of {@link GUARD_ACTIONS}. */
+export type GuardAction = (typeof GUARD_ACTIONS)[number];
+
+const actionSchema = z.enum(GUARD_ACTIONS);
+const rulesSchema = z
+  .record(z.string().regex(CLASS_PATTERN, 'class pattern like pii.email, pii.* or *'), actionSchema)
+  .describe('Action per class pattern; the most specific pattern wins (exact class, longest prefix.*, then *).');
+const levelRulesSchema = z
+  .partialRecord(z.enum(SENSITIVITY_LEVELS), actionSchema)
+  .describe('Action per sensitivity level, used when no class pattern matches.');
+
+// SECURITY: defaults fail closed for prompts: PII, PHI and secrets are blocked before they reach a model provider.
+// Names are redacted (reversibly) and places allowed: nearly every prompt has them and blocking would make the gateway unusable.
+const DEFAULT_INPUT: Record<string, GuardAction> = {
+  'pii.*': 'block', 'phi.*': 'block', 'secret.*': 'block', 'pii.person': 'redact', 'pii.location': 'allow',
+};
+const DEFAULT_OUTPUT: Record<string, GuardAction> = {
+  'secret.*': 'quarantine', 'pii.payment_card': 'quarantine', 'pii.*': 'mask', 'phi.*': 'mask', 'pii.person': 'allow', 'pii.location': 'allow',
+};
+
+/** Per-org guard policy as stored and submitted (org rules are laid over the defaults). */
+export const classPolicySchema = z.object({
+  minConfidence: z.number().min(0).max(1).default(0.5).describe('Findings below this confidence are ignored.'),
+  input: rulesSchema.default({}),
+  output: rulesSchema.default({}),
+  levels: z.object({ input: levelRulesSchema.default({}), output: levelRulesSchema.default({}) }).default({ input: {}, output: {} }),
+});
+
+/** Policy as written by an org. */
+export type ClassPolicyInput = z.input<typeof classPolicySchema>;
+
+/** Effective policy: org rules merged over the defaults. */
+export interface ClassPolicy {
+  readonly minConfidence: number;
+  readonly rules: Readonly<Record<Hook, Readonly<Record<string, GuardAction>>>>;
+  readonly levels: Readonly<Record<Hook, Readonly<Partial<Record<Sensitivity, GuardAction>>>>>;
+}
+
+/** Validates an org policy and merges it over the defaults; throws a ZodError naming the bad field. */
+export function resolveClassPolicy(input: ClassPolicyInput = {}): ClassPolicy {
+  const p = classPolicySchema.parse(input);
+  return {
+    minConfidence: p.minConfidence,
+    rules: { input: { ...DEFAULT_INPUT, ...p.input }, output: { ...DEFAULT_OUTPUT, ...p.output } },
+    levels: { input: p.levels.input, output: p.levels.output },
+  };
+}
+
+/** Action for a class on a hook: the most specific class pattern, else the level rule, else `allow`. */
+export function actionFor(policy: ClassPolicy, hook: Hook, cls: string, level: Sensitivity): GuardAction {
+  const rules = policy.rules[hook];
+  const key = mostSpecificMatch(cls, Object.keys(rules));
+  // A catch-all '*' is weaker than a level rule.
+  if (key !== undefined && key !== '*') return rules[key] ?? 'allow';
+  return policy.levels[hook][level] ?? (key === undefined ? undefined : rules[key]) ?? 'allow';
+}

@@ -1,0 +1,39 @@
+import type { Finding } from '../detector.js';
+import { sensitivityOf, sensitivityRank } from './sensitivity.js';
+
+function outranks(a: Finding, b: Finding): boolean {
+  const ra = sensitivityRank(sensitivityOf(a.class));
+  const rb = sensitivityRank(sensitivityOf(b.class));
+  if (ra !== rb) return ra > rb;
+  if (a.confidence !== b.confidence) return a.confidence > b.confidence;
+  return a.end - a.start > b.end - b.start;
+}
+
+/**
+ * Resolves overlapping findings: each cluster of (transitively) overlapping spans becomes one finding with the class,
+ * confidence, reason and detector of its highest-severity member and the union of the members' spans.
+ * SECURITY: the union keeps every sensitive character inside the span that is masked or redacted.
+ */
+export function mergeFindings(findings: readonly Finding[]): Finding[] {
+  const sorted = [...findings].sort((a, b) => a.start - b.start || b.end - a.end);
+  const out: Finding[] = [];
+  let best: Finding | undefined;
+  let start = 0;
+  let end = 0;
+  const flush = (): void => {
+    if (best) out.push({ ...best, start, end });
+  };
+  for (const f of sorted) {
+    if (best && f.start < end) {
+      end = Math.max(end, f.end);
+      if (outranks(f, best)) best = f;
+      continue;
+    }
+    flush();
+    best = f;
+    start = f.start;
+    end = f.end;
+  }
+  flush();
+  return out;
+}

@@ -1,0 +1,102 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PgliteDb } from '../../src/platform/db/index.js';
+import { backendName, createTestDb, type TestDb } from '../support/test-db.js';
+
+const run = promisify(execFile);
+const BIN = path.resolve('bin/bulwark.js');
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe(`bulwark CLI (${backendName})`, () => {
+  let dataDir: string;
+  let pgDb: TestDb | undefined;
+
+  async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+    const base: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', BULWARK_ENV: 'test', BULWARK_DATA_DIR: dataDir, BULWARK_LOG_LEVEL: 'silent' };
+    if (pgDb?.url) base.DATABASE_URL = pgDb.url;
+    try {
+      const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...base, ...env }, timeout: 60_000 });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  }
+
+  /** Runs SQL as the superuser behind the CLI's back (the CLI process has exited, so PGlite's folder is free). */
+  async function superuser(sql: string, params: unknown[] = []): Promise<void> {
+    if (pgDb) {
+      await pgDb.superuser(sql, params);
+      return;
+    }
+    const db = await PgliteDb.open(path.join(dataDir, 'pgdata'));
+    try {
+      await db.withOwner((tx) => tx.query(sql, params));
+    } finally {
+      await db.close();
+    }
+  }
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'bulwark-cli-'));
+    if (process.env.DATABASE_URL) pgDb = await createTestDb({ migrate: false });
+  });
+  afterAll(async () => pgDb?.close());
+
+  it('exits 2 and lists every bad field on invalid configuration', async () => {
+    const result = await cli(['doctor'], { PORT: 'eighty', BULWARK_VAULT: 'pkcs11' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('port:');
+    expect(result.stderr).toContain('vault.pkcs11');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses development shortcuts in production and names each setting', async () => {
+    const result = await cli(['migrate'], { BULWARK_ENV: 'production' });
+    expect(result.code).toBe(2);
+    for (const setting of ['BULWARK_VAULT', 'BULWARK_PUBLIC_URL', 'BULWARK_SESSION_SECRET']) expect(result.stderr).toContain(setting);
+  });
+
+  it('migrates, creates and lists orgs, verifies and exports the audit chain, and names the first bad sequence after tampering', async () => {
+    expect((await cli(['migrate'])).stdout).toMatch(/applied migrations 1, 2, 3, 4/);
+    const created = await cli(['org', 'create', '--name', 'Acme', '--slug', 'acme', '--json']);
+    expect(created.code).toBe(0);
+    const org = JSON.parse(created.stdout) as { id: string; slug: string };
+    expect(org.slug).toBe('acme');
+    const duplicate = await cli(['org', 'create', '--name', 'Acme again', '--slug', 'acme']);
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toContain('db.conflict');
+    expect((await cli(['org', 'list'])).stdout).toContain(org.id);
+
+    const verified = await cli(['audit', 'verify', '--org', org.id]);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toMatch(/^ok\s+org_/);
+    const out = path.join(dataDir, 'export.jsonl');
+    expect((await cli(['audit', 'export', '--org', org.id, '--out', out])).code).toBe(0);
+    const lines = (await readFile(out, 'utf8')).trim().split('\n');
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ org_id: org.id, seq: 1, action: 'tenancy.org.created' });
+
+    await superuser('ALTER TABLE audit_events DISABLE TRIGGER USER');
+    await superuser(`UPDATE audit_events SET details = '{"name":"Evil"}' WHERE org_id = $1 AND seq = 1`, [org.id]);
+    const broken = await cli(['audit', 'verify', '--org', org.id]);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toContain('first bad sequence 1 (hash_mismatch)');
+  }, 300_000);
+
+  it('doctor reports the database, migrations, environment and vault', async () => {
+    const result = await cli(['doctor', '--json']);
+    const checks = JSON.parse(result.stdout) as { name: string; ok: boolean }[];
+    expect(checks.map((c) => c.name)).toEqual(expect.arrayContaining(['config', 'database', 'migrations', 'environment', 'vault']));
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+    expect(result.code).toBe(0);
+  }, 120_000);
+});
