@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { migrate, PgliteDb, PostgresDb, type Db } from '../../src/platform/db/index.js';
 
@@ -31,7 +32,8 @@ function withDatabase(url: string, database: string): string {
 export async function createTestDb(options: { migrate?: boolean } = {}): Promise<TestDb> {
   const shouldMigrate = options.migrate ?? true;
   if (!postgresUrl) {
-    const db = await PgliteDb.open();
+    const template = process.env.BULWARK_TEST_PGLITE_TEMPLATE;
+    const db = shouldMigrate && template ? await PgliteDb.open(undefined, { template: new Blob([await readFile(template)]) }) : await PgliteDb.open();
     if (shouldMigrate) await migrate(db);
     return {
       db,

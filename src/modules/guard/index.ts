@@ -3,7 +3,6 @@ export { createPiiRulesDetector, createPiiNerDetector, piiRulesManifest, piiNerM
 export { PII_CLASSES, type PiiClass } from './pii/classes.js';
 export { createSecretsDetector, secretsManifest } from './secrets/secrets-detector.js';
 export { stripSecrets, type StrippedText } from './secrets/strip-secrets.js';
-export { bulwarkKeyChecksum } from './secrets/bulwark-key-checksum.js';
 export { createGuardPipeline, type GuardPipeline, type GuardPipelineOptions } from './pipeline/guard-pipeline.js';
 export { classPolicySchema, resolveClassPolicy, GUARD_ACTIONS, type ClassPolicy, type ClassPolicyInput, type GuardAction } from './pipeline/class-policy.js';
 export { decideVerdict, type GuardResult, type GuardFinding, type Verdict } from './pipeline/decide-verdict.js';

@@ -29,11 +29,20 @@ export class PgliteDb implements Db {
 
   private constructor(private readonly pg: PGlite) {}
 
-  /** Opens (creating if needed) a PGlite database in `dataDir`, or in memory when `dataDir` is undefined. */
-  static async open(dataDir?: string): Promise<PgliteDb> {
-    const pg = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
+  /**
+   * Opens (creating if needed) a PGlite database in `dataDir`, or in memory when `dataDir` is undefined.
+   * `template` is a data folder dump (from `dumpDataDir`) to start from instead of an empty cluster.
+   */
+  static async open(dataDir?: string, options: { template?: Blob } = {}): Promise<PgliteDb> {
+    const pgOptions = options.template ? { loadDataDir: options.template } : {};
+    const pg = dataDir === undefined ? new PGlite(pgOptions) : new PGlite(dataDir, pgOptions);
     await pg.waitReady;
     return new PgliteDb(pg);
+  }
+
+  /** A dump of the whole data folder, loadable as a `template`. */
+  async dumpDataDir(): Promise<Blob> {
+    return this.pg.dumpDataDir('none');
   }
 
   withTenant<T>(orgId: OrgId, fn: (sql: TenantSql) => Promise<T>): Promise<T> {

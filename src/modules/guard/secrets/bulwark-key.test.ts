@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { bulwarkKeyChecksum } from './bulwark-key-checksum.js';
+import { bulwarkKeyChecksum } from '../../../lib/bulwark-key-checksum.js';
 import { detectBulwarkKey } from './detect-bulwark-key.js';
 
 const body = `bwk_live_${'0123456789abcdefghjkmnpqrs'}_${'Ab3-_x'.repeat(7)}Q`;

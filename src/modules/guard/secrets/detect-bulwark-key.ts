@@ -1,5 +1,5 @@
 import type { Finding } from '../detector.js';
-import { bulwarkKeyChecksum } from './bulwark-key-checksum.js';
+import { bulwarkKeyChecksum } from '../../../lib/bulwark-key-checksum.js';
 import { SECRETS_DETECTOR } from './classes.js';
 
 // bwk_<env>_<26 Crockford base32 id>_<43 base64url secret><6 base62 checksum>
