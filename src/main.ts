@@ -4,12 +4,16 @@ import type { CliContext, DoctorCheck, OperatorServices } from './cli/cli-contex
 import { assertProductionSafe, developmentShortcuts, loadConfig, type Config } from './config/index.js';
 import { buildHttpServer } from './http/server.js';
 import { systemClock, type Clock } from './lib/clock.js';
+import type { ApiServices } from './http/api-services.js';
+import type { ProtectedRoute } from './http/auth/install-auth.js';
+import { registerApiRoutes } from './http/routes/index.js';
 import { AuditBuffer, AuditLog } from './modules/audit/index.js';
-import { maskLogFormatter, maskLogValue } from './modules/guard/index.js';
-import { bootstrapPlatform, OrgService } from './modules/tenancy/index.js';
+import { ApiKeyService, createAuthzEngine, keyEnvFor, PolicyStore } from './modules/authz/index.js';
+import { maskLogFormatter, maskLogValue, QuarantineService } from './modules/guard/index.js';
+import { bootstrapPlatform, findPlatformOrgId, MemberService, OrgService, redeemBootstrapSecret, ServiceAccountService, type BootstrapResult } from './modules/tenancy/index.js';
 import { claimEnvironment, migrate, migrationStatus, openDb, type Db } from './platform/db/index.js';
 import { createLogger, type Logger } from './platform/logger/index.js';
-import { openKeyVault, rotateKek, type KeyVault } from './platform/vault/index.js';
+import { FieldCipher, openKeyVault, rotateKek, type KeyVault } from './platform/vault/index.js';
 
 /** Everything one Bulwark node runs with, wired from the configuration. */
 export interface Runtime {
@@ -22,6 +26,10 @@ export interface Runtime {
   /** Batches audit events that need not commit with a mutation (read decisions). */
   auditBuffer: AuditBuffer;
   orgs: OrgService;
+  /** What the first start created (the bootstrap secret is in it, once); undefined on later starts. */
+  bootstrap: BootstrapResult | undefined;
+  /** Everything the API routes use. */
+  services: ApiServices;
   close(): Promise<void>;
 }
 
@@ -52,6 +60,35 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     onWriteError: (error, orgId, events) => logger.error({ err: error, org_id: orgId, lost_events: events.length }, 'audit batch could not be written'),
   });
   const openedVault = vault;
+  const orgs = new OrgService({ db, clock, audit });
+  const bootstrap = await bootstrapPlatform({ db, clock, audit }, { ownerEmail: 'owner@localhost', ttlMinutes: config.bootstrapTtlMinutes });
+  const platformOrgId = await findPlatformOrgId(db);
+  const engine = createAuthzEngine({
+    platformOrgId,
+    clock,
+    onAlert: (alert) => {
+      logger.error({ alert }, 'authorization policy failed to evaluate; denied');
+      auditBuffer.add({ orgId: alert.orgId, actor: { type: 'system', id: null }, action: 'authz.policy.errored', resource: alert.resource, decision: 'error', reasonCodes: [alert.code], details: { principal_id: alert.principalId, action: alert.action, errors: alert.errors } });
+    },
+  });
+  const cipher = new FieldCipher({ vault: openedVault, clock });
+  const services: ApiServices = {
+    config,
+    clock,
+    db,
+    audit,
+    auditBuffer,
+    engine,
+    policies: new PolicyStore({ db, engine, audit, clock }),
+    apiKeys: new ApiKeyService({ db, clock, audit, env: keyEnvFor(config.env), onChange: (orgId) => engine.invalidate(orgId) }),
+    orgs,
+    members: new MemberService({ db, audit }),
+    serviceAccounts: new ServiceAccountService({ audit }),
+    quarantine: new QuarantineService({ db, cipher, audit, clock }),
+    cipher,
+    platformOrgId,
+    redeemBootstrap: (secret) => redeemBootstrapSecret({ db, clock, audit }, secret),
+  };
   return {
     config,
     clock,
@@ -60,7 +97,9 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     vault: openedVault,
     audit,
     auditBuffer,
-    orgs: new OrgService({ db, clock, audit }),
+    orgs,
+    bootstrap,
+    services,
     async close() {
       await auditBuffer.close();
       await openedVault.close();
@@ -69,11 +108,14 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
   };
 }
 
-/** Builds the HTTP app of a runtime; `accepting` turns false when shutdown begins. */
-export async function buildApp(runtime: Runtime, state: { accepting: boolean } = { accepting: true }): Promise<FastifyInstance> {
+/** Builds the HTTP app of a runtime; `accepting` turns false when shutdown begins. `routes` receives the protected-route table. */
+export async function buildApp(runtime: Runtime, state: { accepting: boolean } = { accepting: true }, routes: ProtectedRoute[] = []): Promise<FastifyInstance> {
   return buildHttpServer({
     config: runtime.config,
     logger: runtime.logger,
+    registerRoutes: (app) => {
+      routes.push(...registerApiRoutes(app, runtime.services));
+    },
     health: {
       accepting: () => state.accepting,
       readiness: async () => {
@@ -92,7 +134,7 @@ export async function buildApp(runtime: Runtime, state: { accepting: boolean } =
   });
 }
 
-function printBanner(address: string, publicUrl: string, bootstrap: Awaited<ReturnType<typeof bootstrapPlatform>>): void {
+function printBanner(address: string, publicUrl: string, bootstrap: BootstrapResult | undefined): void {
   const lines = [`Bulwark is listening on ${address}`];
   if (new URL(publicUrl).origin !== new URL(address).origin) lines.push(`Public URL: ${publicUrl}`);
   if (bootstrap) {
@@ -114,7 +156,7 @@ function printBanner(address: string, publicUrl: string, bootstrap: Awaited<Retu
 export async function serve(config: Config): Promise<void> {
   const runtime = await openRuntime(config);
   const state = { accepting: true };
-  const bootstrap = await bootstrapPlatform({ db: runtime.db, clock: runtime.clock, audit: runtime.audit }, { ownerEmail: 'owner@localhost', ttlMinutes: config.bootstrapTtlMinutes });
+  const { bootstrap } = runtime;
   const app = await buildApp(runtime, state);
   const address = await app.listen({ host: config.host, port: config.port });
   printBanner(address, config.publicUrl, bootstrap);

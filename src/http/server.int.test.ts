@@ -14,16 +14,17 @@ describe(`HTTP spine (${backendName})`, () => {
       registerRoutes: (app) => {
         const typed = app.withTypeProvider<ZodTypeProvider>();
         typed.post('/v1/echo', {
+          config: { public: true },
           schema: { body: z.object({ name: z.string().min(2), count: z.number().int().positive() }), response: { 200: z.object({ name: z.string() }) } },
           handler: async (request) => ({ name: request.body.name }),
         });
-        typed.get('/v1/explode', async () => {
+        typed.get('/v1/explode', { config: { public: true } }, async () => {
           throw new Error('connection string postgres://admin:hunter2@db leaked');
         });
-        typed.get('/v1/denied', async () => {
+        typed.get('/v1/denied', { config: { public: true } }, async () => {
           throw new AppError('authz.denied', { details: { reasons: ['authz.default_deny'] } });
         });
-        typed.post('/v1/chat/completions', { config: { errorFormat: 'openai' }, schema: { body: z.object({ model: z.string() }) } }, async () => ({ ok: true }));
+        typed.post('/v1/chat/completions', { config: { errorFormat: 'openai', public: true }, schema: { body: z.object({ model: z.string() }) } }, async () => ({ ok: true }));
       },
     });
   });
@@ -107,6 +108,12 @@ describe(`HTTP spine (${backendName})`, () => {
       'cache-control': 'no-store',
     });
     expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+  });
+
+  it('refuses a /v1 route that declares neither authz nor public', async () => {
+    await expect(
+      createTestServer({ registerRoutes: (app) => app.get('/v1/unguarded', async () => ({ open: true })) }),
+    ).rejects.toThrow(/declares neither authz nor public/);
   });
 
   it('publishes OpenAPI generated from the route schemas', async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { systemClock, type Clock } from '../../src/lib/clock.js';
+import type { ProtectedRoute } from '../../src/http/auth/install-auth.js';
 import { buildApp, openRuntime, type Runtime } from '../../src/main.js';
 import { createLogger } from '../../src/platform/logger/index.js';
 import { createTestDb, type TestDb } from './test-db.js';
@@ -14,23 +15,38 @@ export interface TestServer {
   runtime: Runtime;
   testDb: TestDb;
   config: Config;
+  /** Every protected /v1 route with its action. */
+  routes: ProtectedRoute[];
   close(): Promise<void>;
 }
 
 /** Starts a node like `bulwark serve` does, on a throwaway database and data folder, without listening on a port. */
 export async function createTestServer(options: { env?: Record<string, string>; clock?: Clock; registerRoutes?: (app: FastifyInstance) => void } = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'bulwark-test-'));
-  const config = loadConfig({ env: { BULWARK_ENV: 'test', BULWARK_DATA_DIR: dataDir, BULWARK_LOG_LEVEL: 'silent', ...options.env } });
+  const config = loadConfig({ env: { BULWARK_ENV: 'test', BULWARK_DATA_DIR: dataDir, BULWARK_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...options.env } });
   const testDb = await createTestDb();
-  const runtime = await openRuntime(config, { db: testDb.db, clock: options.clock ?? systemClock, logger: createLogger({ level: 'silent' }) });
-  const app = await buildApp(runtime);
-  if (options.registerRoutes) options.registerRoutes(app);
-  await app.ready();
+  let runtime: Runtime | undefined;
+  try {
+    runtime = await openRuntime(config, { db: testDb.db, clock: options.clock ?? systemClock, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+    const routes: ProtectedRoute[] = [];
+    const app = await buildApp(runtime, { accepting: true }, routes);
+    if (options.registerRoutes) options.registerRoutes(app);
+    await app.ready();
+    return createHandle(app, runtime, testDb, config, routes);
+  } catch (error) {
+    await runtime?.close();
+    await testDb.close();
+    throw error;
+  }
+}
+
+function createHandle(app: FastifyInstance, runtime: Runtime, testDb: TestDb, config: Config, routes: ProtectedRoute[]): TestServer {
   return {
     app,
     runtime,
     testDb,
     config,
+    routes,
     async close() {
       await app.close();
       await runtime.close();

@@ -83,3 +83,10 @@ export async function redeemBootstrapSecret(deps: BootstrapDeps, secret: string)
   ]);
   return redeemed;
 }
+
+/** The platform org's id; throws when the platform was never bootstrapped. */
+export async function findPlatformOrgId(db: Db): Promise<OrgId> {
+  const id = await db.withPlatform(selectPlatformOrgId);
+  if (!id) throw new Error('platform org missing: the database was never bootstrapped');
+  return id;
+}

@@ -1,4 +1,7 @@
-export { bootstrapPlatform, redeemBootstrapSecret, type BootstrapDeps, type BootstrapResult } from './bootstrap.js';
+export { bootstrapPlatform, findPlatformOrgId, redeemBootstrapSecret, type BootstrapDeps, type BootstrapResult } from './bootstrap.js';
 export type { Org } from './org.js';
 export { OrgService, type OrgServiceDeps } from './org-service.js';
 export { createOrgSchema, orgStatusSchema, type CreateOrgInput, type OrgStatus } from './schema.js';
+export { MemberService, type Member } from './members.js';
+export { ServiceAccountService, type ServiceAccount } from './service-accounts.js';
+export type { AuditContext } from './audit-context.js';

@@ -26,12 +26,19 @@ export interface CreateLoggerOptions {
   destination?: NodeJS.WritableStream;
 }
 
+function withoutParams(serialized: Record<string, unknown>): Record<string, unknown> {
+  const { params: _params, ...rest } = serialized;
+  return rest;
+}
+
 /** The structured JSON logger: redaction of known secret paths plus free-text masking. */
 export function createLogger(options: CreateLoggerOptions): Logger {
   const pinoOptions: LoggerOptions = {
     level: options.level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     base: { service: 'bulwark' },
+    // SECURITY: database errors carry the statement's parameters (hashes, e-mails, ciphertexts); logs keep the query only.
+    serializers: { err: (error: Error) => withoutParams(pino.stdSerializers.err(error)) },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: {
       level: (label) => ({ level: label }),

@@ -7,6 +7,51 @@ export const authzErrors = defineErrors({
     title: 'Authentication required',
     description: 'The request carries no credentials, or its credentials are invalid, expired or revoked. The precise reason is in the audit log only.',
   },
+  'authn.key_malformed': {
+    status: 401,
+    title: 'Authentication required',
+    description: 'Audit reason only (the client sees `authn.required`): the bearer credential is not a well-formed Bulwark key or its checksum fails.',
+  },
+  'authn.key_unknown': {
+    status: 401,
+    title: 'Authentication required',
+    description: 'Audit reason only: no API key with this id exists, or its secret does not match.',
+  },
+  'authn.key_expired': {
+    status: 401,
+    title: 'Authentication required',
+    description: 'Audit reason only: the API key is past its expiry (including the end of a rotation overlap).',
+  },
+  'authn.key_revoked': {
+    status: 401,
+    title: 'Authentication required',
+    description: 'Audit reason only: the API key was revoked.',
+  },
+  'authn.key_wrong_environment': {
+    status: 401,
+    title: 'Authentication required',
+    description: 'Audit reason only: the key belongs to another environment (a `bwk_dev_` key presented to production, for example).',
+  },
+  'authn.key_ip_not_allowed': {
+    status: 401,
+    title: 'Authentication required',
+    description: "Audit reason only: the caller's IP address is outside the key's CIDR allow-list.",
+  },
+  'authn.owner_inactive': {
+    status: 401,
+    title: 'Authentication required',
+    description: 'Audit reason only: the user or service account the key acts for was removed or disabled.',
+  },
+  'authz.role_not_grantable': {
+    status: 403,
+    title: 'Role not grantable',
+    description: 'The caller tried to give a key, member or service account a role or scope beyond what the caller holds.',
+  },
+  'authz.tenant_boundary': {
+    status: 404,
+    title: 'Not found',
+    description: "The path names another org than the caller's. Refused before the body is read and answered as not found, so tenants cannot probe each other.",
+  },
   'authz.denied': {
     status: 403,
     title: 'Forbidden',

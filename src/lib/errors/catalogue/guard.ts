@@ -12,4 +12,14 @@ export const guardErrors = defineErrors({
     title: 'Guard detector unavailable',
     description: 'A detector could not run (for example the embedding worker pool failed or timed out); input guards fail closed, so the request is not sent on.',
   },
+  'guard.quarantine_not_found': {
+    status: 404,
+    title: 'Quarantine item not found',
+    description: 'No quarantined response with this id exists in the org (an id of another org is not found either).',
+  },
+  'guard.quarantine_already_reviewed': {
+    status: 409,
+    title: 'Quarantine item already reviewed',
+    description: 'The quarantined response was already released or discarded; a review is final. `details.status` names the outcome.',
+  },
 });

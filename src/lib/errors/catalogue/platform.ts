@@ -32,6 +32,16 @@ export const platformErrors = defineErrors({
     title: 'Precondition failed',
     description: 'The `If-Match` ETag does not match the current version of the resource.',
   },
+  'http.precondition_required': {
+    status: 428,
+    title: 'Precondition required',
+    description: 'The update must carry `If-Match` with the current ETag (optimistic concurrency).',
+  },
+  'http.idempotency_conflict': {
+    status: 409,
+    title: 'Idempotency key reused',
+    description: 'The `Idempotency-Key` was already used with a different request body, or its first request is still in progress.',
+  },
   'http.unavailable': {
     status: 503,
     title: 'Service unavailable',

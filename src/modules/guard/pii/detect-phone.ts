@@ -17,12 +17,72 @@ const DATE_SHAPE = /^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d
 const ID_BEFORE = /(?:#|\b(?:order|invoice|account|acct|ref|reference|id|ticket|tracking|case|serial|sku|po)\b\s*(?:no\.?|number)?)\s*[:#]?\s*$/i;
 const VERSION_CONTEXT = /\b(?:v|version|release|build|ver)\.?\s*$/i;
 
+// Pre-scan: maximal stretches of the characters a phone number's core is made of. A candidate's core lies inside one
+// stretch, so stretches with fewer than 7 digits are skipped and CANDIDATE runs only on short windows around the rest.
+const STRETCH = /[+(\d][\d\s().\-\u00A0+]*/g;
+// Room after a stretch for an extension ("  extension 123456") and the closing lookahead.
+const TAIL = 32;
+
+// libphonenumber costs ~10 µs per call; conversation history and system prompts are re-sent with every turn, so the
+// same numbers recur. SECURITY: keys are 53-bit hashes of the normalised candidate, so the cache holds no numbers.
+const VERDICT_CACHE_SIZE = 2_048;
+const verdicts = new Map<number, 0 | 1 | 2>();
+
+function hash53(s: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/** 0: not a possible number, 1: possible, 2: valid (numbering plan). */
+function phoneVerdict(normalized: string, region: CountryCode): 0 | 1 | 2 {
+  const key = hash53(`${region}|${normalized}`);
+  const hit = verdicts.get(key);
+  if (hit !== undefined) return hit;
+  const parsed = parsePhoneNumberFromString(normalized, region);
+  const verdict: 0 | 1 | 2 = !parsed || !parsed.isPossible() ? 0 : parsed.isValid() ? 2 : 1;
+  if (verdicts.size >= VERDICT_CACHE_SIZE) {
+    const oldest = verdicts.keys().next();
+    if (oldest.done !== true) verdicts.delete(oldest.value);
+  }
+  verdicts.set(key, verdict);
+  return verdict;
+}
+
+function* candidates(text: string): Generator<{ raw: string; start: number }> {
+  STRETCH.lastIndex = 0;
+  for (let s = STRETCH.exec(text); s !== null; s = STRETCH.exec(text)) {
+    const stretch = s[0];
+    let digits = 0;
+    for (let i = 0; i < stretch.length && digits < 7; i++) {
+      const c = stretch.charCodeAt(i);
+      if (c >= 48 && c <= 57) digits++;
+    }
+    if (digits < 7) continue;
+    // The window starts one character early so CANDIDATE's lookbehind sees the real context.
+    const from = Math.max(0, s.index - 1);
+    const to = s.index + stretch.length;
+    const window = text.slice(from, Math.min(text.length, to + TAIL));
+    CANDIDATE.lastIndex = 0;
+    for (const m of window.matchAll(CANDIDATE)) {
+      const start = from + m.index;
+      if (start >= to) break;
+      yield { raw: m[0], start };
+    }
+  }
+}
+
 /** Finds phone numbers: international (+, 00) and national formats with `region` as the default country. */
 export function detectPhone(text: string, region: CountryCode = 'US'): Finding[] {
   const out: Finding[] = [];
-  for (const m of text.matchAll(CANDIDATE)) {
-    const raw = m[0];
-    const start = m.index;
+  for (const { raw, start } of candidates(text)) {
     const end = start + raw.length;
     const digits = raw.replace(/\D/g, '');
     const core = raw.replace(/\s*(?:x|ext\.?|extension)\s*\d+$/i, '');
@@ -38,9 +98,9 @@ export function detectPhone(text: string, region: CountryCode = 'US'): Finding[]
     const plain = !international && !separated && !context;
     if (plain && (coreDigits.length < 10 || ID_BEFORE.test(text.slice(Math.max(0, start - 24), start)))) continue;
     const normalized = core.startsWith('00') ? `+${core.slice(2)}` : core;
-    const parsed = parsePhoneNumberFromString(normalized, region);
-    if (!parsed || !parsed.isPossible()) continue;
-    const valid = parsed.isValid();
+    const verdict = phoneVerdict(normalized, region);
+    if (verdict === 0) continue;
+    const valid = verdict === 2;
     // A bare digit run is a phone number only when the numbering plan says it is a real one.
     if (plain && !valid) continue;
     let confidence = valid ? 0.85 : 0.6;

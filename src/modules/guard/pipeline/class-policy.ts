@@ -46,15 +46,33 @@ export interface ClassPolicy {
 /** Validates an org policy and merges it over the defaults; throws a ZodError naming the bad field. */
 export function resolveClassPolicy(input: ClassPolicyInput = {}): ClassPolicy {
   const p = classPolicySchema.parse(input);
-  return {
+  // Frozen, so actionFor may memoise answers per policy object.
+  return Object.freeze({
     minConfidence: p.minConfidence,
-    rules: { input: { ...DEFAULT_INPUT, ...p.input }, output: { ...DEFAULT_OUTPUT, ...p.output } },
-    levels: { input: p.levels.input, output: p.levels.output },
-  };
+    rules: Object.freeze({ input: Object.freeze({ ...DEFAULT_INPUT, ...p.input }), output: Object.freeze({ ...DEFAULT_OUTPUT, ...p.output }) }),
+    levels: Object.freeze({ input: Object.freeze(p.levels.input), output: Object.freeze(p.levels.output) }),
+  });
 }
 
 /** Action for a class on a hook: the most specific class pattern, else the level rule, else `allow`. */
 export function actionFor(policy: ClassPolicy, hook: Hook, cls: string, level: Sensitivity): GuardAction {
+  // Resolved policies are frozen, so the answer per (hook, class, level) can be memoised on the policy object.
+  let memo = actionMemo.get(policy);
+  if (memo === undefined) {
+    memo = new Map();
+    actionMemo.set(policy, memo);
+  }
+  const key = `${hook}|${level}|${cls}`;
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit;
+  const action = resolveAction(policy, hook, cls, level);
+  if (memo.size < 4_096) memo.set(key, action);
+  return action;
+}
+
+const actionMemo = new WeakMap<ClassPolicy, Map<string, GuardAction>>();
+
+function resolveAction(policy: ClassPolicy, hook: Hook, cls: string, level: Sensitivity): GuardAction {
   const rules = policy.rules[hook];
   const key = mostSpecificMatch(cls, Object.keys(rules));
   // A catch-all '*' is weaker than a level rule.

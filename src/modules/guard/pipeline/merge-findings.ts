@@ -2,6 +2,7 @@ import type { Finding } from '../detector.js';
 import { sensitivityOf, sensitivityRank } from './sensitivity.js';
 
 function outranks(a: Finding, b: Finding): boolean {
+  if (a.class === b.class) return a.confidence !== b.confidence ? a.confidence > b.confidence : a.end - a.start > b.end - b.start;
   const ra = sensitivityRank(sensitivityOf(a.class));
   const rb = sensitivityRank(sensitivityOf(b.class));
   if (ra !== rb) return ra > rb;
@@ -21,7 +22,8 @@ export function mergeFindings(findings: readonly Finding[]): Finding[] {
   let start = 0;
   let end = 0;
   const flush = (): void => {
-    if (best) out.push({ ...best, start, end });
+    // Explicit literal (not a spread): one object shape for every merged finding keeps this hot path monomorphic.
+    if (best) out.push({ class: best.class, start, end, confidence: best.confidence, reason: best.reason, detector: best.detector });
   };
   for (const f of sorted) {
     if (best && f.start < end) {

@@ -20,10 +20,18 @@ const LEVELS: Readonly<Record<string, Sensitivity>> = {
   '*': 'internal',
 };
 
+const LEVEL_KEYS = Object.keys(LEVELS);
+const levelOf = new Map<string, Sensitivity>();
+
 /** Sensitivity level of a finding class (most specific entry of the table wins). */
 export function sensitivityOf(cls: string): Sensitivity {
-  const key = mostSpecificMatch(cls, Object.keys(LEVELS));
-  return (key === undefined ? undefined : LEVELS[key]) ?? 'internal';
+  const hit = levelOf.get(cls);
+  if (hit !== undefined) return hit;
+  const key = mostSpecificMatch(cls, LEVEL_KEYS);
+  const level = (key === undefined ? undefined : LEVELS[key]) ?? 'internal';
+  // Classes come from a fixed set of detectors (plus org policy-term ids), so the memo stays small; capped anyway.
+  if (levelOf.size < 4_096) levelOf.set(cls, level);
+  return level;
 }
 
 /** Numeric rank of a level, 0 (public) to 3 (restricted). */

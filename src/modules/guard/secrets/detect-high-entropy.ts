@@ -3,17 +3,54 @@ import { SECRETS_DETECTOR } from './classes.js';
 import { isPlaceholder } from './placeholder.js';
 import { shannonEntropy } from './shannon-entropy.js';
 
-const TOKEN = /(?<![A-Za-z0-9+/=_.-])[A-Za-z0-9+/_-]{20,1024}={0,2}(?![A-Za-z0-9+/=_-])/g;
 const HEX = /^[0-9a-fA-F]+$/;
 const HASH_LENGTHS = new Set([32, 40, 56, 64, 96, 128]);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SECRET_WORD = /key|token|secret|pass|pwd|auth|cred|bearer|signature|private/i;
 const HASH_WORD = /sha\d*|md5|hash|digest|checksum|commit|integrity|etag|fingerprint|sum\b/i;
+const MIN_TOKEN = 20;
+const MAX_TOKEN = 1024;
+
+// Token characters [A-Za-z0-9+/_-] as a lookup table: one pass over char codes finds every maximal run, where a
+// regex with a lookbehind would be retried at every position of every word.
+const TOKEN_CHAR = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-') TOKEN_CHAR[c.charCodeAt(0)] = 1;
+const EQ = 61;
+const DOT = 46;
+const isTokenChar = (code: number): boolean => code < 128 && TOKEN_CHAR[code] === 1;
 
 function lineAround(text: string, start: number, end: number): string {
   const from = text.lastIndexOf('\n', start) + 1;
   const to = text.indexOf('\n', end);
   return text.slice(from, to === -1 ? text.length : to);
+}
+
+/**
+ * Candidate tokens: maximal runs of 20–1,024 token characters, optionally followed by up to two '=', not preceded by
+ * '=' or '.' and not followed by a further token character or '='. (Same matches as the former
+ * `(?<![A-Za-z0-9+/=_.-])[A-Za-z0-9+/_-]{20,1024}={0,2}(?![A-Za-z0-9+/=_-])` pattern, found in one linear pass.)
+ */
+function tokenCandidates(text: string): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    if (!isTokenChar(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n && isTokenChar(text.charCodeAt(i))) i++;
+    const runEnd = i;
+    if (runEnd - start < MIN_TOKEN || runEnd - start > MAX_TOKEN) continue;
+    const before = start > 0 ? text.charCodeAt(start - 1) : -1;
+    if (before === EQ || before === DOT) continue;
+    let end = runEnd;
+    while (end < n && end - runEnd < 2 && text.charCodeAt(end) === EQ) end++;
+    if (end < n && (text.charCodeAt(end) === EQ || isTokenChar(text.charCodeAt(end)))) continue;
+    out.push({ start, end });
+  }
+  return out;
 }
 
 /**
@@ -23,11 +60,12 @@ function lineAround(text: string, start: number, end: number): string {
  */
 export function detectHighEntropy(text: string): Finding[] {
   const out: Finding[] = [];
-  for (const m of text.matchAll(TOKEN)) {
-    const token = m[0].replace(/=+$/, '');
-    if (token.length < 20 || UUID.test(token) || isPlaceholder(token)) continue;
+  for (const { start, end } of tokenCandidates(text)) {
+    const raw = text.slice(start, end);
+    const token = raw.replace(/=+$/, '');
+    if (UUID.test(token) || isPlaceholder(token)) continue;
     if (!/\d/.test(token) || !/[A-Za-z]/.test(token)) continue;
-    const line = lineAround(text, m.index, m.index + m[0].length).replace(m[0], '');
+    const line = lineAround(text, start, end).replace(raw, '');
     const named = SECRET_WORD.test(line);
     const hex = HEX.test(token);
     if (hex && (HASH_LENGTHS.has(token.length) || HASH_WORD.test(line)) && !named) continue;
@@ -39,7 +77,7 @@ export function detectHighEntropy(text: string): Finding[] {
     if (entropy < threshold) continue;
     if (!hex && !(/[a-z]/.test(token) && /[A-Z]/.test(token))) continue;
     out.push({
-      class: 'secret.high_entropy', start: m.index, end: m.index + m[0].length,
+      class: 'secret.high_entropy', start, end,
       confidence: named ? 0.7 : 0.4,
       reason: named ? 'guard.secret.high_entropy_named' : 'guard.secret.high_entropy',
       detector: SECRETS_DETECTOR,

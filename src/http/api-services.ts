@@ -1,0 +1,30 @@
+import type { Config } from '../config/index.js';
+import type { Clock } from '../lib/clock.js';
+import type { OrgId } from '../lib/ids.js';
+import type { AuditBuffer, AuditLog } from '../modules/audit/index.js';
+import type { ApiKeyService, AuthzEngine, PolicyStore } from '../modules/authz/index.js';
+import type { QuarantineService } from '../modules/guard/index.js';
+import type { MemberService, OrgService, ServiceAccountService } from '../modules/tenancy/index.js';
+import type { Db } from '../platform/db/index.js';
+import type { FieldCipher } from '../platform/vault/index.js';
+
+/** What the API routes work with; built by the composition root. */
+export interface ApiServices {
+  config: Config;
+  clock: Clock;
+  db: Db;
+  audit: AuditLog;
+  auditBuffer: AuditBuffer;
+  engine: AuthzEngine;
+  policies: PolicyStore;
+  apiKeys: ApiKeyService;
+  orgs: OrgService;
+  members: MemberService;
+  serviceAccounts: ServiceAccountService;
+  quarantine: QuarantineService;
+  /** Field encryption (stored idempotent responses, org secrets). */
+  cipher: FieldCipher;
+  platformOrgId: OrgId;
+  /** Redeems the one-time bootstrap secret: returns the platform owner it belongs to. */
+  redeemBootstrap(secret: string): Promise<{ platformOrgId: OrgId; ownerUserId: string }>;
+}

@@ -1,0 +1,57 @@
+import type { FastifyRequest } from 'fastify';
+import type { AuditEventInput } from '../../modules/audit/index.js';
+import type { Action, Principal, ResourceDescriptor } from '../../modules/authz/index.js';
+import type { ApiServices } from '../api-services.js';
+
+/** How a route is authorized: the action and a builder of the resource it acts on. */
+export interface RouteAuthz {
+  action: Action;
+  resource: (request: FastifyRequest, services: ApiServices) => ResourceDescriptor | Promise<ResourceDescriptor>;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Authorization of the route. Every /v1 route needs it unless `public` is set (deny by default). */
+    authz?: RouteAuthz;
+    /** The route needs no credentials (bootstrap redemption, health). */
+    public?: boolean;
+  }
+  interface FastifyRequest {
+    /** Who is calling; set by authentication on every non-public route. */
+    principal?: Principal;
+    /** The resource the route's decision was made on. */
+    authzResource?: ResourceDescriptor;
+    /** Decision events of a mutating request, appended in the transaction of the change. */
+    pendingAudit?: AuditEventInput[];
+    /** Events handed to a transaction that has not committed yet; written separately if it fails. */
+    uncommittedAudit?: AuditEventInput[];
+  }
+}
+
+/** The authenticated principal of a request; only called on routes that require one. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new Error('route has no authenticated principal');
+  return request.principal;
+}
+
+/**
+ * Takes the decision events a mutating handler appends in its transaction. Call `auditCommitted` after the
+ * transaction commits; events of a transaction that failed are written on their own when the response ends.
+ */
+export function takePendingAudit(request: FastifyRequest): AuditEventInput[] {
+  const events = request.pendingAudit ?? [];
+  request.pendingAudit = [];
+  request.uncommittedAudit = [...(request.uncommittedAudit ?? []), ...events];
+  return events;
+}
+
+/** Marks the events taken by `takePendingAudit` as committed with the change. */
+export function auditCommitted(request: FastifyRequest): void {
+  request.uncommittedAudit = [];
+}
+
+/** Request facts recorded with every change. */
+export function requestMeta(request: FastifyRequest): { requestId: string; clientIp: string; userAgent?: string } {
+  const ua = request.headers['user-agent'];
+  return { requestId: request.id, clientIp: request.ip, ...(ua ? { userAgent: ua.slice(0, 512) } : {}) };
+}

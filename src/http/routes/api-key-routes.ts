@@ -1,0 +1,98 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { isId } from '../../lib/ids.js';
+import { apiKeySchema, createdKeySchema, createKeyBodySchema, rotateKeyBodySchema, type ApiKey, type ResourceDescriptor } from '../../modules/authz/index.js';
+import type { ApiServices } from '../api-services.js';
+import { principalOf, requestMeta } from '../auth/route-auth.js';
+import { withIdempotency } from './idempotency.js';
+import { afterCursor, iso, mutateInTenant, orgParams, pageOf, pageQuery, pageSchema, pathOrg, readInTenant, resourceFromPath } from './route-helpers.js';
+
+/** An API key on the wire (never its secret). */
+export function toKeyWire(key: ApiKey): z.infer<typeof apiKeySchema> {
+  return {
+    id: key.id,
+    org_id: key.orgId,
+    name: key.name,
+    env: key.env,
+    owner: key.owner,
+    role: key.role,
+    scopes: key.scopes,
+    amr: key.amr,
+    cidrs: key.cidrs,
+    expires_at: iso(key.expiresAt),
+    revoked_at: iso(key.revokedAt),
+    last_used_at: iso(key.lastUsedAt),
+    rotated_from: key.rotatedFrom,
+    created_at: key.createdAt.toISOString(),
+  };
+}
+
+const keyParams = orgParams.extend({ key_id: z.string().min(1).max(64) });
+
+// The key's owner decides whether a developer may manage it, so the resource carries it.
+async function keyResource(request: FastifyRequest, services: ApiServices): Promise<ResourceDescriptor> {
+  const orgId = pathOrg(request);
+  const keyId = (request.params as { key_id?: string }).key_id ?? '';
+  const principal = principalOf(request);
+  // Only the caller's own org is ever read; another org's key stays unknown and the tenant boundary denies.
+  const key = orgId === principal.orgId && isId('key', keyId) ? await services.db.withTenant(orgId, (sql) => services.apiKeys.get(sql, keyId).catch(() => undefined)) : undefined;
+  return { type: 'ApiKey', id: keyId, orgId, ...(key ? { attributes: { ownerId: key.owner.id } } : {}) };
+}
+
+function newKeyResource(request: FastifyRequest): ResourceDescriptor {
+  const principal = principalOf(request);
+  const body = request.body as { owner?: { id: string } } | undefined;
+  const ownerId = body?.owner?.id ?? (principal.kind === 'api_key' ? principal.ownerId : principal.id);
+  return { type: 'ApiKey', id: 'new', orgId: pathOrg(request), ...(ownerId ? { attributes: { ownerId } } : {}) };
+}
+
+/** `/v1/orgs/{org_id}/api-keys`: list, create, show, rotate, revoke. */
+export function registerApiKeyRoutes(app: FastifyInstance, services: ApiServices): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['api-keys'];
+  const security = [{ bearer: [] }];
+
+  r.get('/v1/orgs/:org_id/api-keys', {
+    config: { authz: { action: 'read:keys', resource: resourceFromPath('Org') } },
+    schema: { summary: 'List API keys (metadata only)', tags, security, params: orgParams, querystring: pageQuery, response: { 200: pageSchema(apiKeySchema) } },
+    handler: async (request) => {
+      const { limit, cursor } = request.query;
+      const after = afterCursor(cursor);
+      const keys = await readInTenant(services, request, (sql) => services.apiKeys.list(sql, { limit, ...(after ? { afterId: after } : {}) }));
+      return pageOf(keys.map(toKeyWire), limit, (k) => k.id);
+    },
+  });
+
+  r.post('/v1/orgs/:org_id/api-keys', {
+    config: { authz: { action: 'manage:keys', resource: newKeyResource } },
+    schema: { summary: 'Create an API key (the secret is shown once)', tags, security, params: orgParams, body: createKeyBodySchema, response: { 201: createdKeySchema } },
+    handler: async (request, reply) =>
+      withIdempotency(services, request, reply, pathOrg(request), async () => {
+        const { key, token } = await mutateInTenant(services, request, (sql) => services.apiKeys.create(sql, principalOf(request), request.body, requestMeta(request)));
+        return { status: 201, body: { ...toKeyWire(key), secret: token } };
+      }),
+  });
+
+  r.get('/v1/orgs/:org_id/api-keys/:key_id', {
+    config: { authz: { action: 'read:keys', resource: keyResource } },
+    schema: { summary: 'Show an API key (metadata only)', tags, security, params: keyParams, response: { 200: apiKeySchema } },
+    handler: async (request) => toKeyWire(await readInTenant(services, request, (sql) => services.apiKeys.get(sql, request.params.key_id))),
+  });
+
+  r.post('/v1/orgs/:org_id/api-keys/:key_id/rotate', {
+    config: { authz: { action: 'manage:keys', resource: keyResource } },
+    schema: { summary: 'Rotate an API key: a successor now, the old key valid for the overlap', tags, security, params: keyParams, body: rotateKeyBodySchema, response: { 201: createdKeySchema } },
+    handler: async (request, reply) =>
+      withIdempotency(services, request, reply, pathOrg(request), async () => {
+        const { key, token } = await mutateInTenant(services, request, (sql) => services.apiKeys.rotate(sql, principalOf(request), request.params.key_id, request.body.overlap_seconds, requestMeta(request)));
+        return { status: 201, body: { ...toKeyWire(key), secret: token } };
+      }),
+  });
+
+  r.post('/v1/orgs/:org_id/api-keys/:key_id/revoke', {
+    config: { authz: { action: 'manage:keys', resource: keyResource } },
+    schema: { summary: 'Revoke an API key at once', tags, security, params: keyParams, response: { 200: apiKeySchema } },
+    handler: async (request) => toKeyWire(await mutateInTenant(services, request, (sql) => services.apiKeys.revoke(sql, principalOf(request), request.params.key_id, requestMeta(request)))),
+  });
+}

@@ -1,0 +1,17 @@
+import type { FastifyInstance } from 'fastify';
+import type { ApiServices } from '../api-services.js';
+import { installAuth, type ProtectedRoute } from '../auth/install-auth.js';
+import { registerApiKeyRoutes } from './api-key-routes.js';
+import { registerGovernanceRoutes } from './governance-routes.js';
+import { registerQuarantineRoutes } from './quarantine-routes.js';
+import { registerTenancyRoutes } from './tenancy-routes.js';
+
+/** Installs authentication and authorization, then every /v1 route; returns the table of protected routes. */
+export function registerApiRoutes(app: FastifyInstance, services: ApiServices): ProtectedRoute[] {
+  const table = installAuth(app, services);
+  registerGovernanceRoutes(app, services);
+  registerTenancyRoutes(app, services);
+  registerApiKeyRoutes(app, services);
+  registerQuarantineRoutes(app, services);
+  return table;
+}

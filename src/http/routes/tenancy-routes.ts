@@ -1,0 +1,174 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../../lib/errors/index.js';
+import { actions, actorOf, canGrantRole, createdKeySchema, roles, type Principal, type ResourceDescriptor, type Role } from '../../modules/authz/index.js';
+import { createOrgSchema, type Member, type Org, type ServiceAccount } from '../../modules/tenancy/index.js';
+import type { ApiServices } from '../api-services.js';
+import { principalOf, requestMeta, takePendingAudit, auditCommitted } from '../auth/route-auth.js';
+import { toKeyWire } from './api-key-routes.js';
+import { withIdempotency } from './idempotency.js';
+import { afterCursor, mutateInTenant, mutateWithEvents, orgParams, pageOf, pageQuery, pageSchema, readInTenant, resourceFromPath } from './route-helpers.js';
+
+const orgSchema = z.object({ id: z.string(), name: z.string(), slug: z.string(), status: z.enum(['active', 'frozen']), created_at: z.string() });
+const toOrgWire = (o: Org) => ({ id: o.id, name: o.name, slug: o.slug, status: o.status, created_at: o.createdAt.toISOString() });
+
+const attributesSchema = z
+  .object({ region: z.string().min(1).max(64).optional(), projects: z.array(z.string().min(1).max(128)).max(200).optional() })
+  .strict()
+  .describe('ABAC attributes: data region and assigned projects.');
+const rolesSchema = z.array(z.enum(roles)).min(1).max(roles.length);
+
+const memberSchema = z.object({ id: z.string(), org_id: z.string(), user_id: z.string(), email: z.string(), display_name: z.string(), roles: z.array(z.string()), attributes: z.record(z.string(), z.unknown()), created_at: z.string() });
+const toMemberWire = (m: Member) => ({ id: m.id, org_id: m.orgId, user_id: m.userId, email: m.email, display_name: m.displayName, roles: m.roles, attributes: m.attributes, created_at: m.createdAt.toISOString() });
+
+const serviceAccountSchema = z.object({ id: z.string(), org_id: z.string(), name: z.string(), roles: z.array(z.string()), attributes: z.record(z.string(), z.unknown()), status: z.enum(['active', 'disabled']), created_at: z.string() });
+const toServiceAccountWire = (s: ServiceAccount) => ({ id: s.id, org_id: s.orgId, name: s.name, roles: s.roles, attributes: s.attributes, status: s.status, created_at: s.createdAt.toISOString() });
+
+// INVARIANT: nobody hands out a role they could not grant (see canGrantRole).
+function assertGrantable(principal: Principal, wanted: readonly Role[]): void {
+  const refused = wanted.filter((role) => !canGrantRole(principal.roles, role));
+  if (refused.length) throw new AppError('authz.role_not_grantable', { publicMessage: `you cannot grant: ${refused.join(', ')}` });
+}
+
+function platformResource(services: ApiServices): () => ResourceDescriptor {
+  return () => ({ type: 'Platform', id: 'platform', orgId: services.platformOrgId });
+}
+
+const auditOf = (request: FastifyRequest, events = takePendingAudit(request)) => ({ actor: actorOf(principalOf(request)), events, requestId: request.id });
+
+/** Orgs (platform owners), members and service accounts. */
+export function registerTenancyRoutes(app: FastifyInstance, services: ApiServices): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const security = [{ bearer: [] }];
+
+  r.get('/v1/orgs', {
+    config: { authz: { action: 'manage:orgs', resource: platformResource(services) } },
+    schema: { summary: 'List orgs (platform owners)', tags: ['orgs'], security, querystring: pageQuery, response: { 200: pageSchema(orgSchema) } },
+    handler: async (request) => {
+      const { limit, cursor } = request.query;
+      const after = afterCursor(cursor);
+      return pageOf((await services.orgs.list({ limit, ...(after ? { afterId: after } : {}) })).map(toOrgWire), limit, (o) => o.id);
+    },
+  });
+
+  r.post('/v1/orgs', {
+    config: { authz: { action: 'manage:orgs', resource: platformResource(services) } },
+    schema: {
+      summary: "Create an org with its first owner and the owner's first API key (shown once)",
+      tags: ['orgs'],
+      security,
+      body: createOrgSchema.extend({ owner_email: z.email() }).strict(),
+      response: { 201: z.object({ org: orgSchema, owner: memberSchema, owner_api_key: createdKeySchema }) },
+    },
+    handler: async (request, reply) =>
+      withIdempotency(services, request, reply, services.platformOrgId, async () => {
+        const principal = principalOf(request);
+        const decision = takePendingAudit(request);
+        await services.audit.record(services.platformOrgId, decision);
+        auditCommitted(request);
+        const org = await services.orgs.create({ name: request.body.name, slug: request.body.slug }, actorOf(principal), request.id);
+        const owner = await services.members.add(org.id, { email: request.body.owner_email, roles: ['owner'] , attributes: {} }, { actor: actorOf(principal), events: [], requestId: request.id });
+        const ownerPrincipal: Principal = { kind: 'user', id: owner.userId, orgId: org.id, roles: ['owner'], attributes: {}, amr: principal.amr };
+        const { key, token } = await services.db.withTenant(org.id, (sql) => services.apiKeys.create(sql, ownerPrincipal, { name: 'first owner key', role: 'owner', scopes: [...actions], cidrs: [], amr: [...principal.amr] }, requestMeta(request)));
+        return { status: 201, body: { org: toOrgWire(org), owner: toMemberWire(owner), owner_api_key: { ...toKeyWire(key), secret: token } } };
+      }),
+  });
+
+  r.get('/v1/orgs/:org_id', {
+    config: { authz: { action: 'read:org', resource: resourceFromPath('Org') } },
+    schema: { summary: 'Show an org', tags: ['orgs'], security, params: orgParams, response: { 200: orgSchema } },
+    handler: async (request) => toOrgWire(await services.orgs.get(request.params.org_id as Org['id'])),
+  });
+
+  const memberParams = orgParams.extend({ member_id: z.string().min(1).max(64) });
+  r.get('/v1/orgs/:org_id/members', {
+    config: { authz: { action: 'read:members', resource: resourceFromPath('Org') } },
+    schema: { summary: 'List members', tags: ['members'], security, params: orgParams, querystring: pageQuery, response: { 200: pageSchema(memberSchema) } },
+    handler: async (request) => {
+      const { limit, cursor } = request.query;
+      const after = afterCursor(cursor);
+      const members = await readInTenant(services, request, (sql) => services.members.list(sql, { limit, ...(after ? { afterId: after } : {}) }));
+      return pageOf(members.map(toMemberWire), limit, (m) => m.id);
+    },
+  });
+
+  r.post('/v1/orgs/:org_id/members', {
+    config: { authz: { action: 'manage:members', resource: resourceFromPath('Org') } },
+    schema: {
+      summary: 'Add a member (the user is created when the e-mail is new)',
+      tags: ['members'],
+      security,
+      params: orgParams,
+      body: z.object({ email: z.email(), display_name: z.string().max(200).optional(), roles: rolesSchema, attributes: attributesSchema.default({}) }).strict(),
+      response: { 201: memberSchema },
+    },
+    handler: async (request, reply) => {
+      assertGrantable(principalOf(request), request.body.roles);
+      const member = await mutateWithEvents(request, (events) =>
+        services.members.add(request.params.org_id as Org['id'], { email: request.body.email, ...(request.body.display_name ? { displayName: request.body.display_name } : {}), roles: request.body.roles, attributes: request.body.attributes }, auditOf(request, events)),
+      );
+      services.engine.invalidate(member.orgId);
+      return reply.code(201).send(toMemberWire(member));
+    },
+  });
+
+  r.patch('/v1/orgs/:org_id/members/:member_id', {
+    config: { authz: { action: 'manage:members', resource: resourceFromPath('Member', 'member_id') } },
+    schema: { summary: "Change a member's roles or attributes", tags: ['members'], security, params: memberParams, body: z.object({ roles: rolesSchema.optional(), attributes: attributesSchema.optional() }).strict(), response: { 200: memberSchema } },
+    handler: async (request) => {
+      if (request.body.roles) assertGrantable(principalOf(request), request.body.roles);
+      const member = await mutateInTenant(services, request, (sql) => services.members.update(sql, request.params.member_id, { ...(request.body.roles ? { roles: request.body.roles } : {}), ...(request.body.attributes ? { attributes: request.body.attributes } : {}) }, auditOf(request, [])));
+      services.engine.invalidate(member.orgId);
+      return toMemberWire(member);
+    },
+  });
+
+  r.delete('/v1/orgs/:org_id/members/:member_id', {
+    config: { authz: { action: 'manage:members', resource: resourceFromPath('Member', 'member_id') } },
+    schema: { summary: 'Remove a member (their keys stop working at once)', tags: ['members'], security, params: memberParams },
+    handler: async (request, reply) => {
+      await mutateInTenant(services, request, (sql) => services.members.remove(sql, request.params.member_id, auditOf(request, [])));
+      services.engine.invalidate(request.params.org_id as Org['id']);
+      return reply.code(204).send();
+    },
+  });
+
+  const serviceAccountParams = orgParams.extend({ service_account_id: z.string().min(1).max(64) });
+  r.get('/v1/orgs/:org_id/service-accounts', {
+    config: { authz: { action: 'read:service-accounts', resource: resourceFromPath('Org') } },
+    schema: { summary: 'List service accounts', tags: ['service-accounts'], security, params: orgParams, querystring: pageQuery, response: { 200: pageSchema(serviceAccountSchema) } },
+    handler: async (request) => {
+      const { limit, cursor } = request.query;
+      const after = afterCursor(cursor);
+      const accounts = await readInTenant(services, request, (sql) => services.serviceAccounts.list(sql, { limit, ...(after ? { afterId: after } : {}) }));
+      return pageOf(accounts.map(toServiceAccountWire), limit, (s) => s.id);
+    },
+  });
+
+  r.post('/v1/orgs/:org_id/service-accounts', {
+    config: { authz: { action: 'manage:service-accounts', resource: resourceFromPath('Org') } },
+    schema: { summary: 'Create a service account', tags: ['service-accounts'], security, params: orgParams, body: z.object({ name: z.string().trim().min(1).max(200), roles: rolesSchema, attributes: attributesSchema.default({}) }).strict(), response: { 201: serviceAccountSchema } },
+    handler: async (request, reply) => {
+      assertGrantable(principalOf(request), request.body.roles);
+      const account = await mutateInTenant(services, request, (sql) => services.serviceAccounts.create(sql, request.body, auditOf(request, [])));
+      return reply.code(201).send(toServiceAccountWire(account));
+    },
+  });
+
+  r.get('/v1/orgs/:org_id/service-accounts/:service_account_id', {
+    config: { authz: { action: 'read:service-accounts', resource: resourceFromPath('ServiceAccount', 'service_account_id') } },
+    schema: { summary: 'Show a service account', tags: ['service-accounts'], security, params: serviceAccountParams, response: { 200: serviceAccountSchema } },
+    handler: async (request) => toServiceAccountWire(await readInTenant(services, request, (sql) => services.serviceAccounts.get(sql, request.params.service_account_id))),
+  });
+
+  r.post('/v1/orgs/:org_id/service-accounts/:service_account_id/disable', {
+    config: { authz: { action: 'manage:service-accounts', resource: resourceFromPath('ServiceAccount', 'service_account_id') } },
+    schema: { summary: 'Disable a service account (its keys stop working at once)', tags: ['service-accounts'], security, params: serviceAccountParams, response: { 200: serviceAccountSchema } },
+    handler: async (request) => {
+      const account = await mutateInTenant(services, request, (sql) => services.serviceAccounts.disable(sql, request.params.service_account_id, auditOf(request, [])));
+      services.engine.invalidate(account.orgId);
+      return toServiceAccountWire(account);
+    },
+  });
+}

@@ -1,0 +1,193 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../../../lib/clock.js';
+import { constantTimeEqual } from '../../../lib/constant-time.js';
+import { AppError, type ErrorCode } from '../../../lib/errors/index.js';
+import { isId, newId, type ApiKeyId, type OrgId } from '../../../lib/ids.js';
+import type { Db, TenantSql } from '../../../platform/db/index.js';
+import type { AuditActor, AuditEventInput, AuditLog } from '../../audit/index.js';
+import type { Principal } from '../principal.js';
+import type { ApiKey, KeyOwner } from './api-key.js';
+import { ipAllowed } from './cidr.js';
+import { canGrantRole } from './grantable-roles.js';
+import { mintApiKey, parseApiKey, type KeyEnv } from './key-format.js';
+import { insertKey, revokeKey, selectKey, selectKeyForAuth, selectKeyOrg, selectKeys, shortenExpiry, touchKey } from './repo.js';
+import type { CreateKeyBody } from './schema.js';
+
+/** Dependencies of the API key service. */
+export interface ApiKeyServiceDeps {
+  db: Db;
+  clock: Clock;
+  audit: AuditLog;
+  /** Environment this deployment issues and accepts keys for. */
+  env: KeyEnv;
+  /** Called after any change to an org's keys (decision caches drop their entries). */
+  onChange?: (orgId: OrgId) => void;
+}
+
+/** Why authentication failed; recorded in the audit log, never shown to the client. */
+export class AuthenticationFailure extends Error {
+  constructor(
+    readonly reason: Extract<ErrorCode, `authn.${string}`>,
+    readonly orgId: OrgId | undefined,
+    readonly keyId: string | undefined,
+  ) {
+    super(reason);
+  }
+}
+
+/** Request facts recorded with key changes. */
+export interface ChangeMeta {
+  requestId?: string;
+  clientIp?: string;
+  userAgent?: string;
+}
+
+// SECURITY: keys carry 256 random bits, so SHA-256 suffices; a slow hash would only slow authentication.
+const hashKey = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+/** The audit actor of a principal. */
+export function actorOf(principal: Principal): AuditActor {
+  return { type: principal.kind, id: principal.id };
+}
+
+function ownerOfCreator(creator: Principal): KeyOwner {
+  if (creator.kind === 'api_key') {
+    const ownerId = creator.ownerId ?? '';
+    return { type: ownerId.startsWith('svc_') ? 'service_account' : 'user', id: ownerId };
+  }
+  return { type: creator.kind === 'service_account' ? 'service_account' : 'user', id: creator.id };
+}
+
+/** Issuing, rotating, revoking and authenticating scoped API keys. */
+export class ApiKeyService {
+  constructor(private readonly deps: ApiKeyServiceDeps) {}
+
+  /**
+   * Creates a key in the transaction's org. Refuses (`authz.role_not_grantable`) a role the creator could not
+   * grant, scopes or authentication methods the creating key lacks. Returns the metadata and the token, shown once.
+   */
+  async create(sql: TenantSql, creator: Principal, body: CreateKeyBody, meta: ChangeMeta = {}): Promise<{ key: ApiKey; token: string }> {
+    // INVARIANT: a key never holds more than its creator: role, scopes and amr are each bounded.
+    if (!canGrantRole(creator.roles, body.role)) throw new AppError('authz.role_not_grantable', { publicMessage: `you cannot grant the role '${body.role}'` });
+    if (creator.scopes) {
+      const missing = body.scopes.filter((s) => !creator.scopes?.includes(s));
+      if (missing.length) throw new AppError('authz.role_not_grantable', { publicMessage: `the creating key lacks scopes: ${missing.join(', ')}` });
+    }
+    const extraAmr = body.amr.filter((m) => !creator.amr.includes(m));
+    if (extraAmr.length) throw new AppError('authz.role_not_grantable', { publicMessage: `you cannot give authentication methods you do not hold: ${extraAmr.join(', ')}` });
+    const now = this.deps.clock.now();
+    const expiresAt = body.expires_at ? new Date(body.expires_at) : null;
+    if (expiresAt && expiresAt <= now) throw new AppError('http.bad_request', { publicMessage: 'expires_at must be in the future', details: { issues: [{ field: 'body.expires_at', message: 'must be in the future' }] } });
+    const owner = body.owner ?? ownerOfCreator(creator);
+    await this.assertOwnerActive(sql, owner);
+    const minted = mintApiKey(newId('key', now.getTime()), this.deps.env);
+    const key = await insertKey(sql, {
+      id: minted.keyId,
+      name: body.name,
+      env: minted.env,
+      owner,
+      role: body.role,
+      scopes: [...new Set(body.scopes)],
+      amr: [...new Set(body.amr)],
+      cidrs: body.cidrs,
+      expiresAt,
+      rotatedFrom: null,
+      secretHash: hashKey(minted.token),
+      createdBy: actorOf(creator),
+      createdAt: now,
+    });
+    await this.deps.audit.append(sql, [this.changeEvent(sql.orgId, creator, 'authz.api_key.created', key.id, meta, { role: key.role, scopes: key.scopes, owner: key.owner, expires_at: key.expiresAt?.toISOString() ?? null })]);
+    this.deps.onChange?.(sql.orgId);
+    return { key, token: minted.token };
+  }
+
+  /** Issues a successor with the same grants; the old key stays valid for `overlapSeconds`, then expires. */
+  async rotate(sql: TenantSql, actor: Principal, keyId: string, overlapSeconds: number, meta: ChangeMeta = {}): Promise<{ key: ApiKey; token: string }> {
+    const old = await this.mustFind(sql, keyId, true);
+    const now = this.deps.clock.now();
+    if (old.revokedAt || (old.expiresAt && old.expiresAt <= now)) throw new AppError('db.conflict', { publicMessage: 'a revoked or expired key cannot be rotated' });
+    const minted = mintApiKey(newId('key', now.getTime()), this.deps.env);
+    const key = await insertKey(sql, { ...old, id: minted.keyId, env: minted.env, rotatedFrom: old.id, secretHash: hashKey(minted.token), createdBy: actorOf(actor), createdAt: now });
+    await shortenExpiry(sql, old.id, new Date(now.getTime() + overlapSeconds * 1000));
+    await this.deps.audit.append(sql, [this.changeEvent(sql.orgId, actor, 'authz.api_key.rotated', old.id, meta, { successor: key.id, overlap_seconds: overlapSeconds })]);
+    this.deps.onChange?.(sql.orgId);
+    return { key, token: minted.token };
+  }
+
+  /** Revokes a key at once. Revoking twice is refused with `db.conflict`. */
+  async revoke(sql: TenantSql, actor: Principal, keyId: string, meta: ChangeMeta = {}): Promise<ApiKey> {
+    await this.mustFind(sql, keyId, true);
+    if (!(await revokeKey(sql, keyId, this.deps.clock.now()))) throw new AppError('db.conflict', { publicMessage: 'the key is already revoked' });
+    await this.deps.audit.append(sql, [this.changeEvent(sql.orgId, actor, 'authz.api_key.revoked', keyId, meta, {})]);
+    this.deps.onChange?.(sql.orgId);
+    return this.mustFind(sql, keyId);
+  }
+
+  /** Keys of the transaction's org (metadata only), keyset-paginated. */
+  list(sql: TenantSql, options: { afterId?: string; limit: number }): Promise<ApiKey[]> {
+    return selectKeys(sql, options);
+  }
+
+  /** One key's metadata; `http.not_found` when the org has no such key. */
+  get(sql: TenantSql, keyId: string): Promise<ApiKey> {
+    return this.mustFind(sql, keyId);
+  }
+
+  /**
+   * Resolves a presented key to a principal. Every failure throws `AuthenticationFailure` with a precise
+   * reason for the audit log; the secret is compared before any state of the key is revealed.
+   */
+  async authenticate(token: string, clientIp: string | undefined): Promise<Principal> {
+    const parsed = parseApiKey(token);
+    if (!parsed) throw new AuthenticationFailure('authn.key_malformed', undefined, undefined);
+    if (parsed.env !== this.deps.env) throw new AuthenticationFailure('authn.key_wrong_environment', undefined, parsed.keyId);
+    const now = this.deps.clock.now();
+    const found = await this.deps.db.withPlatform(async (platform) => {
+      const orgId = await selectKeyOrg(platform, parsed.keyId);
+      if (!orgId) return undefined;
+      const tenant = await platform.enterTenant(orgId);
+      const key = await selectKeyForAuth(tenant, parsed.keyId);
+      if (key && constantTimeEqual(hashKey(token), key.secretHash) && !key.revokedAt && !(key.expiresAt && key.expiresAt <= now)) await touchKey(tenant, key.id, now);
+      return key;
+    });
+    if (!found || !constantTimeEqual(hashKey(token), found.secretHash)) throw new AuthenticationFailure('authn.key_unknown', found?.orgId, parsed.keyId);
+    const fail = (reason: AuthenticationFailure['reason']) => new AuthenticationFailure(reason, found.orgId, found.id);
+    if (found.revokedAt) throw fail('authn.key_revoked');
+    if (found.expiresAt && found.expiresAt <= now) throw fail('authn.key_expired');
+    if (found.cidrs.length > 0 && (!clientIp || !ipAllowed(clientIp, found.cidrs))) throw fail('authn.key_ip_not_allowed');
+    if (!found.ownerAttributes) throw fail('authn.owner_inactive');
+    const attributes = found.ownerAttributes;
+    return {
+      kind: 'api_key',
+      id: found.id,
+      orgId: found.orgId,
+      roles: [found.role],
+      attributes: {
+        ...(typeof attributes.region === 'string' ? { region: attributes.region } : {}),
+        ...(Array.isArray(attributes.projects) ? { projects: attributes.projects.filter((p): p is string => typeof p === 'string') } : {}),
+      },
+      scopes: found.scopes,
+      amr: found.amr,
+      ownerId: found.owner.id,
+    };
+  }
+
+  private async assertOwnerActive(sql: TenantSql, owner: KeyOwner): Promise<void> {
+    const query =
+      owner.type === 'user'
+        ? 'SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.user_id = $1 AND u.status = $2'
+        : 'SELECT 1 FROM service_accounts WHERE id = $1 AND status = $2';
+    const { rows } = await sql.query(query, [owner.id, 'active']);
+    if (rows.length === 0) throw new AppError('http.bad_request', { publicMessage: `the key owner ${owner.id} is not an active ${owner.type.replace('_', ' ')} of this org`, details: { issues: [{ field: 'body.owner', message: 'not an active member of this org' }] } });
+  }
+
+  private async mustFind(sql: TenantSql, keyId: string, forUpdate = false): Promise<ApiKey> {
+    const key = isId('key', keyId) ? await selectKey(sql, keyId, forUpdate) : undefined;
+    if (!key) throw new AppError('http.not_found', { publicMessage: 'no such API key' });
+    return key;
+  }
+
+  private changeEvent(orgId: OrgId, actor: Principal, action: string, keyId: ApiKeyId | string, meta: ChangeMeta, details: Record<string, unknown>): AuditEventInput {
+    return { orgId, actor: actorOf(actor), action, resource: { type: 'ApiKey', id: keyId }, decision: 'info', requestId: meta.requestId ?? null, clientIp: meta.clientIp ?? null, userAgent: meta.userAgent ?? null, details };
+  }
+}

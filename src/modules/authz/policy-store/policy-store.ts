@@ -1,0 +1,127 @@
+import type { Clock } from '../../../lib/clock.js';
+import { AppError } from '../../../lib/errors/index.js';
+import type { OrgId } from '../../../lib/ids.js';
+import type { Db, TenantSql } from '../../../platform/db/index.js';
+import type { AuditEventInput, AuditLog } from '../../audit/index.js';
+import type { AuthzEngine } from '../engine/authz-engine.js';
+
+/** One stored version of an org's policy text. */
+export interface PolicyVersion {
+  version: number;
+  text: string;
+  note: string | null;
+  rolledBackFrom: number | null;
+  createdBy: unknown;
+  createdAt: Date;
+}
+
+/** Dependencies of the policy store. */
+export interface PolicyStoreDeps {
+  db: Db;
+  engine: AuthzEngine;
+  audit: AuditLog;
+  clock: Clock;
+  /** How long a node trusts its loaded version before checking the database again (other nodes may have changed it). */
+  refreshMs?: number;
+}
+
+interface VersionRow {
+  version: number;
+  policy_text: string;
+  note: string | null;
+  rolled_back_from: number | null;
+  created_by: unknown;
+  created_at: Date | string;
+}
+
+const toVersion = (row: VersionRow): PolicyVersion => ({ version: row.version, text: row.policy_text, note: row.note, rolledBackFrom: row.rolled_back_from, createdBy: row.created_by, createdAt: new Date(row.created_at) });
+
+async function latest(sql: TenantSql): Promise<PolicyVersion | undefined> {
+  const { rows } = await sql.query<VersionRow>('SELECT version, policy_text, note, rolled_back_from, created_by, created_at FROM org_policies ORDER BY version DESC LIMIT 1');
+  return rows[0] ? toVersion(rows[0]) : undefined;
+}
+
+/**
+ * Org policies as versioned data: every change is a new version (a rollback copies an old text forward),
+ * validated before it is stored, loaded into the engine after it commits, and re-checked by every node
+ * at most `refreshMs` later.
+ */
+export class PolicyStore {
+  private readonly checkedAt = new Map<OrgId, number>();
+  private readonly refreshMs: number;
+
+  constructor(private readonly deps: PolicyStoreDeps) {
+    this.refreshMs = deps.refreshMs ?? 2_000;
+  }
+
+  /** Makes sure the engine has the org's newest policy version; cheap when checked recently. */
+  async ensureLoaded(orgId: OrgId, force = false): Promise<void> {
+    const now = this.deps.clock.now().getTime();
+    if (!force && now - (this.checkedAt.get(orgId) ?? -Infinity) < this.refreshMs) return;
+    const current = await this.deps.db.withTenant(orgId, latest);
+    if (current && current.version > (this.deps.engine.orgPolicyVersion(orgId) ?? 0)) {
+      this.deps.engine.setOrgPolicies(orgId, current.text, current.version);
+    }
+    this.checkedAt.set(orgId, now);
+  }
+
+  /** The version in force, or version 0 with empty text when the org has none. */
+  async current(sql: TenantSql): Promise<PolicyVersion> {
+    return (await latest(sql)) ?? { version: 0, text: '', note: null, rolledBackFrom: null, createdBy: null, createdAt: new Date(0) };
+  }
+
+  /** Every version, newest first. */
+  async versions(sql: TenantSql, options: { beforeVersion?: number; limit: number }): Promise<PolicyVersion[]> {
+    const { rows } = await sql.query<VersionRow>('SELECT version, policy_text, note, rolled_back_from, created_by, created_at FROM org_policies WHERE version < $1 ORDER BY version DESC LIMIT $2', [options.beforeVersion ?? 2_147_483_647, options.limit]);
+    return rows.map(toVersion);
+  }
+
+  /**
+   * Stores `text` as the next version when `expectedVersion` is the current one (else `http.precondition_failed`),
+   * after validating it (`authz.policy_invalid` / `authz.cross_tenant_policy` with line and column). The events in
+   * `audit` (the decision that allowed the change) are appended in the same transaction.
+   */
+  async update(orgId: OrgId, input: { text: string; expectedVersion: number; note?: string; rolledBackFrom?: number; actor: unknown; audit: AuditEventInput[] }): Promise<PolicyVersion> {
+    const validation = this.deps.engine.validateOrgPolicies(orgId, input.text);
+    if (!validation.ok) {
+      const crossTenant = validation.errors.some((e) => e.code === 'authz.cross_tenant_policy');
+      throw new AppError(crossTenant ? 'authz.cross_tenant_policy' : 'authz.policy_invalid', {
+        publicMessage: `policy text rejected: ${validation.errors[0]?.message ?? 'invalid'}`,
+        details: { errors: validation.errors.map((e) => ({ code: e.code, message: e.message, line: e.line, column: e.column })) },
+      });
+    }
+    const stored = await this.deps.db.withTenant(orgId, async (sql) => {
+      await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`org_policies:${orgId}`]);
+      const current = await latest(sql);
+      if ((current?.version ?? 0) !== input.expectedVersion) {
+        throw new AppError('http.precondition_failed', { publicMessage: `policy version ${current?.version ?? 0} is current, not ${input.expectedVersion}`, details: { current_version: current?.version ?? 0 } });
+      }
+      const version = input.expectedVersion + 1;
+      const { rows } = await sql.query<VersionRow>(
+        'INSERT INTO org_policies (org_id, version, policy_text, note, rolled_back_from, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING version, policy_text, note, rolled_back_from, created_by, created_at',
+        [orgId, version, input.text, input.note ?? null, input.rolledBackFrom ?? null, JSON.stringify(input.actor), this.deps.clock.now()],
+      );
+      await this.deps.audit.append(sql, [
+        ...input.audit,
+        {
+          orgId,
+          actor: input.actor as AuditEventInput['actor'],
+          action: input.rolledBackFrom ? 'authz.policy.rolled_back' : 'authz.policy.updated',
+          resource: { type: 'PolicySet', id: `${orgId}/v${version}` },
+          decision: 'info',
+          details: { version, policies: validation.policies.map((p) => `${p.effect}:${p.id}`), ...(input.rolledBackFrom ? { from_version: input.rolledBackFrom } : {}) },
+        },
+      ]);
+      return toVersion(rows[0] as VersionRow);
+    });
+    await this.ensureLoaded(orgId, true);
+    return stored;
+  }
+
+  /** Makes an old version current again by storing its text as a new version. */
+  async rollback(orgId: OrgId, input: { toVersion: number; expectedVersion: number; actor: unknown; audit: AuditEventInput[] }): Promise<PolicyVersion> {
+    const target = await this.deps.db.withTenant(orgId, async (sql) => (await sql.query<VersionRow>('SELECT version, policy_text, note, rolled_back_from, created_by, created_at FROM org_policies WHERE version = $1', [input.toVersion])).rows[0]);
+    if (!target) throw new AppError('http.not_found', { publicMessage: `no policy version ${input.toVersion}` });
+    return this.update(orgId, { text: target.policy_text, expectedVersion: input.expectedVersion, note: `rollback to version ${input.toVersion}`, rolledBackFrom: input.toVersion, actor: input.actor, audit: input.audit });
+  }
+}

@@ -1,0 +1,63 @@
+import { AppError } from '../../lib/errors/index.js';
+import { isId, newId, type OrgId } from '../../lib/ids.js';
+import type { TenantSql } from '../../platform/db/index.js';
+import type { AuditLog } from '../audit/index.js';
+import type { AuditContext } from './audit-context.js';
+
+/** A non-human identity of an org (a backend, a job); it authenticates with its own API keys. */
+export interface ServiceAccount {
+  id: string;
+  orgId: OrgId;
+  name: string;
+  roles: string[];
+  attributes: Record<string, unknown>;
+  status: 'active' | 'disabled';
+  createdAt: Date;
+}
+
+interface Row {
+  id: string;
+  org_id: OrgId;
+  name: string;
+  roles: string[];
+  attributes: Record<string, unknown>;
+  status: 'active' | 'disabled';
+  created_at: Date | string;
+}
+
+const COLUMNS = 'id, org_id, name, roles, attributes, status, created_at';
+const toAccount = (r: Row): ServiceAccount => ({ id: r.id, orgId: r.org_id, name: r.name, roles: r.roles, attributes: r.attributes, status: r.status, createdAt: new Date(r.created_at) });
+
+/** Service accounts of an org. */
+export class ServiceAccountService {
+  constructor(private readonly deps: { audit: AuditLog }) {}
+
+  /** Service accounts of the transaction's org, keyset-paginated. */
+  async list(sql: TenantSql, options: { afterId?: string; limit: number }): Promise<ServiceAccount[]> {
+    const { rows } = await sql.query<Row>(`SELECT ${COLUMNS} FROM service_accounts WHERE id > $1 ORDER BY id LIMIT $2`, [options.afterId ?? '', options.limit]);
+    return rows.map(toAccount);
+  }
+
+  /** One service account; `http.not_found` otherwise. */
+  async get(sql: TenantSql, id: string): Promise<ServiceAccount> {
+    const { rows } = await sql.query<Row>(`SELECT ${COLUMNS} FROM service_accounts WHERE id = $1`, [isId('svc', id) ? id : '']);
+    if (!rows[0]) throw new AppError('http.not_found', { publicMessage: 'no such service account' });
+    return toAccount(rows[0]);
+  }
+
+  /** Creates a service account with the audit events in the same transaction; a taken name is `db.conflict`. */
+  async create(sql: TenantSql, input: { name: string; roles: string[]; attributes: Record<string, unknown> }, audit: AuditContext): Promise<ServiceAccount> {
+    const id = newId('svc');
+    const { rows } = await sql.query<Row>(`INSERT INTO service_accounts (org_id, id, name, roles, attributes) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`, [sql.orgId, id, input.name, input.roles, JSON.stringify(input.attributes)]);
+    await this.deps.audit.append(sql, [...audit.events, { orgId: sql.orgId, actor: audit.actor, requestId: audit.requestId ?? null, action: 'tenancy.service_account.created', resource: { type: 'ServiceAccount', id }, decision: 'info', details: { name: input.name, roles: input.roles } }]);
+    return toAccount(rows[0] as Row);
+  }
+
+  /** Disables a service account: its keys stop authenticating at once. */
+  async disable(sql: TenantSql, id: string, audit: AuditContext): Promise<ServiceAccount> {
+    await this.get(sql, id);
+    await sql.query("UPDATE service_accounts SET status = 'disabled', updated_at = now() WHERE id = $1", [id]);
+    await this.deps.audit.append(sql, [...audit.events, { orgId: sql.orgId, actor: audit.actor, requestId: audit.requestId ?? null, action: 'tenancy.service_account.disabled', resource: { type: 'ServiceAccount', id }, decision: 'info' }]);
+    return this.get(sql, id);
+  }
+}
