@@ -68,7 +68,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     clock,
     onAlert: (alert) => {
       logger.error({ alert }, 'authorization policy failed to evaluate; denied');
-      auditBuffer.add({ orgId: alert.orgId, actor: { type: 'system', id: null }, action: 'authz.policy.errored', resource: alert.resource, decision: 'error', reasonCodes: [alert.code], details: { principal_id: alert.principalId, action: alert.action, errors: alert.errors } });
+      void auditBuffer.add({ orgId: alert.orgId, actor: { type: 'system', id: null }, action: 'authz.policy.errored', resource: alert.resource, decision: 'error', reasonCodes: [alert.code], details: { principal_id: alert.principalId, action: alert.action, errors: alert.errors } }).catch(() => undefined);
     },
   });
   const cipher = new FieldCipher({ vault: openedVault, clock });

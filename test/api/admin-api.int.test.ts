@@ -175,6 +175,23 @@ describe(`admin API (${backendName})`, () => {
     expect(decisions.some((d) => d.decision === 'deny' && d.actor.id === devKeyRes.json().id)).toBe(true);
   });
 
+  it('fails closed when the audit log cannot take a decision: no read is answered, no change is made', async () => {
+    const orgUrl = `/v1/orgs/${ctx.a.orgId}`;
+    await server.testDb.superuser('REVOKE INSERT ON audit_events FROM bulwark_app');
+    try {
+      const read = await ctx.call(ctx.a.ownerKey, 'GET', orgUrl);
+      expect(read.statusCode).toBe(503);
+      expect(read.json().code).toBe('audit.write_failed');
+      expect(read.body).not.toContain('ORG-A');
+      const write = await ctx.call(ctx.a.ownerKey, 'POST', `${orgUrl}/service-accounts`, { name: 'unaudited', roles: ['service'] });
+      expect(write.statusCode).toBe(503);
+    } finally {
+      await server.testDb.superuser('GRANT INSERT ON audit_events TO bulwark_app');
+    }
+    const accounts = await ctx.call(ctx.a.ownerKey, 'GET', `${orgUrl}/service-accounts`);
+    expect(accounts.json().data.map((a: { name: string }) => a.name)).not.toContain('unaudited');
+  });
+
   it('records every decision with reasons and keeps the chain verifiable and exportable', async () => {
     const verify = await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/audit-events/verify`);
     expect(verify.json()).toMatchObject({ ok: true, first_bad_seq: null });

@@ -25,7 +25,8 @@ function authenticate(services: ApiServices): onRequestHookHandler {
       request.principal = await services.apiKeys.authenticate(token, request.ip);
     } catch (error) {
       if (!(error instanceof AuthenticationFailure)) throw error;
-      services.auditBuffer.add({
+      // A rejected credential is answered only after its audit record is stored (the answer is a 401 either way).
+      await services.auditBuffer.add({
         orgId: error.orgId ?? services.platformOrgId,
         actor: { type: 'anonymous', id: null },
         action: 'authn.credential.rejected',
@@ -33,7 +34,7 @@ function authenticate(services: ApiServices): onRequestHookHandler {
         decision: 'deny',
         reasonCodes: [error.reason],
         ...requestMeta(request),
-      });
+      }).catch(() => undefined);
       reply.header('www-authenticate', 'Bearer realm="bulwark", error="invalid_token"');
       throw unauthenticated();
     }
@@ -104,7 +105,8 @@ function authorize(services: ApiServices, authz: RouteAuthz): preHandlerHookHand
       const code = denialCode(decision);
       throw new AppError(code, { details: { reasons: decision.reasons } });
     }
-    if (READ_METHODS.has(request.method)) services.auditBuffer.add(event);
+    // Reads: the decision joins the next group commit while the handler runs; onSend waits for it.
+    if (READ_METHODS.has(request.method)) request.decisionStored = services.auditBuffer.add(event);
     else request.pendingAudit = [event];
   };
 }
@@ -126,12 +128,24 @@ export function installAuth(app: FastifyInstance, services: ApiServices): Protec
     for (const method of [route.method].flat()) if (method !== 'HEAD') table.push({ method, url: route.url, action: config.authz.action });
     route.preHandler = [authorize(services, config.authz), ...preHandler];
   });
-  // Safety net: decision events a mutating handler did not append are still written.
+  // SECURITY: no read is acknowledged before its decision is stored; if the audit log cannot take it, fail closed.
+  app.addHook('onSend', async (request, _reply, payload) => {
+    const stored = request.decisionStored;
+    if (!stored) return payload;
+    request.decisionStored = undefined;
+    try {
+      await stored;
+    } catch (cause) {
+      throw new AppError('audit.write_failed', { cause });
+    }
+    return payload;
+  });
+  // Safety net: decision events a mutating handler did not append (or whose transaction failed) are still written.
   app.addHook('onResponse', async (request) => {
     const left = [...(request.pendingAudit ?? []), ...(request.uncommittedAudit ?? [])];
     request.pendingAudit = [];
     request.uncommittedAudit = [];
-    for (const event of left) services.auditBuffer.add(event);
+    await Promise.all(left.map((event) => services.auditBuffer.add(event).catch(() => undefined)));
   });
   return table;
 }

@@ -23,6 +23,8 @@ declare module 'fastify' {
     authzResource?: ResourceDescriptor;
     /** Decision events of a mutating request, appended in the transaction of the change. */
     pendingAudit?: AuditEventInput[];
+    /** Resolves when a read's decision event is stored; the response waits for it. */
+    decisionStored?: Promise<void>;
     /** Events handed to a transaction that has not committed yet; written separately if it fails. */
     uncommittedAudit?: AuditEventInput[];
   }

@@ -12,13 +12,20 @@ export interface AuditBufferOptions {
   onWriteError?: (error: unknown, orgId: OrgId, events: readonly AuditEventInput[]) => void;
 }
 
+interface Pending {
+  event: AuditEventInput;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 /**
- * Batches events that need not commit with a mutation (read decisions) and writes them per org.
- * Bound on loss: a `kill -9` loses at most the events queued since the last flush, i.e. at most
- * `flushIntervalMs` of traffic (default 50 ms); a graceful shutdown calls `close()`, which flushes all.
+ * Group commit for events that need not commit with a mutation (read decisions): events are batched per
+ * org and written every `flushIntervalMs`, and `add` resolves once the event's batch is stored. A caller
+ * that waits for it before answering (the HTTP layer does) never acknowledges a request whose decision
+ * a `kill -9` could lose; a caller that does not wait risks at most `flushIntervalMs` of events.
  */
 export class AuditBuffer {
-  private readonly queues = new Map<OrgId, AuditEventInput[]>();
+  private readonly queues = new Map<OrgId, Pending[]>();
   private readonly flushIntervalMs: number;
   private readonly maxBatch: number;
   private timer: NodeJS.Timeout | undefined;
@@ -29,18 +36,20 @@ export class AuditBuffer {
     private readonly write: BatchWriter,
     private readonly options: AuditBufferOptions = {},
   ) {
-    this.flushIntervalMs = options.flushIntervalMs ?? 50;
+    this.flushIntervalMs = options.flushIntervalMs ?? 10;
     this.maxBatch = options.maxBatch ?? 500;
   }
 
-  /** Queues an event; it is written within `flushIntervalMs`. */
-  add(event: AuditEventInput): void {
-    if (this.closed) throw new Error('audit buffer is closed');
-    const queue = this.queues.get(event.orgId) ?? [];
-    queue.push(event);
-    this.queues.set(event.orgId, queue);
-    if (queue.length >= this.maxBatch) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), this.flushIntervalMs);
+  /** Queues an event for the next batch; resolves when that batch is stored, rejects when it could not be. */
+  add(event: AuditEventInput): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('audit buffer is closed'));
+    return new Promise<void>((resolve, reject) => {
+      const queue = this.queues.get(event.orgId) ?? [];
+      queue.push({ event, resolve, reject });
+      this.queues.set(event.orgId, queue);
+      if (queue.length >= this.maxBatch) void this.flush();
+      else this.timer ??= setTimeout(() => void this.flush(), this.flushIntervalMs);
+    });
   }
 
   /** Number of events not yet handed to the writer. */
@@ -67,17 +76,18 @@ export class AuditBuffer {
     await this.flush();
   }
 
-  private async writeAll(batches: [OrgId, AuditEventInput[]][]): Promise<void> {
+  private async writeAll(batches: [OrgId, Pending[]][]): Promise<void> {
     await Promise.all(
-      batches.flatMap(([orgId, events]) => {
-        const chunks: AuditEventInput[][] = [];
-        for (let i = 0; i < events.length; i += this.maxBatch) chunks.push(events.slice(i, i + this.maxBatch));
+      batches.flatMap(([orgId, pending]) => {
+        const chunks: Pending[][] = [];
+        for (let i = 0; i < pending.length; i += this.maxBatch) chunks.push(pending.slice(i, i + this.maxBatch));
         return chunks.map((chunk) => this.writeWithRetry(orgId, chunk));
       }),
     );
   }
 
-  private async writeWithRetry(orgId: OrgId, events: AuditEventInput[]): Promise<void> {
+  private async writeWithRetry(orgId: OrgId, pending: Pending[]): Promise<void> {
+    const events = pending.map((p) => p.event);
     try {
       await this.write(orgId, events);
     } catch {
@@ -85,7 +95,10 @@ export class AuditBuffer {
         await this.write(orgId, events);
       } catch (error) {
         this.options.onWriteError?.(error, orgId, events);
+        for (const p of pending) p.reject(error);
+        return;
       }
     }
+    for (const p of pending) p.resolve();
   }
 }

@@ -138,10 +138,22 @@ describe(`audit log (${backendName})`, () => {
     const orgA = await orgWithEvents(0);
     const orgB = await orgWithEvents(0);
     const buffer = new AuditBuffer((orgId, events) => audit.record(orgId, events), { flushIntervalMs: 10_000, maxBatch: 50 });
-    for (let i = 0; i < 120; i += 1) buffer.add(event(i % 2 ? orgA : orgB, i));
+    const stored = Array.from({ length: 120 }, (_, i) => buffer.add(event(i % 2 ? orgA : orgB, i)));
     await buffer.close();
+    await Promise.all(stored);
     expect(buffer.pending).toBe(0);
     expect(await audit.verify(orgA)).toMatchObject({ ok: true, eventsChecked: 60 });
     expect(await audit.verify(orgB)).toMatchObject({ ok: true, eventsChecked: 60 });
+  });
+
+  it('resolves an event only once its batch is stored, and rejects when it cannot be', async () => {
+    const orgId = await orgWithEvents(0);
+    const buffer = new AuditBuffer((id, events) => audit.record(id, events), { flushIntervalMs: 5 });
+    await buffer.add(event(orgId, 1));
+    expect(await audit.verify(orgId)).toMatchObject({ ok: true, eventsChecked: 1 });
+    const failing = new AuditBuffer(async () => {
+      throw new Error('database down');
+    }, { flushIntervalMs: 5 });
+    await expect(failing.add(event(orgId, 2))).rejects.toThrow('database down');
   });
 });

@@ -41,7 +41,12 @@ export class AuditLog {
       hash = record.hash;
       return record;
     });
-    await insertRecords(sql, records);
+    try {
+      await insertRecords(sql, records);
+    } catch (cause) {
+      // SECURITY: the caller's transaction fails with the audit write, so the guarded change does not happen.
+      throw new AppError('audit.write_failed', { cause });
+    }
     return records;
   }
 
