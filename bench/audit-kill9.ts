@@ -27,16 +27,23 @@ async function start(): Promise<{ child: ChildProcess; output: () => string }> {
   throw new Error('server did not start');
 }
 
-async function json(method: string, url: string, key?: string, body?: unknown): Promise<{ status: number; body: any; requestId: string | null }> {
+interface Reply {
+  status: number;
+  // The bench reads a few known fields of Bulwark's own responses.
+  body: { secret: string; data: { id: string; request_id: string | null; seq: number }[]; next_after_seq: number | null };
+  requestId: string | null;
+}
+
+async function json(method: string, url: string, key?: string, body?: unknown): Promise<Reply> {
   const res = await fetch(`${BASE}${url}`, { method, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-  return { status: res.status, body: await res.json().catch(() => null), requestId: res.headers.get('x-request-id') };
+  return { status: res.status, body: (await res.json().catch(() => null)) as Reply['body'], requestId: res.headers.get('x-request-id') };
 }
 
 const first = await start();
 const secret = /(bwb_[A-Za-z0-9_-]+)/.exec(first.output())?.[1];
 if (!secret) throw new Error('no bootstrap secret printed');
-const key = (await json('POST', '/v1/bootstrap/redeem', undefined, { secret })).body.secret as string;
-const platformOrg = (await json('GET', '/v1/orgs', key)).body.data[0].id as string;
+const key = (await json('POST', '/v1/bootstrap/redeem', undefined, { secret })).body.secret;
+const platformOrg = (await json('GET', '/v1/orgs', key)).body.data[0]?.id ?? '';
 
 const acked = new Map<string, number>();
 let stop = false;
@@ -61,7 +68,7 @@ const persisted = new Set<string>();
 let after = 0;
 for (;;) {
   const page = await json('GET', `/v1/orgs/${platformOrg}/audit-events?limit=500&after_seq=${after}&action_prefix=authz.decision`, key);
-  for (const e of page.body.data as { request_id: string | null; seq: number }[]) if (e.request_id) persisted.add(e.request_id);
+  for (const e of page.body.data) if (e.request_id) persisted.add(e.request_id);
   if (page.body.next_after_seq === null) break;
   after = page.body.next_after_seq;
 }

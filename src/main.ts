@@ -15,22 +15,12 @@ import { claimEnvironment, migrate, migrationStatus, openDb, type Db } from './p
 import { createLogger, type Logger } from './platform/logger/index.js';
 import { FieldCipher, openKeyVault, rotateKek, type KeyVault } from './platform/vault/index.js';
 
-/** Everything one Bulwark node runs with, wired from the configuration. */
-export interface Runtime {
-  config: Config;
-  clock: Clock;
-  logger: Logger;
-  db: Db;
-  vault: KeyVault;
-  audit: AuditLog;
-  /** Batches audit events that need not commit with a mutation (read decisions). */
-  auditBuffer: AuditBuffer;
-  orgs: OrgService;
+/** Everything one serving Bulwark node runs with, wired from the configuration. */
+export interface Runtime extends Core {
   /** What the first start created (the bootstrap secret is in it, once); undefined on later starts. */
   bootstrap: BootstrapResult | undefined;
   /** Everything the API routes use. */
   services: ApiServices;
-  close(): Promise<void>;
 }
 
 /** Overrides for tests: an existing database, a clock, a logger. */
@@ -40,13 +30,26 @@ export interface RuntimeOverrides {
   logger?: Logger;
 }
 
-/** Opens a node's dependencies: refuses unsafe production config, migrates, checks the environment tag, opens the vault. */
-export async function openRuntime(config: Config, overrides: RuntimeOverrides = {}): Promise<Runtime> {
+/** The dependencies every entry point needs: database (migrated, environment checked), vault, audit log, orgs. */
+export interface Core {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  db: Db;
+  vault: KeyVault;
+  audit: AuditLog;
+  auditBuffer: AuditBuffer;
+  orgs: OrgService;
+  close(): Promise<void>;
+}
+
+/** Refuses unsafe production config, opens and migrates the database, checks its environment tag, opens the vault. */
+export async function openCore(config: Config, overrides: RuntimeOverrides = {}): Promise<Core> {
   assertProductionSafe(config);
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, maskRecord: maskLogFormatter });
   const db = overrides.db ?? (await openDb(config));
-  let vault: KeyVault | undefined;
+  let vault: KeyVault;
   try {
     await migrate(db);
     await claimEnvironment(db, config.env);
@@ -59,8 +62,30 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
   const auditBuffer = new AuditBuffer((orgId, events) => audit.record(orgId, events), {
     onWriteError: (error, orgId, events) => logger.error({ err: error, org_id: orgId, lost_events: events.length }, 'audit batch could not be written'),
   });
-  const openedVault = vault;
-  const orgs = new OrgService({ db, clock, audit });
+  return {
+    config,
+    clock,
+    logger,
+    db,
+    vault,
+    audit,
+    auditBuffer,
+    orgs: new OrgService({ db, clock, audit }),
+    async close() {
+      await auditBuffer.close();
+      await vault.close();
+      if (!overrides.db) await db.close();
+    },
+  };
+}
+
+/**
+ * Opens a serving node: the core, then the platform bootstrap on the very first start (its secret is
+ * returned to be printed once), the authorization engine and every service the API uses.
+ */
+export async function openRuntime(config: Config, overrides: RuntimeOverrides = {}): Promise<Runtime> {
+  const core = await openCore(config, overrides);
+  const { clock, logger, db, audit, auditBuffer, orgs } = core;
   const bootstrap = await bootstrapPlatform({ db, clock, audit }, { ownerEmail: 'owner@localhost', ttlMinutes: config.bootstrapTtlMinutes });
   const platformOrgId = await findPlatformOrgId(db);
   const engine = createAuthzEngine({
@@ -71,7 +96,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
       void auditBuffer.add({ orgId: alert.orgId, actor: { type: 'system', id: null }, action: 'authz.policy.errored', resource: alert.resource, decision: 'error', reasonCodes: [alert.code], details: { principal_id: alert.principalId, action: alert.action, errors: alert.errors } }).catch(() => undefined);
     },
   });
-  const cipher = new FieldCipher({ vault: openedVault, clock });
+  const cipher = new FieldCipher({ vault: core.vault, clock });
   const services: ApiServices = {
     config,
     clock,
@@ -89,23 +114,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     platformOrgId,
     redeemBootstrap: (secret) => redeemBootstrapSecret({ db, clock, audit }, secret),
   };
-  return {
-    config,
-    clock,
-    logger,
-    db,
-    vault: openedVault,
-    audit,
-    auditBuffer,
-    orgs,
-    bootstrap,
-    services,
-    async close() {
-      await auditBuffer.close();
-      await openedVault.close();
-      if (!overrides.db) await db.close();
-    },
-  };
+  return { ...core, bootstrap, services };
 }
 
 /** Builds the HTTP app of a runtime; `accepting` turns false when shutdown begins. `routes` receives the protected-route table. */
@@ -180,8 +189,9 @@ export async function serve(config: Config): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
+// Operator commands open the core only: they never bootstrap, so the one-time secret is printed by `serve` alone.
 async function openServices(config: Config): Promise<OperatorServices> {
-  const runtime = await openRuntime(config, { logger: createLogger({ level: 'warn', maskRecord: maskLogFormatter }) });
+  const runtime = await openCore(config, { logger: createLogger({ level: 'warn', maskRecord: maskLogFormatter }) });
   return {
     config,
     db: runtime.db,

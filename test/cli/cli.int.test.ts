@@ -92,6 +92,25 @@ describe(`bulwark CLI (${backendName})`, () => {
     expect(broken.stdout).toContain('first bad sequence 1 (hash_mismatch)');
   }, 300_000);
 
+  it('serves, answers /readyz, and shuts down cleanly on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', BULWARK_ENV: 'test', BULWARK_DATA_DIR: dataDir, BULWARK_LOG_LEVEL: 'info', PORT: '0' };
+    if (pgDb?.url) env.DATABASE_URL = pgDb.url;
+    const child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const deadline = Date.now() + 90_000;
+    while (!/listening on (http:\/\/\S+)/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const address = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+    expect(address).toBeDefined();
+    const ready = await fetch(`${address}/readyz`);
+    expect(ready.status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).toContain('shutdown complete');
+  }, 120_000);
+
   it('doctor reports the database, migrations, environment and vault', async () => {
     const result = await cli(['doctor', '--json']);
     const checks = JSON.parse(result.stdout) as { name: string; ok: boolean }[];

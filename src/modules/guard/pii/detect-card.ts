@@ -2,6 +2,7 @@ import type { Finding } from '../detector.js';
 import { cardBrand } from './card-brand.js';
 import { hasContext } from './context-window.js';
 import { luhnValid } from './luhn.js';
+import { findDigitStretches, matchesInStretches, type DigitStretch } from './digit-stretches.js';
 import { PII_RULES_DETECTOR } from './classes.js';
 
 // 12–19 digits, optionally grouped by spaces or dashes; the lookarounds make the match a whole digit run.
@@ -13,15 +14,15 @@ const CARD_CONTEXT = /\b(?:card|credit|debit|visa|master ?card|amex|american exp
  * SECURITY: any Luhn-valid PAN with a known brand is a PCI finding, with or without context;
  * Luhn failures are reported only near card words and with a confidence below the policy threshold.
  */
-export function detectCard(text: string): Finding[] {
+export function detectCard(text: string, stretches: readonly DigitStretch[] = findDigitStretches(text)): Finding[] {
   const out: Finding[] = [];
-  for (const m of text.matchAll(CANDIDATE)) {
+  // A candidate has 12+ digits inside one stretch; the lookarounds need two characters either side.
+  for (const { match: m, start } of matchesInStretches(text, stretches, (s) => s.digits >= 12, CANDIDATE, 2, 2)) {
     const raw = m[0];
     const seps = raw.match(/[ -]/g);
     if (seps && new Set(seps).size > 1) continue;
     const digits = raw.replace(/[ -]/g, '');
     if (digits.length < 13) continue;
-    const start = m.index;
     const end = start + raw.length;
     const brand = cardBrand(digits);
     const context = hasContext(text, start, end, CARD_CONTEXT);

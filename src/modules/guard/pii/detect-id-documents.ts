@@ -1,5 +1,6 @@
 import type { Finding } from '../detector.js';
 import { PII_RULES_DETECTOR } from './classes.js';
+import { ALL_GATES, GATE } from './context-gate.js';
 
 // A context word, up to ~24 characters of label ("number:", "no.", "#"), then an alphanumeric id with a digit.
 const PASSPORT = /\bpassport\b[^\n\d]{0,24}?\b(?=[A-Z0-9]{0,8}\d)([A-Z0-9]{6,9})\b/gi;
@@ -17,9 +18,9 @@ function collect(text: string, re: RegExp, cls: string, reason: string): Finding
 }
 
 /** Finds passport and driver's licence numbers introduced by a context word. */
-export function detectIdDocuments(text: string): Finding[] {
+export function detectIdDocuments(text: string, gates: number = ALL_GATES): Finding[] {
   return [
-    ...collect(text, PASSPORT, 'pii.passport', 'guard.pii.passport_with_context'),
-    ...collect(text, DRIVERS_LICENSE, 'pii.drivers_license', 'guard.pii.drivers_license_with_context'),
+    ...((gates & GATE.passport) === 0 ? [] : collect(text, PASSPORT, 'pii.passport', 'guard.pii.passport_with_context')),
+    ...((gates & GATE.license) === 0 ? [] : collect(text, DRIVERS_LICENSE, 'pii.drivers_license', 'guard.pii.drivers_license_with_context')),
   ];
 }

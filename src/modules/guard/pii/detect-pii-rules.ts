@@ -10,21 +10,26 @@ import { detectIp } from './detect-ip.js';
 import { detectPhi } from './detect-phi.js';
 import { detectPhone } from './detect-phone.js';
 import { detectSsn } from './detect-ssn.js';
+import { contextGates } from './context-gate.js';
+import { findDigitStretches } from './digit-stretches.js';
 
 /** Runs every rule-based (regex + checksum) PII and PHI detector; findings may overlap, the pipeline merges them. */
 export function detectPiiRules(text: string, region: CountryCode = 'US'): Finding[] {
+  // Shared pre-scan: one pass finds the digit stretches card, SSN, IPv4 and phone candidates must lie in.
+  const stretches = findDigitStretches(text);
   const found = [
     ...detectEmail(text),
-    ...detectCard(text),
+    ...detectCard(text, stretches),
     ...detectIban(text),
-    ...detectSsn(text),
-    ...detectIp(text),
+    ...detectSsn(text, stretches),
+    ...detectIp(text, stretches),
   ];
   // A digit run already claimed by a card, SSN or IP is not also a phone number.
   const claimed = found.filter((f) => f.confidence >= 0.5);
-  for (const p of detectPhone(text, region)) {
+  for (const p of detectPhone(text, region, stretches)) {
     if (!claimed.some((f) => f.start < p.end && p.start < f.end)) found.push(p);
   }
-  found.push(...detectDob(text), ...detectAddress(text), ...detectIdDocuments(text), ...detectPhi(text));
+  const gates = contextGates(text);
+  found.push(...detectDob(text, gates), ...detectAddress(text), ...detectIdDocuments(text, gates), ...detectPhi(text, gates));
   return found;
 }

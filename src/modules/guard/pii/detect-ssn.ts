@@ -1,6 +1,7 @@
 import type { Finding } from '../detector.js';
 import { hasContext } from './context-window.js';
 import { PII_RULES_DETECTOR } from './classes.js';
+import { findDigitStretches, matchesInStretches, type DigitStretch } from './digit-stretches.js';
 
 // The backreference makes both separators the same (dash, space, dot or none).
 const CANDIDATE = /(?<![\d\-.])(\d{3})([- .]?)(\d{2})\2(\d{4})(?![\d]|[-.]\d)/g;
@@ -13,12 +14,12 @@ export function ssnInValidRange(area: string, group: string, serial: string): bo
 }
 
 /** Finds US social security numbers; undashed numbers need a context word. */
-export function detectSsn(text: string): Finding[] {
+export function detectSsn(text: string, stretches: readonly DigitStretch[] = findDigitStretches(text)): Finding[] {
   const out: Finding[] = [];
-  for (const m of text.matchAll(CANDIDATE)) {
+  // A candidate has 9 digits inside one stretch; the lookbehind needs one character before, the lookahead two after.
+  for (const { match: m, start } of matchesInStretches(text, stretches, (s) => s.digits >= 9, CANDIDATE, 1, 2)) {
     const [raw, area = '', sep = '', group = '', serial = ''] = m;
     if (!ssnInValidRange(area, group, serial)) continue;
-    const start = m.index;
     const end = start + raw.length;
     const context = hasContext(text, start, end, SSN_CONTEXT, 40, 0);
     let confidence: number;

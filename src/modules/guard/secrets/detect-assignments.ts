@@ -6,6 +6,7 @@ import { shannonEntropy } from './shannon-entropy.js';
 const SECRET_NAME = String.raw`(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|private[_.-]?key|client[_.-]?secret|auth[_.-]?(?:token|key|secret)|authkey|credentials?|signing[_.-]?key|encryption[_.-]?key|master[_.-]?key|secret[_.-]?key|session[_.-]?key|app[_.-]?key|license[_.-]?key|webhook[_.-]?secret|salt)`;
 // Anchored on the secret word (rare in prose), then the rest of the name and `= value` are read with a sticky regex.
 const KEYWORD = new RegExp(SECRET_NAME, 'gi');
+const SECRET_STEM = /pass|pwd|secret|token|key|cred|salt/i;
 const NAME_CHAR = /[A-Za-z0-9_.-]/;
 const REST = new RegExp(
   String.raw`[A-Za-z0-9_.-]{0,24}["']?\s*(?::=|=>|:|=)\s*` +
@@ -19,6 +20,8 @@ const CODE_REFERENCE = /^(?:[A-Za-z_$][\w$]*(?:\.[\w$]+)+|[A-Za-z_$][\w$]*\(.*|p
 
 /** Finds `.env`/config/code assignments of secret-looking names (`PASSWORD=…`, `api_key: "…"`, `"client_secret": "…"`); the finding covers the value. */
 export function detectAssignments(text: string): Finding[] {
+  // Every secret name contains one of these stems; one cheap test skips the keyword scan on ordinary prose.
+  if (!SECRET_STEM.test(text)) return [];
   const out: Finding[] = [];
   KEYWORD.lastIndex = 0;
   for (let k = KEYWORD.exec(text); k !== null; k = KEYWORD.exec(text)) {

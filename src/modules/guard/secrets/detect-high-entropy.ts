@@ -33,15 +33,22 @@ function lineAround(text: string, start: number, end: number): string {
 function tokenCandidates(text: string): { start: number; end: number }[] {
   const out: { start: number; end: number }[] = [];
   const n = text.length;
-  let i = 0;
-  while (i < n) {
-    if (!isTokenChar(text.charCodeAt(i))) {
-      i++;
+  // `pos` is 0 or follows a non-token character, so no run extends to its left. Probe MIN_TOKEN - 1 ahead: a
+  // non-token character there means no run of MIN_TOKEN starts in between, and the probe skips that stretch unread
+  // (in prose most words are far shorter than a token).
+  let pos = 0;
+  while (pos + MIN_TOKEN - 1 < n) {
+    const probe = pos + MIN_TOKEN - 1;
+    if (!isTokenChar(text.charCodeAt(probe))) {
+      pos = probe + 1;
       continue;
     }
-    const start = i;
+    let start = probe;
+    while (start > pos && isTokenChar(text.charCodeAt(start - 1))) start--;
+    let i = probe + 1;
     while (i < n && isTokenChar(text.charCodeAt(i))) i++;
     const runEnd = i;
+    pos = runEnd + 1;
     if (runEnd - start < MIN_TOKEN || runEnd - start > MAX_TOKEN) continue;
     const before = start > 0 ? text.charCodeAt(start - 1) : -1;
     if (before === EQ || before === DOT) continue;
