@@ -13,6 +13,7 @@ import { maskLogFormatter, maskLogValue, QuarantineService } from './modules/gua
 import { bootstrapPlatform, findPlatformOrgId, MemberService, OrgService, redeemBootstrapSecret, ServiceAccountService, type BootstrapResult } from './modules/tenancy/index.js';
 import { claimEnvironment, migrate, migrationStatus, openDb, type Db } from './platform/db/index.js';
 import { createLogger, type Logger } from './platform/logger/index.js';
+import { pingRedis } from './platform/redis/index.js';
 import { FieldCipher, openKeyVault, rotateKek, type KeyVault } from './platform/vault/index.js';
 
 /** Everything one serving Bulwark node runs with, wired from the configuration. */
@@ -225,6 +226,12 @@ async function doctor(config: Config): Promise<DoctorCheck[]> {
     checks.push({ name: 'database', ok: false, detail: error instanceof Error ? error.message : String(error) });
   } finally {
     await db?.close();
+  }
+  if (config.redisUrl) {
+    await pingRedis(config.redisUrl.reveal()).then(
+      () => checks.push({ name: 'redis', ok: true, detail: 'Redis answers PING' }),
+      (error: unknown) => checks.push({ name: 'redis', ok: false, detail: `Redis unreachable: ${error instanceof Error ? error.message : String(error)}` }),
+    );
   }
   try {
     const vault = await openKeyVault(config);

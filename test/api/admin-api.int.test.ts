@@ -27,6 +27,16 @@ describe(`admin API (${backendName})`, () => {
     return res.json().data as { action: string; decision: string; reason_codes: string[]; actor: { id: string }; resource: { id: string } | null }[];
   }
 
+  it('documents every protected route in OpenAPI with its schemas and bearer security', async () => {
+    const doc = (await server.app.inject('/openapi.json')).json();
+    const missing = server.routes.filter((r) => {
+      const operation = doc.paths[r.url.replace(/:([a-z_]+)/g, '{$1}')]?.[r.method.toLowerCase()];
+      return !operation?.summary || !operation.security || !operation.responses;
+    });
+    expect(missing).toEqual([]);
+    expect(server.routes.length).toBeGreaterThanOrEqual(25);
+  });
+
   it('redeems the bootstrap secret exactly once', async () => {
     const again = await ctx.call(undefined, 'POST', '/v1/bootstrap/redeem', { secret: server.runtime.bootstrap?.secret });
     expect(again.statusCode).toBe(401);

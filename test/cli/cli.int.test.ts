@@ -117,5 +117,16 @@ describe(`bulwark CLI (${backendName})`, () => {
     expect(checks.map((c) => c.name)).toEqual(expect.arrayContaining(['config', 'database', 'migrations', 'environment', 'vault']));
     expect(checks.filter((c) => !c.ok)).toEqual([]);
     expect(result.code).toBe(0);
+    const unreachable = await cli(['doctor'], { REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stdout).toMatch(/FAIL\s+redis/);
+  }, 120_000);
+
+  it('rotates the key-encryption key and re-wraps data keys without touching data', async () => {
+    const result = await cli(['vault', 'rotate-kek']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/key-encryption key version 2: re-wrapped \d+ data keys of \d+ orgs/);
+    const doctor = JSON.parse((await cli(['doctor', '--json'])).stdout) as { name: string; detail: string }[];
+    expect(doctor.find((c) => c.name === 'vault')?.detail).toContain('version 2');
   }, 120_000);
 });

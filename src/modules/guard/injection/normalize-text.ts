@@ -3,6 +3,8 @@ export interface NormalizedText {
   readonly text: string;
   /** `offsets[i]` is the original offset of `text[i]`; `offsets[text.length]` is the original length. */
   readonly offsets: readonly number[];
+  /** `offsets[i]` without building the array (undefined outside 0..text.length). */
+  offsetAt(index: number): number | undefined;
   /** Invisible, bidi or tag characters were removed. */
   readonly hadInvisible: boolean;
   /** Letters from other scripts that look Latin (or NFKC compatibility forms) were folded. */
@@ -31,12 +33,33 @@ const confusables: Record<string, string> = {
  */
 export function normalizeText(original: string): NormalizedText {
   let text = '';
-  const offsets: number[] = [];
   let hadInvisible = false;
   let hadHomoglyphs = false;
   let offset = 0;
-  for (const char of original) {
-    const code = char.codePointAt(0) ?? 0;
+  const n = original.length;
+  // Offsets go into a typed array (grown if NFKC expands the text): a plain array of one number per character costs
+  // ~1 ms per 16 KB to build and is needed only when a rule hits, so `offsets` is built on first use.
+  let table = new Int32Array(n + 1);
+  let len = 0;
+  const reserve = (count: number): void => {
+    if (len + count <= table.length) return;
+    const grown = new Int32Array(Math.max(table.length * 2, len + count));
+    grown.set(table);
+    table = grown;
+  };
+  while (offset < n) {
+    // ASCII runs (nearly all of most prompts) are copied as one slice; nothing in them changes.
+    if (original.charCodeAt(offset) < 0x80) {
+      let end = offset + 1;
+      while (end < n && original.charCodeAt(end) < 0x80) end++;
+      text += original.slice(offset, end);
+      reserve(end - offset);
+      for (let i = offset; i < end; i++) table[len++] = i;
+      offset = end;
+      continue;
+    }
+    const code = original.codePointAt(offset) ?? 0;
+    const char = original.slice(offset, offset + (code > 0xffff ? 2 : 1));
     let out: string;
     if (code >= 0xe0020 && code <= 0xe007e) {
       out = String.fromCharCode(code - 0xe0000);
@@ -47,19 +70,30 @@ export function normalizeText(original: string): NormalizedText {
     } else if (invisible.test(char)) {
       out = '';
       hadInvisible = true;
-    } else if (code < 0x80) {
-      out = char;
     } else {
       const folded = confusables[char] ?? char.normalize('NFKC');
       out = [...folded].map((c) => confusables[c] ?? c).join('');
       if (out !== char && /^[A-Za-z]+$/.test(out)) hadHomoglyphs = true;
     }
-    for (let i = 0; i < out.length; i++) offsets.push(offset);
+    reserve(out.length);
+    for (let i = 0; i < out.length; i++) table[len++] = offset;
     text += out;
     offset += char.length;
   }
-  offsets.push(offset);
-  return { text, offsets, hadInvisible, hadHomoglyphs };
+  reserve(1);
+  table[len++] = offset;
+  const final = table.subarray(0, len);
+  let offsets: number[] | undefined;
+  return {
+    text,
+    get offsets(): readonly number[] {
+      offsets ??= Array.from(final);
+      return offsets;
+    },
+    offsetAt: (index) => final[index],
+    hadInvisible,
+    hadHomoglyphs,
+  };
 }
 
 const leet: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's', '!': 'i', '|': 'l' };
@@ -71,8 +105,10 @@ const leet: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '
  */
 export function undoLeetspeak(text: string): string {
   const joined = text.replace(/\b(?:[A-Za-z][ ._\-*]){3,}[A-Za-z]\b/g, (run) => run.replace(/[ ._\-*]/g, ''));
-  return joined.replace(/[A-Za-z0-9@$!|]{3,}/g, (word) => {
-    if (!/[A-Za-z]/.test(word) || !/[0-9@$!|]/.test(word) || /^[0-9]+(?:st|nd|rd|th|s|am|pm|k|m|g|x|px|kb|mb|gb|d|h)?$/i.test(word)) return word;
+  // Only maximal runs of word-or-substitute characters that hold a substitute can change, so the pattern finds just
+  // those (the former /[A-Za-z0-9@$!|]{3,}/g called back on every word of three or more characters).
+  return joined.replace(/(?<![A-Za-z0-9@$!|])[A-Za-z]*[0-9@$!|][A-Za-z0-9@$!|]*/g, (word) => {
+    if (word.length < 3 || !/[A-Za-z]/.test(word) || !/[0-9@$!|]/.test(word) || /^[0-9]+(?:st|nd|rd|th|s|am|pm|k|m|g|x|px|kb|mb|gb|d|h)?$/i.test(word)) return word;
     return word.replace(/[0-9@$!|]/g, (c) => leet[c] ?? c);
   });
 }

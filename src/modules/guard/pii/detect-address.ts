@@ -1,4 +1,5 @@
 import type { Finding } from '../detector.js';
+import { matchAllOf } from '../pipeline/match-all.js';
 import { PII_RULES_DETECTOR } from './classes.js';
 
 const STREET_TYPE = '(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Alley|Row|Crescent|Close|Plaza|Loop|Pike|Run|Walk|Mews|Gardens|Grove|Hill)';
@@ -11,20 +12,16 @@ const US_ADDRESS = new RegExp(
     `(?:,\\s*[A-Z]{2}\\b)?(?:,?\\s+\\d{5}(?:-\\d{4})?\\b)?`,
   'gu',
 );
-// Cheap gates: a US address needs a capitalised street type as a whole word (same case rules as US_ADDRESS); a UK
-// postcode needs a capital letter directly before a digit, or GIR.
-const STREET_GATE = new RegExp(`\\b${STREET_TYPE}\\b`);
-const CAPITAL_DIGIT = /[A-Z]\d/;
 const UK_POSTCODE = /\b(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?|GIR) ?\d[ABD-HJLNP-UW-Z]{2}\b/g;
 
 /** Finds postal addresses: US-style street addresses (with unit, city, state, ZIP) and UK postcodes. */
 export function detectAddress(text: string): Finding[] {
   const out: Finding[] = [];
-  if (STREET_GATE.test(text)) for (const m of text.matchAll(US_ADDRESS)) {
+  for (const m of matchAllOf(US_ADDRESS, text)) {
     const raw = m[0].replace(/[,.\s]+$/, '');
     out.push({ class: 'pii.address', start: m.index, end: m.index + raw.length, confidence: 0.8, reason: 'guard.pii.street_address', detector: PII_RULES_DETECTOR });
   }
-  if (CAPITAL_DIGIT.test(text) || text.includes('GIR')) for (const m of text.matchAll(UK_POSTCODE)) {
+  for (const m of matchAllOf(UK_POSTCODE, text)) {
     if (!/\d/.test(m[0].slice(0, 4))) continue;
     out.push({ class: 'pii.address', start: m.index, end: m.index + m[0].length, confidence: 0.7, reason: 'guard.pii.uk_postcode', detector: PII_RULES_DETECTOR });
   }

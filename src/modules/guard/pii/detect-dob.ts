@@ -1,7 +1,7 @@
 import type { Finding } from '../detector.js';
+import { matchAllOf } from '../pipeline/match-all.js';
 import { hasContext } from './context-window.js';
 import { PII_RULES_DETECTOR } from './classes.js';
-import { ALL_GATES, GATE } from './context-gate.js';
 
 const MONTH = '(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\\.?';
 const DATE = new RegExp(
@@ -16,10 +16,10 @@ const DATE = new RegExp(
 const DOB_CONTEXT = /\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|birthday|born|b\.|geb\.?|age)\b/i;
 
 /** Finds dates of birth: dates with a birth context word shortly before or after. */
-export function detectDob(text: string, gates: number = ALL_GATES): Finding[] {
-  if ((gates & GATE.birth) === 0 || !DOB_CONTEXT.test(text)) return [];
+export function detectDob(text: string): Finding[] {
+  if (!DOB_CONTEXT.test(text)) return [];
   const out: Finding[] = [];
-  for (const m of text.matchAll(DATE)) {
+  for (const m of matchAllOf(DATE, text)) {
     const start = m.index;
     const end = start + m[0].length;
     if (!hasContext(text, start, end, DOB_CONTEXT, 40, 0)) continue;

@@ -1,4 +1,5 @@
 import type { Finding } from '../detector.js';
+import { matchAllOf } from '../pipeline/match-all.js';
 import { ibanLength, ibanValid } from './iban-checksum.js';
 import { PII_RULES_DETECTOR } from './classes.js';
 
@@ -10,7 +11,7 @@ const CANDIDATE = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){10,30}/g;
 export function detectIban(text: string): Finding[] {
   if (!GATE.test(text)) return [];
   const out: Finding[] = [];
-  for (const m of text.matchAll(CANDIDATE)) {
+  for (const m of matchAllOf(CANDIDATE, text)) {
     const raw = m[0];
     const expected = ibanLength(raw.slice(0, 2));
     if (expected === undefined) continue;

@@ -1,6 +1,6 @@
 import type { Finding } from '../detector.js';
+import { matchAllOf } from '../pipeline/match-all.js';
 import { PII_RULES_DETECTOR } from './classes.js';
-import { ALL_GATES, GATE } from './context-gate.js';
 
 // A context word, up to ~24 characters of label ("number:", "no.", "#"), then an alphanumeric id with a digit.
 const PASSPORT = /\bpassport\b[^\n\d]{0,24}?\b(?=[A-Z0-9]{0,8}\d)([A-Z0-9]{6,9})\b/gi;
@@ -8,7 +8,7 @@ const DRIVERS_LICENSE = /\b(?:driver'?s?\s+licen[cs]e|driving\s+licen[cs]e|DL|DL
 
 function collect(text: string, re: RegExp, cls: string, reason: string): Finding[] {
   const out: Finding[] = [];
-  for (const m of text.matchAll(re)) {
+  for (const m of matchAllOf(re, text)) {
     const id = m[1];
     if (id === undefined || !/\d/.test(id)) continue;
     const start = m.index + m[0].length - id.length;
@@ -18,9 +18,9 @@ function collect(text: string, re: RegExp, cls: string, reason: string): Finding
 }
 
 /** Finds passport and driver's licence numbers introduced by a context word. */
-export function detectIdDocuments(text: string, gates: number = ALL_GATES): Finding[] {
+export function detectIdDocuments(text: string): Finding[] {
   return [
-    ...((gates & GATE.passport) === 0 ? [] : collect(text, PASSPORT, 'pii.passport', 'guard.pii.passport_with_context')),
-    ...((gates & GATE.license) === 0 ? [] : collect(text, DRIVERS_LICENSE, 'pii.drivers_license', 'guard.pii.drivers_license_with_context')),
+    ...collect(text, PASSPORT, 'pii.passport', 'guard.pii.passport_with_context'),
+    ...collect(text, DRIVERS_LICENSE, 'pii.drivers_license', 'guard.pii.drivers_license_with_context'),
   ];
 }

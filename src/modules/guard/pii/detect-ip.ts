@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { Finding } from '../detector.js';
+import { matchAllOf } from '../pipeline/match-all.js';
 import { PII_RULES_DETECTOR } from './classes.js';
 import { findDigitStretches, matchesInStretches, type DigitStretch } from './digit-stretches.js';
 
@@ -25,7 +26,7 @@ const VERSION_BEFORE = /\b(?:v|version|ver\.?|release|build)\s*$/i;
 export function detectIp(text: string, stretches?: readonly DigitStretch[]): Finding[] {
   const out: Finding[] = [];
   if (hasIpv6Shape(text)) {
-    for (const m of text.matchAll(IPV6)) {
+    for (const m of matchAllOf(IPV6, text)) {
       const raw = m[0];
       if (raw.length < 3 || !/[0-9A-Fa-f]/.test(raw) || isIP(raw) !== 6) continue;
       out.push({ class: 'pii.ip_address', start: m.index, end: m.index + raw.length, confidence: 0.9, reason: 'guard.pii.ipv6', detector: PII_RULES_DETECTOR });

@@ -1,7 +1,7 @@
 import type { Finding } from '../detector.js';
+import { matchAllOf } from '../pipeline/match-all.js';
 import { hasContext } from './context-window.js';
 import { PII_RULES_DETECTOR } from './classes.js';
-import { ALL_GATES, GATE } from './context-gate.js';
 
 const MRN = /\b(?:MRN|medical\s+record(?:\s+(?:number|no\.?|#))?|patient\s+(?:id|number|no\.?))\b[\s:#.-]{0,6}(?=[A-Z0-9-]{0,15}\d)([A-Z0-9][A-Z0-9-]{4,14})\b/gi;
 const ICD10 = /\b[A-TV-Z]\d[0-9A-B](?:\.[0-9A-Z]{1,4})?\b/g;
@@ -10,7 +10,7 @@ const INSURANCE = /\b(?:member|insurance|policy|subscriber|medicare|medicaid|hea
 
 function captured(text: string, re: RegExp, cls: string, reason: string, confidence: number): Finding[] {
   const out: Finding[] = [];
-  for (const m of text.matchAll(re)) {
+  for (const m of matchAllOf(re, text)) {
     const id = m[1];
     if (id === undefined || !/\d/.test(id)) continue;
     const start = m.index + m[0].length - id.length;
@@ -20,14 +20,12 @@ function captured(text: string, re: RegExp, cls: string, reason: string, confide
 }
 
 /** Finds PHI markers: medical record numbers, ICD-10 codes near diagnosis words, insurance member ids. */
-export function detectPhi(text: string, gates: number = ALL_GATES): Finding[] {
+export function detectPhi(text: string): Finding[] {
   const out = [
-    ...((gates & GATE.mrn) === 0 ? [] : captured(text, MRN, 'phi.mrn', 'guard.phi.mrn_with_context', 0.85)),
-    ...((gates & GATE.insurance) === 0 ? [] : captured(text, INSURANCE, 'phi.insurance_id', 'guard.phi.insurance_id_with_context', 0.8)),
+    ...captured(text, MRN, 'phi.mrn', 'guard.phi.mrn_with_context', 0.85),
+    ...captured(text, INSURANCE, 'phi.insurance_id', 'guard.phi.insurance_id_with_context', 0.8),
   ];
-  // An ICD-10 code counts only near a diagnosis word; without one anywhere, no code can qualify.
-  if ((gates & GATE.diagnosis) === 0) return out;
-  for (const m of text.matchAll(ICD10)) {
+  for (const m of matchAllOf(ICD10, text)) {
     const end = m.index + m[0].length;
     if (!hasContext(text, m.index, end, ICD_CONTEXT, 40, 0)) continue;
     out.push({ class: 'phi.icd10', start: m.index, end, confidence: 0.75, reason: 'guard.phi.icd10_with_context', detector: PII_RULES_DETECTOR });

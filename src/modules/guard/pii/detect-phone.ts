@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import type { Finding } from '../detector.js';
+import { matchAllOf } from '../pipeline/match-all.js';
 import { hasContext } from './context-window.js';
 import { PII_RULES_DETECTOR } from './classes.js';
 import { findDigitStretches, type DigitStretch } from './digit-stretches.js';
@@ -42,27 +43,8 @@ function hash53(s: string): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
-// NANP fast path: US-style layouts of a +1 number, or of a 10-digit national number with region US, are handed to
-// libphonenumber as bare digits. Parsing the formatted string costs about twice as much and gives the same verdict
-// (checked on 30,000 random numbers in each layout, and by the finding snapshots in docs/guard-quality.md).
-const NANP_INTERNATIONAL = /^\+1[ .-]?(?:\(\d{3}\)|\d{3})[ .-]?\d{3}[ .-]?\d{4}$/;
-const NANP_NATIONAL = /^(?:\(\d{3}\) ?|\d{3}[ .-]?)\d{3}[ .-]?\d{4}$/;
-
-function canonicalNumber(normalized: string, region: CountryCode): string {
-  if (normalized.startsWith('+1') ? NANP_INTERNATIONAL.test(normalized) : region === 'US' && NANP_NATIONAL.test(normalized)) {
-    let digits = normalized.startsWith('+') ? '+' : '';
-    for (let i = 0; i < normalized.length; i++) {
-      const c = normalized.charCodeAt(i);
-      if (c >= 48 && c <= 57) digits += normalized[i];
-    }
-    return digits;
-  }
-  return normalized;
-}
-
 /** 0: not a possible number, 1: possible, 2: valid (numbering plan). */
-function phoneVerdict(formatted: string, region: CountryCode): 0 | 1 | 2 {
-  const normalized = canonicalNumber(formatted, region);
+function phoneVerdict(normalized: string, region: CountryCode): 0 | 1 | 2 {
   const key = hash53(`${region}|${normalized}`);
   const hit = verdicts.get(key);
   if (hit !== undefined) return hit;
@@ -83,8 +65,7 @@ function* candidates(text: string, stretches: readonly DigitStretch[]): Generato
     const from = Math.max(0, s.start - 1);
     const to = s.end;
     const window = text.slice(from, Math.min(text.length, to + TAIL));
-    CANDIDATE.lastIndex = 0;
-    for (const m of window.matchAll(CANDIDATE)) {
+    for (const m of matchAllOf(CANDIDATE, window)) {
       const start = from + m.index;
       if (start >= to) break;
       yield { raw: m[0], start };

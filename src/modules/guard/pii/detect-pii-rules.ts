@@ -10,7 +10,6 @@ import { detectIp } from './detect-ip.js';
 import { detectPhi } from './detect-phi.js';
 import { detectPhone } from './detect-phone.js';
 import { detectSsn } from './detect-ssn.js';
-import { contextGates } from './context-gate.js';
 import { findDigitStretches } from './digit-stretches.js';
 
 /** Runs every rule-based (regex + checksum) PII and PHI detector; findings may overlap, the pipeline merges them. */
@@ -29,7 +28,6 @@ export function detectPiiRules(text: string, region: CountryCode = 'US'): Findin
   for (const p of detectPhone(text, region, stretches)) {
     if (!claimed.some((f) => f.start < p.end && p.start < f.end)) found.push(p);
   }
-  const gates = contextGates(text);
-  found.push(...detectDob(text, gates), ...detectAddress(text), ...detectIdDocuments(text, gates), ...detectPhi(text, gates));
+  found.push(...detectDob(text), ...detectAddress(text), ...detectIdDocuments(text), ...detectPhi(text));
   return found;
 }

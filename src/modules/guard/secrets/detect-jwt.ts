@@ -1,4 +1,5 @@
 import type { Finding } from '../detector.js';
+import { matchAllOf } from '../pipeline/match-all.js';
 import { SECRETS_DETECTOR } from './classes.js';
 
 const JWT = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*(?![A-Za-z0-9_-])/g;
@@ -17,7 +18,7 @@ export function detectJwt(text: string): Finding[] {
   // A single-character search is far cheaper than a three-character one starting with 'e' (the commonest letter).
   if (!text.includes('J') || !text.includes('eyJ')) return [];
   const out: Finding[] = [];
-  for (const m of text.matchAll(JWT)) {
+  for (const m of matchAllOf(JWT, text)) {
     const header = m[0].slice(0, m[0].indexOf('.'));
     if (!headerHasAlg(header)) continue;
     const signed = !m[0].endsWith('.');

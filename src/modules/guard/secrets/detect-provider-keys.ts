@@ -1,4 +1,5 @@
 import type { Finding } from '../detector.js';
+import { matchAllOf } from '../pipeline/match-all.js';
 import { SECRETS_DETECTOR } from './classes.js';
 import { isPlaceholder } from './placeholder.js';
 import { PROVIDER_PATTERNS } from './provider-patterns.js';
@@ -37,7 +38,7 @@ export function detectProviderKeys(text: string): Finding[] {
   for (const found of [...seen]) for (const needle of ALL_NEEDLES) if (found !== needle && found.startsWith(needle)) seen.add(needle);
   for (const p of PROVIDER_PATTERNS) {
     if (!p.needle.some((needle) => seen.has(needle))) continue;
-    for (const m of text.matchAll(p.pattern)) {
+    for (const m of matchAllOf(p.pattern, text)) {
       const value = m[1] ?? m[0];
       const start = m.index + m[0].length - value.length;
       const placeholder = isPlaceholder(value);
@@ -51,11 +52,11 @@ export function detectProviderKeys(text: string): Finding[] {
   }
   const words = new Set<string>();
   CONTEXT_SCAN.lastIndex = 0;
-  for (const m of text.matchAll(CONTEXT_SCAN)) words.add(m[0].toLowerCase());
+  for (const m of matchAllOf(CONTEXT_SCAN, text)) words.add(m[0].toLowerCase());
   for (const c of CONTEXTUAL) {
     // The shape alone matches ordinary tokens: without the provider word anywhere, skip the scan.
     if (!c.gate.some((word) => words.has(word)) || !c.context.test(text)) continue;
-    for (const m of text.matchAll(c.pattern)) {
+    for (const m of matchAllOf(c.pattern, text)) {
       const value = m[0];
       // Mixed case plus digits separates a key from a word, path or hex digest of the same length.
       if (c.class === 'secret.aws_secret_key' && !(/[a-z]/.test(value) && /[A-Z]/.test(value) && /\d/.test(value))) continue;

@@ -1,4 +1,5 @@
 import type { Finding } from '../detector.js';
+import { matchAllOf } from '../pipeline/match-all.js';
 import { SECRETS_DETECTOR } from './classes.js';
 import { isPlaceholder } from './placeholder.js';
 
@@ -9,7 +10,7 @@ const URL_CREDENTIALS = /\b[a-zA-Z][a-zA-Z0-9+.-]{1,30}:\/\/([^\s:@/?#'"]{0,128}
 export function detectUrlCredentials(text: string): Finding[] {
   if (!text.includes('://')) return [];
   const out: Finding[] = [];
-  for (const m of text.matchAll(URL_CREDENTIALS)) {
+  for (const m of matchAllOf(URL_CREDENTIALS, text)) {
     const password = m[2];
     if (password === undefined) continue;
     // The password is the last capture before '@host'; its offset is fixed by the match end.

@@ -1,0 +1,1 @@
+export { pingRedis } from './ping-redis.js';
