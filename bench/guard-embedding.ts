@@ -43,6 +43,8 @@ const row = (name: string, t: { p50: number; p99: number }, base: { p50: number 
 
 for (const bytes of [1_024, 16_384]) {
   const prompts = Array.from({ length: runs }, (_, i) => promptOf(bytes, i));
+  // Warm up the rule stage (first calls compile ~90 regexes and JIT the scanners), so p50/p99 show steady state.
+  for (let i = 0; i < 20; i++) scanInjectionRules(promptOf(bytes, runs + i));
   const baseline = await time(runs, (i) => (prompts[i] ?? '').match(baselinePattern));
   const rules = await time(runs, (i) => scanInjectionRules(prompts[i] ?? ''));
   const embedding = await time(runs, (i) => pool.embed([prepareEmbeddingInput(prompts[i] ?? '')]));

@@ -3,6 +3,7 @@ import type { ApiServices } from '../api-services.js';
 import { installAuth, type ProtectedRoute } from '../auth/install-auth.js';
 import { registerApiKeyRoutes } from './api-key-routes.js';
 import { registerGovernanceRoutes } from './governance-routes.js';
+import { registerGuardRoutes } from './guard-routes.js';
 import { registerQuarantineRoutes } from './quarantine-routes.js';
 import { registerTenancyRoutes } from './tenancy-routes.js';
 
@@ -13,5 +14,6 @@ export function registerApiRoutes(app: FastifyInstance, services: ApiServices): 
   registerTenancyRoutes(app, services);
   registerApiKeyRoutes(app, services);
   registerQuarantineRoutes(app, services);
+  registerGuardRoutes(app, services);
   return table;
 }

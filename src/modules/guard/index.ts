@@ -37,3 +37,4 @@ export {
   type QuarantineReviewBody,
   type QuarantineItemWire,
 } from './quarantine/schema.js';
+export { GuardService, type GuardScanInput, type GuardServiceDeps } from './guard-service.js';

@@ -5,7 +5,7 @@ import { EmbeddingUnavailableError, type EmbeddingPool } from '../embedding/embe
 import { calibrateProbability } from '../embedding/calibrate-probability.js';
 import { linearModelSchema, scoreLinear, type LinearModel } from '../embedding/linear-classifier.js';
 import { prepareEmbeddingInput } from '../embedding/prepare-embedding-input.js';
-import { scanToxicity } from './scan-toxicity.js';
+import { benignFrame, scanToxicity } from './scan-toxicity.js';
 
 const params = z.object({
   minConfidence: z.number().min(0).max(1).default(0.5).describe('Findings below this confidence are not reported.'),
@@ -15,6 +15,12 @@ const params = z.object({
     .max(1)
     .default(0.9)
     .describe('Lexicon rules report on their own only at or above this weight; weaker ones need the classifier to agree.'),
+  frameDamping: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.8)
+    .describe('Factor on the classifier probability when the text has a benign frame (negated harm, counter-speech, approval).'),
   semanticThreshold: z
     .number()
     .min(0)
@@ -59,6 +65,9 @@ export function createToxicityDetector(options: ToxicityDetectorOptions = {}): D
           const [vector] = await options.pool.embed([prepareEmbeddingInput(text)]);
           if (vector === undefined) throw new EmbeddingUnavailableError('worker_failed', 'no vector returned');
           semantic = calibrateProbability(scoreLinear(model, vector), settings.semanticThreshold);
+          // The classifier reads words, not scope: negated harm, condemned quotes and plain approval of a group look
+          // like hate to it. Under such a frame its score is damped; lexicon rules keep their own negation handling.
+          if (benignFrame(text) !== undefined) semantic *= settings.frameDamping;
           findings.push({ class: 'moderation.toxicity', start: 0, end: text.length, confidence: semantic, reason: 'guard.moderation.semantic_classifier', detector: manifest.name });
         } catch (error) {
           if (!(error instanceof EmbeddingUnavailableError)) throw error;

@@ -18,11 +18,16 @@ const levelRulesSchema = z
 
 // SECURITY: defaults fail closed for prompts: PII, PHI and secrets are blocked before they reach a model provider.
 // Names are redacted (reversibly) and places allowed: nearly every prompt has them and blocking would make the gateway unusable.
+// Prompt injection (and an injection detector that cannot answer) is blocked; toxicity in a prompt is the user's own
+// words and is left to the output side.
 const DEFAULT_INPUT: Record<string, GuardAction> = {
-  'pii.*': 'block', 'phi.*': 'block', 'secret.*': 'block', 'pii.person': 'redact', 'pii.location': 'allow',
+  'pii.*': 'block', 'phi.*': 'block', 'secret.*': 'block', 'pii.person': 'redact', 'pii.location': 'allow', 'injection.*': 'block',
 };
+// Risky responses (toxicity, hate, threats, leaks, echoed system prompts or canaries, org policy terms, and a
+// moderation detector that cannot answer) are held for review rather than delivered.
 const DEFAULT_OUTPUT: Record<string, GuardAction> = {
   'secret.*': 'quarantine', 'pii.payment_card': 'quarantine', 'pii.*': 'mask', 'phi.*': 'mask', 'pii.person': 'allow', 'pii.location': 'allow',
+  'moderation.*': 'quarantine',
 };
 
 /** Per-org guard policy as stored and submitted (org rules are laid over the defaults). */

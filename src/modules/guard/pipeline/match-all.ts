@@ -11,7 +11,7 @@ export function matchAllOf(re: RegExp, text: string): RegExpExecArray[] {
     // An empty match would repeat forever; step past it as matchAll does (by code point under the u or v flag).
     if (m[0] === '') {
       const code = text.codePointAt(re.lastIndex) ?? 0;
-      re.lastIndex += (re.unicode || re.unicodeSets) && code > 0xffff ? 2 : 1;
+      re.lastIndex += (re.unicode || re.flags.includes('v')) && code > 0xffff ? 2 : 1;
     }
   }
   re.lastIndex = 0;

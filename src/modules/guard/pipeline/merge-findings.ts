@@ -16,6 +16,26 @@ function outranks(a: Finding, b: Finding): boolean {
  * SECURITY: the union keeps every sensitive character inside the span that is masked or redacted.
  */
 export function mergeFindings(findings: readonly Finding[]): Finding[] {
+  // Overlaps merge within a family only: a data span (PII, PHI, secret) inside a prompt flagged as an injection
+  // stays its own finding, so no class is hidden behind another and every data span can still be rewritten.
+  const families = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const family = familyOf(f.class);
+    const members = families.get(family);
+    if (members) members.push(f);
+    else families.set(family, [f]);
+  }
+  if (families.size <= 1) return mergeOverlaps(findings);
+  return [...families.values()].flatMap(mergeOverlaps).sort((a, b) => a.start - b.start || b.end - a.end);
+}
+
+function familyOf(cls: string): string {
+  const dot = cls.indexOf('.');
+  const head = dot === -1 ? cls : cls.slice(0, dot);
+  return head === 'pii' || head === 'phi' || head === 'secret' ? 'data' : head;
+}
+
+function mergeOverlaps(findings: readonly Finding[]): Finding[] {
   const sorted = [...findings].sort((a, b) => a.start - b.start || b.end - a.end);
   const out: Finding[] = [];
   let best: Finding | undefined;

@@ -25,9 +25,11 @@ export function rewriteSpans(text: string, rewrites: readonly Rewrite[]): Rewrit
   let out = '';
   let at = 0;
   for (const { finding, mode } of ordered) {
-    if (finding.start < at) continue;
-    out += text.slice(at, finding.start);
-    const original = text.slice(finding.start, finding.end);
+    // SECURITY: a span overlapping one already rewritten still has its remainder rewritten, so no character of it leaks.
+    if (finding.end <= at) continue;
+    const start = Math.max(finding.start, at);
+    out += text.slice(at, start);
+    const original = text.slice(start, finding.end);
     if (mode === 'mask') {
       out += maskLabel(finding.class);
     } else {

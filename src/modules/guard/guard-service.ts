@@ -1,0 +1,95 @@
+import type { OrgId } from '../../lib/ids.js';
+import type { Db } from '../../platform/db/index.js';
+import type { AuditActor, AuditDecision, AuditEventInput, AuditLog } from '../audit/index.js';
+import type { Hook } from './detector.js';
+import type { EmbeddingPool } from './embedding/embedding-pool.js';
+import { createInjectionDetector } from './injection/injection-detector.js';
+import { createLeakageDetector } from './moderation/leakage-detector.js';
+import { createToxicityDetector } from './moderation/toxicity-detector.js';
+import { detectPiiRules } from './pii/detect-pii-rules.js';
+import { createPiiNerDetector, createPiiRulesDetector } from './pii/pii-detector.js';
+import { createGuardPipeline, type GuardPipeline } from './pipeline/guard-pipeline.js';
+import type { GuardResult, Verdict } from './pipeline/decide-verdict.js';
+import type { QuarantineService } from './quarantine/quarantine-service.js';
+import { detectSecrets } from './secrets/detect-secrets.js';
+import { createSecretsDetector } from './secrets/secrets-detector.js';
+
+/** One text to scan and what the output detectors need to know about its exchange. */
+export interface GuardScanInput {
+  text: string;
+  hook: Hook;
+  /** The prompt of the exchange (output scans): sensitive values the user sent are echoed, not leaked. */
+  inputText?: string;
+  systemPrompt?: string;
+  canaryTokens?: string[];
+}
+
+/** Dependencies of the guard service. */
+export interface GuardServiceDeps {
+  db: Db;
+  audit: AuditLog;
+  quarantine: QuarantineService;
+  /** Starts the embedding worker pool; called on the first scan, so nodes that never scan never load the model. */
+  createPool?: () => EmbeddingPool;
+}
+
+const AUDIT_DECISION: Record<Verdict, AuditDecision> = { allow: 'allow', redact: 'redact', block: 'block', quarantine: 'quarantine' };
+
+/**
+ * Runs the guard pipelines for an org and records the verdict: PII, secrets, prompt injection and
+ * moderation with the default class policy; a quarantined output is held encrypted for review.
+ */
+export class GuardService {
+  private pipeline: GuardPipeline | undefined;
+  private pool: EmbeddingPool | undefined;
+
+  constructor(private readonly deps: GuardServiceDeps) {}
+
+  /** Scans `input`, appends the verdict (and `events`) to the org's audit log, and holds a quarantined output. */
+  async scan(orgId: OrgId, input: GuardScanInput, actor: AuditActor, requestId: string, events: AuditEventInput[] = []): Promise<{ result: GuardResult; quarantineId: string | null }> {
+    const result = await this.pipelineOnce().run(input.text, {
+      hook: input.hook,
+      orgId,
+      ...(input.inputText !== undefined ? { inputText: input.inputText } : {}),
+      ...(input.systemPrompt !== undefined ? { systemPrompt: input.systemPrompt } : {}),
+      ...(input.canaryTokens !== undefined ? { canaryTokens: input.canaryTokens } : {}),
+    });
+    return this.deps.db.withTenant(orgId, async (sql) => {
+      const held =
+        result.verdict === 'quarantine'
+          ? await this.deps.quarantine.hold(sql, { content: input.text, hook: input.hook, findings: [...result.findings], reasonCodes: result.reasons.length ? [...result.reasons] : ['guard.blocked'], requestId, actor })
+          : undefined;
+      await this.deps.audit.append(sql, [
+        ...events,
+        {
+          orgId,
+          actor,
+          action: 'guard.scan.completed',
+          resource: held ? { type: 'QuarantineItem', id: held.id } : null,
+          decision: AUDIT_DECISION[result.verdict],
+          reasonCodes: result.reasons,
+          requestId,
+          // SECURITY: classes and counts only; matched text never reaches the audit log.
+          details: { hook: input.hook, classes: [...new Set(result.findings.map((f) => f.class))], findings: result.findings.length, size: input.text.length },
+        },
+      ]);
+      return { result, quarantineId: held?.id ?? null };
+    });
+  }
+
+  /** Stops the embedding workers. */
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
+
+  private pipelineOnce(): GuardPipeline {
+    if (this.pipeline) return this.pipeline;
+    this.pool = this.deps.createPool?.();
+    const findSensitive = (text: string) => [...detectSecrets(text), ...detectPiiRules(text)];
+    this.pipeline = createGuardPipeline({
+      secretDetectors: [createSecretsDetector()],
+      detectors: [createPiiRulesDetector(), createPiiNerDetector(), createInjectionDetector(this.pool ? { pool: this.pool } : {}), createToxicityDetector(this.pool ? { pool: this.pool } : {}), createLeakageDetector({ findSensitive })],
+    });
+    return this.pipeline;
+  }
+}
