@@ -9,7 +9,7 @@ import type { ProtectedRoute } from './http/auth/install-auth.js';
 import { registerApiRoutes } from './http/routes/index.js';
 import { AuditBuffer, AuditLog } from './modules/audit/index.js';
 import { ApiKeyService, createAuthzEngine, keyEnvFor, PolicyStore } from './modules/authz/index.js';
-import { EmbeddingPool, GuardService, maskLogFormatter, maskLogValue, QuarantineService } from './modules/guard/index.js';
+import { EmbeddingPool, GuardPolicyStore, GuardService, maskLogFormatter, maskLogValue, QuarantineService } from './modules/guard/index.js';
 import { bootstrapPlatform, findPlatformOrgId, MemberService, OrgService, redeemBootstrapSecret, ServiceAccountService, type BootstrapResult } from './modules/tenancy/index.js';
 import { claimEnvironment, migrate, migrationStatus, openDb, type Db } from './platform/db/index.js';
 import { createLogger, type Logger } from './platform/logger/index.js';
@@ -99,7 +99,8 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
   });
   const cipher = new FieldCipher({ vault: core.vault, clock });
   const quarantine = new QuarantineService({ db, cipher, audit, clock });
-  const guard = new GuardService({ db, audit, quarantine, createPool: () => new EmbeddingPool({ size: 1 }) });
+  const guardPolicies = new GuardPolicyStore({ db, audit, clock });
+  const guard = new GuardService({ db, audit, quarantine, policies: guardPolicies, createPool: () => new EmbeddingPool({ size: 1 }) });
   const services: ApiServices = {
     config,
     clock,
@@ -114,6 +115,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     serviceAccounts: new ServiceAccountService({ audit }),
     quarantine,
     guard,
+    guardPolicies,
     cipher,
     platformOrgId,
     redeemBootstrap: (secret) => redeemBootstrapSecret({ db, clock, audit }, secret),

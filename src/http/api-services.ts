@@ -3,7 +3,7 @@ import type { Clock } from '../lib/clock.js';
 import type { OrgId } from '../lib/ids.js';
 import type { AuditBuffer, AuditLog } from '../modules/audit/index.js';
 import type { ApiKeyService, AuthzEngine, PolicyStore } from '../modules/authz/index.js';
-import type { GuardService, QuarantineService } from '../modules/guard/index.js';
+import type { GuardPolicyStore, GuardService, QuarantineService } from '../modules/guard/index.js';
 import type { MemberService, OrgService, ServiceAccountService } from '../modules/tenancy/index.js';
 import type { Db } from '../platform/db/index.js';
 import type { FieldCipher } from '../platform/vault/index.js';
@@ -23,6 +23,7 @@ export interface ApiServices {
   serviceAccounts: ServiceAccountService;
   quarantine: QuarantineService;
   guard: GuardService;
+  guardPolicies: GuardPolicyStore;
   /** Field encryption (stored idempotent responses, org secrets). */
   cipher: FieldCipher;
   platformOrgId: OrgId;

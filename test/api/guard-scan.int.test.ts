@@ -56,6 +56,28 @@ describe(`guard scan API (${backendName})`, () => {
     expect(exported).not.toContain('sk_live_');
   }, 60_000);
 
+  it("applies the org's own class policy, versioned with ETags, while detector outages still fail closed", async () => {
+    const policyUrl = `/v1/orgs/${ctx.a.orgId}/guard/policy`;
+    const initial = await ctx.call(ctx.a.ownerKey, 'GET', policyUrl);
+    expect(initial.headers.etag).toBe('"v0"');
+    const policy = { input: { 'pii.email': 'redact', 'injection.detector_unavailable': 'allow' } };
+    expect((await ctx.call(ctx.a.ownerKey, 'PUT', policyUrl, policy)).statusCode).toBe(428);
+    const bad = await ctx.call(ctx.a.ownerKey, 'PUT', policyUrl, { input: { 'pii.email': 'shrug' } }, { 'if-match': '"v0"' });
+    expect(bad.statusCode).toBe(400);
+    const stored = await ctx.call(ctx.a.ownerKey, 'PUT', policyUrl, policy, { 'if-match': '"v0"' });
+    expect(stored.statusCode).toBe(200);
+    expect(stored.headers.etag).toBe('"v1"');
+    expect((await ctx.call(ctx.a.ownerKey, 'PUT', policyUrl, policy, { 'if-match': '"v0"' })).statusCode).toBe(412);
+
+    const res = await ctx.call(ctx.a.ownerKey, 'POST', scanUrl, { text: 'Please write to jane.roe@example.com about the invoice.', hook: 'input' });
+    const body = res.json();
+    expect(body.verdict).toBe('redact');
+    expect(body.transformed).not.toContain('jane.roe@example.com');
+    expect(Object.values(body.tokens)).toContain('jane.roe@example.com');
+    const other = await ctx.call(ctx.b.ownerKey, 'POST', `/v1/orgs/${ctx.b.orgId}/guard/scan`, { text: 'Please write to jane.roe@example.com about the invoice.', hook: 'input' });
+    expect(other.json().verdict).toBe('block');
+  }, 60_000);
+
   it('refuses a scan for another org and a key without invoke:models', async () => {
     expect((await ctx.call(ctx.b.ownerKey, 'POST', scanUrl, { text: 'hi', hook: 'input' })).statusCode).toBe(404);
     const reader = (await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, { name: 'r', role: 'viewer', scopes: ['read:org'] })).json();

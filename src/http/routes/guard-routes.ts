@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { AppError } from '../../lib/errors/index.js';
 import type { OrgId } from '../../lib/ids.js';
 import { actorOf } from '../../modules/authz/index.js';
 import type { ApiServices } from '../api-services.js';
@@ -30,11 +31,61 @@ const scanResultSchema = z.object({
   quarantine_id: z.string().nullable().describe('The held response, when the verdict is `quarantine`.'),
 });
 
-/** `POST /v1/orgs/{org_id}/guard/scan`: the guard on its own, for apps that call models themselves. */
+const actionSchema = z.enum(['allow', 'mask', 'redact', 'block', 'quarantine']);
+const rulesSchema = z.record(z.string().max(100), actionSchema);
+const levelsSchema = z.object({ public: actionSchema, internal: actionSchema, confidential: actionSchema, restricted: actionSchema }).partial().strict();
+
+const guardPolicyBodySchema = z
+  .object({
+    min_confidence: z.number().min(0).max(1).optional().describe('Findings below this confidence are ignored (default 0.5).'),
+    input: rulesSchema.optional().describe('Action per class pattern on prompts (`pii.email`, `pii.*`, `*`); the most specific wins.'),
+    output: rulesSchema.optional().describe('Action per class pattern on model responses.'),
+    levels: z.object({ input: levelsSchema.optional(), output: levelsSchema.optional() }).strict().optional().describe('Action per sensitivity level when no class pattern matches.'),
+  })
+  .strict();
+
+const guardPolicySchema = guardPolicyBodySchema.extend({ version: z.number().int(), created_at: z.string() });
+
+function etagVersion(header: string | string[] | undefined): number {
+  const match = typeof header === 'string' ? /^(?:W\/)?"v(\d{1,9})"$/.exec(header.trim()) : null;
+  if (!match) throw new AppError('http.precondition_required', { publicMessage: 'send If-Match with the ETag of the current guard policy version' });
+  return Number(match[1]);
+}
+
+/** The guard on its own (`…/guard/scan`), for apps that call models themselves, and its per-org policy (`…/guard/policy`). */
 export function registerGuardRoutes(app: FastifyInstance, services: ApiServices): void {
-  app.withTypeProvider<ZodTypeProvider>().post('/v1/orgs/:org_id/guard/scan', {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const security = [{ bearer: [] }];
+
+  r.get('/v1/orgs/:org_id/guard/policy', {
+    config: { authz: { action: 'read:policies', resource: (request) => ({ type: 'PolicySet', id: 'guard', orgId: (request.params as { org_id: OrgId }).org_id }) } },
+    schema: { summary: 'The guard class policy in force (org rules over the defaults; ETag = its version)', tags: ['guard'], security, params: orgParams, response: { 200: guardPolicySchema } },
+    handler: async (request, reply) => {
+      const current = await services.guardPolicies.current(request.params.org_id as OrgId);
+      reply.header('etag', `"v${current.version}"`);
+      const p = current.policy;
+      return { version: current.version, created_at: current.createdAt.toISOString(), ...(p.minConfidence !== undefined ? { min_confidence: p.minConfidence } : {}), ...(p.input ? { input: p.input } : {}), ...(p.output ? { output: p.output } : {}), ...(p.levels ? { levels: p.levels } : {}) };
+    },
+  });
+
+  r.put('/v1/orgs/:org_id/guard/policy', {
+    config: { authz: { action: 'manage:policies', resource: (request) => ({ type: 'PolicySet', id: 'guard', orgId: (request.params as { org_id: OrgId }).org_id }) } },
+    schema: { summary: 'Replace the guard class policy (a new version; If-Match required)', tags: ['guard'], security, params: orgParams, body: guardPolicyBodySchema, response: { 200: guardPolicySchema } },
+    handler: async (request, reply) => {
+      const expected = etagVersion(request.headers['if-match']);
+      const body = request.body;
+      const policy = { ...(body.min_confidence !== undefined ? { minConfidence: body.min_confidence } : {}), ...(body.input ? { input: body.input } : {}), ...(body.output ? { output: body.output } : {}), ...(body.levels ? { levels: { input: body.levels.input ?? {}, output: body.levels.output ?? {} } } : {}) };
+      const events = takePendingAudit(request);
+      const stored = await services.guardPolicies.update(request.params.org_id as OrgId, { policy, expectedVersion: expected, actor: actorOf(principalOf(request)), audit: events, requestId: request.id });
+      auditCommitted(request);
+      reply.header('etag', `"v${stored.version}"`);
+      return { ...body, version: stored.version, created_at: stored.createdAt.toISOString() };
+    },
+  });
+
+  r.post('/v1/orgs/:org_id/guard/scan', {
     config: { authz: { action: 'invoke:models', resource: resourceFromPath('Org') } },
-    schema: { summary: 'Scan a prompt or a model response: PII, secrets, prompt injection, toxicity, leakage', tags: ['guard'], security: [{ bearer: [] }], params: orgParams, body: scanBodySchema, response: { 200: scanResultSchema } },
+    schema: { summary: 'Scan a prompt or a model response: PII, secrets, prompt injection, toxicity, leakage', tags: ['guard'], security, params: orgParams, body: scanBodySchema, response: { 200: scanResultSchema } },
     handler: async (request) => {
       const body = request.body;
       const events = takePendingAudit(request);

@@ -8,7 +8,9 @@ import { createLeakageDetector } from './moderation/leakage-detector.js';
 import { createToxicityDetector } from './moderation/toxicity-detector.js';
 import { detectPiiRules } from './pii/detect-pii-rules.js';
 import { createPiiNerDetector, createPiiRulesDetector } from './pii/pii-detector.js';
-import { createGuardPipeline, type GuardPipeline } from './pipeline/guard-pipeline.js';
+import { resolveClassPolicy, type ClassPolicy } from './pipeline/class-policy.js';
+import { createGuardPipeline, type GuardPipeline, type GuardPipelineOptions } from './pipeline/guard-pipeline.js';
+import type { GuardPolicyStore } from './guard-policy-store.js';
 import type { GuardResult, Verdict } from './pipeline/decide-verdict.js';
 import type { QuarantineService } from './quarantine/quarantine-service.js';
 import { detectSecrets } from './secrets/detect-secrets.js';
@@ -29,9 +31,13 @@ export interface GuardServiceDeps {
   db: Db;
   audit: AuditLog;
   quarantine: QuarantineService;
+  /** Per-org class policies; every org runs the defaults without one. */
+  policies?: GuardPolicyStore;
   /** Starts the embedding worker pool; called on the first scan, so nodes that never scan never load the model. */
   createPool?: () => EmbeddingPool;
 }
+
+const DEFAULT_POLICY = resolveClassPolicy();
 
 const AUDIT_DECISION: Record<Verdict, AuditDecision> = { allow: 'allow', redact: 'redact', block: 'block', quarantine: 'quarantine' };
 
@@ -40,14 +46,16 @@ const AUDIT_DECISION: Record<Verdict, AuditDecision> = { allow: 'allow', redact:
  * moderation with the default class policy; a quarantined output is held encrypted for review.
  */
 export class GuardService {
-  private pipeline: GuardPipeline | undefined;
+  private detectors: Pick<GuardPipelineOptions, 'secretDetectors' | 'detectors'> | undefined;
+  private readonly pipelines = new Map<ClassPolicy, GuardPipeline>();
   private pool: EmbeddingPool | undefined;
 
   constructor(private readonly deps: GuardServiceDeps) {}
 
   /** Scans `input`, appends the verdict (and `events`) to the org's audit log, and holds a quarantined output. */
   async scan(orgId: OrgId, input: GuardScanInput, actor: AuditActor, requestId: string, events: AuditEventInput[] = []): Promise<{ result: GuardResult; quarantineId: string | null }> {
-    const result = await this.pipelineOnce().run(input.text, {
+    const policy = this.deps.policies ? (await this.deps.policies.effective(orgId)).policy : undefined;
+    const result = await this.pipelineFor(policy).run(input.text, {
       hook: input.hook,
       orgId,
       ...(input.inputText !== undefined ? { inputText: input.inputText } : {}),
@@ -82,14 +90,23 @@ export class GuardService {
     await this.pool?.close();
   }
 
-  private pipelineOnce(): GuardPipeline {
-    if (this.pipeline) return this.pipeline;
-    this.pool = this.deps.createPool?.();
-    const findSensitive = (text: string) => [...detectSecrets(text), ...detectPiiRules(text)];
-    this.pipeline = createGuardPipeline({
-      secretDetectors: [createSecretsDetector()],
-      detectors: [createPiiRulesDetector(), createPiiNerDetector(), createInjectionDetector(this.pool ? { pool: this.pool } : {}), createToxicityDetector(this.pool ? { pool: this.pool } : {}), createLeakageDetector({ findSensitive })],
-    });
-    return this.pipeline;
+  // Detectors are built once; a pipeline per effective policy object (policies are cached and frozen per version).
+  private pipelineFor(policy: ClassPolicy | undefined): GuardPipeline {
+    const key = policy ?? DEFAULT_POLICY;
+    const existing = this.pipelines.get(key);
+    if (existing) return existing;
+    if (!this.detectors) {
+      this.pool = this.deps.createPool?.();
+      const findSensitive = (text: string) => [...detectSecrets(text), ...detectPiiRules(text)];
+      this.detectors = {
+        secretDetectors: [createSecretsDetector()],
+        detectors: [createPiiRulesDetector(), createPiiNerDetector(), createInjectionDetector(this.pool ? { pool: this.pool } : {}), createToxicityDetector(this.pool ? { pool: this.pool } : {}), createLeakageDetector({ findSensitive })],
+      };
+    }
+    // Old policy versions fall out once a few hundred orgs' pipelines are held.
+    if (this.pipelines.size >= 1_000) this.pipelines.clear();
+    const pipeline = createGuardPipeline({ ...this.detectors, effectivePolicy: key });
+    this.pipelines.set(key, pipeline);
+    return pipeline;
   }
 }

@@ -38,3 +38,4 @@ export {
   type QuarantineItemWire,
 } from './quarantine/schema.js';
 export { GuardService, type GuardScanInput, type GuardServiceDeps } from './guard-service.js';
+export { GuardPolicyStore, type GuardPolicyVersion } from './guard-policy-store.js';

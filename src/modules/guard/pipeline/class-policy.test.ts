@@ -45,4 +45,11 @@ describe('class policy', () => {
     // @ts-expect-error an unknown action is a type error and a runtime error
     expect(() => resolveClassPolicy({ input: { 'pii.email': 'shred' } })).toThrow();
   });
+
+  it('keeps detector outages failing closed whatever the org writes', () => {
+    const policy = resolveClassPolicy({ input: { 'injection.detector_unavailable': 'allow', 'injection.*': 'allow' }, output: { 'moderation.detector_unavailable': 'allow' } });
+    expect(policy.rules.input['injection.detector_unavailable']).toBe('block');
+    expect(policy.rules.output['moderation.detector_unavailable']).toBe('quarantine');
+    expect(policy.rules.input['injection.*']).toBe('allow');
+  });
 });

@@ -30,6 +30,10 @@ const DEFAULT_OUTPUT: Record<string, GuardAction> = {
   'moderation.*': 'quarantine',
 };
 
+// SECURITY: a detector that cannot answer always fails closed where it guards; no org rule can relax that.
+const FAIL_CLOSED_INPUT: Record<string, GuardAction> = { 'injection.detector_unavailable': 'block' };
+const FAIL_CLOSED_OUTPUT: Record<string, GuardAction> = { 'moderation.detector_unavailable': 'quarantine' };
+
 /** Per-org guard policy as stored and submitted (org rules are laid over the defaults). */
 export const classPolicySchema = z.object({
   minConfidence: z.number().min(0).max(1).default(0.5).describe('Findings below this confidence are ignored.'),
@@ -54,7 +58,7 @@ export function resolveClassPolicy(input: ClassPolicyInput = {}): ClassPolicy {
   // Frozen, so actionFor may memoise answers per policy object.
   return Object.freeze({
     minConfidence: p.minConfidence,
-    rules: Object.freeze({ input: Object.freeze({ ...DEFAULT_INPUT, ...p.input }), output: Object.freeze({ ...DEFAULT_OUTPUT, ...p.output }) }),
+    rules: Object.freeze({ input: Object.freeze({ ...DEFAULT_INPUT, ...p.input, ...FAIL_CLOSED_INPUT }), output: Object.freeze({ ...DEFAULT_OUTPUT, ...p.output, ...FAIL_CLOSED_OUTPUT }) }),
     levels: Object.freeze({ input: Object.freeze(p.levels.input), output: Object.freeze(p.levels.output) }),
   });
 }

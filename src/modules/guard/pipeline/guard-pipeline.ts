@@ -7,6 +7,8 @@ export interface GuardPipelineOptions {
   readonly secretDetectors: readonly Detector[];
   readonly detectors: readonly Detector[];
   readonly policy?: ClassPolicyInput;
+  /** An already resolved policy (from a policy store); takes precedence over `policy`. */
+  readonly effectivePolicy?: ClassPolicy;
 }
 
 /** A composed guard: all detectors for a hook, then the org policy. */
@@ -34,7 +36,7 @@ async function scanAll(detectors: readonly Detector[], text: string, ctx: ScanCo
  * SECURITY: fails closed: a detector that throws turns the verdict into `block` with reason `guard.detector_unavailable`.
  */
 export function createGuardPipeline(options: GuardPipelineOptions): GuardPipeline {
-  const policy = resolveClassPolicy(options.policy);
+  const policy = options.effectivePolicy ?? resolveClassPolicy(options.policy);
   return {
     policy,
     async run(text, ctx) {

@@ -1,0 +1,80 @@
+import type { Clock } from '../../lib/clock.js';
+import { AppError } from '../../lib/errors/index.js';
+import type { OrgId } from '../../lib/ids.js';
+import type { Db, TenantSql } from '../../platform/db/index.js';
+import type { AuditActor, AuditEventInput, AuditLog } from '../audit/index.js';
+import { classPolicySchema, resolveClassPolicy, type ClassPolicy, type ClassPolicyInput } from './pipeline/class-policy.js';
+
+/** One stored version of an org's guard policy. */
+export interface GuardPolicyVersion {
+  version: number;
+  policy: ClassPolicyInput;
+  createdAt: Date;
+}
+
+interface Row {
+  version: number;
+  policy: ClassPolicyInput;
+  created_at: Date | string;
+}
+
+const NONE: GuardPolicyVersion = { version: 0, policy: {}, createdAt: new Date(0) };
+
+async function latest(sql: TenantSql): Promise<GuardPolicyVersion> {
+  const { rows } = await sql.query<Row>('SELECT version, policy, created_at FROM org_guard_policies ORDER BY version DESC LIMIT 1');
+  const row = rows[0];
+  return row ? { version: row.version, policy: row.policy, createdAt: new Date(row.created_at) } : NONE;
+}
+
+/**
+ * Per-org guard class policies, versioned: each change is a new version (If-Match on the current one), validated
+ * before it is stored and audited in the same transaction. Nodes re-read an org's version at most every `refreshMs`.
+ */
+export class GuardPolicyStore {
+  private readonly cache = new Map<OrgId, { version: number; policy: ClassPolicy; checkedAt: number }>();
+
+  constructor(private readonly deps: { db: Db; audit: AuditLog; clock: Clock; refreshMs?: number }) {}
+
+  /** The version in force (version 0 and `{}` when the org runs the defaults). */
+  current(orgId: OrgId): Promise<GuardPolicyVersion> {
+    return this.deps.db.withTenant(orgId, latest);
+  }
+
+  /** The effective policy of an org: its rules over the defaults, cached briefly. */
+  async effective(orgId: OrgId): Promise<{ version: number; policy: ClassPolicy }> {
+    const now = this.deps.clock.now().getTime();
+    const cached = this.cache.get(orgId);
+    if (cached && now - cached.checkedAt < (this.deps.refreshMs ?? 2_000)) return cached;
+    const stored = await this.current(orgId);
+    const entry = cached && cached.version === stored.version ? { ...cached, checkedAt: now } : { version: stored.version, policy: resolveClassPolicy(stored.policy), checkedAt: now };
+    this.cache.set(orgId, entry);
+    return entry;
+  }
+
+  /** Stores `policy` as the next version when `expectedVersion` is current; `http.precondition_failed` otherwise. */
+  async update(orgId: OrgId, input: { policy: unknown; expectedVersion: number; actor: AuditActor; audit: AuditEventInput[]; requestId?: string }): Promise<GuardPolicyVersion> {
+    const parsed = classPolicySchema.safeParse(input.policy);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ field: ['body', ...i.path.map(String)].join('.'), message: i.message }));
+      throw new AppError('http.bad_request', { publicMessage: `invalid guard policy: ${issues.map((i) => i.field).join(', ')}`, details: { issues } });
+    }
+    const policy = input.policy as ClassPolicyInput;
+    const stored = await this.deps.db.withTenant(orgId, async (sql) => {
+      await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`org_guard_policies:${orgId}`]);
+      const current = await latest(sql);
+      if (current.version !== input.expectedVersion) {
+        throw new AppError('http.precondition_failed', { publicMessage: `guard policy version ${current.version} is current, not ${input.expectedVersion}`, details: { current_version: current.version } });
+      }
+      const version = current.version + 1;
+      const { rows } = await sql.query<Row>('INSERT INTO org_guard_policies (org_id, version, policy, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING version, policy, created_at', [orgId, version, JSON.stringify(policy), JSON.stringify(input.actor), this.deps.clock.now()]);
+      await this.deps.audit.append(sql, [
+        ...input.audit,
+        { orgId, actor: input.actor, action: 'guard.policy.updated', resource: { type: 'PolicySet', id: `${orgId}/guard/v${version}` }, decision: 'info', requestId: input.requestId ?? null, details: { version, policy: policy as Record<string, unknown> } },
+      ]);
+      const row = rows[0] as Row;
+      return { version: row.version, policy: row.policy, createdAt: new Date(row.created_at) };
+    });
+    this.cache.delete(orgId);
+    return stored;
+  }
+}
