@@ -10,7 +10,7 @@ import { registerApiRoutes } from './http/routes/index.js';
 import { AuditBuffer, AuditLog } from './modules/audit/index.js';
 import { ApiKeyService, createAuthzEngine, keyEnvFor, PolicyStore } from './modules/authz/index.js';
 import { EmbeddingPool, GuardPolicyStore, GuardService, maskLogFormatter, maskLogValue, QuarantineService } from './modules/guard/index.js';
-import { bootstrapPlatform, findPlatformOrgId, MemberService, OrgService, redeemBootstrapSecret, ServiceAccountService, type BootstrapResult } from './modules/tenancy/index.js';
+import { bootstrapPlatform, findPlatformOrgId, MemberService, OrgService, redeemBootstrapSecret, reissueBootstrapSecret, ServiceAccountService, type BootstrapResult } from './modules/tenancy/index.js';
 import { claimEnvironment, migrate, migrationStatus, openDb, type Db } from './platform/db/index.js';
 import { createLogger, type Logger } from './platform/logger/index.js';
 import { pingRedis } from './platform/redis/index.js';
@@ -211,6 +211,7 @@ async function openServices(config: Config): Promise<OperatorServices> {
     db: runtime.db,
     audit: runtime.audit,
     orgs: runtime.orgs,
+    reissueBootstrap: () => reissueBootstrapSecret({ db: runtime.db, clock: runtime.clock, audit: runtime.audit }, { ttlMinutes: config.bootstrapTtlMinutes }),
     rotateKek: ({ resume }) => rotateKek(runtime.db, runtime.vault, { listOrgIds: () => runtime.orgs.allIds(), clock: runtime.clock, createVersion: !resume }),
     close: () => runtime.close(),
   };

@@ -10,6 +10,8 @@ export interface OperatorServices {
   db: Db;
   audit: AuditLog;
   orgs: OrgService;
+  /** A new one-time bootstrap secret, while none has been redeemed. */
+  reissueBootstrap(): Promise<{ secret: string; expiresAt: Date }>;
   /** Re-wraps every org's data keys under a new key-encryption key. */
   rotateKek(options: { resume: boolean }): Promise<{ kekVersion: number; orgs: number; keysRewrapped: number; failedOrgs: readonly OrgId[] }>;
   close(): Promise<void>;

@@ -20,6 +20,21 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
     );
 
   program
+    .command('bootstrap-reissue')
+    .description('Print a new one-time bootstrap secret (only while the first was never redeemed)')
+    .action(() =>
+      runCommand(async () => {
+        const services = await ctx.openServices(ctx.loadConfig());
+        try {
+          const { secret, expiresAt } = await services.reissueBootstrap();
+          process.stdout.write(`Bootstrap secret (shown once, single use, expires ${expiresAt.toISOString()}):\n\n    ${secret}\n\nEarlier bootstrap secrets no longer work.\n`);
+        } finally {
+          await services.close();
+        }
+      }),
+    );
+
+  program
     .command('doctor')
     .description('Validate configuration and connectivity and say what is wrong')
     .option('--json', 'print the checks as JSON')

@@ -90,3 +90,29 @@ export async function findPlatformOrgId(db: Db): Promise<OrgId> {
   if (!id) throw new Error('platform org missing: the database was never bootstrapped');
   return id;
 }
+
+/**
+ * Issues a new bootstrap secret when the first one expired or was lost before anyone redeemed it. Refused once
+ * any bootstrap secret was redeemed: from then on the platform owner's keys are the way in. Operator-only (CLI).
+ */
+export async function reissueBootstrapSecret(deps: BootstrapDeps, options: { ttlMinutes: number }): Promise<{ secret: string; expiresAt: Date }> {
+  const now = deps.clock.now();
+  const result = await deps.db.withPlatform(async (platform) => {
+    await platform.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK_ID]);
+    const platformOrgId = await selectPlatformOrgId(platform);
+    if (!platformOrgId) throw new AppError('tenancy.bootstrap_invalid', { publicMessage: 'the platform was never bootstrapped: run bulwark serve once' });
+    const { rows } = await platform.query<{ user_id: UserId; redeemed: boolean }>('SELECT user_id, bool_or(used_at IS NOT NULL) AS redeemed FROM bootstrap_secrets GROUP BY user_id');
+    const owner = rows[0];
+    if (!owner) throw new AppError('tenancy.bootstrap_invalid', { publicMessage: 'no platform owner to bootstrap' });
+    if (owner.redeemed) throw new AppError('tenancy.bootstrap_invalid', { publicMessage: 'the bootstrap secret was already redeemed; use a platform owner key instead' });
+    // SECURITY: every earlier secret stops working before the new one exists.
+    await platform.query('UPDATE bootstrap_secrets SET expires_at = $1 WHERE used_at IS NULL AND expires_at > $1', [now]);
+    const secret = `${SECRET_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const expiresAt = new Date(now.getTime() + options.ttlMinutes * 60_000);
+    await platform.query('INSERT INTO bootstrap_secrets (id, secret_hash, user_id, expires_at) VALUES ($1, $2, $3, $4)', [newId('key', now.getTime()), hashSecret(secret), owner.user_id, expiresAt]);
+    const tenant = await platform.enterTenant(platformOrgId);
+    await deps.audit.append(tenant, [{ orgId: platformOrgId, actor: { type: 'system', id: 'cli' }, action: 'tenancy.bootstrap.reissued', resource: { type: 'Org', id: platformOrgId }, decision: 'info', details: { expires_at: expiresAt.toISOString() } }]);
+    return { secret, expiresAt };
+  });
+  return result;
+}

@@ -1,4 +1,4 @@
-export { bootstrapPlatform, findPlatformOrgId, redeemBootstrapSecret, type BootstrapDeps, type BootstrapResult } from './bootstrap.js';
+export { bootstrapPlatform, findPlatformOrgId, redeemBootstrapSecret, reissueBootstrapSecret, type BootstrapDeps, type BootstrapResult } from './bootstrap.js';
 export type { Org } from './org.js';
 export { OrgService, type OrgServiceDeps } from './org-service.js';
 export { createOrgSchema, orgStatusSchema, type CreateOrgInput, type OrgStatus } from './schema.js';

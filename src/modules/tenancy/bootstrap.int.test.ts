@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backendName, createTestDb, type TestDb } from '../../../test/support/test-db.js';
+import { ManualClock } from '../../lib/clock.js';
+import { isAppError } from '../../lib/errors/index.js';
+import { AuditLog } from '../audit/index.js';
+import { bootstrapPlatform, redeemBootstrapSecret, reissueBootstrapSecret, type BootstrapDeps } from './bootstrap.js';
+
+describe(`platform bootstrap (${backendName})`, () => {
+  let t: TestDb;
+  let deps: BootstrapDeps;
+  const clock = new ManualClock(new Date());
+
+  beforeAll(async () => {
+    t = await createTestDb();
+    deps = { db: t.db, clock, audit: new AuditLog({ db: t.db, clock }) };
+  });
+  afterAll(async () => t.close());
+
+  it('bootstraps once, stores only a hash, and lets a lost secret be reissued until one is redeemed', async () => {
+    const first = await bootstrapPlatform(deps, { ownerEmail: 'owner@localhost', ttlMinutes: 60 });
+    expect(first?.secret).toMatch(/^bwb_/);
+    expect(await bootstrapPlatform(deps, { ownerEmail: 'owner@localhost', ttlMinutes: 60 })).toBeUndefined();
+    const stored = await t.superuser('SELECT secret_hash FROM bootstrap_secrets');
+    expect(JSON.stringify(stored)).not.toContain(first?.secret ?? '---');
+
+    clock.advance(61 * 60_000);
+    await expect(redeemBootstrapSecret(deps, first?.secret ?? '')).rejects.toSatisfy((e: unknown) => isAppError(e, 'tenancy.bootstrap_invalid'));
+    const second = await reissueBootstrapSecret(deps, { ttlMinutes: 60 });
+    const third = await reissueBootstrapSecret(deps, { ttlMinutes: 60 });
+    await expect(redeemBootstrapSecret(deps, second.secret)).rejects.toSatisfy((e: unknown) => isAppError(e, 'tenancy.bootstrap_invalid'));
+
+    const attempts = await Promise.allSettled(Array.from({ length: 5 }, () => redeemBootstrapSecret(deps, third.secret)));
+    expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
+    await expect(reissueBootstrapSecret(deps, { ttlMinutes: 60 })).rejects.toThrow(/already redeemed/);
+  });
+});
