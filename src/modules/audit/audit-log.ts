@@ -3,8 +3,8 @@ import { AppError } from '../../lib/errors/index.js';
 import { newId, type OrgId } from '../../lib/ids.js';
 import type { Db, TenantSql } from '../../platform/db/index.js';
 import type { AuditEventInput, AuditRecord } from './event.js';
-import { chainHash, ChainVerifier, type ChainVerdict } from './hash-chain.js';
-import { insertRecords, lockHead, readHead, readRecords } from './repo.js';
+import { canonicalAroundSeq, chainHash, ChainVerifier, type ChainVerdict } from './hash-chain.js';
+import { insertOneRecord, insertRecords, lockHead, readHead, readRecords } from './repo.js';
 
 /** Masks free text in event details before they are stored (the guard's masker, injected by main). */
 export type DetailsMasker = (details: Record<string, unknown>) => Record<string, unknown>;
@@ -32,8 +32,9 @@ export class AuditLog {
       // INVARIANT: an event is chained into the org of the transaction it is written in.
       if (event.orgId !== sql.orgId) throw new AppError('audit.write_failed', { publicMessage: 'audit event org does not match the transaction org' });
     }
-    let { seq, hash } = await lockHead(sql);
     const now = this.deps.clock.now();
+    if (events.length === 1) return [await this.appendOne(sql, events[0] as AuditEventInput, now)];
+    let { seq, hash } = await lockHead(sql);
     const records = events.map((event) => {
       seq += 1;
       const fields = this.toFields(event, seq, now);
@@ -48,6 +49,16 @@ export class AuditLog {
       throw new AppError('audit.write_failed', { cause });
     }
     return records;
+  }
+
+  // One event (most requests): one statement, the hash computed by the database over the same canonical JSON.
+  private async appendOne(sql: TenantSql, event: AuditEventInput, now: Date): Promise<AuditRecord> {
+    const { seq: _seq, ...fields } = this.toFields(event, 0, now);
+    try {
+      return await insertOneRecord(sql, fields, canonicalAroundSeq(fields));
+    } catch (cause) {
+      throw new AppError('audit.write_failed', { cause });
+    }
   }
 
   /** Appends events of one org in a transaction of their own. */

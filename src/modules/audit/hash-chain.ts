@@ -30,6 +30,20 @@ export function canonicalEvent(fields: HashedFields): string {
   return text;
 }
 
+/**
+ * The canonical JSON of a record split around its `seq` value: `prefix + seq + suffix` is `canonicalEvent`.
+ * `seq` and `user_agent` are the last two keys in RFC 8785 order, so the split needs no search.
+ */
+export function canonicalAroundSeq(fields: Omit<HashedFields, 'seq'>): { prefix: string; suffix: string } {
+  const { user_agent: userAgent, ...rest } = fields;
+  const head = canonicalEvent({ ...rest, seq: 0, user_agent: null } as HashedFields);
+  const tail = canonicalize(userAgent);
+  const marker = ',"seq":0,"user_agent":null}';
+  // INVARIANT: canonical order puts seq and user_agent last; anything else means the record shape changed.
+  if (!head.endsWith(marker) || tail === undefined) throw new Error('audit record keys no longer end with seq, user_agent');
+  return { prefix: `${head.slice(0, -marker.length)},"seq":`, suffix: `,"user_agent":${tail}}` };
+}
+
 /** hash = lowercase hex SHA-256 of (prev_hash as ASCII hex ‖ canonical JSON as UTF-8). See docs/audit-format.md. */
 export function chainHash(prevHash: string, fields: HashedFields): string {
   return createHash('sha256').update(prevHash, 'ascii').update(canonicalEvent(fields), 'utf8').digest('hex');

@@ -18,6 +18,47 @@ export async function lockHead(sql: TenantSql): Promise<{ seq: number; hash: str
   return { seq: Number(head.seq), hash: head.hash };
 }
 
+/**
+ * Appends one event in a single statement: the head upsert takes the row lock, advances seq and computes the
+ * hash in the database from the canonical JSON around seq; the event row takes seq and both hashes from it.
+ */
+export async function insertOneRecord(sql: TenantSql, fields: Omit<AuditRecord, 'seq' | 'prev_hash' | 'hash'>, around: { prefix: string; suffix: string }): Promise<AuditRecord> {
+  const { rows } = await sql.query<{ seq: string; prev_hash: string; hash: string }>(
+    `WITH head AS (
+       INSERT INTO audit_heads AS h (org_id, seq, prev_hash, hash)
+       VALUES ($1, 1, $2, encode(sha256(convert_to($2 || $3 || '1' || $4, 'UTF8')), 'hex'))
+       ON CONFLICT (org_id) DO UPDATE SET
+         seq = h.seq + 1,
+         prev_hash = h.hash,
+         hash = encode(sha256(convert_to(h.hash || $3 || (h.seq + 1)::text || $4, 'UTF8')), 'hex'),
+         updated_at = now()
+       RETURNING seq, prev_hash, hash)
+     INSERT INTO audit_events (${COLUMNS.join(', ')})
+     SELECT $1, head.seq, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, head.prev_hash, head.hash FROM head
+     RETURNING seq::text AS seq, prev_hash, hash`,
+    [
+      sql.orgId,
+      GENESIS_HASH,
+      around.prefix,
+      around.suffix,
+      fields.id,
+      fields.occurred_at,
+      JSON.stringify(fields.actor),
+      fields.action,
+      fields.resource === null ? null : JSON.stringify(fields.resource),
+      fields.decision,
+      fields.reason_codes,
+      fields.request_id,
+      fields.client_ip,
+      fields.user_agent,
+      JSON.stringify(fields.details),
+    ],
+  );
+  const row = rows[0];
+  if (!row) throw new Error('audit append returned no row');
+  return { ...fields, seq: Number(row.seq), prev_hash: row.prev_hash, hash: row.hash };
+}
+
 /** Inserts chained records and moves the head to the last of them, in one statement. */
 export async function insertRecords(sql: TenantSql, records: readonly AuditRecord[]): Promise<void> {
   const last = records.at(-1);
