@@ -13,6 +13,7 @@ import { EmbeddingPool, GuardPolicyStore, GuardService, maskLogFormatter, maskLo
 import { bootstrapPlatform, findPlatformOrgId, MemberService, OrgService, redeemBootstrapSecret, reissueBootstrapSecret, ServiceAccountService, type BootstrapResult } from './modules/tenancy/index.js';
 import { claimEnvironment, migrate, migrationStatus, openDb, type Db } from './platform/db/index.js';
 import { createLogger, type Logger } from './platform/logger/index.js';
+import { createMetrics } from './platform/metrics/index.js';
 import { pingRedis } from './platform/redis/index.js';
 import { FieldCipher, openKeyVault, rotateKek, type KeyVault } from './platform/vault/index.js';
 
@@ -118,6 +119,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     guardPolicies,
     cipher,
     platformOrgId,
+    metrics: createMetrics({ auditPending: () => auditBuffer.pending }),
     redeemBootstrap: (secret) => redeemBootstrapSecret({ db, clock, audit }, secret),
   };
   return {
@@ -136,6 +138,7 @@ export async function buildApp(runtime: Runtime, state: { accepting: boolean } =
   return buildHttpServer({
     config: runtime.config,
     logger: runtime.logger,
+    metrics: runtime.services.metrics,
     registerRoutes: (app) => {
       routes.push(...registerApiRoutes(app, runtime.services));
     },

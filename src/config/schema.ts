@@ -35,6 +35,7 @@ export const configSchema = z
     trustProxy: booleanish.default(false).describe('Trust X-Forwarded-* headers from a reverse proxy for client ip and protocol.'),
     shutdownGraceMs: z.coerce.number().int().min(0).max(120_000).default(10_000).describe('How long graceful shutdown waits for in-flight requests before closing.'),
     sessionSecret: secretString.default(new Secret(DEV_SESSION_SECRET)).describe('Secret that signs session cookies. The default is a development value that production refuses.'),
+    metricsToken: secretString.optional().describe('Bearer token Prometheus must send to GET /metrics. Without it, /metrics is disabled.'),
     bootstrapTtlMinutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60).describe('Lifetime of the one-time bootstrap secret printed on first start.'),
     allowDevShortcuts: booleanish.default(false).describe('Lets production start with development shortcuts (local key file, embedded database, HTTP URL). For staging drills only.'),
     vault: z
@@ -80,6 +81,7 @@ export const envBindings: Readonly<Record<string, readonly string[]>> = {
   BULWARK_SHUTDOWN_GRACE_MS: ['shutdownGraceMs'],
   BULWARK_SESSION_SECRET: ['sessionSecret'],
   BULWARK_BOOTSTRAP_TTL_MINUTES: ['bootstrapTtlMinutes'],
+  BULWARK_METRICS_TOKEN: ['metricsToken'],
   BULWARK_ALLOW_DEV_SHORTCUTS: ['allowDevShortcuts'],
   BULWARK_VAULT: ['vault', 'kind'],
   BULWARK_VAULT_KEY_FILE: ['vault', 'keyFile'],

@@ -6,6 +6,7 @@ import type { ApiKeyService, AuthzEngine, PolicyStore } from '../modules/authz/i
 import type { GuardPolicyStore, GuardService, QuarantineService } from '../modules/guard/index.js';
 import type { MemberService, OrgService, ServiceAccountService } from '../modules/tenancy/index.js';
 import type { Db } from '../platform/db/index.js';
+import type { Metrics } from '../platform/metrics/index.js';
 import type { FieldCipher } from '../platform/vault/index.js';
 
 /** What the API routes work with; built by the composition root. */
@@ -27,6 +28,7 @@ export interface ApiServices {
   /** Field encryption (stored idempotent responses, org secrets). */
   cipher: FieldCipher;
   platformOrgId: OrgId;
+  metrics: Metrics;
   /** Redeems the one-time bootstrap secret: returns the platform owner it belongs to. */
   redeemBootstrap(secret: string): Promise<{ platformOrgId: OrgId; ownerUserId: string }>;
 }

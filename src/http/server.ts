@@ -6,7 +6,8 @@ import { newId } from '../lib/ids.js';
 import type { Logger } from '../platform/logger/index.js';
 import { errorFormatForUrl, renderError, type ErrorFormat } from './errors/renderers.js';
 import { toAppError } from './errors/to-problem.js';
-import { registerHealthRoutes, type HealthProbe } from './routes/health.js';
+import type { Metrics } from '../platform/metrics/index.js';
+import { registerHealthRoutes, registerMetricsRoute, type HealthProbe } from './routes/health.js';
 import { addSecurityHeaders } from './security-headers.js';
 
 declare module 'fastify' {
@@ -21,6 +22,7 @@ export interface HttpDeps {
   config: Config;
   logger: Logger;
   health: HealthProbe;
+  metrics: Metrics;
   /** Adds the module routes. */
   registerRoutes?: (app: FastifyInstance) => void | Promise<void>;
 }
@@ -44,6 +46,10 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    // Route templates (not raw URLs) as labels keep the series count bounded.
+    deps.metrics.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
   addSecurityHeaders(app, { https: config.publicUrl.startsWith('https://') });
 
@@ -71,6 +77,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   });
 
   registerHealthRoutes(app, deps.health);
+  registerMetricsRoute(app, deps.metrics, config.metricsToken);
   await deps.registerRoutes?.(app);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

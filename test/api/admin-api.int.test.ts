@@ -12,7 +12,7 @@ describe(`admin API (${backendName})`, () => {
   const clock = new ManualClock(new Date());
 
   beforeAll(async () => {
-    server = await createTestServer({ clock });
+    server = await createTestServer({ clock, env: { BULWARK_METRICS_TOKEN: 'prometheus-scrape-token' } });
     ctx = await twoOrgs(server.app, server.runtime.bootstrap?.secret ?? '');
   });
   afterAll(async () => server.close());
@@ -200,6 +200,16 @@ describe(`admin API (${backendName})`, () => {
     }
     const accounts = await ctx.call(ctx.a.ownerKey, 'GET', `${orgUrl}/service-accounts`);
     expect(accounts.json().data.map((a: { name: string }) => a.name)).not.toContain('unaudited');
+  });
+
+  it('exposes Prometheus metrics only to the configured scrape token', async () => {
+    expect((await server.app.inject('/metrics')).statusCode).toBe(401);
+    expect((await server.app.inject({ url: '/metrics', headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(401);
+    const res = await server.app.inject({ url: '/metrics', headers: { authorization: 'Bearer prometheus-scrape-token' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatch(/bulwark_authz_decisions_total\{decision="deny",action="[a-z:-]+"\} \d+/);
+    expect(res.body).toContain('bulwark_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/v1/orgs/:org_id"');
+    expect(res.body).toContain('bulwark_audit_buffer_pending_events');
   });
 
   it('records every decision with reasons and keeps the chain verifiable and exportable', async () => {

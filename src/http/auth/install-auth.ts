@@ -85,6 +85,7 @@ function authorize(services: ApiServices, authz: RouteAuthz): preHandlerHookHand
     request.authzResource = resource;
     await services.policies.ensureLoaded(principal.orgId);
     const decision = services.engine.decide(principal, authz.action, resource, { ip: request.ip });
+    services.metrics.authzDecisions.inc({ decision: decision.decision, action: authz.action });
     const event: AuditEventInput = {
       orgId: principal.orgId,
       actor: actorOf(principal),

@@ -97,6 +97,7 @@ export function registerGuardRoutes(app: FastifyInstance, services: ApiServices)
         events,
       );
       auditCommitted(request);
+      services.metrics.guardVerdicts.inc({ hook: body.hook, verdict: result.verdict });
       return {
         verdict: result.verdict,
         reasons: [...result.reasons],

@@ -1,6 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { AppError } from '../../lib/errors/index.js';
+import { constantTimeEqual } from '../../lib/constant-time.js';
+import type { Metrics } from '../../platform/metrics/index.js';
+import type { Secret } from '../../lib/secret.js';
 
 /** One readiness check's outcome. */
 export interface ReadinessCheck {
@@ -36,5 +40,18 @@ export function registerHealthRoutes(app: FastifyInstance, probe: HealthProbe): 
       if (checks.every((c) => c.ok)) return { status: 'ready' as const, checks };
       return reply.code(503).send({ status: 'not_ready' as const, checks });
     },
+  });
+}
+
+/** `GET /metrics` for Prometheus, behind a bearer token; disabled (404) when no token is configured. */
+export function registerMetricsRoute(app: FastifyInstance, metrics: Metrics, token: Secret | undefined): void {
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    if (!token) throw new AppError('http.not_found');
+    const presented = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
+    if (!constantTimeEqual(presented, token.reveal())) {
+      reply.header('www-authenticate', 'Bearer realm="metrics"');
+      throw new AppError('authn.required');
+    }
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 }
