@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Detector, DetectorManifest, Finding, ScanContext } from '../detector.js';
-import { EmbeddingUnavailableError, type EmbeddingPool } from '../embedding/embedding-pool.js';
-import { calibrateProbability } from '../embedding/calibrate-probability.js';
-import { linearModelSchema, scoreLinear, type LinearModel } from '../embedding/linear-classifier.js';
-import { prepareEmbeddingInput } from '../embedding/prepare-embedding-input.js';
+import type { EmbeddingPool } from '../embedding/embedding-pool.js';
+import type { LinearModel } from '../embedding/linear-classifier.js';
+import { loadShippedClassifier, semanticScore } from '../embedding/semantic-score.js';
 import { ruleScore, scanInjectionRules, type RuleHit } from './scan-injection-rules.js';
 
 const params = z.object({
@@ -36,7 +34,7 @@ const manifest: DetectorManifest<typeof params> = {
 
 /** Loads the shipped injection classifier (trained offline on the tune split; see docs/guard-quality.md). */
 export function loadInjectionClassifier(): LinearModel {
-  return linearModelSchema.parse(JSON.parse(readFileSync(new URL('../data/injection-classifier.json', import.meta.url), 'utf8')));
+  return loadShippedClassifier('injection-classifier.json');
 }
 
 function strongestPerClass(hits: readonly RuleHit[]): RuleHit[] {
@@ -67,17 +65,14 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
         detector: manifest.name,
       }));
       if (options.pool !== undefined && model !== undefined) {
-        try {
-          const [vector] = await options.pool.embed([prepareEmbeddingInput(text)]);
-          if (vector === undefined) throw new EmbeddingUnavailableError('worker_failed', 'no vector returned');
-          const confidence = calibrateProbability(scoreLinear(model, vector), settings.semanticThreshold);
-          findings.push({ class: 'injection.semantic', start: 0, end: text.length, confidence, reason: 'guard.injection.semantic_classifier', detector: manifest.name });
-        } catch (error) {
-          if (!(error instanceof EmbeddingUnavailableError)) throw error;
-          // SECURITY: fail closed. Without the embedding stage a fluent attack that no rule names would pass,
-          // so the detector reports an error finding with confidence 1 that the pipeline treats as a block.
-          findings.push({ class: 'injection.detector_unavailable', start: 0, end: text.length, confidence: 1, reason: 'guard.detector_unavailable', detector: manifest.name });
-        }
+        const confidence = await semanticScore(options.pool, model, text, settings.semanticThreshold);
+        // SECURITY: fail closed. Without the embedding stage a fluent attack that no rule names would pass,
+        // so the detector reports an error finding with confidence 1 that the pipeline treats as a block.
+        findings.push(
+          confidence === undefined
+            ? { class: 'injection.detector_unavailable', start: 0, end: text.length, confidence: 1, reason: 'guard.detector_unavailable', detector: manifest.name }
+            : { class: 'injection.semantic', start: 0, end: text.length, confidence, reason: 'guard.injection.semantic_classifier', detector: manifest.name },
+        );
       }
       return findings.filter((finding) => finding.confidence >= settings.minConfidence);
     },

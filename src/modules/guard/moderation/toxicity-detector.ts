@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Detector, DetectorManifest, Finding, ScanContext } from '../detector.js';
-import { EmbeddingUnavailableError, type EmbeddingPool } from '../embedding/embedding-pool.js';
-import { calibrateProbability } from '../embedding/calibrate-probability.js';
-import { linearModelSchema, scoreLinear, type LinearModel } from '../embedding/linear-classifier.js';
-import { prepareEmbeddingInput } from '../embedding/prepare-embedding-input.js';
+import type { EmbeddingPool } from '../embedding/embedding-pool.js';
+import type { LinearModel } from '../embedding/linear-classifier.js';
+import { loadShippedClassifier, semanticScore } from '../embedding/semantic-score.js';
 import { benignFrame, scanToxicity } from './scan-toxicity.js';
 
 const params = z.object({
@@ -48,7 +46,7 @@ const manifest: DetectorManifest<typeof params> = {
 
 /** Loads the shipped toxicity classifier (trained offline on the tune split of the toxicity development data). */
 export function loadToxicityClassifier(): LinearModel {
-  return linearModelSchema.parse(JSON.parse(readFileSync(new URL('../data/toxicity-classifier.json', import.meta.url), 'utf8')));
+  return loadShippedClassifier('toxicity-classifier.json');
 }
 
 /** Creates the toxicity/hate detector. */
@@ -61,18 +59,15 @@ export function createToxicityDetector(options: ToxicityDetectorOptions = {}): D
       let semantic: number | undefined;
       const findings: Finding[] = [];
       if (options.pool !== undefined && model !== undefined) {
-        try {
-          const [vector] = await options.pool.embed([prepareEmbeddingInput(text)]);
-          if (vector === undefined) throw new EmbeddingUnavailableError('worker_failed', 'no vector returned');
-          semantic = calibrateProbability(scoreLinear(model, vector), settings.semanticThreshold);
+        semantic = await semanticScore(options.pool, model, text, settings.semanticThreshold);
+        if (semantic === undefined) {
+          // SECURITY: fail closed, like the injection detector; the pipeline quarantines instead of passing unchecked output.
+          findings.push({ class: 'moderation.detector_unavailable', start: 0, end: text.length, confidence: 1, reason: 'guard.detector_unavailable', detector: manifest.name });
+        } else {
           // The classifier reads words, not scope: negated harm, condemned quotes and plain approval of a group look
           // like hate to it. Under such a frame its score is damped; lexicon rules keep their own negation handling.
           if (benignFrame(text) !== undefined) semantic *= settings.frameDamping;
           findings.push({ class: 'moderation.toxicity', start: 0, end: text.length, confidence: semantic, reason: 'guard.moderation.semantic_classifier', detector: manifest.name });
-        } catch (error) {
-          if (!(error instanceof EmbeddingUnavailableError)) throw error;
-          // SECURITY: fail closed, like the injection detector; the pipeline quarantines instead of passing unchecked output.
-          findings.push({ class: 'moderation.detector_unavailable', start: 0, end: text.length, confidence: 1, reason: 'guard.detector_unavailable', detector: manifest.name });
         }
       }
       for (const hit of scanToxicity(text)) {
