@@ -186,6 +186,8 @@ export async function serve(config: Config): Promise<void> {
   const app = await buildApp(runtime, state);
   const address = await app.listen({ host: config.host, port: config.port });
   printBanner(address, config.publicUrl, bootstrap);
+  // Load the guard's embedding model in the background; until it is up, scans wait for it (bounded) rather than fail.
+  void runtime.services.guard.warmUp().catch((error: unknown) => runtime.logger.error({ err: error }, 'guard embedding model failed to load; scans fail closed'));
 
   let stopping = false;
   const shutdown = async (signal: string) => {

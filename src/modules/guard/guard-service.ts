@@ -85,6 +85,12 @@ export class GuardService {
     });
   }
 
+  /** Builds the detectors and loads the embedding model now, so the first scans after a start do not wait for it. */
+  async warmUp(): Promise<void> {
+    this.pipelineFor(undefined);
+    await this.pool?.start();
+  }
+
   /** Stops the embedding workers. */
   async close(): Promise<void> {
     await this.pool?.close();

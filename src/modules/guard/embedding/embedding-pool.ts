@@ -81,16 +81,29 @@ export class EmbeddingPool {
     return this.started;
   }
 
-  /** Embeds texts (one 512-d unit vector each); rejects with EmbeddingUnavailableError when the pool cannot answer in time. */
+  /**
+   * Embeds texts (one 512-d unit vector each); rejects with EmbeddingUnavailableError when the pool cannot answer in
+   * time. The per-request timeout starts once the workers are up: loading the model (bounded by `startTimeoutMs`) is
+   * not counted against the first requests.
+   */
   embed(texts: readonly string[]): Promise<Float32Array[]> {
     if (this.closed) return Promise.reject(new EmbeddingUnavailableError('closed', 'embedding pool closed'));
     if (this.failure !== undefined) return Promise.reject(new EmbeddingUnavailableError('worker_failed', this.failure));
     if (texts.length === 0) return Promise.resolve([]);
+    return this.start().then(
+      () => this.enqueue(texts),
+      (error: unknown) => {
+        throw error instanceof EmbeddingUnavailableError ? error : new EmbeddingUnavailableError('worker_failed', error instanceof Error ? error.message : String(error));
+      },
+    );
+  }
+
+  private enqueue(texts: readonly string[]): Promise<Float32Array[]> {
+    if (this.closed) return Promise.reject(new EmbeddingUnavailableError('closed', 'embedding pool closed'));
     const queued = this.queue.reduce((n, job) => n + job.texts.length, 0);
     if (queued + texts.length > this.maxQueue) {
       return Promise.reject(new EmbeddingUnavailableError('queue_full', `embedding queue full (${this.maxQueue})`));
     }
-    void this.start().catch(() => undefined);
     return new Promise<Float32Array[]>((resolve, reject) => {
       const job: Job = {
         texts,
