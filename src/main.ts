@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildProgram } from './cli/program.js';
 import type { CliContext, DoctorCheck, OperatorServices } from './cli/cli-context.js';
-import { assertProductionSafe, developmentShortcuts, loadConfig, type Config } from './config/index.js';
+import { assertProductionSafe, developmentShortcuts, loadProcessConfig, type Config } from './config/index.js';
 import { buildHttpServer } from './http/server.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { ApiServices } from './http/api-services.js';
@@ -267,7 +267,7 @@ async function doctor(config: Config): Promise<DoctorCheck[]> {
 
 /** The CLI's view of this composition root. */
 export const cliContext: CliContext = {
-  loadConfig: () => loadConfig({ env: process.env }),
+  loadConfig: loadProcessConfig,
   openServices,
   serve,
   doctor,

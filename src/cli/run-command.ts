@@ -25,7 +25,6 @@ export async function runCommand(body: () => Promise<number | void>): Promise<vo
     }
     const message = isAppError(error) ? `${error.code}: ${error.publicMessage}` : error instanceof Error ? error.message : String(error);
     process.stderr.write(`bulwark: ${message}\n`);
-    if (process.env.BULWARK_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
     process.exitCode = EXIT.failed;
   }
 }

@@ -64,6 +64,11 @@ export function loadConfig(sources: ConfigSources): Config {
   return deepFreeze({ ...config, publicUrl, vault: { ...config.vault, keyFile } });
 }
 
+/** The configuration of this process: its environment variables and the file BULWARK_CONFIG_FILE names. */
+export function loadProcessConfig(): Config {
+  return loadConfig({ env: process.env });
+}
+
 /** Development shortcuts present in this config, each named by the setting that must change. */
 export function developmentShortcuts(config: Config): { setting: string; problem: string }[] {
   const found: { setting: string; problem: string }[] = [];

@@ -1,36 +1,25 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSoftHsmToken, softHsmRequired, SOFTHSM_MODULE } from '../../../test/support/softhsm.js';
 import { isAppError } from '../../lib/errors/index.js';
 import { Secret } from '../../lib/secret.js';
 import { openKeyVault } from './open-key-vault.js';
 import { openPkcs11KeyVault, type Pkcs11Settings } from './pkcs11-key-vault.js';
 
-const SOFTHSM = '/usr/lib/softhsm/libsofthsm2.so';
-const available = existsSync(SOFTHSM);
+const SOFTHSM = SOFTHSM_MODULE;
 const TOKEN = 'bulwark-test';
 const PIN = '1234';
 
-// Skipped only where SoftHSM2 is missing, and never in CI (CI_REQUIRE_SERVICES=1), where it must run.
-describe.skipIf(!available && process.env.CI_REQUIRE_SERVICES !== '1')(`pkcs11 key vault (SoftHSM2 at ${SOFTHSM})`, () => {
-  let dir: string;
+// Skipped only on a machine without SoftHSM2; never in CI, where a missing HSM fails the run (see softhsm.ts).
+describe.skipIf(!softHsmRequired)(`pkcs11 key vault (SoftHSM2 at ${SOFTHSM})`, () => {
+  let removeToken: () => void;
   const settings: Pkcs11Settings = { module: SOFTHSM, tokenLabel: TOKEN, pin: new Secret(PIN), keyLabel: 'bulwark-kek' };
   const aad = Buffer.from('org_x/1');
 
-  beforeAll(async () => {
-    // An isolated token: SoftHSM2 reads SOFTHSM2_CONF when the module is initialised, so set it before any open.
-    dir = mkdtempSync(join(tmpdir(), 'bulwark-softhsm-'));
-    await mkdir(join(dir, 'tokens'));
-    const conf = join(dir, 'softhsm2.conf');
-    writeFileSync(conf, `directories.tokendir = ${join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
-    process.env.SOFTHSM2_CONF = conf;
-    execFileSync('softhsm2-util', ['--init-token', '--free', '--label', TOKEN, '--so-pin', '0000', '--pin', PIN], { env: { ...process.env, SOFTHSM2_CONF: conf }, stdio: 'ignore' });
+  beforeAll(() => {
+    removeToken = createSoftHsmToken(TOKEN, PIN);
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => removeToken());
 
   it('creates KEK version 1 in the token and round-trips a DEK with AES-GCM; a wrong AAD fails', async () => {
     const vault = await openPkcs11KeyVault(settings);
