@@ -79,23 +79,8 @@ export async function insertRecords(sql: TenantSql, records: readonly AuditRecor
   );
 }
 
-interface RecordRow {
-  org_id: string;
-  seq: string;
-  id: string;
-  occurred_at: Date | string;
-  actor: AuditRecord['actor'];
-  action: string;
-  resource: AuditRecord['resource'];
-  decision: AuditRecord['decision'];
-  reason_codes: string[];
-  request_id: string | null;
-  client_ip: string | null;
-  user_agent: string | null;
-  details: Record<string, unknown>;
-  prev_hash: string;
-  hash: string;
-}
+/** A record as the driver returns it: bigint seq as text, the timestamp as a Date. */
+type RecordRow = Omit<AuditRecord, 'seq' | 'occurred_at'> & { seq: string; occurred_at: Date | string };
 
 function toRecord(row: RecordRow): AuditRecord {
   return { ...row, seq: Number(row.seq), occurred_at: new Date(row.occurred_at).toISOString() };

@@ -5,3 +5,4 @@ export { createOrgSchema, orgStatusSchema, type CreateOrgInput, type OrgStatus }
 export { MemberService, type Member } from './members.js';
 export { ServiceAccountService, type ServiceAccount } from './service-accounts.js';
 export type { AuditContext } from './audit-context.js';
+export { activeOwnerAttributes, type CredentialOwner } from './active-owner.js';

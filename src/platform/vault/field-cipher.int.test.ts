@@ -126,7 +126,7 @@ describe(`field cipher (${backendName})`, () => {
   it('KEK rotation re-wraps data keys only: ciphertexts stay byte-identical and decryptable', async () => {
     const id = await storeSecret(orgB, 'rotate-me', 'survives rotation');
     const before = await t.superuser('SELECT org_id, id, value_ciphertext FROM org_secrets ORDER BY org_id, id');
-    const result = await rotateKek(t.db, vault);
+    const result = await rotateKek(t.db, vault, { listOrgIds: async () => [orgA, orgB, orgC] });
     // The org holding a forged key (copied from org A above) is reported and left alone; the others are done.
     expect(result).toEqual({ orgs: 3, keysRewrapped: 2, kekVersion: 2, failedOrgs: [orgC] });
     expect(await t.superuser('SELECT org_id, id, value_ciphertext FROM org_secrets ORDER BY org_id, id')).toEqual(before);

@@ -7,8 +7,8 @@ import type { KeyVault } from './key-vault.js';
 
 /** Options of a KEK rotation. */
 export interface RotateKekOptions {
-  /** The orgs whose data keys are re-wrapped; defaults to every row of `orgs`. */
-  readonly listOrgIds?: () => Promise<readonly OrgId[]>;
+  /** The orgs whose data keys are re-wrapped (the tenancy module knows them; the platform layer does not). */
+  readonly listOrgIds: () => Promise<readonly OrgId[]>;
   /** False re-wraps under the current KEK without creating one: finishes an interrupted rotation. Default true. */
   readonly createVersion?: boolean;
   readonly clock?: Clock;
@@ -23,20 +23,16 @@ export interface RotateKekResult {
   readonly failedOrgs: readonly OrgId[];
 }
 
-async function allOrgIds(db: Db): Promise<OrgId[]> {
-  return db.withPlatform(async (sql) => (await sql.query<{ id: OrgId }>('SELECT id FROM orgs ORDER BY id')).rows.map((row) => row.id));
-}
-
 /**
  * Creates a new KEK version and re-wraps every org's data keys under it, one org per tenant transaction.
  * Field data is not touched. Old KEK versions stay in the vault, so a crash midway loses nothing: keys not yet
  * re-wrapped still unwrap, and running again (with `createVersion: false` to reuse the new KEK) finishes the job.
  * An org whose key fails to unwrap is rolled back and listed in `failedOrgs`; the rotation goes on with the rest.
  */
-export async function rotateKek(db: Db, vault: KeyVault, options: RotateKekOptions = {}): Promise<RotateKekResult> {
+export async function rotateKek(db: Db, vault: KeyVault, options: RotateKekOptions): Promise<RotateKekResult> {
   const clock = options.clock ?? systemClock;
   const target = options.createVersion === false ? vault.currentKekVersion() : await vault.createKekVersion();
-  const orgIds = options.listOrgIds ? await options.listOrgIds() : await allOrgIds(db);
+  const orgIds = await options.listOrgIds();
   let keysRewrapped = 0;
   const failedOrgs: OrgId[] = [];
   for (const orgId of orgIds) {

@@ -5,6 +5,7 @@ import { AppError, type ErrorCode } from '../../../lib/errors/index.js';
 import { isId, newId, type ApiKeyId, type OrgId } from '../../../lib/ids.js';
 import type { Db, TenantSql } from '../../../platform/db/index.js';
 import type { AuditActor, AuditEventInput, AuditLog } from '../../audit/index.js';
+import { activeOwnerAttributes } from '../../tenancy/index.js';
 import type { Principal } from '../principal.js';
 import type { ApiKey, KeyOwner } from './api-key.js';
 import { ipAllowed } from './cidr.js';
@@ -147,8 +148,10 @@ export class ApiKeyService {
       if (!orgId) return undefined;
       const tenant = await platform.enterTenant(orgId);
       const key = await selectKeyForAuth(tenant, parsed.keyId);
-      if (key && constantTimeEqual(hashKey(token), key.secretHash) && !key.revokedAt && !(key.expiresAt && key.expiresAt <= now)) await touchKey(tenant, key.id, now);
-      return key;
+      if (!key) return undefined;
+      const ownerAttributes = await activeOwnerAttributes(tenant, key.owner);
+      if (constantTimeEqual(hashKey(token), key.secretHash) && !key.revokedAt && !(key.expiresAt && key.expiresAt <= now)) await touchKey(tenant, key.id, now);
+      return { ...key, ownerAttributes };
     });
     if (!found || !constantTimeEqual(hashKey(token), found.secretHash)) throw new AuthenticationFailure('authn.key_unknown', found?.orgId, parsed.keyId);
     const fail = (reason: AuthenticationFailure['reason']) => new AuthenticationFailure(reason, found.orgId, found.id);
@@ -173,12 +176,9 @@ export class ApiKeyService {
   }
 
   private async assertOwnerActive(sql: TenantSql, owner: KeyOwner): Promise<void> {
-    const query =
-      owner.type === 'user'
-        ? 'SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.user_id = $1 AND u.status = $2'
-        : 'SELECT 1 FROM service_accounts WHERE id = $1 AND status = $2';
-    const { rows } = await sql.query(query, [owner.id, 'active']);
-    if (rows.length === 0) throw new AppError('http.bad_request', { publicMessage: `the key owner ${owner.id} is not an active ${owner.type.replace('_', ' ')} of this org`, details: { issues: [{ field: 'body.owner', message: 'not an active member of this org' }] } });
+    if ((await activeOwnerAttributes(sql, owner)) === undefined) {
+      throw new AppError('http.bad_request', { publicMessage: `the key owner ${owner.id} is not an active ${owner.type.replace('_', ' ')} of this org`, details: { issues: [{ field: 'body.owner', message: 'not an active member of this org' }] } });
+    }
   }
 
   private async mustFind(sql: TenantSql, keyId: string, forUpdate = false): Promise<ApiKey> {

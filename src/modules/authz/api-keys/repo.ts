@@ -85,27 +85,16 @@ export async function selectKeyOrg(sql: PlatformSql, id: string): Promise<OrgId 
   return rows[0]?.org_id;
 }
 
-/** A key with its secret hash and the state of its owner, for authentication. */
+/** A key with its secret hash, for authentication. */
 export interface KeyForAuth extends ApiKey {
   secretHash: string;
-  /** Attributes of the owner (membership or service account); null when the owner is gone or disabled. */
-  ownerAttributes: Record<string, unknown> | null;
 }
 
-/** Loads a key for authentication with its owner's attributes. */
+/** Loads a key with its secret hash for authentication. */
 export async function selectKeyForAuth(sql: TenantSql, id: string): Promise<KeyForAuth | undefined> {
-  const { rows } = await sql.query<KeyRow & { secret_hash: string; owner_attributes: Record<string, unknown> | null }>(
-    `SELECT ${COLUMNS.split(', ').map((c) => `k.${c}`).join(', ')}, k.secret_hash,
-            CASE k.owner_type
-              WHEN 'user' THEN (SELECT m.attributes FROM memberships m JOIN users u ON u.id = m.user_id
-                                 WHERE m.user_id = k.owner_id AND u.status = 'active')
-              ELSE (SELECT s.attributes FROM service_accounts s WHERE s.id = k.owner_id AND s.status = 'active')
-            END AS owner_attributes
-       FROM api_keys k WHERE k.id = $1`,
-    [id],
-  );
+  const { rows } = await sql.query<KeyRow & { secret_hash: string }>(`SELECT ${COLUMNS}, secret_hash FROM api_keys WHERE id = $1`, [id]);
   const row = rows[0];
-  return row ? { ...toKey(row), secretHash: row.secret_hash, ownerAttributes: row.owner_attributes } : undefined;
+  return row ? { ...toKey(row), secretHash: row.secret_hash } : undefined;
 }
 
 /** Records use of a key at most once a minute, so authentication does not write on every request. */
