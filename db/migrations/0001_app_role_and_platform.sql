@@ -23,6 +23,20 @@ $$;
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA public TO bulwark_app;
 
+-- Makes a table a tenant table: ENABLE + FORCE row-level security, the policy that admits only the rows of the
+-- transaction's org (bulwark.org_id), and the app role's privileges. Every tenant table goes through it.
+CREATE FUNCTION bulwark_protect_tenant_table(target regclass, privileges text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', target);
+  EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', target);
+  EXECUTE format($p$CREATE POLICY tenant_isolation ON %s
+    USING (org_id = current_setting('bulwark.org_id', true))
+    WITH CHECK (org_id = current_setting('bulwark.org_id', true))$p$, target);
+  EXECUTE format('GRANT %s ON %s TO bulwark_app', privileges, target);
+END
+$$;
+REVOKE ALL ON FUNCTION bulwark_protect_tenant_table(regclass, text) FROM PUBLIC;
+
 -- Which environment created this database; a server of another environment refuses to open it.
 CREATE TABLE platform_meta (
   singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),

@@ -28,20 +28,8 @@ CREATE TABLE service_accounts (
   UNIQUE (org_id, name)
 );
 
-DO $$
-DECLARE
-  t text;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['memberships', 'service_accounts'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format($p$CREATE POLICY %I ON %I
-      USING (org_id = current_setting('bulwark.org_id', true))
-      WITH CHECK (org_id = current_setting('bulwark.org_id', true))$p$, t || '_tenant', t);
-    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO bulwark_app', t);
-  END LOOP;
-END
-$$;
+SELECT bulwark_protect_tenant_table('memberships', 'SELECT, INSERT, UPDATE, DELETE');
+SELECT bulwark_protect_tenant_table('service_accounts', 'SELECT, INSERT, UPDATE, DELETE');
 
 -- A tenant sees the users who are its members; the platform scope sees every user.
 ALTER TABLE users ENABLE ROW LEVEL SECURITY;

@@ -30,24 +30,10 @@ CREATE TABLE audit_heads (
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 
-DO $$
-DECLARE
-  t text;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['audit_events', 'audit_heads'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format($p$CREATE POLICY %I ON %I
-      USING (org_id = current_setting('bulwark.org_id', true))
-      WITH CHECK (org_id = current_setting('bulwark.org_id', true))$p$, t || '_tenant', t);
-  END LOOP;
-END
-$$;
-
 -- SECURITY: the app may only read and append events; the trigger also stops the owner unless it
 -- deliberately disables triggers, which verification then exposes.
-GRANT SELECT, INSERT ON audit_events TO bulwark_app;
-GRANT SELECT, INSERT, UPDATE ON audit_heads TO bulwark_app;
+SELECT bulwark_protect_tenant_table('audit_events', 'SELECT, INSERT');
+SELECT bulwark_protect_tenant_table('audit_heads', 'SELECT, INSERT, UPDATE');
 
 CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -24,18 +24,5 @@ CREATE TABLE org_secrets (
   UNIQUE (org_id, name)
 );
 
-DO $$
-DECLARE
-  t text;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['org_data_keys', 'org_secrets'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format($p$CREATE POLICY %I ON %I
-      USING (org_id = current_setting('bulwark.org_id', true))
-      WITH CHECK (org_id = current_setting('bulwark.org_id', true))$p$, t || '_tenant', t);
-  END LOOP;
-END
-$$;
-GRANT SELECT, INSERT, UPDATE ON org_data_keys TO bulwark_app;
-GRANT SELECT, INSERT, UPDATE, DELETE ON org_secrets TO bulwark_app;
+SELECT bulwark_protect_tenant_table('org_data_keys', 'SELECT, INSERT, UPDATE');
+SELECT bulwark_protect_tenant_table('org_secrets', 'SELECT, INSERT, UPDATE, DELETE');

@@ -61,19 +61,6 @@ CREATE TABLE idempotency_keys (
   PRIMARY KEY (org_id, principal_id, idempotency_key)
 );
 
-DO $$
-DECLARE
-  t text;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['api_keys', 'org_policies', 'idempotency_keys'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format($p$CREATE POLICY %I ON %I
-      USING (org_id = current_setting('bulwark.org_id', true))
-      WITH CHECK (org_id = current_setting('bulwark.org_id', true))$p$, t || '_tenant', t);
-  END LOOP;
-END
-$$;
-GRANT SELECT, INSERT, UPDATE ON api_keys TO bulwark_app;
-GRANT SELECT, INSERT ON org_policies TO bulwark_app;
-GRANT SELECT, INSERT, UPDATE, DELETE ON idempotency_keys TO bulwark_app;
+SELECT bulwark_protect_tenant_table('api_keys', 'SELECT, INSERT, UPDATE');
+SELECT bulwark_protect_tenant_table('org_policies', 'SELECT, INSERT');
+SELECT bulwark_protect_tenant_table('idempotency_keys', 'SELECT, INSERT, UPDATE, DELETE');

@@ -32,12 +32,7 @@ CREATE TABLE quarantine_items (
 -- Serves the review queue: one status, newest first, keyset on id (ids sort by creation time).
 CREATE INDEX quarantine_items_status ON quarantine_items (org_id, status, id);
 
-ALTER TABLE quarantine_items ENABLE ROW LEVEL SECURITY;
-ALTER TABLE quarantine_items FORCE ROW LEVEL SECURITY;
-CREATE POLICY quarantine_items_tenant ON quarantine_items
-  USING (org_id = current_setting('bulwark.org_id', true))
-  WITH CHECK (org_id = current_setting('bulwark.org_id', true));
-GRANT SELECT, INSERT, UPDATE ON quarantine_items TO bulwark_app;
+SELECT bulwark_protect_tenant_table('quarantine_items', 'SELECT, INSERT, UPDATE');
 
 -- SECURITY: the evidence of a hold never changes, and a review is final: once released or discarded, the
 -- status, reviewer, time and note stay as they are (the service's conditional UPDATE is the first line; this

@@ -8,9 +8,4 @@ CREATE TABLE org_guard_policies (
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (org_id, version)
 );
-ALTER TABLE org_guard_policies ENABLE ROW LEVEL SECURITY;
-ALTER TABLE org_guard_policies FORCE ROW LEVEL SECURITY;
-CREATE POLICY org_guard_policies_tenant ON org_guard_policies
-  USING (org_id = current_setting('bulwark.org_id', true))
-  WITH CHECK (org_id = current_setting('bulwark.org_id', true));
-GRANT SELECT, INSERT ON org_guard_policies TO bulwark_app;
+SELECT bulwark_protect_tenant_table('org_guard_policies', 'SELECT, INSERT');
