@@ -1,13 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import canonicalizeModule from 'canonicalize';
+import { canonicalJson } from '../../lib/canonical-json.js';
 import { AppError } from '../../lib/errors/index.js';
 import type { OrgId } from '../../lib/ids.js';
 import type { ApiServices } from '../api-services.js';
 import { principalOf } from '../auth/route-auth.js';
-
-// The package is CommonJS (module.exports = serialize) while its typings declare an ES default export.
-const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const RETENTION_MS = 24 * 3600 * 1000;
@@ -27,7 +24,7 @@ export async function withIdempotency<T>(services: ApiServices, request: Fastify
   }
   if (typeof key !== 'string' || !KEY_PATTERN.test(key)) throw new AppError('http.bad_request', { publicMessage: 'Idempotency-Key must be 1 to 255 printable ASCII characters', details: { issues: [{ field: 'header.idempotency-key', message: 'invalid' }] } });
   const principalId = principalOf(request).id;
-  const requestHash = createHash('sha256').update(`${request.method} ${request.url}\n${canonicalize(request.body ?? null) ?? ''}`).digest('hex');
+  const requestHash = createHash('sha256').update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`).digest('hex');
   const rowRef = { table: 'idempotency_keys', column: 'response_ciphertext', rowId: `${principalId}/${key}` };
   const now = services.clock.now();
 

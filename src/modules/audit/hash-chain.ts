@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto';
-import canonicalizeModule from 'canonicalize';
+import { canonicalJson } from '../../lib/canonical-json.js';
 import type { AuditRecord, HashedFields } from './event.js';
-
-// The package is CommonJS (module.exports = serialize) while its typings declare an ES default export.
-const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
 
 /** prev_hash of an org's first event. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -25,9 +22,7 @@ export function canonicalEvent(fields: HashedFields): string {
     user_agent: fields.user_agent,
     details: fields.details,
   };
-  const text = canonicalize(hashed);
-  if (text === undefined) throw new Error('audit event is not serialisable');
-  return text;
+  return canonicalJson(hashed);
 }
 
 /**
@@ -37,10 +32,10 @@ export function canonicalEvent(fields: HashedFields): string {
 export function canonicalAroundSeq(fields: Omit<HashedFields, 'seq'>): { prefix: string; suffix: string } {
   const { user_agent: userAgent, ...rest } = fields;
   const head = canonicalEvent({ ...rest, seq: 0, user_agent: null } as HashedFields);
-  const tail = canonicalize(userAgent);
+  const tail = canonicalJson(userAgent);
   const marker = ',"seq":0,"user_agent":null}';
   // INVARIANT: canonical order puts seq and user_agent last; anything else means the record shape changed.
-  if (!head.endsWith(marker) || tail === undefined) throw new Error('audit record keys no longer end with seq, user_agent');
+  if (!head.endsWith(marker)) throw new Error('audit record keys no longer end with seq, user_agent');
   return { prefix: `${head.slice(0, -marker.length)},"seq":`, suffix: `,"user_agent":${tail}}` };
 }
 
