@@ -4,6 +4,7 @@ import type { CliContext, DoctorCheck, OperatorServices } from './cli/cli-contex
 import { assertProductionSafe, developmentShortcuts, loadProcessConfig, type Config } from './config/index.js';
 import { buildHttpServer } from './http/server.js';
 import { systemClock, type Clock } from './lib/clock.js';
+import { AppError } from './lib/errors/index.js';
 import type { ApiServices } from './http/api-services.js';
 import type { ProtectedRoute } from './http/auth/install-auth.js';
 import { registerApiRoutes } from './http/routes/index.js';
@@ -11,7 +12,7 @@ import { AuditBuffer, AuditLog } from './modules/audit/index.js';
 import { ApiKeyService, createAuthzEngine, keyEnvFor, PolicyStore } from './modules/authz/index.js';
 import { EmbeddingPool, GuardPolicyStore, GuardService, maskLogFormatter, maskLogValue, QuarantineService } from './modules/guard/index.js';
 import { bootstrapPlatform, findPlatformOrgId, MemberService, OrgService, redeemBootstrapSecret, reissueBootstrapSecret, ServiceAccountService, type BootstrapResult } from './modules/tenancy/index.js';
-import { claimEnvironment, migrate, migrationStatus, openDb, type Db } from './platform/db/index.js';
+import { assertServingRoleSafe, checkEnvironment, claimEnvironment, inspectServingRole, isOwnerDb, migrate, migrationStatus, openDb, openMigrationDb, prepareDatabase, servingLoginOf, type Db, type OwnerDb, type PreparedDatabase } from './platform/db/index.js';
 import { createLogger, type Logger } from './platform/logger/index.js';
 import { createMetrics } from './platform/metrics/index.js';
 import { pingRedis } from './platform/redis/index.js';
@@ -25,9 +26,11 @@ export interface Runtime extends Core {
   services: ApiServices;
 }
 
-/** Overrides for tests: an existing database, a clock, a logger. */
+/** Overrides for tests: an existing database (and its owner connection, to migrate it), a clock, a logger. */
 export interface RuntimeOverrides {
   db?: Db;
+  /** The migration connection beside `db`; without it (and when `db` has no owner access) the schema must already be current. */
+  ownerDb?: OwnerDb;
   clock?: Clock;
   logger?: Logger;
 }
@@ -45,16 +48,68 @@ export interface Core {
   close(): Promise<void>;
 }
 
-/** Refuses unsafe production config, opens and migrates the database, checks its environment tag, opens the vault. */
+/** Runs `bulwark migrate`'s work over the migration (owner) connection, which is closed afterwards. */
+async function prepareWithMigrationDb(config: Config): Promise<PreparedDatabase> {
+  const owner = await openMigrationDb(config);
+  try {
+    const servingLogin = servingLoginOf(config);
+    return await prepareDatabase(owner, { environment: config.env, ...(servingLogin ? { servingLogin } : {}) });
+  } finally {
+    await owner.close();
+  }
+}
+
+/**
+ * The serving database, migrated: on PostgreSQL migrations run over the owner connection first, then the serving
+ * login connects (it may not exist before migrate provisions it); PGlite's one connection does both.
+ */
+async function openServingDatabase(config: Config, overrides: RuntimeOverrides): Promise<Db> {
+  if (overrides.db) {
+    const owner = overrides.ownerDb ?? (isOwnerDb(overrides.db) ? overrides.db : undefined);
+    if (owner) {
+      await migrate(owner);
+      await claimEnvironment(owner, config.env);
+    } else {
+      const { pending } = await migrationStatus(overrides.db);
+      if (pending.length) throw new AppError('db.migrations_pending', { publicMessage: `migrations ${pending.join(', ')} are pending: run bulwark migrate` });
+    }
+    return overrides.db;
+  }
+  if (config.databaseUrl === undefined) {
+    const db = await openDb(config);
+    try {
+      await prepareDatabase(db as OwnerDb, { environment: config.env });
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+    return db;
+  }
+  await prepareWithMigrationDb(config);
+  return openDb(config);
+}
+
+// SECURITY: row-level security binds the serving login only if it is no superuser, lacks BYPASSRLS and owns no table;
+// otherwise a `RESET ROLE` in injected SQL leaves the app role and reads every org. Production refuses such a login
+// on PostgreSQL (PGlite is a superuser by construction and is already refused in production as DATABASE_URL unset,
+// unless the operator allowed development shortcuts). Elsewhere it is logged as a warning.
+async function checkServingRole(config: Config, db: Db, logger: Logger): Promise<void> {
+  if (db.kind !== 'postgres') return;
+  const report = await inspectServingRole(db);
+  if (config.env === 'production') assertServingRoleSafe(report);
+  else if (report.problems.length) logger.warn({ login: report.login, problems: report.problems }, 'the serving database login is privileged: row-level security does not bind it (production refuses this)');
+}
+
+/** Refuses unsafe production config, migrates the database (owner connection), opens the serving one, checks its login and environment tag, opens the vault. */
 export async function openCore(config: Config, overrides: RuntimeOverrides = {}): Promise<Core> {
   assertProductionSafe(config);
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, maskRecord: maskLogFormatter });
-  const db = overrides.db ?? (await openDb(config));
+  const db = await openServingDatabase(config, overrides);
   let vault: KeyVault;
   try {
-    await migrate(db);
-    await claimEnvironment(db, config.env);
+    await checkServingRole(config, db, logger);
+    await checkEnvironment(db, config.env);
     vault = await openKeyVault(config);
   } catch (error) {
     if (!overrides.db) await db.close();
@@ -222,6 +277,16 @@ async function openServices(config: Config): Promise<OperatorServices> {
   };
 }
 
+/** The doctor's check of the serving login: production fails on a superuser, BYPASSRLS or table-owning login. */
+async function servingRoleCheck(config: Config, db: Db): Promise<DoctorCheck> {
+  if (db.kind === 'pglite') {
+    return { name: 'database role', ok: config.env !== 'production' || config.allowDevShortcuts, detail: 'embedded PGlite has one superuser connection: queries switch to bulwark_app, but injected SQL could RESET ROLE (use PostgreSQL with a serving login in production)' };
+  }
+  const report = await inspectServingRole(db);
+  if (report.problems.length === 0) return { name: 'database role', ok: true, detail: `login ${report.login}: no superuser, no BYPASSRLS, owns no table` };
+  return { name: 'database role', ok: config.env !== 'production', detail: `${report.problems.join('; ')}${config.env === 'production' ? '' : ' (production refuses this)'}` };
+}
+
 async function doctor(config: Config): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [{ name: 'config', ok: true, detail: `environment ${config.env}, listening on ${config.host}:${config.port}` }];
   const shortcuts = developmentShortcuts(config);
@@ -235,9 +300,10 @@ async function doctor(config: Config): Promise<DoctorCheck[]> {
     db = await openDb(config);
     await db.ping();
     checks.push({ name: 'database', ok: true, detail: db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL reachable' });
+    checks.push(await servingRoleCheck(config, db));
     const { pending } = await migrationStatus(db);
     checks.push({ name: 'migrations', ok: pending.length === 0, detail: pending.length ? `pending ${pending.join(', ')}: run bulwark migrate` : 'up to date' });
-    await claimEnvironment(db, config.env).then(
+    await checkEnvironment(db, config.env).then(
       () => checks.push({ name: 'environment', ok: true, detail: `database belongs to ${config.env}` }),
       (error: unknown) => checks.push({ name: 'environment', ok: false, detail: error instanceof Error ? error.message : String(error) }),
     );
@@ -245,6 +311,15 @@ async function doctor(config: Config): Promise<DoctorCheck[]> {
     checks.push({ name: 'database', ok: false, detail: error instanceof Error ? error.message : String(error) });
   } finally {
     await db?.close();
+  }
+  if (config.migrationDatabaseUrl !== undefined) {
+    await openMigrationDb(config).then(
+      async (owner) => {
+        await owner.close();
+        checks.push({ name: 'migration db', ok: true, detail: 'owner connection (BULWARK_MIGRATION_DATABASE_URL) reachable' });
+      },
+      (error: unknown) => checks.push({ name: 'migration db', ok: false, detail: `BULWARK_MIGRATION_DATABASE_URL: ${error instanceof Error ? error.message : String(error)}` }),
+    );
   }
   if (config.redisUrl) {
     await pingRedis(config.redisUrl.reveal()).then(
@@ -273,14 +348,7 @@ export const cliContext: CliContext = {
   doctor,
   migrate: async (config) => {
     assertProductionSafe(config);
-    const db = await openDb(config);
-    try {
-      const applied = await migrate(db);
-      await claimEnvironment(db, config.env);
-      return applied;
-    } finally {
-      await db.close();
-    }
+    return prepareWithMigrationDb(config);
   },
 };
 

@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import type { OrgId } from '../lib/ids.js';
-import type { Db } from '../platform/db/index.js';
+import type { Db, PreparedDatabase } from '../platform/db/index.js';
 import type { AuditLog } from '../modules/audit/index.js';
 import type { OrgService } from '../modules/tenancy/index.js';
 
@@ -31,7 +31,8 @@ export interface CliContext {
   /** Starts the server and resolves once it listens; it stops on SIGTERM/SIGINT. */
   serve(config: Config): Promise<void>;
   doctor(config: Config): Promise<DoctorCheck[]>;
-  migrate(config: Config): Promise<number[]>;
+  /** Migrates over the owner connection, tags the environment and provisions the serving login. */
+  migrate(config: Config): Promise<PreparedDatabase>;
 }
 
 /** An org id argument, validated. */

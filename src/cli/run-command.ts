@@ -5,7 +5,8 @@ export const EXIT = { ok: 0, failed: 1, config: 2 } as const;
 
 /**
  * Runs a command body and turns failures into a one-line message and an exit code:
- * 2 for invalid configuration (with every bad field), 1 for anything else. No stack traces.
+ * 2 for invalid configuration (with every bad field), a refused production setting, a privileged serving database
+ * login or a data folder another process holds; 1 for anything else. No stack traces.
  */
 export async function runCommand(body: () => Promise<number | void>): Promise<void> {
   try {
@@ -18,7 +19,7 @@ export async function runCommand(body: () => Promise<number | void>): Promise<vo
       process.exitCode = EXIT.config;
       return;
     }
-    if (isAppError(error, 'config.dev_shortcut_in_production')) {
+    if (isAppError(error, 'config.dev_shortcut_in_production') || isAppError(error, 'db.data_dir_in_use') || isAppError(error, 'db.serving_role_unsafe')) {
       process.stderr.write(`bulwark: ${error.publicMessage}\n`);
       process.exitCode = EXIT.config;
       return;

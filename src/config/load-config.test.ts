@@ -46,7 +46,9 @@ describe('loadConfig', () => {
     } catch (error) {
       expect(isAppError(error, 'config.dev_shortcut_in_production')).toBe(true);
       const message = (error as Error).message;
-      for (const setting of ['BULWARK_VAULT', 'BULWARK_PUBLIC_URL', 'BULWARK_SESSION_SECRET', 'DATABASE_URL']) expect(message).toContain(setting);
+      for (const setting of ['BULWARK_VAULT', 'BULWARK_PUBLIC_URL', 'DATABASE_URL']) expect(message).toContain(setting);
+      // Nothing reads the session secret yet, so production does not ask for it.
+      expect(message).not.toContain('BULWARK_SESSION_SECRET');
     }
   });
 
@@ -55,8 +57,8 @@ describe('loadConfig', () => {
       env: {
         BULWARK_ENV: 'production',
         BULWARK_PUBLIC_URL: 'https://bulwark.example.com',
-        BULWARK_SESSION_SECRET: 'a-long-random-production-secret',
-        DATABASE_URL: 'postgres://app@db/bulwark',
+        DATABASE_URL: 'postgres://bulwark_server@db/bulwark',
+        BULWARK_MIGRATION_DATABASE_URL: 'postgres://owner@db/bulwark',
         BULWARK_VAULT: 'pkcs11',
         BULWARK_PKCS11_MODULE: '/usr/lib/softhsm/libsofthsm2.so',
         BULWARK_PKCS11_TOKEN_LABEL: 'bulwark',
@@ -64,5 +66,7 @@ describe('loadConfig', () => {
       },
     });
     expect(() => assertProductionSafe(config)).not.toThrow();
+    expect(config.sessionSecret).toBeUndefined();
+    expect(config.migrationDatabaseUrl?.reveal()).toBe('postgres://owner@db/bulwark');
   });
 });

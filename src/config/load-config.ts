@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../lib/errors/index.js';
-import { configSchema, DEV_SESSION_SECRET, envBindings, type Config } from './schema.js';
+import { configSchema, envBindings, type Config } from './schema.js';
 
 /** Where configuration comes from: the environment and, optionally, a JSON file named by BULWARK_CONFIG_FILE. */
 export interface ConfigSources {
@@ -74,7 +74,6 @@ export function developmentShortcuts(config: Config): { setting: string; problem
   const found: { setting: string; problem: string }[] = [];
   if (config.vault.kind === 'local') found.push({ setting: 'BULWARK_VAULT', problem: 'local key file vault; use pkcs11 (an HSM) in production' });
   if (config.publicUrl.startsWith('http://')) found.push({ setting: 'BULWARK_PUBLIC_URL', problem: 'HTTP public URL / issuer; production needs https' });
-  if (config.sessionSecret.reveal() === DEV_SESSION_SECRET) found.push({ setting: 'BULWARK_SESSION_SECRET', problem: 'default development session secret' });
   if (config.databaseUrl === undefined) found.push({ setting: 'DATABASE_URL', problem: 'embedded PGlite database; production needs PostgreSQL' });
   return found;
 }

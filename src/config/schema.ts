@@ -8,9 +8,6 @@ const secretString = z
 
 const booleanish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
 
-/** Well-known development value; production refuses it. */
-export const DEV_SESSION_SECRET = 'bulwark-development-session-secret-change-me';
-
 const pkcs11Schema = z
   .object({
     module: z.string().min(1).describe('Path of the PKCS#11 module (.so) of the HSM, e.g. /usr/lib/softhsm/libsofthsm2.so.'),
@@ -28,13 +25,14 @@ export const configSchema = z
     port: z.coerce.number().int().min(0).max(65535).default(8080).describe('TCP port the HTTP server listens on (0 picks a free port).'),
     publicUrl: z.url().optional().describe('External base URL of this server (also the OIDC issuer). Defaults to http://HOST:PORT. Must be https in production.'),
     dataDir: z.string().min(1).default('./.bulwark').describe('Folder for embedded data: the PGlite database and, in development, the local key file.'),
-    databaseUrl: secretString.optional().describe('PostgreSQL connection string. When unset, the embedded PGlite database in dataDir is used.'),
+    databaseUrl: secretString.optional().describe('PostgreSQL connection string of the serving connection. Its login must own nothing and be only a member of bulwark_app (not a superuser, no BYPASSRLS); production refuses any other. When unset, the embedded PGlite database in dataDir is used.'),
+    migrationDatabaseUrl: secretString.optional().describe('PostgreSQL connection string of the schema owner, used only to run migrations (`bulwark migrate`, and `serve` before it listens). When set, migrate also creates the login DATABASE_URL names (NOINHERIT, member of bulwark_app only) if it is missing. Defaults to DATABASE_URL, which suits development only.'),
     redisUrl: secretString.optional().describe('Redis connection string for shared counters, replay caches and revocation. When unset, in-process counters are used.'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Minimum level of the JSON logs.'),
     bodyLimitBytes: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024).describe('Largest accepted request body, in bytes.'),
     trustProxy: booleanish.default(false).describe('Trust X-Forwarded-* headers from a reverse proxy for client ip and protocol.'),
     shutdownGraceMs: z.coerce.number().int().min(0).max(120_000).default(10_000).describe('How long graceful shutdown waits for in-flight requests before closing.'),
-    sessionSecret: secretString.default(new Secret(DEV_SESSION_SECRET)).describe('Secret that signs session cookies. The default is a development value that production refuses.'),
+    sessionSecret: secretString.optional().describe('Reserved for the session cookies of the identity module, which is not built yet: nothing reads it today, so it is not required.'),
     metricsToken: secretString.optional().describe('Bearer token Prometheus must send to GET /metrics. Without it, /metrics is disabled.'),
     bootstrapTtlMinutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60).describe('Lifetime of the one-time bootstrap secret printed on first start.'),
     allowDevShortcuts: booleanish.default(false).describe('Lets production start with development shortcuts (local key file, embedded database, HTTP URL). For staging drills only.'),
@@ -74,6 +72,7 @@ export const envBindings: Readonly<Record<string, readonly string[]>> = {
   BULWARK_PUBLIC_URL: ['publicUrl'],
   BULWARK_DATA_DIR: ['dataDir'],
   DATABASE_URL: ['databaseUrl'],
+  BULWARK_MIGRATION_DATABASE_URL: ['migrationDatabaseUrl'],
   REDIS_URL: ['redisUrl'],
   BULWARK_LOG_LEVEL: ['logLevel'],
   BULWARK_BODY_LIMIT_BYTES: ['bodyLimitBytes'],

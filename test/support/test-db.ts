@@ -1,15 +1,24 @@
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { migrate, PgliteDb, PostgresDb, type Db } from '../../src/platform/db/index.js';
+import { migrate, PgliteDb, PostgresDb, PostgresOwnerDb, provisionServingLogin, type Db, type OwnerDb } from '../../src/platform/db/index.js';
 
 /** A fresh, migrated database for one test file, and how to run SQL as the owner/superuser beside it. */
 export interface TestDb {
+  /**
+   * The serving connection the app uses. On PostgreSQL it connects as the login {@link TEST_SERVING_LOGIN} (NOINHERIT,
+   * member of bulwark_app only), so row-level security is tested as it binds in production; with `migrate: false` it
+   * is the owner connection (the login is provisioned by migrations).
+   */
   db: Db;
+  /** The migration (owner) connection: the superuser on PostgreSQL; the same single connection on PGlite. */
+  owner: OwnerDb;
   /** Runs SQL as the superuser that owns the database: for tampering behind the app's back. */
   superuser(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
-  /** Connection string of the PostgreSQL database (undefined on PGlite, whose in-memory database has none). */
+  /** Owner (superuser) connection string of the PostgreSQL database (undefined on PGlite, whose in-memory database has none). */
   url?: string;
+  /** Connection string of the serving login on the PostgreSQL database. */
+  servingUrl?: string;
   close(): Promise<void>;
 }
 
@@ -19,10 +28,45 @@ export const postgresUrl = process.env.DATABASE_URL;
 /** Name of the backend the suite runs on, for test titles. */
 export const backendName = postgresUrl ? 'postgres' : 'pglite';
 
-function withDatabase(url: string, database: string): string {
+/**
+ * The serving login of every PostgreSQL test database. Roles are cluster-wide, so test files share this one (created
+ * once by whichever file migrates first; never altered or dropped); each database grants it only through bulwark_app.
+ */
+export const TEST_SERVING_LOGIN = { user: 'bulwark_test_server', password: 'bulwark-test-server-password' } as const;
+
+function withDatabase(url: string, database: string, login?: { user: string; password: string }): string {
   const parsed = new URL(url);
   parsed.pathname = `/${database}`;
+  if (login) {
+    parsed.username = encodeURIComponent(login.user);
+    parsed.password = encodeURIComponent(login.password);
+  }
   return parsed.toString();
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Dropping with FORCE while a client is still connected makes the server send it 57P01 (terminating connection), which
+// surfaced as an error at teardown. The pools are closed (and their sockets gone) first; the plain DROP then waits out
+// the few milliseconds a backend needs to exit, and FORCE is only the last resort for a leaked client.
+async function dropDatabase(name: string): Promise<void> {
+  const dropper = new pg.Client({ connectionString: postgresUrl });
+  dropper.on('error', () => undefined);
+  await dropper.connect();
+  try {
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      try {
+        await dropper.query(`DROP DATABASE IF EXISTS ${name}`);
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== '55006') throw error;
+        await sleep(100);
+      }
+    }
+    await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await dropper.end();
+  }
 }
 
 /**
@@ -37,6 +81,7 @@ export async function createTestDb(options: { migrate?: boolean } = {}): Promise
     if (shouldMigrate) await migrate(db);
     return {
       db,
+      owner: db,
       superuser: (sql, params = []) => db.withOwner(async (tx) => (await tx.query(sql, params)).rows),
       close: () => db.close(),
     };
@@ -47,20 +92,30 @@ export async function createTestDb(options: { migrate?: boolean } = {}): Promise
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   const url = withDatabase(postgresUrl, name);
-  const db = await PostgresDb.open(url, { maxConnections: 20 });
-  if (shouldMigrate) await migrate(db);
-  const owner = new pg.Pool({ connectionString: url, max: 2 });
+  const servingUrl = withDatabase(postgresUrl, name, TEST_SERVING_LOGIN);
+  const owner = await PostgresOwnerDb.openOwner(url, { maxConnections: 4 });
+  let db: Db = owner;
+  try {
+    if (shouldMigrate) {
+      await migrate(owner);
+      await provisionServingLogin(owner, TEST_SERVING_LOGIN);
+      db = await PostgresDb.open(servingUrl, { maxConnections: 20 });
+    }
+  } catch (error) {
+    await owner.close();
+    await dropDatabase(name);
+    throw error;
+  }
   return {
     db,
+    owner,
     url,
-    superuser: async (sql, params = []) => (await owner.query(sql, params)).rows as Record<string, unknown>[],
+    servingUrl,
+    superuser: (sql, params = []) => owner.withOwner(async (tx) => (await tx.query(sql, params)).rows),
     close: async () => {
-      await db.close();
-      await owner.end();
-      const dropper = new pg.Client({ connectionString: postgresUrl });
-      await dropper.connect();
-      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await dropper.end();
+      if (db !== owner) await db.close();
+      await owner.close();
+      await dropDatabase(name);
     },
   };
 }

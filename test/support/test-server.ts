@@ -27,7 +27,7 @@ export async function createTestServer(options: { env?: Record<string, string>; 
   const testDb = await createTestDb();
   let runtime: Runtime | undefined;
   try {
-    runtime = await openRuntime(config, { db: testDb.db, clock: options.clock ?? systemClock, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+    runtime = await openRuntime(config, { db: testDb.db, ownerDb: testDb.owner, clock: options.clock ?? systemClock, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
     const routes: ProtectedRoute[] = [];
     const app = await buildApp(runtime, { accepting: true }, routes);
     if (options.registerRoutes) options.registerRoutes(app);

@@ -11,11 +11,12 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
 
   program
     .command('migrate')
-    .description('Apply pending database migrations')
+    .description('Apply pending database migrations over the owner connection (BULWARK_MIGRATION_DATABASE_URL, else DATABASE_URL) and provision the serving login')
     .action(() =>
       runCommand(async () => {
-        const applied = await ctx.migrate(ctx.loadConfig());
+        const { applied, servingLogin } = await ctx.migrate(ctx.loadConfig());
         process.stdout.write(applied.length ? `applied migrations ${applied.join(', ')}\n` : 'database is up to date\n');
+        if (servingLogin) process.stdout.write(`serving login ${servingLogin.user}: ${servingLogin.outcome.replace(/_/g, ' ')}\n`);
       }),
     );
 

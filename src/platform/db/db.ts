@@ -32,8 +32,9 @@ export interface PlatformSql extends Sql {
 export type DbKind = 'pglite' | 'postgres';
 
 /**
- * The database port. Every application query runs as the `bulwark_app` role, which owns no table
- * and lacks BYPASSRLS, inside a transaction whose tenant is set by `withTenant`.
+ * The database port of a serving node. Every application query runs as the `bulwark_app` role, which owns
+ * no table and lacks BYPASSRLS, inside a transaction whose tenant is set by `withTenant`. A serving Db has no
+ * owner access: on PostgreSQL it connects as a login role that is only a member of `bulwark_app`.
  */
 export interface Db {
   readonly kind: DbKind;
@@ -41,12 +42,22 @@ export interface Db {
   withTenant<T>(orgId: OrgId, fn: (sql: TenantSql) => Promise<T>): Promise<T>;
   /** Runs `fn` in a transaction as `bulwark_app` with the platform scope (orgs, users, bootstrap); no tenant rows are visible. */
   withPlatform<T>(fn: (sql: PlatformSql) => Promise<T>): Promise<T>;
-  /**
-   * Runs `fn` as the connecting (owner) role, bypassing the app role. For migrations, the
-   * environment tag and operator commands only; never reachable from a request handler.
-   */
-  withOwner<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
   /** Answers when the database is reachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The migration (owner) connection: a Db that can also run SQL as the role that owns the schema. Used by
+ * `bulwark migrate`, the environment tag and tests that tamper behind the app's back; never by a request handler.
+ * PGlite's single connection is a superuser, so a PgliteDb is always an OwnerDb.
+ */
+export interface OwnerDb extends Db {
+  /** Runs `fn` in a transaction as the connecting (owner) role, bypassing the app role. */
+  withOwner<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
+}
+
+/** Whether `db` carries owner access (the migration connection, or PGlite). */
+export function isOwnerDb(db: Db): db is OwnerDb {
+  return typeof (db as Partial<OwnerDb>).withOwner === 'function';
 }

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../../lib/errors/index.js';
-import type { Db, Sql } from './db.js';
+import type { Db, OwnerDb, Sql } from './db.js';
 
 /** Folder of the forward-only SQL migrations. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../db/migrations/', import.meta.url));
@@ -67,7 +67,7 @@ export function pendingMigrations(applied: readonly AppliedRow[], migrations: re
 }
 
 /** Applies pending migrations, each in its own transaction, under an advisory lock. Returns the versions applied. */
-export async function migrate(db: Db, migrations?: readonly Migration[]): Promise<number[]> {
+export async function migrate(db: OwnerDb, migrations?: readonly Migration[]): Promise<number[]> {
   const all = migrations ?? (await readMigrations());
   const appliedNow: number[] = [];
   for (;;) {
@@ -85,8 +85,17 @@ export async function migrate(db: Db, migrations?: readonly Migration[]): Promis
   }
 }
 
-/** Status of the schema: pending migration versions; throws when an applied migration was changed. */
+// The serving login reads schema_migrations through bulwark_app (granted SELECT by migration 0009); it never creates it.
+// Before 0009 (or on a fresh database) the table is missing or unreadable, and every migration counts as pending.
+/** Status of the schema, read over a serving connection: pending migration versions; throws when an applied migration was changed. */
 export async function migrationStatus(db: Db, migrations?: readonly Migration[]): Promise<{ pending: number[] }> {
   const all = migrations ?? (await readMigrations());
-  return db.withOwner(async (sql) => ({ pending: pendingMigrations(await appliedMigrations(sql), all).map((m) => m.version) }));
+  const applied = await db.withPlatform(async (sql) => {
+    const { rows } = await sql.query<{ readable: boolean }>(
+      "SELECT to_regclass('public.schema_migrations') IS NOT NULL AND has_table_privilege('public.schema_migrations', 'SELECT') AS readable",
+    );
+    if (!rows[0]?.readable) return undefined;
+    return (await sql.query<AppliedRow>('SELECT version, name, checksum FROM schema_migrations ORDER BY version')).rows;
+  });
+  return { pending: applied === undefined ? all.map((m) => m.version) : pendingMigrations(applied, all).map((m) => m.version) };
 }

@@ -1,6 +1,7 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { OrgId } from '../../lib/ids.js';
-import type { Db, PlatformSql, Sql, SqlResult, TenantSql } from './db.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import type { OwnerDb, PlatformSql, Sql, SqlResult, TenantSql } from './db.js';
 import { translateDbError } from './translate-db-error.js';
 import { enterPlatform, enterTenant } from './scoped-transaction.js';
 
@@ -22,12 +23,16 @@ function wrap(tx: Transaction): Sql {
 /**
  * The embedded database: PostgreSQL compiled to WebAssembly. It runs as a superuser, so scoped
  * transactions switch to the app role (see scoped-transaction.ts), exactly as on PostgreSQL.
- * PGlite has one connection; its transactions run one at a time.
+ * PGlite has one connection; its transactions run one at a time. That connection is a superuser, so a
+ * `RESET ROLE` in injected SQL would reach it: a documented limit (docs/architecture.md, "Database roles").
  */
-export class PgliteDb implements Db {
+export class PgliteDb implements OwnerDb {
   readonly kind = 'pglite';
 
-  private constructor(private readonly pg: PGlite) {}
+  private constructor(
+    private readonly pg: PGlite,
+    private readonly lock: DataDirLock | undefined,
+  ) {}
 
   /**
    * Opens (creating if needed) a PGlite database in `dataDir`, or in memory when `dataDir` is undefined.
@@ -35,9 +40,16 @@ export class PgliteDb implements Db {
    */
   static async open(dataDir?: string, options: { template?: Blob } = {}): Promise<PgliteDb> {
     const pgOptions = options.template ? { loadDataDir: options.template } : {};
-    const pg = dataDir === undefined ? new PGlite(pgOptions) : new PGlite(dataDir, pgOptions);
-    await pg.waitReady;
-    return new PgliteDb(pg);
+    // A data folder is locked first: a second process on it gets `db.data_dir_in_use` (with its pid), not `Aborted()`.
+    const lock = dataDir === undefined ? undefined : await lockDataDir(dataDir);
+    try {
+      const pg = dataDir === undefined ? new PGlite(pgOptions) : new PGlite(dataDir, pgOptions);
+      await pg.waitReady;
+      return new PgliteDb(pg, lock);
+    } catch (error) {
+      await lock?.release();
+      throw error;
+    }
   }
 
   /** A dump of the whole data folder, loadable as a `template`. */
@@ -63,5 +75,6 @@ export class PgliteDb implements Db {
 
   async close(): Promise<void> {
     if (!this.pg.closed) await this.pg.close();
+    await this.lock?.release();
   }
 }

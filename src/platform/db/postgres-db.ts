@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { OrgId } from '../../lib/ids.js';
-import type { Db, PlatformSql, Sql, SqlResult, TenantSql } from './db.js';
+import type { Db, OwnerDb, PlatformSql, Sql, SqlResult, TenantSql } from './db.js';
 import { translateDbError } from './translate-db-error.js';
 import { enterPlatform, enterTenant } from './scoped-transaction.js';
 
@@ -21,28 +21,74 @@ function wrap(client: pg.PoolClient): Sql {
   };
 }
 
-/** PostgreSQL over node-postgres with a connection pool. */
+const ignore = (): void => undefined;
+
+/** A pool that knows when its last socket has closed (pool.end() resolves before the clients' sockets do). */
+interface TrackedPool {
+  pool: pg.Pool;
+  /** Resolves once every client the pool opened has ended. */
+  drained(): Promise<void>;
+}
+
+async function connectPool(connectionString: string, maxConnections: number): Promise<TrackedPool> {
+  const pool = new pg.Pool({ connectionString, max: maxConnections, application_name: 'bulwark' });
+  // An idle client that errors (server restart, database dropped) must not crash the process; the pool replaces it.
+  pool.on('error', ignore);
+  let open = 0;
+  let waiters: (() => void)[] = [];
+  pool.on('connect', (client) => {
+    open += 1;
+    // A client being ended can still receive the server's 57P01 (terminating connection); it must not throw.
+    client.on('error', ignore);
+  });
+  pool.on('remove', () => {
+    open -= 1;
+    if (open === 0) for (const wake of waiters.splice(0)) wake();
+  });
+  // Bounded: a client whose socket died without an 'end' must not hang shutdown.
+  const drained = (): Promise<void> =>
+    open === 0
+      ? Promise.resolve()
+      : new Promise((resolve) => {
+          const timer = setTimeout(resolve, 5_000);
+          timer.unref();
+          waiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+  const tracked: TrackedPool = { pool, drained };
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end();
+    waiters = [];
+    throw error;
+  }
+  return tracked;
+}
+
+/**
+ * PostgreSQL over node-postgres with a connection pool: the serving connection. It has no owner access;
+ * connect it as a login role that is a member of `bulwark_app` and owns nothing (`bulwark doctor` checks).
+ */
 export class PostgresDb implements Db {
   readonly kind = 'postgres';
 
-  private constructor(private readonly pool: pg.Pool) {}
+  protected readonly pool: pg.Pool;
+  readonly #tracked: TrackedPool;
 
-  /** Connects a pool to `connectionString`; fails if the server does not answer. */
-  static async open(connectionString: string, options: { maxConnections?: number } = {}): Promise<PostgresDb> {
-    const pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10, application_name: 'bulwark' });
-    // An idle client that errors (server restart) must not crash the process; the pool replaces it.
-    pool.on('error', () => undefined);
-    const db = new PostgresDb(pool);
-    try {
-      await db.ping();
-    } catch (error) {
-      await pool.end();
-      throw error;
-    }
-    return db;
+  protected constructor(tracked: TrackedPool) {
+    this.pool = tracked.pool;
+    this.#tracked = tracked;
   }
 
-  private async transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+  /** Connects a serving pool to `connectionString`; fails if the server does not answer. */
+  static async open(connectionString: string, options: { maxConnections?: number } = {}): Promise<PostgresDb> {
+    return new PostgresDb(await connectPool(connectionString, options.maxConnections ?? 10));
+  }
+
+  protected async transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken = false;
     try {
@@ -70,15 +116,25 @@ export class PostgresDb implements Db {
     return this.transaction(async (sql) => fn(await enterPlatform(sql)));
   }
 
-  withOwner<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
-    return this.transaction(fn);
-  }
-
   async ping(): Promise<void> {
     await this.pool.query('SELECT 1');
   }
 
+  /** Ends the pool and resolves once every connection is closed, so dropping the database afterwards interrupts no one. */
   async close(): Promise<void> {
-    await this.pool.end();
+    if (!this.pool.ended) await this.pool.end();
+    await this.#tracked.drained();
+  }
+}
+
+/** The migration connection to PostgreSQL: a pool of the role that owns the schema, with owner access. */
+export class PostgresOwnerDb extends PostgresDb implements OwnerDb {
+  /** Connects an owner pool to `connectionString` (BULWARK_MIGRATION_DATABASE_URL, else DATABASE_URL). */
+  static async openOwner(connectionString: string, options: { maxConnections?: number } = {}): Promise<PostgresOwnerDb> {
+    return new PostgresOwnerDb(await connectPool(connectionString, options.maxConnections ?? 2));
+  }
+
+  withOwner<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    return this.transaction(fn);
   }
 }

@@ -31,20 +31,30 @@ describe(`RESET ROLE inside a tenant transaction (${backendName})`, () => {
   }
 
   if (backendName === 'postgres') {
-    it('the serving login is neither a superuser nor a table owner, so RESET ROLE still leaves row-level security in force', async () => {
-      const result = await resetRoleAndReadOtherOrg();
-      expect(result.superuser).toBe(false);
-      expect(result.rows).toBe(0);
+    it('the serving login is no superuser and holds no privilege of its own: after RESET ROLE it cannot read org B', async () => {
+      // NOINHERIT: outside bulwark_app the login cannot even use the schema, so the table is not there for it.
+      await expect(resetRoleAndReadOtherOrg()).rejects.toThrow(/permission denied|relation "service_accounts" does not exist/);
+      const who = await t.db.withTenant(orgA, async (sql) => {
+        await sql.query('RESET ROLE');
+        return (await sql.query<{ user: string; superuser: boolean }>("SELECT current_user AS user, current_setting('is_superuser') = 'on' AS superuser")).rows[0];
+      });
+      expect(who).toEqual({ user: 'bulwark_test_server', superuser: false });
     });
 
     it('after RESET ROLE the org B rows cannot be changed either', async () => {
-      const changed = await t.db.withTenant(orgA, async (sql) => {
-        await sql.query('RESET ROLE');
-        return (await sql.query("UPDATE service_accounts SET name = 'pwned' WHERE org_id = $1", [orgB])).rowCount;
-      });
-      expect(changed).toBe(0);
+      await expect(
+        t.db.withTenant(orgA, async (sql) => {
+          await sql.query('RESET ROLE');
+          return (await sql.query("UPDATE service_accounts SET name = 'pwned' WHERE org_id = $1", [orgB])).rowCount;
+        }),
+      ).rejects.toThrow(/permission denied|relation "service_accounts" does not exist/);
       const names = await t.superuser('SELECT name FROM service_accounts WHERE org_id = $1', [orgB]);
       expect(names).toEqual([{ name: 'b-secret' }]);
+    });
+
+    it('cannot SET ROLE to the owner or a superuser instead', async () => {
+      const owner = (await t.superuser('SELECT current_user AS u'))[0]?.u as string;
+      await expect(t.db.withTenant(orgA, (sql) => sql.query(`SET ROLE ${owner}`))).rejects.toThrow(/permission denied/);
     });
   } else {
     // INVARIANT (documented limit, docs/architecture.md "Database roles"): PGlite has one connection and it is a

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendName, createTestDb, type TestDb } from '../../../test/support/test-db.js';
 import { isAppError } from '../../lib/errors/index.js';
 import { newId, type OrgId } from '../../lib/ids.js';
-import { claimEnvironment } from './environment-tag.js';
+import { checkEnvironment, claimEnvironment } from './environment-tag.js';
 
 describe(`row-level security (${backendName})`, () => {
   let t: TestDb;
@@ -103,16 +103,18 @@ describe(`row-level security (${backendName})`, () => {
   });
 
   it('refuses a database of the other environment', async () => {
-    await claimEnvironment(t.db, 'development');
-    await expect(claimEnvironment(t.db, 'test')).resolves.toBeUndefined();
-    await expect(claimEnvironment(t.db, 'production')).rejects.toSatisfy((e: unknown) => isAppError(e, 'db.environment_mismatch'));
+    await claimEnvironment(t.owner, 'development');
+    await expect(claimEnvironment(t.owner, 'test')).resolves.toBeUndefined();
+    await expect(checkEnvironment(t.db, 'test')).resolves.toBeUndefined();
+    await expect(checkEnvironment(t.db, 'production')).rejects.toSatisfy((e: unknown) => isAppError(e, 'db.environment_mismatch'));
+    await expect(claimEnvironment(t.owner, 'production')).rejects.toSatisfy((e: unknown) => isAppError(e, 'db.environment_mismatch'));
   });
 
   it('a development server refuses a production-tagged database', async () => {
     const prod = await createTestDb();
     try {
-      await claimEnvironment(prod.db, 'production');
-      await expect(claimEnvironment(prod.db, 'development')).rejects.toSatisfy((e: unknown) => isAppError(e, 'db.environment_mismatch'));
+      await claimEnvironment(prod.owner, 'production');
+      await expect(claimEnvironment(prod.owner, 'development')).rejects.toSatisfy((e: unknown) => isAppError(e, 'db.environment_mismatch'));
     } finally {
       await prod.close();
     }

@@ -77,6 +77,16 @@ export const platformErrors = defineErrors({
     title: 'Migrations pending',
     description: 'The database schema is behind the code; run `bulwark migrate`.',
   },
+  'db.serving_role_unsafe': {
+    status: 500,
+    title: 'Serving database login is privileged',
+    description: 'Production refuses a serving connection (DATABASE_URL) whose login is a superuser, has BYPASSRLS, or owns (or may act as the owner of) a table: row-level security would not bind it. Connect as a login that is only a member of `bulwark_app`; migrations use BULWARK_MIGRATION_DATABASE_URL.',
+  },
+  'db.data_dir_in_use': {
+    status: 500,
+    title: 'Data folder in use',
+    description: 'Another process holds the embedded database folder (its pid is named); two processes on one PGlite folder would corrupt it.',
+  },
   'db.tenant_required': {
     status: 500,
     title: 'Tenant context required',
