@@ -28,6 +28,14 @@ export function dataKeyAad(orgId: OrgId, version: number): Buffer {
   return Buffer.from(JSON.stringify(['bulwark.dek.v1', orgId, version]), 'utf8');
 }
 
+// INVARIANT: every writer of an org's data keys (first use, rotation) holds this lock until its transaction ends, so
+// "read the active key, else create the next version" is one step: without it, a second transaction that found no
+// key before the first committed would read MAX(version) after it and add version 2, leaving two active keys.
+/** Serialises the writers of the transaction's org data keys; held until the transaction ends. */
+export async function lockOrgDataKeys(sql: TenantSql): Promise<void> {
+  await sql.query(`SELECT pg_advisory_xact_lock(hashtextextended('bulwark.org_data_keys:' || $1, 0))`, [sql.orgId]);
+}
+
 /** The active (newest active) data key of the transaction's org, if any. */
 export async function readActiveDataKey(sql: TenantSql): Promise<DataKeyRow | undefined> {
   const { rows } = await sql.query<RawRow>(

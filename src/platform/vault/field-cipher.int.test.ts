@@ -140,16 +140,19 @@ describe(`field cipher (${backendName})`, () => {
   });
 
   it('concurrent first encryptions for one org create exactly one data key', async () => {
-    const org = newId('org');
-    await createOrg(org);
-    const ciphertexts = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => t.db.withTenant(org, (sql) => new FieldCipher({ vault }).encrypt(sql, ref(`sec_${i}`), `value ${i}`))),
-    );
-    const keys = await t.superuser('SELECT version, status FROM org_data_keys WHERE org_id = $1', [org]);
-    expect(keys).toEqual([{ version: 1, status: 'active' }]);
-    await t.db.withTenant(org, async (sql) => {
-      for (const [i, c] of ciphertexts.entries()) expect(await cipher.decryptString(sql, ref(`sec_${i}`), c)).toBe(`value ${i}`);
-    });
+    // Several orgs, so one run has several chances to interleave (the race lost it 2 runs in 4 with one org).
+    for (let round = 0; round < 3; round += 1) {
+      const org = newId('org');
+      await createOrg(org);
+      const ciphertexts = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => t.db.withTenant(org, (sql) => new FieldCipher({ vault }).encrypt(sql, ref(`sec_${i}`), `value ${i}`))),
+      );
+      const keys = await t.superuser('SELECT version, status FROM org_data_keys WHERE org_id = $1', [org]);
+      expect(keys).toEqual([{ version: 1, status: 'active' }]);
+      await t.db.withTenant(org, async (sql) => {
+        for (const [i, c] of ciphertexts.entries()) expect(await cipher.decryptString(sql, ref(`sec_${i}`), c)).toBe(`value ${i}`);
+      });
+    }
   });
 
   it('data key rotation makes a new active version; old ciphertexts still decrypt', async () => {

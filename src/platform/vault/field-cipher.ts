@@ -4,7 +4,7 @@ import { AppError } from '../../lib/errors/index.js';
 import type { OrgId } from '../../lib/ids.js';
 import type { TenantSql } from '../db/index.js';
 import { DataKeyCache, type DataKeyCacheOptions } from './data-key-cache.js';
-import { dataKeyAad, DEK_BYTES, insertDataKey, newWrappedDataKey, nextDataKeyVersion, readActiveDataKey, readDataKey, type DataKeyRow } from './data-keys.js';
+import { dataKeyAad, DEK_BYTES, insertDataKey, lockOrgDataKeys, newWrappedDataKey, nextDataKeyVersion, readActiveDataKey, readDataKey, type DataKeyRow } from './data-keys.js';
 import type { KeyVault } from './key-vault.js';
 import { GCM_IV_BYTES, GCM_TAG_BYTES } from './wrapped-key-format.js';
 
@@ -122,10 +122,13 @@ export class FieldCipher {
     }
   }
 
-  // Two transactions may both find no key: both insert version 1 with ON CONFLICT DO NOTHING, the second waits
-  // for the first to commit, inserts nothing, and the re-read returns the winner's key, so one active DEK remains.
+  // Two transactions may both find no key. The first to take the org's data-key lock creates version 1; the other waits
+  // for it to commit, then re-reads (a fresh snapshot under READ COMMITTED) and uses that key, so one active DEK remains.
   /** Creates the org's first data key, or returns the one a concurrent transaction created first. */
   async #createFirstDataKey(sql: TenantSql): Promise<DataKeyRow> {
+    await lockOrgDataKeys(sql);
+    const existing = await readActiveDataKey(sql);
+    if (existing) return existing;
     const candidate = await newWrappedDataKey(sql, this.#vault, await nextDataKeyVersion(sql));
     await insertDataKey(sql, candidate);
     const active = await readActiveDataKey(sql);

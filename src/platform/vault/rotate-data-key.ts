@@ -1,5 +1,5 @@
 import type { TenantSql } from '../db/index.js';
-import { insertDataKey, newWrappedDataKey, nextDataKeyVersion } from './data-keys.js';
+import { insertDataKey, lockOrgDataKeys, newWrappedDataKey, nextDataKeyVersion } from './data-keys.js';
 import type { KeyVault } from './key-vault.js';
 
 /**
@@ -8,7 +8,7 @@ import type { KeyVault } from './key-vault.js';
  */
 export async function rotateDataKey(sql: TenantSql, vault: KeyVault): Promise<number> {
   // Serialises rotations of one org (held until the transaction ends), so two of them cannot both leave an active key.
-  await sql.query(`SELECT pg_advisory_xact_lock(hashtextextended('bulwark.org_data_keys:' || $1, 0))`, [sql.orgId]);
+  await lockOrgDataKeys(sql);
   const row = await newWrappedDataKey(sql, vault, await nextDataKeyVersion(sql));
   await sql.query(`UPDATE org_data_keys SET status = 'retired' WHERE org_id = $1 AND status = 'active'`, [sql.orgId]);
   await insertDataKey(sql, row);
