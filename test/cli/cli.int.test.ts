@@ -21,8 +21,7 @@ describe(`bulwark CLI (${backendName})`, () => {
   let pgDb: TestDb | undefined;
 
   async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-    const base: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', BULWARK_ENV: 'test', BULWARK_DATA_DIR: dataDir, BULWARK_LOG_LEVEL: 'silent' };
-    if (pgDb?.url) base.DATABASE_URL = pgDb.url;
+    const base: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', BULWARK_ENV: 'test', BULWARK_DATA_DIR: dataDir, BULWARK_LOG_LEVEL: 'silent', ...pgEnv() };
     try {
       const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...base, ...env }, timeout: 60_000 });
       return { code: 0, stdout, stderr };
@@ -30,6 +29,11 @@ describe(`bulwark CLI (${backendName})`, () => {
       const e = error as { code: number; stdout: string; stderr: string };
       return { code: e.code, stdout: e.stdout, stderr: e.stderr };
     }
+  }
+
+  /** On PostgreSQL the CLI serves as the test login and migrates over the owner (superuser) connection, as in production. */
+  function pgEnv(): Record<string, string> {
+    return pgDb?.url && pgDb.servingUrl ? { DATABASE_URL: pgDb.servingUrl, BULWARK_MIGRATION_DATABASE_URL: pgDb.url } : {};
   }
 
   /** Runs SQL as the superuser behind the CLI's back (the CLI process has exited, so PGlite's folder is free). */
@@ -63,11 +67,15 @@ describe(`bulwark CLI (${backendName})`, () => {
   it('refuses development shortcuts in production and names each setting', async () => {
     const result = await cli(['migrate'], { BULWARK_ENV: 'production' });
     expect(result.code).toBe(2);
-    for (const setting of ['BULWARK_VAULT', 'BULWARK_PUBLIC_URL', 'BULWARK_SESSION_SECRET']) expect(result.stderr).toContain(setting);
+    for (const setting of ['BULWARK_VAULT', 'BULWARK_PUBLIC_URL']) expect(result.stderr).toContain(setting);
+    // Nothing reads a session secret yet, so production does not require one.
+    expect(result.stderr).not.toContain('BULWARK_SESSION_SECRET');
   });
 
   it('migrates, creates and lists orgs, verifies and exports the audit chain, and names the first bad sequence after tampering', async () => {
-    expect((await cli(['migrate'])).stdout).toMatch(/applied migrations 1, 2, 3, 4/);
+    const migrated = await cli(['migrate']);
+    expect(migrated.stdout).toMatch(/applied migrations 1, 2, 3, 4/);
+    if (pgDb) expect(migrated.stdout).toMatch(/serving login bulwark_test_server: (created|unchanged)/);
     const created = await cli(['org', 'create', '--name', 'Acme', '--slug', 'acme', '--json']);
     expect(created.code).toBe(0);
     const org = JSON.parse(created.stdout) as { id: string; slug: string };
@@ -94,8 +102,7 @@ describe(`bulwark CLI (${backendName})`, () => {
 
   it('serves, answers /readyz, and shuts down cleanly on SIGTERM', async () => {
     const { spawn } = await import('node:child_process');
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', BULWARK_ENV: 'test', BULWARK_DATA_DIR: dataDir, BULWARK_LOG_LEVEL: 'info', PORT: '0' };
-    if (pgDb?.url) env.DATABASE_URL = pgDb.url;
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', BULWARK_ENV: 'test', BULWARK_DATA_DIR: dataDir, BULWARK_LOG_LEVEL: 'info', PORT: '0', ...pgEnv() };
     const child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -111,16 +118,49 @@ describe(`bulwark CLI (${backendName})`, () => {
     expect(output).toContain('shutdown complete');
   }, 120_000);
 
-  it('doctor reports the database, migrations, environment and vault', async () => {
+  it('doctor reports the database, its login, migrations, environment and vault', async () => {
     const result = await cli(['doctor', '--json']);
-    const checks = JSON.parse(result.stdout) as { name: string; ok: boolean }[];
-    expect(checks.map((c) => c.name)).toEqual(expect.arrayContaining(['config', 'database', 'migrations', 'environment', 'vault']));
+    const checks = JSON.parse(result.stdout) as { name: string; ok: boolean; detail: string }[];
+    expect(checks.map((c) => c.name)).toEqual(expect.arrayContaining(['config', 'database', 'database role', 'migrations', 'environment', 'vault']));
     expect(checks.filter((c) => !c.ok)).toEqual([]);
     expect(result.code).toBe(0);
+    if (pgDb) expect(checks.find((c) => c.name === 'database role')?.detail).toBe('login bulwark_test_server: no superuser, no BYPASSRLS, owns no table');
     const unreachable = await cli(['doctor'], { REDIS_URL: 'redis://127.0.0.1:1' });
     expect(unreachable.code).toBe(1);
     expect(unreachable.stdout).toMatch(/FAIL\s+redis/);
   }, 120_000);
+
+  it('doctor in production fails a serving login that is a superuser and says what to change', async () => {
+    // PostgreSQL: the owner (a superuser) as DATABASE_URL. PGlite: its one connection is a superuser by construction.
+    const result = await cli(['doctor', '--json'], { BULWARK_ENV: 'production', ...(pgDb?.url ? { DATABASE_URL: pgDb.url, BULWARK_MIGRATION_DATABASE_URL: pgDb.url } : {}) });
+    const role = (JSON.parse(result.stdout) as { name: string; ok: boolean; detail: string }[]).find((c) => c.name === 'database role');
+    expect(result.code).toBe(1);
+    expect(role?.ok).toBe(false);
+    expect(role?.detail).toMatch(pgDb ? /login postgres is a superuser.*BULWARK_MIGRATION_DATABASE_URL/ : /PGlite has one superuser connection/);
+  }, 120_000);
+
+  it('a second server on the same data folder exits 2 naming the folder and the process that holds it', async () => {
+    const { spawn } = await import('node:child_process');
+    // The embedded database, whatever the suite's backend: DATABASE_URL is cleared.
+    const folder = await mkdtemp(path.join(tmpdir(), 'bulwark-cli-lock-'));
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', BULWARK_ENV: 'test', BULWARK_DATA_DIR: folder, BULWARK_LOG_LEVEL: 'silent', PORT: '0' };
+    const child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      const deadline = Date.now() + 150_000;
+      while (!/listening on/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(output).toMatch(/listening on/);
+      const second = await cli(['serve'], { BULWARK_DATA_DIR: folder, DATABASE_URL: '', BULWARK_MIGRATION_DATABASE_URL: '', PORT: '0' });
+      expect(second.code).toBe(2);
+      expect(second.stderr).toContain(`the data folder ${path.join(folder, 'pgdata')} is in use by process ${child.pid}`);
+      expect(second.stderr).not.toContain('Aborted');
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }, 240_000);
 
   it('rotates the key-encryption key and re-wraps data keys without touching data', async () => {
     const result = await cli(['vault', 'rotate-kek']);
