@@ -81,7 +81,7 @@ export class PolicyStore {
    * after validating it (`authz.policy_invalid` / `authz.cross_tenant_policy` with line and column), inside the
    * caller's tenant transaction with its audit event. Call `ensureLoaded(orgId, true)` once it has committed.
    */
-  async update(sql: TenantSql, input: { text: string; expectedVersion: number; note?: string; rolledBackFrom?: number; actor: unknown }): Promise<PolicyVersion> {
+  async update(sql: TenantSql, input: { text: string; expectedVersion: number; note?: string; rolledBackFrom?: number; actor: unknown; requestId?: string }): Promise<PolicyVersion> {
     const orgId = sql.orgId;
     const validation = this.deps.engine.validateOrgPolicies(orgId, input.text);
     if (!validation.ok) {
@@ -108,6 +108,7 @@ export class PolicyStore {
         action: input.rolledBackFrom ? 'authz.policy.rolled_back' : 'authz.policy.updated',
         resource: { type: 'PolicySet', id: `${orgId}/v${version}` },
         decision: 'info',
+        requestId: input.requestId ?? null,
         details: { version, policies: validation.policies.map((p) => `${p.effect}:${p.id}`), ...(input.rolledBackFrom ? { from_version: input.rolledBackFrom } : {}) },
       },
     ]);
@@ -115,9 +116,9 @@ export class PolicyStore {
   }
 
   /** Makes an old version current again by storing its text as a new version, in the caller's tenant transaction. */
-  async rollback(sql: TenantSql, input: { toVersion: number; expectedVersion: number; actor: unknown }): Promise<PolicyVersion> {
+  async rollback(sql: TenantSql, input: { toVersion: number; expectedVersion: number; actor: unknown; requestId?: string }): Promise<PolicyVersion> {
     const target = (await sql.query<VersionRow>('SELECT version, policy_text, note, rolled_back_from, created_by, created_at FROM org_policies WHERE version = $1', [input.toVersion])).rows[0];
     if (!target) throw new AppError('http.not_found', { publicMessage: `no policy version ${input.toVersion}` });
-    return this.update(sql, { text: target.policy_text, expectedVersion: input.expectedVersion, note: `rollback to version ${input.toVersion}`, rolledBackFrom: input.toVersion, actor: input.actor });
+    return this.update(sql, { text: target.policy_text, expectedVersion: input.expectedVersion, note: `rollback to version ${input.toVersion}`, rolledBackFrom: input.toVersion, actor: input.actor, ...(input.requestId ? { requestId: input.requestId } : {}) });
   }
 }
