@@ -20,15 +20,15 @@ describe(`org creation is one transaction (${backendName})`, () => {
   afterAll(async () => server.close());
 
   it.each([
-    ['the owner membership', 'memberships'],
-    ["the owner's key", 'api_keys'],
-    ['the idempotency record', 'idempotency_keys'],
-  ])('a failure writing %s leaves no org, user, membership, key or event behind; a retry creates it whole', async (_step, table) => {
+    ['the owner membership', 'memberships', 'INSERT'],
+    ["the owner's key", 'api_keys', 'INSERT'],
+    ['the stored response (idempotency record)', 'idempotency_keys', 'UPDATE'],
+  ] as const)('a failure writing %s leaves no org, user, membership, key or event behind; a retry creates it whole', async (_step, table, event) => {
     const slug = `acme-${table.replace('_', '-')}`;
     const body = { name: 'Acme', slug, owner_email: `owner@${slug}.example` };
     const headers = { 'idempotency-key': `create-${slug}` };
     const before = await snapshot(server.testDb, tables);
-    const restore = await injectFailure(server.testDb, table, 'INSERT');
+    const restore = await injectFailure(server.testDb, table, event);
     const failed = await call()(platformKey, 'POST', '/v1/orgs', body, headers);
     await restore();
     expect(failed.statusCode).toBeGreaterThanOrEqual(500);
