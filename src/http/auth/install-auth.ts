@@ -111,9 +111,17 @@ function authorize(services: ApiServices, authz: RouteAuthz, transaction: RouteT
       throw new AppError(code, { details: { reasons: decision.reasons } });
     }
     // Reads: the decision joins the next group commit while the handler runs; onSend waits for it.
+    // A POST that changes nothing (validate, explain, audit verify) waits for it first, so `audit verify` sees a
+    // chain that is not growing under it with its own decision.
     // Mutations: the route's transaction appends it with the change (see openTransaction).
-    if (transaction === 'none') request.decisionStored = services.auditBuffer.add(event);
-    else request.allowedDecision = event;
+    if (transaction === 'none' && READ_METHODS.has(request.method)) request.decisionStored = services.auditBuffer.add(event);
+    else if (transaction === 'none') {
+      try {
+        await services.auditBuffer.add(event);
+      } catch (cause) {
+        throw new AppError('audit.write_failed', { cause });
+      }
+    } else request.allowedDecision = event;
   };
 }
 
