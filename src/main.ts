@@ -167,7 +167,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     policies: new PolicyStore({ db, engine, audit, clock }),
     apiKeys: new ApiKeyService({ db, clock, audit, env: keyEnvFor(config.env), onChange: (orgId) => engine.invalidate(orgId) }),
     orgs,
-    members: new MemberService({ db, audit }),
+    members: new MemberService({ audit }),
     serviceAccounts: new ServiceAccountService({ audit }),
     quarantine,
     guard,
@@ -175,7 +175,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     cipher,
     platformOrgId,
     metrics: createMetrics({ auditPending: () => auditBuffer.pending }),
-    redeemBootstrap: (secret) => redeemBootstrapSecret({ db, clock, audit }, secret),
+    redeemBootstrap: (platform, secret, mintOwnerKey) => redeemBootstrapSecret({ clock, audit }, platform, secret, mintOwnerKey),
   };
   return {
     ...core,

@@ -4,8 +4,8 @@ import type { OrgId } from '../lib/ids.js';
 import type { AuditBuffer, AuditLog } from '../modules/audit/index.js';
 import type { ApiKeyService, AuthzEngine, PolicyStore } from '../modules/authz/index.js';
 import type { GuardPolicyStore, GuardService, QuarantineService } from '../modules/guard/index.js';
-import type { MemberService, OrgService, ServiceAccountService } from '../modules/tenancy/index.js';
-import type { Db } from '../platform/db/index.js';
+import type { BootstrapOwner, MemberService, OrgService, ServiceAccountService } from '../modules/tenancy/index.js';
+import type { Db, PlatformSql, TenantSql } from '../platform/db/index.js';
 import type { Metrics } from '../platform/metrics/index.js';
 import type { FieldCipher } from '../platform/vault/index.js';
 
@@ -29,6 +29,6 @@ export interface ApiServices {
   cipher: FieldCipher;
   platformOrgId: OrgId;
   metrics: Metrics;
-  /** Redeems the one-time bootstrap secret: returns the platform owner it belongs to. */
-  redeemBootstrap(secret: string): Promise<{ platformOrgId: OrgId; ownerUserId: string }>;
+  /** Redeems the one-time bootstrap secret in the caller's platform transaction; `mintOwnerKey` issues the owner's key in it. */
+  redeemBootstrap<K>(platform: PlatformSql, secret: string, mintOwnerKey: (tenant: TenantSql, owner: BootstrapOwner) => Promise<K>): Promise<K>;
 }

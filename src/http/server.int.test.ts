@@ -14,7 +14,7 @@ describe(`HTTP spine (${backendName})`, () => {
       registerRoutes: (app) => {
         const typed = app.withTypeProvider<ZodTypeProvider>();
         typed.post('/v1/echo', {
-          config: { public: true },
+          config: { public: true, transaction: 'none' },
           schema: { body: z.object({ name: z.string().min(2), count: z.number().int().positive() }), response: { 200: z.object({ name: z.string() }) } },
           handler: async (request) => ({ name: request.body.name }),
         });
@@ -24,7 +24,7 @@ describe(`HTTP spine (${backendName})`, () => {
         typed.get('/v1/denied', { config: { public: true } }, async () => {
           throw new AppError('authz.denied', { details: { reasons: ['authz.default_deny'] } });
         });
-        typed.post('/v1/chat/completions', { config: { errorFormat: 'openai', public: true }, schema: { body: z.object({ model: z.string() }) } }, async () => ({ ok: true }));
+        typed.post('/v1/chat/completions', { config: { errorFormat: 'openai', public: true, transaction: 'none' }, schema: { body: z.object({ model: z.string() }) } }, async () => ({ ok: true }));
       },
     });
   });

@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
 import { AppError } from '../../lib/errors/index.js';
+import type { OrgId } from '../../lib/ids.js';
 import { actorOf, AuthenticationFailure, type Decision } from '../../modules/authz/index.js';
 import type { AuditEventInput } from '../../modules/audit/index.js';
 import type { ApiServices } from '../api-services.js';
 import { requestMeta, type RouteAuthz } from './route-auth.js';
+import type { RouteTransaction, RouteTransactionScope } from './route-transaction.js';
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -46,6 +48,8 @@ export interface ProtectedRoute {
   method: string;
   url: string;
   action: string;
+  /** The transaction a mutating route declared (`none` for reads). */
+  transaction: RouteTransactionScope;
 }
 
 // SECURITY: a path naming another org is refused before the body is parsed or any tenant data is read.
@@ -77,7 +81,7 @@ function denialCode(decision: Decision): 'authz.scope_missing' | 'authz.policy_e
   return 'authz.denied';
 }
 
-function authorize(services: ApiServices, authz: RouteAuthz): preHandlerHookHandler {
+function authorize(services: ApiServices, authz: RouteAuthz, transaction: RouteTransactionScope): preHandlerHookHandler {
   return async function authorizeRequest(request: FastifyRequest) {
     const principal = request.principal;
     if (!principal) throw unauthenticated();
@@ -107,8 +111,67 @@ function authorize(services: ApiServices, authz: RouteAuthz): preHandlerHookHand
       throw new AppError(code, { details: { reasons: decision.reasons } });
     }
     // Reads: the decision joins the next group commit while the handler runs; onSend waits for it.
-    if (READ_METHODS.has(request.method)) request.decisionStored = services.auditBuffer.add(event);
-    else request.pendingAudit = [event];
+    // A POST that changes nothing (validate, explain, audit verify) waits for it first, so `audit verify` sees a
+    // chain that is not growing under it with its own decision.
+    // Mutations: the route's transaction appends it with the change (see openTransaction).
+    if (transaction === 'none' && READ_METHODS.has(request.method)) request.decisionStored = services.auditBuffer.add(event);
+    else if (transaction === 'none') {
+      try {
+        await services.auditBuffer.add(event);
+      } catch (cause) {
+        throw new AppError('audit.write_failed', { cause });
+      }
+    } else request.allowedDecision = event;
+  };
+}
+
+// INVARIANT: a mutation's allowed decision is written only inside the transaction of its change, so the two
+// commit together or not at all; a change that fails leaves no "allow" on the record (a denial is stored above).
+function openTransaction(services: ApiServices, scope: Exclude<RouteTransactionScope, 'none'>): preHandlerHookHandler {
+  return async function prepareTransaction(request: FastifyRequest) {
+    let state: 'unused' | 'open' | 'committed' | 'failed' = 'unused';
+    const decision = request.allowedDecision;
+    request.allowedDecision = undefined;
+    async function once<T>(wanted: typeof scope, run: () => Promise<T>): Promise<T> {
+      if (wanted !== scope) throw new Error(`route ${request.method} ${request.routeOptions.url ?? request.url} declared a ${scope} transaction, not ${wanted}`);
+      // One use case, one transaction: a second transaction would commit apart from the decision.
+      if (state !== 'unused') throw new Error(`route ${request.method} ${request.routeOptions.url ?? request.url} opened its transaction twice`);
+      state = 'open';
+      try {
+        const result = await run();
+        state = 'committed';
+        return result;
+      } catch (error) {
+        state = 'failed';
+        throw error;
+      }
+    }
+    const tx: RouteTransaction = {
+      scope,
+      get committed() {
+        return state === 'committed';
+      },
+      tenant: (fn) =>
+        once('tenant', () => {
+          const orgId = (request.params as { org_id?: OrgId }).org_id ?? request.principal?.orgId;
+          if (!orgId) throw new Error('a tenant transaction needs an org');
+          return services.db.withTenant(orgId, async (sql) => {
+            if (decision) {
+              if (decision.orgId !== orgId) throw new AppError('authz.tenant_boundary', { publicMessage: 'Not found' });
+              await services.audit.append(sql, [decision]);
+            }
+            return fn(sql);
+          });
+        }),
+      platform: (fn) =>
+        once('platform', () =>
+          services.db.withPlatform(async (platform) => {
+            if (decision) await platform.inTenant(decision.orgId, (sql) => services.audit.append(sql, [decision]));
+            return fn(platform);
+          }),
+        ),
+    };
+    request.routeTransaction = tx;
   };
 }
 
@@ -120,17 +183,31 @@ export function installAuth(app: FastifyInstance, services: ApiServices): Protec
   const table: ProtectedRoute[] = [];
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/v1/')) return;
-    const config = route.config as { authz?: RouteAuthz; public?: boolean } | undefined;
-    if (config?.public) return;
+    const config = route.config as { authz?: RouteAuthz; public?: boolean; transaction?: RouteTransactionScope } | undefined;
+    const methods = [route.method].flat();
+    const mutates = methods.some((method) => !READ_METHODS.has(method));
+    // SECURITY: a route that may change state names its transaction, so its decision commits with the change.
+    if (mutates && !config?.transaction) throw new Error(`route ${methods.join(',')} ${route.url} changes state but declares no transaction (config.transaction: 'tenant' | 'platform' | 'none')`);
+    const transaction = mutates ? (config?.transaction ?? 'none') : 'none';
+    const preHandler = route.preHandler ? [route.preHandler].flat() : [];
+    const transactionHooks = transaction === 'none' ? [] : [openTransaction(services, transaction)];
+    if (config?.public) {
+      route.preHandler = [...transactionHooks, ...preHandler];
+      return;
+    }
     if (!config?.authz) throw new Error(`route ${route.method} ${route.url} declares neither authz nor public`);
     const onRequest = route.onRequest ? [route.onRequest].flat() : [];
-    const preHandler = route.preHandler ? [route.preHandler].flat() : [];
     route.onRequest = [authenticate(services), tenantBoundary(services), ...onRequest];
-    for (const method of [route.method].flat()) if (method !== 'HEAD') table.push({ method, url: route.url, action: config.authz.action });
-    route.preHandler = [authorize(services, config.authz), ...preHandler];
+    for (const method of methods) if (method !== 'HEAD') table.push({ method, url: route.url, action: config.authz.action, transaction });
+    route.preHandler = [authorize(services, config.authz, transaction), ...transactionHooks, ...preHandler];
   });
   // SECURITY: no read is acknowledged before its decision is stored; if the audit log cannot take it, fail closed.
-  app.addHook('onSend', async (request, _reply, payload) => {
+  app.addHook('onSend', async (request, reply, payload) => {
+    // INVARIANT: a mutation is never answered as a success unless its declared transaction committed.
+    if (request.routeTransaction && reply.statusCode < 400 && !request.routeTransaction.committed) {
+      request.routeTransaction = undefined;
+      throw new AppError('internal.error', { cause: new Error(`route ${request.method} ${request.routeOptions.url ?? request.url} answered without committing its transaction`) });
+    }
     const stored = request.decisionStored;
     if (!stored) return payload;
     request.decisionStored = undefined;
@@ -140,13 +217,6 @@ export function installAuth(app: FastifyInstance, services: ApiServices): Protec
       throw new AppError('audit.write_failed', { cause });
     }
     return payload;
-  });
-  // Safety net: decision events a mutating handler did not append (or whose transaction failed) are still written.
-  app.addHook('onResponse', async (request) => {
-    const left = [...(request.pendingAudit ?? []), ...(request.uncommittedAudit ?? [])];
-    request.pendingAudit = [];
-    request.uncommittedAudit = [];
-    await Promise.all(left.map((event) => services.auditBuffer.add(event).catch(() => undefined)));
   });
   return table;
 }

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AuditEventInput } from '../../modules/audit/index.js';
 import type { Action, Principal, ResourceDescriptor } from '../../modules/authz/index.js';
 import type { ApiServices } from '../api-services.js';
+import type { RouteTransactionScope } from './route-transaction.js';
 
 /** How a route is authorized: the action and a builder of the resource it acts on. */
 export interface RouteAuthz {
@@ -15,18 +16,18 @@ declare module 'fastify' {
     authz?: RouteAuthz;
     /** The route needs no credentials (bootstrap redemption, health). */
     public?: boolean;
+    /** The transaction its use case runs in; required on every /v1 route with a method other than GET/HEAD/OPTIONS. */
+    transaction?: RouteTransactionScope;
   }
   interface FastifyRequest {
     /** Who is calling; set by authentication on every non-public route. */
     principal?: Principal;
     /** The resource the route's decision was made on. */
     authzResource?: ResourceDescriptor;
-    /** Decision events of a mutating request, appended in the transaction of the change. */
-    pendingAudit?: AuditEventInput[];
+    /** The allowed decision of a mutating request, until the route's transaction takes it. */
+    allowedDecision?: AuditEventInput;
     /** Resolves when a read's decision event is stored; the response waits for it. */
     decisionStored?: Promise<void>;
-    /** Events handed to a transaction that has not committed yet; written separately if it fails. */
-    uncommittedAudit?: AuditEventInput[];
   }
 }
 
@@ -34,22 +35,6 @@ declare module 'fastify' {
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new Error('route has no authenticated principal');
   return request.principal;
-}
-
-/**
- * Takes the decision events a mutating handler appends in its transaction. Call `auditCommitted` after the
- * transaction commits; events of a transaction that failed are written on their own when the response ends.
- */
-export function takePendingAudit(request: FastifyRequest): AuditEventInput[] {
-  const events = request.pendingAudit ?? [];
-  request.pendingAudit = [];
-  request.uncommittedAudit = [...(request.uncommittedAudit ?? []), ...events];
-  return events;
-}
-
-/** Marks the events taken by `takePendingAudit` as committed with the change. */
-export function auditCommitted(request: FastifyRequest): void {
-  request.uncommittedAudit = [];
 }
 
 /** Request facts recorded with every change. */

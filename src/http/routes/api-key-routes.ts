@@ -4,9 +4,11 @@ import { z } from 'zod';
 import { isId } from '../../lib/ids.js';
 import { apiKeySchema, createdKeySchema, createKeyBodySchema, rotateKeyBodySchema, type ApiKey, type ResourceDescriptor } from '../../modules/authz/index.js';
 import type { ApiServices } from '../api-services.js';
+import { runOnce } from '../../platform/idempotency/index.js';
 import { principalOf, requestMeta } from '../auth/route-auth.js';
-import { withIdempotency } from './idempotency.js';
-import { afterCursor, iso, mutateInTenant, orgParams, pageOf, pageQuery, pageSchema, pathOrg, readInTenant, resourceFromPath } from './route-helpers.js';
+import { inTenantTransaction } from '../auth/route-transaction.js';
+import { idempotencyKeyOf, renderIdempotent } from './idempotency-key.js';
+import { afterCursor, iso, orgParams, pageOf, pageQuery, pageSchema, pathOrg, readInTenant, resourceFromPath } from './route-helpers.js';
 
 /** An API key on the wire (never its secret). */
 export function toKeyWire(key: ApiKey): z.infer<typeof apiKeySchema> {
@@ -65,13 +67,18 @@ export function registerApiKeyRoutes(app: FastifyInstance, services: ApiServices
   });
 
   r.post('/v1/orgs/:org_id/api-keys', {
-    config: { authz: { action: 'manage:keys', resource: newKeyResource } },
+    config: { authz: { action: 'manage:keys', resource: newKeyResource }, transaction: 'tenant' },
     schema: { summary: 'Create an API key (the secret is shown once)', tags, security, params: orgParams, body: createKeyBodySchema, response: { 201: createdKeySchema } },
-    handler: async (request, reply) =>
-      withIdempotency(services, request, reply, pathOrg(request), async () => {
-        const { key, token } = await mutateInTenant(services, request, (sql) => services.apiKeys.create(sql, principalOf(request), request.body, requestMeta(request)));
-        return { status: 201, body: { ...toKeyWire(key), secret: token } };
-      }),
+    handler: async (request, reply) => {
+      const idempotency = idempotencyKeyOf(request);
+      const result = await inTenantTransaction(request, (sql) =>
+        runOnce(services, (fn) => fn(sql), idempotency, async () => {
+          const { key, token } = await services.apiKeys.create(sql, principalOf(request), request.body, requestMeta(request));
+          return { status: 201, body: { ...toKeyWire(key), secret: token } };
+        }),
+      );
+      return renderIdempotent(reply, result);
+    },
   });
 
   r.get('/v1/orgs/:org_id/api-keys/:key_id', {
@@ -81,18 +88,23 @@ export function registerApiKeyRoutes(app: FastifyInstance, services: ApiServices
   });
 
   r.post('/v1/orgs/:org_id/api-keys/:key_id/rotate', {
-    config: { authz: { action: 'manage:keys', resource: keyResource } },
+    config: { authz: { action: 'manage:keys', resource: keyResource }, transaction: 'tenant' },
     schema: { summary: 'Rotate an API key: a successor now, the old key valid for the overlap', tags, security, params: keyParams, body: rotateKeyBodySchema, response: { 201: createdKeySchema } },
-    handler: async (request, reply) =>
-      withIdempotency(services, request, reply, pathOrg(request), async () => {
-        const { key, token } = await mutateInTenant(services, request, (sql) => services.apiKeys.rotate(sql, principalOf(request), request.params.key_id, request.body.overlap_seconds, requestMeta(request)));
-        return { status: 201, body: { ...toKeyWire(key), secret: token } };
-      }),
+    handler: async (request, reply) => {
+      const idempotency = idempotencyKeyOf(request);
+      const result = await inTenantTransaction(request, (sql) =>
+        runOnce(services, (fn) => fn(sql), idempotency, async () => {
+          const { key, token } = await services.apiKeys.rotate(sql, principalOf(request), request.params.key_id, request.body.overlap_seconds, requestMeta(request));
+          return { status: 201, body: { ...toKeyWire(key), secret: token } };
+        }),
+      );
+      return renderIdempotent(reply, result);
+    },
   });
 
   r.post('/v1/orgs/:org_id/api-keys/:key_id/revoke', {
-    config: { authz: { action: 'manage:keys', resource: keyResource } },
+    config: { authz: { action: 'manage:keys', resource: keyResource }, transaction: 'tenant' },
     schema: { summary: 'Revoke an API key at once', tags, security, params: keyParams, response: { 200: apiKeySchema } },
-    handler: async (request) => toKeyWire(await mutateInTenant(services, request, (sql) => services.apiKeys.revoke(sql, principalOf(request), request.params.key_id, requestMeta(request)))),
+    handler: async (request) => toKeyWire(await inTenantTransaction(request, (sql) => services.apiKeys.revoke(sql, principalOf(request), request.params.key_id, requestMeta(request)))),
   });
 }

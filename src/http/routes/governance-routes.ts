@@ -7,7 +7,8 @@ import type { OrgId } from '../../lib/ids.js';
 import { toJsonLine } from '../../modules/audit/index.js';
 import { actions, actorOf, createdKeySchema, resourceTypes, roles, type Action, type PolicyVersion, type Principal } from '../../modules/authz/index.js';
 import type { ApiServices } from '../api-services.js';
-import { auditCommitted, principalOf, requestMeta, takePendingAudit } from '../auth/route-auth.js';
+import { principalOf, requestMeta } from '../auth/route-auth.js';
+import { inPlatformTransaction, inTenantTransaction } from '../auth/route-transaction.js';
 import { toKeyWire } from './api-key-routes.js';
 import { orgParams, resourceFromPath } from './route-helpers.js';
 
@@ -71,13 +72,17 @@ export function registerGovernanceRoutes(app: FastifyInstance, services: ApiServ
   const security = [{ bearer: [] }];
 
   r.post('/v1/bootstrap/redeem', {
-    config: { public: true },
+    config: { public: true, transaction: 'platform' },
     schema: { summary: "Exchange the one-time bootstrap secret for the platform owner's first API key", tags: ['bootstrap'], body: z.object({ secret: z.string().min(1).max(200) }).strict(), response: { 201: createdKeySchema } },
     handler: async (request, reply) => {
-      const { platformOrgId, ownerUserId } = await services.redeemBootstrap(request.body.secret);
-      // The bootstrap secret stands in for a hardware-key login until identity issues one (see docs).
-      const owner: Principal = { kind: 'user', id: ownerUserId, orgId: platformOrgId, roles: ['owner'], attributes: {}, amr: ['hwk'] };
-      const { key, token } = await services.db.withTenant(platformOrgId, (sql) => services.apiKeys.create(sql, owner, { name: 'platform owner (bootstrap)', role: 'owner', scopes: [...actions], cidrs: [], amr: ['hwk'] }, requestMeta(request)));
+      // One transaction: the secret is consumed only if the owner's key is minted with it.
+      const { key, token } = await inPlatformTransaction(request, (platform) =>
+        services.redeemBootstrap(platform, request.body.secret, (tenant, { platformOrgId, ownerUserId }) => {
+          // The bootstrap secret stands in for a hardware-key login until identity issues one (see docs).
+          const owner: Principal = { kind: 'user', id: ownerUserId, orgId: platformOrgId, roles: ['owner'], attributes: {}, amr: ['hwk'] };
+          return services.apiKeys.create(tenant, owner, { name: 'platform owner (bootstrap)', role: 'owner', scopes: [...actions], cidrs: [], amr: ['hwk'] }, requestMeta(request));
+        }),
+      );
       return reply.code(201).send({ ...toKeyWire(key), secret: token });
     },
   });
@@ -93,13 +98,12 @@ export function registerGovernanceRoutes(app: FastifyInstance, services: ApiServ
   });
 
   r.put('/v1/orgs/:org_id/policies', {
-    config: { authz: { action: 'manage:policies', resource: resourceFromPath('PolicySet') } },
+    config: { authz: { action: 'manage:policies', resource: resourceFromPath('PolicySet') }, transaction: 'tenant' },
     schema: { summary: 'Replace the org policies (a new version; If-Match required)', tags: ['policies'], security, params: orgParams, body: z.object({ text: z.string().max(262_144), note: z.string().max(500).optional() }).strict(), response: { 200: policySchema } },
     handler: async (request, reply) => {
       const expected = expectedVersion(request);
-      const events = takePendingAudit(request);
-      const stored = await services.policies.update(request.params.org_id as OrgId, { text: request.body.text, expectedVersion: expected, ...(request.body.note ? { note: request.body.note } : {}), actor: actorOf(principalOf(request)), audit: events });
-      auditCommitted(request);
+      const stored = await inTenantTransaction(request, (sql) => services.policies.update(sql, { text: request.body.text, expectedVersion: expected, ...(request.body.note ? { note: request.body.note } : {}), actor: actorOf(principalOf(request)), requestId: request.id }));
+      await services.policies.ensureLoaded(request.params.org_id as OrgId, true);
       reply.header('etag', etagOf(stored.version));
       return toPolicyWire(stored);
     },
@@ -115,26 +119,25 @@ export function registerGovernanceRoutes(app: FastifyInstance, services: ApiServ
   });
 
   r.post('/v1/orgs/:org_id/policies/rollback', {
-    config: { authz: { action: 'manage:policies', resource: resourceFromPath('PolicySet') } },
+    config: { authz: { action: 'manage:policies', resource: resourceFromPath('PolicySet') }, transaction: 'tenant' },
     schema: { summary: 'Make an earlier version current again (stored as a new version; If-Match required)', tags: ['policies'], security, params: orgParams, body: z.object({ version: z.number().int().min(1) }).strict(), response: { 200: policySchema } },
     handler: async (request, reply) => {
       const expected = expectedVersion(request);
-      const events = takePendingAudit(request);
-      const stored = await services.policies.rollback(request.params.org_id as OrgId, { toVersion: request.body.version, expectedVersion: expected, actor: actorOf(principalOf(request)), audit: events });
-      auditCommitted(request);
+      const stored = await inTenantTransaction(request, (sql) => services.policies.rollback(sql, { toVersion: request.body.version, expectedVersion: expected, actor: actorOf(principalOf(request)), requestId: request.id }));
+      await services.policies.ensureLoaded(request.params.org_id as OrgId, true);
       reply.header('etag', etagOf(stored.version));
       return toPolicyWire(stored);
     },
   });
 
   r.post('/v1/orgs/:org_id/policies/validate', {
-    config: { authz: { action: 'read:policies', resource: resourceFromPath('PolicySet') } },
+    config: { authz: { action: 'read:policies', resource: resourceFromPath('PolicySet') }, transaction: 'none' },
     schema: { summary: 'Validate policy text without storing it (errors with line and column)', tags: ['policies'], security, params: orgParams, body: z.object({ text: z.string().max(262_144) }).strict() },
     handler: async (request) => services.engine.validateOrgPolicies(request.params.org_id as OrgId, request.body.text),
   });
 
   r.post('/v1/authz/explain', {
-    config: { authz: { action: 'read:policies', resource: (request) => ({ type: 'PolicySet', id: principalOf(request).orgId, orgId: principalOf(request).orgId }) } },
+    config: { authz: { action: 'read:policies', resource: (request) => ({ type: 'PolicySet', id: principalOf(request).orgId, orgId: principalOf(request).orgId }) }, transaction: 'none' },
     schema: { summary: "Dry-run a decision in the caller's org: decision, deciding policy ids, errors", tags: ['policies'], security, body: explainBodySchema, response: { 200: z.object({ decision: z.enum(['allow', 'deny']), reasons: z.array(z.string()), errors: z.array(z.string()) }) } },
     handler: async (request) => {
       const caller = principalOf(request);
@@ -177,7 +180,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, services: ApiServ
   });
 
   r.post('/v1/orgs/:org_id/audit-events/verify', {
-    config: { authz: { action: 'read:audit', resource: resourceFromPath('AuditLog') } },
+    config: { authz: { action: 'read:audit', resource: resourceFromPath('AuditLog') }, transaction: 'none' },
     schema: { summary: "Recompute the org's hash chain and name the first bad sequence", tags: ['audit'], security, params: orgParams, response: { 200: z.object({ ok: z.boolean(), events_checked: z.number(), last_seq: z.number(), last_hash: z.string(), first_bad_seq: z.number().nullable(), problem: z.string().nullable() }) } },
     handler: async (request) => {
       const verdict = await services.audit.verify(request.params.org_id as OrgId);

@@ -5,7 +5,8 @@ import { AppError } from '../../lib/errors/index.js';
 import type { OrgId } from '../../lib/ids.js';
 import { actorOf } from '../../modules/authz/index.js';
 import type { ApiServices } from '../api-services.js';
-import { auditCommitted, principalOf, takePendingAudit } from '../auth/route-auth.js';
+import { principalOf } from '../auth/route-auth.js';
+import { inTenantTransaction } from '../auth/route-transaction.js';
 import { orgParams, resourceFromPath } from './route-helpers.js';
 
 // Names and places run on the event loop (about 7 ms per KB), so one scan is capped well below the body limit.
@@ -70,34 +71,31 @@ export function registerGuardRoutes(app: FastifyInstance, services: ApiServices)
   });
 
   r.put('/v1/orgs/:org_id/guard/policy', {
-    config: { authz: { action: 'manage:policies', resource: (request) => ({ type: 'PolicySet', id: 'guard', orgId: (request.params as { org_id: OrgId }).org_id }) } },
+    config: { authz: { action: 'manage:policies', resource: (request) => ({ type: 'PolicySet', id: 'guard', orgId: (request.params as { org_id: OrgId }).org_id }) }, transaction: 'tenant' },
     schema: { summary: 'Replace the guard class policy (a new version; If-Match required)', tags: ['guard'], security, params: orgParams, body: guardPolicyBodySchema, response: { 200: guardPolicySchema } },
     handler: async (request, reply) => {
       const expected = etagVersion(request.headers['if-match']);
       const body = request.body;
       const policy = { ...(body.min_confidence !== undefined ? { minConfidence: body.min_confidence } : {}), ...(body.input ? { input: body.input } : {}), ...(body.output ? { output: body.output } : {}), ...(body.levels ? { levels: { input: body.levels.input ?? {}, output: body.levels.output ?? {} } } : {}) };
-      const events = takePendingAudit(request);
-      const stored = await services.guardPolicies.update(request.params.org_id as OrgId, { policy, expectedVersion: expected, actor: actorOf(principalOf(request)), audit: events, requestId: request.id });
-      auditCommitted(request);
+      const stored = await inTenantTransaction(request, (sql) => services.guardPolicies.update(sql, { policy, expectedVersion: expected, actor: actorOf(principalOf(request)), requestId: request.id }));
       reply.header('etag', `"v${stored.version}"`);
       return { ...body, version: stored.version, created_at: stored.createdAt.toISOString() };
     },
   });
 
   r.post('/v1/orgs/:org_id/guard/scan', {
-    config: { authz: { action: 'invoke:models', resource: resourceFromPath('Org') } },
+    config: { authz: { action: 'invoke:models', resource: resourceFromPath('Org') }, transaction: 'tenant' },
     schema: { summary: 'Scan a prompt or a model response: PII, secrets, prompt injection, toxicity, leakage', tags: ['guard'], security, params: orgParams, body: scanBodySchema, response: { 200: scanResultSchema } },
     handler: async (request) => {
       const body = request.body;
-      const events = takePendingAudit(request);
       const { result, quarantineId } = await services.guard.scan(
         request.params.org_id as OrgId,
         { text: body.text, hook: body.hook, ...(body.input_text !== undefined ? { inputText: body.input_text } : {}), ...(body.system_prompt !== undefined ? { systemPrompt: body.system_prompt } : {}), ...(body.canary_tokens ? { canaryTokens: body.canary_tokens } : {}) },
         actorOf(principalOf(request)),
         request.id,
-        events,
+        // The detectors run first; the transaction (decision, verdict, any hold) opens only to record them.
+        (fn) => inTenantTransaction(request, fn),
       );
-      auditCommitted(request);
       services.metrics.guardVerdicts.inc({ hook: body.hook, verdict: result.verdict });
       return {
         verdict: result.verdict,

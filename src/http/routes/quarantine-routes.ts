@@ -15,6 +15,7 @@ import {
 } from '../../modules/guard/index.js';
 import type { ApiServices } from '../api-services.js';
 import { principalOf } from '../auth/route-auth.js';
+import { inTenantTransaction } from '../auth/route-transaction.js';
 import { orgParams, resourceFromPath } from './route-helpers.js';
 
 const itemParams = orgParams.extend({ item_id: z.string().min(1).max(64) });
@@ -42,14 +43,14 @@ export function registerQuarantineRoutes(app: FastifyInstance, services: ApiServ
   });
 
   r.post('/v1/orgs/:org_id/quarantine/:item_id/release', {
-    config: { authz: { action: 'review:quarantine', resource: resourceFromPath('QuarantineItem', 'item_id') } },
+    config: { authz: { action: 'review:quarantine', resource: resourceFromPath('QuarantineItem', 'item_id') }, transaction: 'tenant' },
     schema: { summary: 'Release a held response (returns its content once reviewed)', tags, security, params: itemParams, body: quarantineReviewBodySchema, response: { 200: releasedQuarantineItemSchema } },
-    handler: async (request) => toQuarantineItemWithContentWire(await services.quarantine.release(orgOf(request.params), request.params.item_id, actorOf(principalOf(request)), { requestId: request.id, ...(request.body.note ? { note: request.body.note } : {}) })),
+    handler: async (request) => toQuarantineItemWithContentWire(await inTenantTransaction(request, (sql) => services.quarantine.release(sql, request.params.item_id, actorOf(principalOf(request)), { requestId: request.id, ...(request.body.note ? { note: request.body.note } : {}) }))),
   });
 
   r.post('/v1/orgs/:org_id/quarantine/:item_id/discard', {
-    config: { authz: { action: 'review:quarantine', resource: resourceFromPath('QuarantineItem', 'item_id') } },
+    config: { authz: { action: 'review:quarantine', resource: resourceFromPath('QuarantineItem', 'item_id') }, transaction: 'tenant' },
     schema: { summary: 'Discard a held response (its content is destroyed; the record stays)', tags, security, params: itemParams, body: quarantineReviewBodySchema, response: { 200: quarantineItemSchema } },
-    handler: async (request) => toQuarantineItemWire(await services.quarantine.discard(orgOf(request.params), request.params.item_id, actorOf(principalOf(request)), { requestId: request.id, ...(request.body.note ? { note: request.body.note } : {}) })),
+    handler: async (request) => toQuarantineItemWire(await inTenantTransaction(request, (sql) => services.quarantine.discard(sql, request.params.item_id, actorOf(principalOf(request)), { requestId: request.id, ...(request.body.note ? { note: request.body.note } : {}) }))),
   });
 }

@@ -2,11 +2,9 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../../lib/errors/index.js';
 import type { OrgId } from '../../lib/ids.js';
-import type { AuditEventInput } from '../../modules/audit/index.js';
 import type { ResourceDescriptor, ResourceType } from '../../modules/authz/index.js';
 import type { TenantSql } from '../../platform/db/index.js';
 import type { ApiServices } from '../api-services.js';
-import { auditCommitted, takePendingAudit } from '../auth/route-auth.js';
 
 /** `{org_id}` path parameter. */
 export const orgParams = z.object({ org_id: z.string().min(1).max(64) });
@@ -49,30 +47,6 @@ export function pathOrg(request: FastifyRequest): OrgId {
 /** A resource builder: type, id from a path parameter (default: the org itself), org from `{org_id}`. */
 export function resourceFromPath(type: ResourceType, idParam?: string): (request: FastifyRequest) => ResourceDescriptor {
   return (request) => ({ type, id: idParam ? param(request, idParam) : pathOrg(request), orgId: pathOrg(request) });
-}
-
-/**
- * Runs a mutating handler's work in the path org's tenant transaction, appending the request's decision
- * events in the same transaction, so the decision and the change commit together or not at all.
- */
-export async function mutateInTenant<T>(services: ApiServices, request: FastifyRequest, fn: (sql: TenantSql) => Promise<T>): Promise<T> {
-  const orgId = pathOrg(request);
-  const events = takePendingAudit(request);
-  const result = await services.db.withTenant(orgId, async (sql) => {
-    const own = events.filter((e) => e.orgId === orgId);
-    if (own.length) await services.audit.append(sql, own);
-    return fn(sql);
-  });
-  auditCommitted(request);
-  return result;
-}
-
-/** Like `mutateInTenant` for services that open their own transaction: they receive the events to append. */
-export async function mutateWithEvents<T>(request: FastifyRequest, fn: (events: AuditEventInput[]) => Promise<T>): Promise<T> {
-  const events = takePendingAudit(request);
-  const result = await fn(events);
-  auditCommitted(request);
-  return result;
 }
 
 /** Runs a read handler in the path org's tenant transaction. */

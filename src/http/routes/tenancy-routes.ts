@@ -5,10 +5,12 @@ import { AppError } from '../../lib/errors/index.js';
 import { actions, actorOf, canGrantRole, createdKeySchema, roles, type Principal, type ResourceDescriptor, type Role } from '../../modules/authz/index.js';
 import { createOrgSchema, type Member, type Org, type ServiceAccount } from '../../modules/tenancy/index.js';
 import type { ApiServices } from '../api-services.js';
-import { principalOf, requestMeta, takePendingAudit, auditCommitted } from '../auth/route-auth.js';
+import { runOnce } from '../../platform/idempotency/index.js';
+import { principalOf, requestMeta } from '../auth/route-auth.js';
+import { inPlatformTransaction, inTenantTransaction } from '../auth/route-transaction.js';
 import { toKeyWire } from './api-key-routes.js';
-import { withIdempotency } from './idempotency.js';
-import { afterCursor, mutateInTenant, mutateWithEvents, orgParams, pageOf, pageQuery, pageSchema, readInTenant, resourceFromPath } from './route-helpers.js';
+import { idempotencyKeyOf, renderIdempotent } from './idempotency-key.js';
+import { afterCursor, orgParams, pageOf, pageQuery, pageSchema, readInTenant, resourceFromPath } from './route-helpers.js';
 
 const orgSchema = z.object({ id: z.string(), name: z.string(), slug: z.string(), status: z.enum(['active', 'frozen']), created_at: z.string() });
 const toOrgWire = (o: Org) => ({ id: o.id, name: o.name, slug: o.slug, status: o.status, created_at: o.createdAt.toISOString() });
@@ -35,7 +37,7 @@ function platformResource(services: ApiServices): () => ResourceDescriptor {
   return () => ({ type: 'Platform', id: 'platform', orgId: services.platformOrgId });
 }
 
-const auditOf = (request: FastifyRequest, events = takePendingAudit(request)) => ({ actor: actorOf(principalOf(request)), events, requestId: request.id });
+const auditOf = (request: FastifyRequest) => ({ actor: actorOf(principalOf(request)), requestId: request.id });
 
 /** Orgs (platform owners), members and service accounts. */
 export function registerTenancyRoutes(app: FastifyInstance, services: ApiServices): void {
@@ -53,7 +55,7 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
   });
 
   r.post('/v1/orgs', {
-    config: { authz: { action: 'manage:orgs', resource: platformResource(services) } },
+    config: { authz: { action: 'manage:orgs', resource: platformResource(services) }, transaction: 'platform' },
     schema: {
       summary: "Create an org with its first owner and the owner's first API key (shown once)",
       tags: ['orgs'],
@@ -61,18 +63,22 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
       body: createOrgSchema.extend({ owner_email: z.email() }).strict(),
       response: { 201: z.object({ org: orgSchema, owner: memberSchema, owner_api_key: createdKeySchema }) },
     },
-    handler: async (request, reply) =>
-      withIdempotency(services, request, reply, services.platformOrgId, async () => {
-        const principal = principalOf(request);
-        const decision = takePendingAudit(request);
-        await services.audit.record(services.platformOrgId, decision);
-        auditCommitted(request);
-        const org = await services.orgs.create({ name: request.body.name, slug: request.body.slug }, actorOf(principal), request.id);
-        const owner = await services.members.add(org.id, { email: request.body.owner_email, roles: ['owner'] , attributes: {} }, { actor: actorOf(principal), events: [], requestId: request.id });
-        const ownerPrincipal: Principal = { kind: 'user', id: owner.userId, orgId: org.id, roles: ['owner'], attributes: {}, amr: principal.amr };
-        const { key, token } = await services.db.withTenant(org.id, (sql) => services.apiKeys.create(sql, ownerPrincipal, { name: 'first owner key', role: 'owner', scopes: [...actions], cidrs: [], amr: [...principal.amr] }, requestMeta(request)));
-        return { status: 201, body: { org: toOrgWire(org), owner: toMemberWire(owner), owner_api_key: { ...toKeyWire(key), secret: token } } };
-      }),
+    handler: async (request, reply) => {
+      const principal = principalOf(request);
+      const key = idempotencyKeyOf(request);
+      // One transaction: the decision, the idempotency record (in the platform org), the org, its owner and the owner's key.
+      const result = await inPlatformTransaction(request, (platform) =>
+        runOnce(services, (fn) => platform.inTenant(services.platformOrgId, fn), key, async () => {
+          const created = await services.orgs.createWithOwner(platform, { name: request.body.name, slug: request.body.slug, ownerEmail: request.body.owner_email }, auditOf(request), (tenant, owner) => {
+            const ownerPrincipal: Principal = { kind: 'user', id: owner.member.userId, orgId: owner.orgId, roles: ['owner'], attributes: {}, amr: principal.amr };
+            return services.apiKeys.create(tenant, ownerPrincipal, { name: 'first owner key', role: 'owner', scopes: [...actions], cidrs: [], amr: [...principal.amr] }, requestMeta(request));
+          });
+          const { key: ownerKey, token } = created.ownerKey;
+          return { status: 201, body: { org: toOrgWire(created.org), owner: toMemberWire(created.owner), owner_api_key: { ...toKeyWire(ownerKey), secret: token } } };
+        }),
+      );
+      return renderIdempotent(reply, result);
+    },
   });
 
   r.get('/v1/orgs/:org_id', {
@@ -94,7 +100,7 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
   });
 
   r.post('/v1/orgs/:org_id/members', {
-    config: { authz: { action: 'manage:members', resource: resourceFromPath('Org') } },
+    config: { authz: { action: 'manage:members', resource: resourceFromPath('Org') }, transaction: 'platform' },
     schema: {
       summary: 'Add a member (the user is created when the e-mail is new)',
       tags: ['members'],
@@ -105,8 +111,8 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
     },
     handler: async (request, reply) => {
       assertGrantable(principalOf(request), request.body.roles);
-      const member = await mutateWithEvents(request, (events) =>
-        services.members.add(request.params.org_id as Org['id'], { email: request.body.email, ...(request.body.display_name ? { displayName: request.body.display_name } : {}), roles: request.body.roles, attributes: request.body.attributes }, auditOf(request, events)),
+      const member = await inPlatformTransaction(request, (platform) =>
+        services.members.add(platform, request.params.org_id as Org['id'], { email: request.body.email, ...(request.body.display_name ? { displayName: request.body.display_name } : {}), roles: request.body.roles, attributes: request.body.attributes }, auditOf(request)),
       );
       services.engine.invalidate(member.orgId);
       return reply.code(201).send(toMemberWire(member));
@@ -114,21 +120,21 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
   });
 
   r.patch('/v1/orgs/:org_id/members/:member_id', {
-    config: { authz: { action: 'manage:members', resource: resourceFromPath('Member', 'member_id') } },
+    config: { authz: { action: 'manage:members', resource: resourceFromPath('Member', 'member_id') }, transaction: 'tenant' },
     schema: { summary: "Change a member's roles or attributes", tags: ['members'], security, params: memberParams, body: z.object({ roles: rolesSchema.optional(), attributes: attributesSchema.optional() }).strict(), response: { 200: memberSchema } },
     handler: async (request) => {
       if (request.body.roles) assertGrantable(principalOf(request), request.body.roles);
-      const member = await mutateInTenant(services, request, (sql) => services.members.update(sql, request.params.member_id, { ...(request.body.roles ? { roles: request.body.roles } : {}), ...(request.body.attributes ? { attributes: request.body.attributes } : {}) }, auditOf(request, [])));
+      const member = await inTenantTransaction(request, (sql) => services.members.update(sql, request.params.member_id, { ...(request.body.roles ? { roles: request.body.roles } : {}), ...(request.body.attributes ? { attributes: request.body.attributes } : {}) }, auditOf(request)));
       services.engine.invalidate(member.orgId);
       return toMemberWire(member);
     },
   });
 
   r.delete('/v1/orgs/:org_id/members/:member_id', {
-    config: { authz: { action: 'manage:members', resource: resourceFromPath('Member', 'member_id') } },
+    config: { authz: { action: 'manage:members', resource: resourceFromPath('Member', 'member_id') }, transaction: 'tenant' },
     schema: { summary: 'Remove a member (their keys stop working at once)', tags: ['members'], security, params: memberParams },
     handler: async (request, reply) => {
-      await mutateInTenant(services, request, (sql) => services.members.remove(sql, request.params.member_id, auditOf(request, [])));
+      await inTenantTransaction(request, (sql) => services.members.remove(sql, request.params.member_id, auditOf(request)));
       services.engine.invalidate(request.params.org_id as Org['id']);
       return reply.code(204).send();
     },
@@ -147,11 +153,11 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
   });
 
   r.post('/v1/orgs/:org_id/service-accounts', {
-    config: { authz: { action: 'manage:service-accounts', resource: resourceFromPath('Org') } },
+    config: { authz: { action: 'manage:service-accounts', resource: resourceFromPath('Org') }, transaction: 'tenant' },
     schema: { summary: 'Create a service account', tags: ['service-accounts'], security, params: orgParams, body: z.object({ name: z.string().trim().min(1).max(200), roles: rolesSchema, attributes: attributesSchema.default({}) }).strict(), response: { 201: serviceAccountSchema } },
     handler: async (request, reply) => {
       assertGrantable(principalOf(request), request.body.roles);
-      const account = await mutateInTenant(services, request, (sql) => services.serviceAccounts.create(sql, request.body, auditOf(request, [])));
+      const account = await inTenantTransaction(request, (sql) => services.serviceAccounts.create(sql, request.body, auditOf(request)));
       return reply.code(201).send(toServiceAccountWire(account));
     },
   });
@@ -163,10 +169,10 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
   });
 
   r.post('/v1/orgs/:org_id/service-accounts/:service_account_id/disable', {
-    config: { authz: { action: 'manage:service-accounts', resource: resourceFromPath('ServiceAccount', 'service_account_id') } },
+    config: { authz: { action: 'manage:service-accounts', resource: resourceFromPath('ServiceAccount', 'service_account_id') }, transaction: 'tenant' },
     schema: { summary: 'Disable a service account (its keys stop working at once)', tags: ['service-accounts'], security, params: serviceAccountParams, response: { 200: serviceAccountSchema } },
     handler: async (request) => {
-      const account = await mutateInTenant(services, request, (sql) => services.serviceAccounts.disable(sql, request.params.service_account_id, auditOf(request, [])));
+      const account = await inTenantTransaction(request, (sql) => services.serviceAccounts.disable(sql, request.params.service_account_id, auditOf(request)));
       services.engine.invalidate(account.orgId);
       return toServiceAccountWire(account);
     },

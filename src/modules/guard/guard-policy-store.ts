@@ -2,7 +2,7 @@ import type { Clock } from '../../lib/clock.js';
 import { AppError } from '../../lib/errors/index.js';
 import type { OrgId } from '../../lib/ids.js';
 import type { Db, TenantSql } from '../../platform/db/index.js';
-import type { AuditActor, AuditEventInput, AuditLog } from '../audit/index.js';
+import type { AuditActor, AuditLog } from '../audit/index.js';
 import { classPolicySchema, resolveClassPolicy, type ClassPolicy, type ClassPolicyInput } from './pipeline/class-policy.js';
 
 /** One stored version of an org's guard policy. */
@@ -51,30 +51,31 @@ export class GuardPolicyStore {
     return entry;
   }
 
-  /** Stores `policy` as the next version when `expectedVersion` is current; `http.precondition_failed` otherwise. */
-  async update(orgId: OrgId, input: { policy: unknown; expectedVersion: number; actor: AuditActor; audit: AuditEventInput[]; requestId?: string }): Promise<GuardPolicyVersion> {
+  /**
+   * Stores `policy` as the next version when `expectedVersion` is current (`http.precondition_failed` otherwise),
+   * inside the caller's tenant transaction with its audit event.
+   */
+  async update(sql: TenantSql, input: { policy: unknown; expectedVersion: number; actor: AuditActor; requestId?: string }): Promise<GuardPolicyVersion> {
+    const orgId = sql.orgId;
     const parsed = classPolicySchema.safeParse(input.policy);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => ({ field: ['body', ...i.path.map(String)].join('.'), message: i.message }));
       throw new AppError('http.bad_request', { publicMessage: `invalid guard policy: ${issues.map((i) => i.field).join(', ')}`, details: { issues } });
     }
     const policy = input.policy as ClassPolicyInput;
-    const stored = await this.deps.db.withTenant(orgId, async (sql) => {
-      await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`org_guard_policies:${orgId}`]);
-      const current = await latest(sql);
-      if (current.version !== input.expectedVersion) {
-        throw new AppError('http.precondition_failed', { publicMessage: `guard policy version ${current.version} is current, not ${input.expectedVersion}`, details: { current_version: current.version } });
-      }
-      const version = current.version + 1;
-      const { rows } = await sql.query<Row>('INSERT INTO org_guard_policies (org_id, version, policy, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING version, policy, created_at', [orgId, version, JSON.stringify(policy), JSON.stringify(input.actor), this.deps.clock.now()]);
-      await this.deps.audit.append(sql, [
-        ...input.audit,
-        { orgId, actor: input.actor, action: 'guard.policy.updated', resource: { type: 'PolicySet', id: `${orgId}/guard/v${version}` }, decision: 'info', requestId: input.requestId ?? null, details: { version, policy: policy as Record<string, unknown> } },
-      ]);
-      const row = rows[0] as Row;
-      return { version: row.version, policy: row.policy, createdAt: new Date(row.created_at) };
-    });
+    await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`org_guard_policies:${orgId}`]);
+    const current = await latest(sql);
+    if (current.version !== input.expectedVersion) {
+      throw new AppError('http.precondition_failed', { publicMessage: `guard policy version ${current.version} is current, not ${input.expectedVersion}`, details: { current_version: current.version } });
+    }
+    const version = current.version + 1;
+    const { rows } = await sql.query<Row>('INSERT INTO org_guard_policies (org_id, version, policy, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING version, policy, created_at', [orgId, version, JSON.stringify(policy), JSON.stringify(input.actor), this.deps.clock.now()]);
+    await this.deps.audit.append(sql, [
+      { orgId, actor: input.actor, action: 'guard.policy.updated', resource: { type: 'PolicySet', id: `${orgId}/guard/v${version}` }, decision: 'info', requestId: input.requestId ?? null, details: { version, policy: policy as Record<string, unknown> } },
+    ]);
+    const row = rows[0] as Row;
+    // A rolled-back change only costs this node one re-read.
     this.cache.delete(orgId);
-    return stored;
+    return { version: row.version, policy: row.policy, createdAt: new Date(row.created_at) };
   }
 }

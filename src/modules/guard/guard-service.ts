@@ -1,6 +1,6 @@
 import type { OrgId } from '../../lib/ids.js';
-import type { Db } from '../../platform/db/index.js';
-import type { AuditActor, AuditDecision, AuditEventInput, AuditLog } from '../audit/index.js';
+import type { Db, TenantSql } from '../../platform/db/index.js';
+import type { AuditActor, AuditDecision, AuditLog } from '../audit/index.js';
 import type { Hook } from './detector.js';
 import type { EmbeddingPool } from './embedding/embedding-pool.js';
 import { createInjectionDetector } from './injection/injection-detector.js';
@@ -52,8 +52,11 @@ export class GuardService {
 
   constructor(private readonly deps: GuardServiceDeps) {}
 
-  /** Scans `input`, appends the verdict (and `events`) to the org's audit log, and holds a quarantined output. */
-  async scan(orgId: OrgId, input: GuardScanInput, actor: AuditActor, requestId: string, events: AuditEventInput[] = []): Promise<{ result: GuardResult; quarantineId: string | null }> {
+  /**
+   * Scans `input`, then appends the verdict to the org's audit log and holds a quarantined output in one tenant
+   * transaction: `transaction` (the caller's, opened only after the detectors ran) or a new one.
+   */
+  async scan(orgId: OrgId, input: GuardScanInput, actor: AuditActor, requestId: string, transaction?: <T>(fn: (sql: TenantSql) => Promise<T>) => Promise<T>): Promise<{ result: GuardResult; quarantineId: string | null }> {
     const policy = this.deps.policies ? (await this.deps.policies.effective(orgId)).policy : undefined;
     const result = await this.pipelineFor(policy).run(input.text, {
       hook: input.hook,
@@ -62,13 +65,13 @@ export class GuardService {
       ...(input.systemPrompt !== undefined ? { systemPrompt: input.systemPrompt } : {}),
       ...(input.canaryTokens !== undefined ? { canaryTokens: input.canaryTokens } : {}),
     });
-    return this.deps.db.withTenant(orgId, async (sql) => {
+    const inTransaction = transaction ?? (<T>(fn: (sql: TenantSql) => Promise<T>) => this.deps.db.withTenant(orgId, fn));
+    return inTransaction(async (sql) => {
       const held =
         result.verdict === 'quarantine'
           ? await this.deps.quarantine.hold(sql, { content: input.text, hook: input.hook, findings: [...result.findings], reasonCodes: result.reasons.length ? [...result.reasons] : ['guard.blocked'], requestId, actor })
           : undefined;
       await this.deps.audit.append(sql, [
-        ...events,
         {
           orgId,
           actor,

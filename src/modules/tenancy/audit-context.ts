@@ -1,8 +1,7 @@
-import type { AuditActor, AuditEventInput } from '../audit/index.js';
+import type { AuditActor } from '../audit/index.js';
 
-/** Who makes a change, and events (the decision that allowed it) to append in the same transaction. */
+/** Who makes a change. (The decision that allowed it is appended by the transaction's opener.) */
 export interface AuditContext {
   actor: AuditActor;
-  events: AuditEventInput[];
   requestId?: string;
 }

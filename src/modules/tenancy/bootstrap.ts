@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
 import { AppError } from '../../lib/errors/index.js';
 import { newId, type OrgId, type UserId } from '../../lib/ids.js';
-import type { Db } from '../../platform/db/index.js';
+import type { Db, PlatformSql, TenantSql } from '../../platform/db/index.js';
 import type { AuditLog } from '../audit/index.js';
 import { insertMembership, insertPlatformOrg, insertUser, selectPlatformOrgId } from './repo.js';
 
@@ -62,26 +62,35 @@ export async function bootstrapPlatform(deps: BootstrapDeps, options: { ownerEma
   });
 }
 
+/** The platform owner a bootstrap secret belongs to, handed to the credential minter. */
+export interface BootstrapOwner {
+  platformOrgId: OrgId;
+  ownerUserId: UserId;
+}
+
 /**
- * Redeems a bootstrap secret once: marks it used and returns the platform owner it belongs to.
+ * Redeems a bootstrap secret once, inside the caller's platform transaction: marks it used, records
+ * `tenancy.bootstrap.redeemed` and lets `mintOwnerKey` issue the owner's first credential in the platform
+ * org's tenant scope of the same transaction. The credential lives in authz, which tenancy may not import,
+ * hence the callback. If minting fails the secret stays unused (one transaction), so the owner can retry.
  * Unknown, used and expired secrets all fail with the same `tenancy.bootstrap_invalid`.
  */
-export async function redeemBootstrapSecret(deps: BootstrapDeps, secret: string): Promise<{ platformOrgId: OrgId; ownerUserId: UserId }> {
+export async function redeemBootstrapSecret<K>(deps: Pick<BootstrapDeps, 'clock' | 'audit'>, platform: PlatformSql, secret: string, mintOwnerKey: (tenant: TenantSql, owner: BootstrapOwner) => Promise<K>): Promise<K> {
   const now = deps.clock.now();
-  const redeemed = await deps.db.withPlatform(async (platform) => {
-    // Single use even under concurrent redemption: the conditional UPDATE is atomic.
-    const { rows } = await platform.query<{ user_id: UserId }>(
-      'UPDATE bootstrap_secrets SET used_at = $2 WHERE secret_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING user_id',
-      [hashSecret(secret), now],
-    );
-    const platformOrgId = await selectPlatformOrgId(platform);
-    return rows[0] && platformOrgId ? { platformOrgId, ownerUserId: rows[0].user_id } : undefined;
+  // Single use even under concurrent redemption: the conditional UPDATE is atomic.
+  const { rows } = await platform.query<{ user_id: UserId }>(
+    'UPDATE bootstrap_secrets SET used_at = $2 WHERE secret_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING user_id',
+    [hashSecret(secret), now],
+  );
+  const platformOrgId = await selectPlatformOrgId(platform);
+  if (!rows[0] || !platformOrgId) throw new AppError('tenancy.bootstrap_invalid');
+  const owner: BootstrapOwner = { platformOrgId, ownerUserId: rows[0].user_id };
+  return platform.inTenant(platformOrgId, async (tenant) => {
+    await deps.audit.append(tenant, [
+      { orgId: platformOrgId, actor: { type: 'user', id: owner.ownerUserId }, action: 'tenancy.bootstrap.redeemed', decision: 'allow', resource: { type: 'Org', id: platformOrgId } },
+    ]);
+    return mintOwnerKey(tenant, owner);
   });
-  if (!redeemed) throw new AppError('tenancy.bootstrap_invalid');
-  await deps.audit.record(redeemed.platformOrgId, [
-    { orgId: redeemed.platformOrgId, actor: { type: 'user', id: redeemed.ownerUserId }, action: 'tenancy.bootstrap.redeemed', decision: 'allow', resource: { type: 'Org', id: redeemed.platformOrgId } },
-  ]);
-  return redeemed;
 }
 
 /** The platform org's id; throws when the platform was never bootstrapped. */

@@ -1,6 +1,6 @@
-export { bootstrapPlatform, findPlatformOrgId, redeemBootstrapSecret, reissueBootstrapSecret, type BootstrapDeps, type BootstrapResult } from './bootstrap.js';
+export { bootstrapPlatform, findPlatformOrgId, redeemBootstrapSecret, reissueBootstrapSecret, type BootstrapDeps, type BootstrapOwner, type BootstrapResult } from './bootstrap.js';
 export type { Org } from './org.js';
-export { OrgService, type OrgServiceDeps } from './org-service.js';
+export { OrgService, type CreatedOrg, type OrgOwner, type OrgServiceDeps } from './org-service.js';
 export { createOrgSchema, orgStatusSchema, type CreateOrgInput, type OrgStatus } from './schema.js';
 export { MemberService, type Member } from './members.js';
 export { ServiceAccountService, type ServiceAccount } from './service-accounts.js';

@@ -1,6 +1,6 @@
 import { AppError } from '../../lib/errors/index.js';
 import { isId, newId, type OrgId, type UserId } from '../../lib/ids.js';
-import type { Db, TenantSql } from '../../platform/db/index.js';
+import type { PlatformSql, TenantSql } from '../../platform/db/index.js';
 import type { AuditLog } from '../audit/index.js';
 import type { AuditContext } from './audit-context.js';
 
@@ -33,7 +33,7 @@ const toMember = (r: MemberRow): Member => ({ id: r.id, orgId: r.org_id, userId:
 
 /** Memberships: who belongs to an org, with which roles and attributes. */
 export class MemberService {
-  constructor(private readonly deps: { db: Db; audit: AuditLog }) {}
+  constructor(private readonly deps: { audit: AuditLog }) {}
 
   /** Members of the transaction's org, keyset-paginated. */
   async list(sql: TenantSql, options: { afterId?: string; limit: number }): Promise<Member[]> {
@@ -55,19 +55,18 @@ export class MemberService {
   }
 
   /**
-   * Adds a user (found or created by e-mail) to an org, in one transaction with the audit events.
-   * An existing membership is `db.conflict`.
+   * Adds a user (found or created by e-mail) to an org, inside the caller's platform transaction, with its
+   * audit event. An existing membership is `db.conflict`.
    */
-  async add(orgId: OrgId, input: { email: string; displayName?: string; roles: string[]; attributes: Record<string, unknown> }, audit: AuditContext): Promise<Member> {
-    return this.deps.db.withPlatform(async (platform) => {
-      const candidate = newId('usr');
-      await platform.query('INSERT INTO users (id, email, display_name) VALUES ($1, $2, $3) ON CONFLICT (lower(email)) DO NOTHING', [candidate, input.email, input.displayName ?? '']);
-      const { rows } = await platform.query<{ id: UserId }>('SELECT id FROM users WHERE lower(email) = lower($1)', [input.email]);
-      const userId = rows[0]?.id as UserId;
-      const sql = await platform.enterTenant(orgId);
+  async add(platform: PlatformSql, orgId: OrgId, input: { email: string; displayName?: string; roles: string[]; attributes: Record<string, unknown> }, audit: AuditContext): Promise<Member> {
+    const candidate = newId('usr');
+    await platform.query('INSERT INTO users (id, email, display_name) VALUES ($1, $2, $3) ON CONFLICT (lower(email)) DO NOTHING', [candidate, input.email, input.displayName ?? '']);
+    const { rows } = await platform.query<{ id: UserId }>('SELECT id FROM users WHERE lower(email) = lower($1)', [input.email]);
+    const userId = rows[0]?.id as UserId;
+    return platform.inTenant(orgId, async (sql) => {
       const id = newId('mem');
       await sql.query('INSERT INTO memberships (org_id, id, user_id, roles, attributes) VALUES ($1, $2, $3, $4, $5)', [orgId, id, userId, input.roles, JSON.stringify(input.attributes)]);
-      await this.deps.audit.append(sql, [...audit.events, { orgId, actor: audit.actor, requestId: audit.requestId ?? null, action: 'tenancy.member.added', resource: { type: 'Member', id }, decision: 'info', details: { user_id: userId, roles: input.roles } }]);
+      await this.deps.audit.append(sql, [{ orgId, actor: audit.actor, requestId: audit.requestId ?? null, action: 'tenancy.member.added', resource: { type: 'Member', id }, decision: 'info', details: { user_id: userId, roles: input.roles } }]);
       return this.get(sql, id);
     });
   }
@@ -77,7 +76,7 @@ export class MemberService {
     const before = await this.get(sql, memberId);
     if (change.roles && before.roles.includes('owner') && !change.roles.includes('owner')) await this.assertAnotherOwner(sql, memberId);
     await sql.query('UPDATE memberships SET roles = COALESCE($2, roles), attributes = COALESCE($3::jsonb, attributes), updated_at = now() WHERE id = $1', [memberId, change.roles ?? null, change.attributes ? JSON.stringify(change.attributes) : null]);
-    await this.deps.audit.append(sql, [...audit.events, { orgId: sql.orgId, actor: audit.actor, requestId: audit.requestId ?? null, action: 'tenancy.member.updated', resource: { type: 'Member', id: memberId }, decision: 'info', details: { roles_before: before.roles, roles_after: change.roles ?? before.roles } }]);
+    await this.deps.audit.append(sql, [{ orgId: sql.orgId, actor: audit.actor, requestId: audit.requestId ?? null, action: 'tenancy.member.updated', resource: { type: 'Member', id: memberId }, decision: 'info', details: { roles_before: before.roles, roles_after: change.roles ?? before.roles } }]);
     return this.get(sql, memberId);
   }
 
@@ -86,7 +85,7 @@ export class MemberService {
     const member = await this.get(sql, memberId);
     if (member.roles.includes('owner')) await this.assertAnotherOwner(sql, memberId);
     await sql.query('DELETE FROM memberships WHERE id = $1', [memberId]);
-    await this.deps.audit.append(sql, [...audit.events, { orgId: sql.orgId, actor: audit.actor, requestId: audit.requestId ?? null, action: 'tenancy.member.removed', resource: { type: 'Member', id: memberId }, decision: 'info', details: { user_id: member.userId } }]);
+    await this.deps.audit.append(sql, [{ orgId: sql.orgId, actor: audit.actor, requestId: audit.requestId ?? null, action: 'tenancy.member.removed', resource: { type: 'Member', id: memberId }, decision: 'info', details: { user_id: member.userId } }]);
   }
 
   private async assertAnotherOwner(sql: TenantSql, memberId: string): Promise<void> {

@@ -1,8 +1,10 @@
 import type { Clock } from '../../lib/clock.js';
 import { AppError, isAppError } from '../../lib/errors/index.js';
 import { newId, type OrgId } from '../../lib/ids.js';
-import type { Db } from '../../platform/db/index.js';
+import type { Db, PlatformSql, TenantSql } from '../../platform/db/index.js';
 import type { AuditActor, AuditLog } from '../audit/index.js';
+import type { AuditContext } from './audit-context.js';
+import { MemberService, type Member } from './members.js';
 import type { Org } from './org.js';
 import { insertOrg, selectOrg, selectOrgs } from './repo.js';
 import { createOrgSchema, type CreateOrgInput } from './schema.js';
@@ -14,27 +16,61 @@ export interface OrgServiceDeps {
   audit: AuditLog;
 }
 
+/** The first owner of a new org, handed to the credential minter. */
+export interface OrgOwner {
+  orgId: OrgId;
+  member: Member;
+}
+
+/** An org created with its first owner and the owner's first credential. */
+export interface CreatedOrg<K> {
+  org: Org;
+  owner: Member;
+  ownerKey: K;
+}
+
 /** Creating, listing and reading orgs (tenants). */
 export class OrgService {
-  constructor(private readonly deps: OrgServiceDeps) {}
+  private readonly members: MemberService;
 
-  /** Creates an org and its first audit event in one transaction. A taken slug is `db.conflict`. */
+  constructor(private readonly deps: OrgServiceDeps) {
+    this.members = new MemberService({ audit: deps.audit });
+  }
+
+  /** Creates an org and its first audit event in one transaction (operator CLI). A taken slug is `db.conflict`. */
   async create(input: CreateOrgInput, actor: AuditActor, requestId?: string): Promise<Org> {
+    return this.deps.db.withPlatform((platform) => this.insertWithEvent(platform, input, { actor, ...(requestId ? { requestId } : {}) }));
+  }
+
+  /**
+   * Creates an org, its first owner (user found or created by e-mail, with an owner membership) and, through
+   * `mintOwnerKey`, the owner's first credential, with every audit event, inside the caller's one platform
+   * transaction: all of it commits or none. The credential lives in authz, which tenancy may not import,
+   * hence the callback (called in the new org's tenant scope). A taken slug is `db.conflict`.
+   */
+  async createWithOwner<K>(platform: PlatformSql, input: CreateOrgInput & { ownerEmail: string }, audit: AuditContext, mintOwnerKey: (tenant: TenantSql, owner: OrgOwner) => Promise<K>): Promise<CreatedOrg<K>> {
+    const org = await this.insertWithEvent(platform, { name: input.name, slug: input.slug }, audit);
+    const owner = await this.members.add(platform, org.id, { email: input.ownerEmail, roles: ['owner'], attributes: {} }, audit);
+    const ownerKey = await platform.inTenant(org.id, (tenant) => mintOwnerKey(tenant, { orgId: org.id, member: owner }));
+    return { org, owner, ownerKey };
+  }
+
+  private async insertWithEvent(platform: PlatformSql, input: CreateOrgInput, audit: AuditContext): Promise<Org> {
     const parsed = createOrgSchema.parse(input);
     const id = newId('org', this.deps.clock.now().getTime());
+    let org: Org;
     try {
-      return await this.deps.db.withPlatform(async (platform) => {
-        const org = await insertOrg(platform, { id, ...parsed });
-        const tenant = await platform.enterTenant(id);
-        await this.deps.audit.append(tenant, [
-          { orgId: id, actor, action: 'tenancy.org.created', resource: { type: 'Org', id }, decision: 'info', requestId: requestId ?? null, details: { name: parsed.name, slug: parsed.slug } },
-        ]);
-        return org;
-      });
+      org = await insertOrg(platform, { id, ...parsed });
     } catch (error) {
       if (isAppError(error, 'db.conflict')) throw new AppError('db.conflict', { publicMessage: `an org with slug '${parsed.slug}' already exists`, cause: error });
       throw error;
     }
+    await platform.inTenant(id, (tenant) =>
+      this.deps.audit.append(tenant, [
+        { orgId: id, actor: audit.actor, action: 'tenancy.org.created', resource: { type: 'Org', id }, decision: 'info', requestId: audit.requestId ?? null, details: { name: parsed.name, slug: parsed.slug } },
+      ]),
+    );
+    return org;
   }
 
   /** Lists every org (platform scope), oldest first. */

@@ -49,7 +49,7 @@ export class ServiceAccountService {
   async create(sql: TenantSql, input: { name: string; roles: string[]; attributes: Record<string, unknown> }, audit: AuditContext): Promise<ServiceAccount> {
     const id = newId('svc');
     const { rows } = await sql.query<Row>(`INSERT INTO service_accounts (org_id, id, name, roles, attributes) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`, [sql.orgId, id, input.name, input.roles, JSON.stringify(input.attributes)]);
-    await this.deps.audit.append(sql, [...audit.events, { orgId: sql.orgId, actor: audit.actor, requestId: audit.requestId ?? null, action: 'tenancy.service_account.created', resource: { type: 'ServiceAccount', id }, decision: 'info', details: { name: input.name, roles: input.roles } }]);
+    await this.deps.audit.append(sql, [{ orgId: sql.orgId, actor: audit.actor, requestId: audit.requestId ?? null, action: 'tenancy.service_account.created', resource: { type: 'ServiceAccount', id }, decision: 'info', details: { name: input.name, roles: input.roles } }]);
     return toAccount(rows[0] as Row);
   }
 
@@ -57,7 +57,7 @@ export class ServiceAccountService {
   async disable(sql: TenantSql, id: string, audit: AuditContext): Promise<ServiceAccount> {
     await this.get(sql, id);
     await sql.query("UPDATE service_accounts SET status = 'disabled', updated_at = now() WHERE id = $1", [id]);
-    await this.deps.audit.append(sql, [...audit.events, { orgId: sql.orgId, actor: audit.actor, requestId: audit.requestId ?? null, action: 'tenancy.service_account.disabled', resource: { type: 'ServiceAccount', id }, decision: 'info' }]);
+    await this.deps.audit.append(sql, [{ orgId: sql.orgId, actor: audit.actor, requestId: audit.requestId ?? null, action: 'tenancy.service_account.disabled', resource: { type: 'ServiceAccount', id }, decision: 'info' }]);
     return this.get(sql, id);
   }
 }

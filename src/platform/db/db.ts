@@ -26,6 +26,12 @@ export interface PlatformSql extends Sql {
    * must not be used afterwards.
    */
   enterTenant(orgId: OrgId): Promise<TenantSql>;
+  /**
+   * Runs `fn` in one org's tenant scope inside this same transaction, then returns to the platform scope, so
+   * one use case can write platform rows and several tenants' rows atomically. The tenant handle is refused
+   * once `fn` has returned.
+   */
+  inTenant<T>(orgId: OrgId, fn: (sql: TenantSql) => Promise<T>): Promise<T>;
 }
 
 /** Which engine stores the data. */

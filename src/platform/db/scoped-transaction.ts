@@ -21,5 +21,27 @@ export async function enterTenant(sql: Sql, orgId: OrgId): Promise<TenantSql> {
 export async function enterPlatform(sql: Sql): Promise<PlatformSql> {
   await sql.query(`SET LOCAL ROLE ${APP_ROLE}`);
   await sql.query(`SELECT set_config('bulwark.org_id', '', true), set_config('bulwark.scope', 'platform', true)`);
-  return { query: sql.query.bind(sql), scope: 'platform', enterTenant: (orgId) => enterTenant(sql, orgId) };
+  return {
+    query: sql.query.bind(sql),
+    scope: 'platform',
+    enterTenant: (orgId) => enterTenant(sql, orgId),
+    async inTenant<T>(orgId: OrgId, fn: (sql: TenantSql) => Promise<T>): Promise<T> {
+      const tenant = await enterTenant(sql, orgId);
+      let open = true;
+      // SECURITY: the tenant handle stops working when the platform scope comes back, so it cannot read platform rows.
+      const scoped: TenantSql = { orgId, scope: 'tenant', query: <R>(text: string, params?: readonly unknown[]) => (open ? tenant.query<R>(text, params) : Promise.reject(new Error('tenant handle used after its scope ended'))) };
+      let result: T;
+      try {
+        result = await fn(scoped);
+      } catch (error) {
+        open = false;
+        // An aborted transaction refuses the switch back; it rolls back anyway, so the first error is the one to report.
+        await enterPlatform(sql).catch(() => undefined);
+        throw error;
+      }
+      open = false;
+      await enterPlatform(sql);
+      return result;
+    },
+  };
 }

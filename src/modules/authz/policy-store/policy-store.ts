@@ -78,10 +78,11 @@ export class PolicyStore {
 
   /**
    * Stores `text` as the next version when `expectedVersion` is the current one (else `http.precondition_failed`),
-   * after validating it (`authz.policy_invalid` / `authz.cross_tenant_policy` with line and column). The events in
-   * `audit` (the decision that allowed the change) are appended in the same transaction.
+   * after validating it (`authz.policy_invalid` / `authz.cross_tenant_policy` with line and column), inside the
+   * caller's tenant transaction with its audit event. Call `ensureLoaded(orgId, true)` once it has committed.
    */
-  async update(orgId: OrgId, input: { text: string; expectedVersion: number; note?: string; rolledBackFrom?: number; actor: unknown; audit: AuditEventInput[] }): Promise<PolicyVersion> {
+  async update(sql: TenantSql, input: { text: string; expectedVersion: number; note?: string; rolledBackFrom?: number; actor: unknown; requestId?: string }): Promise<PolicyVersion> {
+    const orgId = sql.orgId;
     const validation = this.deps.engine.validateOrgPolicies(orgId, input.text);
     if (!validation.ok) {
       const crossTenant = validation.errors.some((e) => e.code === 'authz.cross_tenant_policy');
@@ -90,38 +91,34 @@ export class PolicyStore {
         details: { errors: validation.errors.map((e) => ({ code: e.code, message: e.message, line: e.line, column: e.column })) },
       });
     }
-    const stored = await this.deps.db.withTenant(orgId, async (sql) => {
-      await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`org_policies:${orgId}`]);
-      const current = await latest(sql);
-      if ((current?.version ?? 0) !== input.expectedVersion) {
-        throw new AppError('http.precondition_failed', { publicMessage: `policy version ${current?.version ?? 0} is current, not ${input.expectedVersion}`, details: { current_version: current?.version ?? 0 } });
-      }
-      const version = input.expectedVersion + 1;
-      const { rows } = await sql.query<VersionRow>(
-        'INSERT INTO org_policies (org_id, version, policy_text, note, rolled_back_from, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING version, policy_text, note, rolled_back_from, created_by, created_at',
-        [orgId, version, input.text, input.note ?? null, input.rolledBackFrom ?? null, JSON.stringify(input.actor), this.deps.clock.now()],
-      );
-      await this.deps.audit.append(sql, [
-        ...input.audit,
-        {
-          orgId,
-          actor: input.actor as AuditEventInput['actor'],
-          action: input.rolledBackFrom ? 'authz.policy.rolled_back' : 'authz.policy.updated',
-          resource: { type: 'PolicySet', id: `${orgId}/v${version}` },
-          decision: 'info',
-          details: { version, policies: validation.policies.map((p) => `${p.effect}:${p.id}`), ...(input.rolledBackFrom ? { from_version: input.rolledBackFrom } : {}) },
-        },
-      ]);
-      return toVersion(rows[0] as VersionRow);
-    });
-    await this.ensureLoaded(orgId, true);
-    return stored;
+    await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`org_policies:${orgId}`]);
+    const current = await latest(sql);
+    if ((current?.version ?? 0) !== input.expectedVersion) {
+      throw new AppError('http.precondition_failed', { publicMessage: `policy version ${current?.version ?? 0} is current, not ${input.expectedVersion}`, details: { current_version: current?.version ?? 0 } });
+    }
+    const version = input.expectedVersion + 1;
+    const { rows } = await sql.query<VersionRow>(
+      'INSERT INTO org_policies (org_id, version, policy_text, note, rolled_back_from, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING version, policy_text, note, rolled_back_from, created_by, created_at',
+      [orgId, version, input.text, input.note ?? null, input.rolledBackFrom ?? null, JSON.stringify(input.actor), this.deps.clock.now()],
+    );
+    await this.deps.audit.append(sql, [
+      {
+        orgId,
+        actor: input.actor as AuditEventInput['actor'],
+        action: input.rolledBackFrom ? 'authz.policy.rolled_back' : 'authz.policy.updated',
+        resource: { type: 'PolicySet', id: `${orgId}/v${version}` },
+        decision: 'info',
+        requestId: input.requestId ?? null,
+        details: { version, policies: validation.policies.map((p) => `${p.effect}:${p.id}`), ...(input.rolledBackFrom ? { from_version: input.rolledBackFrom } : {}) },
+      },
+    ]);
+    return toVersion(rows[0] as VersionRow);
   }
 
-  /** Makes an old version current again by storing its text as a new version. */
-  async rollback(orgId: OrgId, input: { toVersion: number; expectedVersion: number; actor: unknown; audit: AuditEventInput[] }): Promise<PolicyVersion> {
-    const target = await this.deps.db.withTenant(orgId, async (sql) => (await sql.query<VersionRow>('SELECT version, policy_text, note, rolled_back_from, created_by, created_at FROM org_policies WHERE version = $1', [input.toVersion])).rows[0]);
+  /** Makes an old version current again by storing its text as a new version, in the caller's tenant transaction. */
+  async rollback(sql: TenantSql, input: { toVersion: number; expectedVersion: number; actor: unknown; requestId?: string }): Promise<PolicyVersion> {
+    const target = (await sql.query<VersionRow>('SELECT version, policy_text, note, rolled_back_from, created_by, created_at FROM org_policies WHERE version = $1', [input.toVersion])).rows[0];
     if (!target) throw new AppError('http.not_found', { publicMessage: `no policy version ${input.toVersion}` });
-    return this.update(orgId, { text: target.policy_text, expectedVersion: input.expectedVersion, note: `rollback to version ${input.toVersion}`, rolledBackFrom: input.toVersion, actor: input.actor, audit: input.audit });
+    return this.update(sql, { text: target.policy_text, expectedVersion: input.expectedVersion, note: `rollback to version ${input.toVersion}`, rolledBackFrom: input.toVersion, actor: input.actor, ...(input.requestId ? { requestId: input.requestId } : {}) });
   }
 }

@@ -152,30 +152,28 @@ export class QuarantineService {
 
   /**
    * Releases a held item and returns it with its content, for the caller to deliver; records
-   * `guard.quarantine.released`. Refuses an item already reviewed with `guard.quarantine_already_reviewed`.
+   * `guard.quarantine.released`, inside the caller's tenant transaction. Refuses an item already reviewed with
+   * `guard.quarantine_already_reviewed`.
    */
-  async release(orgId: OrgId, id: string, actor: AuditActor, options: ReviewOptions = {}): Promise<QuarantineItem & { content: string }> {
+  async release(sql: TenantSql, id: string, actor: AuditActor, options: ReviewOptions = {}): Promise<QuarantineItem & { content: string }> {
     const note = reviewNote(options.note);
-    return this.deps.db.withTenant(orgId, async (sql) => {
-      const stored = await this.#review(sql, id, { status: 'released', reviewer: actor, note });
-      // INVARIANT: a held item always has content (the table checks it), and a failed decryption rolls the release back.
-      const content = await this.deps.cipher.decryptString(sql, contentRef(stored.item.id), stored.ciphertext);
-      await this.#auditReview(sql, stored.item, actor, { action: 'guard.quarantine.released', decision: 'allow', requestId: options.requestId });
-      return { ...stored.item, content };
-    });
+    const stored = await this.#review(sql, id, { status: 'released', reviewer: actor, note });
+    // INVARIANT: a held item always has content (the table checks it), and a failed decryption rolls the release back.
+    const content = await this.deps.cipher.decryptString(sql, contentRef(stored.item.id), stored.ciphertext);
+    await this.#auditReview(sql, stored.item, actor, { action: 'guard.quarantine.released', decision: 'allow', requestId: options.requestId });
+    return { ...stored.item, content };
   }
 
   /**
    * Discards a held item: its content is erased for good while the row and the audit trail remain; records
-   * `guard.quarantine.discarded`. Refuses an item already reviewed with `guard.quarantine_already_reviewed`.
+   * `guard.quarantine.discarded`, inside the caller's tenant transaction. Refuses an item already reviewed with
+   * `guard.quarantine_already_reviewed`.
    */
-  async discard(orgId: OrgId, id: string, actor: AuditActor, options: ReviewOptions = {}): Promise<QuarantineItem> {
+  async discard(sql: TenantSql, id: string, actor: AuditActor, options: ReviewOptions = {}): Promise<QuarantineItem> {
     const note = reviewNote(options.note);
-    return this.deps.db.withTenant(orgId, async (sql) => {
-      const stored = await this.#review(sql, id, { status: 'discarded', reviewer: actor, note });
-      await this.#auditReview(sql, stored.item, actor, { action: 'guard.quarantine.discarded', decision: 'block', requestId: options.requestId });
-      return stored.item;
-    });
+    const stored = await this.#review(sql, id, { status: 'discarded', reviewer: actor, note });
+    await this.#auditReview(sql, stored.item, actor, { action: 'guard.quarantine.discarded', decision: 'block', requestId: options.requestId });
+    return stored.item;
   }
 
   /** Moves a held item to its reviewed status, or says why it cannot: not found (404) or already reviewed (409). */

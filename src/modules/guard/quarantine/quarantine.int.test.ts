@@ -44,6 +44,10 @@ describe(`guard quarantine (${backendName})`, () => {
     return id;
   }
 
+  // Reviews run in the caller's tenant transaction (the route's, in the server).
+  const release = (orgId: OrgId, ...args: Parameters<QuarantineService['release']> extends [unknown, ...infer R] ? R : never) => t.db.withTenant(orgId, (sql) => service.release(sql, ...args));
+  const discard = (orgId: OrgId, ...args: Parameters<QuarantineService['discard']> extends [unknown, ...infer R] ? R : never) => t.db.withTenant(orgId, (sql) => service.discard(sql, ...args));
+
   async function rowOf(orgId: OrgId, id: string): Promise<Record<string, unknown>> {
     const [row] = await t.superuser('SELECT * FROM quarantine_items WHERE org_id = $1 AND id = $2', [orgId, id]);
     if (!row) throw new Error(`no row ${id}`);
@@ -122,10 +126,10 @@ describe(`guard quarantine (${backendName})`, () => {
 
   it('releases once, returning the content; a second review is refused with 409', async () => {
     const id = await hold(orgA, 'released text');
-    const released = await service.release(orgA, id, reviewer, { note: '  false positive: test data  ' });
+    const released = await release(orgA, id, reviewer, { note: '  false positive: test data  ' });
     expect(released).toMatchObject({ id, status: 'released', content: 'released text', reviewedBy: reviewer, reviewNote: 'false positive: test data' });
-    await expect(service.release(orgA, id, reviewer)).rejects.toSatisfy((e: unknown) => alreadyReviewed(e) && (e as { status: number }).status === 409);
-    await expect(service.discard(orgA, id, reviewer)).rejects.toSatisfy(alreadyReviewed);
+    await expect(release(orgA, id, reviewer)).rejects.toSatisfy((e: unknown) => alreadyReviewed(e) && (e as { status: number }).status === 409);
+    await expect(discard(orgA, id, reviewer)).rejects.toSatisfy(alreadyReviewed);
     const events = await eventsOf(orgA, id);
     expect(events.map((e) => [e.action, e.decision])).toEqual([
       ['guard.response.quarantined', 'quarantine'],
@@ -137,13 +141,13 @@ describe(`guard quarantine (${backendName})`, () => {
   it('discards: the ciphertext is erased, the evidence and audit trail remain', async () => {
     const content = 'discard me';
     const id = await hold(orgA, content);
-    const discarded = await service.discard(orgA, id, reviewer);
+    const discarded = await discard(orgA, id, reviewer);
     expect(discarded).toMatchObject({ id, status: 'discarded', reviewedBy: reviewer, reviewNote: null });
     expect(discarded).not.toHaveProperty('content');
     const row = await rowOf(orgA, id);
     expect(row).toMatchObject({ status: 'discarded', content_ciphertext: '', content_sha256: createHash('sha256').update(content).digest('hex') });
     expect(await service.show(orgA, id, reviewer)).toMatchObject({ status: 'discarded', content: null });
-    await expect(service.release(orgA, id, reviewer)).rejects.toSatisfy(alreadyReviewed);
+    await expect(release(orgA, id, reviewer)).rejects.toSatisfy(alreadyReviewed);
     expect((await eventsOf(orgA, id)).map((e) => [e.action, e.decision])).toEqual([
       ['guard.response.quarantined', 'quarantine'],
       ['guard.quarantine.discarded', 'block'],
@@ -154,7 +158,7 @@ describe(`guard quarantine (${backendName})`, () => {
   it('concurrent release and discard: exactly one wins', async () => {
     for (let round = 0; round < 5; round += 1) {
       const id = await hold(orgA, `race ${round}`);
-      const results = await Promise.allSettled([service.release(orgA, id, reviewer), service.discard(orgA, id, reviewer), service.release(orgA, id, reviewer)]);
+      const results = await Promise.allSettled([release(orgA, id, reviewer), discard(orgA, id, reviewer), release(orgA, id, reviewer)]);
       const won = results.filter((r) => r.status === 'fulfilled');
       expect(won).toHaveLength(1);
       for (const r of results) if (r.status === 'rejected') expect(alreadyReviewed(r.reason)).toBe(true);
@@ -169,7 +173,7 @@ describe(`guard quarantine (${backendName})`, () => {
     await createOrg(org);
     const ids: QuarantineId[] = [];
     for (let i = 0; i < 5; i += 1) ids.push(await hold(org, `item ${i}`));
-    await service.discard(org, ids[1] as QuarantineId, reviewer);
+    await discard(org, ids[1] as QuarantineId, reviewer);
     const newestFirst = [...ids].reverse();
 
     const first = await service.list(org, quarantineListQuerySchema.parse({ limit: '2' }));
@@ -195,17 +199,17 @@ describe(`guard quarantine (${backendName})`, () => {
     const id = await hold(orgA, 'org A only');
     expect((await service.list(orgB, { limit: 200 })).items).toEqual([]);
     await expect(service.show(orgB, id, reviewer)).rejects.toSatisfy(notFound);
-    await expect(service.release(orgB, id, reviewer)).rejects.toSatisfy(notFound);
-    await expect(service.discard(orgB, id, reviewer)).rejects.toSatisfy(notFound);
+    await expect(release(orgB, id, reviewer)).rejects.toSatisfy(notFound);
+    await expect(discard(orgB, id, reviewer)).rejects.toSatisfy(notFound);
     await expect(service.show(orgA, newId('qtn'), reviewer)).rejects.toSatisfy(notFound);
-    await expect(service.release(orgA, "qtn_' OR 1=1 --", reviewer)).rejects.toSatisfy(notFound);
+    await expect(release(orgA, "qtn_' OR 1=1 --", reviewer)).rejects.toSatisfy(notFound);
     expect((await rowOf(orgA, id)).status).toBe('held');
     expect(await service.show(orgA, id, reviewer)).toMatchObject({ content: 'org A only' });
   });
 
   it('the app role cannot delete items, rewrite evidence or undo a review', async () => {
     const id = await hold(orgA, 'evidence');
-    await service.release(orgA, id, reviewer);
+    await release(orgA, id, reviewer);
     await expect(t.db.withTenant(orgA, (sql) => sql.query('DELETE FROM quarantine_items WHERE id = $1', [id]))).rejects.toThrow(/permission denied/);
     await expect(t.db.withTenant(orgA, (sql) => sql.query(`UPDATE quarantine_items SET status = 'held', reviewed_by = NULL, reviewed_at = NULL WHERE id = $1`, [id]))).rejects.toThrow(/already reviewed/);
     await expect(t.db.withTenant(orgA, (sql) => sql.query(`UPDATE quarantine_items SET reason_codes = '{x}' WHERE id = $1`, [id]))).rejects.toThrow(/immutable/);
@@ -218,7 +222,7 @@ describe(`guard quarantine (${backendName})`, () => {
     expect(quarantineReviewBodySchema.safeParse({ note: 'x'.repeat(1001) }).success).toBe(false);
     expect(quarantineReviewBodySchema.safeParse({ reason: 'x' }).success).toBe(false);
     const id = await hold(orgA, 'note too long');
-    await expect(service.discard(orgA, id, reviewer, { note: 'x'.repeat(1001) })).rejects.toSatisfy((e: unknown) => isAppError(e, 'http.bad_request'));
+    await expect(discard(orgA, id, reviewer, { note: 'x'.repeat(1001) })).rejects.toSatisfy((e: unknown) => isAppError(e, 'http.bad_request'));
     expect((await rowOf(orgA, id)).status).toBe('held');
   });
 
