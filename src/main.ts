@@ -9,7 +9,7 @@ import type { ApiServices } from './http/api-services.js';
 import type { ProtectedRoute } from './http/auth/install-auth.js';
 import { registerApiRoutes } from './http/routes/index.js';
 import { AuditBuffer, AuditLog } from './modules/audit/index.js';
-import { ApiKeyService, createAuthzEngine, keyEnvFor, PolicyStore } from './modules/authz/index.js';
+import { ApiKeyService, canGrantRole, createAuthzEngine, createScopePermits, isRole, keyEnvFor, PolicyStore, type AuthzAlert } from './modules/authz/index.js';
 import { EmbeddingPool, GuardPolicyStore, GuardService, maskLogFormatter, maskLogValue, QuarantineService } from './modules/guard/index.js';
 import { bootstrapPlatform, findPlatformOrgId, MemberService, OrgService, redeemBootstrapSecret, reissueBootstrapSecret, ServiceAccountService, type BootstrapResult } from './modules/tenancy/index.js';
 import { assertServingRoleSafe, checkEnvironment, claimEnvironment, inspectServingRole, isOwnerDb, migrate, migrationStatus, openDb, openMigrationDb, prepareDatabase, servingLoginOf, type Db, type OwnerDb, type PreparedDatabase } from './platform/db/index.js';
@@ -145,14 +145,14 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
   const { clock, logger, db, audit, auditBuffer, orgs } = core;
   const bootstrap = await bootstrapPlatform({ db, clock, audit }, { ownerEmail: 'owner@localhost', ttlMinutes: config.bootstrapTtlMinutes });
   const platformOrgId = await findPlatformOrgId(db);
-  const engine = createAuthzEngine({
-    platformOrgId,
-    clock,
-    onAlert: (alert) => {
-      logger.error({ alert }, 'authorization policy failed to evaluate; denied');
-      void auditBuffer.add({ orgId: alert.orgId, actor: { type: 'system', id: null }, action: 'authz.policy.errored', resource: alert.resource, decision: 'error', reasonCodes: [alert.code], details: { principal_id: alert.principalId, action: alert.action, errors: alert.errors } }).catch(() => undefined);
-    },
-  });
+  const onAlert = (alert: AuthzAlert) => {
+    logger.error({ alert }, 'authorization policy failed to evaluate; denied');
+    void auditBuffer.add({ orgId: alert.orgId, actor: { type: 'system', id: null }, action: 'authz.policy.errored', resource: alert.resource, decision: 'error', reasonCodes: [alert.code], details: { principal_id: alert.principalId, action: alert.action, errors: alert.errors } }).catch(() => undefined);
+  };
+  const engine = createAuthzEngine({ platformOrgId, clock, onAlert });
+  // Built-in policies only: decides whether a new key's role can ever use its scopes, whatever an org's policies say today.
+  const keyScopePermits = createScopePermits(createAuthzEngine({ platformOrgId, clock, onAlert, cacheSize: 1_000 }), platformOrgId);
+  const grantable = (held: readonly string[], role: string) => isRole(role) && canGrantRole(held.filter(isRole), role);
   const cipher = new FieldCipher({ vault: core.vault, clock });
   const quarantine = new QuarantineService({ db, cipher, audit, clock });
   const guardPolicies = new GuardPolicyStore({ db, audit, clock });
@@ -165,10 +165,10 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     auditBuffer,
     engine,
     policies: new PolicyStore({ db, engine, audit, clock }),
-    apiKeys: new ApiKeyService({ db, clock, audit, env: keyEnvFor(config.env), onChange: (orgId) => engine.invalidate(orgId) }),
+    apiKeys: new ApiKeyService({ db, clock, audit, env: keyEnvFor(config.env), onChange: (orgId) => engine.invalidate(orgId), permits: keyScopePermits }),
     orgs,
-    members: new MemberService({ audit }),
-    serviceAccounts: new ServiceAccountService({ audit }),
+    members: new MemberService({ audit, canGrantRole: grantable }),
+    serviceAccounts: new ServiceAccountService({ audit, canGrantRole: grantable }),
     quarantine,
     guard,
     guardPolicies,

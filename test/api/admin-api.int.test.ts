@@ -156,7 +156,10 @@ describe(`admin API (${backendName})`, () => {
     const member = await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/members`, { email: 'dev@org-a.example', roles: ['developer'] });
     expect(member.statusCode).toBe(201);
     const devUser = member.json();
-    const devKeyRes = await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, { name: 'dev', role: 'developer', scopes: ['manage:keys', 'read:keys', 'read:models', 'manage:members', 'manage:policies'], owner: { type: 'user', id: devUser.user_id }, amr: ['hwk'] });
+    // Scopes a developer can never use are refused at creation, naming them.
+    const deadScopes = await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, { name: 'dev', role: 'developer', scopes: ['manage:keys', 'read:keys', 'read:models', 'manage:members', 'manage:policies'], owner: { type: 'user', id: devUser.user_id }, amr: ['hwk'] });
+    expect(deadScopes.json()).toMatchObject({ code: 'authz.scopes_unusable', scopes: ['manage:members', 'manage:policies'] });
+    const devKeyRes = await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, { name: 'dev', role: 'developer', scopes: ['manage:keys', 'read:keys', 'read:models'], owner: { type: 'user', id: devUser.user_id }, amr: ['hwk'] });
     expect(devKeyRes.statusCode).toBe(201);
     const devKey = devKeyRes.json().secret as string;
 

@@ -1,9 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError } from '../../lib/errors/index.js';
-import { actions, actorOf, canGrantRole, createdKeySchema, roles, type Principal, type ResourceDescriptor, type Role } from '../../modules/authz/index.js';
-import { createOrgSchema, type Member, type Org, type ServiceAccount } from '../../modules/tenancy/index.js';
+import { actions, actorOf, createdKeySchema, roles, type Principal, type ResourceDescriptor } from '../../modules/authz/index.js';
+import { createOrgSchema, type ActingPrincipal, type Member, type Org, type ServiceAccount } from '../../modules/tenancy/index.js';
 import type { ApiServices } from '../api-services.js';
 import { runOnce } from '../../platform/idempotency/index.js';
 import { principalOf, requestMeta } from '../auth/route-auth.js';
@@ -27,10 +26,11 @@ const toMemberWire = (m: Member) => ({ id: m.id, org_id: m.orgId, user_id: m.use
 const serviceAccountSchema = z.object({ id: z.string(), org_id: z.string(), name: z.string(), roles: z.array(z.string()), attributes: z.record(z.string(), z.unknown()), status: z.enum(['active', 'disabled']), created_at: z.string() });
 const toServiceAccountWire = (s: ServiceAccount) => ({ id: s.id, org_id: s.orgId, name: s.name, roles: s.roles, attributes: s.attributes, status: s.status, created_at: s.createdAt.toISOString() });
 
-// INVARIANT: nobody hands out a role they could not grant (see canGrantRole).
-function assertGrantable(principal: Principal, wanted: readonly Role[]): void {
-  const refused = wanted.filter((role) => !canGrantRole(principal.roles, role));
-  if (refused.length) throw new AppError('authz.role_not_grantable', { publicMessage: `you cannot grant: ${refused.join(', ')}` });
+// Who acts, for the use cases' grantability and owner checks: effective roles, and the user behind a key.
+function actingOf(request: FastifyRequest): ActingPrincipal {
+  const principal = principalOf(request);
+  const userId = principal.kind === 'user' ? principal.id : principal.kind === 'api_key' && principal.ownerId?.startsWith('usr_') ? principal.ownerId : undefined;
+  return { roles: principal.roles, userId };
 }
 
 function platformResource(services: ApiServices): () => ResourceDescriptor {
@@ -110,9 +110,8 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
       response: { 201: memberSchema },
     },
     handler: async (request, reply) => {
-      assertGrantable(principalOf(request), request.body.roles);
       const member = await inPlatformTransaction(request, (platform) =>
-        services.members.add(platform, request.params.org_id as Org['id'], { email: request.body.email, ...(request.body.display_name ? { displayName: request.body.display_name } : {}), roles: request.body.roles, attributes: request.body.attributes }, auditOf(request)),
+        services.members.add(platform, request.params.org_id as Org['id'], { email: request.body.email, ...(request.body.display_name ? { displayName: request.body.display_name } : {}), roles: request.body.roles, attributes: request.body.attributes }, auditOf(request), actingOf(request)),
       );
       services.engine.invalidate(member.orgId);
       return reply.code(201).send(toMemberWire(member));
@@ -123,8 +122,7 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
     config: { authz: { action: 'manage:members', resource: resourceFromPath('Member', 'member_id') }, transaction: 'tenant' },
     schema: { summary: "Change a member's roles or attributes", tags: ['members'], security, params: memberParams, body: z.object({ roles: rolesSchema.optional(), attributes: attributesSchema.optional() }).strict(), response: { 200: memberSchema } },
     handler: async (request) => {
-      if (request.body.roles) assertGrantable(principalOf(request), request.body.roles);
-      const member = await inTenantTransaction(request, (sql) => services.members.update(sql, request.params.member_id, { ...(request.body.roles ? { roles: request.body.roles } : {}), ...(request.body.attributes ? { attributes: request.body.attributes } : {}) }, auditOf(request)));
+      const member = await inTenantTransaction(request, (sql) => services.members.update(sql, actingOf(request), request.params.member_id, { ...(request.body.roles ? { roles: request.body.roles } : {}), ...(request.body.attributes ? { attributes: request.body.attributes } : {}) }, auditOf(request)));
       services.engine.invalidate(member.orgId);
       return toMemberWire(member);
     },
@@ -134,7 +132,7 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
     config: { authz: { action: 'manage:members', resource: resourceFromPath('Member', 'member_id') }, transaction: 'tenant' },
     schema: { summary: 'Remove a member (their keys stop working at once)', tags: ['members'], security, params: memberParams },
     handler: async (request, reply) => {
-      await inTenantTransaction(request, (sql) => services.members.remove(sql, request.params.member_id, auditOf(request)));
+      await inTenantTransaction(request, (sql) => services.members.remove(sql, actingOf(request), request.params.member_id, auditOf(request)));
       services.engine.invalidate(request.params.org_id as Org['id']);
       return reply.code(204).send();
     },
@@ -156,8 +154,7 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
     config: { authz: { action: 'manage:service-accounts', resource: resourceFromPath('Org') }, transaction: 'tenant' },
     schema: { summary: 'Create a service account', tags: ['service-accounts'], security, params: orgParams, body: z.object({ name: z.string().trim().min(1).max(200), roles: rolesSchema, attributes: attributesSchema.default({}) }).strict(), response: { 201: serviceAccountSchema } },
     handler: async (request, reply) => {
-      assertGrantable(principalOf(request), request.body.roles);
-      const account = await inTenantTransaction(request, (sql) => services.serviceAccounts.create(sql, request.body, auditOf(request)));
+      const account = await inTenantTransaction(request, (sql) => services.serviceAccounts.create(sql, actingOf(request), request.body, auditOf(request)));
       return reply.code(201).send(toServiceAccountWire(account));
     },
   });
@@ -172,7 +169,7 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
     config: { authz: { action: 'manage:service-accounts', resource: resourceFromPath('ServiceAccount', 'service_account_id') }, transaction: 'tenant' },
     schema: { summary: 'Disable a service account (its keys stop working at once)', tags: ['service-accounts'], security, params: serviceAccountParams, response: { 200: serviceAccountSchema } },
     handler: async (request) => {
-      const account = await inTenantTransaction(request, (sql) => services.serviceAccounts.disable(sql, request.params.service_account_id, auditOf(request)));
+      const account = await inTenantTransaction(request, (sql) => services.serviceAccounts.disable(sql, actingOf(request), request.params.service_account_id, auditOf(request)));
       services.engine.invalidate(account.orgId);
       return toServiceAccountWire(account);
     },

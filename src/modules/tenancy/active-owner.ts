@@ -6,15 +6,25 @@ export interface CredentialOwner {
   id: string;
 }
 
+/** What a credential's owner holds in the org right now. */
+export interface ActiveOwner {
+  /** Current roles of the membership or service account; a key never acts beyond them. */
+  roles: string[];
+  /** ABAC attributes (region, projects). */
+  attributes: Record<string, unknown>;
+}
+
 /**
- * The ABAC attributes (region, projects) of an owner that is still an active member user or active service account
- * of the transaction's org; undefined when it was removed or disabled, so its credentials stop working.
+ * The current roles and ABAC attributes of an owner that is still an active member user or active service account of
+ * the transaction's org; undefined when it was removed or disabled, so its credentials stop working. Read on every
+ * authentication, so a role change or removal takes effect on the next request.
  */
-export async function activeOwnerAttributes(sql: TenantSql, owner: CredentialOwner): Promise<Record<string, unknown> | undefined> {
+export async function activeOwner(sql: TenantSql, owner: CredentialOwner): Promise<ActiveOwner | undefined> {
   const query =
     owner.type === 'user'
-      ? `SELECT m.attributes FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.user_id = $1 AND u.status = 'active'`
-      : `SELECT attributes FROM service_accounts WHERE id = $1 AND status = 'active'`;
-  const { rows } = await sql.query<{ attributes: Record<string, unknown> }>(query, [owner.id]);
-  return rows[0]?.attributes;
+      ? `SELECT m.roles, m.attributes FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.user_id = $1 AND u.status = 'active'`
+      : `SELECT roles, attributes FROM service_accounts WHERE id = $1 AND status = 'active'`;
+  const { rows } = await sql.query<ActiveOwner>(query, [owner.id]);
+  const row = rows[0];
+  return row ? { roles: row.roles, attributes: row.attributes } : undefined;
 }

@@ -5,4 +5,5 @@ export { createOrgSchema, orgStatusSchema, type CreateOrgInput, type OrgStatus }
 export { MemberService, type Member } from './members.js';
 export { ServiceAccountService, type ServiceAccount } from './service-accounts.js';
 export type { AuditContext } from './audit-context.js';
-export { activeOwnerAttributes, type CredentialOwner } from './active-owner.js';
+export { activeOwner, type ActiveOwner, type CredentialOwner } from './active-owner.js';
+export type { ActingPrincipal, CanGrantRole } from './acting-principal.js';

@@ -34,7 +34,8 @@ export class OrgService {
   private readonly members: MemberService;
 
   constructor(private readonly deps: OrgServiceDeps) {
-    this.members = new MemberService({ audit: deps.audit });
+    // The platform adds an org's first owner without an acting member, so no grant is ever asked here: deny all.
+    this.members = new MemberService({ audit: deps.audit, canGrantRole: () => false });
   }
 
   /** Creates an org and its first audit event in one transaction (operator CLI). A taken slug is `db.conflict`. */

@@ -2,6 +2,7 @@ import { AppError } from '../../lib/errors/index.js';
 import { isId, newId, type OrgId } from '../../lib/ids.js';
 import type { TenantSql } from '../../platform/db/index.js';
 import type { AuditLog } from '../audit/index.js';
+import { assertMayGrant, assertMayRemove, type ActingPrincipal, type CanGrantRole } from './acting-principal.js';
 import type { AuditContext } from './audit-context.js';
 
 /** A non-human identity of an org (a backend, a job); it authenticates with its own API keys. */
@@ -30,7 +31,7 @@ const toAccount = (r: Row): ServiceAccount => ({ id: r.id, orgId: r.org_id, name
 
 /** Service accounts of an org. */
 export class ServiceAccountService {
-  constructor(private readonly deps: { audit: AuditLog }) {}
+  constructor(private readonly deps: { audit: AuditLog; canGrantRole: CanGrantRole }) {}
 
   /** Service accounts of the transaction's org, keyset-paginated. */
   async list(sql: TenantSql, options: { afterId?: string; limit: number }): Promise<ServiceAccount[]> {
@@ -45,17 +46,22 @@ export class ServiceAccountService {
     return toAccount(rows[0]);
   }
 
-  /** Creates a service account with the audit events in the same transaction; a taken name is `db.conflict`. */
-  async create(sql: TenantSql, input: { name: string; roles: string[]; attributes: Record<string, unknown> }, audit: AuditContext): Promise<ServiceAccount> {
+  /**
+   * Creates a service account with the audit events in the same transaction; `by` must be able to grant every role
+   * (`authz.role_not_grantable`); a taken name is `db.conflict`.
+   */
+  async create(sql: TenantSql, by: ActingPrincipal, input: { name: string; roles: string[]; attributes: Record<string, unknown> }, audit: AuditContext): Promise<ServiceAccount> {
+    assertMayGrant(by, input.roles, this.deps.canGrantRole);
     const id = newId('svc');
     const { rows } = await sql.query<Row>(`INSERT INTO service_accounts (org_id, id, name, roles, attributes) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`, [sql.orgId, id, input.name, input.roles, JSON.stringify(input.attributes)]);
     await this.deps.audit.append(sql, [{ orgId: sql.orgId, actor: audit.actor, requestId: audit.requestId ?? null, action: 'tenancy.service_account.created', resource: { type: 'ServiceAccount', id }, decision: 'info', details: { name: input.name, roles: input.roles } }]);
     return toAccount(rows[0] as Row);
   }
 
-  /** Disables a service account: its keys stop authenticating at once. */
-  async disable(sql: TenantSql, id: string, audit: AuditContext): Promise<ServiceAccount> {
-    await this.get(sql, id);
+  /** Disables a service account: its keys stop authenticating at once. An owner-role account only by an owner. */
+  async disable(sql: TenantSql, by: ActingPrincipal, id: string, audit: AuditContext): Promise<ServiceAccount> {
+    const account = await this.get(sql, id);
+    assertMayRemove(by, account, this.deps.canGrantRole);
     await sql.query("UPDATE service_accounts SET status = 'disabled', updated_at = now() WHERE id = $1", [id]);
     await this.deps.audit.append(sql, [{ orgId: sql.orgId, actor: audit.actor, requestId: audit.requestId ?? null, action: 'tenancy.service_account.disabled', resource: { type: 'ServiceAccount', id }, decision: 'info' }]);
     return this.get(sql, id);

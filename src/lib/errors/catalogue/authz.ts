@@ -47,6 +47,11 @@ export const authzErrors = defineErrors({
     title: 'Role not grantable',
     description: 'The caller tried to give a key, member or service account a role or scope beyond what the caller holds.',
   },
+  'authz.scopes_unusable': {
+    status: 422,
+    title: 'Key scopes unusable',
+    description: "A key was requested with scopes its role can never use (after capping the role by its owner's current roles, and counting the hardware-key requirement of administrative actions under the built-in policies). `details.scopes` names them; drop them or choose another role.",
+  },
   'authz.tenant_boundary': {
     status: 404,
     title: 'Not found',

@@ -12,6 +12,16 @@ export const tenancyErrors = defineErrors({
     title: 'Org frozen',
     description: 'The org is frozen (for example during a dispute); mutating requests are refused.',
   },
+  'tenancy.owner_protected': {
+    status: 403,
+    title: 'Owner protected',
+    description: 'Only an owner may change or remove a member or service account that holds the owner role.',
+  },
+  'tenancy.self_elevation': {
+    status: 403,
+    title: 'Cannot raise your own roles',
+    description: 'A member may give up roles of their own membership but never add one, whether directly or through one of their API keys.',
+  },
   'tenancy.bootstrap_invalid': {
     status: 401,
     title: 'Bootstrap secret invalid',

@@ -5,14 +5,17 @@ import { AppError, type ErrorCode } from '../../../lib/errors/index.js';
 import { isId, newId, type ApiKeyId, type OrgId } from '../../../lib/ids.js';
 import type { Db, TenantSql } from '../../../platform/db/index.js';
 import type { AuditActor, AuditEventInput, AuditLog } from '../../audit/index.js';
-import { activeOwnerAttributes } from '../../tenancy/index.js';
+import { activeOwner, type ActiveOwner } from '../../tenancy/index.js';
+import { actions } from '../actions.js';
 import type { Principal } from '../principal.js';
 import type { ApiKey, KeyOwner } from './api-key.js';
 import { ipAllowed } from './cidr.js';
-import { canGrantRole } from './grantable-roles.js';
+import { effectiveKeyRoles } from './effective-roles.js';
+import { assertCanIssueKey, type KeyGrant } from './key-grantability.js';
 import { mintApiKey, parseApiKey, type KeyEnv } from './key-format.js';
 import { insertKey, revokeKey, selectKey, selectKeyForAuth, selectKeyOrg, selectKeys, shortenExpiry, touchKey } from './repo.js';
-import type { CreateKeyBody } from './schema.js';
+import { MAX_OVERLAP_SECONDS, MIN_OVERLAP_SECONDS, type CreateKeyBody } from './schema.js';
+import { unusableScopes, type ScopePermits } from './usable-scopes.js';
 
 /** Dependencies of the API key service. */
 export interface ApiKeyServiceDeps {
@@ -23,6 +26,8 @@ export interface ApiKeyServiceDeps {
   env: KeyEnv;
   /** Called after any change to an org's keys (decision caches drop their entries). */
   onChange?: (orgId: OrgId) => void;
+  /** Whether a key about to be issued could ever use a scope (see createScopePermits). */
+  permits: ScopePermits;
 }
 
 /** Why authentication failed; recorded in the audit log, never shown to the client. */
@@ -65,23 +70,18 @@ export class ApiKeyService {
 
   /**
    * Creates a key in the transaction's org. Refuses (`authz.role_not_grantable`) a role the creator could not
-   * grant, scopes or authentication methods the creating key lacks. Returns the metadata and the token, shown once.
+   * grant, scopes or authentication methods the creating key lacks, and (`authz.scopes_unusable`) scopes the key
+   * could never use. Returns the metadata and the token, shown once.
    */
   async create(sql: TenantSql, creator: Principal, body: CreateKeyBody, meta: ChangeMeta = {}): Promise<{ key: ApiKey; token: string }> {
-    // INVARIANT: a key never holds more than its creator: role, scopes and amr are each bounded.
-    if (!canGrantRole(creator.roles, body.role)) throw new AppError('authz.role_not_grantable', { publicMessage: `you cannot grant the role '${body.role}'` });
-    if (creator.scopes) {
-      const missing = body.scopes.filter((s) => !creator.scopes?.includes(s));
-      if (missing.length) throw new AppError('authz.role_not_grantable', { publicMessage: `the creating key lacks scopes: ${missing.join(', ')}` });
-    }
-    const extraAmr = body.amr.filter((m) => !creator.amr.includes(m));
-    if (extraAmr.length) throw new AppError('authz.role_not_grantable', { publicMessage: `you cannot give authentication methods you do not hold: ${extraAmr.join(', ')}` });
+    assertCanIssueKey(creator, body);
     const now = this.deps.clock.now();
     const expiresAt = body.expires_at ? new Date(body.expires_at) : null;
     if (expiresAt && expiresAt <= now) throw new AppError('http.bad_request', { publicMessage: 'expires_at must be in the future', details: { issues: [{ field: 'body.expires_at', message: 'must be in the future' }] } });
     const owner = body.owner ?? ownerOfCreator(creator);
-    await this.assertOwnerActive(sql, owner);
+    const ownerNow = await this.mustFindActiveOwner(sql, owner);
     const minted = mintApiKey(newId('key', now.getTime()), this.deps.env);
+    this.assertScopesUsable({ kind: 'api_key', id: minted.keyId, orgId: sql.orgId, roles: effectiveKeyRoles(body.role, ownerNow.roles), attributes: {}, scopes: body.scopes, amr: body.amr, ownerId: owner.id }, body);
     const key = await insertKey(sql, {
       id: minted.keyId,
       name: body.name,
@@ -102,11 +102,20 @@ export class ApiKeyService {
     return { key, token: minted.token };
   }
 
-  /** Issues a successor with the same grants; the old key stays valid for `overlapSeconds`, then expires. */
+  /**
+   * Issues a successor with the same grants; the old key stays valid for `overlapSeconds` (0 = it expires now, at
+   * most 7 days), then expires. Only a principal that could create the key now may rotate it (`assertCanIssueKey`).
+   */
   async rotate(sql: TenantSql, actor: Principal, keyId: string, overlapSeconds: number, meta: ChangeMeta = {}): Promise<{ key: ApiKey; token: string }> {
+    if (!Number.isSafeInteger(overlapSeconds) || overlapSeconds < MIN_OVERLAP_SECONDS || overlapSeconds > MAX_OVERLAP_SECONDS) {
+      throw new AppError('http.bad_request', { publicMessage: `overlap_seconds must be a whole number from ${MIN_OVERLAP_SECONDS} to ${MAX_OVERLAP_SECONDS}`, details: { issues: [{ field: 'body.overlap_seconds', message: `must be an integer from ${MIN_OVERLAP_SECONDS} to ${MAX_OVERLAP_SECONDS}` }] } });
+    }
     const old = await this.mustFind(sql, keyId, true);
     const now = this.deps.clock.now();
     if (old.revokedAt || (old.expiresAt && old.expiresAt <= now)) throw new AppError('db.conflict', { publicMessage: 'a revoked or expired key cannot be rotated' });
+    // SECURITY: rotation hands out a fresh secret with the old key's grants, so it checks exactly what creation checks;
+    // otherwise any holder of manage:keys (a security key) could rotate the owner's key and receive an owner key.
+    assertCanIssueKey(actor, old);
     const minted = mintApiKey(newId('key', now.getTime()), this.deps.env);
     const key = await insertKey(sql, { ...old, id: minted.keyId, env: minted.env, rotatedFrom: old.id, secretHash: hashKey(minted.token), createdBy: actorOf(actor), createdAt: now });
     await shortenExpiry(sql, old.id, new Date(now.getTime() + overlapSeconds * 1000));
@@ -149,9 +158,9 @@ export class ApiKeyService {
       const tenant = await platform.enterTenant(orgId);
       const key = await selectKeyForAuth(tenant, parsed.keyId);
       if (!key) return undefined;
-      const ownerAttributes = await activeOwnerAttributes(tenant, key.owner);
+      const owner = await activeOwner(tenant, key.owner);
       if (constantTimeEqual(hashKey(token), key.secretHash) && !key.revokedAt && !(key.expiresAt && key.expiresAt <= now)) await touchKey(tenant, key.id, now);
-      return { ...key, ownerAttributes };
+      return { ...key, ownerAttributes: owner?.attributes, ownerRoles: owner?.roles ?? [] };
     });
     if (!found || !constantTimeEqual(hashKey(token), found.secretHash)) throw new AuthenticationFailure('authn.key_unknown', found?.orgId, parsed.keyId);
     const fail = (reason: AuthenticationFailure['reason']) => new AuthenticationFailure(reason, found.orgId, found.id);
@@ -164,7 +173,8 @@ export class ApiKeyService {
       kind: 'api_key',
       id: found.id,
       orgId: found.orgId,
-      roles: [found.role],
+      // SECURITY: the owner's roles are read on every request, so a demotion caps the key at once (cache keys hold roles).
+      roles: effectiveKeyRoles(found.role, found.ownerRoles),
       attributes: {
         ...(typeof attributes.region === 'string' ? { region: attributes.region } : {}),
         ...(Array.isArray(attributes.projects) ? { projects: attributes.projects.filter((p): p is string => typeof p === 'string') } : {}),
@@ -175,10 +185,26 @@ export class ApiKeyService {
     };
   }
 
-  private async assertOwnerActive(sql: TenantSql, owner: KeyOwner): Promise<void> {
-    if ((await activeOwnerAttributes(sql, owner)) === undefined) {
+  private async mustFindActiveOwner(sql: TenantSql, owner: KeyOwner): Promise<ActiveOwner> {
+    const found = await activeOwner(sql, owner);
+    if (found === undefined) {
       throw new AppError('http.bad_request', { publicMessage: `the key owner ${owner.id} is not an active ${owner.type.replace('_', ' ')} of this org`, details: { issues: [{ field: 'body.owner', message: 'not an active member of this org' }] } });
     }
+    return found;
+  }
+
+  // A key whose roles (its ceiling capped by its owner's current roles) can never use one of its scopes is refused,
+  // naming those scopes. Asking for every scope of the catalogue means "whatever the role allows" and is refused only
+  // when nothing at all is usable.
+  private assertScopesUsable(candidate: Principal, grant: KeyGrant): void {
+    const unusable = unusableScopes(this.deps.permits, candidate);
+    const everyScope = new Set(grant.scopes).size === actions.length;
+    if (unusable.length === 0 || (everyScope && unusable.length < grant.scopes.length)) return;
+    const actingAs = candidate.roles.length ? candidate.roles.join(', ') : 'no role';
+    throw new AppError('authz.scopes_unusable', {
+      publicMessage: `a key with role '${grant.role}' (acting as ${actingAs} for its owner${grant.amr.includes('hwk') ? '' : ', without hwk'}) can never use the scopes: ${unusable.join(', ')}`,
+      details: { scopes: unusable },
+    });
   }
 
   private async mustFind(sql: TenantSql, keyId: string, forUpdate = false): Promise<ApiKey> {

@@ -3,7 +3,10 @@ import { actions, type Action } from '../actions.js';
 import { roles } from '../principal.js';
 import { isValidCidr } from './cidr.js';
 
-const MAX_OVERLAP_SECONDS = 7 * 24 * 3600;
+/** Shortest rotation overlap: 0 makes the old key expire at once. */
+export const MIN_OVERLAP_SECONDS = 0;
+/** Longest rotation overlap (7 days): a superseded secret must not live on for long. */
+export const MAX_OVERLAP_SECONDS = 7 * 24 * 3600;
 
 /** Body of `POST …/api-keys`. */
 export const createKeyBodySchema = z
@@ -35,7 +38,7 @@ export const createKeyBodySchema = z
 
 /** Body of `POST …/api-keys/{key_id}/rotate`. */
 export const rotateKeyBodySchema = z
-  .object({ overlap_seconds: z.number().int().min(0).max(MAX_OVERLAP_SECONDS).default(86_400).describe('How long the old key stays valid beside the new one.') })
+  .object({ overlap_seconds: z.number().int().min(MIN_OVERLAP_SECONDS).max(MAX_OVERLAP_SECONDS).default(86_400).describe('Seconds the old key stays valid beside the new one: 0 (it expires now) to 604800 (7 days).') })
   .strict();
 
 /** An API key's metadata on the wire. */
