@@ -98,7 +98,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, services: ApiServ
     handler: async (request, reply) => {
       const expected = expectedVersion(request);
       const events = takePendingAudit(request);
-      const stored = await services.policies.update(request.params.org_id as OrgId, { text: request.body.text, expectedVersion: expected, ...(request.body.note ? { note: request.body.note } : {}), actor: actorOf(principalOf(request)), audit: events });
+      const stored = await services.policies.update(request.params.org_id as OrgId, { text: request.body.text, expectedVersion: expected, ...(request.body.note ? { note: request.body.note } : {}), actor: actorOf(principalOf(request)), author: principalOf(request), context: { ip: request.ip }, audit: events });
       auditCommitted(request);
       reply.header('etag', etagOf(stored.version));
       return toPolicyWire(stored);
@@ -120,7 +120,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, services: ApiServ
     handler: async (request, reply) => {
       const expected = expectedVersion(request);
       const events = takePendingAudit(request);
-      const stored = await services.policies.rollback(request.params.org_id as OrgId, { toVersion: request.body.version, expectedVersion: expected, actor: actorOf(principalOf(request)), audit: events });
+      const stored = await services.policies.rollback(request.params.org_id as OrgId, { toVersion: request.body.version, expectedVersion: expected, actor: actorOf(principalOf(request)), author: principalOf(request), context: { ip: request.ip }, audit: events });
       auditCommitted(request);
       reply.header('etag', etagOf(stored.version));
       return toPolicyWire(stored);

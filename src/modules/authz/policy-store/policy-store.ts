@@ -4,6 +4,9 @@ import type { OrgId } from '../../../lib/ids.js';
 import type { Db, TenantSql } from '../../../platform/db/index.js';
 import type { AuditEventInput, AuditLog } from '../../audit/index.js';
 import type { AuthzEngine } from '../engine/authz-engine.js';
+import type { DecisionContext } from '../engine/types.js';
+import type { Principal } from '../principal.js';
+import { findPolicyLockout } from './find-policy-lockout.js';
 
 /** One stored version of an org's policy text. */
 export interface PolicyVersion {
@@ -79,15 +82,25 @@ export class PolicyStore {
   /**
    * Stores `text` as the next version when `expectedVersion` is the current one (else `http.precondition_failed`),
    * after validating it (`authz.policy_invalid` / `authz.cross_tenant_policy` with line and column). The events in
-   * `audit` (the decision that allowed the change) are appended in the same transaction.
+   * `audit` (the decision that allowed the change) are appended in the same transaction. A text that would deny
+   * `author` (the principal making the change, absent for an operator) or every owner `read:policies` or
+   * `manage:policies` is refused with `authz.policy_lockout` before anything is stored.
    */
-  async update(orgId: OrgId, input: { text: string; expectedVersion: number; note?: string; rolledBackFrom?: number; actor: unknown; audit: AuditEventInput[] }): Promise<PolicyVersion> {
+  async update(orgId: OrgId, input: { text: string; expectedVersion: number; note?: string; rolledBackFrom?: number; actor: unknown; author?: Principal; context?: DecisionContext; audit: AuditEventInput[] }): Promise<PolicyVersion> {
     const validation = this.deps.engine.validateOrgPolicies(orgId, input.text);
     if (!validation.ok) {
       const crossTenant = validation.errors.some((e) => e.code === 'authz.cross_tenant_policy');
       throw new AppError(crossTenant ? 'authz.cross_tenant_policy' : 'authz.policy_invalid', {
         publicMessage: `policy text rejected: ${validation.errors[0]?.message ?? 'invalid'}`,
         details: { errors: validation.errors.map((e) => ({ code: e.code, message: e.message, line: e.line, column: e.column })) },
+      });
+    }
+    // SECURITY: a version that shuts out its author or every owner from the policies could never be undone through the API.
+    const lockout = findPolicyLockout(this.deps.engine, orgId, input.text, input.author, input.context ?? {});
+    if (lockout.length > 0) {
+      throw new AppError('authz.policy_lockout', {
+        publicMessage: `policy text rejected: it would deny ${lockout.map((entry) => `${entry.who} ${entry.action}`).join(', ')}`,
+        details: { denied: lockout },
       });
     }
     const stored = await this.deps.db.withTenant(orgId, async (sql) => {
@@ -119,9 +132,9 @@ export class PolicyStore {
   }
 
   /** Makes an old version current again by storing its text as a new version. */
-  async rollback(orgId: OrgId, input: { toVersion: number; expectedVersion: number; actor: unknown; audit: AuditEventInput[] }): Promise<PolicyVersion> {
+  async rollback(orgId: OrgId, input: { toVersion: number; expectedVersion: number; actor: unknown; author?: Principal; context?: DecisionContext; audit: AuditEventInput[] }): Promise<PolicyVersion> {
     const target = await this.deps.db.withTenant(orgId, async (sql) => (await sql.query<VersionRow>('SELECT version, policy_text, note, rolled_back_from, created_by, created_at FROM org_policies WHERE version = $1', [input.toVersion])).rows[0]);
     if (!target) throw new AppError('http.not_found', { publicMessage: `no policy version ${input.toVersion}` });
-    return this.update(orgId, { text: target.policy_text, expectedVersion: input.expectedVersion, note: `rollback to version ${input.toVersion}`, rolledBackFrom: input.toVersion, actor: input.actor, audit: input.audit });
+    return this.update(orgId, { text: target.policy_text, expectedVersion: input.expectedVersion, note: `rollback to version ${input.toVersion}`, rolledBackFrom: input.toVersion, actor: input.actor, ...(input.author ? { author: input.author } : {}), ...(input.context ? { context: input.context } : {}), audit: input.audit });
   }
 }
