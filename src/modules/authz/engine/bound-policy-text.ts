@@ -23,8 +23,8 @@ export interface PolicyTextViolation {
   malformed: boolean;
 }
 
-// A NUL, a high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
-const MALFORMED = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/u;
+// A high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Checks what must hold before untrusted policy text reaches Cedar: no NUL and no unpaired surrogate, at most
@@ -32,11 +32,10 @@ const MALFORMED = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF]
  */
 export function checkPolicyTextBounds(text: string): PolicyTextViolation | undefined {
   // SECURITY: cedar-wasm runs with a fixed stack; deep text traps the instance, so it is refused before Cedar runs.
-  const malformed = MALFORMED.exec(text.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, 'ab'));
-  if (malformed !== null) {
-    const what = malformed[0] === '\u0000' ? 'a NUL character' : 'an unpaired UTF-16 surrogate';
-    return { message: `text contains ${what}`, ...positionAtIndex(text, malformed.index), malformed: true };
-  }
+  const nul = text.indexOf(String.fromCharCode(0));
+  if (nul !== -1) return { message: 'text contains a NUL character', ...positionAtIndex(text, nul), malformed: true };
+  const surrogate = LONE_SURROGATE.exec(text);
+  if (surrogate !== null) return { message: 'text contains an unpaired UTF-16 surrogate', ...positionAtIndex(text, surrogate.index), malformed: true };
   if (Buffer.byteLength(text, 'utf8') > MAX_ORG_POLICY_BYTES) {
     return { message: `policy text exceeds ${MAX_ORG_POLICY_BYTES} bytes`, line: 1, column: 1, malformed: false };
   }

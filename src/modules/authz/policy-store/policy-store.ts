@@ -86,7 +86,7 @@ export class PolicyStore {
    * `author` (the principal making the change, absent for an operator) or every owner `read:policies` or
    * `manage:policies` is refused with `authz.policy_lockout` before anything is stored.
    */
-  async update(orgId: OrgId, input: { text: string; expectedVersion: number; note?: string; rolledBackFrom?: number; actor: unknown; author?: Principal; context?: DecisionContext; audit: AuditEventInput[] }): Promise<PolicyVersion> {
+  async update(orgId: OrgId, input: { text: string; expectedVersion: number; note?: string; rolledBackFrom?: number; reset?: boolean; actor: unknown; author?: Principal; context?: DecisionContext; audit: AuditEventInput[] }): Promise<PolicyVersion> {
     const validation = this.deps.engine.validateOrgPolicies(orgId, input.text);
     if (!validation.ok) {
       const crossTenant = validation.errors.some((e) => e.code === 'authz.cross_tenant_policy');
@@ -119,7 +119,7 @@ export class PolicyStore {
         {
           orgId,
           actor: input.actor as AuditEventInput['actor'],
-          action: input.rolledBackFrom ? 'authz.policy.rolled_back' : 'authz.policy.updated',
+          action: input.reset ? 'authz.policy.reset' : input.rolledBackFrom ? 'authz.policy.rolled_back' : 'authz.policy.updated',
           resource: { type: 'PolicySet', id: `${orgId}/v${version}` },
           decision: 'info',
           details: { version, policies: validation.policies.map((p) => `${p.effect}:${p.id}`), ...(input.rolledBackFrom ? { from_version: input.rolledBackFrom } : {}) },
@@ -129,6 +129,15 @@ export class PolicyStore {
     });
     await this.ensureLoaded(orgId, true);
     return stored;
+  }
+
+  /**
+   * Restores the built-in policies alone by storing an empty org policy text as a new version, audited as
+   * `authz.policy.reset` by `actor`: the operator's way back when an org can no longer change its policies.
+   */
+  async reset(orgId: OrgId, input: { actor: unknown; note?: string }): Promise<PolicyVersion> {
+    const { version } = await this.deps.db.withTenant(orgId, (sql) => this.current(sql));
+    return this.update(orgId, { text: '', expectedVersion: version, note: input.note ?? 'reset to the built-in policies by an operator', reset: true, actor: input.actor, audit: [] });
   }
 
   /** Makes an old version current again by storing its text as a new version. */
