@@ -7,6 +7,7 @@ import type { Principal } from '../principal.js';
 import { createAuthzEngine } from './authz-engine.js';
 import type { CedarModule } from './cedar-instance.js';
 import { loadCedarInstance } from './cedar-instance.js';
+import { checkPolicyTextBounds } from './bound-policy-text.js';
 import type { ResourceDescriptor } from './types.js';
 
 const ATTACKER = 'org_attacker' as OrgId;
@@ -67,6 +68,31 @@ describe('policy text cannot overflow the deciding Cedar instance', () => {
     expect(tryValidate(() => engine.validateOrgPolicies(ATTACKER, text))).toMatchObject({ ok: false, errors: [{ code: 'authz.policy_invalid', line: 1 }] });
     expect(isAppError(tryValidate(() => engine.setOrgPolicies(ATTACKER, text, 1)), 'authz.policy_invalid')).toBe(true);
     expect(engine.decide(victimOwner, 'read:policies', victimPolicies).decision).toBe('allow');
+  });
+
+  it.each([
+    ['parentheses', (n: number) => `${'('.repeat(n)}true${')'.repeat(n)}`],
+    ['brackets', (n: number) => `${'['.repeat(n)}1${']'.repeat(n)} == []`],
+    ['records', (n: number) => `${'{a:'.repeat(n)}1${'}'.repeat(n)} == {}`],
+    ['a chain of +', (n: number) => `${Array(n).fill('1').join(' + ')} == 1`],
+    ['member accesses', (n: number) => `context${'.a'.repeat(n)} == 1`],
+    ['method calls', (n: number) => `ip("10.0.0.1")${'.isIpv4()'.repeat(n)}`],
+    ['nested if', (n: number) => `${'if true then '.repeat(n)}true${' else false'.repeat(n)}`],
+    ['brackets around a chain of +', (n: number) => `${'['.repeat(31)}${Array(n).fill('1').join(' + ')}${']'.repeat(31)} == []`],
+  ])('the deepest %s the bounds accept do not trap cedar-wasm', (_shape, body) => {
+    const policy = (n: number) => `permit (principal, action, resource) when { ${body(n)} };`;
+    let n = 1;
+    while (checkPolicyTextBounds(policy(n + 1)) === undefined) n += 1;
+    expect(n).toBeGreaterThan(8);
+    const cedar = loadCedarInstance();
+    const text = policy(n);
+    const schema = 'entity User; entity R; action a appliesTo { principal: User, resource: R };';
+    expect(() => {
+      cedar.validate({ schema, policies: { staticPolicies: text }, validationSettings: { mode: 'strict' } });
+      cedar.policyToJson(text);
+      cedar.preparsePolicySet('deepest', { staticPolicies: { p: text } });
+      cedar.statefulIsAuthorized({ principal: { type: 'User', id: 'u' }, action: { type: 'Action', id: 'a' }, resource: { type: 'R', id: 'r' }, context: { a: 1 }, preparsedPolicySetId: 'deepest', entities: [] });
+    }).not.toThrow();
   });
 
   it('a trapped deciding instance is thrown away and rebuilt with every loaded set, so decisions keep going', () => {
