@@ -273,6 +273,12 @@ async function openServices(config: Config): Promise<OperatorServices> {
     orgs: runtime.orgs,
     reissueBootstrap: () => reissueBootstrapSecret({ db: runtime.db, clock: runtime.clock, audit: runtime.audit }, { ttlMinutes: config.bootstrapTtlMinutes }),
     rotateKek: ({ resume }) => rotateKek(runtime.db, runtime.vault, { listOrgIds: () => runtime.orgs.allIds(), clock: runtime.clock, createVersion: !resume }),
+    resetPolicies: async (orgId) => {
+      await runtime.orgs.get(orgId);
+      const engine = createAuthzEngine({ platformOrgId: await findPlatformOrgId(runtime.db), clock: runtime.clock, onAlert: () => undefined });
+      const store = new PolicyStore({ db: runtime.db, engine, audit: runtime.audit, clock: runtime.clock });
+      return store.reset(orgId, { actor: { type: 'system', id: 'cli' } });
+    },
     close: () => runtime.close(),
   };
 }

@@ -3,6 +3,7 @@ import type { CliContext } from '../cli-context.js';
 import { registerAuditCommands } from './audit-commands.js';
 import { registerGuardEval } from './guard-eval.js';
 import { registerOrgCommands } from './org-commands.js';
+import { registerPolicyCommands } from './policy-commands.js';
 import { registerServerCommands } from './server-commands.js';
 import { registerVaultCommands } from './vault-commands.js';
 
@@ -11,6 +12,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerServerCommands(program, ctx);
   registerOrgCommands(program, ctx);
   registerAuditCommands(program, ctx);
+  registerPolicyCommands(program, ctx);
   registerVaultCommands(program, ctx);
   registerGuardEval(program);
 }

@@ -102,7 +102,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, services: ApiServ
     schema: { summary: 'Replace the org policies (a new version; If-Match required)', tags: ['policies'], security, params: orgParams, body: z.object({ text: z.string().max(262_144), note: z.string().max(500).optional() }).strict(), response: { 200: policySchema } },
     handler: async (request, reply) => {
       const expected = expectedVersion(request);
-      const stored = await inTenantTransaction(request, (sql) => services.policies.update(sql, { text: request.body.text, expectedVersion: expected, ...(request.body.note ? { note: request.body.note } : {}), actor: actorOf(principalOf(request)), requestId: request.id }));
+      const stored = await inTenantTransaction(request, (sql) => services.policies.update(sql, { text: request.body.text, expectedVersion: expected, ...(request.body.note ? { note: request.body.note } : {}), actor: actorOf(principalOf(request)), author: principalOf(request), context: { ip: request.ip }, requestId: request.id }));
       await services.policies.ensureLoaded(request.params.org_id as OrgId, true);
       reply.header('etag', etagOf(stored.version));
       return toPolicyWire(stored);
@@ -123,7 +123,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, services: ApiServ
     schema: { summary: 'Make an earlier version current again (stored as a new version; If-Match required)', tags: ['policies'], security, params: orgParams, body: z.object({ version: z.number().int().min(1) }).strict(), response: { 200: policySchema } },
     handler: async (request, reply) => {
       const expected = expectedVersion(request);
-      const stored = await inTenantTransaction(request, (sql) => services.policies.rollback(sql, { toVersion: request.body.version, expectedVersion: expected, actor: actorOf(principalOf(request)), requestId: request.id }));
+      const stored = await inTenantTransaction(request, (sql) => services.policies.rollback(sql, { toVersion: request.body.version, expectedVersion: expected, actor: actorOf(principalOf(request)), author: principalOf(request), context: { ip: request.ip }, requestId: request.id }));
       await services.policies.ensureLoaded(request.params.org_id as OrgId, true);
       reply.header('etag', etagOf(stored.version));
       return toPolicyWire(stored);

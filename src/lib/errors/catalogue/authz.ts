@@ -92,4 +92,9 @@ export const authzErrors = defineErrors({
     title: 'Policy reaches outside its organization',
     description: "An organization policy mentions another organization's id or the Platform; an org policy may reference only its own org. `details.errors` gives `line` and `column`.",
   },
+  'authz.policy_lockout': {
+    status: 422,
+    title: 'Policy would lock the organization out',
+    description: 'The policy version (an update or a rollback) would deny its own author, or every owner, `read:policies` or `manage:policies`, so nobody could change it back. Nothing was stored. `details.denied` lists who would lose which action and why. An operator can restore the built-in policies with `bulwark policy reset --org ID`.',
+  },
 });

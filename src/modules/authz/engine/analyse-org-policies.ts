@@ -1,5 +1,7 @@
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import type { DetailedError, PolicyJson } from '@cedar-policy/cedar-wasm/nodejs';
+import { AppError } from '../../../lib/errors/index.js';
+import { checkPolicyTextBounds } from './bound-policy-text.js';
+import { isInstanceFailure, withValidationInstance, type CedarModule } from './cedar-instance.js';
 import { findCrossTenantReferences } from './find-cross-tenant-references.js';
 import { scanPolicyText, type PolicyChunk } from './scan-policy-text.js';
 import { indexOfByteOffset, positionAtIndex } from './source-position.js';
@@ -19,8 +21,7 @@ export type OrgPolicyAnalysis =
   | { ok: true; policies: ParsedOrgPolicy[]; readsNow: boolean }
   | { ok: false; errors: PolicyIssue[] };
 
-/** Largest org policy text accepted, in UTF-8 bytes. */
-export const MAX_ORG_POLICY_BYTES = 256 * 1024;
+export { MAX_ORG_POLICY_BYTES } from './bound-policy-text.js';
 /** Most policies an org may have. */
 export const MAX_ORG_POLICIES = 1000;
 
@@ -55,7 +56,7 @@ function idOf(uid: { __entity: { id: string } } | { id: string }): string {
   return '__entity' in uid ? uid.__entity.id : uid.id;
 }
 
-function parseChunk(text: string, chunk: PolicyChunk, index: number): { policy: ParsedOrgPolicy } | { issue: PolicyIssue } {
+function parseChunk(cedar: CedarModule, text: string, chunk: PolicyChunk, index: number): { policy: ParsedOrgPolicy } | { issue: PolicyIssue } {
   const answer = cedar.policyToJson(chunk.text);
   if (answer.type === 'failure') {
     const first = answer.errors[0];
@@ -70,12 +71,26 @@ function parseChunk(text: string, chunk: PolicyChunk, index: number): { policy: 
 
 /**
  * Validates an org's policy text against the schema (strict mode) and the tenant rules, and parses it into
- * policies the engine can load. Errors carry 1-based line and column.
+ * policies the engine can load. Errors carry 1-based line and column. The text is bounded (size, nesting) before
+ * Cedar sees it, and Cedar runs on the validation instance, never on one that decides. Throws `http.bad_request`
+ * for text with a NUL or an unpaired surrogate.
  */
 export function analyseOrgPolicies(text: string, orgId: string, schema: string): OrgPolicyAnalysis {
-  if (Buffer.byteLength(text, 'utf8') > MAX_ORG_POLICY_BYTES) {
-    return { ok: false, errors: [issueAt(text, 0, `policy text exceeds ${MAX_ORG_POLICY_BYTES} bytes`)] };
+  const violation = checkPolicyTextBounds(text);
+  if (violation?.malformed === true) {
+    throw new AppError('http.bad_request', { publicMessage: `text: ${violation.message}`, details: { issues: [{ path: 'text', message: violation.message, line: violation.line, column: violation.column }] } });
   }
+  if (violation !== undefined) return { ok: false, errors: [{ code: 'authz.policy_invalid', message: violation.message, line: violation.line, column: violation.column }] };
+  try {
+    return withValidationInstance((cedar) => analyseBounded(cedar, text, orgId, schema));
+  } catch (error) {
+    if (!isInstanceFailure(error)) throw error;
+    // The validation instance trapped (and was replaced); the decision instance never saw this text.
+    return { ok: false, errors: [issueAt(text, 0, 'policy text is too complex to validate; simplify it')] };
+  }
+}
+
+function analyseBounded(cedar: CedarModule, text: string, orgId: string, schema: string): OrgPolicyAnalysis {
   const { tokens, chunks } = scanPolicyText(text);
   const errors: PolicyIssue[] = findCrossTenantReferences(tokens, orgId).map((ref) =>
     issueAt(text, ref.start, ref.message, 'authz.cross_tenant_policy'),
@@ -95,7 +110,7 @@ export function analyseOrgPolicies(text: string, orgId: string, schema: string):
   const policies: ParsedOrgPolicy[] = [];
   const seen = new Set<string>();
   chunks.forEach((chunk, index) => {
-    const parsed = parseChunk(text, chunk, index);
+    const parsed = parseChunk(cedar, text, chunk, index);
     if ('issue' in parsed) {
       errors.push(parsed.issue);
     } else if (seen.has(parsed.policy.id)) {

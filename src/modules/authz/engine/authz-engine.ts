@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { systemClock, type Clock } from '../../../lib/clock.js';
 import { AppError } from '../../../lib/errors/index.js';
 import type { OrgId } from '../../../lib/ids.js';
@@ -8,6 +7,7 @@ import type { Principal } from '../principal.js';
 import { analyseOrgPolicies, validateOrgPolicies, type ActionCoverage } from './analyse-org-policies.js';
 import { buildCedarContext } from './build-context.js';
 import { buildEntitySlice } from './build-entities.js';
+import { builtinCedar, isInstanceFailure, loadCedarInstance, withValidationInstance, type CedarModule } from './cedar-instance.js';
 import { decisionCacheKey } from './cache-key.js';
 import { DecisionCache } from './decision-cache.js';
 import { loadPolicyBundle, ORG_POLICY_PREFIX, type PolicyBundle } from './policy-bundle.js';
@@ -25,14 +25,32 @@ export interface AuthzEngineOptions {
   bundle?: PolicyBundle;
   /** Most cached decisions (least recently used evicted); 0 disables the cache. Default 10 000. */
   cacheSize?: number;
+  /**
+   * Loads the cedar-wasm instance that decides, at start and again after it traps. Defaults to the process's
+   * built-in instance first and a fresh instance on each rebuild. A seam for tests.
+   */
+  loadDecisionInstance?: () => CedarModule;
+}
+
+/** One decision to evaluate against a candidate policy set. */
+export interface CandidateCheck {
+  principal: Principal;
+  action: Action;
+  resource: ResourceDescriptor;
+  context?: DecisionContext;
 }
 
 /** The Cedar policy engine: built-in policies, per-org policy sets and a decision cache. */
 export interface AuthzEngine {
   /** Decides whether `principal` may perform `action` on `resource`; never throws, fails closed. */
   decide(principal: Principal, action: Action, resource: ResourceDescriptor, context?: DecisionContext): Decision;
-  /** Validates an org's policy text without loading it. */
+  /** Validates an org's policy text without loading it (on the validation instance). Throws `http.bad_request` for a NUL or an unpaired surrogate. */
   validateOrgPolicies(orgId: OrgId, text: string): OrgPolicyValidation;
+  /**
+   * Decides `checks` as if `text` were the org's policies, on the validation instance, without loading it.
+   * Throws like {@link AuthzEngine.setOrgPolicies} when the text is invalid.
+   */
+  decideWithCandidate(orgId: OrgId, text: string, checks: readonly CandidateCheck[]): Decision[];
   /**
    * Loads (replaces) an org's policy set. Returns false, changing nothing, when `version` is not newer than the
    * loaded one. Throws AppError `authz.policy_invalid` or `authz.cross_tenant_policy` with `details.errors`.
@@ -46,11 +64,15 @@ export interface AuthzEngine {
   invalidate(orgId?: OrgId): void;
   /** The Cedar schema text policies are validated against. */
   readonly schema: string;
+  /** How often the deciding instance was thrown away after a trap and rebuilt. */
+  readonly rebuilds: number;
 }
 
 interface LoadedOrgSet {
   version: number;
   setId: string;
+  /** Built-in and org policies as pre-parsed, kept to re-parse them into a rebuilt instance. */
+  policies: readonly (readonly [string, string])[];
   /** Permits of the org narrow these actions to an allow-list. */
   narrowing: ActionCoverage;
   readsNow: boolean;
@@ -85,11 +107,36 @@ export function createAuthzEngine(options: AuthzEngineOptions): AuthzEngine {
   const orgs = new Map<OrgId, LoadedOrgSet>();
   const orgGenerations = new Map<string, number>();
   let globalGeneration = 0;
+  const loadDecider = options.loadDecisionInstance ?? loadCedarInstance;
+  // SECURITY: this instance only ever sees the trusted built-in policies and org texts that passed the bounds and
+  // validation on the validation instance; untrusted text is validated elsewhere (cedar-instance.ts).
+  let decider: CedarModule | undefined = options.loadDecisionInstance ? options.loadDecisionInstance() : builtinCedar;
+  let rebuilds = 0;
 
-  function preparse(setId: string, policies: Iterable<readonly [string, string]>): void {
+  function preparseOn(cedar: CedarModule, setId: string, policies: Iterable<readonly [string, string]>): void {
     const answer = cedar.preparsePolicySet(setId, { staticPolicies: Object.fromEntries(policies) });
     if (answer.type === 'failure') {
       throw new AppError('authz.policy_invalid', { details: { errors: answer.errors.map((error) => error.message) } });
+    }
+  }
+
+  /** The deciding instance, rebuilt (with every loaded set re-parsed) if the last one was thrown away. */
+  function decisionInstance(): CedarModule {
+    if (decider !== undefined) return decider;
+    const fresh = loadDecider();
+    preparseOn(fresh, baseSetId, bundle.policies);
+    for (const org of orgs.values()) preparseOn(fresh, org.setId, org.policies);
+    rebuilds += 1;
+    decider = fresh;
+    return fresh;
+  }
+
+  function preparse(setId: string, policies: Iterable<readonly [string, string]>): void {
+    try {
+      preparseOn(decisionInstance(), setId, policies);
+    } catch (error) {
+      if (isInstanceFailure(error)) decider = undefined;
+      throw error;
     }
   }
   preparse(baseSetId, bundle.policies);
@@ -99,6 +146,11 @@ export function createAuthzEngine(options: AuthzEngineOptions): AuthzEngine {
   }
 
   function policyError(principal: Principal, action: string, resource: ResourceDescriptor, errors: string[]): Decision {
+    alert(principal, action, resource, errors);
+    return frozen('deny', ['authz.policy_error'], errors);
+  }
+
+  function alert(principal: Principal, action: string, resource: ResourceDescriptor, errors: string[]): void {
     const alert: AuthzAlert = {
       code: 'authz.policy_error',
       orgId: principal.orgId,
@@ -112,7 +164,6 @@ export function createAuthzEngine(options: AuthzEngineOptions): AuthzEngine {
     } catch {
       // The decision is already a deny; a failing alert sink must not turn it into an exception.
     }
-    return frozen('deny', ['authz.policy_error'], errors);
   }
 
   function interpret(decision: 'allow' | 'deny', reasons: string[], org: LoadedOrgSet | undefined, action: string): Decision {
@@ -130,6 +181,26 @@ export function createAuthzEngine(options: AuthzEngineOptions): AuthzEngine {
     return frozen('allow', reasons.sort());
   }
 
+  /** One Cedar evaluation on `cedar` with the set `setId`; throws if the instance fails. */
+  function evaluate(cedar: CedarModule, setId: string, org: LoadedOrgSet | undefined, principal: Principal, action: Action, resource: ResourceDescriptor, context: DecisionContext, amr: readonly string[], now: string | undefined): Decision {
+    const slice = buildEntitySlice(principal, resource, options.platformOrgId);
+    const answer = cedar.statefulIsAuthorized({
+      principal: slice.principal,
+      action: { type: 'Action', id: action },
+      resource: slice.resource,
+      context: buildCedarContext(context, amr, now),
+      preparsedPolicySetId: setId,
+      entities: slice.entities,
+    });
+    if (answer.type === 'failure') return policyError(principal, action, resource, answer.errors.map((error) => error.message));
+    const { decision, diagnostics } = answer.response;
+    // SECURITY: Cedar skips a policy that errors, which silently drops a failing forbid; any error denies.
+    if (diagnostics.errors.length > 0) {
+      return policyError(principal, action, resource, diagnostics.errors.map((entry) => `${entry.policyId}: ${entry.error.message}`));
+    }
+    return interpret(decision, diagnostics.reason, org, action);
+  }
+
   function decide(principal: Principal, action: Action, resource: ResourceDescriptor, context: DecisionContext = {}): Decision {
     try {
       // SECURITY: an API key never exceeds its scopes; its roles are intersected with them here.
@@ -145,41 +216,36 @@ export function createAuthzEngine(options: AuthzEngineOptions): AuthzEngine {
         const hit = cache.get(key);
         if (hit !== undefined) return hit;
       }
-      const slice = buildEntitySlice(principal, resource, options.platformOrgId);
-      const answer = cedar.statefulIsAuthorized({
-        principal: slice.principal,
-        action: { type: 'Action', id: action },
-        resource: slice.resource,
-        context: buildCedarContext(context, amr, now),
-        // INVARIANT: the principal's org chooses the org set; a resource of another org is denied by tenant.boundary.
-        preparsedPolicySetId: org?.setId ?? baseSetId,
-        entities: slice.entities,
-      });
-      if (answer.type === 'failure') return policyError(principal, action, resource, answer.errors.map((error) => error.message));
-      const { decision, diagnostics } = answer.response;
-      // SECURITY: Cedar skips a policy that errors, which silently drops a failing forbid; any error denies.
-      if (diagnostics.errors.length > 0) {
-        return policyError(principal, action, resource, diagnostics.errors.map((entry) => `${entry.policyId}: ${entry.error.message}`));
+      // INVARIANT: the principal's org chooses the org set; a resource of another org is denied by tenant.boundary.
+      const setId = org?.setId ?? baseSetId;
+      let result: Decision | undefined;
+      const failures: string[] = [];
+      // SECURITY: a trapped instance is thrown away and rebuilt, so one failure does not deny every later decision.
+      // One retry on the rebuilt instance; a decision that traps again is denied.
+      for (let attempt = 0; attempt < 2 && result === undefined; attempt += 1) {
+        try {
+          result = evaluate(decisionInstance(), setId, org, principal, action, resource, context, amr, now);
+        } catch (error) {
+          if (!isInstanceFailure(error)) throw error;
+          decider = undefined;
+          failures.push(`policy engine instance failed and was rebuilt: ${error instanceof Error ? error.message : String(error)}`);
+        }
       }
-      const result = interpret(decision, diagnostics.reason, org, action);
-      if (key !== undefined) cache.set(key, result);
+      if (result === undefined) return policyError(principal, action, resource, failures);
+      if (failures.length > 0) alert(principal, action, resource, failures);
+      if (key !== undefined && result.errors.length === 0) cache.set(key, result);
       return result;
     } catch (error) {
       return policyError(principal, action, resource, [error instanceof Error ? error.message : String(error)]);
     }
   }
 
-  function setOrgPolicies(orgId: OrgId, text: string, version: number): boolean {
-    const current = orgs.get(orgId);
-    // INVARIANT: versions only move forward, so a late reload of an older version cannot undo a newer one.
-    if (current !== undefined && current.version >= version) return false;
+  function analyseOrThrow(orgId: OrgId, text: string) {
     const analysis = analyseOrgPolicies(text, orgId, bundle.schema);
     if (!analysis.ok) {
       const crossTenant = analysis.errors.some((issue) => issue.code === 'authz.cross_tenant_policy');
       throw new AppError(crossTenant ? 'authz.cross_tenant_policy' : 'authz.policy_invalid', { details: { errors: analysis.errors } });
     }
-    const setId = `${prefix}/org/${orgId}`;
-    preparse(setId, [...bundle.policies, ...analysis.policies.map((policy) => [`${ORG_POLICY_PREFIX}${policy.id}`, policy.text] as const)]);
     const actions = new Set<string>();
     let all = false;
     for (const policy of analysis.policies) {
@@ -187,7 +253,40 @@ export function createAuthzEngine(options: AuthzEngineOptions): AuthzEngine {
       if (policy.coverage.all) all = true;
       else for (const action of policy.coverage.actions) actions.add(action);
     }
-    orgs.set(orgId, { version, setId, narrowing: all ? { all: true } : { all: false, actions }, readsNow: analysis.readsNow });
+    const policies = [...bundle.policies, ...analysis.policies.map((policy) => [`${ORG_POLICY_PREFIX}${policy.id}`, policy.text] as const)];
+    const narrowing: ActionCoverage = all ? { all: true } : { all: false, actions };
+    return { policies, narrowing, readsNow: analysis.readsNow };
+  }
+
+  function decideWithCandidate(orgId: OrgId, text: string, checks: readonly CandidateCheck[]): Decision[] {
+    const candidate = analyseOrThrow(orgId, text);
+    const setId = `${prefix}/candidate/${randomUUID()}`;
+    const org: LoadedOrgSet = { version: 0, setId, ...candidate };
+    // SECURITY: the candidate is untrusted until stored; it is evaluated on the validation instance only.
+    return withValidationInstance((cedar) => {
+      preparseOn(cedar, setId, candidate.policies);
+      try {
+        return checks.map((check) => {
+          const context = check.context ?? {};
+          const amr = context.amr ?? check.principal.amr;
+          const now = context.now ?? (candidate.readsNow ? secondOf(clock.now()) : undefined);
+          if (check.principal.kind === 'api_key' && !(check.principal.scopes?.includes(check.action) ?? false)) return SCOPE_MISSING;
+          return evaluate(cedar, setId, org, check.principal, check.action, check.resource, context, amr, now);
+        });
+      } finally {
+        preparseOn(cedar, setId, []);
+      }
+    });
+  }
+
+  function setOrgPolicies(orgId: OrgId, text: string, version: number): boolean {
+    const current = orgs.get(orgId);
+    // INVARIANT: versions only move forward, so a late reload of an older version cannot undo a newer one.
+    if (current !== undefined && current.version >= version) return false;
+    const loaded = analyseOrThrow(orgId, text);
+    const setId = `${prefix}/org/${orgId}`;
+    preparse(setId, loaded.policies);
+    orgs.set(orgId, { version, setId, ...loaded });
     bump(orgId);
     return true;
   }
@@ -204,6 +303,10 @@ export function createAuthzEngine(options: AuthzEngineOptions): AuthzEngine {
   return {
     decide,
     validateOrgPolicies: (orgId, text) => validateOrgPolicies(text, orgId, bundle.schema),
+    decideWithCandidate,
+    get rebuilds() {
+      return rebuilds;
+    },
     setOrgPolicies,
     clearOrgPolicies,
     orgPolicyVersion: (orgId) => orgs.get(orgId)?.version,

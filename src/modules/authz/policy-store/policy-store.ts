@@ -4,6 +4,9 @@ import type { OrgId } from '../../../lib/ids.js';
 import type { Db, TenantSql } from '../../../platform/db/index.js';
 import type { AuditEventInput, AuditLog } from '../../audit/index.js';
 import type { AuthzEngine } from '../engine/authz-engine.js';
+import type { DecisionContext } from '../engine/types.js';
+import type { Principal } from '../principal.js';
+import { findPolicyLockout } from './find-policy-lockout.js';
 
 /** One stored version of an org's policy text. */
 export interface PolicyVersion {
@@ -79,9 +82,11 @@ export class PolicyStore {
   /**
    * Stores `text` as the next version when `expectedVersion` is the current one (else `http.precondition_failed`),
    * after validating it (`authz.policy_invalid` / `authz.cross_tenant_policy` with line and column), inside the
-   * caller's tenant transaction with its audit event. Call `ensureLoaded(orgId, true)` once it has committed.
+   * caller's tenant transaction with its audit event. A text that would deny `author` (the principal making the
+   * change, absent for an operator) or every owner `read:policies` or `manage:policies` is refused with
+   * `authz.policy_lockout` before anything is stored. Call `ensureLoaded(orgId, true)` once it has committed.
    */
-  async update(sql: TenantSql, input: { text: string; expectedVersion: number; note?: string; rolledBackFrom?: number; actor: unknown; requestId?: string }): Promise<PolicyVersion> {
+  async update(sql: TenantSql, input: { text: string; expectedVersion: number; note?: string; rolledBackFrom?: number; reset?: boolean; actor: unknown; author?: Principal; context?: DecisionContext; requestId?: string }): Promise<PolicyVersion> {
     const orgId = sql.orgId;
     const validation = this.deps.engine.validateOrgPolicies(orgId, input.text);
     if (!validation.ok) {
@@ -89,6 +94,14 @@ export class PolicyStore {
       throw new AppError(crossTenant ? 'authz.cross_tenant_policy' : 'authz.policy_invalid', {
         publicMessage: `policy text rejected: ${validation.errors[0]?.message ?? 'invalid'}`,
         details: { errors: validation.errors.map((e) => ({ code: e.code, message: e.message, line: e.line, column: e.column })) },
+      });
+    }
+    // SECURITY: a version that shuts out its author or every owner from the policies could never be undone through the API.
+    const lockout = findPolicyLockout(this.deps.engine, orgId, input.text, input.author, input.context ?? {});
+    if (lockout.length > 0) {
+      throw new AppError('authz.policy_lockout', {
+        publicMessage: `policy text rejected: it would deny ${lockout.map((entry) => `${entry.who} ${entry.action}`).join(', ')}`,
+        details: { denied: lockout },
       });
     }
     await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`org_policies:${orgId}`]);
@@ -105,7 +118,7 @@ export class PolicyStore {
       {
         orgId,
         actor: input.actor as AuditEventInput['actor'],
-        action: input.rolledBackFrom ? 'authz.policy.rolled_back' : 'authz.policy.updated',
+        action: input.reset ? 'authz.policy.reset' : input.rolledBackFrom ? 'authz.policy.rolled_back' : 'authz.policy.updated',
         resource: { type: 'PolicySet', id: `${orgId}/v${version}` },
         decision: 'info',
         requestId: input.requestId ?? null,
@@ -115,10 +128,23 @@ export class PolicyStore {
     return toVersion(rows[0] as VersionRow);
   }
 
+  /**
+   * Restores the built-in policies alone by storing an empty org policy text as a new version, in one transaction
+   * audited as `authz.policy.reset` by `actor`: the operator's way back when an org can no longer change its policies.
+   */
+  async reset(orgId: OrgId, input: { actor: unknown; note?: string }): Promise<PolicyVersion> {
+    const stored = await this.deps.db.withTenant(orgId, async (sql) => {
+      const { version } = await this.current(sql);
+      return this.update(sql, { text: '', expectedVersion: version, note: input.note ?? 'reset to the built-in policies by an operator', reset: true, actor: input.actor });
+    });
+    await this.ensureLoaded(orgId, true);
+    return stored;
+  }
+
   /** Makes an old version current again by storing its text as a new version, in the caller's tenant transaction. */
-  async rollback(sql: TenantSql, input: { toVersion: number; expectedVersion: number; actor: unknown; requestId?: string }): Promise<PolicyVersion> {
+  async rollback(sql: TenantSql, input: { toVersion: number; expectedVersion: number; actor: unknown; author?: Principal; context?: DecisionContext; requestId?: string }): Promise<PolicyVersion> {
     const target = (await sql.query<VersionRow>('SELECT version, policy_text, note, rolled_back_from, created_by, created_at FROM org_policies WHERE version = $1', [input.toVersion])).rows[0];
     if (!target) throw new AppError('http.not_found', { publicMessage: `no policy version ${input.toVersion}` });
-    return this.update(sql, { text: target.policy_text, expectedVersion: input.expectedVersion, note: `rollback to version ${input.toVersion}`, rolledBackFrom: input.toVersion, actor: input.actor, ...(input.requestId ? { requestId: input.requestId } : {}) });
+    return this.update(sql, { text: target.policy_text, expectedVersion: input.expectedVersion, note: `rollback to version ${input.toVersion}`, rolledBackFrom: input.toVersion, actor: input.actor, ...(input.author ? { author: input.author } : {}), ...(input.context ? { context: input.context } : {}), ...(input.requestId ? { requestId: input.requestId } : {}) });
   }
 }
