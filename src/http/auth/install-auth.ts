@@ -4,6 +4,7 @@ import { actorOf, AuthenticationFailure, type Decision } from '../../modules/aut
 import type { AuditEventInput } from '../../modules/audit/index.js';
 import { throttleSource } from '../../platform/rate-limit/index.js';
 import type { ApiServices } from '../api-services.js';
+import { refuseFrozenOrg } from './refuse-frozen-org.js';
 import { requestMeta, type RouteAuthz } from './route-auth.js';
 
 const BEARER = /^Bearer\s+(\S+)$/i;
@@ -136,6 +137,7 @@ export function installAuth(app: FastifyInstance, services: ApiServices): Protec
     for (const method of [route.method].flat()) if (method !== 'HEAD') table.push({ method, url: route.url, action: config.authz.action });
     route.preHandler = [authorize(services, config.authz), ...preHandler];
   });
+  app.addHook('preParsing', refuseFrozenOrg(services));
   // SECURITY: no read is acknowledged before its decision is stored; if the audit log cannot take it, fail closed.
   app.addHook('onSend', async (request, _reply, payload) => {
     const stored = request.decisionStored;

@@ -6,3 +6,4 @@ export { MemberService, type Member } from './members.js';
 export { ServiceAccountService, type ServiceAccount } from './service-accounts.js';
 export type { AuditContext } from './audit-context.js';
 export { activeOwnerAttributes, type CredentialOwner } from './active-owner.js';
+export { freezeOrg, freezeReasons, isOrgFrozen, orgStatusChangeSchema, unfreezeOrg, type OrgStatusChange, type OrgStatusDeps } from './org-status.js';
