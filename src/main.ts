@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import { buildProgram } from './cli/program.js';
 import type { CliContext, DoctorCheck, OperatorServices } from './cli/cli-context.js';
 import { assertProductionSafe, developmentShortcuts, loadProcessConfig, type Config } from './config/index.js';
@@ -15,7 +16,9 @@ import { bootstrapPlatform, findPlatformOrgId, MemberService, OrgService, redeem
 import { assertServingRoleSafe, checkEnvironment, claimEnvironment, inspectServingRole, isOwnerDb, migrate, migrationStatus, openDb, openMigrationDb, prepareDatabase, servingLoginOf, type Db, type OwnerDb, type PreparedDatabase } from './platform/db/index.js';
 import { createLogger, type Logger } from './platform/logger/index.js';
 import { createMetrics } from './platform/metrics/index.js';
-import { pingRedis } from './platform/redis/index.js';
+import { createAuthThrottle, type CounterStore } from './platform/rate-limit/index.js';
+import { closeRedis, openRedis, pingRedis } from './platform/redis/index.js';
+import { RejectedCredentialLog } from './http/auth/rejected-credential-log.js';
 import { FieldCipher, openKeyVault, rotateKek, type KeyVault } from './platform/vault/index.js';
 
 /** Everything one serving Bulwark node runs with, wired from the configuration. */
@@ -157,6 +160,10 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
   const quarantine = new QuarantineService({ db, cipher, audit, clock });
   const guardPolicies = new GuardPolicyStore({ db, audit, clock });
   const guard = new GuardService({ db, audit, quarantine, policies: guardPolicies, createPool: () => new EmbeddingPool({ size: 1 }) });
+  const redis = config.redisUrl ? openRedis(config.redisUrl.reveal(), (error) => logger.warn({ err: error }, 'redis unavailable; throttling counters fall back to this node')) : undefined;
+  if (redis) await waitForRedis(redis, 2_000);
+  const counterStore: CounterStore = redis ? { kind: 'redis', client: redis } : { kind: 'memory' };
+  const rejectedCredentials = new RejectedCredentialLog({ write: (event) => auditBuffer.add(event), now: () => clock.now().getTime(), windowMs: config.authThrottle.eventWindowSeconds * 1000 });
   const services: ApiServices = {
     config,
     clock,
@@ -175,6 +182,8 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     cipher,
     platformOrgId,
     metrics: createMetrics({ auditPending: () => auditBuffer.pending }),
+    authThrottle: createAuthThrottle(config.authThrottle, counterStore),
+    rejectedCredentials,
     redeemBootstrap: (platform, secret, mintOwnerKey) => redeemBootstrapSecret({ clock, audit }, platform, secret, mintOwnerKey),
   };
   return {
@@ -183,9 +192,23 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     services,
     async close() {
       await guard.close();
+      await rejectedCredentials.close();
+      if (redis) await closeRedis(redis);
       await core.close();
     },
   };
+}
+
+// A node starts on its in-process fallback counters when Redis does not answer in time; it switches once connected.
+async function waitForRedis(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    client.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** Builds the HTTP app of a runtime; `accepting` turns false when shutdown begins. `routes` receives the protected-route table. */

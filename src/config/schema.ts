@@ -17,6 +17,21 @@ const pkcs11Schema = z
   })
   .describe('PKCS#11 HSM settings; required when vault.kind is pkcs11.');
 
+const count = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+const authThrottleSchema = z
+  .object({
+    sourceFailures: count(1, 100_000, 30).describe('Failed authentications allowed per source address (IPv6: per /64) in a window; the next one blocks the source, which is then refused with 429 before any credential is looked at.'),
+    keyFailures: count(1, 100_000, 10).describe('Failed authentications allowed per presented API key id (whether it exists or not) in a window; further wrong secrets for it get 429. The valid key itself is never refused by this limit.'),
+    windowSeconds: count(1, 86_400, 60).describe('Window over which failures are counted, in seconds.'),
+    blockSeconds: count(1, 86_400, 60).describe('First block of a source or key id, in seconds; each further block of it within a day doubles (backoff).'),
+    maxBlockSeconds: count(1, 7 * 86_400, 3_600).describe('Longest block, in seconds.'),
+    eventWindowSeconds: count(1, 86_400, 60).describe('Rejected-credential audit events are aggregated per org, source, key id and reason over this window: the first is written, later ones are counted into one summary event.'),
+    keyPrefix: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default('bulwark').describe('Prefix of the throttling counters in Redis; every node of one deployment must use the same.'),
+  })
+  .prefault({})
+  .describe('Throttling of failed authentication. Counters live in Redis when redisUrl is set (shared by all nodes), in process otherwise.');
+
 /** The whole configuration of a Bulwark node. Every field is described; docs/reference/config.md is generated from this. */
 export const configSchema = z
   .object({
@@ -35,6 +50,7 @@ export const configSchema = z
     sessionSecret: secretString.optional().describe('Reserved for the session cookies of the identity module, which is not built yet: nothing reads it today, so it is not required.'),
     metricsToken: secretString.optional().describe('Bearer token Prometheus must send to GET /metrics. Without it, /metrics is disabled.'),
     bootstrapTtlMinutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60).describe('Lifetime of the one-time bootstrap secret printed on first start.'),
+    authThrottle: authThrottleSchema,
     allowDevShortcuts: booleanish.default(false).describe('Lets production start with development shortcuts (local key file, embedded database, HTTP URL). For staging drills only.'),
     vault: z
       .discriminatedUnion('kind', [
@@ -82,6 +98,13 @@ export const envBindings: Readonly<Record<string, readonly string[]>> = {
   BULWARK_BOOTSTRAP_TTL_MINUTES: ['bootstrapTtlMinutes'],
   BULWARK_METRICS_TOKEN: ['metricsToken'],
   BULWARK_ALLOW_DEV_SHORTCUTS: ['allowDevShortcuts'],
+  BULWARK_AUTH_THROTTLE_SOURCE_FAILURES: ['authThrottle', 'sourceFailures'],
+  BULWARK_AUTH_THROTTLE_KEY_FAILURES: ['authThrottle', 'keyFailures'],
+  BULWARK_AUTH_THROTTLE_WINDOW_SECONDS: ['authThrottle', 'windowSeconds'],
+  BULWARK_AUTH_THROTTLE_BLOCK_SECONDS: ['authThrottle', 'blockSeconds'],
+  BULWARK_AUTH_THROTTLE_MAX_BLOCK_SECONDS: ['authThrottle', 'maxBlockSeconds'],
+  BULWARK_AUTH_THROTTLE_EVENT_WINDOW_SECONDS: ['authThrottle', 'eventWindowSeconds'],
+  BULWARK_AUTH_THROTTLE_KEY_PREFIX: ['authThrottle', 'keyPrefix'],
   BULWARK_VAULT: ['vault', 'kind'],
   BULWARK_VAULT_KEY_FILE: ['vault', 'keyFile'],
   BULWARK_PKCS11_MODULE: ['vault', 'pkcs11', 'module'],

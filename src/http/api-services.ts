@@ -7,7 +7,9 @@ import type { GuardPolicyStore, GuardService, QuarantineService } from '../modul
 import type { BootstrapOwner, MemberService, OrgService, ServiceAccountService } from '../modules/tenancy/index.js';
 import type { Db, PlatformSql, TenantSql } from '../platform/db/index.js';
 import type { Metrics } from '../platform/metrics/index.js';
+import type { AuthThrottle } from '../platform/rate-limit/index.js';
 import type { FieldCipher } from '../platform/vault/index.js';
+import type { RejectedCredentialLog } from './auth/rejected-credential-log.js';
 
 /** What the API routes work with; built by the composition root. */
 export interface ApiServices {
@@ -29,6 +31,10 @@ export interface ApiServices {
   cipher: FieldCipher;
   platformOrgId: OrgId;
   metrics: Metrics;
+  /** Failed-authentication limits per source and key id (in process, or in Redis when configured). */
+  authThrottle: AuthThrottle;
+  /** Rejected credentials, aggregated per window before they reach the audit log. */
+  rejectedCredentials: RejectedCredentialLog;
   /** Redeems the one-time bootstrap secret in the caller's platform transaction; `mintOwnerKey` issues the owner's key in it. */
   redeemBootstrap<K>(platform: PlatformSql, secret: string, mintOwnerKey: (tenant: TenantSql, owner: BootstrapOwner) => Promise<K>): Promise<K>;
 }

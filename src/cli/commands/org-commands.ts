@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
+import { systemClock } from '../../lib/clock.js';
+import { AppError } from '../../lib/errors/index.js';
+import { freezeOrg, freezeReasons, orgStatusChangeSchema, unfreezeOrg } from '../../modules/tenancy/index.js';
 import { runCommand } from '../run-command.js';
 
 const OPERATOR = { type: 'system', id: 'cli' } as const;
 
-/** `bulwark org create|list`: operator commands run with shell access to the configuration. */
+/** `bulwark org create|list|freeze|unfreeze`: operator commands run with shell access to the configuration. */
 export function registerOrgCommands(program: Command, ctx: CliContext): void {
   const org = program.command('org').description('Manage orgs (tenants)');
 
@@ -43,4 +46,28 @@ export function registerOrgCommands(program: Command, ctx: CliContext): void {
         }
       }),
     );
+
+  for (const verb of ['freeze', 'unfreeze'] as const) {
+    org
+      .command(verb)
+      .description(verb === 'freeze' ? 'Freeze an org: its mutations and model calls are refused, reads stay open (audited in its chain)' : 'Unfreeze a frozen org (audited in its chain)')
+      .requiredOption('--org <id>', 'org id (org_…)')
+      .requiredOption('--reason <reason>', `why: ${freezeReasons.join(', ')}`)
+      .option('--note <text>', 'free text kept in the audit event (a case number, say)')
+      .option('--json', 'print JSON')
+      .action((options: { org: string; reason: string; note?: string; json?: boolean }) =>
+        runCommand(async () => {
+          const change = orgStatusChangeSchema.safeParse({ reason: options.reason, ...(options.note !== undefined ? { note: options.note } : {}) });
+          if (!change.success) throw new AppError('http.bad_request', { publicMessage: change.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; ') });
+          const services = await ctx.openServices(ctx.loadConfig());
+          try {
+            const apply = verb === 'freeze' ? freezeOrg : unfreezeOrg;
+            const changed = await services.db.withPlatform((platform) => apply(platform, { clock: systemClock, audit: services.audit }, options.org, change.data, { actor: OPERATOR }));
+            process.stdout.write(options.json ? `${JSON.stringify(changed)}\n` : `${changed.id}  ${changed.status}\n`);
+          } finally {
+            await services.close();
+          }
+        }),
+      );
+  }
 }

@@ -3,7 +3,9 @@ import { AppError } from '../../lib/errors/index.js';
 import type { OrgId } from '../../lib/ids.js';
 import { actorOf, AuthenticationFailure, type Decision } from '../../modules/authz/index.js';
 import type { AuditEventInput } from '../../modules/audit/index.js';
+import { throttleSource } from '../../platform/rate-limit/index.js';
 import type { ApiServices } from '../api-services.js';
+import { refuseFrozenOrg } from './refuse-frozen-org.js';
 import { requestMeta, type RouteAuthz } from './route-auth.js';
 import type { RouteTransaction, RouteTransactionScope } from './route-transaction.js';
 
@@ -16,7 +18,15 @@ function unauthenticated(): AppError {
 }
 
 function authenticate(services: ApiServices): onRequestHookHandler {
+  const throttled = (reply: FastifyReply, waitMs: number): AppError => {
+    const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+    reply.header('retry-after', String(seconds));
+    return new AppError('authn.throttled', { publicMessage: `too many failed authentications; retry in ${seconds} s`, details: { retry_after_seconds: seconds } });
+  };
   return async function authenticateRequest(request: FastifyRequest, reply: FastifyReply) {
+    // SECURITY: a source that failed too often is refused before its credential is parsed or looked up (valid or not).
+    const sourceWait = await services.authThrottle.sourceBlockedFor(request.ip);
+    if (sourceWait > 0) throw throttled(reply, sourceWait);
     const header = request.headers.authorization;
     const token = header ? BEARER.exec(header)?.[1] : undefined;
     if (!token) {
@@ -27,16 +37,14 @@ function authenticate(services: ApiServices): onRequestHookHandler {
       request.principal = await services.apiKeys.authenticate(token, request.ip);
     } catch (error) {
       if (!(error instanceof AuthenticationFailure)) throw error;
-      // A rejected credential is answered only after its audit record is stored (the answer is a 401 either way).
-      await services.auditBuffer.add({
-        orgId: error.orgId ?? services.platformOrgId,
-        actor: { type: 'anonymous', id: null },
-        action: 'authn.credential.rejected',
-        resource: error.keyId ? { type: 'ApiKey', id: error.keyId } : null,
-        decision: 'deny',
-        reasonCodes: [error.reason],
-        ...requestMeta(request),
-      }).catch(() => undefined);
+      // SECURITY: only failures count, per source and per presented key id (known or not, so 429 reveals nothing).
+      // A key id over its limit does not lock its owner out: the right secret still authenticates above.
+      const wait = await services.authThrottle.recordFailure(request.ip, error.keyId);
+      // The first rejection of a window is stored before the answer; later ones are counted into one summary event.
+      await services.rejectedCredentials
+        .record({ orgId: error.orgId ?? services.platformOrgId, keyId: error.orgId ? error.keyId : undefined, reason: error.reason, source: throttleSource(request.ip), throttled: wait > 0, ...requestMeta(request) })
+        .catch(() => undefined);
+      if (wait > 0) throw throttled(reply, wait);
       reply.header('www-authenticate', 'Bearer realm="bulwark", error="invalid_token"');
       throw unauthenticated();
     }
@@ -201,6 +209,7 @@ export function installAuth(app: FastifyInstance, services: ApiServices): Protec
     for (const method of methods) if (method !== 'HEAD') table.push({ method, url: route.url, action: config.authz.action, transaction });
     route.preHandler = [authorize(services, config.authz, transaction), ...transactionHooks, ...preHandler];
   });
+  app.addHook('preParsing', refuseFrozenOrg(services));
   // SECURITY: no read is acknowledged before its decision is stored; if the audit log cannot take it, fail closed.
   app.addHook('onSend', async (request, reply, payload) => {
     // INVARIANT: a mutation is never answered as a success unless its declared transaction committed.

@@ -4,6 +4,7 @@ import { installAuth, type ProtectedRoute } from '../auth/install-auth.js';
 import { registerApiKeyRoutes } from './api-key-routes.js';
 import { registerGovernanceRoutes } from './governance-routes.js';
 import { registerGuardRoutes } from './guard-routes.js';
+import { registerOrgStatusRoutes } from './org-status-routes.js';
 import { registerQuarantineRoutes } from './quarantine-routes.js';
 import { registerTenancyRoutes } from './tenancy-routes.js';
 
@@ -12,6 +13,7 @@ export function registerApiRoutes(app: FastifyInstance, services: ApiServices): 
   const table = installAuth(app, services);
   registerGovernanceRoutes(app, services);
   registerTenancyRoutes(app, services);
+  registerOrgStatusRoutes(app, services);
   registerApiKeyRoutes(app, services);
   registerQuarantineRoutes(app, services);
   registerGuardRoutes(app, services);

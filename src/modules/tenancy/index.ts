@@ -7,3 +7,4 @@ export { ServiceAccountService, type ServiceAccount } from './service-accounts.j
 export type { AuditContext } from './audit-context.js';
 export { activeOwner, type ActiveOwner, type CredentialOwner } from './active-owner.js';
 export type { ActingPrincipal, CanGrantRole } from './acting-principal.js';
+export { freezeOrg, freezeReasons, isOrgFrozen, orgStatusChangeSchema, unfreezeOrg, type OrgStatusChange, type OrgStatusDeps } from './org-status.js';

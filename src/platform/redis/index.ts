@@ -1,1 +1,2 @@
+export { closeRedis, openRedis } from './open-redis.js';
 export { pingRedis } from './ping-redis.js';

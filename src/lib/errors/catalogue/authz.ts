@@ -42,6 +42,11 @@ export const authzErrors = defineErrors({
     title: 'Authentication required',
     description: 'Audit reason only: the user or service account the key acts for was removed or disabled.',
   },
+  'authn.throttled': {
+    status: 429,
+    title: 'Too many failed authentications',
+    description: 'Too many failed authentications came from this source, or presented this key id, in a short time. `Retry-After` says how many seconds to wait; repeated blocks grow longer (backoff).',
+  },
   'authz.role_not_grantable': {
     status: 403,
     title: 'Role not grantable',

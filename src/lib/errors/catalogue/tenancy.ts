@@ -10,7 +10,12 @@ export const tenancyErrors = defineErrors({
   'tenancy.org_frozen': {
     status: 423,
     title: 'Org frozen',
-    description: 'The org is frozen (for example during a dispute); mutating requests are refused.',
+    description: 'The org is frozen (for example during a dispute): mutations and model calls are refused; reads, audit and billing reads included, stay open. Also the audit reason code of a freeze.',
+  },
+  'tenancy.platform_org_not_freezable': {
+    status: 409,
+    title: 'Platform org cannot be frozen',
+    description: 'The platform org runs the installation (it freezes and unfreezes the others), so it cannot be frozen itself.',
   },
   'tenancy.owner_protected': {
     status: 403,

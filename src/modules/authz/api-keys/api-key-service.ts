@@ -51,6 +51,11 @@ export interface ChangeMeta {
 // SECURITY: keys carry 256 random bits, so SHA-256 suffices; a slow hash would only slow authentication.
 const hashKey = (token: string): string => createHash('sha256').update(token).digest('hex');
 
+// Stand-ins for an unknown key id (see authenticate): well-formed ids no row has, and a hash no key has.
+const NO_ORG = 'org_00000000000000000000000000' as OrgId;
+const NO_OWNER = { type: 'user', id: 'usr_00000000000000000000000000' } as const;
+const NO_HASH = '0'.repeat(64);
+
 /** The audit actor of a principal. */
 export function actorOf(principal: Principal): AuditActor {
   return { type: principal.kind, id: principal.id };
@@ -152,13 +157,14 @@ export class ApiKeyService {
     if (!parsed) throw new AuthenticationFailure('authn.key_malformed', undefined, undefined);
     if (parsed.env !== this.deps.env) throw new AuthenticationFailure('authn.key_wrong_environment', undefined, parsed.keyId);
     const now = this.deps.clock.now();
+    // SECURITY: an unknown key id runs the same queries and the same compare as a known one (against an org and an
+    // owner that cannot exist and a dummy hash), so response time does not tell which key ids are real.
     const found = await this.deps.db.withPlatform(async (platform) => {
       const orgId = await selectKeyOrg(platform, parsed.keyId);
-      if (!orgId) return undefined;
-      const tenant = await platform.enterTenant(orgId);
+      const tenant = await platform.enterTenant(orgId ?? NO_ORG);
       const key = await selectKeyForAuth(tenant, parsed.keyId);
-      if (!key) return undefined;
-      const owner = await activeOwner(tenant, key.owner);
+      const owner = await activeOwner(tenant, key?.owner ?? NO_OWNER);
+      if (!key) return void constantTimeEqual(hashKey(token), NO_HASH);
       if (constantTimeEqual(hashKey(token), key.secretHash) && !key.revokedAt && !(key.expiresAt && key.expiresAt <= now)) await touchKey(tenant, key.id, now);
       return { ...key, ownerAttributes: owner?.attributes, ownerRoles: owner?.roles ?? [] };
     });
