@@ -5,7 +5,7 @@ import type { Db, TenantSql } from '../../platform/db/index.js';
 import { sealCheckpoint, SEAL_EVERY_EVENTS, type AuditCheckpoint, type AuditSealKey } from './checkpoint.js';
 import { insertCheckpoint, readCheckpoints, readSealState } from './checkpoint-repo.js';
 import type { AuditEventInput, AuditRecord } from './event.js';
-import { toCheckpointLine, toJsonLine } from './export-jsonl.js';
+import { toCheckpointLine, toJsonLine, verifyExport } from './export-jsonl.js';
 import { canonicalAroundSeq, chainHash } from './hash-chain.js';
 import { insertOneRecord, insertRecords, lockHead, readHead, readRecords } from './repo.js';
 import { SealedChainVerifier, type AuditVerdict } from './sealed-chain-verifier.js';
@@ -158,6 +158,11 @@ export class AuditLog {
     }
     const head = await this.deps.db.withTenant(orgId, readHead);
     return verifier.finish(head);
+  }
+
+  /** Verifies an export file's lines (see `verifyExport`) with this log's MAC key, as the key holder can. */
+  verifyExportLines(orgId: OrgId, lines: Iterable<string> | AsyncIterable<string>): Promise<AuditVerdict> {
+    return verifyExport(orgId, lines, { ...(this.deps.sealKey ? { key: this.deps.sealKey } : {}), sealEvery: this.sealEvery });
   }
 
   /** The org's export as JSONL lines: every event from `afterSeq`, each checkpoint right after the event it seals. */
