@@ -1,13 +1,19 @@
 /**
- * Chained audit appends vs plain inserts of the same rows, on PGlite and (with DATABASE_URL) PostgreSQL.
+ * Chained audit appends vs plain inserts of the same rows, and sealed (checkpoints MACed by the local key vault every
+ * 1,000 events on the append path) vs unsealed chained appends, on PGlite and (with DATABASE_URL) PostgreSQL.
  * Run: npx tsx bench/audit-append.ts [events=2000]
- * Target: chaining costs at most 1.5x plain inserts; at least 2,000 chained events/s on PostgreSQL (batched).
+ * Target: chaining costs at most 1.5x plain inserts; at least 2,000 chained events/s on PostgreSQL (batched);
+ * sealing costs at most 1.05x unsealed chained appends.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createTestDb, type TestDb } from '../test/support/test-db.js';
 import { systemClock } from '../src/lib/clock.js';
 import { newId, type OrgId } from '../src/lib/ids.js';
 import { AuditLog, chainHash, GENESIS_HASH, type AuditEventInput } from '../src/modules/audit/index.js';
+import { openLocalKeyVault } from '../src/platform/vault/index.js';
 
 const total = Number(process.argv[2] ?? 2000);
 
@@ -49,27 +55,42 @@ async function rate(count: number, batch: number, write: (events: AuditEventInpu
 
 async function run(backend: string): Promise<void> {
   const t = await createTestDb();
+  const dir = await mkdtemp(join(tmpdir(), 'bulwark-bench-'));
+  const vault = await openLocalKeyVault(join(dir, 'vault.key'));
   const audit = new AuditLog({ db: t.db, clock: systemClock });
+  const sealedAudit = new AuditLog({ db: t.db, clock: systemClock, sealKey: vault });
   const perRound = Math.floor(total / ROUNDS);
   console.log(`\n${backend}: ${ROUNDS} alternating rounds of ${perRound} events each (median reported)`);
   for (const batch of [1, 100]) {
     const chainedOrg = await newOrg(t);
+    const sealedOrg = await newOrg(t);
     const plainOrg = await newOrg(t);
     const plainRates: number[] = [];
     const chainedRates: number[] = [];
+    const sealedRates: number[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
-      // Alternating rounds spread background load evenly over both sides.
+      // Alternating rounds spread background load evenly over all sides.
       plainRates.push(await rate(perRound, batch, (events, startSeq) => plainInsert(t, plainOrg, events, startSeq), plainOrg, round * perRound + 1));
       chainedRates.push(await rate(perRound, batch, async (events) => void (await audit.record(chainedOrg, events)), chainedOrg, 0));
+      sealedRates.push(await rate(perRound, batch, async (events) => void (await sealedAudit.record(sealedOrg, events)), sealedOrg, 0));
     }
     const plain = median(plainRates);
     const chained = median(chainedRates);
+    const sealed = median(sealedRates);
     console.log(`  plain insert,   ${String(batch).padStart(3)}/transaction ${plain.toFixed(0).padStart(8)} events/s`);
     console.log(`  chained append, ${String(batch).padStart(3)}/transaction ${chained.toFixed(0).padStart(8)} events/s`);
+    console.log(`  sealed append,  ${String(batch).padStart(3)}/transaction ${sealed.toFixed(0).padStart(8)} events/s`);
     console.log(`  ratio plain/chained (cost of chaining): ${(plain / chained).toFixed(2)}x (target <= 1.5x)`);
+    console.log(`  ratio chained/sealed (cost of sealing): ${(chained / sealed).toFixed(2)}x (target <= 1.05x)`);
+    // The unsealed log's long chain lacks checkpoints by construction, so only the hash chain is checked there.
     const verdict = await audit.verify(chainedOrg);
-    if (!verdict.ok || verdict.eventsChecked !== perRound * ROUNDS) throw new Error(`chain broken: ${JSON.stringify(verdict)}`);
+    if (verdict.eventsChecked !== perRound * ROUNDS || (verdict.problem && verdict.problem !== 'checkpoint_missing')) throw new Error(`chain broken: ${JSON.stringify(verdict)}`);
+    const sealedVerdict = await sealedAudit.verify(sealedOrg);
+    if (!sealedVerdict.ok || sealedVerdict.eventsChecked !== perRound * ROUNDS) throw new Error(`sealed chain broken: ${JSON.stringify(sealedVerdict)}`);
+    console.log(`  sealed chain: ${sealedVerdict.checkpointsChecked} checkpoints, unsealed tail ${sealedVerdict.unsealedEvents}`);
   }
+  await vault.close();
+  await rm(dir, { recursive: true, force: true });
   await t.close();
 }
 

@@ -9,7 +9,7 @@ import { AppError } from './lib/errors/index.js';
 import type { ApiServices } from './http/api-services.js';
 import type { ProtectedRoute } from './http/auth/install-auth.js';
 import { registerApiRoutes } from './http/routes/index.js';
-import { AuditBuffer, AuditLog } from './modules/audit/index.js';
+import { AuditBuffer, AuditLog, AuditSealer } from './modules/audit/index.js';
 import { ApiKeyService, canGrantRole, createAuthzEngine, createScopePermits, isRole, keyEnvFor, PolicyStore, type AuthzAlert } from './modules/authz/index.js';
 import { EmbeddingPool, GuardPolicyStore, GuardService, maskLogFormatter, maskLogValue, QuarantineService } from './modules/guard/index.js';
 import { bootstrapPlatform, findPlatformOrgId, MemberService, OrgService, redeemBootstrapSecret, reissueBootstrapSecret, ServiceAccountService, type BootstrapResult } from './modules/tenancy/index.js';
@@ -47,6 +47,8 @@ export interface Core {
   vault: KeyVault;
   audit: AuditLog;
   auditBuffer: AuditBuffer;
+  /** The time bound of audit sealing; `serve` starts it, close stops it (with a last pass). */
+  auditSealer: AuditSealer;
   orgs: OrgService;
   close(): Promise<void>;
 }
@@ -118,10 +120,18 @@ export async function openCore(config: Config, overrides: RuntimeOverrides = {})
     if (!overrides.db) await db.close();
     throw error;
   }
-  const audit = new AuditLog({ db, clock, maskDetails: (details) => maskLogValue(details) as Record<string, unknown> });
+  const audit = new AuditLog({
+    db,
+    clock,
+    maskDetails: (details) => maskLogValue(details) as Record<string, unknown>,
+    sealKey: vault,
+    onSealError: (error, orgId) => logger.error({ err: error, org_id: orgId }, 'audit checkpoint could not be sealed on append; the sealing timer retries'),
+  });
   const auditBuffer = new AuditBuffer((orgId, events) => audit.record(orgId, events), {
     onWriteError: (error, orgId, events) => logger.error({ err: error, org_id: orgId, lost_events: events.length }, 'audit batch could not be written'),
   });
+  const orgs = new OrgService({ db, clock, audit });
+  const auditSealer = new AuditSealer({ audit, listOrgIds: () => orgs.allIds(), onError: (error, orgId) => logger.error({ err: error, org_id: orgId }, 'audit sealing pass failed') });
   return {
     config,
     clock,
@@ -130,9 +140,12 @@ export async function openCore(config: Config, overrides: RuntimeOverrides = {})
     vault,
     audit,
     auditBuffer,
-    orgs: new OrgService({ db, clock, audit }),
+    auditSealer,
+    orgs,
     async close() {
       await auditBuffer.close();
+      // After the buffer's last batch, before the vault and the database close: seals the tail of a graceful stop.
+      await auditSealer.stop();
       await vault.close();
       if (!overrides.db) await db.close();
     },
@@ -264,6 +277,7 @@ export async function serve(config: Config): Promise<void> {
   const app = await buildApp(runtime, state);
   const address = await app.listen({ host: config.host, port: config.port });
   printBanner(address, config.publicUrl, bootstrap);
+  runtime.auditSealer.start();
   // Load the guard's embedding model in the background; until it is up, scans wait for it (bounded) rather than fail.
   void runtime.services.guard.warmUp().catch((error: unknown) => runtime.logger.error({ err: error }, 'guard embedding model failed to load; scans fail closed'));
 
@@ -360,8 +374,9 @@ async function doctor(config: Config): Promise<DoctorCheck[]> {
     const vault = await openKeyVault(config);
     const probe = Buffer.from('bulwark-doctor');
     const wrapped = await vault.wrap(probe, probe);
-    const ok = (await vault.unwrap(wrapped.wrapped, wrapped.kekVersion, probe)).equals(probe);
-    checks.push({ name: 'vault', ok, detail: `${vault.kind} key vault, key-encryption key version ${vault.currentKekVersion()}` });
+    const macKeyId = vault.currentMacKeyId();
+    const ok = (await vault.unwrap(wrapped.wrapped, wrapped.kekVersion, probe)).equals(probe) && (await vault.verifyMac(macKeyId, probe, await vault.mac(macKeyId, probe)));
+    checks.push({ name: 'vault', ok, detail: `${vault.kind} key vault, key-encryption key version ${vault.currentKekVersion()}, audit MAC key ${macKeyId}` });
     await vault.close();
   } catch (error) {
     checks.push({ name: 'vault', ok: false, detail: error instanceof Error ? error.message : String(error) });

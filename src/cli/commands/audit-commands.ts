@@ -1,8 +1,9 @@
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { isId, type OrgId } from '../../lib/ids.js';
-import { toJsonLine } from '../../modules/audit/index.js';
+import type { AuditVerdict } from '../../modules/audit/index.js';
 import type { CliContext } from '../cli-context.js';
 import { EXIT, runCommand } from '../run-command.js';
 
@@ -11,13 +12,21 @@ function orgIdOption(value: string): OrgId {
   return value;
 }
 
-/** `bulwark audit verify` and `bulwark audit export`. */
+/** One line of `audit verify` output for an org. */
+function describeVerdict(orgId: string, verdict: AuditVerdict): string {
+  const seals = `${verdict.checkpointsChecked} checkpoints${verdict.macsChecked ? '' : ' (MACs NOT checked: no key)'}, last sealed seq ${verdict.lastCheckpointSeq}, unsealed tail ${verdict.unsealedEvents} events`;
+  if (verdict.ok) return `ok      ${orgId}  ${verdict.eventsChecked} events, head ${verdict.lastHash.slice(0, 16)}…; ${seals}\n`;
+  const where = verdict.badCheckpointSeq === undefined ? `first bad sequence ${verdict.firstBadSeq}` : `checkpoint at seq ${verdict.badCheckpointSeq} fails; events from seq ${verdict.firstBadSeq} up to it are not proven`;
+  return `BROKEN  ${orgId}  ${where} (${verdict.problem}); ${verdict.eventsChecked} events verified; ${seals}\n`;
+}
+
+/** `bulwark audit verify`, `bulwark audit export` and `bulwark audit verify-export`. */
 export function registerAuditCommands(program: Command, ctx: CliContext): void {
   const audit = program.command('audit').description('Verify and export the tamper-evident audit log');
 
   audit
     .command('verify')
-    .description("Recompute an org's hash chain (or every org's) and name the first bad sequence")
+    .description("Recompute an org's hash chain (or every org's), check its sealed checkpoints, and name the first bad sequence or checkpoint")
     .option('--org <org_id>', 'the org to verify (default: all orgs)')
     .option('--json', 'print JSON')
     .action((options: { org?: string; json?: boolean }) =>
@@ -29,9 +38,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
           for (const orgId of orgIds) {
             const verdict = await services.audit.verify(orgId);
             if (!verdict.ok) broken += 1;
-            if (options.json) process.stdout.write(`${JSON.stringify({ org_id: orgId, ...verdict })}\n`);
-            else if (verdict.ok) process.stdout.write(`ok      ${orgId}  ${verdict.eventsChecked} events, head ${verdict.lastHash.slice(0, 16)}…\n`);
-            else process.stdout.write(`BROKEN  ${orgId}  first bad sequence ${verdict.firstBadSeq} (${verdict.problem}); ${verdict.eventsChecked} events verified before it\n`);
+            process.stdout.write(options.json ? `${JSON.stringify({ org_id: orgId, ...verdict })}\n` : describeVerdict(orgId, verdict));
           }
           return broken === 0 ? EXIT.ok : EXIT.failed;
         } finally {
@@ -42,10 +49,10 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
 
   audit
     .command('export')
-    .description("Write an org's audit events as JSONL (verifiable with docs/audit-format.md)")
+    .description("Write an org's audit events and checkpoints as JSONL (verifiable with docs/audit-format.md)")
     .requiredOption('--org <org_id>', 'the org to export')
     .option('--out <file>', 'output file (default: stdout)')
-    .option('--after-seq <n>', 'only events after this sequence number', '0')
+    .option('--after-seq <n>', 'only events (and checkpoints) after this sequence number', '0')
     .action((options: { org: string; out?: string; afterSeq: string }) =>
       runCommand(async () => {
         const orgId = orgIdOption(options.org);
@@ -55,13 +62,34 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
         const out = options.out ? createWriteStream(options.out, { mode: 0o600 }) : process.stdout;
         try {
           let count = 0;
-          for await (const record of services.audit.records(orgId, { afterSeq })) {
-            if (!out.write(toJsonLine(record))) await once(out, 'drain');
+          for await (const line of services.audit.exportLines(orgId, { afterSeq })) {
+            if (!out.write(line)) await once(out, 'drain');
             count += 1;
           }
-          if (options.out) process.stderr.write(`exported ${count} events to ${options.out}\n`);
+          if (options.out) process.stderr.write(`exported ${count} lines (events and checkpoints) to ${options.out}\n`);
         } finally {
           if (out !== process.stdout) await new Promise<void>((resolve) => (out as NodeJS.WritableStream).end(resolve));
+          await services.close();
+        }
+      }),
+    );
+
+  audit
+    .command('verify-export')
+    .description("Check a full export file (from seq 1) with the vault's MAC key: the hash chain, every checkpoint's sealed hash and its MAC")
+    .requiredOption('--org <org_id>', 'the org the export belongs to')
+    .requiredOption('--file <file>', 'the JSONL export')
+    .option('--json', 'print JSON')
+    .action((options: { org: string; file: string; json?: boolean }) =>
+      runCommand(async () => {
+        const orgId = orgIdOption(options.org);
+        const services = await ctx.openServices(ctx.loadConfig());
+        try {
+          const lines = createInterface({ input: createReadStream(options.file, 'utf8'), crlfDelay: Infinity });
+          const verdict = await services.audit.verifyExportLines(orgId, lines);
+          process.stdout.write(options.json ? `${JSON.stringify({ org_id: orgId, ...verdict })}\n` : describeVerdict(orgId, verdict));
+          return verdict.ok ? EXIT.ok : EXIT.failed;
+        } finally {
           await services.close();
         }
       }),

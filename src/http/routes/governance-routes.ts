@@ -4,7 +4,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../lib/errors/index.js';
 import type { OrgId } from '../../lib/ids.js';
-import { toJsonLine } from '../../modules/audit/index.js';
 import { actions, actorOf, createdKeySchema, resourceTypes, roles, type Action, type PolicyVersion, type Principal } from '../../modules/authz/index.js';
 import type { ApiServices } from '../api-services.js';
 import { principalOf, requestMeta } from '../auth/route-auth.js';
@@ -171,20 +170,17 @@ export function registerGovernanceRoutes(app: FastifyInstance, services: ApiServ
     config: { authz: { action: 'export:audit', resource: resourceFromPath('AuditLog') } },
     schema: { summary: 'Export the audit log as JSON Lines (verifiable with docs/audit-format.md)', tags: ['audit'], security, params: orgParams, querystring: z.object({ after_seq: z.coerce.number().int().min(0).default(0) }) },
     handler: async (request, reply) => {
-      const records = services.audit.records(request.params.org_id as OrgId, { afterSeq: request.query.after_seq });
       reply.type('application/x-ndjson; charset=utf-8').header('content-disposition', `attachment; filename="audit-${request.params.org_id}.jsonl"`);
-      return reply.send(Readable.from((async function* lines() {
-        for await (const record of records) yield toJsonLine(record);
-      })()));
+      return reply.send(Readable.from(services.audit.exportLines(request.params.org_id as OrgId, { afterSeq: request.query.after_seq })));
     },
   });
 
   r.post('/v1/orgs/:org_id/audit-events/verify', {
     config: { authz: { action: 'read:audit', resource: resourceFromPath('AuditLog') }, transaction: 'none' },
-    schema: { summary: "Recompute the org's hash chain and name the first bad sequence", tags: ['audit'], security, params: orgParams, response: { 200: z.object({ ok: z.boolean(), events_checked: z.number(), last_seq: z.number(), last_hash: z.string(), first_bad_seq: z.number().nullable(), problem: z.string().nullable() }) } },
+    schema: { summary: "Recompute the org's hash chain, check its sealed checkpoints, and name the first bad sequence or checkpoint", tags: ['audit'], security, params: orgParams, response: { 200: z.object({ ok: z.boolean(), events_checked: z.number(), last_seq: z.number(), last_hash: z.string(), first_bad_seq: z.number().nullable(), problem: z.string().nullable(), bad_checkpoint_seq: z.number().nullable(), checkpoints_checked: z.number(), last_checkpoint_seq: z.number(), unsealed_events: z.number(), macs_checked: z.boolean() }) } },
     handler: async (request) => {
       const verdict = await services.audit.verify(request.params.org_id as OrgId);
-      return { ok: verdict.ok, events_checked: verdict.eventsChecked, last_seq: verdict.lastSeq, last_hash: verdict.lastHash, first_bad_seq: verdict.firstBadSeq ?? null, problem: verdict.problem ?? null };
+      return { ok: verdict.ok, events_checked: verdict.eventsChecked, last_seq: verdict.lastSeq, last_hash: verdict.lastHash, first_bad_seq: verdict.firstBadSeq ?? null, problem: verdict.problem ?? null, bad_checkpoint_seq: verdict.badCheckpointSeq ?? null, checkpoints_checked: verdict.checkpointsChecked, last_checkpoint_seq: verdict.lastCheckpointSeq, unsealed_events: verdict.unsealedEvents, macs_checked: verdict.macsChecked };
     },
   });
 }

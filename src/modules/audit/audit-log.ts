@@ -2,9 +2,13 @@ import type { Clock } from '../../lib/clock.js';
 import { AppError } from '../../lib/errors/index.js';
 import { newId, type OrgId } from '../../lib/ids.js';
 import type { Db, TenantSql } from '../../platform/db/index.js';
+import { sealCheckpoint, SEAL_EVERY_EVENTS, type AuditCheckpoint, type AuditSealKey } from './checkpoint.js';
+import { insertCheckpoint, readCheckpoints, readSealState } from './checkpoint-repo.js';
 import type { AuditEventInput, AuditRecord } from './event.js';
-import { canonicalAroundSeq, chainHash, ChainVerifier, type ChainVerdict } from './hash-chain.js';
+import { toCheckpointLine, toJsonLine, verifyExport } from './export-jsonl.js';
+import { canonicalAroundSeq, chainHash } from './hash-chain.js';
 import { insertOneRecord, insertRecords, lockHead, readHead, readRecords } from './repo.js';
+import { SealedChainVerifier, type AuditVerdict } from './sealed-chain-verifier.js';
 
 /** Masks free text in event details before they are stored (the guard's masker, injected by main). */
 export type DetailsMasker = (details: Record<string, unknown>) => Record<string, unknown>;
@@ -14,13 +18,27 @@ export interface AuditLogDeps {
   db: Db;
   clock: Clock;
   maskDetails?: DetailsMasker;
+  /**
+   * The vault's MAC key, which seals checkpoints of the chain heads and checks them on verify. Without it the log
+   * writes no checkpoints and verify compares sealed hashes but not MACs (`macsChecked: false`); main always sets it.
+   */
+  sealKey?: AuditSealKey;
+  /** Seal on the append path whenever an org's chain crosses a multiple of this many events (default 1,000). */
+  sealEvery?: number;
+  /** Called when the append path could not seal (the vault failed); the events are stored, the timer seals later. */
+  onSealError?: (error: unknown, orgId: OrgId) => void;
 }
 
 const VERIFY_PAGE = 1000;
 
-/** The tamper-evident audit log: one hash chain per org, append-only. */
+/** The tamper-evident audit log: one hash chain per org, append-only, its heads sealed by the vault's MAC key. */
 export class AuditLog {
-  constructor(private readonly deps: AuditLogDeps) {}
+  private readonly sealEvery: number;
+
+  constructor(private readonly deps: AuditLogDeps) {
+    this.sealEvery = deps.sealEvery ?? SEAL_EVERY_EVENTS;
+    if (!Number.isInteger(this.sealEvery) || this.sealEvery < 1) throw new Error('sealEvery must be a positive integer');
+  }
 
   /**
    * Appends events of the transaction's org inside the caller's transaction, so a decision commits
@@ -33,8 +51,13 @@ export class AuditLog {
       if (event.orgId !== sql.orgId) throw new AppError('audit.write_failed', { publicMessage: 'audit event org does not match the transaction org' });
     }
     const now = this.deps.clock.now();
-    if (events.length === 1) return [await this.appendOne(sql, events[0] as AuditEventInput, now)];
+    if (events.length === 1) {
+      const record = await this.appendOne(sql, events[0] as AuditEventInput, now);
+      await this.sealIfCrossed(sql, record.seq - 1, record, now);
+      return [record];
+    }
     let { seq, hash } = await lockHead(sql);
+    const headSeq = seq;
     const records = events.map((event) => {
       seq += 1;
       const fields = this.toFields(event, seq, now);
@@ -48,7 +71,49 @@ export class AuditLog {
       // SECURITY: the caller's transaction fails with the audit write, so the guarded change does not happen.
       throw new AppError('audit.write_failed', { cause });
     }
+    await this.sealIfCrossed(sql, headSeq, records.at(-1) as AuditRecord, now);
     return records;
+  }
+
+  /**
+   * The cheap check of the append path: when this append took the chain across a multiple of `sealEvery`, seal its
+   * new head in the same transaction (and under the same head lock), so the checkpoint commits with the events.
+   */
+  private async sealIfCrossed(sql: TenantSql, fromSeq: number, last: AuditRecord, now: Date): Promise<void> {
+    const key = this.deps.sealKey;
+    if (!key || Math.floor(last.seq / this.sealEvery) === Math.floor(fromSeq / this.sealEvery)) return;
+    let checkpoint: AuditCheckpoint;
+    try {
+      checkpoint = await sealCheckpoint(key, sql.orgId, last.seq, last.hash, now);
+    } catch (error) {
+      // Availability over an early seal: the events are still stored; the sealing timer seals the head later and
+      // verify reports the tail as unsealed (or checkpoint_missing past the bound) until it does.
+      this.deps.onSealError?.(error, sql.orgId);
+      return;
+    }
+    try {
+      await insertCheckpoint(sql, checkpoint);
+    } catch (cause) {
+      throw new AppError('audit.write_failed', { cause });
+    }
+  }
+
+  /** Seals the org's current head in a transaction of its own when events follow its last checkpoint; returns the new checkpoint. */
+  async seal(orgId: OrgId): Promise<AuditCheckpoint | undefined> {
+    const key = this.deps.sealKey;
+    if (!key) return undefined;
+    return this.deps.db.withTenant(orgId, async (sql) => {
+      const state = await readSealState(sql);
+      if (state.seq <= state.sealedSeq) return undefined;
+      const checkpoint = await sealCheckpoint(key, orgId, state.seq, state.hash, this.deps.clock.now());
+      await insertCheckpoint(sql, checkpoint);
+      return checkpoint;
+    });
+  }
+
+  /** The org's checkpoints after `afterSeq`, in seq order. */
+  checkpoints(orgId: OrgId, afterSeq = 0): Promise<AuditCheckpoint[]> {
+    return this.deps.db.withTenant(orgId, (sql) => readCheckpoints(sql, afterSeq));
   }
 
   // One event (most requests): one statement, the hash computed by the database over the same canonical JSON.
@@ -79,14 +144,38 @@ export class AuditLog {
     }
   }
 
-  /** Recomputes an org's chain from its first event and compares it with the stored head. */
-  async verify(orgId: OrgId): Promise<ChainVerdict> {
-    const verifier = new ChainVerifier(orgId);
+  /**
+   * Recomputes an org's chain from its first event, checks every checkpoint (its MAC, and the recomputed hash at its
+   * seq against the sealed one) and compares the chain with the stored head. Events after the last checkpoint are
+   * counted as `unsealedEvents`.
+   */
+  async verify(orgId: OrgId): Promise<AuditVerdict> {
+    // Checkpoints first: every one read now seals events that are already committed, so the stream below reaches it.
+    const checkpoints = await this.checkpoints(orgId);
+    const verifier = new SealedChainVerifier(orgId, checkpoints, { ...(this.deps.sealKey ? { key: this.deps.sealKey } : {}), sealEvery: this.sealEvery });
     for await (const record of this.records(orgId)) {
-      if (!verifier.check(record)) break;
+      if (!(await verifier.check(record))) break;
     }
     const head = await this.deps.db.withTenant(orgId, readHead);
     return verifier.finish(head);
+  }
+
+  /** Verifies an export file's lines (see `verifyExport`) with this log's MAC key, as the key holder can. */
+  verifyExportLines(orgId: OrgId, lines: Iterable<string> | AsyncIterable<string>): Promise<AuditVerdict> {
+    return verifyExport(orgId, lines, { ...(this.deps.sealKey ? { key: this.deps.sealKey } : {}), sealEvery: this.sealEvery });
+  }
+
+  /** The org's export as JSONL lines: every event from `afterSeq`, each checkpoint right after the event it seals. */
+  async *exportLines(orgId: OrgId, options: { afterSeq?: number } = {}): AsyncGenerator<string> {
+    const afterSeq = options.afterSeq ?? 0;
+    const checkpoints = await this.checkpoints(orgId, afterSeq);
+    let next = 0;
+    for await (const record of this.records(orgId, { afterSeq })) {
+      yield toJsonLine(record);
+      while (checkpoints[next]?.seq === record.seq) yield toCheckpointLine(checkpoints[next++] as AuditCheckpoint);
+    }
+    // SECURITY: a checkpoint no event line reached (sealed events truncated) is still exported, so the file shows it.
+    while (next < checkpoints.length) yield toCheckpointLine(checkpoints[next++] as AuditCheckpoint);
   }
 
   private toFields(event: AuditEventInput, seq: number, now: Date): Omit<AuditRecord, 'prev_hash' | 'hash'> {

@@ -7,6 +7,7 @@ export interface WrappedKey {
 /**
  * The key vault port: holds versioned key-encryption keys (KEKs) and wraps and unwraps data-encryption
  * keys (DEKs) with them. KEKs never leave the vault; old versions stay available for unwrapping.
+ * It also holds a MAC key (HMAC-SHA256) of a separate purpose, which seals the audit chain's checkpoints.
  */
 export interface KeyVault {
   /** Which adapter holds the KEKs. */
@@ -19,6 +20,12 @@ export interface KeyVault {
   unwrap(wrapped: string, kekVersion: number, aad: Buffer): Promise<Buffer>;
   /** Creates a new KEK version and makes it current; returns its version. */
   createKekVersion(): Promise<number>;
+  /** Id of the MAC key that `mac` seals with now (`local:kek-<n>:audit-mac` or `pkcs11:<label>`); stored beside each tag. */
+  currentMacKeyId(): string;
+  /** HMAC-SHA256 of `data` under the MAC key `keyId` (32 bytes); `vault.key_not_found` when the vault has no such key. */
+  mac(keyId: string, data: Buffer): Promise<Buffer>;
+  /** Whether `tag` is the MAC of `data` under key `keyId` (constant-time compare); `vault.key_not_found` for an unknown key. */
+  verifyMac(keyId: string, data: Buffer, tag: Buffer): Promise<boolean>;
   /** Releases the key material or the HSM session. The vault is unusable afterwards. */
   close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,5 +85,32 @@ describe('local key vault', () => {
     expect(reopened.kind).toBe('local');
     expect(reopened.currentKekVersion()).toBe(2);
     await Promise.all([first.close(), other.close(), reopened.close()]);
+  });
+
+  it('MACs with a key derived from the KEK for another purpose; verifies, rejects a changed input, tag or key id', async () => {
+    const file = join(dir, 'mac.key');
+    const vault = await openLocalKeyVault(file);
+    const keyId = vault.currentMacKeyId();
+    expect(keyId).toBe('local:kek-1:audit-mac');
+    const data = Buffer.from('{"seq":10}');
+    const tag = await vault.mac(keyId, data);
+    expect(tag).toHaveLength(32);
+    expect(await vault.mac(keyId, data)).toEqual(tag);
+    // Not an HMAC under the KEK itself: the MAC key is a distinct, derived key.
+    const kek = Buffer.from((JSON.parse(await fs.readFile(file, 'utf8')) as { keys: Record<string, string> }).keys['1'] as string, 'base64');
+    expect(createHmac('sha256', kek).update(data).digest()).not.toEqual(tag);
+    expect(await vault.verifyMac(keyId, data, tag)).toBe(true);
+    expect(await vault.verifyMac(keyId, Buffer.from('{"seq":11}'), tag)).toBe(false);
+    expect(await vault.verifyMac(keyId, data, Buffer.concat([tag.subarray(0, 31), Buffer.from([tag[31] === 0 ? 1 : 0])]))).toBe(false);
+    expect(await vault.verifyMac(keyId, data, tag.subarray(0, 16))).toBe(false);
+    await expect(vault.mac('local:kek-9:audit-mac', data)).rejects.toSatisfy(failsWith('vault.key_not_found'));
+    await expect(vault.verifyMac('pkcs11:bulwark-kek-audit-mac-1', data, tag)).rejects.toSatisfy(failsWith('vault.key_not_found'));
+    // After a KEK rotation new tags use the new version's MAC key; old tags still verify.
+    expect(await vault.createKekVersion()).toBe(2);
+    expect(vault.currentMacKeyId()).toBe('local:kek-2:audit-mac');
+    expect(await vault.mac('local:kek-2:audit-mac', data)).not.toEqual(tag);
+    expect(await vault.verifyMac(keyId, data, tag)).toBe(true);
+    await vault.close();
+    await expect(vault.mac(keyId, data)).rejects.toSatisfy(failsWith('vault.unavailable'));
   });
 });

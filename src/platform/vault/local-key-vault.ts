@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
@@ -9,6 +9,10 @@ import { formatWrappedKey, GCM_IV_BYTES, GCM_TAG_BYTES, parseWrappedKey } from '
 
 const FORMAT = 'bulwark.local-kek.v1';
 const KEK_BYTES = 32;
+// SECURITY: the MAC key is derived from the KEK with HKDF under its own label, so it is a key of another purpose:
+// a MAC tag reveals nothing about the KEK, and the KEK is never used as an HMAC key.
+const MAC_INFO = 'bulwark.local-kek.v1/audit-checkpoint-mac';
+const MAC_KEY_ID = /^local:kek-([1-9][0-9]*):audit-mac$/;
 
 const keyFileSchema = z.object({
   format: z.literal(FORMAT),
@@ -117,6 +121,7 @@ class LocalKeyVault implements KeyVault {
   readonly #file: string;
   readonly #mutex = new Mutex();
   #content: KeyFileContent;
+  readonly #macKeys = new Map<number, Buffer>();
   #closed = false;
 
   constructor(file: string, content: KeyFileContent) {
@@ -168,10 +173,27 @@ class LocalKeyVault implements KeyVault {
     });
   }
 
+  currentMacKeyId(): string {
+    return `local:kek-${this.#content.current}:audit-mac`;
+  }
+
+  async mac(keyId: string, data: Buffer): Promise<Buffer> {
+    const version = this.#macVersion(keyId);
+    await this.#load(version);
+    return createHmac('sha256', this.#macKey(version)).update(data).digest();
+  }
+
+  async verifyMac(keyId: string, data: Buffer, tag: Buffer): Promise<boolean> {
+    const expected = await this.mac(keyId, data);
+    return tag.length === expected.length && timingSafeEqual(tag, expected);
+  }
+
   async close(): Promise<void> {
     await this.#mutex.run(async () => {
       if (this.#closed) return;
       this.#closed = true;
+      for (const key of this.#macKeys.values()) key.fill(0);
+      this.#macKeys.clear();
       for (const key of this.#content.keys.values()) key.fill(0);
       this.#content = { current: this.#content.current, keys: new Map() };
     });
@@ -187,6 +209,21 @@ class LocalKeyVault implements KeyVault {
     if (this.#content.keys.has(version)) return;
     const latest = await readKeyFile(this.#file);
     if (latest?.keys.has(version)) this.#content = latest;
+  }
+
+  #macVersion(keyId: string): number {
+    const match = MAC_KEY_ID.exec(keyId);
+    if (!match) throw new AppError('vault.key_not_found', { publicMessage: `MAC key ${keyId} is not a key of the local key file` });
+    return Number(match[1]);
+  }
+
+  /** The HKDF-derived MAC key of KEK `version`, derived once and kept until close. Synchronous like #key. */
+  #macKey(version: number): Buffer {
+    const known = this.#macKeys.get(version);
+    if (known) return known;
+    const derived = Buffer.from(hkdfSync('sha256', this.#key(version), Buffer.alloc(0), MAC_INFO, 32));
+    this.#macKeys.set(version, derived);
+    return derived;
   }
 
   // INVARIANT: synchronous, and called in the same synchronous run that keys the cipher, so close() (which

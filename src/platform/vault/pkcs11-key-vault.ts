@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type * as pkcs11js from 'pkcs11js';
 import type { Attribute, Handle, PKCS11 } from 'pkcs11js';
 import { AppError, isAppError } from '../../lib/errors/index.js';
@@ -22,7 +22,11 @@ export interface Pkcs11Settings {
 }
 
 const KEK_BYTES = 32;
+const MAC_KEY_BYTES = 32;
+const MAC_BYTES = 32;
 const FIND_BATCH = 64;
+/** Label suffix of the audit-checkpoint MAC key: `${keyLabel}-audit-mac-1` (not a KEK label: its suffix is not a number). */
+const MAC_LABEL_SUFFIX = 'audit-mac-1';
 
 function unavailable(publicMessage: string, cause?: unknown): AppError {
   return new AppError('vault.unavailable', { publicMessage, cause });
@@ -43,6 +47,7 @@ class Pkcs11KeyVault implements KeyVault {
   // (C_EncryptInit then C_Encrypt), so interleaved async calls would mix up keys and parameters.
   readonly #mutex = new Mutex();
   #keys = new Map<number, Handle>();
+  #macKey: Handle | undefined;
   #closed = false;
 
   constructor(p11: Pkcs11Module, lib: PKCS11, session: Handle, keyLabel: string) {
@@ -103,6 +108,31 @@ class Pkcs11KeyVault implements KeyVault {
     });
   }
 
+  currentMacKeyId(): string {
+    return `pkcs11:${this.#macLabel()}`;
+  }
+
+  mac(keyId: string, data: Buffer): Promise<Buffer> {
+    return this.#mutex.run(async () => {
+      this.#assertOpen();
+      // One MAC key so far (rotation of it is not built); any other id is not ours.
+      if (keyId !== this.currentMacKeyId() || !this.#macKey) throw new AppError('vault.key_not_found', { publicMessage: `MAC key ${keyId} is not in the token` });
+      try {
+        // SECURITY: CKM_SHA256_HMAC runs inside the token; the key value never reaches this process.
+        this.#lib.C_SignInit(this.#session, { mechanism: this.#p11.CKM_SHA256_HMAC }, this.#macKey);
+        return await this.#lib.C_SignAsync(this.#session, data, Buffer.alloc(MAC_BYTES));
+      } catch (cause) {
+        throw unavailable('the HSM failed to compute a MAC', cause);
+      }
+    });
+  }
+
+  async verifyMac(keyId: string, data: Buffer, tag: Buffer): Promise<boolean> {
+    // HMAC is deterministic: recompute in the token and compare here in constant time.
+    const expected = await this.mac(keyId, data);
+    return tag.length === expected.length && timingSafeEqual(tag, expected);
+  }
+
   close(): Promise<void> {
     return this.#mutex.run(async () => {
       if (this.#closed) return;
@@ -117,14 +147,81 @@ class Pkcs11KeyVault implements KeyVault {
     });
   }
 
-  /** Loads the KEK handles of the token, generating version 1 when there is none; called once at open. */
+  /** Loads the KEK handles and the MAC key of the token, generating KEK version 1 and the MAC key when absent; called once at open. */
   init(): Promise<void> {
     return this.#mutex.run(async () => {
       this.#keys = this.#findKeys();
-      if (this.#keys.size > 0) return;
-      await this.#generateKey(1);
-      this.#keys = this.#findKeys();
+      if (this.#keys.size === 0) {
+        await this.#generateKey(1);
+        this.#keys = this.#findKeys();
+      }
+      this.#macKey = this.#findMacKey();
+      if (!this.#macKey) {
+        await this.#generateMacKey();
+        this.#macKey = this.#findMacKey();
+        if (!this.#macKey) throw unavailable(`the HSM did not keep MAC key ${this.#macLabel()}`);
+      }
     });
+  }
+
+  #macLabel(): string {
+    return `${this.#keyLabel}-${MAC_LABEL_SUFFIX}`;
+  }
+
+  /** The MAC key (a generic secret of our MAC label), or undefined. Fails closed on duplicates and on a key that could leave the HSM. */
+  #findMacKey(): Handle | undefined {
+    const p11 = this.#p11;
+    const lib = this.#lib;
+    const label = this.#macLabel();
+    lib.C_FindObjectsInit(this.#session, [
+      { type: p11.CKA_CLASS, value: p11.CKO_SECRET_KEY },
+      { type: p11.CKA_KEY_TYPE, value: p11.CKK_GENERIC_SECRET },
+      { type: p11.CKA_TOKEN, value: true },
+      { type: p11.CKA_LABEL, value: label },
+    ]);
+    let handles: Handle[];
+    try {
+      handles = lib.C_FindObjects(this.#session, 2);
+    } finally {
+      lib.C_FindObjectsFinal(this.#session);
+    }
+    if (handles.length > 1) throw unavailable(`the token holds two keys labelled ${label}; remove one`);
+    const handle = handles[0];
+    if (!handle) return undefined;
+    const [sensitive, extractable] = lib.C_GetAttributeValue(this.#session, handle, [{ type: p11.CKA_SENSITIVE }, { type: p11.CKA_EXTRACTABLE }]);
+    // SECURITY: whoever could read the MAC key could forge checkpoints over a rewritten audit chain.
+    if (!isTrue(sensitive) || isTrue(extractable)) throw unavailable(`key ${label} is extractable or not sensitive; the MAC key must never leave the HSM`);
+    return handle;
+  }
+
+  async #generateMacKey(): Promise<void> {
+    const p11 = this.#p11;
+    const label = this.#macLabel();
+    // SECURITY: generated inside the token, persistent, sensitive and non-extractable; it may only sign and verify (HMAC).
+    const template: Attribute[] = [
+      { type: p11.CKA_CLASS, value: p11.CKO_SECRET_KEY },
+      { type: p11.CKA_KEY_TYPE, value: p11.CKK_GENERIC_SECRET },
+      { type: p11.CKA_VALUE_LEN, value: MAC_KEY_BYTES },
+      { type: p11.CKA_LABEL, value: label },
+      { type: p11.CKA_ID, value: Buffer.from(label, 'utf8') },
+      { type: p11.CKA_TOKEN, value: true },
+      { type: p11.CKA_PRIVATE, value: true },
+      { type: p11.CKA_SENSITIVE, value: true },
+      { type: p11.CKA_EXTRACTABLE, value: false },
+      { type: p11.CKA_MODIFIABLE, value: false },
+      { type: p11.CKA_SIGN, value: true },
+      { type: p11.CKA_VERIFY, value: true },
+      { type: p11.CKA_ENCRYPT, value: false },
+      { type: p11.CKA_DECRYPT, value: false },
+      { type: p11.CKA_WRAP, value: false },
+      { type: p11.CKA_UNWRAP, value: false },
+      { type: p11.CKA_DERIVE, value: false },
+    ];
+    try {
+      await this.#lib.C_GenerateKeyAsync(this.#session, { mechanism: p11.CKM_GENERIC_SECRET_KEY_GEN }, template);
+    } catch (cause) {
+      throw unavailable(`the HSM could not generate MAC key ${label}`, cause);
+    }
   }
 
   #assertOpen(): void {
