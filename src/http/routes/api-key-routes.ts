@@ -6,7 +6,7 @@ import { apiKeySchema, createdKeySchema, createKeyBodySchema, rotateKeyBodySchem
 import type { ApiServices } from '../api-services.js';
 import { principalOf, requestMeta } from '../auth/route-auth.js';
 import { withIdempotency } from './idempotency.js';
-import { afterCursor, iso, mutateInTenant, orgParams, pageOf, pageQuery, pageSchema, pathOrg, readInTenant, resourceFromPath } from './route-helpers.js';
+import { afterCursor, idParam, iso, mutateInTenant, orgParams, pageOf, pageQuery, pageSchema, pathOrg, readInTenant, resourceFromPath } from './route-helpers.js';
 
 /** An API key on the wire (never its secret). */
 export function toKeyWire(key: ApiKey): z.infer<typeof apiKeySchema> {
@@ -28,7 +28,7 @@ export function toKeyWire(key: ApiKey): z.infer<typeof apiKeySchema> {
   };
 }
 
-const keyParams = orgParams.extend({ key_id: z.string().min(1).max(64) });
+const keyParams = orgParams.extend({ key_id: idParam('key', 'an API key') });
 
 // The key's owner decides whether a developer may manage it, so the resource carries it.
 async function keyResource(request: FastifyRequest, services: ApiServices): Promise<ResourceDescriptor> {

@@ -8,7 +8,7 @@ import type { ApiServices } from '../api-services.js';
 import { principalOf, requestMeta, takePendingAudit, auditCommitted } from '../auth/route-auth.js';
 import { toKeyWire } from './api-key-routes.js';
 import { withIdempotency } from './idempotency.js';
-import { afterCursor, mutateInTenant, mutateWithEvents, orgParams, pageOf, pageQuery, pageSchema, readInTenant, resourceFromPath } from './route-helpers.js';
+import { afterCursor, idParam, mutateInTenant, mutateWithEvents, orgParams, pageOf, pageQuery, pageSchema, readInTenant, resourceFromPath } from './route-helpers.js';
 
 const orgSchema = z.object({ id: z.string(), name: z.string(), slug: z.string(), status: z.enum(['active', 'frozen']), created_at: z.string() });
 const toOrgWire = (o: Org) => ({ id: o.id, name: o.name, slug: o.slug, status: o.status, created_at: o.createdAt.toISOString() });
@@ -81,7 +81,7 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
     handler: async (request) => toOrgWire(await services.orgs.get(request.params.org_id as Org['id'])),
   });
 
-  const memberParams = orgParams.extend({ member_id: z.string().min(1).max(64) });
+  const memberParams = orgParams.extend({ member_id: idParam('mem', 'a membership') });
   r.get('/v1/orgs/:org_id/members', {
     config: { authz: { action: 'read:members', resource: resourceFromPath('Org') } },
     schema: { summary: 'List members', tags: ['members'], security, params: orgParams, querystring: pageQuery, response: { 200: pageSchema(memberSchema) } },
@@ -134,7 +134,7 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
     },
   });
 
-  const serviceAccountParams = orgParams.extend({ service_account_id: z.string().min(1).max(64) });
+  const serviceAccountParams = orgParams.extend({ service_account_id: idParam('svc', 'a service account') });
   r.get('/v1/orgs/:org_id/service-accounts', {
     config: { authz: { action: 'read:service-accounts', resource: resourceFromPath('Org') } },
     schema: { summary: 'List service accounts', tags: ['service-accounts'], security, params: orgParams, querystring: pageQuery, response: { 200: pageSchema(serviceAccountSchema) } },
