@@ -104,7 +104,7 @@ function authorize(services: ApiServices, authz: RouteAuthz): preHandlerHookHand
         throw new AppError('audit.write_failed', { cause });
       }
       const code = denialCode(decision);
-      throw new AppError(code, { details: { reasons: decision.reasons } });
+      throw new AppError(code, code === 'authz.scope_missing' ? { publicMessage: `the API key lacks the scope ${authz.action}`, details: { reasons: decision.reasons, missing_scope: authz.action } } : { details: { reasons: decision.reasons } });
     }
     // Reads: the decision joins the next group commit while the handler runs; onSend waits for it.
     if (READ_METHODS.has(request.method)) request.decisionStored = services.auditBuffer.add(event);
@@ -130,13 +130,17 @@ export function installAuth(app: FastifyInstance, services: ApiServices): Protec
     route.preHandler = [authorize(services, config.authz), ...preHandler];
   });
   // SECURITY: no read is acknowledged before its decision is stored; if the audit log cannot take it, fail closed.
-  app.addHook('onSend', async (request, _reply, payload) => {
+  // The error thrown here goes through the error handler (Fastify runs it for onSend errors), so the 503 is
+  // problem+json; the read's payload is dropped, and so are the validators the handler set for it.
+  app.addHook('onSend', async (request, reply, payload) => {
     const stored = request.decisionStored;
     if (!stored) return payload;
     request.decisionStored = undefined;
     try {
       await stored;
     } catch (cause) {
+      reply.removeHeader('etag');
+      reply.removeHeader('last-modified');
       throw new AppError('audit.write_failed', { cause });
     }
     return payload;

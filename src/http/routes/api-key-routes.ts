@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { isId } from '../../lib/ids.js';
 import { apiKeySchema, createdKeySchema, createKeyBodySchema, rotateKeyBodySchema, type ApiKey, type ResourceDescriptor } from '../../modules/authz/index.js';
 import type { ApiServices } from '../api-services.js';

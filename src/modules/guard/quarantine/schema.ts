@@ -28,7 +28,7 @@ export const quarantineReviewBodySchema = z
       .trim()
       .max(REVIEW_NOTE_MAX)
       // SECURITY: the note is stored and audited; PostgreSQL text cannot hold NUL, so it is refused here as a 400.
-      .refine((v) => !/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(v), 'must not contain NUL bytes or lone surrogates')
+      .refine((v) => !v.includes('\u0000') && !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(v), 'must not contain NUL bytes or lone surrogates')
       .optional()
       .describe('Why the reviewer decided so; kept on the item and in the audit event.'),
   })
