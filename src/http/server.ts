@@ -7,6 +7,7 @@ import type { Logger } from '../platform/logger/index.js';
 import { errorFormatForUrl, renderError, type ErrorFormat } from './errors/renderers.js';
 import { toAppError } from './errors/to-problem.js';
 import type { Metrics } from '../platform/metrics/index.js';
+import { installInputBoundary } from './input-boundary.js';
 import { registerHealthRoutes, registerMetricsRoute, type HealthProbe } from './routes/health.js';
 import { addSecurityHeaders } from './security-headers.js';
 
@@ -40,6 +41,8 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // One structured line per request, written in onResponse below (Fastify's own lines carry an empty `req`).
+    disableRequestLogging: true,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -49,8 +52,15 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   });
   app.addHook('onResponse', async (request, reply) => {
     // Route templates (not raw URLs) as labels keep the series count bounded.
-    deps.metrics.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    const route = request.routeOptions.url ?? 'unmatched';
+    deps.metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    // SECURITY: the route template, never the raw URL or query, so ids, cursors and junk a client sends stay out of logs.
+    request.log.info(
+      { method: request.method, route, status: reply.statusCode, duration_ms: Math.round(reply.elapsedTime * 100) / 100, org_id: request.principal?.orgId ?? null, key_id: request.principal?.kind === 'api_key' ? request.principal.id : null, principal_id: request.principal?.id ?? null },
+      'request completed',
+    );
   });
+  installInputBoundary(app);
   addSecurityHeaders(app, { https: config.publicUrl.startsWith('https://') });
 
   app.setErrorHandler(async (error, request, reply) => {

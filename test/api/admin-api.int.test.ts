@@ -37,6 +37,31 @@ describe(`admin API (${backendName})`, () => {
     expect(server.routes.length).toBeGreaterThanOrEqual(25);
   });
 
+  it('documents on every /v1 operation its error responses as problem+json and the action (scope) it needs', async () => {
+    const doc = (await server.app.inject('/openapi.json')).json() as { paths: Record<string, Record<string, Record<string, unknown>>> };
+    const problems: string[] = [];
+    let operations = 0;
+    for (const [url, item] of Object.entries(doc.paths)) {
+      if (!url.startsWith('/v1/')) continue;
+      for (const [method, op] of Object.entries(item)) {
+        operations += 1;
+        const responses = (op.responses ?? {}) as Record<string, { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> }>;
+        const required = ['400', '401', '429', '503', ...(op['x-bulwark-public'] ? [] : ['403', '404']), ...(op.requestBody ? ['413', '415'] : []), ...(method === 'get' ? [] : ['409'])];
+        for (const status of required) {
+          const schema = responses[status]?.content?.['application/problem+json']?.schema;
+          if (!schema?.properties?.code || !schema.properties.request_id) problems.push(`${method} ${url}: no problem+json ${status}`);
+        }
+        const action = op['x-bulwark-action'];
+        if (!op['x-bulwark-public'] && (typeof action !== 'string' || !String(op.description).includes(action))) problems.push(`${method} ${url}: no action`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(operations).toBeGreaterThanOrEqual(25);
+    expect(doc.paths['/v1/orgs/{org_id}/policies']?.put?.responses).toHaveProperty('412');
+    expect(doc.paths['/v1/orgs/{org_id}/policies']?.put?.responses).toHaveProperty('428');
+    expect(doc.paths['/v1/orgs/{org_id}/api-keys']?.get?.['x-bulwark-action']).toBe('read:keys');
+  });
+
   it('redeems the bootstrap secret exactly once', async () => {
     const again = await ctx.call(undefined, 'POST', '/v1/bootstrap/redeem', { secret: server.runtime.bootstrap?.secret });
     expect(again.statusCode).toBe(401);

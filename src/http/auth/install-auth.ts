@@ -116,7 +116,7 @@ function authorize(services: ApiServices, authz: RouteAuthz, transaction: RouteT
         throw new AppError('audit.write_failed', { cause });
       }
       const code = denialCode(decision);
-      throw new AppError(code, { details: { reasons: decision.reasons } });
+      throw new AppError(code, code === 'authz.scope_missing' ? { publicMessage: `the API key lacks the scope ${authz.action}`, details: { reasons: decision.reasons, missing_scope: authz.action } } : { details: { reasons: decision.reasons } });
     }
     // Reads: the decision joins the next group commit while the handler runs; onSend waits for it.
     // A POST that changes nothing (validate, explain, audit verify) waits for it first, so `audit verify` sees a
@@ -211,6 +211,8 @@ export function installAuth(app: FastifyInstance, services: ApiServices): Protec
   });
   app.addHook('preParsing', refuseFrozenOrg(services));
   // SECURITY: no read is acknowledged before its decision is stored; if the audit log cannot take it, fail closed.
+  // The error thrown here goes through the error handler (Fastify runs it for onSend errors), so the 503 is
+  // problem+json; the read's payload is dropped, and so are the validators the handler set for it.
   app.addHook('onSend', async (request, reply, payload) => {
     // INVARIANT: a mutation is never answered as a success unless its declared transaction committed.
     if (request.routeTransaction && reply.statusCode < 400 && !request.routeTransaction.committed) {
@@ -223,6 +225,8 @@ export function installAuth(app: FastifyInstance, services: ApiServices): Protec
     try {
       await stored;
     } catch (cause) {
+      reply.removeHeader('etag');
+      reply.removeHeader('last-modified');
       throw new AppError('audit.write_failed', { cause });
     }
     return payload;

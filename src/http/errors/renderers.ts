@@ -9,11 +9,23 @@ export interface RenderedError {
   body: Record<string, unknown>;
 }
 
+/** Members of a problem that Bulwark itself sets (RFC 9457 plus `code` and `request_id`); details never replace them. */
+export const PROBLEM_MEMBERS: ReadonlySet<string> = new Set(['type', 'title', 'status', 'detail', 'instance', 'code', 'request_id']);
+
+/** The details of an error that may appear beside the problem members: any that collide with one are refused. */
+export function extensionMembers(details: Record<string, unknown> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(details ?? {})) if (!PROBLEM_MEMBERS.has(key)) out[key] = value;
+  return out;
+}
+
 /** RFC 9457 problem+json with the stable code and the request id. */
 export function renderProblem(error: AppError, requestId: string, instance: string): RenderedError {
   return {
     contentType: 'application/problem+json; charset=utf-8',
     body: {
+      // INVARIANT: extensions first, the problem members last, so a detail named `status` cannot overwrite the HTTP status.
+      ...extensionMembers(error.details),
       type: `urn:bulwark:error:${error.code}`,
       title: errorCatalogue[error.code].title,
       status: error.status,
@@ -21,7 +33,6 @@ export function renderProblem(error: AppError, requestId: string, instance: stri
       detail: error.publicMessage,
       instance,
       request_id: requestId,
-      ...(error.details ?? {}),
     },
   };
 }

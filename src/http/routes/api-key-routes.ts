@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { isId } from '../../lib/ids.js';
 import { apiKeySchema, createdKeySchema, createKeyBodySchema, rotateKeyBodySchema, type ApiKey, type ResourceDescriptor } from '../../modules/authz/index.js';
 import type { ApiServices } from '../api-services.js';
@@ -8,7 +8,7 @@ import { runOnce } from '../../platform/idempotency/index.js';
 import { principalOf, requestMeta } from '../auth/route-auth.js';
 import { inTenantTransaction } from '../auth/route-transaction.js';
 import { idempotencyKeyOf, renderIdempotent } from './idempotency-key.js';
-import { afterCursor, iso, orgParams, pageOf, pageQuery, pageSchema, pathOrg, readInTenant, resourceFromPath } from './route-helpers.js';
+import { afterCursor, idParam, iso, orgParams, pageOf, pageQuery, pageSchema, pathOrg, readInTenant, resourceFromPath } from './route-helpers.js';
 
 /** An API key on the wire (never its secret). */
 export function toKeyWire(key: ApiKey): z.infer<typeof apiKeySchema> {
@@ -30,7 +30,7 @@ export function toKeyWire(key: ApiKey): z.infer<typeof apiKeySchema> {
   };
 }
 
-const keyParams = orgParams.extend({ key_id: z.string().min(1).max(64) });
+const keyParams = orgParams.extend({ key_id: idParam('key', 'an API key') });
 
 // The key's owner decides whether a developer may manage it, so the resource carries it.
 async function keyResource(request: FastifyRequest, services: ApiServices): Promise<ResourceDescriptor> {

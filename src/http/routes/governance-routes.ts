@@ -97,7 +97,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, services: ApiServ
   });
 
   r.put('/v1/orgs/:org_id/policies', {
-    config: { authz: { action: 'manage:policies', resource: resourceFromPath('PolicySet') }, transaction: 'tenant' },
+    config: { ifMatch: true, authz: { action: 'manage:policies', resource: resourceFromPath('PolicySet') }, transaction: 'tenant' },
     schema: { summary: 'Replace the org policies (a new version; If-Match required)', tags: ['policies'], security, params: orgParams, body: z.object({ text: z.string().max(262_144), note: z.string().max(500).optional() }).strict(), response: { 200: policySchema } },
     handler: async (request, reply) => {
       const expected = expectedVersion(request);
@@ -118,7 +118,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, services: ApiServ
   });
 
   r.post('/v1/orgs/:org_id/policies/rollback', {
-    config: { authz: { action: 'manage:policies', resource: resourceFromPath('PolicySet') }, transaction: 'tenant' },
+    config: { ifMatch: true, authz: { action: 'manage:policies', resource: resourceFromPath('PolicySet') }, transaction: 'tenant' },
     schema: { summary: 'Make an earlier version current again (stored as a new version; If-Match required)', tags: ['policies'], security, params: orgParams, body: z.object({ version: z.number().int().min(1) }).strict(), response: { 200: policySchema } },
     handler: async (request, reply) => {
       const expected = expectedVersion(request);

@@ -71,7 +71,7 @@ export function registerGuardRoutes(app: FastifyInstance, services: ApiServices)
   });
 
   r.put('/v1/orgs/:org_id/guard/policy', {
-    config: { authz: { action: 'manage:policies', resource: (request) => ({ type: 'PolicySet', id: 'guard', orgId: (request.params as { org_id: OrgId }).org_id }) }, transaction: 'tenant' },
+    config: { ifMatch: true, authz: { action: 'manage:policies', resource: (request) => ({ type: 'PolicySet', id: 'guard', orgId: (request.params as { org_id: OrgId }).org_id }) }, transaction: 'tenant' },
     schema: { summary: 'Replace the guard class policy (a new version; If-Match required)', tags: ['guard'], security, params: orgParams, body: guardPolicyBodySchema, response: { 200: guardPolicySchema } },
     handler: async (request, reply) => {
       const expected = etagVersion(request.headers['if-match']);

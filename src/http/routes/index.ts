@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiServices } from '../api-services.js';
 import { installAuth, type ProtectedRoute } from '../auth/install-auth.js';
+import { documentRoutes } from '../openapi/document-routes.js';
 import { registerApiKeyRoutes } from './api-key-routes.js';
 import { registerGovernanceRoutes } from './governance-routes.js';
 import { registerGuardRoutes } from './guard-routes.js';
@@ -11,6 +12,7 @@ import { registerTenancyRoutes } from './tenancy-routes.js';
 /** Installs authentication and authorization, then every /v1 route; returns the table of protected routes. */
 export function registerApiRoutes(app: FastifyInstance, services: ApiServices): ProtectedRoute[] {
   const table = installAuth(app, services);
+  documentRoutes(app);
   registerGovernanceRoutes(app, services);
   registerTenancyRoutes(app, services);
   registerOrgStatusRoutes(app, services);

@@ -8,13 +8,14 @@ import type { PlatformSql } from '../../platform/db/index.js';
 import type { ApiServices } from '../api-services.js';
 import { principalOf } from '../auth/route-auth.js';
 import { inPlatformTransaction } from '../auth/route-transaction.js';
+import { idParam } from './route-helpers.js';
 
 const orgSchema = z.object({ id: z.string(), name: z.string(), slug: z.string(), status: z.enum(['active', 'frozen']), created_at: z.string() });
 const toOrgWire = (o: Org) => ({ id: o.id, name: o.name, slug: o.slug, status: o.status, created_at: o.createdAt.toISOString() });
 
 // The path names the org acted on, not the caller's: the caller is a platform owner, so the parameter is not
 // `org_id` (which the tenant boundary would hold to the caller's own org).
-const params = z.object({ target_org_id: z.string().min(1).max(64).describe('The org to freeze or unfreeze.') });
+const params = z.object({ target_org_id: idParam('org', 'an org').describe('The org to freeze or unfreeze.') });
 
 type Change = (platform: PlatformSql, deps: { clock: ApiServices['clock']; audit: ApiServices['audit'] }, orgId: string, change: OrgStatusChange, ctx: AuditContext) => Promise<Org>;
 

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import type { OrgId } from '../../lib/ids.js';
 import { actorOf } from '../../modules/authz/index.js';
 import {
@@ -16,9 +15,9 @@ import {
 import type { ApiServices } from '../api-services.js';
 import { principalOf } from '../auth/route-auth.js';
 import { inTenantTransaction } from '../auth/route-transaction.js';
-import { orgParams, resourceFromPath } from './route-helpers.js';
+import { idParam, orgParams, resourceFromPath } from './route-helpers.js';
 
-const itemParams = orgParams.extend({ item_id: z.string().min(1).max(64) });
+const itemParams = orgParams.extend({ item_id: idParam('qtn', 'a quarantine item') });
 
 /** `/v1/orgs/{org_id}/quarantine`: held model responses for review (list, show, release, discard; all audited). */
 export function registerQuarantineRoutes(app: FastifyInstance, services: ApiServices): void {

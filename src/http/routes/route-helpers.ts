@@ -1,13 +1,25 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../../lib/errors/index.js';
-import type { OrgId } from '../../lib/ids.js';
+import type { IdPrefix, OrgId } from '../../lib/ids.js';
 import type { ResourceDescriptor, ResourceType } from '../../modules/authz/index.js';
 import type { TenantSql } from '../../platform/db/index.js';
 import type { ApiServices } from '../api-services.js';
 
+/**
+ * A path parameter holding a Bulwark id of one prefix (`org_…`, `key_…`, `mem_…`, `svc_…`, `qtn_…`).
+ * SECURITY: the input boundary checks params against these schemas in `onRequest`, before authentication, the
+ * tenant boundary or a resource builder reads them, so a malformed id never reaches a query or the audit log.
+ */
+export function idParam(prefix: IdPrefix, what: string) {
+  return z
+    .string()
+    .regex(new RegExp(`^${prefix}_[0-9a-hjkmnp-tv-z]{26}$`), `not ${what} id (${prefix}_ and 26 lowercase Crockford base32 characters)`)
+    .describe(`The ${what.replace(/^an? /, '')} id (\`${prefix}_…\`).`);
+}
+
 /** `{org_id}` path parameter. */
-export const orgParams = z.object({ org_id: z.string().min(1).max(64) });
+export const orgParams = z.object({ org_id: idParam('org', 'an org') });
 
 /** Cursor pagination query: `limit` (1–200, default 50) and an opaque `cursor`. */
 export const pageQuery = z.object({

@@ -9,7 +9,7 @@ import { principalOf, requestMeta } from '../auth/route-auth.js';
 import { inPlatformTransaction, inTenantTransaction } from '../auth/route-transaction.js';
 import { toKeyWire } from './api-key-routes.js';
 import { idempotencyKeyOf, renderIdempotent } from './idempotency-key.js';
-import { afterCursor, orgParams, pageOf, pageQuery, pageSchema, readInTenant, resourceFromPath } from './route-helpers.js';
+import { afterCursor, idParam, orgParams, pageOf, pageQuery, pageSchema, readInTenant, resourceFromPath } from './route-helpers.js';
 
 const orgSchema = z.object({ id: z.string(), name: z.string(), slug: z.string(), status: z.enum(['active', 'frozen']), created_at: z.string() });
 const toOrgWire = (o: Org) => ({ id: o.id, name: o.name, slug: o.slug, status: o.status, created_at: o.createdAt.toISOString() });
@@ -87,7 +87,7 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
     handler: async (request) => toOrgWire(await services.orgs.get(request.params.org_id as Org['id'])),
   });
 
-  const memberParams = orgParams.extend({ member_id: z.string().min(1).max(64) });
+  const memberParams = orgParams.extend({ member_id: idParam('mem', 'a membership') });
   r.get('/v1/orgs/:org_id/members', {
     config: { authz: { action: 'read:members', resource: resourceFromPath('Org') } },
     schema: { summary: 'List members', tags: ['members'], security, params: orgParams, querystring: pageQuery, response: { 200: pageSchema(memberSchema) } },
@@ -138,7 +138,7 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
     },
   });
 
-  const serviceAccountParams = orgParams.extend({ service_account_id: z.string().min(1).max(64) });
+  const serviceAccountParams = orgParams.extend({ service_account_id: idParam('svc', 'a service account') });
   r.get('/v1/orgs/:org_id/service-accounts', {
     config: { authz: { action: 'read:service-accounts', resource: resourceFromPath('Org') } },
     schema: { summary: 'List service accounts', tags: ['service-accounts'], security, params: orgParams, querystring: pageQuery, response: { 200: pageSchema(serviceAccountSchema) } },

@@ -8,7 +8,7 @@ export type BatchWriter = (orgId: OrgId, events: readonly AuditEventInput[]) => 
 export interface AuditBufferOptions {
   flushIntervalMs?: number;
   maxBatch?: number;
-  /** Called when a batch could not be written even after a retry; the events are then lost and this must alert. */
+  /** Called with each event that could not be written even after a retry and a split; it is then lost and this must alert. */
   onWriteError?: (error: unknown, orgId: OrgId, events: readonly AuditEventInput[]) => void;
 }
 
@@ -23,13 +23,20 @@ interface Pending {
  * org and written every `flushIntervalMs`, and `add` resolves once the event's batch is stored. A caller
  * that waits for it before answering (the HTTP layer does) never acknowledges a request whose decision
  * a `kill -9` could lose; a caller that does not wait risks at most `flushIntervalMs` of events.
+ *
+ * INVARIANT: one org's batches are written one after another, in the order their events were added (its
+ * hash chain is appended in that order); different orgs are written in parallel.
+ * SECURITY: one unwritable event never fails the events batched with it: a failed batch is retried once, then
+ * split in halves until only the events that cannot be written fail (one caller's bad input cannot turn
+ * other principals' reads into 503s).
  */
 export class AuditBuffer {
   private readonly queues = new Map<OrgId, Pending[]>();
   private readonly flushIntervalMs: number;
   private readonly maxBatch: number;
   private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> = Promise.resolve();
+  /** The last write of each org; the next batch of that org starts after it. */
+  private readonly tails = new Map<OrgId, Promise<void>>();
   private closed = false;
 
   constructor(
@@ -59,15 +66,22 @@ export class AuditBuffer {
     return n;
   }
 
-  /** Writes everything queued so far; resolves when it is stored. */
+  /** Writes everything queued so far; resolves when it (and every earlier batch) is stored or has failed. */
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     const batches = [...this.queues.entries()];
     this.queues.clear();
-    // Chain flushes so batches of one org are written in the order their events were added.
-    this.inFlight = this.inFlight.then(() => this.writeAll(batches));
-    return this.inFlight;
+    for (const [orgId, pending] of batches) {
+      const previous = this.tails.get(orgId) ?? Promise.resolve();
+      const tail: Promise<void> = previous.then(() => this.writeInChunks(orgId, pending));
+      this.tails.set(orgId, tail);
+      // Forget an org's tail once it is the last one, so idle orgs do not accumulate.
+      void tail.then(() => {
+        if (this.tails.get(orgId) === tail) this.tails.delete(orgId);
+      });
+    }
+    return Promise.all([...this.tails.values()]).then(() => undefined);
   }
 
   /** Flushes and refuses further events (graceful shutdown). */
@@ -76,29 +90,51 @@ export class AuditBuffer {
     await this.flush();
   }
 
-  private async writeAll(batches: [OrgId, Pending[]][]): Promise<void> {
-    await Promise.all(
-      batches.flatMap(([orgId, pending]) => {
-        const chunks: Pending[][] = [];
-        for (let i = 0; i < pending.length; i += this.maxBatch) chunks.push(pending.slice(i, i + this.maxBatch));
-        return chunks.map((chunk) => this.writeWithRetry(orgId, chunk));
-      }),
-    );
+  private async writeInChunks(orgId: OrgId, pending: Pending[]): Promise<void> {
+    for (let i = 0; i < pending.length; i += this.maxBatch) await this.writeWithRetry(orgId, pending.slice(i, i + this.maxBatch));
   }
 
   private async writeWithRetry(orgId: OrgId, pending: Pending[]): Promise<void> {
-    const events = pending.map((p) => p.event);
+    if (await this.tryWrite(orgId, pending)) return;
+    // A second try covers a transient failure (connection reset, serialization failure) of the whole batch.
+    const error = await this.tryWriteOrError(orgId, pending);
+    if (error === undefined) return;
+    if (pending.length === 1) return this.fail(orgId, pending, error);
+    await this.writeSplit(orgId, pending);
+  }
+
+  /** Bisects a failed batch, in order, until each part is written or is a single event that fails. */
+  private async writeSplit(orgId: OrgId, pending: Pending[]): Promise<void> {
+    const middle = Math.ceil(pending.length / 2);
+    for (const part of [pending.slice(0, middle), pending.slice(middle)]) {
+      const error = await this.tryWriteOrError(orgId, part);
+      if (error === undefined) continue;
+      if (part.length === 1) this.fail(orgId, part, error);
+      else await this.writeSplit(orgId, part);
+    }
+  }
+
+  private async tryWrite(orgId: OrgId, pending: Pending[]): Promise<boolean> {
+    return (await this.tryWriteOrError(orgId, pending)) === undefined;
+  }
+
+  /** Writes the events; resolves their callers and returns undefined, or returns the error (callers untouched). */
+  private async tryWriteOrError(orgId: OrgId, pending: Pending[]): Promise<unknown> {
     try {
-      await this.write(orgId, events);
-    } catch {
-      try {
-        await this.write(orgId, events);
-      } catch (error) {
-        this.options.onWriteError?.(error, orgId, events);
-        for (const p of pending) p.reject(error);
-        return;
-      }
+      await this.write(orgId, pending.map((p) => p.event));
+    } catch (error) {
+      return error ?? new Error('audit write failed');
     }
     for (const p of pending) p.resolve();
+    return undefined;
+  }
+
+  private fail(orgId: OrgId, pending: Pending[], error: unknown): void {
+    try {
+      this.options.onWriteError?.(error, orgId, pending.map((p) => p.event));
+    } catch {
+      // An alerting hook that throws must not leave callers waiting.
+    }
+    for (const p of pending) p.reject(error);
   }
 }

@@ -152,11 +152,14 @@ export class AuditLog {
   async verify(orgId: OrgId): Promise<AuditVerdict> {
     // Checkpoints first: every one read now seals events that are already committed, so the stream below reaches it.
     const checkpoints = await this.checkpoints(orgId);
+    // The head is read before the events, and events appended after it are left out, so concurrent appends never
+    // look like a truncated or forked chain.
+    const head = await this.deps.db.withTenant(orgId, readHead);
     const verifier = new SealedChainVerifier(orgId, checkpoints, { ...(this.deps.sealKey ? { key: this.deps.sealKey } : {}), sealEvery: this.sealEvery });
     for await (const record of this.records(orgId)) {
+      if (record.seq > head.seq) break;
       if (!(await verifier.check(record))) break;
     }
-    const head = await this.deps.db.withTenant(orgId, readHead);
     return verifier.finish(head);
   }
 

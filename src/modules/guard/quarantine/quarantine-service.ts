@@ -184,7 +184,7 @@ export class QuarantineService {
     if (reviewed) return reviewed;
     const current = await selectItem(sql, id);
     if (!current) throw notFound();
-    throw new AppError('guard.quarantine_already_reviewed', { publicMessage: `quarantine item was already ${current.item.status}`, details: { status: current.item.status } });
+    throw new AppError('guard.quarantine_already_reviewed', { publicMessage: `quarantine item was already ${current.item.status}`, details: { current_status: current.item.status } });
   }
 
   async #auditReview(sql: TenantSql, item: QuarantineItem, actor: AuditActor, event: { action: string; decision: 'allow' | 'block'; requestId: string | undefined }): Promise<void> {

@@ -22,7 +22,16 @@ export const quarantineListQuerySchema = z
 
 /** Body of `POST …/quarantine/{id}/release` and `…/discard`. */
 export const quarantineReviewBodySchema = z
-  .object({ note: z.string().trim().max(REVIEW_NOTE_MAX).optional().describe('Why the reviewer decided so; kept on the item and in the audit event.') })
+  .object({
+    note: z
+      .string()
+      .trim()
+      .max(REVIEW_NOTE_MAX)
+      // SECURITY: the note is stored and audited; PostgreSQL text cannot hold NUL, so it is refused here as a 400.
+      .refine((v) => !v.includes('\u0000') && !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(v), 'must not contain NUL bytes or lone surrogates')
+      .optional()
+      .describe('Why the reviewer decided so; kept on the item and in the audit event.'),
+  })
   .strict();
 
 /** A quarantined response on the wire, without its content. */
