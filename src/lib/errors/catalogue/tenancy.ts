@@ -9,6 +9,7 @@ export const tenancyErrors = defineErrors({
   },
   'tenancy.org_frozen': {
     status: 423,
+    reserved: true,
     title: 'Org frozen',
     description: 'The org is frozen (for example during a dispute); mutating requests are refused.',
   },
