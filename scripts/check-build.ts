@@ -17,7 +17,7 @@ for (const file of ['dist/bin.js', 'dist/modules/guard/embedding/embed-worker.mj
 }
 const dataDir = mkdtempSync(join(tmpdir(), 'bulwark-build-check-'));
 try {
-  const env = { ...process.env, BULWARK_DATA_DIR: dataDir, BULWARK_ENV: 'development' };
+  const env: NodeJS.ProcessEnv = { ...process.env, BULWARK_DATA_DIR: dataDir, BULWARK_ENV: 'development' };
   delete env.DATABASE_URL;
   run('node', ['dist/bin.js', 'migrate'], env);
   process.stdout.write(run('node', ['dist/bin.js', 'doctor'], env));
