@@ -6,6 +6,11 @@ export interface ErrorSpec {
   readonly title: string;
   /** When the code is raised; documented in docs/reference/errors.md. */
   readonly description: string;
+  /**
+   * True while nothing in `src/` raises or reports the code yet (kept so the code is never reused for something
+   * else). `error-catalogue-references.test.ts` fails when a reserved code is referenced or a non-reserved one is not.
+   */
+  readonly reserved?: true;
 }
 
 /** Declares a namespace's codes while keeping their literal keys for the `ErrorCode` union. */

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { OrgId } from '../../lib/ids.js';
 import type { Db, TenantSql } from '../../platform/db/index.js';
 import type { AuditActor, AuditDecision, AuditLog } from '../audit/index.js';
@@ -47,7 +48,8 @@ const AUDIT_DECISION: Record<Verdict, AuditDecision> = { allow: 'allow', redact:
  */
 export class GuardService {
   private detectors: Pick<GuardPipelineOptions, 'secretDetectors' | 'detectors'> | undefined;
-  private readonly pipelines = new Map<ClassPolicy, GuardPipeline>();
+  // Old policy versions fall out (least recently used first) once a thousand orgs' pipelines are held.
+  private readonly pipelines = new LRUCache<ClassPolicy, GuardPipeline>({ max: 1_000 });
   private pool: EmbeddingPool | undefined;
 
   constructor(private readonly deps: GuardServiceDeps) {}
@@ -112,8 +114,6 @@ export class GuardService {
         detectors: [createPiiRulesDetector(), createPiiNerDetector(), createInjectionDetector(this.pool ? { pool: this.pool } : {}), createToxicityDetector(this.pool ? { pool: this.pool } : {}), createLeakageDetector({ findSensitive })],
       };
     }
-    // Old policy versions fall out once a few hundred orgs' pipelines are held.
-    if (this.pipelines.size >= 1_000) this.pipelines.clear();
     const pipeline = createGuardPipeline({ ...this.detectors, effectivePolicy: key });
     this.pipelines.set(key, pipeline);
     return pipeline;

@@ -20,7 +20,6 @@ export * from './eval/index-exports.js';
 export { createInjectionDetector, loadInjectionClassifier } from './injection/injection-detector.js';
 export { createToxicityDetector } from './moderation/toxicity-detector.js';
 export { createLeakageDetector, type SensitiveSpan } from './moderation/leakage-detector.js';
-export { createPolicyTermsDetector, policyTermSchema, type PolicyTerm } from './moderation/policy-terms-detector.js';
 export { EmbeddingPool, EmbeddingUnavailableError, type EmbeddingPoolOptions } from './embedding/embedding-pool.js';
 export { QuarantineService, type QuarantineServiceDeps, type HoldInput, type ListOptions, type ReviewOptions } from './quarantine/quarantine-service.js';
 export { LIST_LIMIT_MAX, REVIEW_NOTE_MAX, QUARANTINE_STATUSES, type QuarantineId, type QuarantineStatus, type QuarantineFinding, type QuarantineItem, type QuarantineItemWithContent } from './quarantine/quarantine-item.js';

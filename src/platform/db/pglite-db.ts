@@ -39,7 +39,10 @@ export class PgliteDb implements OwnerDb {
    * `template` is a data folder dump (from `dumpDataDir`) to start from instead of an empty cluster.
    */
   static async open(dataDir?: string, options: { template?: Blob } = {}): Promise<PgliteDb> {
-    const pgOptions = options.template ? { loadDataDir: options.template } : {};
+    // PostgreSQL's default shared_buffers (128 MB) is touched at start and held in the WebAssembly heap: about 140 MB of
+    // resident memory for an embedded, single-connection database whose files the OS caches anyway. 16 MB is enough.
+    const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+    const pgOptions = options.template ? { loadDataDir: options.template, startParams } : { startParams };
     // A data folder is locked first: a second process on it gets `db.data_dir_in_use` (with its pid), not `Aborted()`.
     const lock = dataDir === undefined ? undefined : await lockDataDir(dataDir);
     try {

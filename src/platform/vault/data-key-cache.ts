@@ -1,10 +1,6 @@
 import type { KeyObject } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../lib/clock.js';
-
-interface Entry {
-  readonly key: KeyObject;
-  readonly expiresAt: number;
-}
 
 /** Limits of the unwrapped-DEK cache. */
 export interface DataKeyCacheOptions {
@@ -25,35 +21,27 @@ export interface DataKeyCacheOptions {
 //   caps memory. The cache is per process and never shared or persisted.
 /** A small LRU of unwrapped data keys with a time to live. */
 export class DataKeyCache {
-  readonly #entries = new Map<string, Entry>();
-  readonly #clock: Clock;
-  readonly #maxEntries: number;
-  readonly #ttlMs: number;
+  readonly #entries: LRUCache<string, KeyObject>;
 
   constructor(clock: Clock, options: DataKeyCacheOptions = {}) {
-    this.#clock = clock;
-    this.#maxEntries = options.maxEntries ?? 1000;
-    this.#ttlMs = options.ttlMs ?? 5 * 60_000;
+    this.#entries = new LRUCache<string, KeyObject>({
+      max: Math.max(1, options.maxEntries ?? 1000),
+      // lru-cache keeps an entry while its age is at most `ttl`; an entry of age `ttlMs` is already expired here.
+      ttl: Math.max(1, (options.ttlMs ?? 5 * 60_000) - 1),
+      // Time comes from the injected clock, read on every lookup (no cached "now", no purge timers).
+      perf: { now: () => clock.now().getTime() },
+      ttlResolution: 0,
+    });
   }
 
   /** The cached key for `id`, or undefined when absent or expired. */
   get(id: string): KeyObject | undefined {
-    const entry = this.#entries.get(id);
-    if (!entry) return undefined;
-    this.#entries.delete(id);
-    if (entry.expiresAt <= this.#clock.now().getTime()) return undefined;
-    this.#entries.set(id, entry);
-    return entry.key;
+    return this.#entries.get(id);
   }
 
   /** Caches `key` under `id`, dropping the least recently used entry when full. */
   set(id: string, key: KeyObject): void {
-    this.#entries.delete(id);
-    if (this.#entries.size >= this.#maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (!oldest.done) this.#entries.delete(oldest.value);
-    }
-    this.#entries.set(id, { key, expiresAt: this.#clock.now().getTime() + this.#ttlMs });
+    this.#entries.set(id, key);
   }
 
   /** Number of live or not-yet-evicted entries; for tests and metrics. */

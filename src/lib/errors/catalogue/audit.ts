@@ -9,6 +9,7 @@ export const auditErrors = defineErrors({
   },
   'audit.chain_broken': {
     status: 409,
+    reserved: true,
     title: 'Audit chain broken',
     description: 'Verification found an edited, deleted or reordered audit event; `details.first_bad_seq` names the first one.',
   },

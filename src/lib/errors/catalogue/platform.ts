@@ -24,6 +24,7 @@ export const platformErrors = defineErrors({
   },
   'http.method_not_allowed': {
     status: 405,
+    reserved: true,
     title: 'Method not allowed',
     description: 'The route exists but does not accept this HTTP method.',
   },
@@ -44,6 +45,7 @@ export const platformErrors = defineErrors({
   },
   'http.unavailable': {
     status: 503,
+    reserved: true,
     title: 'Service unavailable',
     description: 'The server is starting, shutting down, or a dependency it needs is unreachable.',
   },
@@ -74,6 +76,7 @@ export const platformErrors = defineErrors({
   },
   'db.migrations_pending': {
     status: 503,
+    reserved: true,
     title: 'Migrations pending',
     description: 'The database schema is behind the code; run `bulwark migrate`.',
   },

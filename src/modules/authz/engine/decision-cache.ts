@@ -1,37 +1,30 @@
-/** A bounded least-recently-used map from cache keys to decisions. */
-export class DecisionCache<V> {
-  private readonly entries = new Map<string, V>();
+import { LRUCache } from 'lru-cache';
 
-  constructor(private readonly maxEntries: number) {}
+/** A bounded least-recently-used map from cache keys to decisions (`maxEntries` 0 or less: caches nothing). */
+export class DecisionCache<V extends object> {
+  private readonly entries: LRUCache<string, V> | undefined;
+
+  constructor(maxEntries: number) {
+    this.entries = maxEntries > 0 ? new LRUCache<string, V>({ max: maxEntries }) : undefined;
+  }
 
   /** The cached value of `key`, marking it most recently used. */
   get(key: string): V | undefined {
-    const value = this.entries.get(key);
-    if (value !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, value);
-    }
-    return value;
+    return this.entries?.get(key);
   }
 
   /** Stores `value` under `key`, evicting the least recently used entry when full. */
   set(key: string, value: V): void {
-    if (this.maxEntries <= 0) return;
-    this.entries.delete(key);
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done !== true) this.entries.delete(oldest.value);
-    }
-    this.entries.set(key, value);
+    this.entries?.set(key, value);
   }
 
   /** Number of entries held. */
   get size(): number {
-    return this.entries.size;
+    return this.entries?.size ?? 0;
   }
 
   /** Drops every entry. */
   clear(): void {
-    this.entries.clear();
+    this.entries?.clear();
   }
 }

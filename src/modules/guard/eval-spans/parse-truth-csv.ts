@@ -1,26 +1,10 @@
+import { parse } from 'csv-parse/sync';
+
 /** One true secret: a file (relative to the scanned tree, '/' separators), a 1-based line and an optional type. */
 export interface TruthRow {
   readonly file: string;
   readonly line: number;
   readonly type?: string;
-}
-
-function splitCsvLine(line: string): string[] {
-  const cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') { cell += '"'; i++; }
-      else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') { cells.push(cell); cell = ''; }
-    else cell += ch;
-  }
-  cells.push(cell);
-  return cells.map((c) => c.trim());
 }
 
 /**
@@ -29,9 +13,10 @@ function splitCsvLine(line: string): string[] {
  * `type`/`secret_type`/`category` headers are accepted in any column order.
  */
 export function parseTruthCsv(csv: string): TruthRow[] {
-  const lines = csv.split(/\r?\n/).filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  // '#' starts a comment only at the beginning of a line; cells are trimmed; blank lines are skipped.
+  const lines = parse(csv, { bom: true, comment: '#', comment_no_infix: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, skip_records_with_empty_values: true, trim: true }) as string[][];
   let fileCol = 0, lineCol = 1, typeCol = 2;
-  const first = lines[0] === undefined ? [] : splitCsvLine(lines[0]).map((h) => h.toLowerCase());
+  const first = lines[0] === undefined ? [] : lines[0].map((h) => h.toLowerCase());
   if (first.length > 0 && !/^\d+$/.test(first[1] ?? '')) {
     fileCol = first.findIndex((h) => ['file', 'filename', 'file_path', 'path'].includes(h));
     lineCol = first.findIndex((h) => ['line', 'line_number', 'start_line', 'linenumber'].includes(h));
@@ -39,10 +24,9 @@ export function parseTruthCsv(csv: string): TruthRow[] {
     if (fileCol < 0 || lineCol < 0) throw new Error('truth CSV header must name a file and a line column');
     lines.shift();
   }
-  return lines.map((l) => {
-    const cells = splitCsvLine(l);
+  return lines.map((cells) => {
     const line = Number(cells[lineCol]);
-    if (!Number.isInteger(line) || line < 1) throw new Error(`truth CSV: bad line number in "${l}"`);
+    if (!Number.isInteger(line) || line < 1) throw new Error(`truth CSV: bad line number in "${cells.join(',')}"`);
     const type = typeCol >= 0 ? cells[typeCol] : undefined;
     return { file: (cells[fileCol] ?? '').replace(/\\/g, '/').replace(/^\.\//, ''), line, ...(type ? { type } : {}) };
   });

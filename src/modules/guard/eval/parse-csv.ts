@@ -1,47 +1,14 @@
-/** Parses RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF) into rows of fields. */
+import { parse } from 'csv-parse/sync';
+
+/** Parses RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF; a leading BOM and blank lines skipped) into rows of fields. */
 export function parseCsv(source: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < source.length; i++) {
-    const ch = source[i];
-    if (quoted) {
-      if (ch === '"') {
-        if (source[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else {
-          quoted = false;
-        }
-      } else {
-        field += ch;
-      }
-    } else if (ch === '"' && field === '') {
-      quoted = true;
-    } else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && source[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else {
-      field += ch;
-    }
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows.filter((r) => !(r.length === 1 && r[0] === ''));
+  // Rows may differ in length (a short row reads as empty trailing cells); a stray quote inside an unquoted field is kept.
+  return parse(source, { bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true }) as string[][];
 }
 
 /** Parses CSV with a header line into records keyed by column name. */
 export function parseCsvRecords(source: string): Record<string, string>[] {
-  const [header, ...rows] = parseCsv(source.replace(/^\uFEFF/, ''));
+  const [header, ...rows] = parseCsv(source);
   if (header === undefined) return [];
   return rows.map((cells) => Object.fromEntries(header.map((name, i) => [name, cells[i] ?? ''])));
 }

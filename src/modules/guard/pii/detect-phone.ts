@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { LRUCache } from 'lru-cache';
 import type { Finding } from '../detector.js';
 import { matchAllOf } from '../pipeline/match-all.js';
 import { hasContext } from './context-window.js';
@@ -28,7 +29,7 @@ const TAIL = 32;
 // libphonenumber costs ~10 µs per call; conversation history and system prompts are re-sent with every turn, so the
 // same numbers recur. SECURITY: keys are 53-bit hashes of the normalised candidate, so the cache holds no numbers.
 const VERDICT_CACHE_SIZE = 2_048;
-const verdicts = new Map<number, 0 | 1 | 2>();
+const verdicts = new LRUCache<number, 0 | 1 | 2>({ max: VERDICT_CACHE_SIZE });
 
 function hash53(s: string): number {
   let h1 = 0xdeadbeef;
@@ -50,10 +51,6 @@ function phoneVerdict(normalized: string, region: CountryCode): 0 | 1 | 2 {
   if (hit !== undefined) return hit;
   const parsed = parsePhoneNumberFromString(normalized, region);
   const verdict: 0 | 1 | 2 = !parsed || !parsed.isPossible() ? 0 : parsed.isValid() ? 2 : 1;
-  if (verdicts.size >= VERDICT_CACHE_SIZE) {
-    const oldest = verdicts.keys().next();
-    if (oldest.done !== true) verdicts.delete(oldest.value);
-  }
   verdicts.set(key, verdict);
   return verdict;
 }

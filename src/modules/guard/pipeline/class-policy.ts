@@ -23,7 +23,7 @@ const levelRulesSchema = z
 const DEFAULT_INPUT: Record<string, GuardAction> = {
   'pii.*': 'block', 'phi.*': 'block', 'secret.*': 'block', 'pii.person': 'redact', 'pii.location': 'allow', 'injection.*': 'block',
 };
-// Risky responses (toxicity, hate, threats, leaks, echoed system prompts or canaries, org policy terms, and a
+// Risky responses (toxicity, hate, threats, leaks, echoed system prompts or canaries, and a
 // moderation detector that cannot answer) are held for review rather than delivered.
 const DEFAULT_OUTPUT: Record<string, GuardAction> = {
   'secret.*': 'quarantine', 'pii.payment_card': 'quarantine', 'pii.*': 'mask', 'phi.*': 'mask', 'pii.person': 'allow', 'pii.location': 'allow',

@@ -29,7 +29,7 @@ export function sensitivityOf(cls: string): Sensitivity {
   if (hit !== undefined) return hit;
   const key = mostSpecificMatch(cls, LEVEL_KEYS);
   const level = (key === undefined ? undefined : LEVELS[key]) ?? 'internal';
-  // Classes come from a fixed set of detectors (plus org policy-term ids), so the memo stays small; capped anyway.
+  // Classes come from a fixed set of detectors, so the memo stays small; capped anyway.
   if (levelOf.size < 4_096) levelOf.set(cls, level);
   return level;
 }
