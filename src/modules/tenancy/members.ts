@@ -28,7 +28,7 @@ interface MemberRow {
   created_at: Date | string;
 }
 
-// SECURITY: the display name is the membership's own (migration 0013), never the global users row another org may
+// SECURITY: the display name is the membership's own (migration 0011), never the global users row another org may
 // have set; the e-mail is shown in lower case, so its stored spelling cannot tell an existing account from a new one.
 const SELECT = `SELECT m.id, m.org_id, m.user_id, lower(u.email) AS email, m.display_name, m.roles, m.attributes, m.created_at
                   FROM memberships m JOIN users u ON u.id = m.user_id`;
