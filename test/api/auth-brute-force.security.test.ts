@@ -91,7 +91,7 @@ describe(`repeated blocks back off (${backendName}, counters ${throttleStore})`,
 
   async function failUntilThrottled(): Promise<number> {
     for (let i = 0; i < 20; i++) {
-      const res = await get(server, unknownKey(), 'org_x');
+      const res = await get(server, unknownKey(), 'org_00000000000000000000000000');
       if (res.statusCode === 429) return Number(res.headers['retry-after']);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -124,9 +124,9 @@ describe(`two nodes on one counter store (${backendName}, counters ${throttleSto
   });
 
   it(process.env.REDIS_URL ? 'share the limit through Redis: failures on one node block the source on the other' : 'keep separate in-process counters without Redis (limits are per node)', async () => {
-    for (let i = 0; i < 30; i++) expect((await get(first, unknownKey(), 'org_x')).statusCode).toBe(401);
-    expect((await get(first, unknownKey(), 'org_x')).statusCode).toBe(429);
-    const onSecond = await get(second, unknownKey(), 'org_x');
+    for (let i = 0; i < 30; i++) expect((await get(first, unknownKey(), 'org_00000000000000000000000000')).statusCode).toBe(401);
+    expect((await get(first, unknownKey(), 'org_00000000000000000000000000')).statusCode).toBe(429);
+    const onSecond = await get(second, unknownKey(), 'org_00000000000000000000000000');
     if (process.env.REDIS_URL) expectThrottled(onSecond);
     else expect(onSecond.statusCode).toBe(401);
   });

@@ -46,13 +46,16 @@ describe(`every mutating route commits its allowed decision with its change (${b
     add('POST', '/v1/orgs/:org_id/guard/scan', async () => ({ url: `/v1/orgs/${org}/guard/scan`, body: { text: 'Summarise the report.', hook: 'input' } }));
     add('POST', '/v1/orgs/:org_id/quarantine/:item_id/release', async () => ({ url: `/v1/orgs/${org}/quarantine/${ids.quarantine[0]}/release`, body: {} }));
     add('POST', '/v1/orgs/:org_id/quarantine/:item_id/discard', async () => ({ url: `/v1/orgs/${org}/quarantine/${ids.quarantine[1]}/discard`, body: {} }));
+    // Platform routes on org B, last (fixtures run in this order): freeze, then unfreeze the frozen org.
+    add('POST', '/v1/orgs/:target_org_id/freeze', async () => ({ url: `/v1/orgs/${ctx.b.orgId}/freeze`, body: { reason: 'operator_request' } }));
+    add('POST', '/v1/orgs/:target_org_id/unfreeze', async () => ({ url: `/v1/orgs/${ctx.b.orgId}/unfreeze`, body: { reason: 'operator_request' } }));
   }, 120_000);
   afterAll(async () => server.close());
 
   const mutating = () => server.routes.filter((r) => r.transaction !== 'none');
   // The fixture is resolved first: reading an ETag is itself an audited read.
   const send = async (method: string, { url, body, headers }: Awaited<ReturnType<Fixture>>) => {
-    const key = url === '/v1/orgs' ? ctx.platformKey : ctx.a.ownerKey;
+    const key = url === '/v1/orgs' || /\/(?:un)?freeze$/.test(url) ? ctx.platformKey : ctx.a.ownerKey;
     return ctx.call(key, method as 'POST', url, body, headers);
   };
   const eventsOf = async (requestId: unknown) => (await server.testDb.superuser('SELECT action, decision FROM audit_events WHERE request_id = $1 ORDER BY org_id, seq', [requestId])).map((e) => `${String(e.action)}:${String(e.decision)}`);
@@ -87,7 +90,7 @@ describe(`every mutating route commits its allowed decision with its change (${b
 
   it('refuses at startup a mutating /v1 route that declares no transaction', async () => {
     await expect(
-      createTestServer({ registerRoutes: (app) => app.post('/v1/undeclared', { config: { authz: { action: 'manage:keys', resource: () => ({ type: 'Org', id: 'x', orgId: 'org_x' as never }) } } }, async () => ({ changed: true })) }),
+      createTestServer({ registerRoutes: (app) => app.post('/v1/undeclared', { config: { authz: { action: 'manage:keys', resource: () => ({ type: 'Org', id: 'x', orgId: 'org_00000000000000000000000000' as never }) } } }, async () => ({ changed: true })) }),
     ).rejects.toThrow(/declares no transaction/);
   });
 });

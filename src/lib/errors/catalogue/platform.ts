@@ -76,7 +76,6 @@ export const platformErrors = defineErrors({
   },
   'db.migrations_pending': {
     status: 503,
-    reserved: true,
     title: 'Migrations pending',
     description: 'The database schema is behind the code; run `bulwark migrate`.',
   },
