@@ -30,11 +30,36 @@ const betweenModules = modules.map((from) => ({
 module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
-    { name: 'lib-imports-nothing-internal', severity: 'error', from: { path: '^src/lib/' }, to: { path: '^src/', pathNot: '^src/lib/' } },
-    { name: 'config-imports-only-lib', severity: 'error', from: { path: '^src/config/' }, to: { path: '^src/', pathNot: '^src/(lib|config)/' } },
-    { name: 'platform-imports-lib-config', severity: 'error', from: { path: '^src/platform/' }, to: { path: '^src/', pathNot: '^src/(lib|config|platform)/' } },
-    { name: 'modules-not-upward', severity: 'error', from: { path: '^src/modules/' }, to: { path: '^src/(http|jobs|cli|main)' } },
-    { name: 'http-jobs-cli-not-main', severity: 'error', from: { path: '^src/(http|jobs|cli)/' }, to: { path: '^src/main\\.ts$' } },
+    {
+      name: 'lib-imports-nothing-internal',
+      severity: 'error',
+      from: { path: '^src/lib/' },
+      to: { path: '^src/', pathNot: '^src/lib/' },
+    },
+    {
+      name: 'config-imports-only-lib',
+      severity: 'error',
+      from: { path: '^src/config/' },
+      to: { path: '^src/', pathNot: '^src/(lib|config)/' },
+    },
+    {
+      name: 'platform-imports-lib-config',
+      severity: 'error',
+      from: { path: '^src/platform/' },
+      to: { path: '^src/', pathNot: '^src/(lib|config|platform)/' },
+    },
+    {
+      name: 'modules-not-upward',
+      severity: 'error',
+      from: { path: '^src/modules/' },
+      to: { path: '^src/(http|jobs|cli|main)' },
+    },
+    {
+      name: 'http-jobs-cli-not-main',
+      severity: 'error',
+      from: { path: '^src/(http|jobs|cli)/' },
+      to: { path: '^src/main\\.ts$' },
+    },
     {
       name: 'module-through-index',
       comment: 'from outside a module, import it only through its index.ts',

@@ -2,7 +2,19 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.bulwark/', 'console/dist/', 'coverage/', 'test/fixtures/', '.tmp/', 'tmp-*', '**/*.cjs'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      '.bulwark/',
+      'console/dist/',
+      'coverage/',
+      'test/fixtures/',
+      '.tmp/',
+      'tmp-*',
+      '**/*.cjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,7 +25,11 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Read configuration through src/config (loadConfig); process.env is read nowhere else.' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read configuration through src/config (loadConfig); process.env is read nowhere else.',
+        },
       ],
     },
   },

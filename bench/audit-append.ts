@@ -18,12 +18,25 @@ import { openLocalKeyVault } from '../src/platform/vault/index.js';
 const total = Number(process.argv[2] ?? 2000);
 
 function event(orgId: OrgId, n: number): AuditEventInput {
-  return { orgId, actor: { type: 'api_key', id: 'key_01jd0000000000000000000000' }, action: 'authz.decision.made', resource: { type: 'Model', id: `m-${n}` }, decision: 'allow', reasonCodes: ['role-developer'], requestId: newId('req'), clientIp: '127.0.0.1', userAgent: 'bench', details: { n } };
+  return {
+    orgId,
+    actor: { type: 'api_key', id: 'key_01jd0000000000000000000000' },
+    action: 'authz.decision.made',
+    resource: { type: 'Model', id: `m-${n}` },
+    decision: 'allow',
+    reasonCodes: ['role-developer'],
+    requestId: newId('req'),
+    clientIp: '127.0.0.1',
+    userAgent: 'bench',
+    details: { n },
+  };
 }
 
 async function newOrg(t: TestDb): Promise<OrgId> {
   const id = newId('org');
-  await t.db.withPlatform((sql) => sql.query('INSERT INTO orgs (id, name, slug) VALUES ($1, $2, $3)', [id, 'bench', `b-${id.slice(-14)}`]));
+  await t.db.withPlatform((sql) =>
+    sql.query('INSERT INTO orgs (id, name, slug) VALUES ($1, $2, $3)', [id, 'bench', `b-${id.slice(-14)}`]),
+  );
   return id;
 }
 
@@ -33,13 +46,46 @@ async function plainInsert(t: TestDb, orgId: OrgId, events: AuditEventInput[], s
     const params: unknown[] = [];
     const tuples = events.map((e, i) => {
       const seq = startSeq + i;
-      const fields = { org_id: orgId, seq, id: newId('evt'), occurred_at: new Date().toISOString(), actor: e.actor, action: e.action, resource: e.resource ?? null, decision: e.decision ?? null, reason_codes: [...(e.reasonCodes ?? [])], request_id: e.requestId ?? null, client_ip: e.clientIp ?? null, user_agent: e.userAgent ?? null, details: e.details ?? {} };
-      const values = [orgId, seq, fields.id, fields.occurred_at, JSON.stringify(fields.actor), fields.action, JSON.stringify(fields.resource), fields.decision, fields.reason_codes, fields.request_id, fields.client_ip, fields.user_agent, JSON.stringify(fields.details), GENESIS_HASH, chainHash(GENESIS_HASH, fields)];
+      const fields = {
+        org_id: orgId,
+        seq,
+        id: newId('evt'),
+        occurred_at: new Date().toISOString(),
+        actor: e.actor,
+        action: e.action,
+        resource: e.resource ?? null,
+        decision: e.decision ?? null,
+        reason_codes: [...(e.reasonCodes ?? [])],
+        request_id: e.requestId ?? null,
+        client_ip: e.clientIp ?? null,
+        user_agent: e.userAgent ?? null,
+        details: e.details ?? {},
+      };
+      const values = [
+        orgId,
+        seq,
+        fields.id,
+        fields.occurred_at,
+        JSON.stringify(fields.actor),
+        fields.action,
+        JSON.stringify(fields.resource),
+        fields.decision,
+        fields.reason_codes,
+        fields.request_id,
+        fields.client_ip,
+        fields.user_agent,
+        JSON.stringify(fields.details),
+        GENESIS_HASH,
+        chainHash(GENESIS_HASH, fields),
+      ];
       const base = params.length;
       params.push(...values);
       return `(${values.map((_, j) => `$${base + j + 1}`).join(', ')})`;
     });
-    await sql.query(`INSERT INTO audit_events (org_id, seq, id, occurred_at, actor, action, resource, decision, reason_codes, request_id, client_ip, user_agent, details, prev_hash, hash) VALUES ${tuples.join(', ')}`, params);
+    await sql.query(
+      `INSERT INTO audit_events (org_id, seq, id, occurred_at, actor, action, resource, decision, reason_codes, request_id, client_ip, user_agent, details, prev_hash, hash) VALUES ${tuples.join(', ')}`,
+      params,
+    );
   });
 }
 
@@ -47,9 +93,19 @@ const ROUNDS = 5;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 /** Events per second of one round of `count` events written in batches of `batch`. */
-async function rate(count: number, batch: number, write: (events: AuditEventInput[], startSeq: number) => Promise<void>, orgId: OrgId, startSeq: number): Promise<number> {
+async function rate(
+  count: number,
+  batch: number,
+  write: (events: AuditEventInput[], startSeq: number) => Promise<void>,
+  orgId: OrgId,
+  startSeq: number,
+): Promise<number> {
   const start = performance.now();
-  for (let i = 0; i < count; i += batch) await write(Array.from({ length: batch }, (_, j) => event(orgId, i + j)), startSeq + i);
+  for (let i = 0; i < count; i += batch)
+    await write(
+      Array.from({ length: batch }, (_, j) => event(orgId, i + j)),
+      startSeq + i,
+    );
   return count / ((performance.now() - start) / 1000);
 }
 
@@ -70,24 +126,42 @@ async function run(backend: string): Promise<void> {
     const sealedRates: number[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
       // Alternating rounds spread background load evenly over all sides.
-      plainRates.push(await rate(perRound, batch, (events, startSeq) => plainInsert(t, plainOrg, events, startSeq), plainOrg, round * perRound + 1));
-      chainedRates.push(await rate(perRound, batch, async (events) => void (await audit.record(chainedOrg, events)), chainedOrg, 0));
-      sealedRates.push(await rate(perRound, batch, async (events) => void (await sealedAudit.record(sealedOrg, events)), sealedOrg, 0));
+      plainRates.push(
+        await rate(
+          perRound,
+          batch,
+          (events, startSeq) => plainInsert(t, plainOrg, events, startSeq),
+          plainOrg,
+          round * perRound + 1,
+        ),
+      );
+      chainedRates.push(
+        await rate(perRound, batch, async (events) => void (await audit.record(chainedOrg, events)), chainedOrg, 0),
+      );
+      sealedRates.push(
+        await rate(perRound, batch, async (events) => void (await sealedAudit.record(sealedOrg, events)), sealedOrg, 0),
+      );
     }
     const plain = median(plainRates);
     const chained = median(chainedRates);
     const sealed = median(sealedRates);
     console.log(`  plain insert,   ${String(batch).padStart(3)}/transaction ${plain.toFixed(0).padStart(8)} events/s`);
-    console.log(`  chained append, ${String(batch).padStart(3)}/transaction ${chained.toFixed(0).padStart(8)} events/s`);
+    console.log(
+      `  chained append, ${String(batch).padStart(3)}/transaction ${chained.toFixed(0).padStart(8)} events/s`,
+    );
     console.log(`  sealed append,  ${String(batch).padStart(3)}/transaction ${sealed.toFixed(0).padStart(8)} events/s`);
     console.log(`  ratio plain/chained (cost of chaining): ${(plain / chained).toFixed(2)}x (target <= 1.5x)`);
     console.log(`  ratio chained/sealed (cost of sealing): ${(chained / sealed).toFixed(2)}x (target <= 1.05x)`);
     // The unsealed log's long chain lacks checkpoints by construction, so only the hash chain is checked there.
     const verdict = await audit.verify(chainedOrg);
-    if (verdict.eventsChecked !== perRound * ROUNDS || (verdict.problem && verdict.problem !== 'checkpoint_missing')) throw new Error(`chain broken: ${JSON.stringify(verdict)}`);
+    if (verdict.eventsChecked !== perRound * ROUNDS || (verdict.problem && verdict.problem !== 'checkpoint_missing'))
+      throw new Error(`chain broken: ${JSON.stringify(verdict)}`);
     const sealedVerdict = await sealedAudit.verify(sealedOrg);
-    if (!sealedVerdict.ok || sealedVerdict.eventsChecked !== perRound * ROUNDS) throw new Error(`sealed chain broken: ${JSON.stringify(sealedVerdict)}`);
-    console.log(`  sealed chain: ${sealedVerdict.checkpointsChecked} checkpoints, unsealed tail ${sealedVerdict.unsealedEvents}`);
+    if (!sealedVerdict.ok || sealedVerdict.eventsChecked !== perRound * ROUNDS)
+      throw new Error(`sealed chain broken: ${JSON.stringify(sealedVerdict)}`);
+    console.log(
+      `  sealed chain: ${sealedVerdict.checkpointsChecked} checkpoints, unsealed tail ${sealedVerdict.unsealedEvents}`,
+    );
   }
   await vault.close();
   await rm(dir, { recursive: true, force: true });

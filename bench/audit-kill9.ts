@@ -12,7 +12,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const PORT = 18_000 + Math.floor(Math.random() * 1000);
 const BASE = `http://127.0.0.1:${PORT}`;
 const dataDir = await mkdtemp(path.join(tmpdir(), 'bulwark-kill9-'));
-const env = { ...process.env, BULWARK_ENV: 'test', BULWARK_DATA_DIR: dataDir, PORT: String(PORT), BULWARK_LOG_LEVEL: 'warn' };
+const env = {
+  ...process.env,
+  BULWARK_ENV: 'test',
+  BULWARK_DATA_DIR: dataDir,
+  PORT: String(PORT),
+  BULWARK_LOG_LEVEL: 'warn',
+};
 
 async function start(): Promise<{ child: ChildProcess; output: () => string }> {
   const child = spawn(process.execPath, ['bin/bulwark.js', 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -30,13 +36,28 @@ async function start(): Promise<{ child: ChildProcess; output: () => string }> {
 interface Reply {
   status: number;
   // The bench reads a few known fields of Bulwark's own responses.
-  body: { secret: string; data: { id: string; request_id: string | null; seq: number }[]; next_after_seq: number | null };
+  body: {
+    secret: string;
+    data: { id: string; request_id: string | null; seq: number }[];
+    next_after_seq: number | null;
+  };
   requestId: string | null;
 }
 
 async function json(method: string, url: string, key?: string, body?: unknown): Promise<Reply> {
-  const res = await fetch(`${BASE}${url}`, { method, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-  return { status: res.status, body: (await res.json().catch(() => null)) as Reply['body'], requestId: res.headers.get('x-request-id') };
+  const res = await fetch(`${BASE}${url}`, {
+    method,
+    headers: {
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return {
+    status: res.status,
+    body: (await res.json().catch(() => null)) as Reply['body'],
+    requestId: res.headers.get('x-request-id'),
+  };
 }
 
 const first = await start();
@@ -67,7 +88,11 @@ const second = await start();
 const persisted = new Set<string>();
 let after = 0;
 for (;;) {
-  const page = await json('GET', `/v1/orgs/${platformOrg}/audit-events?limit=500&after_seq=${after}&action_prefix=authz.decision`, key);
+  const page = await json(
+    'GET',
+    `/v1/orgs/${platformOrg}/audit-events?limit=500&after_seq=${after}&action_prefix=authz.decision`,
+    key,
+  );
   for (const e of page.body.data) if (e.request_id) persisted.add(e.request_id);
   if (page.body.next_after_seq === null) break;
   after = page.body.next_after_seq;
@@ -76,5 +101,9 @@ second.child.kill('SIGTERM');
 
 const lost = [...acked.entries()].filter(([id]) => !persisted.has(id));
 const window = lost.length ? Math.max(...lost.map(([, t]) => killedAt - t)) : 0;
-console.log(`backend ${process.env.DATABASE_URL ? 'postgresql' : 'pglite'}: acknowledged reads ${acked.size}, decisions persisted ${acked.size - lost.length}, lost ${lost.length}`);
-console.log(`oldest lost acknowledgement was ${window.toFixed(0)} ms before the kill (responses wait for their decision's group commit, so the bound is zero)`);
+console.log(
+  `backend ${process.env.DATABASE_URL ? 'postgresql' : 'pglite'}: acknowledged reads ${acked.size}, decisions persisted ${acked.size - lost.length}, lost ${lost.length}`,
+);
+console.log(
+  `oldest lost acknowledgement was ${window.toFixed(0)} ms before the kill (responses wait for their decision's group commit, so the bound is zero)`,
+);

@@ -32,9 +32,26 @@ async function main(): Promise<void> {
   const runtime = await openRuntime(config, { db: testDb.db, logger: createLogger({ level: 'silent' }) });
   try {
     const { services } = runtime;
-    const { ownerKey: { token } } = await services.db.withPlatform((platform) =>
-      services.orgs.createWithOwner(platform, { name: 'Bench', slug: 'bench', ownerEmail: 'owner@bench.example' }, { actor: { type: 'system', id: null } }, (tenant, owner) =>
-        services.apiKeys.create(tenant, { kind: 'user', id: owner.member.userId, orgId: owner.orgId, roles: ['owner'], attributes: {}, amr: ['hwk'] }, { name: 'bench', role: 'owner', scopes: [...actions], cidrs: [], amr: ['hwk'] }),
+    const {
+      ownerKey: { token },
+    } = await services.db.withPlatform((platform) =>
+      services.orgs.createWithOwner(
+        platform,
+        { name: 'Bench', slug: 'bench', ownerEmail: 'owner@bench.example' },
+        { actor: { type: 'system', id: null } },
+        (tenant, owner) =>
+          services.apiKeys.create(
+            tenant,
+            {
+              kind: 'user',
+              id: owner.member.userId,
+              orgId: owner.orgId,
+              roles: ['owner'],
+              attributes: {},
+              amr: ['hwk'],
+            },
+            { name: 'bench', role: 'owner', scopes: [...actions], cidrs: [], amr: ['hwk'] },
+          ),
       ),
     );
     const knownBody = token.split('_')[2] ?? '';

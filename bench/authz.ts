@@ -29,9 +29,21 @@ function requests(): Request[] {
   const out: Request[] = [];
   for (let i = 0; i < INPUTS; i += 1) {
     out.push({
-      principal: { kind: 'user', id: `usr_${i % 50}`, orgId: ORG, roles: ['analyst', 'viewer'], attributes: { region: 'eu', projects: ['p_1', 'p_2'] }, amr: ['pwd', 'otp'] },
+      principal: {
+        kind: 'user',
+        id: `usr_${i % 50}`,
+        orgId: ORG,
+        roles: ['analyst', 'viewer'],
+        attributes: { region: 'eu', projects: ['p_1', 'p_2'] },
+        amr: ['pwd', 'otp'],
+      },
       action: i % 2 === 0 ? 'read:pii' : 'read:documents',
-      resource: { type: 'Document', id: `doc_${i}`, orgId: ORG, attributes: { region: 'eu', project: 'p_1', classification: 'internal' } },
+      resource: {
+        type: 'Document',
+        id: `doc_${i}`,
+        orgId: ORG,
+        attributes: { region: 'eu', project: 'p_1', classification: 'internal' },
+      },
       context: { ip: '10.0.0.7', riskScore: i % 100 },
     });
   }
@@ -43,10 +55,14 @@ function orgPolicies(): string {
   const actions = ['invoke:models', 'read:documents', 'read:pii', 'write:prompts', 'read:prompts'];
   const lines: string[] = [];
   for (let i = 0; i < 150; i += 1) {
-    lines.push(`@id("forbid-${i}") forbid (principal, action == Action::"${actions[i % actions.length]}", resource) when { context has riskScore && context.riskScore > ${1000 + i} };`);
+    lines.push(
+      `@id("forbid-${i}") forbid (principal, action == Action::"${actions[i % actions.length]}", resource) when { context has riskScore && context.riskScore > ${1000 + i} };`,
+    );
   }
   for (let i = 0; i < 50; i += 1) {
-    lines.push(`@id("permit-${i}") permit (principal, action in [Action::"read:pii", Action::"read:documents"], resource) when { context has ip && context.ip.isInRange(ip("10.${i}.0.0/16")) };`);
+    lines.push(
+      `@id("permit-${i}") permit (principal, action in [Action::"read:pii", Action::"read:documents"], resource) when { context has ip && context.ip.isInRange(ip("10.${i}.0.0/16")) };`,
+    );
   }
   return lines.join('\n');
 }
@@ -91,8 +107,12 @@ function compare(label: string, engine: AuthzEngine, missEngine: AuthzEngine, se
     const request = inputs[i] as Request;
     const bare = cedar.statefulIsAuthorized(prepared[i] as (typeof prepared)[number]);
     const decided = engine.decide(request.principal, request.action, request.resource, request.context);
-    if (bare.type !== 'success' || bare.response.diagnostics.errors.length > 0) throw new Error(`${label}: bare call failed`);
-    if (i < 3) console.log(`  ${label} sample ${i}: bare=${bare.response.decision} decide=${decided.decision} [${decided.reasons.join(', ')}]`);
+    if (bare.type !== 'success' || bare.response.diagnostics.errors.length > 0)
+      throw new Error(`${label}: bare call failed`);
+    if (i < 3)
+      console.log(
+        `  ${label} sample ${i}: bare=${bare.response.decision} decide=${decided.decision} [${decided.reasons.join(', ')}]`,
+      );
   }
   const bare: number[] = [];
   const uncached: number[] = [];
@@ -107,11 +127,21 @@ function compare(label: string, engine: AuthzEngine, missEngine: AuthzEngine, se
   const u = summarize(uncached.slice(INPUTS));
   const m = summarize(miss.slice(INPUTS));
   const row = (name: string, s: Stats, ratio: string) =>
-    console.log(`  ${name.padEnd(34)} ${s.perSecond.toFixed(0).padStart(8)}/s  p50 ${s.p50.toFixed(1).padStart(7)} µs  p99 ${s.p99.toFixed(1).padStart(7)} µs  ${ratio}`);
+    console.log(
+      `  ${name.padEnd(34)} ${s.perSecond.toFixed(0).padStart(8)}/s  p50 ${s.p50.toFixed(1).padStart(7)} µs  p99 ${s.p99.toFixed(1).padStart(7)} µs  ${ratio}`,
+    );
   console.log(label);
   row('bare cedar-wasm (pre-parsed)', b, 'baseline');
-  row('decide() uncached (cache off)', u, `p50 ×${(u.p50 / b.p50).toFixed(2)}  p99 ×${(u.p99 / b.p99).toFixed(2)}  throughput ×${(u.perSecond / b.perSecond).toFixed(2)}`);
-  row('decide() cache miss (key + insert)', m, `p50 ×${(m.p50 / b.p50).toFixed(2)}  p99 ×${(m.p99 / b.p99).toFixed(2)}  throughput ×${(m.perSecond / b.perSecond).toFixed(2)}`);
+  row(
+    'decide() uncached (cache off)',
+    u,
+    `p50 ×${(u.p50 / b.p50).toFixed(2)}  p99 ×${(u.p99 / b.p99).toFixed(2)}  throughput ×${(u.perSecond / b.perSecond).toFixed(2)}`,
+  );
+  row(
+    'decide() cache miss (key + insert)',
+    m,
+    `p50 ×${(m.p50 / b.p50).toFixed(2)}  p99 ×${(m.p99 / b.p99).toFixed(2)}  throughput ×${(m.perSecond / b.perSecond).toFixed(2)}`,
+  );
 }
 
 function cached(engine: AuthzEngine, inputs: Request[], bareP50: number): void {
@@ -123,7 +153,9 @@ function cached(engine: AuthzEngine, inputs: Request[], bareP50: number): void {
   }
   const s = summarize(samples.slice(hot.length * 10));
   console.log('cached decisions (100 hot requests, org with 200 policies)');
-  console.log(`  ${'decide() cache hit'.padEnd(34)} ${s.perSecond.toFixed(0).padStart(8)}/s  p50 ${s.p50.toFixed(2).padStart(7)} µs  p99 ${s.p99.toFixed(2).padStart(7)} µs  p50 ×${(s.p50 / bareP50).toFixed(3)} of bare (target p50 ≤ 10 µs)`);
+  console.log(
+    `  ${'decide() cache hit'.padEnd(34)} ${s.perSecond.toFixed(0).padStart(8)}/s  p50 ${s.p50.toFixed(2).padStart(7)} µs  p99 ${s.p99.toFixed(2).padStart(7)} µs  p50 ×${(s.p50 / bareP50).toFixed(3)} of bare (target p50 ≤ 10 µs)`,
+  );
 }
 
 function main(): void {
@@ -132,7 +164,9 @@ function main(): void {
   const onAlert = () => {
     throw new Error('unexpected policy error in benchmark');
   };
-  console.log(`cedar ${cedar.getCedarVersion()}, node ${process.version}, ${INPUTS} distinct requests × ${ROUNDS} rounds (first round is warm-up)\n`);
+  console.log(
+    `cedar ${cedar.getCedarVersion()}, node ${process.version}, ${INPUTS} distinct requests × ${ROUNDS} rounds (first round is warm-up)\n`,
+  );
 
   cedar.preparsePolicySet('bench/base', { staticPolicies: Object.fromEntries(bundle.policies) });
   const base = createAuthzEngine({ platformOrgId: PLATFORM, onAlert, bundle, cacheSize: 0 });
@@ -143,19 +177,35 @@ function main(): void {
   const analysis = analyseOrgPolicies(text, ORG, bundle.schema);
   if (!analysis.ok) throw new Error(JSON.stringify(analysis.errors.slice(0, 3)));
   cedar.preparsePolicySet('bench/org', {
-    staticPolicies: Object.fromEntries([...bundle.policies, ...analysis.policies.map((p) => [`${ORG_POLICY_PREFIX}${p.id}`, p.text] as const)]),
+    staticPolicies: Object.fromEntries([
+      ...bundle.policies,
+      ...analysis.policies.map((p) => [`${ORG_POLICY_PREFIX}${p.id}`, p.text] as const),
+    ]),
   });
   const org = createAuthzEngine({ platformOrgId: PLATFORM, onAlert, bundle, cacheSize: 0 });
   const orgMiss = createAuthzEngine({ platformOrgId: PLATFORM, onAlert, bundle, cacheSize: 100_000 });
   for (const engine of [org, orgMiss]) engine.setOrgPolicies(ORG, text, 1);
   console.log('');
-  compare(`org with ${bundle.policies.size} built-in + ${analysis.policies.length} org policies`, org, orgMiss, 'bench/org', inputs);
+  compare(
+    `org with ${bundle.policies.size} built-in + ${analysis.policies.length} org policies`,
+    org,
+    orgMiss,
+    'bench/org',
+    inputs,
+  );
   console.log('');
 
   const bareOnce: number[] = [];
   const first = inputs[0] as Request;
   const slice = buildEntitySlice(first.principal, first.resource, PLATFORM);
-  const call = { principal: slice.principal, action: { type: 'Action', id: first.action }, resource: slice.resource, context: buildCedarContext(first.context, first.principal.amr, undefined), preparsedPolicySetId: 'bench/org', entities: slice.entities };
+  const call = {
+    principal: slice.principal,
+    action: { type: 'Action', id: first.action },
+    resource: slice.resource,
+    context: buildCedarContext(first.context, first.principal.amr, undefined),
+    preparsedPolicySetId: 'bench/org',
+    entities: slice.entities,
+  };
   for (let i = 0; i < 2000; i += 1) time(bareOnce, () => cedar.statefulIsAuthorized(call));
   cached(createAuthzEngine({ platformOrgId: PLATFORM, onAlert, bundle }), inputs, summarize(bareOnce).p50);
 }

@@ -55,5 +55,7 @@ for (const bytes of [1_024, 16_384]) {
 }
 const short = Array.from({ length: runs }, (_, i) => `${sentences[i % sentences.length] ?? ''} (${i})`);
 const shortTime = await time(runs, (i) => pool.embed([short[i] ?? '']));
-console.log(`\nshort prompts (~70 chars): embedding p50 ${shortTime.p50.toFixed(2)} ms, p99 ${shortTime.p99.toFixed(2)} ms`);
+console.log(
+  `\nshort prompts (~70 chars): embedding p50 ${shortTime.p50.toFixed(2)} ms, p99 ${shortTime.p99.toFixed(2)} ms`,
+);
 await pool.close();

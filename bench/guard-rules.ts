@@ -44,7 +44,10 @@ const BASELINE = /\b\d{3}-\d{2}-\d{4}\b/g;
 
 function rulePipeline(text: string): number {
   const secrets = detectSecrets(text);
-  const blanked = blankSpans(text, secrets.filter((f) => f.confidence >= policy.minConfidence));
+  const blanked = blankSpans(
+    text,
+    secrets.filter((f) => f.confidence >= policy.minConfidence),
+  );
   return decideVerdict(text, [...secrets, ...detectPiiRules(blanked)], 'input', policy).findings.length;
 }
 const baseline = (text: string): number => [...text.matchAll(BASELINE)].length;
@@ -83,7 +86,7 @@ for (const size of [1024, 16 * 1024]) {
   const rulesCold = timeVariants(rulePipeline, freshVariants(size), 600);
   const nlp = time(ner, text, 600);
   const row = (name: string, ms: number): string =>
-    `  ${name.padEnd(28)} ${(ms * 1000).toFixed(1).padStart(9)} µs/prompt ${((text.length / 1e6) / (ms / 1000)).toFixed(1).padStart(8)} MB/s ${(ms / base).toFixed(1).padStart(7)}x baseline`;
+    `  ${name.padEnd(28)} ${(ms * 1000).toFixed(1).padStart(9)} µs/prompt ${(text.length / 1e6 / (ms / 1000)).toFixed(1).padStart(8)} MB/s ${(ms / base).toFixed(1).padStart(7)}x baseline`;
   console.log(`${size / 1024} KB prompt`);
   console.log(row('baseline (one regex pass)', base));
   console.log(row('rule pipeline (PII+secrets)', rules));

@@ -9,10 +9,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) => execFileSync(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) =>
+  execFileSync(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
 run('npm', ['run', '--silent', 'build']);
-for (const file of ['dist/bin.js', 'dist/modules/guard/embedding/embed-worker.mjs', 'dist/modules/guard/data/injection-classifier.json']) {
+for (const file of [
+  'dist/bin.js',
+  'dist/modules/guard/embedding/embed-worker.mjs',
+  'dist/modules/guard/data/injection-classifier.json',
+]) {
   if (!existsSync(join(root, file))) throw new Error(`npm run build did not produce ${file}`);
 }
 const dataDir = mkdtempSync(join(tmpdir(), 'bulwark-build-check-'));

@@ -17,7 +17,12 @@ const settleMs = settleArg > 0 ? Number(process.argv[settleArg + 1]) : 5_000;
 const port = 18_000 + Math.floor(Math.random() * 1_000);
 const base = `http://127.0.0.1:${port}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'bulwark-memory-'));
-const env: NodeJS.ProcessEnv = { ...process.env, BULWARK_DATA_DIR: dataDir, PORT: String(port), BULWARK_LOG_LEVEL: 'warn' };
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  BULWARK_DATA_DIR: dataDir,
+  PORT: String(port),
+  BULWARK_LOG_LEVEL: 'warn',
+};
 delete env.DATABASE_URL;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -27,18 +32,31 @@ function memory(pid: number): { rssMb: number; peakMb: number } {
   return { rssMb: Math.round(kb('VmRSS') / 1024), peakMb: Math.round(kb('VmHWM') / 1024) };
 }
 async function post(path: string, body: unknown, key?: string): Promise<Record<string, unknown>> {
-  const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify(body) });
+  const res = await fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: JSON.stringify(body),
+  });
   return (await res.json()) as Record<string, unknown>;
 }
 
 /** Starts a server, waits for /readyz, runs `use` (which scans once, so the warm-up is done), settles, measures, stops. */
 async function measure(label: string, use: (out: string) => Promise<void>): Promise<void> {
-  const child = spawn('node', [dist ? 'dist/bin.js' : 'bin/bulwark.js', 'serve'], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('node', [dist ? 'dist/bin.js' : 'bin/bulwark.js', 'serve'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   try {
     const started = Date.now();
-    while (!(await fetch(`${base}/readyz`).then((r) => r.ok, () => false))) {
+    while (
+      !(await fetch(`${base}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    ) {
       if (Date.now() - started > 180_000) throw new Error(`server did not become ready:\n${out}`);
       await sleep(500);
     }
@@ -46,7 +64,9 @@ async function measure(label: string, use: (out: string) => Promise<void>): Prom
     const atReady = memory(child.pid ?? 0);
     await use(out);
     await sleep(settleMs);
-    process.stdout.write(`${JSON.stringify({ run: label, entry: dist ? 'dist/bin.js' : 'bin/bulwark.js', readyMs: Date.now() - started - settleMs, atReady, idleAfterFirstScan: memory(child.pid ?? 0) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ run: label, entry: dist ? 'dist/bin.js' : 'bin/bulwark.js', readyMs: Date.now() - started - settleMs, atReady, idleAfterFirstScan: memory(child.pid ?? 0) })}\n`,
+    );
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));

@@ -10,10 +10,50 @@ import type { ApiServices } from './http/api-services.js';
 import type { ProtectedRoute } from './http/auth/install-auth.js';
 import { registerApiRoutes } from './http/routes/index.js';
 import { AuditBuffer, AuditLog, AuditSealer } from './modules/audit/index.js';
-import { ApiKeyService, canGrantRole, createAuthzEngine, createScopePermits, isRole, keyEnvFor, PolicyStore, type AuthzAlert } from './modules/authz/index.js';
-import { EmbeddingPool, GuardPolicyStore, GuardService, maskLogFormatter, maskLogValue, QuarantineService } from './modules/guard/index.js';
-import { bootstrapPlatform, findPlatformOrgId, MemberService, OrgService, redeemBootstrapSecret, reissueBootstrapSecret, ServiceAccountService, type BootstrapResult } from './modules/tenancy/index.js';
-import { assertServingRoleSafe, checkEnvironment, claimEnvironment, inspectServingRole, isOwnerDb, migrate, migrationStatus, openDb, openMigrationDb, prepareDatabase, servingLoginOf, type Db, type OwnerDb, type PreparedDatabase } from './platform/db/index.js';
+import {
+  ApiKeyService,
+  canGrantRole,
+  createAuthzEngine,
+  createScopePermits,
+  isRole,
+  keyEnvFor,
+  PolicyStore,
+  type AuthzAlert,
+} from './modules/authz/index.js';
+import {
+  EmbeddingPool,
+  GuardPolicyStore,
+  GuardService,
+  maskLogFormatter,
+  maskLogValue,
+  QuarantineService,
+} from './modules/guard/index.js';
+import {
+  bootstrapPlatform,
+  findPlatformOrgId,
+  MemberService,
+  OrgService,
+  redeemBootstrapSecret,
+  reissueBootstrapSecret,
+  ServiceAccountService,
+  type BootstrapResult,
+} from './modules/tenancy/index.js';
+import {
+  assertServingRoleSafe,
+  checkEnvironment,
+  claimEnvironment,
+  inspectServingRole,
+  isOwnerDb,
+  migrate,
+  migrationStatus,
+  openDb,
+  openMigrationDb,
+  prepareDatabase,
+  servingLoginOf,
+  type Db,
+  type OwnerDb,
+  type PreparedDatabase,
+} from './platform/db/index.js';
 import { createLogger, type Logger } from './platform/logger/index.js';
 import { createMetrics } from './platform/metrics/index.js';
 import { createAuthThrottle, type CounterStore } from './platform/rate-limit/index.js';
@@ -76,7 +116,10 @@ async function openServingDatabase(config: Config, overrides: RuntimeOverrides):
       await claimEnvironment(owner, config.env);
     } else {
       const { pending } = await migrationStatus(overrides.db);
-      if (pending.length) throw new AppError('db.migrations_pending', { publicMessage: `migrations ${pending.join(', ')} are pending: run bulwark migrate` });
+      if (pending.length)
+        throw new AppError('db.migrations_pending', {
+          publicMessage: `migrations ${pending.join(', ')} are pending: run bulwark migrate`,
+        });
     }
     return overrides.db;
   }
@@ -102,7 +145,11 @@ async function checkServingRole(config: Config, db: Db, logger: Logger): Promise
   if (db.kind !== 'postgres') return;
   const report = await inspectServingRole(db);
   if (config.env === 'production') assertServingRoleSafe(report);
-  else if (report.problems.length) logger.warn({ login: report.login, problems: report.problems }, 'the serving database login is privileged: row-level security does not bind it (production refuses this)');
+  else if (report.problems.length)
+    logger.warn(
+      { login: report.login, problems: report.problems },
+      'the serving database login is privileged: row-level security does not bind it (production refuses this)',
+    );
 }
 
 /** Refuses unsafe production config, migrates the database (owner connection), opens the serving one, checks its login and environment tag, opens the vault. */
@@ -125,13 +172,22 @@ export async function openCore(config: Config, overrides: RuntimeOverrides = {})
     clock,
     maskDetails: (details) => maskLogValue(details) as Record<string, unknown>,
     sealKey: vault,
-    onSealError: (error, orgId) => logger.error({ err: error, org_id: orgId }, 'audit checkpoint could not be sealed on append; the sealing timer retries'),
+    onSealError: (error, orgId) =>
+      logger.error(
+        { err: error, org_id: orgId },
+        'audit checkpoint could not be sealed on append; the sealing timer retries',
+      ),
   });
   const auditBuffer = new AuditBuffer((orgId, events) => audit.record(orgId, events), {
-    onWriteError: (error, orgId, events) => logger.error({ err: error, org_id: orgId, lost_events: events.length }, 'audit batch could not be written'),
+    onWriteError: (error, orgId, events) =>
+      logger.error({ err: error, org_id: orgId, lost_events: events.length }, 'audit batch could not be written'),
   });
   const orgs = new OrgService({ db, clock, audit });
-  const auditSealer = new AuditSealer({ audit, listOrgIds: () => orgs.allIds(), onError: (error, orgId) => logger.error({ err: error, org_id: orgId }, 'audit sealing pass failed') });
+  const auditSealer = new AuditSealer({
+    audit,
+    listOrgIds: () => orgs.allIds(),
+    onError: (error, orgId) => logger.error({ err: error, org_id: orgId }, 'audit sealing pass failed'),
+  });
   return {
     config,
     clock,
@@ -159,24 +215,54 @@ export async function openCore(config: Config, overrides: RuntimeOverrides = {})
 export async function openRuntime(config: Config, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const core = await openCore(config, overrides);
   const { clock, logger, db, audit, auditBuffer, orgs } = core;
-  const bootstrap = await bootstrapPlatform({ db, clock, audit }, { ownerEmail: 'owner@localhost', ttlMinutes: config.bootstrapTtlMinutes });
+  const bootstrap = await bootstrapPlatform(
+    { db, clock, audit },
+    { ownerEmail: 'owner@localhost', ttlMinutes: config.bootstrapTtlMinutes },
+  );
   const platformOrgId = await findPlatformOrgId(db);
   const onAlert = (alert: AuthzAlert) => {
     logger.error({ alert }, 'authorization policy failed to evaluate; denied');
-    void auditBuffer.add({ orgId: alert.orgId, actor: { type: 'system', id: null }, action: 'authz.policy.errored', resource: alert.resource, decision: 'error', reasonCodes: [alert.code], details: { principal_id: alert.principalId, action: alert.action, errors: alert.errors } }).catch(() => undefined);
+    void auditBuffer
+      .add({
+        orgId: alert.orgId,
+        actor: { type: 'system', id: null },
+        action: 'authz.policy.errored',
+        resource: alert.resource,
+        decision: 'error',
+        reasonCodes: [alert.code],
+        details: { principal_id: alert.principalId, action: alert.action, errors: alert.errors },
+      })
+      .catch(() => undefined);
   };
   const engine = createAuthzEngine({ platformOrgId, clock, onAlert });
   // Built-in policies only: decides whether a new key's role can ever use its scopes, whatever an org's policies say today.
-  const keyScopePermits = createScopePermits(createAuthzEngine({ platformOrgId, clock, onAlert, cacheSize: 1_000 }), platformOrgId);
+  const keyScopePermits = createScopePermits(
+    createAuthzEngine({ platformOrgId, clock, onAlert, cacheSize: 1_000 }),
+    platformOrgId,
+  );
   const grantable = (held: readonly string[], role: string) => isRole(role) && canGrantRole(held.filter(isRole), role);
   const cipher = new FieldCipher({ vault: core.vault, clock });
   const quarantine = new QuarantineService({ db, cipher, audit, clock });
   const guardPolicies = new GuardPolicyStore({ db, audit, clock });
-  const guard = new GuardService({ db, audit, quarantine, policies: guardPolicies, createPool: () => new EmbeddingPool({ size: 1 }) });
-  const redis = config.redisUrl ? openRedis(config.redisUrl.reveal(), (error) => logger.warn({ err: error }, 'redis unavailable; throttling counters fall back to this node')) : undefined;
+  const guard = new GuardService({
+    db,
+    audit,
+    quarantine,
+    policies: guardPolicies,
+    createPool: () => new EmbeddingPool({ size: 1 }),
+  });
+  const redis = config.redisUrl
+    ? openRedis(config.redisUrl.reveal(), (error) =>
+        logger.warn({ err: error }, 'redis unavailable; throttling counters fall back to this node'),
+      )
+    : undefined;
   if (redis) await waitForRedis(redis, 2_000);
   const counterStore: CounterStore = redis ? { kind: 'redis', client: redis } : { kind: 'memory' };
-  const rejectedCredentials = new RejectedCredentialLog({ write: (event) => auditBuffer.add(event), now: () => clock.now().getTime(), windowMs: config.authThrottle.eventWindowSeconds * 1000 });
+  const rejectedCredentials = new RejectedCredentialLog({
+    write: (event) => auditBuffer.add(event),
+    now: () => clock.now().getTime(),
+    windowMs: config.authThrottle.eventWindowSeconds * 1000,
+  });
   const services: ApiServices = {
     config,
     clock,
@@ -185,7 +271,14 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     auditBuffer,
     engine,
     policies: new PolicyStore({ db, engine, audit, clock }),
-    apiKeys: new ApiKeyService({ db, clock, audit, env: keyEnvFor(config.env), onChange: (orgId) => engine.invalidate(orgId), permits: keyScopePermits }),
+    apiKeys: new ApiKeyService({
+      db,
+      clock,
+      audit,
+      env: keyEnvFor(config.env),
+      onChange: (orgId) => engine.invalidate(orgId),
+      permits: keyScopePermits,
+    }),
     orgs,
     members: new MemberService({ audit, canGrantRole: grantable }),
     serviceAccounts: new ServiceAccountService({ audit, canGrantRole: grantable }),
@@ -197,7 +290,8 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     metrics: createMetrics({ auditPending: () => auditBuffer.pending }),
     authThrottle: createAuthThrottle(config.authThrottle, counterStore),
     rejectedCredentials,
-    redeemBootstrap: (platform, secret, mintOwnerKey) => redeemBootstrapSecret({ clock, audit }, platform, secret, mintOwnerKey),
+    redeemBootstrap: (platform, secret, mintOwnerKey) =>
+      redeemBootstrapSecret({ clock, audit }, platform, secret, mintOwnerKey),
   };
   return {
     ...core,
@@ -225,7 +319,11 @@ async function waitForRedis(client: Redis, timeoutMs: number): Promise<void> {
 }
 
 /** Builds the HTTP app of a runtime; `accepting` turns false when shutdown begins. `routes` receives the protected-route table. */
-export async function buildApp(runtime: Runtime, state: { accepting: boolean } = { accepting: true }, routes: ProtectedRoute[] = []): Promise<FastifyInstance> {
+export async function buildApp(
+  runtime: Runtime,
+  state: { accepting: boolean } = { accepting: true },
+  routes: ProtectedRoute[] = [],
+): Promise<FastifyInstance> {
   return buildHttpServer({
     config: runtime.config,
     logger: runtime.logger,
@@ -244,7 +342,11 @@ export async function buildApp(runtime: Runtime, state: { accepting: boolean } =
         const { pending } = await migrationStatus(runtime.db);
         return [
           { name: 'database', ok: true },
-          { name: 'migrations', ok: pending.length === 0, ...(pending.length ? { detail: `pending: ${pending.join(', ')}` } : {}) },
+          {
+            name: 'migrations',
+            ok: pending.length === 0,
+            ...(pending.length ? { detail: `pending: ${pending.join(', ')}` } : {}),
+          },
         ];
       },
     },
@@ -262,7 +364,7 @@ function printBanner(address: string, publicUrl: string, bootstrap: BootstrapRes
       '',
       `    ${bootstrap.secret}`,
       '',
-      'Exchange it for the owner\'s first API key with POST /v1/bootstrap/redeem.',
+      "Exchange it for the owner's first API key with POST /v1/bootstrap/redeem.",
     );
   }
   // The secret goes to the terminal only, never through the logger.
@@ -279,7 +381,11 @@ export async function serve(config: Config): Promise<void> {
   printBanner(address, config.publicUrl, bootstrap);
   runtime.auditSealer.start();
   // Load the guard's embedding model in the background; until it is up, scans wait for it (bounded) rather than fail.
-  void runtime.services.guard.warmUp().catch((error: unknown) => runtime.logger.error({ err: error }, 'guard embedding model failed to load; scans fail closed'));
+  void runtime.services.guard
+    .warmUp()
+    .catch((error: unknown) =>
+      runtime.logger.error({ err: error }, 'guard embedding model failed to load; scans fail closed'),
+    );
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -308,11 +414,24 @@ async function openServices(config: Config): Promise<OperatorServices> {
     db: runtime.db,
     audit: runtime.audit,
     orgs: runtime.orgs,
-    reissueBootstrap: () => reissueBootstrapSecret({ db: runtime.db, clock: runtime.clock, audit: runtime.audit }, { ttlMinutes: config.bootstrapTtlMinutes }),
-    rotateKek: ({ resume }) => rotateKek(runtime.db, runtime.vault, { listOrgIds: () => runtime.orgs.allIds(), clock: runtime.clock, createVersion: !resume }),
+    reissueBootstrap: () =>
+      reissueBootstrapSecret(
+        { db: runtime.db, clock: runtime.clock, audit: runtime.audit },
+        { ttlMinutes: config.bootstrapTtlMinutes },
+      ),
+    rotateKek: ({ resume }) =>
+      rotateKek(runtime.db, runtime.vault, {
+        listOrgIds: () => runtime.orgs.allIds(),
+        clock: runtime.clock,
+        createVersion: !resume,
+      }),
     resetPolicies: async (orgId) => {
       await runtime.orgs.get(orgId);
-      const engine = createAuthzEngine({ platformOrgId: await findPlatformOrgId(runtime.db), clock: runtime.clock, onAlert: () => undefined });
+      const engine = createAuthzEngine({
+        platformOrgId: await findPlatformOrgId(runtime.db),
+        clock: runtime.clock,
+        onAlert: () => undefined,
+      });
       const store = new PolicyStore({ db: runtime.db, engine, audit: runtime.audit, clock: runtime.clock });
       return store.reset(orgId, { actor: { type: 'system', id: 'cli' } });
     },
@@ -323,32 +442,59 @@ async function openServices(config: Config): Promise<OperatorServices> {
 /** The doctor's check of the serving login: production fails on a superuser, BYPASSRLS or table-owning login. */
 async function servingRoleCheck(config: Config, db: Db): Promise<DoctorCheck> {
   if (db.kind === 'pglite') {
-    return { name: 'database role', ok: config.env !== 'production' || config.allowDevShortcuts, detail: 'embedded PGlite has one superuser connection: queries switch to bulwark_app, but injected SQL could RESET ROLE (use PostgreSQL with a serving login in production)' };
+    return {
+      name: 'database role',
+      ok: config.env !== 'production' || config.allowDevShortcuts,
+      detail:
+        'embedded PGlite has one superuser connection: queries switch to bulwark_app, but injected SQL could RESET ROLE (use PostgreSQL with a serving login in production)',
+    };
   }
   const report = await inspectServingRole(db);
-  if (report.problems.length === 0) return { name: 'database role', ok: true, detail: `login ${report.login}: no superuser, no BYPASSRLS, owns no table` };
-  return { name: 'database role', ok: config.env !== 'production', detail: `${report.problems.join('; ')}${config.env === 'production' ? '' : ' (production refuses this)'}` };
+  if (report.problems.length === 0)
+    return {
+      name: 'database role',
+      ok: true,
+      detail: `login ${report.login}: no superuser, no BYPASSRLS, owns no table`,
+    };
+  return {
+    name: 'database role',
+    ok: config.env !== 'production',
+    detail: `${report.problems.join('; ')}${config.env === 'production' ? '' : ' (production refuses this)'}`,
+  };
 }
 
 async function doctor(config: Config): Promise<DoctorCheck[]> {
-  const checks: DoctorCheck[] = [{ name: 'config', ok: true, detail: `environment ${config.env}, listening on ${config.host}:${config.port}` }];
+  const checks: DoctorCheck[] = [
+    { name: 'config', ok: true, detail: `environment ${config.env}, listening on ${config.host}:${config.port}` },
+  ];
   const shortcuts = developmentShortcuts(config);
   checks.push({
     name: 'production',
     ok: config.env !== 'production' || config.allowDevShortcuts || shortcuts.length === 0,
-    detail: shortcuts.length ? `development shortcuts: ${shortcuts.map((s) => s.setting).join(', ')}${config.env === 'production' ? '' : ' (fine outside production)'}` : 'no development shortcuts',
+    detail: shortcuts.length
+      ? `development shortcuts: ${shortcuts.map((s) => s.setting).join(', ')}${config.env === 'production' ? '' : ' (fine outside production)'}`
+      : 'no development shortcuts',
   });
   let db: Db | undefined;
   try {
     db = await openDb(config);
     await db.ping();
-    checks.push({ name: 'database', ok: true, detail: db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL reachable' });
+    checks.push({
+      name: 'database',
+      ok: true,
+      detail: db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL reachable',
+    });
     checks.push(await servingRoleCheck(config, db));
     const { pending } = await migrationStatus(db);
-    checks.push({ name: 'migrations', ok: pending.length === 0, detail: pending.length ? `pending ${pending.join(', ')}: run bulwark migrate` : 'up to date' });
+    checks.push({
+      name: 'migrations',
+      ok: pending.length === 0,
+      detail: pending.length ? `pending ${pending.join(', ')}: run bulwark migrate` : 'up to date',
+    });
     await checkEnvironment(db, config.env).then(
       () => checks.push({ name: 'environment', ok: true, detail: `database belongs to ${config.env}` }),
-      (error: unknown) => checks.push({ name: 'environment', ok: false, detail: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) =>
+        checks.push({ name: 'environment', ok: false, detail: error instanceof Error ? error.message : String(error) }),
     );
   } catch (error) {
     checks.push({ name: 'database', ok: false, detail: error instanceof Error ? error.message : String(error) });
@@ -359,15 +505,29 @@ async function doctor(config: Config): Promise<DoctorCheck[]> {
     await openMigrationDb(config).then(
       async (owner) => {
         await owner.close();
-        checks.push({ name: 'migration db', ok: true, detail: 'owner connection (BULWARK_MIGRATION_DATABASE_URL) reachable' });
+        checks.push({
+          name: 'migration db',
+          ok: true,
+          detail: 'owner connection (BULWARK_MIGRATION_DATABASE_URL) reachable',
+        });
       },
-      (error: unknown) => checks.push({ name: 'migration db', ok: false, detail: `BULWARK_MIGRATION_DATABASE_URL: ${error instanceof Error ? error.message : String(error)}` }),
+      (error: unknown) =>
+        checks.push({
+          name: 'migration db',
+          ok: false,
+          detail: `BULWARK_MIGRATION_DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`,
+        }),
     );
   }
   if (config.redisUrl) {
     await pingRedis(config.redisUrl.reveal()).then(
       () => checks.push({ name: 'redis', ok: true, detail: 'Redis answers PING' }),
-      (error: unknown) => checks.push({ name: 'redis', ok: false, detail: `Redis unreachable: ${error instanceof Error ? error.message : String(error)}` }),
+      (error: unknown) =>
+        checks.push({
+          name: 'redis',
+          ok: false,
+          detail: `Redis unreachable: ${error instanceof Error ? error.message : String(error)}`,
+        }),
     );
   }
   try {
@@ -375,8 +535,14 @@ async function doctor(config: Config): Promise<DoctorCheck[]> {
     const probe = Buffer.from('bulwark-doctor');
     const wrapped = await vault.wrap(probe, probe);
     const macKeyId = vault.currentMacKeyId();
-    const ok = (await vault.unwrap(wrapped.wrapped, wrapped.kekVersion, probe)).equals(probe) && (await vault.verifyMac(macKeyId, probe, await vault.mac(macKeyId, probe)));
-    checks.push({ name: 'vault', ok, detail: `${vault.kind} key vault, key-encryption key version ${vault.currentKekVersion()}, audit MAC key ${macKeyId}` });
+    const ok =
+      (await vault.unwrap(wrapped.wrapped, wrapped.kekVersion, probe)).equals(probe) &&
+      (await vault.verifyMac(macKeyId, probe, await vault.mac(macKeyId, probe)));
+    checks.push({
+      name: 'vault',
+      ok,
+      detail: `${vault.kind} key vault, key-encryption key version ${vault.currentKekVersion()}, audit MAC key ${macKeyId}`,
+    });
     await vault.close();
   } catch (error) {
     checks.push({ name: 'vault', ok: false, detail: error instanceof Error ? error.message : String(error) });

@@ -23,7 +23,10 @@ describe('decision cases', () => {
     for (const engine of [cached, cached, uncached]) {
       alerts.length = 0;
       const decision = engine.decide(c.principal, c.action, c.resource, c.context);
-      expect({ decision: decision.decision, reasons: decision.reasons }).toEqual({ decision: c.expect.decision, reasons: [...c.expect.reasons].sort() });
+      expect({ decision: decision.decision, reasons: decision.reasons }).toEqual({
+        decision: c.expect.decision,
+        reasons: [...c.expect.reasons].sort(),
+      });
       expect(alerts.length > 0).toBe(c.expect.alert === true);
       if (c.expect.alert === true) {
         expect(alerts[0]?.code).toBe('authz.policy_error');

@@ -13,7 +13,9 @@ export interface OperatorServices {
   /** A new one-time bootstrap secret, while none has been redeemed. */
   reissueBootstrap(): Promise<{ secret: string; expiresAt: Date }>;
   /** Re-wraps every org's data keys under a new key-encryption key. */
-  rotateKek(options: { resume: boolean }): Promise<{ kekVersion: number; orgs: number; keysRewrapped: number; failedOrgs: readonly OrgId[] }>;
+  rotateKek(options: {
+    resume: boolean;
+  }): Promise<{ kekVersion: number; orgs: number; keysRewrapped: number; failedOrgs: readonly OrgId[] }>;
   /** Restores an org's built-in policies (an empty org policy text as a new version), audited with the CLI as actor. */
   resetPolicies(orgId: OrgId): Promise<{ version: number }>;
   close(): Promise<void>;

@@ -15,16 +15,26 @@ export async function runCommand(body: () => Promise<number | void>): Promise<vo
   } catch (error) {
     if (isAppError(error, 'config.invalid')) {
       const issues = (error.details?.issues ?? []) as { path: string; message: string }[];
-      process.stderr.write(`bulwark: invalid configuration\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}\n`);
+      process.stderr.write(
+        `bulwark: invalid configuration\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}\n`,
+      );
       process.exitCode = EXIT.config;
       return;
     }
-    if (isAppError(error, 'config.dev_shortcut_in_production') || isAppError(error, 'db.data_dir_in_use') || isAppError(error, 'db.serving_role_unsafe')) {
+    if (
+      isAppError(error, 'config.dev_shortcut_in_production') ||
+      isAppError(error, 'db.data_dir_in_use') ||
+      isAppError(error, 'db.serving_role_unsafe')
+    ) {
       process.stderr.write(`bulwark: ${error.publicMessage}\n`);
       process.exitCode = EXIT.config;
       return;
     }
-    const message = isAppError(error) ? `${error.code}: ${error.publicMessage}` : error instanceof Error ? error.message : String(error);
+    const message = isAppError(error)
+      ? `${error.code}: ${error.publicMessage}`
+      : error instanceof Error
+        ? error.message
+        : String(error);
     process.stderr.write(`bulwark: ${message}\n`);
     process.exitCode = EXIT.failed;
   }

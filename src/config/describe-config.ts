@@ -35,7 +35,13 @@ function collect(node: JsonSchemaNode, prefix: string[], out: Map<string, Settin
   const variants = node.anyOf ?? node.oneOf;
   const objects = node.properties ? [node] : (variants ?? []).filter((v) => v.properties);
   if (objects.length > 0 && prefix.length > 0 && !out.has(prefix.join('.')) && node.description) {
-    out.set(prefix.join('.'), { path: prefix.join('.'), env: [], type: 'object', default: '', description: node.description });
+    out.set(prefix.join('.'), {
+      path: prefix.join('.'),
+      env: [],
+      type: 'object',
+      default: '',
+      description: node.description,
+    });
   }
   for (const object of objects) {
     for (const [key, child] of Object.entries(object.properties ?? {})) {
@@ -53,7 +59,10 @@ function collect(node: JsonSchemaNode, prefix: string[], out: Map<string, Settin
         env: [],
         type: existing && existing.type !== type ? `${existing.type} \\| ${type}` : type,
         default: child.default === undefined ? (existing?.default ?? '') : `\`${JSON.stringify(child.default)}\``,
-        description: existing?.description && existing.description !== child.description ? `${existing.description} ${child.description ?? ''}`.trim() : (child.description ?? ''),
+        description:
+          existing?.description && existing.description !== child.description
+            ? `${existing.description} ${child.description ?? ''}`.trim()
+            : (child.description ?? ''),
       });
     }
   }
@@ -70,7 +79,10 @@ export function describeConfig(): SettingDoc[] {
 
 /** docs/reference/config.md, generated from the schema. */
 export function renderConfigReference(): string {
-  const rows = describeConfig().map((s) => `| \`${s.path}\` | ${s.env.map((e) => `\`${e}\``).join(', ')} | ${s.type} | ${s.default} | ${s.description.replace(/\|/g, '\\|')} |`);
+  const rows = describeConfig().map(
+    (s) =>
+      `| \`${s.path}\` | ${s.env.map((e) => `\`${e}\``).join(', ')} | ${s.type} | ${s.default} | ${s.description.replace(/\|/g, '\\|')} |`,
+  );
   return [
     '# Configuration reference',
     '',

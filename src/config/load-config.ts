@@ -27,14 +27,22 @@ function readConfigFile(file: string, read: (file: string) => string): Tree {
   try {
     text = read(file);
   } catch (cause) {
-    throw new AppError('config.invalid', { publicMessage: `cannot read config file ${file}`, cause, details: { issues: [{ path: 'BULWARK_CONFIG_FILE', message: 'file not readable' }] } });
+    throw new AppError('config.invalid', {
+      publicMessage: `cannot read config file ${file}`,
+      cause,
+      details: { issues: [{ path: 'BULWARK_CONFIG_FILE', message: 'file not readable' }] },
+    });
   }
   try {
     const parsed: unknown = JSON.parse(text);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
     return parsed as Tree;
   } catch (cause) {
-    throw new AppError('config.invalid', { publicMessage: `config file ${file} is not a JSON object`, cause, details: { issues: [{ path: 'BULWARK_CONFIG_FILE', message: 'not a JSON object' }] } });
+    throw new AppError('config.invalid', {
+      publicMessage: `config file ${file} is not a JSON object`,
+      cause,
+      details: { issues: [{ path: 'BULWARK_CONFIG_FILE', message: 'not a JSON object' }] },
+    });
   }
 }
 
@@ -52,7 +60,10 @@ export function loadConfig(sources: ConfigSources): Config {
   }
   const result = configSchema.safeParse(raw);
   if (!result.success) {
-    const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.') || '(root)', message: issue.message }));
+    const issues = result.error.issues.map((issue) => ({
+      path: issue.path.join('.') || '(root)',
+      message: issue.message,
+    }));
     throw new AppError('config.invalid', {
       publicMessage: `invalid configuration: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
       details: { issues },
@@ -72,9 +83,12 @@ export function loadProcessConfig(): Config {
 /** Development shortcuts present in this config, each named by the setting that must change. */
 export function developmentShortcuts(config: Config): { setting: string; problem: string }[] {
   const found: { setting: string; problem: string }[] = [];
-  if (config.vault.kind === 'local') found.push({ setting: 'BULWARK_VAULT', problem: 'local key file vault; use pkcs11 (an HSM) in production' });
-  if (config.publicUrl.startsWith('http://')) found.push({ setting: 'BULWARK_PUBLIC_URL', problem: 'HTTP public URL / issuer; production needs https' });
-  if (config.databaseUrl === undefined) found.push({ setting: 'DATABASE_URL', problem: 'embedded PGlite database; production needs PostgreSQL' });
+  if (config.vault.kind === 'local')
+    found.push({ setting: 'BULWARK_VAULT', problem: 'local key file vault; use pkcs11 (an HSM) in production' });
+  if (config.publicUrl.startsWith('http://'))
+    found.push({ setting: 'BULWARK_PUBLIC_URL', problem: 'HTTP public URL / issuer; production needs https' });
+  if (config.databaseUrl === undefined)
+    found.push({ setting: 'DATABASE_URL', problem: 'embedded PGlite database; production needs PostgreSQL' });
   return found;
 }
 
@@ -90,7 +104,12 @@ export function assertProductionSafe(config: Config): void {
 }
 
 function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value) && Object.getPrototypeOf(value) === Object.prototype) {
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    !Object.isFrozen(value) &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
     for (const child of Object.values(value)) deepFreeze(child);
     Object.freeze(value);
   }

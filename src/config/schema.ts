@@ -6,67 +6,160 @@ const secretString = z
   .min(1)
   .transform((value) => new Secret(value));
 
-const booleanish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+const booleanish = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+]);
 
 const pkcs11Schema = z
   .object({
-    module: z.string().min(1).describe('Path of the PKCS#11 module (.so) of the HSM, e.g. /usr/lib/softhsm/libsofthsm2.so.'),
+    module: z
+      .string()
+      .min(1)
+      .describe('Path of the PKCS#11 module (.so) of the HSM, e.g. /usr/lib/softhsm/libsofthsm2.so.'),
     tokenLabel: z.string().min(1).describe('Label of the token (slot) that holds the key-encryption keys.'),
     pin: secretString.describe('User PIN of the token.'),
-    keyLabel: z.string().min(1).default('bulwark-kek').describe('Label prefix of the key-encryption keys; the version is appended (`bulwark-kek-1`).'),
+    keyLabel: z
+      .string()
+      .min(1)
+      .default('bulwark-kek')
+      .describe('Label prefix of the key-encryption keys; the version is appended (`bulwark-kek-1`).'),
   })
   .describe('PKCS#11 HSM settings; required when vault.kind is pkcs11.');
 
-const count = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+const count = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
 
 const authThrottleSchema = z
   .object({
-    sourceFailures: count(1, 100_000, 30).describe('Failed authentications allowed per source address (IPv6: per /64) in a window; the next one blocks the source, which is then refused with 429 before any credential is looked at.'),
-    keyFailures: count(1, 100_000, 10).describe('Failed authentications allowed per presented API key id (whether it exists or not) in a window; further wrong secrets for it get 429. The valid key itself is never refused by this limit.'),
+    sourceFailures: count(1, 100_000, 30).describe(
+      'Failed authentications allowed per source address (IPv6: per /64) in a window; the next one blocks the source, which is then refused with 429 before any credential is looked at.',
+    ),
+    keyFailures: count(1, 100_000, 10).describe(
+      'Failed authentications allowed per presented API key id (whether it exists or not) in a window; further wrong secrets for it get 429. The valid key itself is never refused by this limit.',
+    ),
     windowSeconds: count(1, 86_400, 60).describe('Window over which failures are counted, in seconds.'),
-    blockSeconds: count(1, 86_400, 60).describe('First block of a source or key id, in seconds; each further block of it within a day doubles (backoff).'),
+    blockSeconds: count(1, 86_400, 60).describe(
+      'First block of a source or key id, in seconds; each further block of it within a day doubles (backoff).',
+    ),
     maxBlockSeconds: count(1, 7 * 86_400, 3_600).describe('Longest block, in seconds.'),
-    eventWindowSeconds: count(1, 86_400, 60).describe('Rejected-credential audit events are aggregated per org, source, key id and reason over this window: the first is written, later ones are counted into one summary event.'),
-    keyPrefix: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default('bulwark').describe('Prefix of the throttling counters in Redis; every node of one deployment must use the same.'),
+    eventWindowSeconds: count(1, 86_400, 60).describe(
+      'Rejected-credential audit events are aggregated per org, source, key id and reason over this window: the first is written, later ones are counted into one summary event.',
+    ),
+    keyPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9:_-]{1,64}$/)
+      .default('bulwark')
+      .describe('Prefix of the throttling counters in Redis; every node of one deployment must use the same.'),
   })
   .prefault({})
-  .describe('Throttling of failed authentication. Counters live in Redis when redisUrl is set (shared by all nodes), in process otherwise.');
+  .describe(
+    'Throttling of failed authentication. Counters live in Redis when redisUrl is set (shared by all nodes), in process otherwise.',
+  );
 
 /** The whole configuration of a Bulwark node. Every field is described; docs/reference/config.md is generated from this. */
-export const configSchema = z
-  .object({
-    env: z.enum(['development', 'test', 'production']).default('development').describe('Deployment environment. Production refuses development shortcuts and databases created by other environments.'),
-    host: z.string().min(1).default('127.0.0.1').describe('Interface the HTTP server listens on.'),
-    port: z.coerce.number().int().min(0).max(65535).default(8080).describe('TCP port the HTTP server listens on (0 picks a free port).'),
-    publicUrl: z.url().optional().describe('External base URL of this server (also the OIDC issuer). Defaults to http://HOST:PORT. Must be https in production.'),
-    dataDir: z.string().min(1).default('./.bulwark').describe('Folder for embedded data: the PGlite database and, in development, the local key file.'),
-    databaseUrl: secretString.optional().describe('PostgreSQL connection string of the serving connection. Its login must own nothing and be only a member of bulwark_app (not a superuser, no BYPASSRLS); production refuses any other. When unset, the embedded PGlite database in dataDir is used.'),
-    migrationDatabaseUrl: secretString.optional().describe('PostgreSQL connection string of the schema owner, used only to run migrations (`bulwark migrate`, and `serve` before it listens). When set, migrate also creates the login DATABASE_URL names (NOINHERIT, member of bulwark_app only) if it is missing. Defaults to DATABASE_URL, which suits development only.'),
-    redisUrl: secretString.optional().describe('Redis connection string for shared counters, replay caches and revocation. When unset, in-process counters are used.'),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Minimum level of the JSON logs.'),
-    bodyLimitBytes: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024).describe('Largest accepted request body, in bytes.'),
-    trustProxy: booleanish.default(false).describe('Trust X-Forwarded-* headers from a reverse proxy for client ip and protocol.'),
-    shutdownGraceMs: z.coerce.number().int().min(0).max(120_000).default(10_000).describe('How long graceful shutdown waits for in-flight requests before closing.'),
-    sessionSecret: secretString.optional().describe('Reserved for the session cookies of the identity module, which is not built yet: nothing reads it today, so it is not required.'),
-    metricsToken: secretString.optional().describe('Bearer token Prometheus must send to GET /metrics. Without it, /metrics is disabled.'),
-    bootstrapTtlMinutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60).describe('Lifetime of the one-time bootstrap secret printed on first start.'),
-    authThrottle: authThrottleSchema,
-    allowDevShortcuts: booleanish.default(false).describe('Lets production start with development shortcuts (local key file, embedded database, HTTP URL). For staging drills only.'),
-    vault: z
-      .discriminatedUnion('kind', [
-        z.object({
-          kind: z.literal('local').describe('Key-encryption keys in a local key file (development only).'),
-          keyFile: z.string().min(1).optional().describe('Path of the local key file (mode 0600). Defaults to DATA_DIR/vault.key.'),
-        }),
-        z.object({
-          kind: z.literal('pkcs11').describe('Key-encryption keys in a PKCS#11 HSM; they never leave it.'),
-          keyFile: z.string().min(1).optional().describe('Unused with pkcs11.'),
-          pkcs11: pkcs11Schema,
-        }),
-      ])
-      .default({ kind: 'local' })
-      .describe('Key vault that wraps data-encryption keys (BULWARK_VAULT=local|pkcs11).'),
-  });
+export const configSchema = z.object({
+  env: z
+    .enum(['development', 'test', 'production'])
+    .default('development')
+    .describe(
+      'Deployment environment. Production refuses development shortcuts and databases created by other environments.',
+    ),
+  host: z.string().min(1).default('127.0.0.1').describe('Interface the HTTP server listens on.'),
+  port: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .default(8080)
+    .describe('TCP port the HTTP server listens on (0 picks a free port).'),
+  publicUrl: z
+    .url()
+    .optional()
+    .describe(
+      'External base URL of this server (also the OIDC issuer). Defaults to http://HOST:PORT. Must be https in production.',
+    ),
+  dataDir: z
+    .string()
+    .min(1)
+    .default('./.bulwark')
+    .describe('Folder for embedded data: the PGlite database and, in development, the local key file.'),
+  databaseUrl: secretString
+    .optional()
+    .describe(
+      'PostgreSQL connection string of the serving connection. Its login must own nothing and be only a member of bulwark_app (not a superuser, no BYPASSRLS); production refuses any other. When unset, the embedded PGlite database in dataDir is used.',
+    ),
+  migrationDatabaseUrl: secretString
+    .optional()
+    .describe(
+      'PostgreSQL connection string of the schema owner, used only to run migrations (`bulwark migrate`, and `serve` before it listens). When set, migrate also creates the login DATABASE_URL names (NOINHERIT, member of bulwark_app only) if it is missing. Defaults to DATABASE_URL, which suits development only.',
+    ),
+  redisUrl: secretString
+    .optional()
+    .describe(
+      'Redis connection string for shared counters, replay caches and revocation. When unset, in-process counters are used.',
+    ),
+  logLevel: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('Minimum level of the JSON logs.'),
+  bodyLimitBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024)
+    .describe('Largest accepted request body, in bytes.'),
+  trustProxy: booleanish
+    .default(false)
+    .describe('Trust X-Forwarded-* headers from a reverse proxy for client ip and protocol.'),
+  shutdownGraceMs: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(120_000)
+    .default(10_000)
+    .describe('How long graceful shutdown waits for in-flight requests before closing.'),
+  sessionSecret: secretString
+    .optional()
+    .describe(
+      'Reserved for the session cookies of the identity module, which is not built yet: nothing reads it today, so it is not required.',
+    ),
+  metricsToken: secretString
+    .optional()
+    .describe('Bearer token Prometheus must send to GET /metrics. Without it, /metrics is disabled.'),
+  bootstrapTtlMinutes: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(60)
+    .describe('Lifetime of the one-time bootstrap secret printed on first start.'),
+  authThrottle: authThrottleSchema,
+  allowDevShortcuts: booleanish
+    .default(false)
+    .describe(
+      'Lets production start with development shortcuts (local key file, embedded database, HTTP URL). For staging drills only.',
+    ),
+  vault: z
+    .discriminatedUnion('kind', [
+      z.object({
+        kind: z.literal('local').describe('Key-encryption keys in a local key file (development only).'),
+        keyFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Path of the local key file (mode 0600). Defaults to DATA_DIR/vault.key.'),
+      }),
+      z.object({
+        kind: z.literal('pkcs11').describe('Key-encryption keys in a PKCS#11 HSM; they never leave it.'),
+        keyFile: z.string().min(1).optional().describe('Unused with pkcs11.'),
+        pkcs11: pkcs11Schema,
+      }),
+    ])
+    .default({ kind: 'local' })
+    .describe('Key vault that wraps data-encryption keys (BULWARK_VAULT=local|pkcs11).'),
+});
 
 export type ConfigInput = z.input<typeof configSchema>;
 type ParsedConfig = z.output<typeof configSchema>;

@@ -36,5 +36,9 @@ export interface ApiServices {
   /** Rejected credentials, aggregated per window before they reach the audit log. */
   rejectedCredentials: RejectedCredentialLog;
   /** Redeems the one-time bootstrap secret in the caller's platform transaction; `mintOwnerKey` issues the owner's key in it. */
-  redeemBootstrap<K>(platform: PlatformSql, secret: string, mintOwnerKey: (tenant: TenantSql, owner: BootstrapOwner) => Promise<K>): Promise<K>;
+  redeemBootstrap<K>(
+    platform: PlatformSql,
+    secret: string,
+    mintOwnerKey: (tenant: TenantSql, owner: BootstrapOwner) => Promise<K>,
+  ): Promise<K>;
 }

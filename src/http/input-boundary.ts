@@ -43,11 +43,16 @@ export function findForbiddenText(value: unknown, where: string): BoundaryIssue 
 }
 
 function refuse(issues: BoundaryIssue[]): AppError {
-  return new AppError('http.bad_request', { publicMessage: `invalid ${issues.map((i) => i.field).join(', ')}`, details: { issues } });
+  return new AppError('http.bad_request', {
+    publicMessage: `invalid ${issues.map((i) => i.field).join(', ')}`,
+    details: { issues },
+  });
 }
 
 function isZodSchema(schema: unknown): schema is ZodType {
-  return typeof schema === 'object' && schema !== null && typeof (schema as { safeParse?: unknown }).safeParse === 'function';
+  return (
+    typeof schema === 'object' && schema !== null && typeof (schema as { safeParse?: unknown }).safeParse === 'function'
+  );
 }
 
 /** Checks path parameters against the route's params schema (id formats) before any hook uses them. */
@@ -56,7 +61,12 @@ function checkParams(request: FastifyRequest): void {
   if (!isZodSchema(schema)) return;
   const parsed = schema.safeParse(request.params);
   if (parsed.success) return;
-  throw refuse(parsed.error.issues.map((issue) => ({ field: ['params', ...issue.path.map(String)].join('.'), message: issue.message })));
+  throw refuse(
+    parsed.error.issues.map((issue) => ({
+      field: ['params', ...issue.path.map(String)].join('.'),
+      message: issue.message,
+    })),
+  );
 }
 
 /**

@@ -15,7 +15,10 @@ describe(`HTTP spine (${backendName})`, () => {
         const typed = app.withTypeProvider<ZodTypeProvider>();
         typed.post('/v1/echo', {
           config: { public: true, transaction: 'none' },
-          schema: { body: z.object({ name: z.string().min(2), count: z.number().int().positive() }), response: { 200: z.object({ name: z.string() }) } },
+          schema: {
+            body: z.object({ name: z.string().min(2), count: z.number().int().positive() }),
+            response: { 200: z.object({ name: z.string() }) },
+          },
           handler: async (request) => ({ name: request.body.name }),
         });
         typed.get('/v1/explode', { config: { public: true } }, async () => {
@@ -24,7 +27,14 @@ describe(`HTTP spine (${backendName})`, () => {
         typed.get('/v1/denied', { config: { public: true } }, async () => {
           throw new AppError('authz.denied', { details: { reasons: ['authz.default_deny'] } });
         });
-        typed.post('/v1/chat/completions', { config: { errorFormat: 'openai', public: true, transaction: 'none' }, schema: { body: z.object({ model: z.string() }) } }, async () => ({ ok: true }));
+        typed.post(
+          '/v1/chat/completions',
+          {
+            config: { errorFormat: 'openai', public: true, transaction: 'none' },
+            schema: { body: z.object({ model: z.string() }) },
+          },
+          async () => ({ ok: true }),
+        );
       },
     });
   });
@@ -34,7 +44,13 @@ describe(`HTTP spine (${backendName})`, () => {
     expect((await server.app.inject('/healthz')).json()).toEqual({ status: 'ok' });
     const ready = await server.app.inject('/readyz');
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toMatchObject({ status: 'ready', checks: expect.arrayContaining([{ name: 'database', ok: true }, { name: 'migrations', ok: true }]) });
+    expect(ready.json()).toMatchObject({
+      status: 'ready',
+      checks: expect.arrayContaining([
+        { name: 'database', ok: true },
+        { name: 'migrations', ok: true },
+      ]),
+    });
   });
 
   it('renders unknown routes as problem+json with a request id', async () => {
@@ -42,7 +58,12 @@ describe(`HTTP spine (${backendName})`, () => {
     expect(res.statusCode).toBe(404);
     expect(res.headers['content-type']).toContain('application/problem+json');
     const body = res.json();
-    expect(body).toMatchObject({ status: 404, code: 'http.not_found', type: 'urn:bulwark:error:http.not_found', instance: '/v1/nothing-here' });
+    expect(body).toMatchObject({
+      status: 404,
+      code: 'http.not_found',
+      type: 'urn:bulwark:error:http.not_found',
+      instance: '/v1/nothing-here',
+    });
     expect(body.request_id).toMatch(/^req_/);
     expect(res.headers['x-request-id']).toBe(body.request_id);
   });
@@ -57,17 +78,33 @@ describe(`HTTP spine (${backendName})`, () => {
     expect(res.statusCode).toBe(400);
     const body = res.json();
     expect(body.code).toBe('http.bad_request');
-    expect(body.issues.map((i: { field: string }) => i.field)).toEqual(expect.arrayContaining(['body.name', 'body.count']));
+    expect(body.issues.map((i: { field: string }) => i.field)).toEqual(
+      expect.arrayContaining(['body.name', 'body.count']),
+    );
   });
 
   it('rejects malformed JSON, oversized bodies and unsupported media types with 4xx', async () => {
-    const malformed = await server.app.inject({ method: 'POST', url: '/v1/echo', headers: { 'content-type': 'application/json' }, payload: '{"name": "ab",' });
+    const malformed = await server.app.inject({
+      method: 'POST',
+      url: '/v1/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name": "ab",',
+    });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().code).toBe('http.bad_request');
-    const big = await server.app.inject({ method: 'POST', url: '/v1/echo', payload: { name: 'a'.repeat(4096), count: 1 } });
+    const big = await server.app.inject({
+      method: 'POST',
+      url: '/v1/echo',
+      payload: { name: 'a'.repeat(4096), count: 1 },
+    });
     expect(big.statusCode).toBe(413);
     expect(big.json().code).toBe('http.payload_too_large');
-    const xml = await server.app.inject({ method: 'POST', url: '/v1/echo', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
+    const xml = await server.app.inject({
+      method: 'POST',
+      url: '/v1/echo',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<a/>',
+    });
     expect(xml.statusCode).toBe(415);
     expect(xml.json().code).toBe('http.unsupported_media_type');
   });
@@ -89,7 +126,9 @@ describe(`HTTP spine (${backendName})`, () => {
   it('speaks the OpenAI error shape on OpenAI routes', async () => {
     const res = await server.app.inject({ method: 'POST', url: '/v1/chat/completions', payload: {} });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ error: { type: 'invalid_request_error', code: 'http.bad_request', param: 'model' } });
+    expect(res.json()).toMatchObject({
+      error: { type: 'invalid_request_error', code: 'http.bad_request', param: 'model' },
+    });
     const missing = await server.app.inject('/v1/embeddings');
     expect(missing.json()).toMatchObject({ error: { type: 'not_found_error', code: 'http.not_found' } });
   });
@@ -121,6 +160,9 @@ describe(`HTTP spine (${backendName})`, () => {
     const doc = res.json();
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz', '/v1/echo']));
-    expect(doc.paths['/v1/echo'].post.requestBody.content['application/json'].schema.required).toEqual(['name', 'count']);
+    expect(doc.paths['/v1/echo'].post.requestBody.content['application/json'].schema.required).toEqual([
+      'name',
+      'count',
+    ]);
   });
 });

@@ -53,10 +53,21 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   app.addHook('onResponse', async (request, reply) => {
     // Route templates (not raw URLs) as labels keep the series count bounded.
     const route = request.routeOptions.url ?? 'unmatched';
-    deps.metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    deps.metrics.httpDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
     // SECURITY: the route template, never the raw URL or query, so ids, cursors and junk a client sends stay out of logs.
     request.log.info(
-      { method: request.method, route, status: reply.statusCode, duration_ms: Math.round(reply.elapsedTime * 100) / 100, org_id: request.principal?.orgId ?? null, key_id: request.principal?.kind === 'api_key' ? request.principal.id : null, principal_id: request.principal?.id ?? null },
+      {
+        method: request.method,
+        route,
+        status: reply.statusCode,
+        duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+        org_id: request.principal?.orgId ?? null,
+        key_id: request.principal?.kind === 'api_key' ? request.principal.id : null,
+        principal_id: request.principal?.id ?? null,
+      },
       'request completed',
     );
   });
@@ -66,13 +77,22 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   app.setErrorHandler(async (error, request, reply) => {
     const appError = toAppError(error);
     if (appError.status >= 500) request.log.error({ err: error, code: appError.code }, 'request failed');
-    else request.log.info({ code: appError.code, err_message: error instanceof Error ? error.message : String(error) }, 'request rejected');
+    else
+      request.log.info(
+        { code: appError.code, err_message: error instanceof Error ? error.message : String(error) },
+        'request rejected',
+      );
     const format = request.routeOptions.config?.errorFormat ?? errorFormatForUrl(request.url);
     const rendered = renderError(format, appError, request.id, request.url.split('?')[0] ?? request.url);
     return reply.code(appError.status).type(rendered.contentType).send(rendered.body);
   });
   app.setNotFoundHandler(async (request, reply) => {
-    const rendered = renderError(errorFormatForUrl(request.url), toAppError(Object.assign(new Error('not found'), { statusCode: 404, code: 'FST_ERR_NOT_FOUND' })), request.id, request.url.split('?')[0] ?? request.url);
+    const rendered = renderError(
+      errorFormatForUrl(request.url),
+      toAppError(Object.assign(new Error('not found'), { statusCode: 404, code: 'FST_ERR_NOT_FOUND' })),
+      request.id,
+      request.url.split('?')[0] ?? request.url,
+    );
     return reply.code(404).type(rendered.contentType).send(rendered.body);
   });
 
@@ -81,7 +101,11 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       openapi: '3.1.0',
       info: { title: 'Bulwark API', version: '1', description: 'Security-first backend for AI applications.' },
       servers: [{ url: config.publicUrl }],
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A Bulwark API key (`bwk_…`) or access token.' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'A Bulwark API key (`bwk_…`) or access token.' },
+        },
+      },
     },
     transform: jsonSchemaTransform,
   });

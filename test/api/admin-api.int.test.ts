@@ -23,8 +23,18 @@ describe(`admin API (${backendName})`, () => {
 
   async function auditActions(orgId: string, prefix: string) {
     await flushAudit();
-    const res = await ctx.call(ctx.a.ownerKey, 'GET', `/v1/orgs/${orgId}/audit-events?limit=500&action_prefix=${prefix}`);
-    return res.json().data as { action: string; decision: string; reason_codes: string[]; actor: { id: string }; resource: { id: string } | null }[];
+    const res = await ctx.call(
+      ctx.a.ownerKey,
+      'GET',
+      `/v1/orgs/${orgId}/audit-events?limit=500&action_prefix=${prefix}`,
+    );
+    return res.json().data as {
+      action: string;
+      decision: string;
+      reason_codes: string[];
+      actor: { id: string };
+      resource: { id: string } | null;
+    }[];
   }
 
   it('documents every protected route in OpenAPI with its schemas and bearer security', async () => {
@@ -38,21 +48,36 @@ describe(`admin API (${backendName})`, () => {
   });
 
   it('documents on every /v1 operation its error responses as problem+json and the action (scope) it needs', async () => {
-    const doc = (await server.app.inject('/openapi.json')).json() as { paths: Record<string, Record<string, Record<string, unknown>>> };
+    const doc = (await server.app.inject('/openapi.json')).json() as {
+      paths: Record<string, Record<string, Record<string, unknown>>>;
+    };
     const problems: string[] = [];
     let operations = 0;
     for (const [url, item] of Object.entries(doc.paths)) {
       if (!url.startsWith('/v1/')) continue;
       for (const [method, op] of Object.entries(item)) {
         operations += 1;
-        const responses = (op.responses ?? {}) as Record<string, { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> }>;
-        const required = ['400', '401', '429', '503', ...(op['x-bulwark-public'] ? [] : ['403', '404']), ...(op.requestBody ? ['413', '415'] : []), ...(method === 'get' ? [] : ['409'])];
+        const responses = (op.responses ?? {}) as Record<
+          string,
+          { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> }
+        >;
+        const required = [
+          '400',
+          '401',
+          '429',
+          '503',
+          ...(op['x-bulwark-public'] ? [] : ['403', '404']),
+          ...(op.requestBody ? ['413', '415'] : []),
+          ...(method === 'get' ? [] : ['409']),
+        ];
         for (const status of required) {
           const schema = responses[status]?.content?.['application/problem+json']?.schema;
-          if (!schema?.properties?.code || !schema.properties.request_id) problems.push(`${method} ${url}: no problem+json ${status}`);
+          if (!schema?.properties?.code || !schema.properties.request_id)
+            problems.push(`${method} ${url}: no problem+json ${status}`);
         }
         const action = op['x-bulwark-action'];
-        if (!op['x-bulwark-public'] && (typeof action !== 'string' || !String(op.description).includes(action))) problems.push(`${method} ${url}: no action`);
+        if (!op['x-bulwark-public'] && (typeof action !== 'string' || !String(op.description).includes(action)))
+          problems.push(`${method} ${url}: no action`);
       }
     }
     expect(problems).toEqual([]);
@@ -63,7 +88,9 @@ describe(`admin API (${backendName})`, () => {
   });
 
   it('redeems the bootstrap secret exactly once', async () => {
-    const again = await ctx.call(undefined, 'POST', '/v1/bootstrap/redeem', { secret: server.runtime.bootstrap?.secret });
+    const again = await ctx.call(undefined, 'POST', '/v1/bootstrap/redeem', {
+      secret: server.runtime.bootstrap?.secret,
+    });
     expect(again.statusCode).toBe(401);
     expect(again.json().code).toBe('tenancy.bootstrap_invalid');
   });
@@ -71,7 +98,9 @@ describe(`admin API (${backendName})`, () => {
   it('lets only platform owners list and create orgs', async () => {
     const listed = await ctx.call(ctx.platformKey, 'GET', '/v1/orgs');
     expect(listed.statusCode).toBe(200);
-    expect(listed.json().data.map((o: { id: string }) => o.id)).toEqual(expect.arrayContaining([ctx.a.orgId, ctx.b.orgId]));
+    expect(listed.json().data.map((o: { id: string }) => o.id)).toEqual(
+      expect.arrayContaining([ctx.a.orgId, ctx.b.orgId]),
+    );
     const byTenantOwner = await ctx.call(ctx.a.ownerKey, 'GET', '/v1/orgs');
     expect(byTenantOwner.statusCode).toBe(403);
     expect(byTenantOwner.json().code).toBe('authz.denied');
@@ -90,12 +119,21 @@ describe(`admin API (${backendName})`, () => {
     }
     await flushAudit();
     const rejected = [];
-    for await (const record of server.runtime.audit.records(server.runtime.services.platformOrgId, { actionPrefix: 'authn.' })) rejected.push(...record.reason_codes);
-    expect(rejected).toEqual(expect.arrayContaining(['authn.key_malformed', 'authn.key_wrong_environment', 'authn.key_unknown']));
+    for await (const record of server.runtime.audit.records(server.runtime.services.platformOrgId, {
+      actionPrefix: 'authn.',
+    }))
+      rejected.push(...record.reason_codes);
+    expect(rejected).toEqual(
+      expect.arrayContaining(['authn.key_malformed', 'authn.key_wrong_environment', 'authn.key_unknown']),
+    );
   });
 
   it('scopes API keys: an action outside the scopes is denied with authz.scope_missing', async () => {
-    const created = await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, { name: 'reader', role: 'admin', scopes: ['read:members'] });
+    const created = await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, {
+      name: 'reader',
+      role: 'admin',
+      scopes: ['read:members'],
+    });
     expect(created.statusCode).toBe(201);
     const key = created.json().secret as string;
     expect(key).toMatch(/^bwk_test_[0-9a-z]{26}_[A-Za-z0-9_-]{43}[0-9A-Za-z]{6}$/);
@@ -108,8 +146,16 @@ describe(`admin API (${backendName})`, () => {
   });
 
   it('rotates with an overlap, revokes at once, expires, and enforces the CIDR allow-list', async () => {
-    const created = (await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, { name: 'rotating', role: 'viewer', scopes: ['read:org'] })).json();
-    const rotated = await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys/${created.id}/rotate`, { overlap_seconds: 60 });
+    const created = (
+      await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, {
+        name: 'rotating',
+        role: 'viewer',
+        scopes: ['read:org'],
+      })
+    ).json();
+    const rotated = await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys/${created.id}/rotate`, {
+      overlap_seconds: 60,
+    });
     expect(rotated.statusCode).toBe(201);
     const successor = rotated.json();
     expect(successor.rotated_from).toBe(created.id);
@@ -119,15 +165,44 @@ describe(`admin API (${backendName})`, () => {
     clock.advance(61_000);
     expect((await ctx.call(created.secret, 'GET', orgUrl)).statusCode).toBe(401);
     expect((await ctx.call(successor.secret, 'GET', orgUrl)).statusCode).toBe(200);
-    expect((await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys/${successor.id}/revoke`)).statusCode).toBe(200);
+    expect(
+      (await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys/${successor.id}/revoke`)).statusCode,
+    ).toBe(200);
     expect((await ctx.call(successor.secret, 'GET', orgUrl)).statusCode).toBe(401);
 
-    const fenced = (await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, { name: 'office only', role: 'viewer', scopes: ['read:org'], cidrs: ['10.0.0.0/8'] })).json();
-    expect((await server.app.inject({ method: 'GET', url: orgUrl, headers: { authorization: `Bearer ${fenced.secret}` }, remoteAddress: '127.0.0.1' })).statusCode).toBe(401);
-    expect((await server.app.inject({ method: 'GET', url: orgUrl, headers: { authorization: `Bearer ${fenced.secret}` }, remoteAddress: '10.1.2.3' })).statusCode).toBe(200);
+    const fenced = (
+      await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, {
+        name: 'office only',
+        role: 'viewer',
+        scopes: ['read:org'],
+        cidrs: ['10.0.0.0/8'],
+      })
+    ).json();
+    expect(
+      (
+        await server.app.inject({
+          method: 'GET',
+          url: orgUrl,
+          headers: { authorization: `Bearer ${fenced.secret}` },
+          remoteAddress: '127.0.0.1',
+        })
+      ).statusCode,
+    ).toBe(401);
+    expect(
+      (
+        await server.app.inject({
+          method: 'GET',
+          url: orgUrl,
+          headers: { authorization: `Bearer ${fenced.secret}` },
+          remoteAddress: '10.1.2.3',
+        })
+      ).statusCode,
+    ).toBe(200);
 
     const reasons = (await auditActions(ctx.a.orgId, 'authn.')).flatMap((e) => e.reason_codes);
-    expect(reasons).toEqual(expect.arrayContaining(['authn.key_expired', 'authn.key_revoked', 'authn.key_ip_not_allowed']));
+    expect(reasons).toEqual(
+      expect.arrayContaining(['authn.key_expired', 'authn.key_revoked', 'authn.key_ip_not_allowed']),
+    );
   });
 
   it('replays a key creation for the same Idempotency-Key and refuses the key with another body', async () => {
@@ -140,10 +215,19 @@ describe(`admin API (${backendName})`, () => {
     expect(second.headers['idempotent-replayed']).toBe('true');
     expect(second.json().id).toBe(first.json().id);
     expect(second.json().secret).toBe(first.json().secret);
-    const other = await ctx.call(ctx.a.ownerKey, 'POST', url, { ...body, name: 'other' }, { 'idempotency-key': 'deploy-42' });
+    const other = await ctx.call(
+      ctx.a.ownerKey,
+      'POST',
+      url,
+      { ...body, name: 'other' },
+      { 'idempotency-key': 'deploy-42' },
+    );
     expect(other.statusCode).toBe(409);
     expect(other.json().code).toBe('http.idempotency_conflict');
-    const stored = await server.testDb.superuser('SELECT response_ciphertext FROM idempotency_keys WHERE idempotency_key = $1', ['deploy-42']);
+    const stored = await server.testDb.superuser(
+      'SELECT response_ciphertext FROM idempotency_keys WHERE idempotency_key = $1',
+      ['deploy-42'],
+    );
     expect(String(stored[0]?.response_ciphertext)).not.toContain(first.json().secret.slice(-20));
   });
 
@@ -151,19 +235,35 @@ describe(`admin API (${backendName})`, () => {
     const url = `/v1/orgs/${ctx.a.orgId}/policies`;
     const initial = await ctx.call(ctx.a.ownerKey, 'GET', url);
     expect(initial.headers.etag).toBe('"v0"');
-    const text = '@id("no-pii-from-outside")\nforbid (principal, action == Action::"read:pii", resource)\nunless { context has ip && context.ip.isInRange(ip("10.0.0.0/8")) };';
+    const text =
+      '@id("no-pii-from-outside")\nforbid (principal, action == Action::"read:pii", resource)\nunless { context has ip && context.ip.isInRange(ip("10.0.0.0/8")) };';
     expect((await ctx.call(ctx.a.ownerKey, 'PUT', url, { text })).statusCode).toBe(428);
-    const v1 = await ctx.call(ctx.a.ownerKey, 'PUT', url, { text, note: 'pii only from the office' }, { 'if-match': '"v0"' });
+    const v1 = await ctx.call(
+      ctx.a.ownerKey,
+      'PUT',
+      url,
+      { text, note: 'pii only from the office' },
+      { 'if-match': '"v0"' },
+    );
     expect(v1.statusCode).toBe(200);
     expect(v1.headers.etag).toBe('"v1"');
     expect((await ctx.call(ctx.a.ownerKey, 'PUT', url, { text: '' }, { 'if-match': '"v0"' })).statusCode).toBe(412);
-    const invalid = await ctx.call(ctx.a.ownerKey, 'PUT', url, { text: 'permit (principal, action == Action::"no:such", resource);\nforbid (' }, { 'if-match': '"v1"' });
+    const invalid = await ctx.call(
+      ctx.a.ownerKey,
+      'PUT',
+      url,
+      { text: 'permit (principal, action == Action::"no:such", resource);\nforbid (' },
+      { 'if-match': '"v1"' },
+    );
     expect(invalid.statusCode).toBe(422);
     expect(invalid.json().code).toBe('authz.policy_invalid');
     expect(invalid.json().errors[0]).toMatchObject({ line: expect.any(Number), column: expect.any(Number) });
 
     const explain = (resourceRegion: string) =>
-      ctx.call(ctx.a.ownerKey, 'POST', '/v1/authz/explain', { action: 'read:pii', resource: { type: 'Document', id: 'doc-1', attributes: { region: resourceRegion } } });
+      ctx.call(ctx.a.ownerKey, 'POST', '/v1/authz/explain', {
+        action: 'read:pii',
+        resource: { type: 'Document', id: 'doc-1', attributes: { region: resourceRegion } },
+      });
     const denied = await explain('eu');
     expect(denied.json()).toMatchObject({ decision: 'deny', reasons: ['org:no-pii-from-outside'] });
 
@@ -178,35 +278,84 @@ describe(`admin API (${backendName})`, () => {
   });
 
   it('stops privilege escalation: a developer cannot mint an admin key, widen its role or upload a cross-tenant policy', async () => {
-    const member = await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/members`, { email: 'dev@org-a.example', roles: ['developer'] });
+    const member = await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/members`, {
+      email: 'dev@org-a.example',
+      roles: ['developer'],
+    });
     expect(member.statusCode).toBe(201);
     const devUser = member.json();
     // Scopes a developer can never use are refused at creation, naming them.
-    const deadScopes = await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, { name: 'dev', role: 'developer', scopes: ['manage:keys', 'read:keys', 'read:models', 'manage:members', 'manage:policies'], owner: { type: 'user', id: devUser.user_id }, amr: ['hwk'] });
-    expect(deadScopes.json()).toMatchObject({ code: 'authz.scopes_unusable', scopes: ['manage:members', 'manage:policies'] });
-    const devKeyRes = await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, { name: 'dev', role: 'developer', scopes: ['manage:keys', 'read:keys', 'read:models'], owner: { type: 'user', id: devUser.user_id }, amr: ['hwk'] });
+    const deadScopes = await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, {
+      name: 'dev',
+      role: 'developer',
+      scopes: ['manage:keys', 'read:keys', 'read:models', 'manage:members', 'manage:policies'],
+      owner: { type: 'user', id: devUser.user_id },
+      amr: ['hwk'],
+    });
+    expect(deadScopes.json()).toMatchObject({
+      code: 'authz.scopes_unusable',
+      scopes: ['manage:members', 'manage:policies'],
+    });
+    const devKeyRes = await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, {
+      name: 'dev',
+      role: 'developer',
+      scopes: ['manage:keys', 'read:keys', 'read:models'],
+      owner: { type: 'user', id: devUser.user_id },
+      amr: ['hwk'],
+    });
     expect(devKeyRes.statusCode).toBe(201);
     const devKey = devKeyRes.json().secret as string;
 
-    const adminKey = await ctx.call(devKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, { name: 'escalate', role: 'admin', scopes: ['read:models'] });
+    const adminKey = await ctx.call(devKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, {
+      name: 'escalate',
+      role: 'admin',
+      scopes: ['read:models'],
+    });
     expect(adminKey.statusCode).toBe(403);
     expect(adminKey.json().code).toBe('authz.role_not_grantable');
-    const ownKey = await ctx.call(devKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, { name: 'mine', role: 'developer', scopes: ['read:models'] });
+    const ownKey = await ctx.call(devKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, {
+      name: 'mine',
+      role: 'developer',
+      scopes: ['read:models'],
+    });
     expect(ownKey.statusCode).toBe(201);
-    const wider = await ctx.call(devKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, { name: 'wider', role: 'developer', scopes: ['read:models', 'write:prompts'] });
+    const wider = await ctx.call(devKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, {
+      name: 'wider',
+      role: 'developer',
+      scopes: ['read:models', 'write:prompts'],
+    });
     expect(wider.json().code).toBe('authz.role_not_grantable');
-    const someoneElses = await ctx.call(devKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, { name: 'for the owner', role: 'developer', scopes: ['read:models'], owner: { type: 'user', id: ctx.a.ownerUserId } });
+    const someoneElses = await ctx.call(devKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, {
+      name: 'for the owner',
+      role: 'developer',
+      scopes: ['read:models'],
+      owner: { type: 'user', id: ctx.a.ownerUserId },
+    });
     expect(someoneElses.statusCode).toBe(403);
 
-    const widen = await ctx.call(devKey, 'PATCH', `/v1/orgs/${ctx.a.orgId}/members/${devUser.id}`, { roles: ['admin'] });
+    const widen = await ctx.call(devKey, 'PATCH', `/v1/orgs/${ctx.a.orgId}/members/${devUser.id}`, {
+      roles: ['admin'],
+    });
     expect(widen.statusCode).toBe(403);
     const after = await ctx.call(ctx.a.ownerKey, 'GET', `/v1/orgs/${ctx.a.orgId}/members`);
     expect(after.json().data.find((m: { id: string }) => m.id === devUser.id).roles).toEqual(['developer']);
 
     const policyUrl = `/v1/orgs/${ctx.a.orgId}/policies`;
-    const devPolicy = await ctx.call(devKey, 'PUT', policyUrl, { text: `permit (principal, action, resource);` }, { 'if-match': '"v3"' });
+    const devPolicy = await ctx.call(
+      devKey,
+      'PUT',
+      policyUrl,
+      { text: `permit (principal, action, resource);` },
+      { 'if-match': '"v3"' },
+    );
     expect(devPolicy.statusCode).toBe(403);
-    const crossTenant = await ctx.call(ctx.a.ownerKey, 'PUT', policyUrl, { text: `permit (principal, action, resource == Org::"${ctx.b.orgId}");` }, { 'if-match': '"v3"' });
+    const crossTenant = await ctx.call(
+      ctx.a.ownerKey,
+      'PUT',
+      policyUrl,
+      { text: `permit (principal, action, resource == Org::"${ctx.b.orgId}");` },
+      { 'if-match': '"v3"' },
+    );
     expect(crossTenant.statusCode).toBe(422);
     expect(crossTenant.json().code).toBe('authz.cross_tenant_policy');
 
@@ -222,7 +371,10 @@ describe(`admin API (${backendName})`, () => {
       expect(read.statusCode).toBe(503);
       expect(read.json().code).toBe('audit.write_failed');
       expect(read.body).not.toContain('ORG-A');
-      const write = await ctx.call(ctx.a.ownerKey, 'POST', `${orgUrl}/service-accounts`, { name: 'unaudited', roles: ['service'] });
+      const write = await ctx.call(ctx.a.ownerKey, 'POST', `${orgUrl}/service-accounts`, {
+        name: 'unaudited',
+        roles: ['service'],
+      });
       expect(write.statusCode).toBe(503);
     } finally {
       await server.testDb.superuser('GRANT INSERT ON audit_events TO bulwark_app');
@@ -233,11 +385,18 @@ describe(`admin API (${backendName})`, () => {
 
   it('exposes Prometheus metrics only to the configured scrape token', async () => {
     expect((await server.app.inject('/metrics')).statusCode).toBe(401);
-    expect((await server.app.inject({ url: '/metrics', headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(401);
-    const res = await server.app.inject({ url: '/metrics', headers: { authorization: 'Bearer prometheus-scrape-token' } });
+    expect((await server.app.inject({ url: '/metrics', headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(
+      401,
+    );
+    const res = await server.app.inject({
+      url: '/metrics',
+      headers: { authorization: 'Bearer prometheus-scrape-token' },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.body).toMatch(/bulwark_authz_decisions_total\{decision="deny",action="[a-z:-]+"\} \d+/);
-    expect(res.body).toContain('bulwark_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/v1/orgs/:org_id"');
+    expect(res.body).toContain(
+      'bulwark_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/v1/orgs/:org_id"',
+    );
     expect(res.body).toContain('bulwark_audit_buffer_pending_events');
   });
 

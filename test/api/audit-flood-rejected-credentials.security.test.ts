@@ -14,7 +14,9 @@ async function rejectedEvents(server: TestServer, orgId: string): Promise<Reject
   await server.runtime.services.rejectedCredentials.flush();
   await server.runtime.auditBuffer.flush();
   const out: Rejected[] = [];
-  for await (const record of server.runtime.audit.records(orgId as OrgId, { actionPrefix: 'authn.credential.rejected' })) {
+  for await (const record of server.runtime.audit.records(orgId as OrgId, {
+    actionPrefix: 'authn.credential.rejected',
+  })) {
     const details = (record.details ?? {}) as { count?: unknown };
     out.push({ count: typeof details.count === 'number' ? details.count : 1, clientIp: record.client_ip });
   }
@@ -35,7 +37,11 @@ describe(`rejected credentials cannot flood a tenant's audit chain (${backendNam
     const victim = keyIdOf(ctx.a.ownerKey);
     let refused = 0;
     for (let i = 0; i < 500; i++) {
-      const res = await server.app.inject({ method: 'GET', url: `/v1/orgs/${ctx.a.orgId}`, headers: { authorization: `Bearer ${forgedKey(victim)}`, 'x-forwarded-for': '198.51.100.9' } });
+      const res = await server.app.inject({
+        method: 'GET',
+        url: `/v1/orgs/${ctx.a.orgId}`,
+        headers: { authorization: `Bearer ${forgedKey(victim)}`, 'x-forwarded-for': '198.51.100.9' },
+      });
       if (res.statusCode === 401 || res.statusCode === 429) refused++;
     }
     expect(refused).toBe(500);
@@ -51,7 +57,11 @@ describe(`rejected credentials cannot flood a tenant's audit chain (${backendNam
     const victim = keyIdOf(ctx.b.ownerKey);
     for (let i = 0; i < 500; i++) {
       const ip = `10.${Math.floor(i / 250)}.${i % 250}.1`;
-      const res = await server.app.inject({ method: 'GET', url: `/v1/orgs/${ctx.b.orgId}`, headers: { authorization: `Bearer ${forgedKey(victim)}`, 'x-forwarded-for': ip } });
+      const res = await server.app.inject({
+        method: 'GET',
+        url: `/v1/orgs/${ctx.b.orgId}`,
+        headers: { authorization: `Bearer ${forgedKey(victim)}`, 'x-forwarded-for': ip },
+      });
       expect([401, 429]).toContain(res.statusCode);
     }
     const events = await rejectedEvents(server, ctx.b.orgId);
@@ -60,6 +70,14 @@ describe(`rejected credentials cannot flood a tenant's audit chain (${backendNam
   });
 
   it("the org's owner is not disturbed and a later failure is recorded again", async () => {
-    expect((await server.app.inject({ method: 'GET', url: `/v1/orgs/${ctx.b.orgId}`, headers: { authorization: `Bearer ${ctx.b.ownerKey}`, 'x-forwarded-for': '192.0.2.77' } })).statusCode).toBe(200);
+    expect(
+      (
+        await server.app.inject({
+          method: 'GET',
+          url: `/v1/orgs/${ctx.b.orgId}`,
+          headers: { authorization: `Bearer ${ctx.b.ownerKey}`, 'x-forwarded-for': '192.0.2.77' },
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 });

@@ -18,7 +18,9 @@ describe(`a read whose decision cannot be stored fails closed as problem+json ($
         IF NEW.org_id = '${ctx.a.orgId}' AND NEW.action = 'authz.decision.made' AND NEW.decision = 'allow' THEN RAISE EXCEPTION 'simulated full disk'; END IF;
         RETURN NEW;
       END $$`);
-    await server.testDb.superuser('CREATE TRIGGER test_refuse_read_decisions BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION test_refuse_read_decisions()');
+    await server.testDb.superuser(
+      'CREATE TRIGGER test_refuse_read_decisions BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION test_refuse_read_decisions()',
+    );
   });
   afterAll(async () => server.close());
 
@@ -27,7 +29,12 @@ describe(`a read whose decision cannot be stored fails closed as problem+json ($
     expect(res.statusCode).toBe(503);
     expect(res.headers['content-type']).toContain('application/problem+json');
     const body = res.json();
-    expect(body).toMatchObject({ status: 503, code: 'audit.write_failed', type: 'urn:bulwark:error:audit.write_failed', request_id: res.headers['x-request-id'] });
+    expect(body).toMatchObject({
+      status: 503,
+      code: 'audit.write_failed',
+      type: 'urn:bulwark:error:audit.write_failed',
+      request_id: res.headers['x-request-id'],
+    });
     expect(res.body).not.toContain('owner@org-a.example');
     expect(res.body).not.toContain('"data"');
     expect(res.headers.etag).toBeUndefined();

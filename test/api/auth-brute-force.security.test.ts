@@ -6,10 +6,19 @@ import { twoOrgs } from './api-client.js';
 import { forgedKey, keyIdOf, throttleEnv, throttleStore, unknownKey } from './throttle-support.js';
 
 // The limits these tests are written against, set explicitly so a change of the defaults does not hide a regression.
-const LIMITS = { BULWARK_AUTH_THROTTLE_SOURCE_FAILURES: '30', BULWARK_AUTH_THROTTLE_KEY_FAILURES: '10', BULWARK_AUTH_THROTTLE_WINDOW_SECONDS: '60', BULWARK_AUTH_THROTTLE_BLOCK_SECONDS: '60' };
+const LIMITS = {
+  BULWARK_AUTH_THROTTLE_SOURCE_FAILURES: '30',
+  BULWARK_AUTH_THROTTLE_KEY_FAILURES: '10',
+  BULWARK_AUTH_THROTTLE_WINDOW_SECONDS: '60',
+  BULWARK_AUTH_THROTTLE_BLOCK_SECONDS: '60',
+};
 
 const get = (server: TestServer, token: string, orgId: string, ip?: string): Promise<LightMyRequestResponse> =>
-  server.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}`, headers: { authorization: `Bearer ${token}`, ...(ip ? { 'x-forwarded-for': ip } : {}) } });
+  server.app.inject({
+    method: 'GET',
+    url: `/v1/orgs/${orgId}`,
+    headers: { authorization: `Bearer ${token}`, ...(ip ? { 'x-forwarded-for': ip } : {}) },
+  });
 
 function expectThrottled(res: LightMyRequestResponse): void {
   expect(res.statusCode).toBe(429);
@@ -50,7 +59,8 @@ describe(`brute force against authentication is throttled (${backendName}, count
 
   it('an IPv6 attacker cannot escape the source limit by rotating addresses inside one /64', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 60; i++) statuses.push((await get(server, unknownKey(), ctx.a.orgId, `2001:db8:1:2::${(i + 1).toString(16)}`)).statusCode);
+    for (let i = 0; i < 60; i++)
+      statuses.push((await get(server, unknownKey(), ctx.a.orgId, `2001:db8:1:2::${(i + 1).toString(16)}`)).statusCode);
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(30);
     expect(statuses.at(-1)).toBe(429);
   });
@@ -71,7 +81,8 @@ describe(`brute force against authentication is throttled (${backendName}, count
   it('an unknown key id meets the same key-id limit as a real one, so the answer says nothing about existence', async () => {
     const ghost = keyIdOf(unknownKey());
     const statuses: number[] = [];
-    for (let i = 0; i < 20; i++) statuses.push((await get(server, forgedKey(ghost), ctx.b.orgId, `192.0.2.${i + 1}`)).statusCode);
+    for (let i = 0; i < 20; i++)
+      statuses.push((await get(server, forgedKey(ghost), ctx.b.orgId, `192.0.2.${i + 1}`)).statusCode);
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
     expect(statuses.slice(10)).toEqual(Array(10).fill(429));
   });
@@ -85,7 +96,14 @@ describe(`repeated blocks back off (${backendName}, counters ${throttleStore})`,
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await createTestServer({ env: throttleEnv({ BULWARK_AUTH_THROTTLE_SOURCE_FAILURES: '3', BULWARK_AUTH_THROTTLE_KEY_FAILURES: '3', BULWARK_AUTH_THROTTLE_BLOCK_SECONDS: '1', BULWARK_AUTH_THROTTLE_MAX_BLOCK_SECONDS: '4' }) });
+    server = await createTestServer({
+      env: throttleEnv({
+        BULWARK_AUTH_THROTTLE_SOURCE_FAILURES: '3',
+        BULWARK_AUTH_THROTTLE_KEY_FAILURES: '3',
+        BULWARK_AUTH_THROTTLE_BLOCK_SECONDS: '1',
+        BULWARK_AUTH_THROTTLE_MAX_BLOCK_SECONDS: '4',
+      }),
+    });
   });
   afterAll(async () => server.close());
 
@@ -123,11 +141,17 @@ describe(`two nodes on one counter store (${backendName}, counters ${throttleSto
     await second.close();
   });
 
-  it(process.env.REDIS_URL ? 'share the limit through Redis: failures on one node block the source on the other' : 'keep separate in-process counters without Redis (limits are per node)', async () => {
-    for (let i = 0; i < 30; i++) expect((await get(first, unknownKey(), 'org_00000000000000000000000000')).statusCode).toBe(401);
-    expect((await get(first, unknownKey(), 'org_00000000000000000000000000')).statusCode).toBe(429);
-    const onSecond = await get(second, unknownKey(), 'org_00000000000000000000000000');
-    if (process.env.REDIS_URL) expectThrottled(onSecond);
-    else expect(onSecond.statusCode).toBe(401);
-  });
+  it(
+    process.env.REDIS_URL
+      ? 'share the limit through Redis: failures on one node block the source on the other'
+      : 'keep separate in-process counters without Redis (limits are per node)',
+    async () => {
+      for (let i = 0; i < 30; i++)
+        expect((await get(first, unknownKey(), 'org_00000000000000000000000000')).statusCode).toBe(401);
+      expect((await get(first, unknownKey(), 'org_00000000000000000000000000')).statusCode).toBe(429);
+      const onSecond = await get(second, unknownKey(), 'org_00000000000000000000000000');
+      if (process.env.REDIS_URL) expectThrottled(onSecond);
+      else expect(onSecond.statusCode).toBe(401);
+    },
+  );
 });

@@ -31,7 +31,9 @@ describe(`bootstrap redeem is one transaction (${backendName})`, () => {
     expect(retried.statusCode).toBe(201);
     const key = retried.json().secret as string;
     expect((await call(key, 'GET', '/v1/orgs')).statusCode).toBe(200);
-    const events = await server.testDb.superuser("SELECT action FROM audit_events WHERE action IN ('tenancy.bootstrap.redeemed', 'authz.api_key.created') ORDER BY seq");
+    const events = await server.testDb.superuser(
+      "SELECT action FROM audit_events WHERE action IN ('tenancy.bootstrap.redeemed', 'authz.api_key.created') ORDER BY seq",
+    );
     expect(events.map((e) => e.action)).toEqual(['tenancy.bootstrap.redeemed', 'authz.api_key.created']);
 
     // Still single use.

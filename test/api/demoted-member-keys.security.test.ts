@@ -44,12 +44,19 @@ describe(`demoted member keys (${backendName})`, () => {
     expect(audit.statusCode).toBe(403);
     expect(audit.json().code).toBe('authz.denied');
 
-    const minted = await ctx.call(key, 'POST', `${orgUrl}/api-keys`, { name: 'again', role: 'admin', scopes: ['read:audit'], amr: ['hwk'] });
+    const minted = await ctx.call(key, 'POST', `${orgUrl}/api-keys`, {
+      name: 'again',
+      role: 'admin',
+      scopes: ['read:audit'],
+      amr: ['hwk'],
+    });
     expect(minted.statusCode).toBe(403);
 
     const repromoted = await ctx.call(key, 'PATCH', `${orgUrl}/members/${member.id}`, { roles: ['admin'] });
     expect(repromoted.statusCode).toBe(403);
-    const after = (await ctx.call(ctx.a.ownerKey, 'GET', `${orgUrl}/members?limit=200`)).json().data.find((m: { id: string }) => m.id === member.id);
+    const after = (await ctx.call(ctx.a.ownerKey, 'GET', `${orgUrl}/members?limit=200`))
+      .json()
+      .data.find((m: { id: string }) => m.id === member.id);
     expect(after.roles).toEqual(['developer']);
 
     // The key now acts as a developer (its owner's current role, within the admin ceiling): members are out of reach.
@@ -65,11 +72,30 @@ describe(`demoted member keys (${backendName})`, () => {
   });
 
   it('never lets a key exceed its ceiling when its owner holds more', async () => {
-    const owner2 = (await ctx.call(ctx.a.ownerKey, 'POST', `${orgUrl}/members`, { email: 'viewer-key@org-a.example', roles: ['admin'] })).json();
-    const viewerKey = (await ctx.call(ctx.a.ownerKey, 'POST', `${orgUrl}/api-keys`, { name: 'v', role: 'viewer', scopes: ['read:org', 'read:members'], owner: { type: 'user', id: owner2.user_id } })).json();
+    const owner2 = (
+      await ctx.call(ctx.a.ownerKey, 'POST', `${orgUrl}/members`, {
+        email: 'viewer-key@org-a.example',
+        roles: ['admin'],
+      })
+    ).json();
+    const viewerKey = (
+      await ctx.call(ctx.a.ownerKey, 'POST', `${orgUrl}/api-keys`, {
+        name: 'v',
+        role: 'viewer',
+        scopes: ['read:org', 'read:members'],
+        owner: { type: 'user', id: owner2.user_id },
+      })
+    ).json();
     // read:members is beyond a viewer: refused at creation as a scope the key can never use.
     expect(viewerKey.code).toBe('authz.scopes_unusable');
-    const ok = (await ctx.call(ctx.a.ownerKey, 'POST', `${orgUrl}/api-keys`, { name: 'v', role: 'viewer', scopes: ['read:org'], owner: { type: 'user', id: owner2.user_id } })).json();
+    const ok = (
+      await ctx.call(ctx.a.ownerKey, 'POST', `${orgUrl}/api-keys`, {
+        name: 'v',
+        role: 'viewer',
+        scopes: ['read:org'],
+        owner: { type: 'user', id: owner2.user_id },
+      })
+    ).json();
     expect((await ctx.call(ok.secret, 'GET', orgUrl)).statusCode).toBe(200);
     expect((await ctx.call(ok.secret, 'GET', `${orgUrl}/members`)).statusCode).toBe(403);
   });

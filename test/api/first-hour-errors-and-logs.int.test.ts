@@ -31,7 +31,11 @@ describe(`first-hour errors and request logs (${backendName})`, () => {
       for (const part of parts) if (part.trim()) lines.push(JSON.parse(part) as Record<string, unknown>);
     });
     testDb = await createTestDb();
-    runtime = await openRuntime(config, { db: testDb.db, clock: systemClock, logger: createLogger({ level: 'info', destination: out }) });
+    runtime = await openRuntime(config, {
+      db: testDb.db,
+      clock: systemClock,
+      logger: createLogger({ level: 'info', destination: out }),
+    });
     app = await buildApp(runtime, { accepting: true }, []);
     await app.ready();
     ctx = await twoOrgs(app, runtime.bootstrap?.secret ?? '');
@@ -43,7 +47,13 @@ describe(`first-hour errors and request logs (${backendName})`, () => {
   });
 
   it('names the missing scope in a 403', async () => {
-    const key = (await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, { name: 'reader', role: 'admin', scopes: ['read:members'] })).json().secret as string;
+    const key = (
+      await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, {
+        name: 'reader',
+        role: 'admin',
+        scopes: ['read:members'],
+      })
+    ).json().secret as string;
     const denied = await ctx.call(key, 'GET', `/v1/orgs/${ctx.a.orgId}/api-keys`);
     expect(denied.statusCode).toBe(403);
     expect(denied.json()).toMatchObject({ code: 'authz.scope_missing', missing_scope: 'read:keys' });
@@ -51,7 +61,12 @@ describe(`first-hour errors and request logs (${backendName})`, () => {
   });
 
   it('says which content type to send in a 415', async () => {
-    const res = await app.inject({ method: 'POST', url: `/v1/orgs/${ctx.a.orgId}/service-accounts`, headers: { authorization: `Bearer ${ctx.a.ownerKey}`, 'content-type': 'application/xml' }, payload: '<a/>' });
+    const res = await app.inject({
+      method: 'POST',
+      url: `/v1/orgs/${ctx.a.orgId}/service-accounts`,
+      headers: { authorization: `Bearer ${ctx.a.ownerKey}`, 'content-type': 'application/xml' },
+      payload: '<a/>',
+    });
     expect(res.statusCode).toBe(415);
     expect(res.json().code).toBe('http.unsupported_media_type');
     expect(res.json().detail).toContain('application/json');

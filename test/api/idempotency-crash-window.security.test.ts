@@ -10,7 +10,8 @@ describe(`idempotency record commits with its effect (${backendName})`, () => {
   let server: TestServer;
   let ctx: Awaited<ReturnType<typeof twoOrgs>>;
   let url: string;
-  const keysNamed = async (name: string) => (await server.testDb.superuser('SELECT id FROM api_keys WHERE name = $1', [name])).map((r) => String(r.id));
+  const keysNamed = async (name: string) =>
+    (await server.testDb.superuser('SELECT id FROM api_keys WHERE name = $1', [name])).map((r) => String(r.id));
 
   beforeAll(async () => {
     server = await createTestServer();
@@ -45,7 +46,9 @@ describe(`idempotency record commits with its effect (${backendName})`, () => {
   it('20 concurrent requests with one key create exactly one key and all get its response', async () => {
     const body = { name: 'deploy-concurrent', role: 'developer', scopes: ['read:keys'] };
     const headers = { 'idempotency-key': 'concurrent-1' };
-    const responses = await Promise.all(Array.from({ length: 20 }, () => ctx.call(ctx.a.ownerKey, 'POST', url, body, headers)));
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => ctx.call(ctx.a.ownerKey, 'POST', url, body, headers)),
+    );
     const created = await keysNamed('deploy-concurrent');
     expect(created).toHaveLength(1);
     expect(responses.map((r) => r.statusCode)).toEqual(Array.from({ length: 20 }, () => 201));
@@ -55,7 +58,13 @@ describe(`idempotency record commits with its effect (${backendName})`, () => {
 
   it('the same key with another body is still refused with 409', async () => {
     const headers = { 'idempotency-key': 'concurrent-1' };
-    const other = await ctx.call(ctx.a.ownerKey, 'POST', url, { name: 'something-else', role: 'developer', scopes: ['read:keys'] }, headers);
+    const other = await ctx.call(
+      ctx.a.ownerKey,
+      'POST',
+      url,
+      { name: 'something-else', role: 'developer', scopes: ['read:keys'] },
+      headers,
+    );
     expect(other.statusCode).toBe(409);
     expect(other.json().code).toBe('http.idempotency_conflict');
   });

@@ -23,10 +23,14 @@ describe(`member profile leak (${backendName})`, () => {
   });
   afterAll(async () => server.close());
 
-  const add = (key: string, orgId: string, body: Record<string, unknown>) => ctx.call(key, 'POST', `/v1/orgs/${orgId}/members`, { roles: ['viewer'], ...body });
+  const add = (key: string, orgId: string, body: Record<string, unknown>) =>
+    ctx.call(key, 'POST', `/v1/orgs/${orgId}/members`, { roles: ['viewer'], ...body });
 
   it("never shows another org's display name, and answers alike for a known and an unknown e-mail", async () => {
-    const inB = await add(ctx.b.ownerKey, ctx.b.orgId, { email: 'Alice@Shared.example', display_name: 'Alice (org B, finance team)' });
+    const inB = await add(ctx.b.ownerKey, ctx.b.orgId, {
+      email: 'Alice@Shared.example',
+      display_name: 'Alice (org B, finance team)',
+    });
     expect(inB.statusCode).toBe(201);
 
     const known = await add(ctx.a.ownerKey, ctx.a.orgId, { email: 'alice@shared.example' });
@@ -39,9 +43,12 @@ describe(`member profile leak (${backendName})`, () => {
     expect(known.json().display_name).toBe('');
     expect(known.json().email).toBe('alice@shared.example');
     // The user id carries no creation time that would tell an old account from a new one.
-    for (const res of [known, unknown]) expect(Math.abs(idTime(res.json().user_id) - Date.now())).toBeGreaterThan(YEAR_MS);
+    for (const res of [known, unknown])
+      expect(Math.abs(idTime(res.json().user_id) - Date.now())).toBeGreaterThan(YEAR_MS);
 
-    const listedInA = JSON.stringify((await ctx.call(ctx.a.ownerKey, 'GET', `/v1/orgs/${ctx.a.orgId}/members?limit=200`)).json());
+    const listedInA = JSON.stringify(
+      (await ctx.call(ctx.a.ownerKey, 'GET', `/v1/orgs/${ctx.a.orgId}/members?limit=200`)).json(),
+    );
     expect(listedInA).not.toContain('org B');
   });
 
@@ -49,7 +56,8 @@ describe(`member profile leak (${backendName})`, () => {
     await add(ctx.b.ownerKey, ctx.b.orgId, { email: 'bob@shared.example', display_name: 'Bob in B' });
     const inA = await add(ctx.a.ownerKey, ctx.a.orgId, { email: 'bob@shared.example', display_name: 'Robert in A' });
     expect(inA.json().display_name).toBe('Robert in A');
-    const listedInB = (await ctx.call(ctx.b.ownerKey, 'GET', `/v1/orgs/${ctx.b.orgId}/members?limit=200`)).json().data as { email: string; display_name: string }[];
+    const listedInB = (await ctx.call(ctx.b.ownerKey, 'GET', `/v1/orgs/${ctx.b.orgId}/members?limit=200`)).json()
+      .data as { email: string; display_name: string }[];
     expect(listedInB.find((m) => m.email === 'bob@shared.example')?.display_name).toBe('Bob in B');
   });
 });

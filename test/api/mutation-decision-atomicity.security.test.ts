@@ -11,7 +11,19 @@ describe(`every mutating route commits its allowed decision with its change (${b
   let server: TestServer;
   let ctx: Awaited<ReturnType<typeof twoOrgs>>;
   let org: string;
-  const TABLES = ['orgs', 'users', 'memberships', 'service_accounts', 'api_keys', 'api_key_index', 'org_policies', 'org_guard_policies', 'quarantine_items', 'idempotency_keys', 'audit_events'];
+  const TABLES = [
+    'orgs',
+    'users',
+    'memberships',
+    'service_accounts',
+    'api_keys',
+    'api_key_index',
+    'org_policies',
+    'org_guard_policies',
+    'quarantine_items',
+    'idempotency_keys',
+    'audit_events',
+  ];
   type Fixture = () => Promise<{ url: string; body?: unknown; headers?: Record<string, string> }>;
   const fixtures = new Map<string, Fixture>();
   const ids = { member: [] as string[], serviceAccount: '', keys: [] as string[], quarantine: [] as string[] };
@@ -21,34 +33,101 @@ describe(`every mutating route commits its allowed decision with its change (${b
     server = await createTestServer();
     ctx = await twoOrgs(server.app, server.runtime.bootstrap?.secret ?? '');
     org = ctx.a.orgId;
-    const as = (method: 'POST' | 'PUT', url: string, body: unknown, headers: Record<string, string> = {}) => ctx.call(ctx.a.ownerKey, method, url, body, headers);
+    const as = (method: 'POST' | 'PUT', url: string, body: unknown, headers: Record<string, string> = {}) =>
+      ctx.call(ctx.a.ownerKey, method, url, body, headers);
     // Resources each route acts on, two of each (one for the failing attempt's target, reused by the successful one).
-    for (const email of ['m1@a.example', 'm2@a.example']) ids.member.push((await as('POST', `/v1/orgs/${org}/members`, { email, roles: ['developer'] })).json().id);
-    ids.serviceAccount = (await as('POST', `/v1/orgs/${org}/service-accounts`, { name: 'batch', roles: ['service'] })).json().id;
-    for (const name of ['to-rotate', 'to-revoke']) ids.keys.push((await as('POST', `/v1/orgs/${org}/api-keys`, { name, role: 'developer', scopes: ['read:keys'] })).json().id);
-    await as('PUT', `/v1/orgs/${org}/policies`, { text: '@id("p1")\nforbid (principal, action == Action::"read:pii", resource);' }, { 'if-match': '"v0"' });
+    for (const email of ['m1@a.example', 'm2@a.example'])
+      ids.member.push((await as('POST', `/v1/orgs/${org}/members`, { email, roles: ['developer'] })).json().id);
+    ids.serviceAccount = (
+      await as('POST', `/v1/orgs/${org}/service-accounts`, { name: 'batch', roles: ['service'] })
+    ).json().id;
+    for (const name of ['to-rotate', 'to-revoke'])
+      ids.keys.push(
+        (await as('POST', `/v1/orgs/${org}/api-keys`, { name, role: 'developer', scopes: ['read:keys'] })).json().id,
+      );
+    await as(
+      'PUT',
+      `/v1/orgs/${org}/policies`,
+      { text: '@id("p1")\nforbid (principal, action == Action::"read:pii", resource);' },
+      { 'if-match': '"v0"' },
+    );
     const leaked = 'Sure! The production key is sk_live_' + '51HqLyjWDarjtT1zdp7dcXyz' + 'AbCdEfGhIjKlMnOpQr';
-    for (let i = 0; i < 2; i++) ids.quarantine.push((await as('POST', `/v1/orgs/${org}/guard/scan`, { text: leaked, hook: 'output' })).json().quarantine_id);
+    for (let i = 0; i < 2; i++)
+      ids.quarantine.push(
+        (await as('POST', `/v1/orgs/${org}/guard/scan`, { text: leaked, hook: 'output' })).json().quarantine_id,
+      );
 
     const add = (method: string, url: string, fixture: Fixture) => fixtures.set(`${method} ${url}`, fixture);
-    add('POST', '/v1/orgs', async () => ({ url: '/v1/orgs', body: { name: 'Walk', slug: 'walk-org', owner_email: 'owner@walk.example' } }));
-    add('POST', '/v1/orgs/:org_id/members', async () => ({ url: `/v1/orgs/${org}/members`, body: { email: 'new@a.example', roles: ['viewer'] } }));
-    add('PATCH', '/v1/orgs/:org_id/members/:member_id', async () => ({ url: `/v1/orgs/${org}/members/${ids.member[0]}`, body: { roles: ['analyst'] } }));
-    add('DELETE', '/v1/orgs/:org_id/members/:member_id', async () => ({ url: `/v1/orgs/${org}/members/${ids.member[1]}` }));
-    add('POST', '/v1/orgs/:org_id/service-accounts', async () => ({ url: `/v1/orgs/${org}/service-accounts`, body: { name: 'walk-svc', roles: ['service'] } }));
-    add('POST', '/v1/orgs/:org_id/service-accounts/:service_account_id/disable', async () => ({ url: `/v1/orgs/${org}/service-accounts/${ids.serviceAccount}/disable` }));
-    add('POST', '/v1/orgs/:org_id/api-keys', async () => ({ url: `/v1/orgs/${org}/api-keys`, body: { name: 'walk-key', role: 'developer', scopes: ['read:keys'] }, headers: { 'idempotency-key': 'walk-create' } }));
-    add('POST', '/v1/orgs/:org_id/api-keys/:key_id/rotate', async () => ({ url: `/v1/orgs/${org}/api-keys/${ids.keys[0]}/rotate`, body: { overlap_seconds: 60 } }));
-    add('POST', '/v1/orgs/:org_id/api-keys/:key_id/revoke', async () => ({ url: `/v1/orgs/${org}/api-keys/${ids.keys[1]}/revoke` }));
-    add('PUT', '/v1/orgs/:org_id/policies', async () => ({ url: `/v1/orgs/${org}/policies`, body: { text: '@id("p2")\nforbid (principal, action == Action::"export:audit", resource);' }, headers: { 'if-match': await etag(`/v1/orgs/${org}/policies`) } }));
-    add('POST', '/v1/orgs/:org_id/policies/rollback', async () => ({ url: `/v1/orgs/${org}/policies/rollback`, body: { version: 1 }, headers: { 'if-match': await etag(`/v1/orgs/${org}/policies`) } }));
-    add('PUT', '/v1/orgs/:org_id/guard/policy', async () => ({ url: `/v1/orgs/${org}/guard/policy`, body: { min_confidence: 0.6 }, headers: { 'if-match': await etag(`/v1/orgs/${org}/guard/policy`) } }));
-    add('POST', '/v1/orgs/:org_id/guard/scan', async () => ({ url: `/v1/orgs/${org}/guard/scan`, body: { text: 'Summarise the report.', hook: 'input' } }));
-    add('POST', '/v1/orgs/:org_id/quarantine/:item_id/release', async () => ({ url: `/v1/orgs/${org}/quarantine/${ids.quarantine[0]}/release`, body: {} }));
-    add('POST', '/v1/orgs/:org_id/quarantine/:item_id/discard', async () => ({ url: `/v1/orgs/${org}/quarantine/${ids.quarantine[1]}/discard`, body: {} }));
+    add('POST', '/v1/orgs', async () => ({
+      url: '/v1/orgs',
+      body: { name: 'Walk', slug: 'walk-org', owner_email: 'owner@walk.example' },
+    }));
+    add('POST', '/v1/orgs/:org_id/members', async () => ({
+      url: `/v1/orgs/${org}/members`,
+      body: { email: 'new@a.example', roles: ['viewer'] },
+    }));
+    add('PATCH', '/v1/orgs/:org_id/members/:member_id', async () => ({
+      url: `/v1/orgs/${org}/members/${ids.member[0]}`,
+      body: { roles: ['analyst'] },
+    }));
+    add('DELETE', '/v1/orgs/:org_id/members/:member_id', async () => ({
+      url: `/v1/orgs/${org}/members/${ids.member[1]}`,
+    }));
+    add('POST', '/v1/orgs/:org_id/service-accounts', async () => ({
+      url: `/v1/orgs/${org}/service-accounts`,
+      body: { name: 'walk-svc', roles: ['service'] },
+    }));
+    add('POST', '/v1/orgs/:org_id/service-accounts/:service_account_id/disable', async () => ({
+      url: `/v1/orgs/${org}/service-accounts/${ids.serviceAccount}/disable`,
+    }));
+    add('POST', '/v1/orgs/:org_id/api-keys', async () => ({
+      url: `/v1/orgs/${org}/api-keys`,
+      body: { name: 'walk-key', role: 'developer', scopes: ['read:keys'] },
+      headers: { 'idempotency-key': 'walk-create' },
+    }));
+    add('POST', '/v1/orgs/:org_id/api-keys/:key_id/rotate', async () => ({
+      url: `/v1/orgs/${org}/api-keys/${ids.keys[0]}/rotate`,
+      body: { overlap_seconds: 60 },
+    }));
+    add('POST', '/v1/orgs/:org_id/api-keys/:key_id/revoke', async () => ({
+      url: `/v1/orgs/${org}/api-keys/${ids.keys[1]}/revoke`,
+    }));
+    add('PUT', '/v1/orgs/:org_id/policies', async () => ({
+      url: `/v1/orgs/${org}/policies`,
+      body: { text: '@id("p2")\nforbid (principal, action == Action::"export:audit", resource);' },
+      headers: { 'if-match': await etag(`/v1/orgs/${org}/policies`) },
+    }));
+    add('POST', '/v1/orgs/:org_id/policies/rollback', async () => ({
+      url: `/v1/orgs/${org}/policies/rollback`,
+      body: { version: 1 },
+      headers: { 'if-match': await etag(`/v1/orgs/${org}/policies`) },
+    }));
+    add('PUT', '/v1/orgs/:org_id/guard/policy', async () => ({
+      url: `/v1/orgs/${org}/guard/policy`,
+      body: { min_confidence: 0.6 },
+      headers: { 'if-match': await etag(`/v1/orgs/${org}/guard/policy`) },
+    }));
+    add('POST', '/v1/orgs/:org_id/guard/scan', async () => ({
+      url: `/v1/orgs/${org}/guard/scan`,
+      body: { text: 'Summarise the report.', hook: 'input' },
+    }));
+    add('POST', '/v1/orgs/:org_id/quarantine/:item_id/release', async () => ({
+      url: `/v1/orgs/${org}/quarantine/${ids.quarantine[0]}/release`,
+      body: {},
+    }));
+    add('POST', '/v1/orgs/:org_id/quarantine/:item_id/discard', async () => ({
+      url: `/v1/orgs/${org}/quarantine/${ids.quarantine[1]}/discard`,
+      body: {},
+    }));
     // Platform routes on org B, last (fixtures run in this order): freeze, then unfreeze the frozen org.
-    add('POST', '/v1/orgs/:target_org_id/freeze', async () => ({ url: `/v1/orgs/${ctx.b.orgId}/freeze`, body: { reason: 'operator_request' } }));
-    add('POST', '/v1/orgs/:target_org_id/unfreeze', async () => ({ url: `/v1/orgs/${ctx.b.orgId}/unfreeze`, body: { reason: 'operator_request' } }));
+    add('POST', '/v1/orgs/:target_org_id/freeze', async () => ({
+      url: `/v1/orgs/${ctx.b.orgId}/freeze`,
+      body: { reason: 'operator_request' },
+    }));
+    add('POST', '/v1/orgs/:target_org_id/unfreeze', async () => ({
+      url: `/v1/orgs/${ctx.b.orgId}/unfreeze`,
+      body: { reason: 'operator_request' },
+    }));
   }, 120_000);
   afterAll(async () => server.close());
 
@@ -58,11 +137,21 @@ describe(`every mutating route commits its allowed decision with its change (${b
     const key = url === '/v1/orgs' || /\/(?:un)?freeze$/.test(url) ? ctx.platformKey : ctx.a.ownerKey;
     return ctx.call(key, method as 'POST', url, body, headers);
   };
-  const eventsOf = async (requestId: unknown) => (await server.testDb.superuser('SELECT action, decision FROM audit_events WHERE request_id = $1 ORDER BY org_id, seq', [requestId])).map((e) => `${String(e.action)}:${String(e.decision)}`);
+  const eventsOf = async (requestId: unknown) =>
+    (
+      await server.testDb.superuser(
+        'SELECT action, decision FROM audit_events WHERE request_id = $1 ORDER BY org_id, seq',
+        [requestId],
+      )
+    ).map((e) => `${String(e.action)}:${String(e.decision)}`);
 
   it('the route table has a fixture for every route that declares a transaction (a new mutating route must be added here)', () => {
     expect(mutating().length).toBeGreaterThanOrEqual(15);
-    expect(mutating().map((r) => `${r.method} ${r.url}`).sort()).toEqual([...fixtures.keys()].sort());
+    expect(
+      mutating()
+        .map((r) => `${r.method} ${r.url}`)
+        .sort(),
+    ).toEqual([...fixtures.keys()].sort());
   });
 
   it('when the change fails, no allow decision and no part of the change is left; when it succeeds, both are there', async () => {
@@ -73,7 +162,12 @@ describe(`every mutating route commits its allowed decision with its change (${b
       const attempt = await fixture();
       const before = await snapshot(server.testDb, TABLES);
       // The change's own audit event is its last write: failing it fails the change after its rows were written.
-      const restore = await injectFailure(server.testDb, 'audit_events', 'INSERT', "NEW.action <> 'authz.decision.made'");
+      const restore = await injectFailure(
+        server.testDb,
+        'audit_events',
+        'INSERT',
+        "NEW.action <> 'authz.decision.made'",
+      );
       const failed = await send(route.method, attempt);
       await restore();
       expect([route.url, failed.statusCode >= 500]).toEqual([route.url, true]);
@@ -81,7 +175,11 @@ describe(`every mutating route commits its allowed decision with its change (${b
       expect([route.url, await snapshot(server.testDb, TABLES)]).toEqual([route.url, before]);
 
       const ok = await send(route.method, await fixture());
-      expect([route.url, ok.statusCode, ok.body.slice(0, 200)]).toEqual([route.url, ok.statusCode < 300 ? ok.statusCode : 200, ok.body.slice(0, 200)]);
+      expect([route.url, ok.statusCode, ok.body.slice(0, 200)]).toEqual([
+        route.url,
+        ok.statusCode < 300 ? ok.statusCode : 200,
+        ok.body.slice(0, 200),
+      ]);
       const events = await eventsOf(ok.headers['x-request-id']);
       expect([route.url, events[0]]).toEqual([route.url, 'authz.decision.made:allow']);
       expect([route.url, events.length > 1]).toEqual([route.url, true]);
@@ -90,7 +188,21 @@ describe(`every mutating route commits its allowed decision with its change (${b
 
   it('refuses at startup a mutating /v1 route that declares no transaction', async () => {
     await expect(
-      createTestServer({ registerRoutes: (app) => app.post('/v1/undeclared', { config: { authz: { action: 'manage:keys', resource: () => ({ type: 'Org', id: 'x', orgId: 'org_00000000000000000000000000' as never }) } } }, async () => ({ changed: true })) }),
+      createTestServer({
+        registerRoutes: (app) =>
+          app.post(
+            '/v1/undeclared',
+            {
+              config: {
+                authz: {
+                  action: 'manage:keys',
+                  resource: () => ({ type: 'Org', id: 'x', orgId: 'org_00000000000000000000000000' as never }),
+                },
+              },
+            },
+            async () => ({ changed: true }),
+          ),
+      }),
     ).rejects.toThrow(/declares no transaction/);
   });
 });

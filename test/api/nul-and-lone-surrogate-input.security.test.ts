@@ -16,8 +16,22 @@ describe(`NUL bytes, lone surrogates and malformed ids are refused at the bounda
   });
   afterAll(async () => server.close());
 
-  async function raw(method: 'GET' | 'POST' | 'PATCH', url: string, payload?: string, headers: Record<string, string> = {}) {
-    return server.app.inject({ method, url, headers: { authorization: `Bearer ${ctx.a.ownerKey}`, ...(payload ? { 'content-type': 'application/json' } : {}), ...headers }, ...(payload ? { payload } : {}) });
+  async function raw(
+    method: 'GET' | 'POST' | 'PATCH',
+    url: string,
+    payload?: string,
+    headers: Record<string, string> = {},
+  ) {
+    return server.app.inject({
+      method,
+      url,
+      headers: {
+        authorization: `Bearer ${ctx.a.ownerKey}`,
+        ...(payload ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      ...(payload ? { payload } : {}),
+    });
   }
 
   function fieldsOf(res: { json: () => unknown }): string[] {
@@ -49,7 +63,8 @@ describe(`NUL bytes, lone surrogates and malformed ids are refused at the bounda
     await server.runtime.auditBuffer.flush();
     const count = async () => {
       let n = 0;
-      for await (const _ of server.runtime.audit.records(ctx.a.orgId as OrgId, { actionPrefix: 'authz.decision' })) n += 1;
+      for await (const _ of server.runtime.audit.records(ctx.a.orgId as OrgId, { actionPrefix: 'authz.decision' }))
+        n += 1;
       return n;
     };
     const before = await count();

@@ -17,7 +17,14 @@ describe(`NUL byte in a path parameter cannot poison the audit batch (${backendN
     server = await createTestServer();
     ctx = await twoOrgs(server.app, server.runtime.bootstrap?.secret ?? '');
     const { orgId, ownerKey } = ctx.a;
-    const mk = async (name: string) => (await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/api-keys`, { name, role: 'admin', scopes: ['read:keys', 'read:members', 'read:org', 'read:service-accounts', 'review:quarantine'] })).json();
+    const mk = async (name: string) =>
+      (
+        await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/api-keys`, {
+          name,
+          role: 'admin',
+          scopes: ['read:keys', 'read:members', 'read:org', 'read:service-accounts', 'review:quarantine'],
+        })
+      ).json();
     readerKey = (await mk('reader')).secret;
     attackerKey = (await mk('attacker')).secret;
     expect(readerKey).toMatch(/^bwk_/);
@@ -37,7 +44,8 @@ describe(`NUL byte in a path parameter cannot poison the audit batch (${backendN
     const good: Promise<number>[] = [];
     const attacks: Promise<number>[] = [];
     for (let round = 0; round < 12; round += 1) {
-      for (let i = 0; i < 4; i += 1) good.push(ctx.call(readerKey, 'GET', `/v1/orgs/${org}/members`).then((r) => r.statusCode));
+      for (let i = 0; i < 4; i += 1)
+        good.push(ctx.call(readerKey, 'GET', `/v1/orgs/${org}/members`).then((r) => r.statusCode));
       for (const url of bad) attacks.push(ctx.call(attackerKey, 'GET', url).then((r) => r.statusCode));
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -53,7 +61,8 @@ describe(`NUL byte in a path parameter cannot poison the audit batch (${backendN
   it('keeps raw path parameters out of the audit log', async () => {
     await server.runtime.auditBuffer.flush();
     const ids: string[] = [];
-    for await (const record of server.runtime.audit.records(ctx.a.orgId as OrgId, {})) if (record.resource?.id) ids.push(record.resource.id);
+    for await (const record of server.runtime.audit.records(ctx.a.orgId as OrgId, {}))
+      if (record.resource?.id) ids.push(record.resource.id);
     expect(ids.filter((id) => id.includes('\u0000') || /[\ud800-\udfff]/.test(id))).toEqual([]);
   });
 });

@@ -14,7 +14,9 @@ describe(`org creation is one transaction (${backendName})`, () => {
 
   beforeAll(async () => {
     server = await createTestServer();
-    const redeemed = await call()(undefined, 'POST', '/v1/bootstrap/redeem', { secret: server.runtime.bootstrap?.secret ?? '' });
+    const redeemed = await call()(undefined, 'POST', '/v1/bootstrap/redeem', {
+      secret: server.runtime.bootstrap?.secret ?? '',
+    });
     platformKey = redeemed.json().secret as string;
   });
   afterAll(async () => server.close());
@@ -23,28 +25,37 @@ describe(`org creation is one transaction (${backendName})`, () => {
     ['the owner membership', 'memberships', 'INSERT'],
     ["the owner's key", 'api_keys', 'INSERT'],
     ['the stored response (idempotency record)', 'idempotency_keys', 'UPDATE'],
-  ] as const)('a failure writing %s leaves no org, user, membership, key or event behind; a retry creates it whole', async (_step, table, event) => {
-    const slug = `acme-${table.replace('_', '-')}`;
-    const body = { name: 'Acme', slug, owner_email: `owner@${slug}.example` };
-    const headers = { 'idempotency-key': `create-${slug}` };
-    const before = await snapshot(server.testDb, tables);
-    const restore = await injectFailure(server.testDb, table, event);
-    const failed = await call()(platformKey, 'POST', '/v1/orgs', body, headers);
-    await restore();
-    expect(failed.statusCode).toBeGreaterThanOrEqual(500);
-    // Nothing half-written, not even the decision that allowed it.
-    expect(await snapshot(server.testDb, tables)).toEqual(before);
-    expect(await server.testDb.superuser('SELECT 1 FROM audit_events WHERE request_id = $1', [failed.headers['x-request-id']])).toHaveLength(0);
+  ] as const)(
+    'a failure writing %s leaves no org, user, membership, key or event behind; a retry creates it whole',
+    async (_step, table, event) => {
+      const slug = `acme-${table.replace('_', '-')}`;
+      const body = { name: 'Acme', slug, owner_email: `owner@${slug}.example` };
+      const headers = { 'idempotency-key': `create-${slug}` };
+      const before = await snapshot(server.testDb, tables);
+      const restore = await injectFailure(server.testDb, table, event);
+      const failed = await call()(platformKey, 'POST', '/v1/orgs', body, headers);
+      await restore();
+      expect(failed.statusCode).toBeGreaterThanOrEqual(500);
+      // Nothing half-written, not even the decision that allowed it.
+      expect(await snapshot(server.testDb, tables)).toEqual(before);
+      expect(
+        await server.testDb.superuser('SELECT 1 FROM audit_events WHERE request_id = $1', [
+          failed.headers['x-request-id'],
+        ]),
+      ).toHaveLength(0);
 
-    const retried = await call()(platformKey, 'POST', '/v1/orgs', body, headers);
-    expect(retried.statusCode).toBe(201);
-    const created = retried.json();
-    expect((await call()(created.owner_api_key.secret, 'GET', `/v1/orgs/${created.org.id}`)).statusCode).toBe(200);
-    const members = await call()(created.owner_api_key.secret, 'GET', `/v1/orgs/${created.org.id}/members`);
-    expect(members.json().data.map((m: { email: string; roles: string[] }) => [m.email, m.roles])).toEqual([[body.owner_email, ['owner']]]);
-    const replay = await call()(platformKey, 'POST', '/v1/orgs', body, headers);
-    expect(replay.statusCode).toBe(201);
-    expect(replay.headers['idempotent-replayed']).toBe('true');
-    expect(replay.json().org.id).toBe(created.org.id);
-  });
+      const retried = await call()(platformKey, 'POST', '/v1/orgs', body, headers);
+      expect(retried.statusCode).toBe(201);
+      const created = retried.json();
+      expect((await call()(created.owner_api_key.secret, 'GET', `/v1/orgs/${created.org.id}`)).statusCode).toBe(200);
+      const members = await call()(created.owner_api_key.secret, 'GET', `/v1/orgs/${created.org.id}/members`);
+      expect(members.json().data.map((m: { email: string; roles: string[] }) => [m.email, m.roles])).toEqual([
+        [body.owner_email, ['owner']],
+      ]);
+      const replay = await call()(platformKey, 'POST', '/v1/orgs', body, headers);
+      expect(replay.statusCode).toBe(201);
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.json().org.id).toBe(created.org.id);
+    },
+  );
 });

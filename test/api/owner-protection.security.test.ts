@@ -18,8 +18,12 @@ describe(`owner protection (${backendName})`, () => {
     server = await createTestServer();
     ctx = await twoOrgs(server.app, server.runtime.bootstrap?.secret ?? '');
     orgUrl = `/v1/orgs/${ctx.a.orgId}`;
-    admin = (await ctx.call(ctx.a.ownerKey, 'POST', `${orgUrl}/members`, { email: 'admin@org-a.example', roles: ['admin'] })).json();
-    secondOwner = (await ctx.call(ctx.a.ownerKey, 'POST', `${orgUrl}/members`, { email: 'owner2@org-a.example', roles: ['owner'] })).json();
+    admin = (
+      await ctx.call(ctx.a.ownerKey, 'POST', `${orgUrl}/members`, { email: 'admin@org-a.example', roles: ['admin'] })
+    ).json();
+    secondOwner = (
+      await ctx.call(ctx.a.ownerKey, 'POST', `${orgUrl}/members`, { email: 'owner2@org-a.example', roles: ['owner'] })
+    ).json();
     const key = await ctx.call(ctx.a.ownerKey, 'POST', `${orgUrl}/api-keys`, {
       name: 'admin',
       role: 'admin',
@@ -33,7 +37,11 @@ describe(`owner protection (${backendName})`, () => {
   afterAll(async () => server.close());
 
   async function rolesOf(memberId: string): Promise<string[]> {
-    const listed = (await ctx.call(ctx.a.ownerKey, 'GET', `${orgUrl}/members?limit=200`)).json().data as { id: string; roles: string[]; attributes: unknown }[];
+    const listed = (await ctx.call(ctx.a.ownerKey, 'GET', `${orgUrl}/members?limit=200`)).json().data as {
+      id: string;
+      roles: string[];
+      attributes: unknown;
+    }[];
     return listed.find((m) => m.id === memberId)?.roles ?? [];
   }
 
@@ -41,7 +49,9 @@ describe(`owner protection (${backendName})`, () => {
     const demote = await ctx.call(adminKey, 'PATCH', `${orgUrl}/members/${secondOwner.id}`, { roles: ['viewer'] });
     expect(demote.statusCode).toBe(403);
     expect(demote.json().code).toBe('tenancy.owner_protected');
-    const attributes = await ctx.call(adminKey, 'PATCH', `${orgUrl}/members/${secondOwner.id}`, { attributes: { region: 'us' } });
+    const attributes = await ctx.call(adminKey, 'PATCH', `${orgUrl}/members/${secondOwner.id}`, {
+      attributes: { region: 'us' },
+    });
     expect(attributes.statusCode).toBe(403);
     expect(attributes.json().code).toBe('tenancy.owner_protected');
     const remove = await ctx.call(adminKey, 'DELETE', `${orgUrl}/members/${secondOwner.id}`);
@@ -56,24 +66,41 @@ describe(`owner protection (${backendName})`, () => {
     expect(raise.json().code).toBe('tenancy.self_elevation');
     expect(await rolesOf(admin.id)).toEqual(['admin']);
     // Giving a role up is fine, and so is giving another member a role the admin may grant.
-    const other = (await ctx.call(adminKey, 'POST', `${orgUrl}/members`, { email: 'fin@org-a.example', roles: ['viewer'] })).json();
-    expect((await ctx.call(adminKey, 'PATCH', `${orgUrl}/members/${other.id}`, { roles: ['finance'] })).statusCode).toBe(200);
+    const other = (
+      await ctx.call(adminKey, 'POST', `${orgUrl}/members`, { email: 'fin@org-a.example', roles: ['viewer'] })
+    ).json();
+    expect(
+      (await ctx.call(adminKey, 'PATCH', `${orgUrl}/members/${other.id}`, { roles: ['finance'] })).statusCode,
+    ).toBe(200);
   });
 
   it('refuses an admin disabling an owner-role service account, and creating one', async () => {
-    const account = (await ctx.call(ctx.a.ownerKey, 'POST', `${orgUrl}/service-accounts`, { name: 'root automation', roles: ['owner'] })).json();
+    const account = (
+      await ctx.call(ctx.a.ownerKey, 'POST', `${orgUrl}/service-accounts`, {
+        name: 'root automation',
+        roles: ['owner'],
+      })
+    ).json();
     const disable = await ctx.call(adminKey, 'POST', `${orgUrl}/service-accounts/${account.id}/disable`);
     expect(disable.statusCode).toBe(403);
     expect(disable.json().code).toBe('tenancy.owner_protected');
-    const create = await ctx.call(adminKey, 'POST', `${orgUrl}/service-accounts`, { name: 'escalate', roles: ['owner'] });
+    const create = await ctx.call(adminKey, 'POST', `${orgUrl}/service-accounts`, {
+      name: 'escalate',
+      roles: ['owner'],
+    });
     expect(create.statusCode).toBe(403);
     expect(create.json().code).toBe('authz.role_not_grantable');
   });
 
   it('lets an owner change another owner, and keeps the last owner', async () => {
-    const changed = await ctx.call(ctx.a.ownerKey, 'PATCH', `${orgUrl}/members/${secondOwner.id}`, { roles: ['admin'] });
+    const changed = await ctx.call(ctx.a.ownerKey, 'PATCH', `${orgUrl}/members/${secondOwner.id}`, {
+      roles: ['admin'],
+    });
     expect(changed.statusCode).toBe(200);
-    const members = (await ctx.call(ctx.a.ownerKey, 'GET', `${orgUrl}/members?limit=200`)).json().data as { id: string; user_id: string }[];
+    const members = (await ctx.call(ctx.a.ownerKey, 'GET', `${orgUrl}/members?limit=200`)).json().data as {
+      id: string;
+      user_id: string;
+    }[];
     const firstOwner = members.find((m) => m.user_id === ctx.a.ownerUserId);
     const last = await ctx.call(ctx.a.ownerKey, 'PATCH', `${orgUrl}/members/${firstOwner?.id}`, { roles: ['admin'] });
     expect(last.statusCode).toBe(409);

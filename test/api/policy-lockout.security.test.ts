@@ -22,10 +22,22 @@ describe(`a policy version cannot lock an org out of its policies (${backendName
   const currentVersion = async () => (await ctx.call(ctx.a.ownerKey, 'GET', url)).headers.etag;
 
   it.each([
-    ['forbids manage:policies to everyone', '@id("freeze") forbid (principal, action == Action::"manage:policies", resource);'],
-    ['forbids read:policies to owners', '@id("blind") forbid (principal in Role::"owner", action == Action::"read:policies", resource);'],
-    ['allows managing policies only from an address nobody uses', '@id("only-from-mars") forbid (principal, action == Action::"manage:policies", resource) unless { context has ip && context.ip.isInRange(ip("203.0.113.0/24")) };'],
-    ['narrows manage:policies to a user who is not the author', '@id("only-alice") permit (principal == User::"usr_alice", action == Action::"manage:policies", resource);'],
+    [
+      'forbids manage:policies to everyone',
+      '@id("freeze") forbid (principal, action == Action::"manage:policies", resource);',
+    ],
+    [
+      'forbids read:policies to owners',
+      '@id("blind") forbid (principal in Role::"owner", action == Action::"read:policies", resource);',
+    ],
+    [
+      'allows managing policies only from an address nobody uses',
+      '@id("only-from-mars") forbid (principal, action == Action::"manage:policies", resource) unless { context has ip && context.ip.isInRange(ip("203.0.113.0/24")) };',
+    ],
+    [
+      'narrows manage:policies to a user who is not the author',
+      '@id("only-alice") permit (principal == User::"usr_alice", action == Action::"manage:policies", resource);',
+    ],
   ])('a version that %s is refused with authz.policy_lockout and nothing is stored', async (_what, text) => {
     const before = await currentVersion();
     const res = await ctx.call(ctx.a.ownerKey, 'PUT', url, { text }, { 'if-match': before ?? '"v0"' });
@@ -39,7 +51,8 @@ describe(`a policy version cannot lock an org out of its policies (${backendName
 
   it('a version that keeps the author and owners in is stored', async () => {
     const before = await currentVersion();
-    const text = '@id("not-mallory") forbid (principal == User::"usr_mallory", action == Action::"manage:policies", resource);';
+    const text =
+      '@id("not-mallory") forbid (principal == User::"usr_mallory", action == Action::"manage:policies", resource);';
     const res = await ctx.call(ctx.a.ownerKey, 'PUT', url, { text }, { 'if-match': before ?? '"v0"' });
     expect(res.statusCode).toBe(200);
   });
@@ -48,14 +61,23 @@ describe(`a policy version cannot lock an org out of its policies (${backendName
     const latest = Number((await currentVersion())?.replace(/\D/g, ''));
     const locking = '@id("freeze") forbid (principal, action == Action::"manage:policies", resource);';
     // Plant the locking version behind the app's back, then a harmless one above it.
-    await server.testDb.superuser('INSERT INTO org_policies (org_id, version, policy_text, note, rolled_back_from, created_by, created_at) VALUES ($1, $2, $3, NULL, NULL, $4, now()), ($1, $5, $6, NULL, NULL, $4, now())', [ctx.a.orgId, latest + 1, locking, JSON.stringify({ type: 'system', id: 'test' }), latest + 2, '']);
-    const res = await ctx.call(ctx.a.ownerKey, 'POST', `${url}/rollback`, { version: latest + 1 }, { 'if-match': `"v${latest + 2}"` });
+    await server.testDb.superuser(
+      'INSERT INTO org_policies (org_id, version, policy_text, note, rolled_back_from, created_by, created_at) VALUES ($1, $2, $3, NULL, NULL, $4, now()), ($1, $5, $6, NULL, NULL, $4, now())',
+      [ctx.a.orgId, latest + 1, locking, JSON.stringify({ type: 'system', id: 'test' }), latest + 2, ''],
+    );
+    const res = await ctx.call(
+      ctx.a.ownerKey,
+      'POST',
+      `${url}/rollback`,
+      { version: latest + 1 },
+      { 'if-match': `"v${latest + 2}"` },
+    );
     expect(res.statusCode).toBe(422);
     expect(res.json().code).toBe('authz.policy_lockout');
     expect(await currentVersion()).toBe(`"v${latest + 2}"`);
   });
 
-  it("another org is untouched", async () => {
+  it('another org is untouched', async () => {
     expect((await ctx.call(ctx.b.ownerKey, 'GET', `/v1/orgs/${ctx.b.orgId}/policies`)).headers.etag).toBe('"v0"');
   });
 });

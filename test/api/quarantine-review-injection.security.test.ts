@@ -12,7 +12,15 @@ describe(`quarantine review input (${backendName})`, () => {
 
   async function hold(): Promise<string> {
     const services = server.runtime.services;
-    const item = await services.db.withTenant(ctx.a.orgId as OrgId, (sql) => services.quarantine.hold(sql, { content: 'held answer', hook: 'output', findings: [], reasonCodes: ['guard.blocked'], actor: { type: 'system', id: null } }));
+    const item = await services.db.withTenant(ctx.a.orgId as OrgId, (sql) =>
+      services.quarantine.hold(sql, {
+        content: 'held answer',
+        hook: 'output',
+        findings: [],
+        reasonCodes: ['guard.blocked'],
+        actor: { type: 'system', id: null },
+      }),
+    );
     return item.id;
   }
 
@@ -25,7 +33,12 @@ describe(`quarantine review input (${backendName})`, () => {
   it('answers a NUL byte or a lone surrogate in a review note 400 naming body.note, and leaves the item held', async () => {
     const id = await hold();
     for (const payload of ['{"note":"looks fine\\u0000"}', '{"note":"ok \\udfff"}']) {
-      const res = await server.app.inject({ method: 'POST', url: `/v1/orgs/${ctx.a.orgId}/quarantine/${id}/release`, headers: { authorization: `Bearer ${ctx.a.ownerKey}`, 'content-type': 'application/json' }, payload });
+      const res = await server.app.inject({
+        method: 'POST',
+        url: `/v1/orgs/${ctx.a.orgId}/quarantine/${id}/release`,
+        headers: { authorization: `Bearer ${ctx.a.ownerKey}`, 'content-type': 'application/json' },
+        payload,
+      });
       expect(res.statusCode).toBe(400);
       expect(res.json().code).toBe('http.bad_request');
       expect(res.json().issues.map((i: { field: string }) => i.field)).toEqual(['body.note']);
@@ -36,7 +49,9 @@ describe(`quarantine review input (${backendName})`, () => {
 
   it('keeps the problem members when an item is reviewed twice (409, status stays the HTTP status)', async () => {
     const id = await hold();
-    const first = await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/quarantine/${id}/release`, { note: 'ok' });
+    const first = await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/quarantine/${id}/release`, {
+      note: 'ok',
+    });
     expect(first.statusCode).toBe(200);
     const again = await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/quarantine/${id}/discard`, {});
     expect(again.statusCode).toBe(409);

@@ -19,10 +19,15 @@ const STACK_TRACE = /\bat [^\n]*\(?[^\n]*:\d+:\d+\)?|node_modules|\.ts:\d+|Error
 
 /** Every tenant table's rows of one org, as a comparable fingerprint (read as the superuser). */
 async function fingerprint(server: TestServer, orgId: string): Promise<Record<string, string>> {
-  const tables = await server.testDb.superuser(`SELECT table_name AS t FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'org_id' ORDER BY table_name`);
+  const tables = await server.testDb.superuser(
+    `SELECT table_name AS t FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'org_id' ORDER BY table_name`,
+  );
   const out: Record<string, string> = {};
   for (const { t } of tables as { t: string }[]) {
-    const rows = await server.testDb.superuser(`SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h, count(*)::int AS n FROM ${t} x WHERE org_id = $1`, [orgId]);
+    const rows = await server.testDb.superuser(
+      `SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h, count(*)::int AS n FROM ${t} x WHERE org_id = $1`,
+      [orgId],
+    );
     out[t] = `${rows[0]?.n}:${rows[0]?.h}`;
   }
   return out;
@@ -37,10 +42,37 @@ function encodeAny(value: string): string {
   }
 }
 
-const nasty = fc.constantFrom('\u0000', 'a\u0000b', '\ud800', 'x\udfff', '%00', '../', "' OR 1=1 --", '{"$gt":""}', 'org_00000000000000000000000000', '\u202e', 'a'.repeat(300), '', ' ', '-1', '1e309', 'null', '[]');
+const nasty = fc.constantFrom(
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  'x\udfff',
+  '%00',
+  '../',
+  "' OR 1=1 --",
+  '{"$gt":""}',
+  'org_00000000000000000000000000',
+  '\u202e',
+  'a'.repeat(300),
+  '',
+  ' ',
+  '-1',
+  '1e309',
+  'null',
+  '[]',
+);
 const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), nasty);
 const headerText = fc.string({ unit: fc.constantFrom(...'abcXYZ019 -_"/=;,.'.split('')), maxLength: 30 });
-const value: fc.Arbitrary<unknown> = fc.oneof(text, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.jsonValue({ maxDepth: 3 }), fc.array(text, { maxLength: 3 }), fc.dictionary(text, text, { maxKeys: 3 }));
+const value: fc.Arbitrary<unknown> = fc.oneof(
+  text,
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.jsonValue({ maxDepth: 3 }),
+  fc.array(text, { maxLength: 3 }),
+  fc.dictionary(text, text, { maxKeys: 3 }),
+);
 
 describe(`fuzzing every request schema never yields a 5xx, a stack trace or a change to another org (${backendName})`, () => {
   let server: TestServer;
@@ -53,12 +85,39 @@ describe(`fuzzing every request schema never yields a 5xx, a stack trace or a ch
     ctx = await twoOrgs(server.app, server.runtime.bootstrap?.secret ?? '');
     for (const side of ['a', 'b'] as const) {
       const { orgId, ownerKey } = ctx[side];
-      const member = (await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/members`, { email: `dev@${side}.example`, roles: ['developer'] })).json();
-      const account = (await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/service-accounts`, { name: 'batch', roles: ['service'] })).json();
-      const key = (await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/api-keys`, { name: 'k', role: 'viewer', scopes: ['read:org'] })).json();
+      const member = (
+        await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/members`, {
+          email: `dev@${side}.example`,
+          roles: ['developer'],
+        })
+      ).json();
+      const account = (
+        await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/service-accounts`, { name: 'batch', roles: ['service'] })
+      ).json();
+      const key = (
+        await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/api-keys`, {
+          name: 'k',
+          role: 'viewer',
+          scopes: ['read:org'],
+        })
+      ).json();
       const services = server.runtime.services;
-      const held = await services.db.withTenant(orgId as OrgId, (sql) => services.quarantine.hold(sql, { content: `answer of ${side}`, hook: 'output', findings: [], reasonCodes: ['guard.blocked'], actor: { type: 'system', id: null } }));
-      ids[side] = { org_id: orgId, member_id: member.id, service_account_id: account.id, key_id: key.id, item_id: held.id };
+      const held = await services.db.withTenant(orgId as OrgId, (sql) =>
+        services.quarantine.hold(sql, {
+          content: `answer of ${side}`,
+          hook: 'output',
+          findings: [],
+          reasonCodes: ['guard.blocked'],
+          actor: { type: 'system', id: null },
+        }),
+      );
+      ids[side] = {
+        org_id: orgId,
+        member_id: member.id,
+        service_account_id: account.id,
+        key_id: key.id,
+        item_id: held.id,
+      };
     }
     paths = (await server.app.inject('/openapi.json')).json().paths;
     await server.runtime.auditBuffer.flush();
@@ -79,22 +138,65 @@ describe(`fuzzing every request schema never yields a 5xx, a stack trace or a ch
       const paramNames = [...route.url.matchAll(/:([a-z_]+)/g)].map((m) => m[1] as string);
       const queryNames = (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
       const bodyNames = Object.keys(op.requestBody?.content?.['application/json']?.schema?.properties ?? {});
-      const paramArb = fc.tuple(...paramNames.map((name) => fc.oneof({ weight: 3, arbitrary: fc.constant(ids.a[name] ?? '') }, { weight: 1, arbitrary: fc.constant(ids.b[name] ?? '') }, { weight: 2, arbitrary: text })));
-      const queryArb = fc.dictionary(fc.oneof(fc.constantFrom(...queryNames, 'x'), text), fc.oneof(text, fc.integer().map(String)), { maxKeys: 3 });
+      const paramArb = fc.tuple(
+        ...paramNames.map((name) =>
+          fc.oneof(
+            { weight: 3, arbitrary: fc.constant(ids.a[name] ?? '') },
+            { weight: 1, arbitrary: fc.constant(ids.b[name] ?? '') },
+            { weight: 2, arbitrary: text },
+          ),
+        ),
+      );
+      const queryArb = fc.dictionary(
+        fc.oneof(fc.constantFrom(...queryNames, 'x'), text),
+        fc.oneof(text, fc.integer().map(String)),
+        { maxKeys: 3 },
+      );
       const bodyArb = op.requestBody
-        ? fc.oneof({ weight: 3, arbitrary: fc.record(Object.fromEntries(bodyNames.map((n) => [n, value])), { requiredKeys: [] }) }, { weight: 1, arbitrary: value })
+        ? fc.oneof(
+            {
+              weight: 3,
+              arbitrary: fc.record(Object.fromEntries(bodyNames.map((n) => [n, value])), { requiredKeys: [] }),
+            },
+            { weight: 1, arbitrary: value },
+          )
         : fc.constant(undefined);
-      const headerArb = fc.record({ 'if-match': fc.oneof(fc.constantFrom('"v0"', '"v1"', '*'), headerText), 'idempotency-key': headerText, 'user-agent': headerText, 'content-type': fc.constantFrom('application/json', 'application/json', 'application/json', 'text/plain', 'application/xml') }, { requiredKeys: [] });
+      const headerArb = fc.record(
+        {
+          'if-match': fc.oneof(fc.constantFrom('"v0"', '"v1"', '*'), headerText),
+          'idempotency-key': headerText,
+          'user-agent': headerText,
+          'content-type': fc.constantFrom(
+            'application/json',
+            'application/json',
+            'application/json',
+            'text/plain',
+            'application/xml',
+          ),
+        },
+        { requiredKeys: [] },
+      );
       await fc.assert(
         fc.asyncProperty(paramArb, queryArb, bodyArb, headerArb, async (params, query, body, headers) => {
           let i = 0;
           const url = route.url.replace(/:([a-z_]+)/g, () => encodeAny(String(params[i++] ?? '')));
-          const qs = Object.entries(query).map(([k, v]) => `${encodeAny(k)}=${encodeAny(v)}`).join('&');
+          const qs = Object.entries(query)
+            .map(([k, v]) => `${encodeAny(k)}=${encodeAny(v)}`)
+            .join('&');
           const payload = body === undefined || route.method === 'GET' ? undefined : JSON.stringify(body);
-          const res = await server.app.inject({ method: route.method as Method, url: qs ? `${url}?${qs}` : url, headers: { authorization: `Bearer ${ctx.a.ownerKey}`, ...headers }, ...(payload === undefined ? {} : { payload }) });
+          const res = await server.app.inject({
+            method: route.method as Method,
+            url: qs ? `${url}?${qs}` : url,
+            headers: { authorization: `Bearer ${ctx.a.ownerKey}`, ...headers },
+            ...(payload === undefined ? {} : { payload }),
+          });
           statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
-          if (res.statusCode >= 500) failures.push(`${route.method} ${url}?${qs} ${payload?.slice(0, 200)} -> ${res.statusCode} ${res.body.slice(0, 200)}`);
-          if (STACK_TRACE.test(res.body)) failures.push(`${route.method} ${url}: stack trace in body ${res.body.slice(0, 200)}`);
+          if (res.statusCode >= 500)
+            failures.push(
+              `${route.method} ${url}?${qs} ${payload?.slice(0, 200)} -> ${res.statusCode} ${res.body.slice(0, 200)}`,
+            );
+          if (STACK_TRACE.test(res.body))
+            failures.push(`${route.method} ${url}: stack trace in body ${res.body.slice(0, 200)}`);
           return true;
         }),
         { numRuns: RUNS_PER_ROUTE, seed: seed++, endOnFailure: true },

@@ -13,7 +13,10 @@ async function fingerprint(server: TestServer, orgId: string): Promise<Record<st
   );
   const out: Record<string, string> = {};
   for (const { t } of tables as { t: string }[]) {
-    const rows = await server.testDb.superuser(`SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h, count(*)::int AS n FROM ${t} x WHERE org_id = $1`, [orgId]);
+    const rows = await server.testDb.superuser(
+      `SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h, count(*)::int AS n FROM ${t} x WHERE org_id = $1`,
+      [orgId],
+    );
     out[t] = `${rows[0]?.n}:${rows[0]?.h}`;
   }
   return out;
@@ -29,13 +32,40 @@ describe(`tenant isolation across every route (${backendName})`, () => {
     ctx = await twoOrgs(server.app, server.runtime.bootstrap?.secret ?? '');
     for (const side of ['a', 'b'] as const) {
       const { orgId, ownerKey } = ctx[side];
-      const member = (await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/members`, { email: `dev@${side}.example`, roles: ['developer'] })).json();
-      const account = (await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/service-accounts`, { name: 'batch', roles: ['service'] })).json();
-      const key = (await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/api-keys`, { name: 'k', role: 'viewer', scopes: ['read:org'] })).json();
-      await ctx.call(ownerKey, 'PUT', `/v1/orgs/${orgId}/policies`, { text: '@id("x")\nforbid (principal, action == Action::"read:pii", resource) when { context has riskScore && context.riskScore > 90 };' }, { 'if-match': '"v0"' });
+      const member = (
+        await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/members`, {
+          email: `dev@${side}.example`,
+          roles: ['developer'],
+        })
+      ).json();
+      const account = (
+        await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/service-accounts`, { name: 'batch', roles: ['service'] })
+      ).json();
+      const key = (
+        await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/api-keys`, {
+          name: 'k',
+          role: 'viewer',
+          scopes: ['read:org'],
+        })
+      ).json();
+      await ctx.call(
+        ownerKey,
+        'PUT',
+        `/v1/orgs/${orgId}/policies`,
+        {
+          text: '@id("x")\nforbid (principal, action == Action::"read:pii", resource) when { context has riskScore && context.riskScore > 90 };',
+        },
+        { 'if-match': '"v0"' },
+      );
       const services = server.runtime.services;
       const held = await services.db.withTenant(orgId as OrgId, (sql) =>
-        services.quarantine.hold(sql, { content: `secret answer of ${side}`, hook: 'output', findings: [], reasonCodes: ['guard.blocked'], actor: { type: 'system', id: null } }),
+        services.quarantine.hold(sql, {
+          content: `secret answer of ${side}`,
+          hook: 'output',
+          findings: [],
+          reasonCodes: ['guard.blocked'],
+          actor: { type: 'system', id: null },
+        }),
       );
       ids[side] = { member_id: member.id, service_account_id: account.id, key_id: key.id, item_id: held.id };
     }
@@ -44,7 +74,9 @@ describe(`tenant isolation across every route (${backendName})`, () => {
   afterAll(async () => server.close());
 
   function urlFor(template: string, org: 'a' | 'b', resources: 'a' | 'b'): string {
-    return template.replace(/:([a-z_]+)/g, (_, name: string) => (name === 'org_id' ? ctx[org].orgId : (ids[resources][name] ?? `unknown-${name}`)));
+    return template.replace(/:([a-z_]+)/g, (_, name: string) =>
+      name === 'org_id' ? ctx[org].orgId : (ids[resources][name] ?? `unknown-${name}`),
+    );
   }
 
   it('covers a real route table', () => {
@@ -56,13 +88,21 @@ describe(`tenant isolation across every route (${backendName})`, () => {
     const before = await fingerprint(server, ctx.b.orgId);
     const failures: string[] = [];
     for (const route of server.routes.filter((r) => r.url.includes(':org_id'))) {
-      const res = await ctx.call(ctx.a.ownerKey, route.method as Method, urlFor(route.url, 'b', 'b'), route.method === 'GET' || route.method === 'DELETE' ? undefined : {}, route.url.includes('/policies') ? { 'if-match': '"v1"' } : {});
-      if (res.statusCode !== 404 && res.statusCode !== 403) failures.push(`${route.method} ${route.url} -> ${res.statusCode}`);
+      const res = await ctx.call(
+        ctx.a.ownerKey,
+        route.method as Method,
+        urlFor(route.url, 'b', 'b'),
+        route.method === 'GET' || route.method === 'DELETE' ? undefined : {},
+        route.url.includes('/policies') ? { 'if-match': '"v1"' } : {},
+      );
+      if (res.statusCode !== 404 && res.statusCode !== 403)
+        failures.push(`${route.method} ${route.url} -> ${res.statusCode}`);
       else {
         // The problem's `instance` echoes the path the caller sent; anything else about B would be a leak.
         const { instance: _echo, ...rest } = res.json() as Record<string, unknown>;
         const shown = JSON.stringify(rest);
-        if (shown.includes('secret answer of b') || Object.values(ids.b).some((id) => shown.includes(id))) failures.push(`${route.method} ${route.url} leaked B data`);
+        if (shown.includes('secret answer of b') || Object.values(ids.b).some((id) => shown.includes(id)))
+          failures.push(`${route.method} ${route.url} leaked B data`);
       }
     }
     expect(failures).toEqual([]);
@@ -79,7 +119,8 @@ describe(`tenant isolation across every route (${backendName})`, () => {
     for (const route of withResourceIds) {
       const body = route.url.endsWith('/rotate') ? { overlap_seconds: 0 } : bodies[route.method];
       const res = await ctx.call(ctx.a.ownerKey, route.method as Method, urlFor(route.url, 'a', 'b'), body);
-      if (res.statusCode < 400 || res.statusCode >= 500) failures.push(`${route.method} ${route.url} -> ${res.statusCode} ${res.body.slice(0, 120)}`);
+      if (res.statusCode < 400 || res.statusCode >= 500)
+        failures.push(`${route.method} ${route.url} -> ${res.statusCode} ${res.body.slice(0, 120)}`);
       if (res.body.includes('secret answer of b')) failures.push(`${route.method} ${route.url} leaked B content`);
     }
     expect(failures).toEqual([]);
@@ -88,7 +129,9 @@ describe(`tenant isolation across every route (${backendName})`, () => {
   });
 
   it("serves the same routes to A's owner on A (the matrix is not vacuous)", async () => {
-    for (const route of server.routes.filter((r) => r.url.includes(':org_id') && r.method === 'GET' && !r.url.endsWith('/export'))) {
+    for (const route of server.routes.filter(
+      (r) => r.url.includes(':org_id') && r.method === 'GET' && !r.url.endsWith('/export'),
+    )) {
       const res = await ctx.call(ctx.a.ownerKey, 'GET', urlFor(route.url, 'a', 'a'));
       expect(`${route.url} -> ${res.statusCode}`).toBe(`${route.url} -> 200`);
     }
@@ -97,7 +140,8 @@ describe(`tenant isolation across every route (${backendName})`, () => {
   it('records every cross-tenant attempt in the attacker’s own chain, never in the victim’s', async () => {
     await server.runtime.auditBuffer.flush();
     const reasons: string[] = [];
-    for await (const record of server.runtime.audit.records(ctx.a.orgId as OrgId, { actionPrefix: 'authz.decision' })) reasons.push(...record.reason_codes);
+    for await (const record of server.runtime.audit.records(ctx.a.orgId as OrgId, { actionPrefix: 'authz.decision' }))
+      reasons.push(...record.reason_codes);
     expect(reasons.filter((r) => r === 'authz.tenant_boundary').length).toBeGreaterThanOrEqual(20);
     expect((await server.runtime.audit.verify(ctx.b.orgId as OrgId)).ok).toBe(true);
   });

@@ -6,7 +6,10 @@ import { bulwarkKeyChecksum } from '../../src/lib/bulwark-key-checksum.js';
  * process otherwise. Each call gets its own Redis key prefix unless one is given, so test files never share
  * counters by accident; two servers given the same prefix share them on purpose.
  */
-export function throttleEnv(overrides: Record<string, string> = {}, prefix = `bulwark-test-${randomBytes(6).toString('hex')}`): Record<string, string> {
+export function throttleEnv(
+  overrides: Record<string, string> = {},
+  prefix = `bulwark-test-${randomBytes(6).toString('hex')}`,
+): Record<string, string> {
   return {
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     BULWARK_AUTH_THROTTLE_KEY_PREFIX: prefix,

@@ -21,9 +21,19 @@ describe(`bulwark CLI (${backendName})`, () => {
   let pgDb: TestDb | undefined;
 
   async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-    const base: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', BULWARK_ENV: 'test', BULWARK_DATA_DIR: dataDir, BULWARK_LOG_LEVEL: 'silent', ...pgEnv() };
+    const base: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      BULWARK_ENV: 'test',
+      BULWARK_DATA_DIR: dataDir,
+      BULWARK_LOG_LEVEL: 'silent',
+      ...pgEnv(),
+    };
     try {
-      const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...base, ...env }, timeout: 60_000 });
+      const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+        env: { ...base, ...env },
+        timeout: 60_000,
+      });
       return { code: 0, stdout, stderr };
     } catch (error) {
       const e = error as { code: number; stdout: string; stderr: string };
@@ -33,7 +43,9 @@ describe(`bulwark CLI (${backendName})`, () => {
 
   /** On PostgreSQL the CLI serves as the test login and migrates over the owner (superuser) connection, as in production. */
   function pgEnv(): Record<string, string> {
-    return pgDb?.url && pgDb.servingUrl ? { DATABASE_URL: pgDb.servingUrl, BULWARK_MIGRATION_DATABASE_URL: pgDb.url } : {};
+    return pgDb?.url && pgDb.servingUrl
+      ? { DATABASE_URL: pgDb.servingUrl, BULWARK_MIGRATION_DATABASE_URL: pgDb.url }
+      : {};
   }
 
   /** Runs SQL as the superuser behind the CLI's back (the CLI process has exited, so PGlite's folder is free). */
@@ -102,13 +114,22 @@ describe(`bulwark CLI (${backendName})`, () => {
 
   it('serves, answers /readyz, and shuts down cleanly on SIGTERM', async () => {
     const { spawn } = await import('node:child_process');
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', BULWARK_ENV: 'test', BULWARK_DATA_DIR: dataDir, BULWARK_LOG_LEVEL: 'info', PORT: '0', ...pgEnv() };
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      BULWARK_ENV: 'test',
+      BULWARK_DATA_DIR: dataDir,
+      BULWARK_LOG_LEVEL: 'info',
+      PORT: '0',
+      ...pgEnv(),
+    };
     const child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     const deadline = Date.now() + 90_000;
-    while (!/listening on (http:\/\/\S+)/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!/listening on (http:\/\/\S+)/.test(output) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     const address = /listening on (http:\/\/\S+)/.exec(output)?.[1];
     expect(address).toBeDefined();
     const ready = await fetch(`${address}/readyz`);
@@ -121,10 +142,15 @@ describe(`bulwark CLI (${backendName})`, () => {
   it('doctor reports the database, its login, migrations, environment and vault', async () => {
     const result = await cli(['doctor', '--json']);
     const checks = JSON.parse(result.stdout) as { name: string; ok: boolean; detail: string }[];
-    expect(checks.map((c) => c.name)).toEqual(expect.arrayContaining(['config', 'database', 'database role', 'migrations', 'environment', 'vault']));
+    expect(checks.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['config', 'database', 'database role', 'migrations', 'environment', 'vault']),
+    );
     expect(checks.filter((c) => !c.ok)).toEqual([]);
     expect(result.code).toBe(0);
-    if (pgDb) expect(checks.find((c) => c.name === 'database role')?.detail).toBe('login bulwark_test_server: no superuser, no BYPASSRLS, owns no table');
+    if (pgDb)
+      expect(checks.find((c) => c.name === 'database role')?.detail).toBe(
+        'login bulwark_test_server: no superuser, no BYPASSRLS, owns no table',
+      );
     const unreachable = await cli(['doctor'], { REDIS_URL: 'redis://127.0.0.1:1' });
     expect(unreachable.code).toBe(1);
     expect(unreachable.stdout).toMatch(/FAIL\s+redis/);
@@ -132,18 +158,32 @@ describe(`bulwark CLI (${backendName})`, () => {
 
   it('doctor in production fails a serving login that is a superuser and says what to change', async () => {
     // PostgreSQL: the owner (a superuser) as DATABASE_URL. PGlite: its one connection is a superuser by construction.
-    const result = await cli(['doctor', '--json'], { BULWARK_ENV: 'production', ...(pgDb?.url ? { DATABASE_URL: pgDb.url, BULWARK_MIGRATION_DATABASE_URL: pgDb.url } : {}) });
-    const role = (JSON.parse(result.stdout) as { name: string; ok: boolean; detail: string }[]).find((c) => c.name === 'database role');
+    const result = await cli(['doctor', '--json'], {
+      BULWARK_ENV: 'production',
+      ...(pgDb?.url ? { DATABASE_URL: pgDb.url, BULWARK_MIGRATION_DATABASE_URL: pgDb.url } : {}),
+    });
+    const role = (JSON.parse(result.stdout) as { name: string; ok: boolean; detail: string }[]).find(
+      (c) => c.name === 'database role',
+    );
     expect(result.code).toBe(1);
     expect(role?.ok).toBe(false);
-    expect(role?.detail).toMatch(pgDb ? /login postgres is a superuser.*BULWARK_MIGRATION_DATABASE_URL/ : /PGlite has one superuser connection/);
+    expect(role?.detail).toMatch(
+      pgDb ? /login postgres is a superuser.*BULWARK_MIGRATION_DATABASE_URL/ : /PGlite has one superuser connection/,
+    );
   }, 120_000);
 
   it('a second server on the same data folder exits 2 naming the folder and the process that holds it', async () => {
     const { spawn } = await import('node:child_process');
     // The embedded database, whatever the suite's backend: DATABASE_URL is cleared.
     const folder = await mkdtemp(path.join(tmpdir(), 'bulwark-cli-lock-'));
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', BULWARK_ENV: 'test', BULWARK_DATA_DIR: folder, BULWARK_LOG_LEVEL: 'silent', PORT: '0' };
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      BULWARK_ENV: 'test',
+      BULWARK_DATA_DIR: folder,
+      BULWARK_LOG_LEVEL: 'silent',
+      PORT: '0',
+    };
     const child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -152,9 +192,16 @@ describe(`bulwark CLI (${backendName})`, () => {
       const deadline = Date.now() + 150_000;
       while (!/listening on/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(output).toMatch(/listening on/);
-      const second = await cli(['serve'], { BULWARK_DATA_DIR: folder, DATABASE_URL: '', BULWARK_MIGRATION_DATABASE_URL: '', PORT: '0' });
+      const second = await cli(['serve'], {
+        BULWARK_DATA_DIR: folder,
+        DATABASE_URL: '',
+        BULWARK_MIGRATION_DATABASE_URL: '',
+        PORT: '0',
+      });
       expect(second.code).toBe(2);
-      expect(second.stderr).toContain(`the data folder ${path.join(folder, 'pgdata')} is in use by process ${child.pid}`);
+      expect(second.stderr).toContain(
+        `the data folder ${path.join(folder, 'pgdata')} is in use by process ${child.pid}`,
+      );
       expect(second.stderr).not.toContain('Aborted');
     } finally {
       child.kill('SIGTERM');

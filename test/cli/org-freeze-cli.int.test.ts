@@ -14,7 +14,13 @@ describe(`bulwark org freeze|unfreeze (${backendName})`, () => {
   let pgDb: TestDb | undefined;
 
   async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', BULWARK_ENV: 'test', BULWARK_DATA_DIR: dataDir, BULWARK_LOG_LEVEL: 'silent' };
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      BULWARK_ENV: 'test',
+      BULWARK_DATA_DIR: dataDir,
+      BULWARK_LOG_LEVEL: 'silent',
+    };
     if (pgDb?.url) env.DATABASE_URL = pgDb.url;
     try {
       const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env, timeout: 240_000 });
@@ -33,7 +39,9 @@ describe(`bulwark org freeze|unfreeze (${backendName})`, () => {
 
   it('freezes and unfreezes an org with a reason, refuses a bad reason and a second freeze, and audits both in its chain', async () => {
     expect((await cli(['migrate'])).code).toBe(0);
-    const org = JSON.parse((await cli(['org', 'create', '--name', 'Acme', '--slug', 'acme', '--json'])).stdout) as { id: string };
+    const org = JSON.parse((await cli(['org', 'create', '--name', 'Acme', '--slug', 'acme', '--json'])).stdout) as {
+      id: string;
+    };
     const frozen = await cli(['org', 'freeze', '--org', org.id, '--reason', 'dispute', '--note', 'case 42', '--json']);
     expect(frozen.code).toBe(0);
     expect(JSON.parse(frozen.stdout)).toMatchObject({ id: org.id, status: 'frozen' });
@@ -43,13 +51,30 @@ describe(`bulwark org freeze|unfreeze (${backendName})`, () => {
     const badReason = await cli(['org', 'freeze', '--org', org.id, '--reason', 'because']);
     expect(badReason.code).toBe(1);
     expect(badReason.stderr).toContain('--reason');
-    expect((await cli(['org', 'unfreeze', '--org', org.id, '--reason', 'operator_request'])).stdout).toContain(`${org.id}  active`);
+    expect((await cli(['org', 'unfreeze', '--org', org.id, '--reason', 'operator_request'])).stdout).toContain(
+      `${org.id}  active`,
+    );
 
     const out = path.join(dataDir, 'export.jsonl');
     expect((await cli(['audit', 'export', '--org', org.id, '--out', out])).code).toBe(0);
-    const events = (await readFile(out, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { action: string; actor: unknown; details: Record<string, unknown>; reason_codes: string[] });
+    const events = (await readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            action: string;
+            actor: unknown;
+            details: Record<string, unknown>;
+            reason_codes: string[];
+          },
+      );
     expect(events.map((e) => e.action)).toEqual(['tenancy.org.created', 'tenancy.org.frozen', 'tenancy.org.unfrozen']);
-    expect(events[1]).toMatchObject({ actor: { type: 'system', id: 'cli' }, reason_codes: ['tenancy.org_frozen'], details: { reason: 'dispute', note: 'case 42' } });
+    expect(events[1]).toMatchObject({
+      actor: { type: 'system', id: 'cli' },
+      reason_codes: ['tenancy.org_frozen'],
+      details: { reason: 'dispute', note: 'case 42' },
+    });
     expect((await cli(['audit', 'verify', '--org', org.id])).code).toBe(0);
   }, 1_200_000);
 });

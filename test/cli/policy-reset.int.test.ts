@@ -27,12 +27,24 @@ describe(`bulwark policy reset (${backendName})`, () => {
   beforeAll(async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'bulwark-policy-reset-'));
     if (process.env.DATABASE_URL) pgDb = await createTestDb({ migrate: false });
-    env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', BULWARK_ENV: 'test', BULWARK_DATA_DIR: dataDir, BULWARK_LOG_LEVEL: 'silent', ...(pgDb?.url ? { DATABASE_URL: pgDb.url } : {}) };
+    env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      BULWARK_ENV: 'test',
+      BULWARK_DATA_DIR: dataDir,
+      BULWARK_LOG_LEVEL: 'silent',
+      ...(pgDb?.url ? { DATABASE_URL: pgDb.url } : {}),
+    };
     const runtime = await open();
     try {
       orgId = (await runtime.orgs.create({ name: 'Locked', slug: 'locked' }, { type: 'system', id: 'test' })).id;
       // The locking version, planted as it could be stored before the lockout check.
-      await runtime.db.withTenant(orgId, (sql) => sql.query('INSERT INTO org_policies (org_id, version, policy_text, created_by, created_at) VALUES ($1, 1, $2, $3, now())', [orgId, LOCKING, JSON.stringify({ type: 'system', id: 'test' })]));
+      await runtime.db.withTenant(orgId, (sql) =>
+        sql.query(
+          'INSERT INTO org_policies (org_id, version, policy_text, created_by, created_at) VALUES ($1, 1, $2, $3, now())',
+          [orgId, LOCKING, JSON.stringify({ type: 'system', id: 'test' })],
+        ),
+      );
     } finally {
       await runtime.close();
     }
@@ -40,7 +52,10 @@ describe(`bulwark policy reset (${backendName})`, () => {
   afterAll(async () => pgDb?.close());
 
   it('restores the built-in policies as a new version, audited with actor system/cli', async () => {
-    const { stdout } = await run(process.execPath, [BIN, 'policy', 'reset', '--org', orgId, '--json'], { env, timeout: 120_000 });
+    const { stdout } = await run(process.execPath, [BIN, 'policy', 'reset', '--org', orgId, '--json'], {
+      env,
+      timeout: 120_000,
+    });
     expect(JSON.parse(stdout)).toEqual({ org_id: orgId, version: 2 });
 
     const runtime = await open();
@@ -49,11 +64,14 @@ describe(`bulwark policy reset (${backendName})`, () => {
       const current = await services.db.withTenant(orgId, (sql) => services.policies.current(sql));
       expect(current).toMatchObject({ version: 2, text: '' });
       const actions: { action: string; actor: unknown }[] = [];
-      for await (const record of services.audit.records(orgId)) actions.push({ action: record.action, actor: record.actor });
+      for await (const record of services.audit.records(orgId))
+        actions.push({ action: record.action, actor: record.actor });
       expect(actions).toContainEqual({ action: 'authz.policy.reset', actor: { type: 'system', id: 'cli' } });
       const owner: Principal = { kind: 'user', id: 'usr_owner', orgId, roles: ['owner'], attributes: {}, amr: ['hwk'] };
       await services.policies.ensureLoaded(orgId, true);
-      expect(services.engine.decide(owner, 'manage:policies', { type: 'PolicySet', id: orgId, orgId }).decision).toBe('allow');
+      expect(services.engine.decide(owner, 'manage:policies', { type: 'PolicySet', id: orgId, orgId }).decision).toBe(
+        'allow',
+      );
     } finally {
       await runtime.close();
     }

@@ -12,7 +12,10 @@ import { migrate, PgliteDb, readMigrations } from '../../src/platform/db/index.j
 export default async function setup(): Promise<void> {
   if (process.env.DATABASE_URL) return;
   const migrations = await readMigrations();
-  const digest = createHash('sha256').update(migrations.map((m) => m.checksum).join()).digest('hex').slice(0, 16);
+  const digest = createHash('sha256')
+    .update(migrations.map((m) => m.checksum).join())
+    .digest('hex')
+    .slice(0, 16);
   const file = path.join(tmpdir(), `bulwark-pglite-template-${digest}.tar`);
   if (!existsSync(file)) {
     const db = await PgliteDb.open();

@@ -1,7 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { migrate, PgliteDb, PostgresDb, PostgresOwnerDb, provisionServingLogin, type Db, type OwnerDb } from '../../src/platform/db/index.js';
+import {
+  migrate,
+  PgliteDb,
+  PostgresDb,
+  PostgresOwnerDb,
+  provisionServingLogin,
+  type Db,
+  type OwnerDb,
+} from '../../src/platform/db/index.js';
 
 /** A fresh, migrated database for one test file, and how to run SQL as the owner/superuser beside it. */
 export interface TestDb {
@@ -77,7 +85,10 @@ export async function createTestDb(options: { migrate?: boolean } = {}): Promise
   const shouldMigrate = options.migrate ?? true;
   if (!postgresUrl) {
     const template = process.env.BULWARK_TEST_PGLITE_TEMPLATE;
-    const db = shouldMigrate && template ? await PgliteDb.open(undefined, { template: new Blob([await readFile(template)]) }) : await PgliteDb.open();
+    const db =
+      shouldMigrate && template
+        ? await PgliteDb.open(undefined, { template: new Blob([await readFile(template)]) })
+        : await PgliteDb.open();
     if (shouldMigrate) await migrate(db);
     return {
       db,

@@ -21,13 +21,27 @@ export interface TestServer {
 }
 
 /** Starts a node like `bulwark serve` does, on a throwaway database and data folder, without listening on a port. */
-export async function createTestServer(options: { env?: Record<string, string>; clock?: Clock; registerRoutes?: (app: FastifyInstance) => void } = {}): Promise<TestServer> {
+export async function createTestServer(
+  options: { env?: Record<string, string>; clock?: Clock; registerRoutes?: (app: FastifyInstance) => void } = {},
+): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'bulwark-test-'));
-  const config = loadConfig({ env: { BULWARK_ENV: 'test', BULWARK_DATA_DIR: dataDir, BULWARK_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...options.env } });
+  const config = loadConfig({
+    env: {
+      BULWARK_ENV: 'test',
+      BULWARK_DATA_DIR: dataDir,
+      BULWARK_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      ...options.env,
+    },
+  });
   const testDb = await createTestDb();
   let runtime: Runtime | undefined;
   try {
-    runtime = await openRuntime(config, { db: testDb.db, ownerDb: testDb.owner, clock: options.clock ?? systemClock, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+    runtime = await openRuntime(config, {
+      db: testDb.db,
+      ownerDb: testDb.owner,
+      clock: options.clock ?? systemClock,
+      logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    });
     const routes: ProtectedRoute[] = [];
     const app = await buildApp(runtime, { accepting: true }, routes);
     if (options.registerRoutes) options.registerRoutes(app);
@@ -40,7 +54,13 @@ export async function createTestServer(options: { env?: Record<string, string>; 
   }
 }
 
-function createHandle(app: FastifyInstance, runtime: Runtime, testDb: TestDb, config: Config, routes: ProtectedRoute[]): TestServer {
+function createHandle(
+  app: FastifyInstance,
+  runtime: Runtime,
+  testDb: TestDb,
+  config: Config,
+  routes: ProtectedRoute[],
+): TestServer {
   return {
     app,
     runtime,

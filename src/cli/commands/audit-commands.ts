@@ -15,8 +15,12 @@ function orgIdOption(value: string): OrgId {
 /** One line of `audit verify` output for an org. */
 function describeVerdict(orgId: string, verdict: AuditVerdict): string {
   const seals = `${verdict.checkpointsChecked} checkpoints${verdict.macsChecked ? '' : ' (MACs NOT checked: no key)'}, last sealed seq ${verdict.lastCheckpointSeq}, unsealed tail ${verdict.unsealedEvents} events`;
-  if (verdict.ok) return `ok      ${orgId}  ${verdict.eventsChecked} events, head ${verdict.lastHash.slice(0, 16)}…; ${seals}\n`;
-  const where = verdict.badCheckpointSeq === undefined ? `first bad sequence ${verdict.firstBadSeq}` : `checkpoint at seq ${verdict.badCheckpointSeq} fails; events from seq ${verdict.firstBadSeq} up to it are not proven`;
+  if (verdict.ok)
+    return `ok      ${orgId}  ${verdict.eventsChecked} events, head ${verdict.lastHash.slice(0, 16)}…; ${seals}\n`;
+  const where =
+    verdict.badCheckpointSeq === undefined
+      ? `first bad sequence ${verdict.firstBadSeq}`
+      : `checkpoint at seq ${verdict.badCheckpointSeq} fails; events from seq ${verdict.firstBadSeq} up to it are not proven`;
   return `BROKEN  ${orgId}  ${where} (${verdict.problem}); ${verdict.eventsChecked} events verified; ${seals}\n`;
 }
 
@@ -26,7 +30,9 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
 
   audit
     .command('verify')
-    .description("Recompute an org's hash chain (or every org's), check its sealed checkpoints, and name the first bad sequence or checkpoint")
+    .description(
+      "Recompute an org's hash chain (or every org's), check its sealed checkpoints, and name the first bad sequence or checkpoint",
+    )
     .option('--org <org_id>', 'the org to verify (default: all orgs)')
     .option('--json', 'print JSON')
     .action((options: { org?: string; json?: boolean }) =>
@@ -38,7 +44,9 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
           for (const orgId of orgIds) {
             const verdict = await services.audit.verify(orgId);
             if (!verdict.ok) broken += 1;
-            process.stdout.write(options.json ? `${JSON.stringify({ org_id: orgId, ...verdict })}\n` : describeVerdict(orgId, verdict));
+            process.stdout.write(
+              options.json ? `${JSON.stringify({ org_id: orgId, ...verdict })}\n` : describeVerdict(orgId, verdict),
+            );
           }
           return broken === 0 ? EXIT.ok : EXIT.failed;
         } finally {
@@ -76,7 +84,9 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
 
   audit
     .command('verify-export')
-    .description("Check a full export file (from seq 1) with the vault's MAC key: the hash chain, every checkpoint's sealed hash and its MAC")
+    .description(
+      "Check a full export file (from seq 1) with the vault's MAC key: the hash chain, every checkpoint's sealed hash and its MAC",
+    )
     .requiredOption('--org <org_id>', 'the org the export belongs to')
     .requiredOption('--file <file>', 'the JSONL export')
     .option('--json', 'print JSON')
@@ -87,7 +97,9 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
         try {
           const lines = createInterface({ input: createReadStream(options.file, 'utf8'), crlfDelay: Infinity });
           const verdict = await services.audit.verifyExportLines(orgId, lines);
-          process.stdout.write(options.json ? `${JSON.stringify({ org_id: orgId, ...verdict })}\n` : describeVerdict(orgId, verdict));
+          process.stdout.write(
+            options.json ? `${JSON.stringify({ org_id: orgId, ...verdict })}\n` : describeVerdict(orgId, verdict),
+          );
           return verdict.ok ? EXIT.ok : EXIT.failed;
         } finally {
           await services.close();

@@ -32,14 +32,19 @@ interface EvalOptions {
 const choice =
   <T extends string>(allowed: readonly T[]) =>
   (value: string): T => {
-    if (!(allowed as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${allowed.join(', ')}`);
+    if (!(allowed as readonly string[]).includes(value))
+      throw new InvalidArgumentError(`expected one of ${allowed.join(', ')}`);
     return value as T;
   };
 
 async function runEval(options: EvalOptions): Promise<void> {
   if (options.task === 'pii' || options.task === 'secrets') {
-    if (options.task === 'secrets' && options.truth === undefined) throw new InvalidArgumentError('--task secrets needs --truth CSV (and --data DIR)');
-    const report = options.task === 'pii' ? evaluatePiiFile(options.data) : await evaluateSecretsDir(options.data, options.truth ?? '');
+    if (options.task === 'secrets' && options.truth === undefined)
+      throw new InvalidArgumentError('--task secrets needs --truth CSV (and --data DIR)');
+    const report =
+      options.task === 'pii'
+        ? evaluatePiiFile(options.data)
+        : await evaluateSecretsDir(options.data, options.truth ?? '');
     console.log(options.json === true ? JSON.stringify(report, null, 2) : formatSpanReport(report));
     return;
   }
@@ -52,10 +57,18 @@ async function runEval(options: EvalOptions): Promise<void> {
   const seed = options.splitSeed ?? (options.task === 'injection' ? injectionSplitSeed : toxicitySplitSeed);
   const split = options.split === 'all' ? undefined : splitDataset(all, seed);
   const rows = split === undefined ? all : options.split === 'tune' ? split.tune : split.heldOut;
-  const classifier = await createEvalClassifier({ task: options.task, rulesOnly: options.rulesOnly === true, threshold: options.threshold });
+  const classifier = await createEvalClassifier({
+    task: options.task,
+    rulesOnly: options.rulesOnly === true,
+    threshold: options.threshold,
+  });
   try {
     const report = await runClassificationEval(options.task, rows, options.positiveLabel, classifier.classify);
-    console.log(options.json === true ? JSON.stringify({ ...report, split: options.split, rows: rows.length }, null, 2) : formatClassificationReport(report));
+    console.log(
+      options.json === true
+        ? JSON.stringify({ ...report, split: options.split, rows: rows.length }, null, 2)
+        : formatClassificationReport(report),
+    );
   } finally {
     await classifier.close();
   }
@@ -63,27 +76,47 @@ async function runEval(options: EvalOptions): Promise<void> {
 
 /** Adds `bulwark guard eval`: scores a guard detector on labelled data (classification or span tasks). */
 export function registerGuardEval(program: Command): void {
-  const guard = program.commands.find((command) => command.name() === 'guard') ?? program.command('guard').description('Guard detectors: evaluation and tooling');
+  const guard =
+    program.commands.find((command) => command.name() === 'guard') ??
+    program.command('guard').description('Guard detectors: evaluation and tooling');
   guard
     .command('eval')
     .description('Evaluate a detector: per-class precision, recall, F1, F2, false-positive rate, latency p50/p99')
-    .requiredOption('--task <task>', 'injection | toxicity | pii | secrets', choice(['injection', 'toxicity', 'pii', 'secrets'] as const))
+    .requiredOption(
+      '--task <task>',
+      'injection | toxicity | pii | secrets',
+      choice(['injection', 'toxicity', 'pii', 'secrets'] as const),
+    )
     .requiredOption('--data <file>', 'JSONL or CSV of labelled texts (pii: span JSONL; secrets: a directory)')
     .option('--truth <csv>', 'truth CSV (secrets task)')
     .option('--json', 'print the report as JSON')
     .option('--format <format>', 'jsonl | csv (default: by file extension)', choice(['jsonl', 'csv'] as const))
     .option('--text-field, --text-column <name>', 'field/column holding the text', 'text')
     .option('--label-field, --label-column <name>', 'field/column holding the gold label', 'label')
-    .option('--category-field, --category-column <name>', 'field/column to report slices by (and stratify --split)', 'category')
+    .option(
+      '--category-field, --category-column <name>',
+      'field/column to report slices by (and stratify --split)',
+      'category',
+    )
     .option('--positive, --positive-label <label>', 'label value of the positive class', 'attack')
-    .option('--split <part>', 'all | tune | held-out (fixed seeded stratified 70/30 split)', choice(['all', 'tune', 'held-out'] as const), 'all')
+    .option(
+      '--split <part>',
+      'all | tune | held-out (fixed seeded stratified 70/30 split)',
+      choice(['all', 'tune', 'held-out'] as const),
+      'all',
+    )
     .option('--split-seed <seed>', 'seed of the split (default: the one the shipped classifier was trained with)')
     .option('--rules-only', 'skip the embedding stage')
-    .option('--threshold <n>', 'finding confidence counted as positive', (v) => {
-      const n = Number(v);
-      if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a number in 0..1');
-      return n;
-    }, 0.5)
+    .option(
+      '--threshold <n>',
+      'finding confidence counted as positive',
+      (v) => {
+        const n = Number(v);
+        if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a number in 0..1');
+        return n;
+      },
+      0.5,
+    )
     .action(async (options: EvalOptions) => {
       await runEval(options);
     });

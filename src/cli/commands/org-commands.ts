@@ -22,7 +22,9 @@ export function registerOrgCommands(program: Command, ctx: CliContext): void {
         const services = await ctx.openServices(ctx.loadConfig());
         try {
           const created = await services.orgs.create({ name: options.name, slug: options.slug }, OPERATOR);
-          process.stdout.write(options.json ? `${JSON.stringify(created)}\n` : `${created.id}  ${created.slug}  ${created.name}\n`);
+          process.stdout.write(
+            options.json ? `${JSON.stringify(created)}\n` : `${created.id}  ${created.slug}  ${created.name}\n`,
+          );
         } finally {
           await services.close();
         }
@@ -39,7 +41,9 @@ export function registerOrgCommands(program: Command, ctx: CliContext): void {
         try {
           for (const id of await services.orgs.allIds()) {
             const o = await services.orgs.get(id);
-            process.stdout.write(options.json ? `${JSON.stringify(o)}\n` : `${o.id}  ${o.status.padEnd(6)}  ${o.slug}  ${o.name}\n`);
+            process.stdout.write(
+              options.json ? `${JSON.stringify(o)}\n` : `${o.id}  ${o.status.padEnd(6)}  ${o.slug}  ${o.name}\n`,
+            );
           }
         } finally {
           await services.close();
@@ -50,19 +54,33 @@ export function registerOrgCommands(program: Command, ctx: CliContext): void {
   for (const verb of ['freeze', 'unfreeze'] as const) {
     org
       .command(verb)
-      .description(verb === 'freeze' ? 'Freeze an org: its mutations and model calls are refused, reads stay open (audited in its chain)' : 'Unfreeze a frozen org (audited in its chain)')
+      .description(
+        verb === 'freeze'
+          ? 'Freeze an org: its mutations and model calls are refused, reads stay open (audited in its chain)'
+          : 'Unfreeze a frozen org (audited in its chain)',
+      )
       .requiredOption('--org <id>', 'org id (org_…)')
       .requiredOption('--reason <reason>', `why: ${freezeReasons.join(', ')}`)
       .option('--note <text>', 'free text kept in the audit event (a case number, say)')
       .option('--json', 'print JSON')
       .action((options: { org: string; reason: string; note?: string; json?: boolean }) =>
         runCommand(async () => {
-          const change = orgStatusChangeSchema.safeParse({ reason: options.reason, ...(options.note !== undefined ? { note: options.note } : {}) });
-          if (!change.success) throw new AppError('http.bad_request', { publicMessage: change.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; ') });
+          const change = orgStatusChangeSchema.safeParse({
+            reason: options.reason,
+            ...(options.note !== undefined ? { note: options.note } : {}),
+          });
+          if (!change.success)
+            throw new AppError('http.bad_request', {
+              publicMessage: change.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; '),
+            });
           const services = await ctx.openServices(ctx.loadConfig());
           try {
             const apply = verb === 'freeze' ? freezeOrg : unfreezeOrg;
-            const changed = await services.db.withPlatform((platform) => apply(platform, { clock: systemClock, audit: services.audit }, options.org, change.data, { actor: OPERATOR }));
+            const changed = await services.db.withPlatform((platform) =>
+              apply(platform, { clock: systemClock, audit: services.audit }, options.org, change.data, {
+                actor: OPERATOR,
+              }),
+            );
             process.stdout.write(options.json ? `${JSON.stringify(changed)}\n` : `${changed.id}  ${changed.status}\n`);
           } finally {
             await services.close();

@@ -10,16 +10,25 @@ export function registerPolicyCommands(program: Command, ctx: CliContext): void 
 
   policy
     .command('reset')
-    .description("Restore the built-in policies of an org: stores an empty org policy text as a new version (audited, actor system/cli)")
+    .description(
+      'Restore the built-in policies of an org: stores an empty org policy text as a new version (audited, actor system/cli)',
+    )
     .requiredOption('--org <id>', 'the org id (org_…)')
     .option('--json', 'print JSON')
     .action((options: { org: string; json?: boolean }) =>
       runCommand(async () => {
-        if (!isId('org', options.org)) throw new AppError('http.bad_request', { publicMessage: `--org: not an org id: ${JSON.stringify(options.org.slice(0, 64))}` });
+        if (!isId('org', options.org))
+          throw new AppError('http.bad_request', {
+            publicMessage: `--org: not an org id: ${JSON.stringify(options.org.slice(0, 64))}`,
+          });
         const services = await ctx.openServices(ctx.loadConfig());
         try {
           const { version } = await services.resetPolicies(options.org);
-          process.stdout.write(options.json ? `${JSON.stringify({ org_id: options.org, version })}\n` : `${options.org}: built-in policies restored as version ${version}\n`);
+          process.stdout.write(
+            options.json
+              ? `${JSON.stringify({ org_id: options.org, version })}\n`
+              : `${options.org}: built-in policies restored as version ${version}\n`,
+          );
         } finally {
           await services.close();
         }

@@ -11,12 +11,17 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
 
   program
     .command('migrate')
-    .description('Apply pending database migrations over the owner connection (BULWARK_MIGRATION_DATABASE_URL, else DATABASE_URL) and provision the serving login')
+    .description(
+      'Apply pending database migrations over the owner connection (BULWARK_MIGRATION_DATABASE_URL, else DATABASE_URL) and provision the serving login',
+    )
     .action(() =>
       runCommand(async () => {
         const { applied, servingLogin } = await ctx.migrate(ctx.loadConfig());
-        process.stdout.write(applied.length ? `applied migrations ${applied.join(', ')}\n` : 'database is up to date\n');
-        if (servingLogin) process.stdout.write(`serving login ${servingLogin.user}: ${servingLogin.outcome.replace(/_/g, ' ')}\n`);
+        process.stdout.write(
+          applied.length ? `applied migrations ${applied.join(', ')}\n` : 'database is up to date\n',
+        );
+        if (servingLogin)
+          process.stdout.write(`serving login ${servingLogin.user}: ${servingLogin.outcome.replace(/_/g, ' ')}\n`);
       }),
     );
 
@@ -28,7 +33,9 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
         const services = await ctx.openServices(ctx.loadConfig());
         try {
           const { secret, expiresAt } = await services.reissueBootstrap();
-          process.stdout.write(`Bootstrap secret (shown once, single use, expires ${expiresAt.toISOString()}):\n\n    ${secret}\n\nEarlier bootstrap secrets no longer work.\n`);
+          process.stdout.write(
+            `Bootstrap secret (shown once, single use, expires ${expiresAt.toISOString()}):\n\n    ${secret}\n\nEarlier bootstrap secrets no longer work.\n`,
+          );
         } finally {
           await services.close();
         }
@@ -43,7 +50,8 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
       runCommand(async () => {
         const checks = await ctx.doctor(ctx.loadConfig());
         if (options.json) process.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
-        else for (const c of checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(14)} ${c.detail}\n`);
+        else
+          for (const c of checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(14)} ${c.detail}\n`);
         return checks.every((c) => c.ok) ? EXIT.ok : EXIT.failed;
       }),
     );

@@ -14,9 +14,13 @@ export function registerVaultCommands(program: Command, ctx: CliContext): void {
         const services = await ctx.openServices(ctx.loadConfig());
         try {
           const result = await services.rotateKek({ resume: options.resume === true });
-          process.stdout.write(`key-encryption key version ${result.kekVersion}: re-wrapped ${result.keysRewrapped} data keys of ${result.orgs} orgs\n`);
+          process.stdout.write(
+            `key-encryption key version ${result.kekVersion}: re-wrapped ${result.keysRewrapped} data keys of ${result.orgs} orgs\n`,
+          );
           if (result.failedOrgs.length === 0) return EXIT.ok;
-          process.stderr.write(`data keys of ${result.failedOrgs.length} orgs failed to unwrap (altered or unknown key): ${result.failedOrgs.join(', ')}\n`);
+          process.stderr.write(
+            `data keys of ${result.failedOrgs.length} orgs failed to unwrap (altered or unknown key): ${result.failedOrgs.join(', ')}\n`,
+          );
           return EXIT.failed;
         } finally {
           await services.close();

@@ -1,4 +1,10 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  onRequestHookHandler,
+  preHandlerHookHandler,
+} from 'fastify';
 import { AppError } from '../../lib/errors/index.js';
 import type { OrgId } from '../../lib/ids.js';
 import { actorOf, AuthenticationFailure, type Decision } from '../../modules/authz/index.js';
@@ -21,7 +27,10 @@ function authenticate(services: ApiServices): onRequestHookHandler {
   const throttled = (reply: FastifyReply, waitMs: number): AppError => {
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
     reply.header('retry-after', String(seconds));
-    return new AppError('authn.throttled', { publicMessage: `too many failed authentications; retry in ${seconds} s`, details: { retry_after_seconds: seconds } });
+    return new AppError('authn.throttled', {
+      publicMessage: `too many failed authentications; retry in ${seconds} s`,
+      details: { retry_after_seconds: seconds },
+    });
   };
   return async function authenticateRequest(request: FastifyRequest, reply: FastifyReply) {
     // SECURITY: a source that failed too often is refused before its credential is parsed or looked up (valid or not).
@@ -42,7 +51,14 @@ function authenticate(services: ApiServices): onRequestHookHandler {
       const wait = await services.authThrottle.recordFailure(request.ip, error.keyId);
       // The first rejection of a window is stored before the answer; later ones are counted into one summary event.
       await services.rejectedCredentials
-        .record({ orgId: error.orgId ?? services.platformOrgId, keyId: error.orgId ? error.keyId : undefined, reason: error.reason, source: throttleSource(request.ip), throttled: wait > 0, ...requestMeta(request) })
+        .record({
+          orgId: error.orgId ?? services.platformOrgId,
+          keyId: error.orgId ? error.keyId : undefined,
+          reason: error.reason,
+          source: throttleSource(request.ip),
+          throttled: wait > 0,
+          ...requestMeta(request),
+        })
         .catch(() => undefined);
       if (wait > 0) throw throttled(reply, wait);
       reply.header('www-authenticate', 'Bearer realm="bulwark", error="invalid_token"');
@@ -89,7 +105,11 @@ function denialCode(decision: Decision): 'authz.scope_missing' | 'authz.policy_e
   return 'authz.denied';
 }
 
-function authorize(services: ApiServices, authz: RouteAuthz, transaction: RouteTransactionScope): preHandlerHookHandler {
+function authorize(
+  services: ApiServices,
+  authz: RouteAuthz,
+  transaction: RouteTransactionScope,
+): preHandlerHookHandler {
   return async function authorizeRequest(request: FastifyRequest) {
     const principal = request.principal;
     if (!principal) throw unauthenticated();
@@ -106,7 +126,11 @@ function authorize(services: ApiServices, authz: RouteAuthz, transaction: RouteT
       decision: decision.decision,
       reasonCodes: decision.reasons,
       ...requestMeta(request),
-      details: { action: authz.action, resource_org_id: resource.orgId, ...(decision.errors.length ? { errors: decision.errors } : {}) },
+      details: {
+        action: authz.action,
+        resource_org_id: resource.orgId,
+        ...(decision.errors.length ? { errors: decision.errors } : {}),
+      },
     };
     if (decision.decision === 'deny') {
       // SECURITY: a denial is recorded before the client hears of it; if the audit log cannot take it, fail closed.
@@ -116,13 +140,22 @@ function authorize(services: ApiServices, authz: RouteAuthz, transaction: RouteT
         throw new AppError('audit.write_failed', { cause });
       }
       const code = denialCode(decision);
-      throw new AppError(code, code === 'authz.scope_missing' ? { publicMessage: `the API key lacks the scope ${authz.action}`, details: { reasons: decision.reasons, missing_scope: authz.action } } : { details: { reasons: decision.reasons } });
+      throw new AppError(
+        code,
+        code === 'authz.scope_missing'
+          ? {
+              publicMessage: `the API key lacks the scope ${authz.action}`,
+              details: { reasons: decision.reasons, missing_scope: authz.action },
+            }
+          : { details: { reasons: decision.reasons } },
+      );
     }
     // Reads: the decision joins the next group commit while the handler runs; onSend waits for it.
     // A POST that changes nothing (validate, explain, audit verify) waits for it first, so `audit verify` sees a
     // chain that is not growing under it with its own decision.
     // Mutations: the route's transaction appends it with the change (see openTransaction).
-    if (transaction === 'none' && READ_METHODS.has(request.method)) request.decisionStored = services.auditBuffer.add(event);
+    if (transaction === 'none' && READ_METHODS.has(request.method))
+      request.decisionStored = services.auditBuffer.add(event);
     else if (transaction === 'none') {
       try {
         await services.auditBuffer.add(event);
@@ -141,9 +174,15 @@ function openTransaction(services: ApiServices, scope: Exclude<RouteTransactionS
     const decision = request.allowedDecision;
     request.allowedDecision = undefined;
     async function once<T>(wanted: typeof scope, run: () => Promise<T>): Promise<T> {
-      if (wanted !== scope) throw new Error(`route ${request.method} ${request.routeOptions.url ?? request.url} declared a ${scope} transaction, not ${wanted}`);
+      if (wanted !== scope)
+        throw new Error(
+          `route ${request.method} ${request.routeOptions.url ?? request.url} declared a ${scope} transaction, not ${wanted}`,
+        );
       // One use case, one transaction: a second transaction would commit apart from the decision.
-      if (state !== 'unused') throw new Error(`route ${request.method} ${request.routeOptions.url ?? request.url} opened its transaction twice`);
+      if (state !== 'unused')
+        throw new Error(
+          `route ${request.method} ${request.routeOptions.url ?? request.url} opened its transaction twice`,
+        );
       state = 'open';
       try {
         const result = await run();
@@ -191,11 +230,15 @@ export function installAuth(app: FastifyInstance, services: ApiServices): Protec
   const table: ProtectedRoute[] = [];
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/v1/')) return;
-    const config = route.config as { authz?: RouteAuthz; public?: boolean; transaction?: RouteTransactionScope } | undefined;
+    const config = route.config as
+      { authz?: RouteAuthz; public?: boolean; transaction?: RouteTransactionScope } | undefined;
     const methods = [route.method].flat();
     const mutates = methods.some((method) => !READ_METHODS.has(method));
     // SECURITY: a route that may change state names its transaction, so its decision commits with the change.
-    if (mutates && !config?.transaction) throw new Error(`route ${methods.join(',')} ${route.url} changes state but declares no transaction (config.transaction: 'tenant' | 'platform' | 'none')`);
+    if (mutates && !config?.transaction)
+      throw new Error(
+        `route ${methods.join(',')} ${route.url} changes state but declares no transaction (config.transaction: 'tenant' | 'platform' | 'none')`,
+      );
     const transaction = mutates ? (config?.transaction ?? 'none') : 'none';
     const preHandler = route.preHandler ? [route.preHandler].flat() : [];
     const transactionHooks = transaction === 'none' ? [] : [openTransaction(services, transaction)];
@@ -206,7 +249,8 @@ export function installAuth(app: FastifyInstance, services: ApiServices): Protec
     if (!config?.authz) throw new Error(`route ${route.method} ${route.url} declares neither authz nor public`);
     const onRequest = route.onRequest ? [route.onRequest].flat() : [];
     route.onRequest = [authenticate(services), tenantBoundary(services), ...onRequest];
-    for (const method of methods) if (method !== 'HEAD') table.push({ method, url: route.url, action: config.authz.action, transaction });
+    for (const method of methods)
+      if (method !== 'HEAD') table.push({ method, url: route.url, action: config.authz.action, transaction });
     route.preHandler = [authorize(services, config.authz, transaction), ...transactionHooks, ...preHandler];
   });
   app.addHook('preParsing', refuseFrozenOrg(services));
@@ -217,7 +261,11 @@ export function installAuth(app: FastifyInstance, services: ApiServices): Protec
     // INVARIANT: a mutation is never answered as a success unless its declared transaction committed.
     if (request.routeTransaction && reply.statusCode < 400 && !request.routeTransaction.committed) {
       request.routeTransaction = undefined;
-      throw new AppError('internal.error', { cause: new Error(`route ${request.method} ${request.routeOptions.url ?? request.url} answered without committing its transaction`) });
+      throw new AppError('internal.error', {
+        cause: new Error(
+          `route ${request.method} ${request.routeOptions.url ?? request.url} answered without committing its transaction`,
+        ),
+      });
     }
     const stored = request.decisionStored;
     if (!stored) return payload;

@@ -40,6 +40,8 @@ export function refuseFrozenOrg(services: ApiServices): preParsingHookHandler {
     } catch (cause) {
       throw new AppError('audit.write_failed', { cause });
     }
-    throw new AppError('tenancy.org_frozen', { publicMessage: 'the org is frozen: changes and model calls are refused until it is unfrozen' });
+    throw new AppError('tenancy.org_frozen', {
+      publicMessage: 'the org is frozen: changes and model calls are refused until it is unfrozen',
+    });
   };
 }

@@ -54,7 +54,10 @@ export class RejectedCredentialLog {
 
   constructor(private readonly options: RejectedCredentialLogOptions) {
     this.maxWindowsPerOrg = options.maxWindowsPerOrg ?? 5;
-    this.timer = setInterval(() => void this.closeExpired(options.now()), Math.max(1_000, Math.floor(options.windowMs / 4)));
+    this.timer = setInterval(
+      () => void this.closeExpired(options.now()),
+      Math.max(1_000, Math.floor(options.windowMs / 4)),
+    );
     this.timer.unref();
   }
 
@@ -75,7 +78,16 @@ export class RejectedCredentialLog {
       return;
     }
     const overflow = key.endsWith('|*');
-    const opened: Window = { orgId: failure.orgId, keyId: overflow ? undefined : failure.keyId, reasons: new Set([failure.reason]), clientIp: overflow ? null : failure.clientIp, startedAt: now, count: 1, throttled: failure.throttled ? 1 : 0, overflow };
+    const opened: Window = {
+      orgId: failure.orgId,
+      keyId: overflow ? undefined : failure.keyId,
+      reasons: new Set([failure.reason]),
+      clientIp: overflow ? null : failure.clientIp,
+      startedAt: now,
+      count: 1,
+      throttled: failure.throttled ? 1 : 0,
+      overflow,
+    };
     this.windows.set(key, opened);
     if (!overflow) this.openPerOrg.set(failure.orgId, (this.openPerOrg.get(failure.orgId) ?? 0) + 1);
     await this.options.write({
@@ -83,7 +95,13 @@ export class RejectedCredentialLog {
       requestId: failure.requestId,
       clientIp: failure.clientIp,
       ...(failure.userAgent ? { userAgent: failure.userAgent } : {}),
-      details: { count: 1, first_of_window: true, window_seconds: this.options.windowMs / 1000, ...(overflow ? { sources: 'many' } : {}), ...(failure.throttled ? { throttled: 1 } : {}) },
+      details: {
+        count: 1,
+        first_of_window: true,
+        window_seconds: this.options.windowMs / 1000,
+        ...(overflow ? { sources: 'many' } : {}),
+        ...(failure.throttled ? { throttled: 1 } : {}),
+      },
     });
   }
 
@@ -114,7 +132,14 @@ export class RejectedCredentialLog {
         summaries.push({
           ...this.eventOf(window),
           clientIp: window.clientIp,
-          details: { count: window.count - 1, summary: true, window_started_at: new Date(window.startedAt).toISOString(), window_ended_at: new Date(endedAt).toISOString(), throttled: window.throttled, ...(window.overflow ? { sources: 'many' } : {}) },
+          details: {
+            count: window.count - 1,
+            summary: true,
+            window_started_at: new Date(window.startedAt).toISOString(),
+            window_ended_at: new Date(endedAt).toISOString(),
+            throttled: window.throttled,
+            ...(window.overflow ? { sources: 'many' } : {}),
+          },
         });
       }
     }

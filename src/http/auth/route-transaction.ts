@@ -26,7 +26,8 @@ declare module 'fastify' {
 
 function transactionOf(request: FastifyRequest): RouteTransaction {
   const tx = request.routeTransaction;
-  if (!tx) throw new Error(`route ${request.method} ${request.routeOptions.url ?? request.url} declares no transaction`);
+  if (!tx)
+    throw new Error(`route ${request.method} ${request.routeOptions.url ?? request.url} declares no transaction`);
   return tx;
 }
 

@@ -10,7 +10,15 @@ export interface RenderedError {
 }
 
 /** Members of a problem that Bulwark itself sets (RFC 9457 plus `code` and `request_id`); details never replace them. */
-export const PROBLEM_MEMBERS: ReadonlySet<string> = new Set(['type', 'title', 'status', 'detail', 'instance', 'code', 'request_id']);
+export const PROBLEM_MEMBERS: ReadonlySet<string> = new Set([
+  'type',
+  'title',
+  'status',
+  'detail',
+  'instance',
+  'code',
+  'request_id',
+]);
 
 /** The details of an error that may appear beside the problem members: any that collide with one are refused. */
 export function extensionMembers(details: Record<string, unknown> | undefined): Record<string, unknown> {
@@ -50,7 +58,12 @@ function oauthError(error: AppError): string {
 export function renderOAuth(error: AppError, requestId: string): RenderedError {
   return {
     contentType: 'application/json; charset=utf-8',
-    body: { error: oauthError(error), error_description: error.publicMessage, error_code: error.code, request_id: requestId },
+    body: {
+      error: oauthError(error),
+      error_description: error.publicMessage,
+      error_code: error.code,
+      request_id: requestId,
+    },
   };
 }
 
@@ -66,10 +79,21 @@ function openAiType(status: number): string {
 /** OpenAI's error envelope, so OpenAI SDKs surface the message and code. */
 export function renderOpenAi(error: AppError, requestId: string): RenderedError {
   const issues = error.details?.issues;
-  const firstField = Array.isArray(issues) && typeof issues[0]?.field === 'string' ? (issues[0].field as string).replace(/^body\./, '') : null;
+  const firstField =
+    Array.isArray(issues) && typeof issues[0]?.field === 'string'
+      ? (issues[0].field as string).replace(/^body\./, '')
+      : null;
   return {
     contentType: 'application/json; charset=utf-8',
-    body: { error: { message: error.publicMessage, type: openAiType(error.status), param: firstField, code: error.code, request_id: requestId } },
+    body: {
+      error: {
+        message: error.publicMessage,
+        type: openAiType(error.status),
+        param: firstField,
+        code: error.code,
+        request_id: requestId,
+      },
+    },
   };
 }
 

@@ -36,13 +36,23 @@ export function toAppError(error: unknown): AppError {
   }
   if (isFastifyError(error)) {
     const code = FASTIFY_CODES[error.code];
-    if (code === 'http.unsupported_media_type') return new AppError(code, { publicMessage: 'send the body as Content-Type: application/json', details: { accepted_content_types: ['application/json'] }, cause: error });
-    if (code) return new AppError(code, { publicMessage: code === 'http.bad_request' ? `malformed request: ${error.message}` : undefined, cause: error });
+    if (code === 'http.unsupported_media_type')
+      return new AppError(code, {
+        publicMessage: 'send the body as Content-Type: application/json',
+        details: { accepted_content_types: ['application/json'] },
+        cause: error,
+      });
+    if (code)
+      return new AppError(code, {
+        publicMessage: code === 'http.bad_request' ? `malformed request: ${error.message}` : undefined,
+        cause: error,
+      });
     if (error.statusCode === 404) return new AppError('http.not_found', { cause: error });
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       return new AppError('http.bad_request', { publicMessage: 'malformed request', cause: error });
     }
   }
-  if (error instanceof SyntaxError) return new AppError('http.bad_request', { publicMessage: 'malformed JSON body', cause: error });
+  if (error instanceof SyntaxError)
+    return new AppError('http.bad_request', { publicMessage: 'malformed JSON body', cause: error });
   return new AppError('internal.error', { cause: error });
 }

@@ -21,13 +21,22 @@ export const problemSchema = z
     detail: z.string(),
     instance: z.string(),
     request_id: z.string(),
-    issues: z.array(z.object({ field: z.string(), message: z.string() })).optional().describe('On 400: each invalid field (`params.key_id`, `body.note`, …).'),
+    issues: z
+      .array(z.object({ field: z.string(), message: z.string() }))
+      .optional()
+      .describe('On 400: each invalid field (`params.key_id`, `body.note`, …).'),
   })
   .describe('RFC 9457 problem details');
 
 /** OpenAI's error envelope (routes under the OpenAI-compatible paths). */
 export const openAiErrorSchema = z.looseObject({
-  error: z.looseObject({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string(), request_id: z.string() }),
+  error: z.looseObject({
+    message: z.string(),
+    type: z.string(),
+    param: z.string().nullable(),
+    code: z.string(),
+    request_id: z.string(),
+  }),
 });
 
 const WHY: Record<number, string> = {
@@ -61,7 +70,10 @@ export function errorStatusesOf(route: Pick<RouteOptions, 'method' | 'schema' | 
 
 function errorResponse(status: number, format: ErrorFormat) {
   const contentType = format === 'openai' ? 'application/json' : 'application/problem+json';
-  return { description: WHY[status] ?? 'Error', content: { [contentType]: { schema: format === 'openai' ? openAiErrorSchema : problemSchema } } };
+  return {
+    description: WHY[status] ?? 'Error',
+    content: { [contentType]: { schema: format === 'openai' ? openAiErrorSchema : problemSchema } },
+  };
 }
 
 const ERROR_SCHEMAS: ReadonlySet<unknown> = new Set([problemSchema, openAiErrorSchema]);
@@ -72,7 +84,8 @@ type SerializerCompiler = NonNullable<RouteOptions['serializerCompiler']>;
  * being re-validated (a validation failure there would turn an error into a 500).
  */
 function documentingSerializer(inner: SerializerCompiler): SerializerCompiler {
-  return (routeSchema) => (ERROR_SCHEMAS.has(routeSchema.schema) ? (data: unknown) => JSON.stringify(data) : inner(routeSchema));
+  return (routeSchema) =>
+    ERROR_SCHEMAS.has(routeSchema.schema) ? (data: unknown) => JSON.stringify(data) : inner(routeSchema);
 }
 
 /**
@@ -89,7 +102,11 @@ export function documentRoutes(app: FastifyInstance): void {
     const config = (route.config ?? {}) as { public?: boolean; authz?: { action: string }; errorFormat?: ErrorFormat };
     const format = config.errorFormat ?? errorFormatForUrl(route.url);
     const declared = (schema.response ?? {}) as Record<string, unknown>;
-    const errors = Object.fromEntries(errorStatusesOf(route).filter((s) => !(String(s) in declared)).map((s) => [String(s), errorResponse(s, format)]));
+    const errors = Object.fromEntries(
+      errorStatusesOf(route)
+        .filter((s) => !(String(s) in declared))
+        .map((s) => [String(s), errorResponse(s, format)]),
+    );
     schema.response = { ...declared, ...errors };
     const action = config.authz?.action;
     schema['x-bulwark-action'] = action ?? null;
@@ -98,6 +115,8 @@ export function documentRoutes(app: FastifyInstance): void {
       ? `Requires the action \`${action}\` (an API key needs this scope): ${describedAction.get(action) ?? ''}`.trim()
       : 'Public: needs no credentials.';
     schema.description = schema.description ? `${schema.description}\n\n${sentence}` : sentence;
-    route.serializerCompiler = documentingSerializer(route.serializerCompiler ?? (zodSerializerCompiler as unknown as SerializerCompiler));
+    route.serializerCompiler = documentingSerializer(
+      route.serializerCompiler ?? (zodSerializerCompiler as unknown as SerializerCompiler),
+    );
   });
 }

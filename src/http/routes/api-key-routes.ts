@@ -2,13 +2,31 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { isId } from '../../lib/ids.js';
-import { apiKeySchema, createdKeySchema, createKeyBodySchema, rotateKeyBodySchema, type ApiKey, type ResourceDescriptor } from '../../modules/authz/index.js';
+import {
+  apiKeySchema,
+  createdKeySchema,
+  createKeyBodySchema,
+  rotateKeyBodySchema,
+  type ApiKey,
+  type ResourceDescriptor,
+} from '../../modules/authz/index.js';
 import type { ApiServices } from '../api-services.js';
 import { runOnce } from '../../platform/idempotency/index.js';
 import { principalOf, requestMeta } from '../auth/route-auth.js';
 import { inTenantTransaction } from '../auth/route-transaction.js';
 import { idempotencyKeyOf, renderIdempotent } from './idempotency-key.js';
-import { afterCursor, idParam, iso, orgParams, pageOf, pageQuery, pageSchema, pathOrg, readInTenant, resourceFromPath } from './route-helpers.js';
+import {
+  afterCursor,
+  idParam,
+  iso,
+  orgParams,
+  pageOf,
+  pageQuery,
+  pageSchema,
+  pathOrg,
+  readInTenant,
+  resourceFromPath,
+} from './route-helpers.js';
 
 /** An API key on the wire (never its secret). */
 export function toKeyWire(key: ApiKey): z.infer<typeof apiKeySchema> {
@@ -38,7 +56,10 @@ async function keyResource(request: FastifyRequest, services: ApiServices): Prom
   const keyId = (request.params as { key_id?: string }).key_id ?? '';
   const principal = principalOf(request);
   // Only the caller's own org is ever read; another org's key stays unknown and the tenant boundary denies.
-  const key = orgId === principal.orgId && isId('key', keyId) ? await services.db.withTenant(orgId, (sql) => services.apiKeys.get(sql, keyId).catch(() => undefined)) : undefined;
+  const key =
+    orgId === principal.orgId && isId('key', keyId)
+      ? await services.db.withTenant(orgId, (sql) => services.apiKeys.get(sql, keyId).catch(() => undefined))
+      : undefined;
   return { type: 'ApiKey', id: keyId, orgId, ...(key ? { attributes: { ownerId: key.owner.id } } : {}) };
 }
 
@@ -57,25 +78,51 @@ export function registerApiKeyRoutes(app: FastifyInstance, services: ApiServices
 
   r.get('/v1/orgs/:org_id/api-keys', {
     config: { authz: { action: 'read:keys', resource: resourceFromPath('Org') } },
-    schema: { summary: 'List API keys (metadata only)', tags, security, params: orgParams, querystring: pageQuery, response: { 200: pageSchema(apiKeySchema) } },
+    schema: {
+      summary: 'List API keys (metadata only)',
+      tags,
+      security,
+      params: orgParams,
+      querystring: pageQuery,
+      response: { 200: pageSchema(apiKeySchema) },
+    },
     handler: async (request) => {
       const { limit, cursor } = request.query;
       const after = afterCursor(cursor);
-      const keys = await readInTenant(services, request, (sql) => services.apiKeys.list(sql, { limit, ...(after ? { afterId: after } : {}) }));
+      const keys = await readInTenant(services, request, (sql) =>
+        services.apiKeys.list(sql, { limit, ...(after ? { afterId: after } : {}) }),
+      );
       return pageOf(keys.map(toKeyWire), limit, (k) => k.id);
     },
   });
 
   r.post('/v1/orgs/:org_id/api-keys', {
     config: { authz: { action: 'manage:keys', resource: newKeyResource }, transaction: 'tenant' },
-    schema: { summary: 'Create an API key (the secret is shown once)', tags, security, params: orgParams, body: createKeyBodySchema, response: { 201: createdKeySchema } },
+    schema: {
+      summary: 'Create an API key (the secret is shown once)',
+      tags,
+      security,
+      params: orgParams,
+      body: createKeyBodySchema,
+      response: { 201: createdKeySchema },
+    },
     handler: async (request, reply) => {
       const idempotency = idempotencyKeyOf(request);
       const result = await inTenantTransaction(request, (sql) =>
-        runOnce(services, (fn) => fn(sql), idempotency, async () => {
-          const { key, token } = await services.apiKeys.create(sql, principalOf(request), request.body, requestMeta(request));
-          return { status: 201, body: { ...toKeyWire(key), secret: token } };
-        }),
+        runOnce(
+          services,
+          (fn) => fn(sql),
+          idempotency,
+          async () => {
+            const { key, token } = await services.apiKeys.create(
+              sql,
+              principalOf(request),
+              request.body,
+              requestMeta(request),
+            );
+            return { status: 201, body: { ...toKeyWire(key), secret: token } };
+          },
+        ),
       );
       return renderIdempotent(reply, result);
     },
@@ -83,20 +130,45 @@ export function registerApiKeyRoutes(app: FastifyInstance, services: ApiServices
 
   r.get('/v1/orgs/:org_id/api-keys/:key_id', {
     config: { authz: { action: 'read:keys', resource: keyResource } },
-    schema: { summary: 'Show an API key (metadata only)', tags, security, params: keyParams, response: { 200: apiKeySchema } },
-    handler: async (request) => toKeyWire(await readInTenant(services, request, (sql) => services.apiKeys.get(sql, request.params.key_id))),
+    schema: {
+      summary: 'Show an API key (metadata only)',
+      tags,
+      security,
+      params: keyParams,
+      response: { 200: apiKeySchema },
+    },
+    handler: async (request) =>
+      toKeyWire(await readInTenant(services, request, (sql) => services.apiKeys.get(sql, request.params.key_id))),
   });
 
   r.post('/v1/orgs/:org_id/api-keys/:key_id/rotate', {
     config: { authz: { action: 'manage:keys', resource: keyResource }, transaction: 'tenant' },
-    schema: { summary: 'Rotate an API key: a successor now, the old key valid for the overlap', tags, security, params: keyParams, body: rotateKeyBodySchema, response: { 201: createdKeySchema } },
+    schema: {
+      summary: 'Rotate an API key: a successor now, the old key valid for the overlap',
+      tags,
+      security,
+      params: keyParams,
+      body: rotateKeyBodySchema,
+      response: { 201: createdKeySchema },
+    },
     handler: async (request, reply) => {
       const idempotency = idempotencyKeyOf(request);
       const result = await inTenantTransaction(request, (sql) =>
-        runOnce(services, (fn) => fn(sql), idempotency, async () => {
-          const { key, token } = await services.apiKeys.rotate(sql, principalOf(request), request.params.key_id, request.body.overlap_seconds, requestMeta(request));
-          return { status: 201, body: { ...toKeyWire(key), secret: token } };
-        }),
+        runOnce(
+          services,
+          (fn) => fn(sql),
+          idempotency,
+          async () => {
+            const { key, token } = await services.apiKeys.rotate(
+              sql,
+              principalOf(request),
+              request.params.key_id,
+              request.body.overlap_seconds,
+              requestMeta(request),
+            );
+            return { status: 201, body: { ...toKeyWire(key), secret: token } };
+          },
+        ),
       );
       return renderIdempotent(reply, result);
     },
@@ -104,7 +176,18 @@ export function registerApiKeyRoutes(app: FastifyInstance, services: ApiServices
 
   r.post('/v1/orgs/:org_id/api-keys/:key_id/revoke', {
     config: { authz: { action: 'manage:keys', resource: keyResource }, transaction: 'tenant' },
-    schema: { summary: 'Revoke an API key at once', tags, security, params: keyParams, response: { 200: apiKeySchema } },
-    handler: async (request) => toKeyWire(await inTenantTransaction(request, (sql) => services.apiKeys.revoke(sql, principalOf(request), request.params.key_id, requestMeta(request)))),
+    schema: {
+      summary: 'Revoke an API key at once',
+      tags,
+      security,
+      params: keyParams,
+      response: { 200: apiKeySchema },
+    },
+    handler: async (request) =>
+      toKeyWire(
+        await inTenantTransaction(request, (sql) =>
+          services.apiKeys.revoke(sql, principalOf(request), request.params.key_id, requestMeta(request)),
+        ),
+      ),
   });
 }

@@ -33,10 +33,16 @@ export function registerHealthRoutes(app: FastifyInstance, probe: HealthProbe): 
     schema: {
       summary: 'Readiness: database reachable, migrations current, not shutting down',
       tags: ['operations'],
-      response: { 200: z.object({ status: z.literal('ready'), checks: z.array(checkSchema) }), 503: z.object({ status: z.literal('not_ready'), checks: z.array(checkSchema) }) },
+      response: {
+        200: z.object({ status: z.literal('ready'), checks: z.array(checkSchema) }),
+        503: z.object({ status: z.literal('not_ready'), checks: z.array(checkSchema) }),
+      },
     },
     handler: async (_request, reply) => {
-      const checks: ReadinessCheck[] = [{ name: 'accepting', ok: probe.accepting(), ...(probe.accepting() ? {} : { detail: 'shutting down' }) }, ...(await probe.readiness())];
+      const checks: ReadinessCheck[] = [
+        { name: 'accepting', ok: probe.accepting(), ...(probe.accepting() ? {} : { detail: 'shutting down' }) },
+        ...(await probe.readiness()),
+      ];
       if (checks.every((c) => c.ok)) return { status: 'ready' as const, checks };
       return reply.code(503).send({ status: 'not_ready' as const, checks });
     },

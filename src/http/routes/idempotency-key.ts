@@ -15,8 +15,14 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 export function idempotencyKeyOf(request: FastifyRequest): IdempotencyKey | undefined {
   const key = request.headers['idempotency-key'];
   if (key === undefined) return undefined;
-  if (typeof key !== 'string' || !KEY_PATTERN.test(key)) throw new AppError('http.bad_request', { publicMessage: 'Idempotency-Key must be 1 to 255 printable ASCII characters', details: { issues: [{ field: 'header.idempotency-key', message: 'invalid' }] } });
-  const requestHash = createHash('sha256').update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`).digest('hex');
+  if (typeof key !== 'string' || !KEY_PATTERN.test(key))
+    throw new AppError('http.bad_request', {
+      publicMessage: 'Idempotency-Key must be 1 to 255 printable ASCII characters',
+      details: { issues: [{ field: 'header.idempotency-key', message: 'invalid' }] },
+    });
+  const requestHash = createHash('sha256')
+    .update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`)
+    .digest('hex');
   return { principalId: principalOf(request).id, key, requestHash };
 }
 

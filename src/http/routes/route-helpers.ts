@@ -14,7 +14,10 @@ import type { ApiServices } from '../api-services.js';
 export function idParam(prefix: IdPrefix, what: string) {
   return z
     .string()
-    .regex(new RegExp(`^${prefix}_[0-9a-hjkmnp-tv-z]{26}$`), `not ${what} id (${prefix}_ and 26 lowercase Crockford base32 characters)`)
+    .regex(
+      new RegExp(`^${prefix}_[0-9a-hjkmnp-tv-z]{26}$`),
+      `not ${what} id (${prefix}_ and 26 lowercase Crockford base32 characters)`,
+    )
     .describe(`The ${what.replace(/^an? /, '')} id (\`${prefix}_…\`).`);
 }
 
@@ -28,16 +31,27 @@ export const pageQuery = z.object({
 });
 
 /** A page of results with the cursor of the next page (null on the last). */
-export function pageOf<T>(items: T[], limit: number, cursorOf: (item: T) => string): { data: T[]; next_cursor: string | null } {
+export function pageOf<T>(
+  items: T[],
+  limit: number,
+  cursorOf: (item: T) => string,
+): { data: T[]; next_cursor: string | null } {
   const last = items.at(-1);
-  return { data: items, next_cursor: items.length === limit && last ? Buffer.from(cursorOf(last)).toString('base64url') : null };
+  return {
+    data: items,
+    next_cursor: items.length === limit && last ? Buffer.from(cursorOf(last)).toString('base64url') : null,
+  };
 }
 
 /** Decodes a cursor made by `pageOf`. */
 export function afterCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[a-z]{3}_[0-9a-z]{26}$/.test(decoded)) throw new AppError('http.bad_request', { publicMessage: 'invalid cursor', details: { issues: [{ field: 'query.cursor', message: 'invalid cursor' }] } });
+  if (!/^[a-z]{3}_[0-9a-z]{26}$/.test(decoded))
+    throw new AppError('http.bad_request', {
+      publicMessage: 'invalid cursor',
+      details: { issues: [{ field: 'query.cursor', message: 'invalid cursor' }] },
+    });
   return decoded;
 }
 
@@ -57,12 +71,19 @@ export function pathOrg(request: FastifyRequest): OrgId {
 }
 
 /** A resource builder: type, id from a path parameter (default: the org itself), org from `{org_id}`. */
-export function resourceFromPath(type: ResourceType, idParam?: string): (request: FastifyRequest) => ResourceDescriptor {
+export function resourceFromPath(
+  type: ResourceType,
+  idParam?: string,
+): (request: FastifyRequest) => ResourceDescriptor {
   return (request) => ({ type, id: idParam ? param(request, idParam) : pathOrg(request), orgId: pathOrg(request) });
 }
 
 /** Runs a read handler in the path org's tenant transaction. */
-export function readInTenant<T>(services: ApiServices, request: FastifyRequest, fn: (sql: TenantSql) => Promise<T>): Promise<T> {
+export function readInTenant<T>(
+  services: ApiServices,
+  request: FastifyRequest,
+  fn: (sql: TenantSql) => Promise<T>,
+): Promise<T> {
   return services.db.withTenant(pathOrg(request), fn);
 }
 

@@ -1,35 +1,111 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actions, actorOf, createdKeySchema, roles, type Principal, type ResourceDescriptor } from '../../modules/authz/index.js';
-import { createOrgSchema, type ActingPrincipal, type Member, type Org, type ServiceAccount } from '../../modules/tenancy/index.js';
+import {
+  actions,
+  actorOf,
+  createdKeySchema,
+  roles,
+  type Principal,
+  type ResourceDescriptor,
+} from '../../modules/authz/index.js';
+import {
+  createOrgSchema,
+  type ActingPrincipal,
+  type Member,
+  type Org,
+  type ServiceAccount,
+} from '../../modules/tenancy/index.js';
 import type { ApiServices } from '../api-services.js';
 import { runOnce } from '../../platform/idempotency/index.js';
 import { principalOf, requestMeta } from '../auth/route-auth.js';
 import { inPlatformTransaction, inTenantTransaction } from '../auth/route-transaction.js';
 import { toKeyWire } from './api-key-routes.js';
 import { idempotencyKeyOf, renderIdempotent } from './idempotency-key.js';
-import { afterCursor, idParam, orgParams, pageOf, pageQuery, pageSchema, readInTenant, resourceFromPath } from './route-helpers.js';
+import {
+  afterCursor,
+  idParam,
+  orgParams,
+  pageOf,
+  pageQuery,
+  pageSchema,
+  readInTenant,
+  resourceFromPath,
+} from './route-helpers.js';
 
-const orgSchema = z.object({ id: z.string(), name: z.string(), slug: z.string(), status: z.enum(['active', 'frozen']), created_at: z.string() });
-const toOrgWire = (o: Org) => ({ id: o.id, name: o.name, slug: o.slug, status: o.status, created_at: o.createdAt.toISOString() });
+const orgSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  slug: z.string(),
+  status: z.enum(['active', 'frozen']),
+  created_at: z.string(),
+});
+const toOrgWire = (o: Org) => ({
+  id: o.id,
+  name: o.name,
+  slug: o.slug,
+  status: o.status,
+  created_at: o.createdAt.toISOString(),
+});
 
 const attributesSchema = z
-  .object({ region: z.string().min(1).max(64).optional(), projects: z.array(z.string().min(1).max(128)).max(200).optional() })
+  .object({
+    region: z.string().min(1).max(64).optional(),
+    projects: z.array(z.string().min(1).max(128)).max(200).optional(),
+  })
   .strict()
   .describe('ABAC attributes: data region and assigned projects.');
 const rolesSchema = z.array(z.enum(roles)).min(1).max(roles.length);
 
-const memberSchema = z.object({ id: z.string(), org_id: z.string(), user_id: z.string(), email: z.string(), display_name: z.string(), roles: z.array(z.string()), attributes: z.record(z.string(), z.unknown()), created_at: z.string() });
-const toMemberWire = (m: Member) => ({ id: m.id, org_id: m.orgId, user_id: m.userId, email: m.email, display_name: m.displayName, roles: m.roles, attributes: m.attributes, created_at: m.createdAt.toISOString() });
+const memberSchema = z.object({
+  id: z.string(),
+  org_id: z.string(),
+  user_id: z.string(),
+  email: z.string(),
+  display_name: z.string(),
+  roles: z.array(z.string()),
+  attributes: z.record(z.string(), z.unknown()),
+  created_at: z.string(),
+});
+const toMemberWire = (m: Member) => ({
+  id: m.id,
+  org_id: m.orgId,
+  user_id: m.userId,
+  email: m.email,
+  display_name: m.displayName,
+  roles: m.roles,
+  attributes: m.attributes,
+  created_at: m.createdAt.toISOString(),
+});
 
-const serviceAccountSchema = z.object({ id: z.string(), org_id: z.string(), name: z.string(), roles: z.array(z.string()), attributes: z.record(z.string(), z.unknown()), status: z.enum(['active', 'disabled']), created_at: z.string() });
-const toServiceAccountWire = (s: ServiceAccount) => ({ id: s.id, org_id: s.orgId, name: s.name, roles: s.roles, attributes: s.attributes, status: s.status, created_at: s.createdAt.toISOString() });
+const serviceAccountSchema = z.object({
+  id: z.string(),
+  org_id: z.string(),
+  name: z.string(),
+  roles: z.array(z.string()),
+  attributes: z.record(z.string(), z.unknown()),
+  status: z.enum(['active', 'disabled']),
+  created_at: z.string(),
+});
+const toServiceAccountWire = (s: ServiceAccount) => ({
+  id: s.id,
+  org_id: s.orgId,
+  name: s.name,
+  roles: s.roles,
+  attributes: s.attributes,
+  status: s.status,
+  created_at: s.createdAt.toISOString(),
+});
 
 // Who acts, for the use cases' grantability and owner checks: effective roles, and the user behind a key.
 function actingOf(request: FastifyRequest): ActingPrincipal {
   const principal = principalOf(request);
-  const userId = principal.kind === 'user' ? principal.id : principal.kind === 'api_key' && principal.ownerId?.startsWith('usr_') ? principal.ownerId : undefined;
+  const userId =
+    principal.kind === 'user'
+      ? principal.id
+      : principal.kind === 'api_key' && principal.ownerId?.startsWith('usr_')
+        ? principal.ownerId
+        : undefined;
   return { roles: principal.roles, userId };
 }
 
@@ -46,11 +122,21 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
 
   r.get('/v1/orgs', {
     config: { authz: { action: 'manage:orgs', resource: platformResource(services) } },
-    schema: { summary: 'List orgs (platform owners)', tags: ['orgs'], security, querystring: pageQuery, response: { 200: pageSchema(orgSchema) } },
+    schema: {
+      summary: 'List orgs (platform owners)',
+      tags: ['orgs'],
+      security,
+      querystring: pageQuery,
+      response: { 200: pageSchema(orgSchema) },
+    },
     handler: async (request) => {
       const { limit, cursor } = request.query;
       const after = afterCursor(cursor);
-      return pageOf((await services.orgs.list({ limit, ...(after ? { afterId: after } : {}) })).map(toOrgWire), limit, (o) => o.id);
+      return pageOf(
+        (await services.orgs.list({ limit, ...(after ? { afterId: after } : {}) })).map(toOrgWire),
+        limit,
+        (o) => o.id,
+      );
     },
   });
 
@@ -68,14 +154,43 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
       const key = idempotencyKeyOf(request);
       // One transaction: the decision, the idempotency record (in the platform org), the org, its owner and the owner's key.
       const result = await inPlatformTransaction(request, (platform) =>
-        runOnce(services, (fn) => platform.inTenant(services.platformOrgId, fn), key, async () => {
-          const created = await services.orgs.createWithOwner(platform, { name: request.body.name, slug: request.body.slug, ownerEmail: request.body.owner_email }, auditOf(request), (tenant, owner) => {
-            const ownerPrincipal: Principal = { kind: 'user', id: owner.member.userId, orgId: owner.orgId, roles: ['owner'], attributes: {}, amr: principal.amr };
-            return services.apiKeys.create(tenant, ownerPrincipal, { name: 'first owner key', role: 'owner', scopes: [...actions], cidrs: [], amr: [...principal.amr] }, requestMeta(request));
-          });
-          const { key: ownerKey, token } = created.ownerKey;
-          return { status: 201, body: { org: toOrgWire(created.org), owner: toMemberWire(created.owner), owner_api_key: { ...toKeyWire(ownerKey), secret: token } } };
-        }),
+        runOnce(
+          services,
+          (fn) => platform.inTenant(services.platformOrgId, fn),
+          key,
+          async () => {
+            const created = await services.orgs.createWithOwner(
+              platform,
+              { name: request.body.name, slug: request.body.slug, ownerEmail: request.body.owner_email },
+              auditOf(request),
+              (tenant, owner) => {
+                const ownerPrincipal: Principal = {
+                  kind: 'user',
+                  id: owner.member.userId,
+                  orgId: owner.orgId,
+                  roles: ['owner'],
+                  attributes: {},
+                  amr: principal.amr,
+                };
+                return services.apiKeys.create(
+                  tenant,
+                  ownerPrincipal,
+                  { name: 'first owner key', role: 'owner', scopes: [...actions], cidrs: [], amr: [...principal.amr] },
+                  requestMeta(request),
+                );
+              },
+            );
+            const { key: ownerKey, token } = created.ownerKey;
+            return {
+              status: 201,
+              body: {
+                org: toOrgWire(created.org),
+                owner: toMemberWire(created.owner),
+                owner_api_key: { ...toKeyWire(ownerKey), secret: token },
+              },
+            };
+          },
+        ),
       );
       return renderIdempotent(reply, result);
     },
@@ -90,11 +205,20 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
   const memberParams = orgParams.extend({ member_id: idParam('mem', 'a membership') });
   r.get('/v1/orgs/:org_id/members', {
     config: { authz: { action: 'read:members', resource: resourceFromPath('Org') } },
-    schema: { summary: 'List members', tags: ['members'], security, params: orgParams, querystring: pageQuery, response: { 200: pageSchema(memberSchema) } },
+    schema: {
+      summary: 'List members',
+      tags: ['members'],
+      security,
+      params: orgParams,
+      querystring: pageQuery,
+      response: { 200: pageSchema(memberSchema) },
+    },
     handler: async (request) => {
       const { limit, cursor } = request.query;
       const after = afterCursor(cursor);
-      const members = await readInTenant(services, request, (sql) => services.members.list(sql, { limit, ...(after ? { afterId: after } : {}) }));
+      const members = await readInTenant(services, request, (sql) =>
+        services.members.list(sql, { limit, ...(after ? { afterId: after } : {}) }),
+      );
       return pageOf(members.map(toMemberWire), limit, (m) => m.id);
     },
   });
@@ -106,12 +230,30 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
       tags: ['members'],
       security,
       params: orgParams,
-      body: z.object({ email: z.email(), display_name: z.string().max(200).optional(), roles: rolesSchema, attributes: attributesSchema.default({}) }).strict(),
+      body: z
+        .object({
+          email: z.email(),
+          display_name: z.string().max(200).optional(),
+          roles: rolesSchema,
+          attributes: attributesSchema.default({}),
+        })
+        .strict(),
       response: { 201: memberSchema },
     },
     handler: async (request, reply) => {
       const member = await inPlatformTransaction(request, (platform) =>
-        services.members.add(platform, request.params.org_id as Org['id'], { email: request.body.email, ...(request.body.display_name ? { displayName: request.body.display_name } : {}), roles: request.body.roles, attributes: request.body.attributes }, auditOf(request), actingOf(request)),
+        services.members.add(
+          platform,
+          request.params.org_id as Org['id'],
+          {
+            email: request.body.email,
+            ...(request.body.display_name ? { displayName: request.body.display_name } : {}),
+            roles: request.body.roles,
+            attributes: request.body.attributes,
+          },
+          auditOf(request),
+          actingOf(request),
+        ),
       );
       services.engine.invalidate(member.orgId);
       return reply.code(201).send(toMemberWire(member));
@@ -119,20 +261,51 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
   });
 
   r.patch('/v1/orgs/:org_id/members/:member_id', {
-    config: { authz: { action: 'manage:members', resource: resourceFromPath('Member', 'member_id') }, transaction: 'tenant' },
-    schema: { summary: "Change a member's roles or attributes", tags: ['members'], security, params: memberParams, body: z.object({ roles: rolesSchema.optional(), attributes: attributesSchema.optional() }).strict(), response: { 200: memberSchema } },
+    config: {
+      authz: { action: 'manage:members', resource: resourceFromPath('Member', 'member_id') },
+      transaction: 'tenant',
+    },
+    schema: {
+      summary: "Change a member's roles or attributes",
+      tags: ['members'],
+      security,
+      params: memberParams,
+      body: z.object({ roles: rolesSchema.optional(), attributes: attributesSchema.optional() }).strict(),
+      response: { 200: memberSchema },
+    },
     handler: async (request) => {
-      const member = await inTenantTransaction(request, (sql) => services.members.update(sql, actingOf(request), request.params.member_id, { ...(request.body.roles ? { roles: request.body.roles } : {}), ...(request.body.attributes ? { attributes: request.body.attributes } : {}) }, auditOf(request)));
+      const member = await inTenantTransaction(request, (sql) =>
+        services.members.update(
+          sql,
+          actingOf(request),
+          request.params.member_id,
+          {
+            ...(request.body.roles ? { roles: request.body.roles } : {}),
+            ...(request.body.attributes ? { attributes: request.body.attributes } : {}),
+          },
+          auditOf(request),
+        ),
+      );
       services.engine.invalidate(member.orgId);
       return toMemberWire(member);
     },
   });
 
   r.delete('/v1/orgs/:org_id/members/:member_id', {
-    config: { authz: { action: 'manage:members', resource: resourceFromPath('Member', 'member_id') }, transaction: 'tenant' },
-    schema: { summary: 'Remove a member (their keys stop working at once)', tags: ['members'], security, params: memberParams },
+    config: {
+      authz: { action: 'manage:members', resource: resourceFromPath('Member', 'member_id') },
+      transaction: 'tenant',
+    },
+    schema: {
+      summary: 'Remove a member (their keys stop working at once)',
+      tags: ['members'],
+      security,
+      params: memberParams,
+    },
     handler: async (request, reply) => {
-      await inTenantTransaction(request, (sql) => services.members.remove(sql, actingOf(request), request.params.member_id, auditOf(request)));
+      await inTenantTransaction(request, (sql) =>
+        services.members.remove(sql, actingOf(request), request.params.member_id, auditOf(request)),
+      );
       services.engine.invalidate(request.params.org_id as Org['id']);
       return reply.code(204).send();
     },
@@ -141,35 +314,83 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
   const serviceAccountParams = orgParams.extend({ service_account_id: idParam('svc', 'a service account') });
   r.get('/v1/orgs/:org_id/service-accounts', {
     config: { authz: { action: 'read:service-accounts', resource: resourceFromPath('Org') } },
-    schema: { summary: 'List service accounts', tags: ['service-accounts'], security, params: orgParams, querystring: pageQuery, response: { 200: pageSchema(serviceAccountSchema) } },
+    schema: {
+      summary: 'List service accounts',
+      tags: ['service-accounts'],
+      security,
+      params: orgParams,
+      querystring: pageQuery,
+      response: { 200: pageSchema(serviceAccountSchema) },
+    },
     handler: async (request) => {
       const { limit, cursor } = request.query;
       const after = afterCursor(cursor);
-      const accounts = await readInTenant(services, request, (sql) => services.serviceAccounts.list(sql, { limit, ...(after ? { afterId: after } : {}) }));
+      const accounts = await readInTenant(services, request, (sql) =>
+        services.serviceAccounts.list(sql, { limit, ...(after ? { afterId: after } : {}) }),
+      );
       return pageOf(accounts.map(toServiceAccountWire), limit, (s) => s.id);
     },
   });
 
   r.post('/v1/orgs/:org_id/service-accounts', {
     config: { authz: { action: 'manage:service-accounts', resource: resourceFromPath('Org') }, transaction: 'tenant' },
-    schema: { summary: 'Create a service account', tags: ['service-accounts'], security, params: orgParams, body: z.object({ name: z.string().trim().min(1).max(200), roles: rolesSchema, attributes: attributesSchema.default({}) }).strict(), response: { 201: serviceAccountSchema } },
+    schema: {
+      summary: 'Create a service account',
+      tags: ['service-accounts'],
+      security,
+      params: orgParams,
+      body: z
+        .object({
+          name: z.string().trim().min(1).max(200),
+          roles: rolesSchema,
+          attributes: attributesSchema.default({}),
+        })
+        .strict(),
+      response: { 201: serviceAccountSchema },
+    },
     handler: async (request, reply) => {
-      const account = await inTenantTransaction(request, (sql) => services.serviceAccounts.create(sql, actingOf(request), request.body, auditOf(request)));
+      const account = await inTenantTransaction(request, (sql) =>
+        services.serviceAccounts.create(sql, actingOf(request), request.body, auditOf(request)),
+      );
       return reply.code(201).send(toServiceAccountWire(account));
     },
   });
 
   r.get('/v1/orgs/:org_id/service-accounts/:service_account_id', {
-    config: { authz: { action: 'read:service-accounts', resource: resourceFromPath('ServiceAccount', 'service_account_id') } },
-    schema: { summary: 'Show a service account', tags: ['service-accounts'], security, params: serviceAccountParams, response: { 200: serviceAccountSchema } },
-    handler: async (request) => toServiceAccountWire(await readInTenant(services, request, (sql) => services.serviceAccounts.get(sql, request.params.service_account_id))),
+    config: {
+      authz: { action: 'read:service-accounts', resource: resourceFromPath('ServiceAccount', 'service_account_id') },
+    },
+    schema: {
+      summary: 'Show a service account',
+      tags: ['service-accounts'],
+      security,
+      params: serviceAccountParams,
+      response: { 200: serviceAccountSchema },
+    },
+    handler: async (request) =>
+      toServiceAccountWire(
+        await readInTenant(services, request, (sql) =>
+          services.serviceAccounts.get(sql, request.params.service_account_id),
+        ),
+      ),
   });
 
   r.post('/v1/orgs/:org_id/service-accounts/:service_account_id/disable', {
-    config: { authz: { action: 'manage:service-accounts', resource: resourceFromPath('ServiceAccount', 'service_account_id') }, transaction: 'tenant' },
-    schema: { summary: 'Disable a service account (its keys stop working at once)', tags: ['service-accounts'], security, params: serviceAccountParams, response: { 200: serviceAccountSchema } },
+    config: {
+      authz: { action: 'manage:service-accounts', resource: resourceFromPath('ServiceAccount', 'service_account_id') },
+      transaction: 'tenant',
+    },
+    schema: {
+      summary: 'Disable a service account (its keys stop working at once)',
+      tags: ['service-accounts'],
+      security,
+      params: serviceAccountParams,
+      response: { 200: serviceAccountSchema },
+    },
     handler: async (request) => {
-      const account = await inTenantTransaction(request, (sql) => services.serviceAccounts.disable(sql, actingOf(request), request.params.service_account_id, auditOf(request)));
+      const account = await inTenantTransaction(request, (sql) =>
+        services.serviceAccounts.disable(sql, actingOf(request), request.params.service_account_id, auditOf(request)),
+      );
       services.engine.invalidate(account.orgId);
       return toServiceAccountWire(account);
     },

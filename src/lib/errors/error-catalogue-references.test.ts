@@ -19,7 +19,10 @@ function sourceFiles(dir: string): string[] {
 
 const source = sourceFiles(srcDir).map((file) => ({ file: relative(srcDir, file), text: readFileSync(file, 'utf8') }));
 // A reference is the code as a whole string literal: 'code', "code" or `code`.
-const referenced = (code: string) => source.filter(({ text }) => text.includes(`'${code}'`) || text.includes(`"${code}"`) || text.includes(`\`${code}\``)).map(({ file }) => file);
+const referenced = (code: string) =>
+  source
+    .filter(({ text }) => text.includes(`'${code}'`) || text.includes(`"${code}"`) || text.includes(`\`${code}\``))
+    .map(({ file }) => file);
 const entries = Object.entries(errorCatalogue as Record<string, ErrorSpec>);
 
 describe('error catalogue says only what is true', () => {
@@ -29,12 +32,22 @@ describe('error catalogue says only what is true', () => {
   });
 
   it('every code that is not reserved is raised or reported somewhere in src/', () => {
-    const neverReferenced = entries.filter(([code, spec]) => !spec.reserved && referenced(code).length === 0).map(([code]) => code);
-    expect(neverReferenced, 'mark these `reserved: true` in src/lib/errors/catalogue (then npm run docs), or raise them').toEqual([]);
+    const neverReferenced = entries
+      .filter(([code, spec]) => !spec.reserved && referenced(code).length === 0)
+      .map(([code]) => code);
+    expect(
+      neverReferenced,
+      'mark these `reserved: true` in src/lib/errors/catalogue (then npm run docs), or raise them',
+    ).toEqual([]);
   });
 
   it('no reserved code is referenced in src/', () => {
-    const referencedReserved = entries.filter(([code, spec]) => spec.reserved && referenced(code).length > 0).map(([code]) => `${code} (${referenced(code).join(', ')})`);
-    expect(referencedReserved, 'these codes are raised now: drop `reserved: true` from their catalogue entry (then npm run docs)').toEqual([]);
+    const referencedReserved = entries
+      .filter(([code, spec]) => spec.reserved && referenced(code).length > 0)
+      .map(([code]) => `${code} (${referenced(code).join(', ')})`);
+    expect(
+      referencedReserved,
+      'these codes are raised now: drop `reserved: true` from their catalogue entry (then npm run docs)',
+    ).toEqual([]);
   });
 });

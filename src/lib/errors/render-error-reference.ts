@@ -3,7 +3,10 @@ import type { ErrorSpec } from './error-spec.js';
 
 /** docs/reference/errors.md, generated from the error catalogue. */
 export function renderErrorReference(): string {
-  const rows = Object.entries(errorCatalogue as Record<string, ErrorSpec>).map(([code, spec]) => `| \`${code}\` | ${spec.status} | ${spec.title} | ${spec.reserved ? '*Reserved: not raised yet.* ' : ''}${spec.description.replace(/\|/g, '\\|')} |`);
+  const rows = Object.entries(errorCatalogue as Record<string, ErrorSpec>).map(
+    ([code, spec]) =>
+      `| \`${code}\` | ${spec.status} | ${spec.title} | ${spec.reserved ? '*Reserved: not raised yet.* ' : ''}${spec.description.replace(/\|/g, '\\|')} |`,
+  );
   return [
     '# Error reference',
     '',

@@ -26,7 +26,13 @@ describe(`audit buffer on the real audit log (${backendName})`, () => {
 
   async function newOrg(): Promise<OrgId> {
     const orgId = newId('org');
-    await t.db.withPlatform((sql) => sql.query('INSERT INTO orgs (id, name, slug) VALUES ($1, $2, $3)', [orgId, 'Buffer Org', `b-${orgId.slice(-12)}`]));
+    await t.db.withPlatform((sql) =>
+      sql.query('INSERT INTO orgs (id, name, slug) VALUES ($1, $2, $3)', [
+        orgId,
+        'Buffer Org',
+        `b-${orgId.slice(-12)}`,
+      ]),
+    );
     return orgId;
   }
 
@@ -45,8 +51,16 @@ describe(`audit buffer on the real audit log (${backendName})`, () => {
   it('writes every other event of a batch that holds one unwritable event (NUL byte in a resource id)', async () => {
     const orgId = await newOrg();
     const lost: AuditEventInput[] = [];
-    const buffer = new AuditBuffer((id, events) => audit.record(id, events), { flushIntervalMs: 10_000, onWriteError: (_e, _o, events) => lost.push(...events) });
-    const results = Array.from({ length: 21 }, (_, i) => buffer.add(event(orgId, i, i === 7 ? 'key_\u0000evil' : `model-${i}`)).then(() => 'stored', () => 'failed'));
+    const buffer = new AuditBuffer((id, events) => audit.record(id, events), {
+      flushIntervalMs: 10_000,
+      onWriteError: (_e, _o, events) => lost.push(...events),
+    });
+    const results = Array.from({ length: 21 }, (_, i) =>
+      buffer.add(event(orgId, i, i === 7 ? 'key_\u0000evil' : `model-${i}`)).then(
+        () => 'stored',
+        () => 'failed',
+      ),
+    );
     await buffer.flush();
     const outcome = await Promise.all(results);
     expect(outcome.filter((o) => o === 'failed').length).toBe(1);
@@ -64,7 +78,10 @@ describe(`audit buffer on the real audit log (${backendName})`, () => {
     const write: BatchWriter = async (id, events) => {
       inFlight.set(id, (inFlight.get(id) ?? 0) + 1);
       maxPerOrg = Math.max(maxPerOrg, inFlight.get(id) ?? 0);
-      maxOverall = Math.max(maxOverall, [...inFlight.values()].reduce((a, b) => a + b, 0));
+      maxOverall = Math.max(
+        maxOverall,
+        [...inFlight.values()].reduce((a, b) => a + b, 0),
+      );
       try {
         return await audit.record(id, events);
       } finally {
@@ -92,17 +109,23 @@ describe(`audit buffer on the real audit log (${backendName})`, () => {
     const gate = new Promise<void>((resolve) => {
       open = resolve;
     });
-    const buffer = new AuditBuffer(async (id, events) => {
-      if (id === slowOrg) await gate;
-      return audit.record(id, events);
-    }, { flushIntervalMs: 10_000 });
+    const buffer = new AuditBuffer(
+      async (id, events) => {
+        if (id === slowOrg) await gate;
+        return audit.record(id, events);
+      },
+      { flushIntervalMs: 10_000 },
+    );
     const slow = buffer.add(event(slowOrg, 0));
     const first = buffer.add(event(fastOrg, 1));
     void buffer.flush();
     await first;
     const second = buffer.add(event(fastOrg, 2));
     void buffer.flush();
-    const outcome = await Promise.race([second.then(() => 'written'), new Promise((resolve) => setTimeout(resolve, 2_000, 'held back'))]);
+    const outcome = await Promise.race([
+      second.then(() => 'written'),
+      new Promise((resolve) => setTimeout(resolve, 2_000, 'held back')),
+    ]);
     open();
     await slow;
     expect(outcome).toBe('written');

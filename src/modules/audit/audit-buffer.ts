@@ -91,7 +91,8 @@ export class AuditBuffer {
   }
 
   private async writeInChunks(orgId: OrgId, pending: Pending[]): Promise<void> {
-    for (let i = 0; i < pending.length; i += this.maxBatch) await this.writeWithRetry(orgId, pending.slice(i, i + this.maxBatch));
+    for (let i = 0; i < pending.length; i += this.maxBatch)
+      await this.writeWithRetry(orgId, pending.slice(i, i + this.maxBatch));
   }
 
   private async writeWithRetry(orgId: OrgId, pending: Pending[]): Promise<void> {
@@ -121,7 +122,10 @@ export class AuditBuffer {
   /** Writes the events; resolves their callers and returns undefined, or returns the error (callers untouched). */
   private async tryWriteOrError(orgId: OrgId, pending: Pending[]): Promise<unknown> {
     try {
-      await this.write(orgId, pending.map((p) => p.event));
+      await this.write(
+        orgId,
+        pending.map((p) => p.event),
+      );
     } catch (error) {
       return error ?? new Error('audit write failed');
     }
@@ -131,7 +135,11 @@ export class AuditBuffer {
 
   private fail(orgId: OrgId, pending: Pending[], error: unknown): void {
     try {
-      this.options.onWriteError?.(error, orgId, pending.map((p) => p.event));
+      this.options.onWriteError?.(
+        error,
+        orgId,
+        pending.map((p) => p.event),
+      );
     } catch {
       // An alerting hook that throws must not leave callers waiting.
     }

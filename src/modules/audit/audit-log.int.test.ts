@@ -28,8 +28,14 @@ describe(`audit log (${backendName})`, () => {
 
   async function orgWithEvents(count: number): Promise<OrgId> {
     const orgId = newId('org');
-    await t.db.withPlatform((sql) => sql.query('INSERT INTO orgs (id, name, slug) VALUES ($1, $2, $3)', [orgId, 'Audit Org', `a-${orgId.slice(-12)}`]));
-    if (count > 0) await audit.record(orgId, Array.from({ length: count }, (_, i) => event(orgId, i + 1)));
+    await t.db.withPlatform((sql) =>
+      sql.query('INSERT INTO orgs (id, name, slug) VALUES ($1, $2, $3)', [orgId, 'Audit Org', `a-${orgId.slice(-12)}`]),
+    );
+    if (count > 0)
+      await audit.record(
+        orgId,
+        Array.from({ length: count }, (_, i) => event(orgId, i + 1)),
+      );
     return orgId;
   }
 
@@ -69,13 +75,17 @@ describe(`audit log (${backendName})`, () => {
 
   it('detects an edited event', async () => {
     const orgId = await orgWithEvents(8);
-    await tamper(`UPDATE audit_events SET details = jsonb_set(details, '{n}', '999') WHERE org_id = $1 AND seq = 4`, [orgId]);
+    await tamper(`UPDATE audit_events SET details = jsonb_set(details, '{n}', '999') WHERE org_id = $1 AND seq = 4`, [
+      orgId,
+    ]);
     expect(await audit.verify(orgId)).toMatchObject({ ok: false, firstBadSeq: 4, problem: 'hash_mismatch' });
   });
 
   it('detects an edited decision even when the attacker recomputes nothing else', async () => {
     const orgId = await orgWithEvents(8);
-    await tamper(`UPDATE audit_events SET decision = 'allow', reason_codes = '{}' WHERE org_id = $1 AND seq = 6`, [orgId]);
+    await tamper(`UPDATE audit_events SET decision = 'allow', reason_codes = '{}' WHERE org_id = $1 AND seq = 6`, [
+      orgId,
+    ]);
     expect(await audit.verify(orgId)).toMatchObject({ ok: false, firstBadSeq: 6 });
   });
 
@@ -101,8 +111,12 @@ describe(`audit log (${backendName})`, () => {
 
   it('refuses UPDATE and DELETE from the app role and from the owner', async () => {
     const orgId = await orgWithEvents(2);
-    await expect(t.db.withTenant(orgId, (sql) => sql.query(`UPDATE audit_events SET action = 'x.y.z'`))).rejects.toThrow(/permission denied/);
-    await expect(t.db.withTenant(orgId, (sql) => sql.query('DELETE FROM audit_events'))).rejects.toThrow(/permission denied/);
+    await expect(
+      t.db.withTenant(orgId, (sql) => sql.query(`UPDATE audit_events SET action = 'x.y.z'`)),
+    ).rejects.toThrow(/permission denied/);
+    await expect(t.db.withTenant(orgId, (sql) => sql.query('DELETE FROM audit_events'))).rejects.toThrow(
+      /permission denied/,
+    );
     await expect(t.superuser('DELETE FROM audit_events WHERE org_id = $1', [orgId])).rejects.toThrow(/append-only/);
     await expect(t.superuser('TRUNCATE audit_events CASCADE')).rejects.toThrow(/append-only/);
     expect(await audit.verify(orgId)).toMatchObject({ ok: true, eventsChecked: 2 });
@@ -137,7 +151,10 @@ describe(`audit log (${backendName})`, () => {
   it('buffers read decisions and writes them all on close', async () => {
     const orgA = await orgWithEvents(0);
     const orgB = await orgWithEvents(0);
-    const buffer = new AuditBuffer((orgId, events) => audit.record(orgId, events), { flushIntervalMs: 10_000, maxBatch: 50 });
+    const buffer = new AuditBuffer((orgId, events) => audit.record(orgId, events), {
+      flushIntervalMs: 10_000,
+      maxBatch: 50,
+    });
     const stored = Array.from({ length: 120 }, (_, i) => buffer.add(event(i % 2 ? orgA : orgB, i)));
     await buffer.close();
     await Promise.all(stored);
@@ -151,9 +168,12 @@ describe(`audit log (${backendName})`, () => {
     const buffer = new AuditBuffer((id, events) => audit.record(id, events), { flushIntervalMs: 5 });
     await buffer.add(event(orgId, 1));
     expect(await audit.verify(orgId)).toMatchObject({ ok: true, eventsChecked: 1 });
-    const failing = new AuditBuffer(async () => {
-      throw new Error('database down');
-    }, { flushIntervalMs: 5 });
+    const failing = new AuditBuffer(
+      async () => {
+        throw new Error('database down');
+      },
+      { flushIntervalMs: 5 },
+    );
     await expect(failing.add(event(orgId, 2))).rejects.toThrow('database down');
   });
 });

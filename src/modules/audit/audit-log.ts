@@ -37,7 +37,8 @@ export class AuditLog {
 
   constructor(private readonly deps: AuditLogDeps) {
     this.sealEvery = deps.sealEvery ?? SEAL_EVERY_EVENTS;
-    if (!Number.isInteger(this.sealEvery) || this.sealEvery < 1) throw new Error('sealEvery must be a positive integer');
+    if (!Number.isInteger(this.sealEvery) || this.sealEvery < 1)
+      throw new Error('sealEvery must be a positive integer');
   }
 
   /**
@@ -48,7 +49,10 @@ export class AuditLog {
     if (events.length === 0) return [];
     for (const event of events) {
       // INVARIANT: an event is chained into the org of the transaction it is written in.
-      if (event.orgId !== sql.orgId) throw new AppError('audit.write_failed', { publicMessage: 'audit event org does not match the transaction org' });
+      if (event.orgId !== sql.orgId)
+        throw new AppError('audit.write_failed', {
+          publicMessage: 'audit event org does not match the transaction org',
+        });
     }
     const now = this.deps.clock.now();
     if (events.length === 1) {
@@ -132,11 +136,16 @@ export class AuditLog {
   }
 
   /** Streams an org's records in sequence order, page by page, each page in its own tenant transaction. */
-  async *records(orgId: OrgId, options: { afterSeq?: number; actionPrefix?: string; pageSize?: number } = {}): AsyncGenerator<AuditRecord> {
+  async *records(
+    orgId: OrgId,
+    options: { afterSeq?: number; actionPrefix?: string; pageSize?: number } = {},
+  ): AsyncGenerator<AuditRecord> {
     let afterSeq = options.afterSeq ?? 0;
     const limit = options.pageSize ?? VERIFY_PAGE;
     for (;;) {
-      const page = await this.deps.db.withTenant(orgId, (sql) => readRecords(sql, { afterSeq, limit, ...(options.actionPrefix ? { actionPrefix: options.actionPrefix } : {}) }));
+      const page = await this.deps.db.withTenant(orgId, (sql) =>
+        readRecords(sql, { afterSeq, limit, ...(options.actionPrefix ? { actionPrefix: options.actionPrefix } : {}) }),
+      );
       for (const record of page) yield record;
       const last = page.at(-1);
       if (!last || page.length < limit) return;
@@ -155,7 +164,10 @@ export class AuditLog {
     // The head is read before the events, and events appended after it are left out, so concurrent appends never
     // look like a truncated or forked chain.
     const head = await this.deps.db.withTenant(orgId, readHead);
-    const verifier = new SealedChainVerifier(orgId, checkpoints, { ...(this.deps.sealKey ? { key: this.deps.sealKey } : {}), sealEvery: this.sealEvery });
+    const verifier = new SealedChainVerifier(orgId, checkpoints, {
+      ...(this.deps.sealKey ? { key: this.deps.sealKey } : {}),
+      sealEvery: this.sealEvery,
+    });
     for await (const record of this.records(orgId)) {
       if (record.seq > head.seq) break;
       if (!(await verifier.check(record))) break;
@@ -165,7 +177,10 @@ export class AuditLog {
 
   /** Verifies an export file's lines (see `verifyExport`) with this log's MAC key, as the key holder can. */
   verifyExportLines(orgId: OrgId, lines: Iterable<string> | AsyncIterable<string>): Promise<AuditVerdict> {
-    return verifyExport(orgId, lines, { ...(this.deps.sealKey ? { key: this.deps.sealKey } : {}), sealEvery: this.sealEvery });
+    return verifyExport(orgId, lines, {
+      ...(this.deps.sealKey ? { key: this.deps.sealKey } : {}),
+      sealEvery: this.sealEvery,
+    });
   }
 
   /** The org's export as JSONL lines: every event from `afterSeq`, each checkpoint right after the event it seals. */
@@ -184,7 +199,9 @@ export class AuditLog {
   private toFields(event: AuditEventInput, seq: number, now: Date): Omit<AuditRecord, 'prev_hash' | 'hash'> {
     const details = event.details ?? {};
     // Round-trip through JSON so the hashed form equals what jsonb gives back (no undefined, no -0, no Dates).
-    const stored = JSON.parse(JSON.stringify(this.deps.maskDetails ? this.deps.maskDetails(details) : details)) as Record<string, unknown>;
+    const stored = JSON.parse(
+      JSON.stringify(this.deps.maskDetails ? this.deps.maskDetails(details) : details),
+    ) as Record<string, unknown>;
     return {
       org_id: event.orgId,
       seq,

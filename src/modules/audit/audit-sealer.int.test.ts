@@ -11,7 +11,13 @@ import { AuditSealer } from './audit-sealer.js';
 import type { AuditEventInput } from './event.js';
 
 function event(orgId: OrgId, n: number): AuditEventInput {
-  return { orgId, actor: { type: 'system', id: null }, action: 'authz.decision.made', decision: 'info', details: { n } };
+  return {
+    orgId,
+    actor: { type: 'system', id: null },
+    action: 'authz.decision.made',
+    decision: 'info',
+    details: { n },
+  };
 }
 
 describe(`audit sealing timer (${backendName})`, () => {
@@ -34,8 +40,18 @@ describe(`audit sealing timer (${backendName})`, () => {
 
   async function newOrg(events: number): Promise<OrgId> {
     const orgId = newId('org');
-    await t.db.withPlatform((sql) => sql.query('INSERT INTO orgs (id, name, slug) VALUES ($1, $2, $3)', [orgId, 'Sealer Org', `z-${orgId.slice(-12)}`]));
-    if (events > 0) await audit.record(orgId, Array.from({ length: events }, (_, i) => event(orgId, i + 1)));
+    await t.db.withPlatform((sql) =>
+      sql.query('INSERT INTO orgs (id, name, slug) VALUES ($1, $2, $3)', [
+        orgId,
+        'Sealer Org',
+        `z-${orgId.slice(-12)}`,
+      ]),
+    );
+    if (events > 0)
+      await audit.record(
+        orgId,
+        Array.from({ length: events }, (_, i) => event(orgId, i + 1)),
+      );
     return orgId;
   }
 
@@ -46,7 +62,13 @@ describe(`audit sealing timer (${backendName})`, () => {
     const sealer = new AuditSealer({ audit, listOrgIds: async () => [busy, idle] });
     expect(await sealer.sealAll()).toBe(2 - 1);
     expect(await audit.checkpoints(idle)).toEqual([]);
-    expect(await audit.verify(busy)).toMatchObject({ ok: true, checkpointsChecked: 1, lastCheckpointSeq: 7, unsealedEvents: 0, macsChecked: true });
+    expect(await audit.verify(busy)).toMatchObject({
+      ok: true,
+      checkpointsChecked: 1,
+      lastCheckpointSeq: 7,
+      unsealedEvents: 0,
+      macsChecked: true,
+    });
     expect(await sealer.sealAll()).toBe(0);
     await audit.record(busy, [event(busy, 8)]);
     expect(await sealer.sealAll()).toBe(1);
@@ -60,7 +82,10 @@ describe(`audit sealing timer (${backendName})`, () => {
     expect((await audit.checkpoints(orgId)).map((c) => c.seq)).toEqual([51]);
     await expect(
       t.db.withTenant(orgId, async (sql) => {
-        await audit.append(sql, Array.from({ length: 60 }, (_, i) => event(orgId, 52 + i)));
+        await audit.append(
+          sql,
+          Array.from({ length: 60 }, (_, i) => event(orgId, 52 + i)),
+        );
         throw new Error('mutation failed');
       }),
     ).rejects.toThrow('mutation failed');
@@ -72,9 +97,15 @@ describe(`audit sealing timer (${backendName})`, () => {
   it('started, it seals within its interval; stop ends the timer and seals the tail once more', async () => {
     const orgId = await newOrg(3);
     const errors: unknown[] = [];
-    const sealer = new AuditSealer({ audit, listOrgIds: async () => [orgId], intervalMs: 20, onError: (e) => errors.push(e) });
+    const sealer = new AuditSealer({
+      audit,
+      listOrgIds: async () => [orgId],
+      intervalMs: 20,
+      onError: (e) => errors.push(e),
+    });
     sealer.start();
-    for (let i = 0; i < 200 && (await audit.checkpoints(orgId)).length === 0; i += 1) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 200 && (await audit.checkpoints(orgId)).length === 0; i += 1)
+      await new Promise((r) => setTimeout(r, 20));
     expect((await audit.checkpoints(orgId)).map((c) => c.seq)).toEqual([3]);
     await audit.record(orgId, [event(orgId, 4)]);
     await sealer.stop();
@@ -89,7 +120,11 @@ describe(`audit sealing timer (${backendName})`, () => {
   it('an org whose seal fails does not stop the others, and the error is reported', async () => {
     const good = await newOrg(2);
     const errors: unknown[] = [];
-    const sealer = new AuditSealer({ audit, listOrgIds: async () => ['not-an-org' as OrgId, good], onError: (e) => errors.push(e) });
+    const sealer = new AuditSealer({
+      audit,
+      listOrgIds: async () => ['not-an-org' as OrgId, good],
+      onError: (e) => errors.push(e),
+    });
     expect(await sealer.sealAll()).toBe(1);
     expect(errors).toHaveLength(1);
     expect((await audit.checkpoints(good)).map((c) => c.seq)).toEqual([2]);

@@ -27,13 +27,32 @@ export const SEAL_INTERVAL_MS = 60_000;
 
 /** The bytes the MAC covers: RFC 8785 JSON of the format tag, org, seq, head hash, sealing time and key id. */
 export function checkpointMacInput(checkpoint: Omit<AuditCheckpoint, 'mac'>): Buffer {
-  const covered = { format: CHECKPOINT_FORMAT, org_id: checkpoint.org_id, seq: checkpoint.seq, head_hash: checkpoint.head_hash, sealed_at: checkpoint.sealed_at, key_id: checkpoint.key_id };
+  const covered = {
+    format: CHECKPOINT_FORMAT,
+    org_id: checkpoint.org_id,
+    seq: checkpoint.seq,
+    head_hash: checkpoint.head_hash,
+    sealed_at: checkpoint.sealed_at,
+    key_id: checkpoint.key_id,
+  };
   return Buffer.from(canonicalJson(covered), 'utf8');
 }
 
 /** Seals the head (`seq`, `headHash`) of `orgId` with the vault's current MAC key. */
-export async function sealCheckpoint(key: AuditSealKey, orgId: string, seq: number, headHash: string, sealedAt: Date): Promise<AuditCheckpoint> {
-  const unsealed = { org_id: orgId, seq, head_hash: headHash, sealed_at: sealedAt.toISOString(), key_id: key.currentMacKeyId() };
+export async function sealCheckpoint(
+  key: AuditSealKey,
+  orgId: string,
+  seq: number,
+  headHash: string,
+  sealedAt: Date,
+): Promise<AuditCheckpoint> {
+  const unsealed = {
+    org_id: orgId,
+    seq,
+    head_hash: headHash,
+    sealed_at: sealedAt.toISOString(),
+    key_id: key.currentMacKeyId(),
+  };
   const tag = await key.mac(unsealed.key_id, checkpointMacInput(unsealed));
   return { ...unsealed, mac: tag.toString('hex') };
 }

@@ -13,7 +13,8 @@ export interface AuditResource {
 }
 
 /** Outcome of a decision, where the event records one. */
-export type AuditDecision = 'allow' | 'deny' | 'block' | 'redact' | 'quarantine' | 'charge' | 'freeze' | 'info' | 'error';
+export type AuditDecision =
+  'allow' | 'deny' | 'block' | 'redact' | 'quarantine' | 'charge' | 'freeze' | 'info' | 'error';
 
 /** An event as a module writes it; the log adds id, time, sequence and hashes. */
 export interface AuditEventInput {

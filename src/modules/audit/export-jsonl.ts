@@ -18,7 +18,9 @@ type ExportLine = { kind: 'event'; record: AuditRecord } | { kind: 'checkpoint';
 
 function parseLine(line: string): ExportLine {
   const value = JSON.parse(line) as AuditRecord | { checkpoint: AuditCheckpoint };
-  return 'checkpoint' in value ? { kind: 'checkpoint', checkpoint: value.checkpoint } : { kind: 'event', record: value };
+  return 'checkpoint' in value
+    ? { kind: 'checkpoint', checkpoint: value.checkpoint }
+    : { kind: 'event', record: value };
 }
 
 /**
@@ -40,12 +42,17 @@ export function verifyJsonLines(orgId: string, lines: Iterable<string>): ChainVe
  * MAC key (`options.key`), each checkpoint's MAC. Without the key `macsChecked` is false: anyone can recompute the
  * sealed hashes of a forged file, so only the key holder's check proves the checkpoints.
  */
-export async function verifyExport(orgId: string, lines: Iterable<string> | AsyncIterable<string>, options: SealedVerifyOptions = {}): Promise<AuditVerdict> {
+export async function verifyExport(
+  orgId: string,
+  lines: Iterable<string> | AsyncIterable<string>,
+  options: SealedVerifyOptions = {},
+): Promise<AuditVerdict> {
   const verifier = new SealedChainVerifier(orgId, [], options);
   for await (const line of lines) {
     if (line.trim() === '') continue;
     const parsed = parseLine(line);
-    const ok = parsed.kind === 'event' ? await verifier.check(parsed.record) : await verifier.addCheckpoint(parsed.checkpoint);
+    const ok =
+      parsed.kind === 'event' ? await verifier.check(parsed.record) : await verifier.addCheckpoint(parsed.checkpoint);
     if (!ok) break;
   }
   return verifier.finish();

@@ -18,7 +18,10 @@ describe('canonical JSON around seq', () => {
       details: { z: 1, a: [1.5, 'x'], seq: 99, user_agent: 'nested' },
     };
     const { prefix, suffix } = canonicalAroundSeq(fields);
-    for (const seq of [1, 42, 9_007_199_254_740_991]) expect(`${prefix}${seq}${suffix}`).toBe(canonicalEvent({ ...fields, seq }));
-    expect(`${canonicalAroundSeq({ ...fields, user_agent: null }).prefix}7${canonicalAroundSeq({ ...fields, user_agent: null }).suffix}`).toBe(canonicalEvent({ ...fields, user_agent: null, seq: 7 }));
+    for (const seq of [1, 42, 9_007_199_254_740_991])
+      expect(`${prefix}${seq}${suffix}`).toBe(canonicalEvent({ ...fields, seq }));
+    expect(
+      `${canonicalAroundSeq({ ...fields, user_agent: null }).prefix}7${canonicalAroundSeq({ ...fields, user_agent: null }).suffix}`,
+    ).toBe(canonicalEvent({ ...fields, user_agent: null, seq: 7 }));
   });
 });

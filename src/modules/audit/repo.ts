@@ -2,7 +2,23 @@ import type { TenantSql } from '../../platform/db/index.js';
 import type { AuditRecord } from './event.js';
 import { GENESIS_HASH } from './hash-chain.js';
 
-const COLUMNS = ['org_id', 'seq', 'id', 'occurred_at', 'actor', 'action', 'resource', 'decision', 'reason_codes', 'request_id', 'client_ip', 'user_agent', 'details', 'prev_hash', 'hash'] as const;
+const COLUMNS = [
+  'org_id',
+  'seq',
+  'id',
+  'occurred_at',
+  'actor',
+  'action',
+  'resource',
+  'decision',
+  'reason_codes',
+  'request_id',
+  'client_ip',
+  'user_agent',
+  'details',
+  'prev_hash',
+  'hash',
+] as const;
 
 /** Locks the org's chain head (creating it at genesis) for the rest of the transaction and returns it. */
 export async function lockHead(sql: TenantSql): Promise<{ seq: number; hash: string }> {
@@ -22,7 +38,11 @@ export async function lockHead(sql: TenantSql): Promise<{ seq: number; hash: str
  * Appends one event in a single statement: the head upsert takes the row lock, advances seq and computes the
  * hash in the database from the canonical JSON around seq; the event row takes seq and both hashes from it.
  */
-export async function insertOneRecord(sql: TenantSql, fields: Omit<AuditRecord, 'seq' | 'prev_hash' | 'hash'>, around: { prefix: string; suffix: string }): Promise<AuditRecord> {
+export async function insertOneRecord(
+  sql: TenantSql,
+  fields: Omit<AuditRecord, 'seq' | 'prev_hash' | 'hash'>,
+  around: { prefix: string; suffix: string },
+): Promise<AuditRecord> {
   const { rows } = await sql.query<{ seq: string; prev_hash: string; hash: string }>(
     `WITH head AS (
        INSERT INTO audit_heads AS h (org_id, seq, prev_hash, hash)
@@ -65,7 +85,23 @@ export async function insertRecords(sql: TenantSql, records: readonly AuditRecor
   if (!last) return;
   const params: unknown[] = [];
   const tuples = records.map((r) => {
-    const values = [r.org_id, r.seq, r.id, r.occurred_at, JSON.stringify(r.actor), r.action, r.resource === null ? null : JSON.stringify(r.resource), r.decision, r.reason_codes, r.request_id, r.client_ip, r.user_agent, JSON.stringify(r.details), r.prev_hash, r.hash];
+    const values = [
+      r.org_id,
+      r.seq,
+      r.id,
+      r.occurred_at,
+      JSON.stringify(r.actor),
+      r.action,
+      r.resource === null ? null : JSON.stringify(r.resource),
+      r.decision,
+      r.reason_codes,
+      r.request_id,
+      r.client_ip,
+      r.user_agent,
+      JSON.stringify(r.details),
+      r.prev_hash,
+      r.hash,
+    ];
     const base = params.length;
     params.push(...values);
     return `(${values.map((_, i) => `$${base + i + 1}`).join(', ')})`;
@@ -87,7 +123,10 @@ function toRecord(row: RecordRow): AuditRecord {
 }
 
 /** Reads up to `limit` records with seq > `afterSeq`, in sequence order, optionally only of one action prefix. */
-export async function readRecords(sql: TenantSql, options: { afterSeq: number; limit: number; actionPrefix?: string }): Promise<AuditRecord[]> {
+export async function readRecords(
+  sql: TenantSql,
+  options: { afterSeq: number; limit: number; actionPrefix?: string },
+): Promise<AuditRecord[]> {
   const filter = options.actionPrefix ? 'AND action LIKE $3' : '';
   const params: unknown[] = [options.afterSeq, options.limit];
   if (options.actionPrefix) params.push(`${options.actionPrefix.replace(/[\\%_]/g, '\\$&')}%`);

@@ -90,17 +90,39 @@ export class SealedChainVerifier {
   /** The verdict; with `head` (inside Bulwark), a chain shorter than or different from the stored head fails too. */
   async finish(head?: { seq: number; hash: string }): Promise<AuditVerdict> {
     const chain = this.chain.finish(head);
-    const seal = { checkpointsChecked: this.goodCheckpoints, lastCheckpointSeq: this.lastGoodSeq, unsealedEvents: Math.max(0, chain.lastSeq - this.lastGoodSeq), macsChecked: this.options.key !== undefined };
+    const seal = {
+      checkpointsChecked: this.goodCheckpoints,
+      lastCheckpointSeq: this.lastGoodSeq,
+      unsealedEvents: Math.max(0, chain.lastSeq - this.lastGoodSeq),
+      macsChecked: this.options.key !== undefined,
+    };
     const base = { eventsChecked: chain.eventsChecked, lastSeq: chain.lastSeq, lastHash: chain.lastHash, ...seal };
-    const sealFailure = (problem: AuditProblem, checkpointSeq: number): AuditVerdict => ({ ok: false, ...base, firstBadSeq: this.lastGoodSeq + 1, problem, badCheckpointSeq: checkpointSeq });
+    const sealFailure = (problem: AuditProblem, checkpointSeq: number): AuditVerdict => ({
+      ok: false,
+      ...base,
+      firstBadSeq: this.lastGoodSeq + 1,
+      problem,
+      badCheckpointSeq: checkpointSeq,
+    });
     if (this.failure) return sealFailure(this.failure.problem, this.failure.checkpointSeq);
     // A broken chain names its own first bad event, which is more precise than any checkpoint.
-    if (!chain.ok) return { ok: false, ...base, ...(chain.firstBadSeq === undefined ? {} : { firstBadSeq: chain.firstBadSeq }), ...(chain.problem ? { problem: chain.problem } : {}) };
+    if (!chain.ok)
+      return {
+        ok: false,
+        ...base,
+        ...(chain.firstBadSeq === undefined ? {} : { firstBadSeq: chain.firstBadSeq }),
+        ...(chain.problem ? { problem: chain.problem } : {}),
+      };
     const beyond = this.pending[0];
-    if (beyond) return sealFailure((await this.macValid(beyond)) ? 'checkpoint_beyond_head' : 'checkpoint_mac_invalid', beyond.seq);
+    if (beyond)
+      return sealFailure(
+        (await this.macValid(beyond)) ? 'checkpoint_beyond_head' : 'checkpoint_mac_invalid',
+        beyond.seq,
+      );
     // INVARIANT: the append path seals whenever an append crosses a multiple of sealEvery (in the same transaction),
     // so fewer than sealEvery events ever follow the last checkpoint; more means checkpoints were removed.
-    if (seal.unsealedEvents >= this.sealEvery) return { ok: false, ...base, firstBadSeq: this.lastGoodSeq + 1, problem: 'checkpoint_missing' };
+    if (seal.unsealedEvents >= this.sealEvery)
+      return { ok: false, ...base, firstBadSeq: this.lastGoodSeq + 1, problem: 'checkpoint_missing' };
     return { ok: true, ...base };
   }
 

@@ -20,7 +20,15 @@ import { chainHash, GENESIS_HASH } from './hash-chain.js';
 const SEAL_EVERY = 10;
 
 function event(orgId: OrgId, n: number): AuditEventInput {
-  return { orgId, actor: { type: 'api_key', id: 'key_01jd0000000000000000000000' }, action: 'authz.decision.made', resource: { type: 'Model', id: `m-${n}` }, decision: 'deny', reasonCodes: ['authz.default_deny'], details: { n } };
+  return {
+    orgId,
+    actor: { type: 'api_key', id: 'key_01jd0000000000000000000000' },
+    action: 'authz.decision.made',
+    resource: { type: 'Model', id: `m-${n}` },
+    decision: 'deny',
+    reasonCodes: ['authz.default_deny'],
+    details: { n },
+  };
 }
 
 describe(`audit chain rewritten by a database superuser (${backendName})`, () => {
@@ -47,11 +55,20 @@ describe(`audit chain rewritten by a database superuser (${backendName})`, () =>
    */
   async function orgWithEvents(count: number): Promise<OrgId> {
     const orgId = newId('org');
-    await t.db.withPlatform((sql) => sql.query('INSERT INTO orgs (id, name, slug) VALUES ($1, $2, $3)', [orgId, 'Sealed Org', `s-${orgId.slice(-12)}`]));
+    await t.db.withPlatform((sql) =>
+      sql.query('INSERT INTO orgs (id, name, slug) VALUES ($1, $2, $3)', [
+        orgId,
+        'Sealed Org',
+        `s-${orgId.slice(-12)}`,
+      ]),
+    );
     let n = 0;
     while (n < count) {
       const size = n % 3 === 0 ? 1 : Math.min(4, count - n);
-      await audit.record(orgId, Array.from({ length: size }, (_, i) => event(orgId, n + i + 1)));
+      await audit.record(
+        orgId,
+        Array.from({ length: size }, (_, i) => event(orgId, n + i + 1)),
+      );
       n += size;
     }
     return orgId;
@@ -84,7 +101,10 @@ describe(`audit chain rewritten by a database superuser (${backendName})`, () =>
       const { prev_hash: _p, hash: _h, ...fields } = edited;
       const hash = chainHash(prev, fields);
       if (record.seq >= seq) {
-        statements.push([`UPDATE audit_events SET details = $3::jsonb, prev_hash = $4, hash = $5 WHERE org_id = $1 AND seq = $2`, [orgId, record.seq, JSON.stringify(edited.details), prev, hash]]);
+        statements.push([
+          `UPDATE audit_events SET details = $3::jsonb, prev_hash = $4, hash = $5 WHERE org_id = $1 AND seq = $2`,
+          [orgId, record.seq, JSON.stringify(edited.details), prev, hash],
+        ]);
       }
       prev = hash;
     }
@@ -108,21 +128,40 @@ describe(`audit chain rewritten by a database superuser (${backendName})`, () =>
 
   it('an untouched sealed chain verifies, counting checkpoints and the unsealed tail', async () => {
     const orgId = await orgWithEvents(25);
-    expect(await audit.verify(orgId)).toMatchObject({ ok: true, eventsChecked: 25, checkpointsChecked: 2, lastCheckpointSeq: 23, unsealedEvents: 2 });
+    expect(await audit.verify(orgId)).toMatchObject({
+      ok: true,
+      eventsChecked: 25,
+      checkpointsChecked: 2,
+      lastCheckpointSeq: 23,
+      unsealedEvents: 2,
+    });
   });
 
   it('verify fails the same way when the checkpoints are sealed by the HSM (SoftHSM2, CKM_SHA256_HMAC)', async (context) => {
     if (!softHsmRequired) context.skip();
     const removeToken = createSoftHsmToken('bulwark-seal', '1234');
-    const hsm = await openPkcs11KeyVault({ module: SOFTHSM_MODULE, tokenLabel: 'bulwark-seal', pin: new Secret('1234'), keyLabel: 'bulwark-kek' });
+    const hsm = await openPkcs11KeyVault({
+      module: SOFTHSM_MODULE,
+      tokenLabel: 'bulwark-seal',
+      pin: new Secret('1234'),
+      keyLabel: 'bulwark-kek',
+    });
     const local = audit;
     try {
       audit = new AuditLog({ db: t.db, clock: systemClock, sealKey: hsm, sealEvery: SEAL_EVERY });
       const orgId = await orgWithEvents(25);
-      expect((await audit.checkpoints(orgId)).map((c) => c.key_id)).toEqual(['pkcs11:bulwark-kek-audit-mac-1', 'pkcs11:bulwark-kek-audit-mac-1']);
+      expect((await audit.checkpoints(orgId)).map((c) => c.key_id)).toEqual([
+        'pkcs11:bulwark-kek-audit-mac-1',
+        'pkcs11:bulwark-kek-audit-mac-1',
+      ]);
       expect(await audit.verify(orgId)).toMatchObject({ ok: true, checkpointsChecked: 2, macsChecked: true });
       await rewrite(orgId, 15);
-      expect(await audit.verify(orgId)).toMatchObject({ ok: false, problem: 'checkpoint_mismatch', badCheckpointSeq: 23, firstBadSeq: 11 });
+      expect(await audit.verify(orgId)).toMatchObject({
+        ok: false,
+        problem: 'checkpoint_mismatch',
+        badCheckpointSeq: 23,
+        firstBadSeq: 11,
+      });
     } finally {
       audit = local;
       await hsm.close();
@@ -141,17 +180,31 @@ describe(`audit chain rewritten by a database superuser (${backendName})`, () =>
     const orgId = await orgWithEvents(25);
     await rewrite(orgId, 12);
     const forgedAt23 = (await readAll(orgId)).find((r) => r.seq === 23)?.hash;
-    await asSuperuserWithoutTriggers([['UPDATE audit_checkpoints SET head_hash = $2 WHERE org_id = $1 AND seq = 23', [orgId, forgedAt23]]]);
-    expect(await audit.verify(orgId)).toMatchObject({ ok: false, problem: 'checkpoint_mac_invalid', badCheckpointSeq: 23, firstBadSeq: 11 });
+    await asSuperuserWithoutTriggers([
+      ['UPDATE audit_checkpoints SET head_hash = $2 WHERE org_id = $1 AND seq = 23', [orgId, forgedAt23]],
+    ]);
+    expect(await audit.verify(orgId)).toMatchObject({
+      ok: false,
+      problem: 'checkpoint_mac_invalid',
+      badCheckpointSeq: 23,
+      firstBadSeq: 11,
+    });
   });
 
   it("verify fails when another org's valid checkpoint is copied in", async () => {
     const victim = await orgWithEvents(9);
     const donor = await orgWithEvents(10);
     await asSuperuserWithoutTriggers([
-      [`INSERT INTO audit_checkpoints (org_id, seq, head_hash, sealed_at, key_id, mac) SELECT $1, seq, head_hash, sealed_at, key_id, mac FROM audit_checkpoints WHERE org_id = $2 AND seq = 10`, [victim, donor]],
+      [
+        `INSERT INTO audit_checkpoints (org_id, seq, head_hash, sealed_at, key_id, mac) SELECT $1, seq, head_hash, sealed_at, key_id, mac FROM audit_checkpoints WHERE org_id = $2 AND seq = 10`,
+        [victim, donor],
+      ],
     ]);
-    expect(await audit.verify(victim)).toMatchObject({ ok: false, problem: 'checkpoint_mac_invalid', badCheckpointSeq: 10 });
+    expect(await audit.verify(victim)).toMatchObject({
+      ok: false,
+      problem: 'checkpoint_mac_invalid',
+      badCheckpointSeq: 10,
+    });
   });
 
   it('verify fails when sealed events are truncated together with the head', async () => {
@@ -162,7 +215,11 @@ describe(`audit chain rewritten by a database superuser (${backendName})`, () =>
       ['DELETE FROM audit_events WHERE org_id = $1 AND seq > 14', [orgId]],
       ['UPDATE audit_heads SET seq = 14, hash = $2 WHERE org_id = $1', [orgId, keep.hash]],
     ]);
-    expect(await audit.verify(orgId)).toMatchObject({ ok: false, problem: 'checkpoint_beyond_head', badCheckpointSeq: 23 });
+    expect(await audit.verify(orgId)).toMatchObject({
+      ok: false,
+      problem: 'checkpoint_beyond_head',
+      badCheckpointSeq: 23,
+    });
   });
 
   it('the export carries the checkpoints; the key holder detects the rewrite in it, and so does a forged MAC', async () => {
@@ -170,14 +227,28 @@ describe(`audit chain rewritten by a database superuser (${backendName})`, () =>
     const lines: string[] = [];
     for await (const line of audit.exportLines(orgId)) lines.push(line);
     expect(lines.filter((l) => l.startsWith('{"checkpoint":'))).toHaveLength(2);
-    expect(await verifyExport(orgId, lines, { key: vault })).toMatchObject({ ok: true, eventsChecked: 25, checkpointsChecked: 2, unsealedEvents: 2 });
+    expect(await verifyExport(orgId, lines, { key: vault })).toMatchObject({
+      ok: true,
+      eventsChecked: 25,
+      checkpointsChecked: 2,
+      unsealedEvents: 2,
+    });
     await rewrite(orgId, 3);
     const forged: string[] = [];
     for await (const line of audit.exportLines(orgId)) forged.push(line);
     // Without the key the sealed hashes alone expose a rewrite that left the checkpoints in place.
-    expect(await verifyExport(orgId, forged)).toMatchObject({ ok: false, problem: 'checkpoint_mismatch', badCheckpointSeq: 10 });
+    expect(await verifyExport(orgId, forged)).toMatchObject({
+      ok: false,
+      problem: 'checkpoint_mismatch',
+      badCheckpointSeq: 10,
+    });
     // An attacker who also edits the checkpoint lines of the file passes the keyless check, and is caught by the MAC.
-    const forgedHashes = new Map(forged.map((l) => JSON.parse(l) as { seq?: number; hash?: string }).filter((r) => r.hash).map((r) => [r.seq, r.hash]));
+    const forgedHashes = new Map(
+      forged
+        .map((l) => JSON.parse(l) as { seq?: number; hash?: string })
+        .filter((r) => r.hash)
+        .map((r) => [r.seq, r.hash]),
+    );
     const resealed = forged.map((l) => {
       if (!l.startsWith('{"checkpoint":')) return l;
       const line = JSON.parse(l) as { checkpoint: { seq: number; head_hash: string } };
@@ -185,6 +256,10 @@ describe(`audit chain rewritten by a database superuser (${backendName})`, () =>
       return `${JSON.stringify(line)}\n`;
     });
     expect(await verifyExport(orgId, resealed)).toMatchObject({ ok: true, macsChecked: false });
-    expect(await verifyExport(orgId, resealed, { key: vault })).toMatchObject({ ok: false, problem: 'checkpoint_mac_invalid', badCheckpointSeq: 10 });
+    expect(await verifyExport(orgId, resealed, { key: vault })).toMatchObject({
+      ok: false,
+      problem: 'checkpoint_mac_invalid',
+      badCheckpointSeq: 10,
+    });
   });
 });

@@ -16,11 +16,23 @@ export {
   type OrgPolicySummary,
   type OrgPolicyValidation,
 } from './engine/types.js';
-export { ApiKeyService, AuthenticationFailure, actorOf, type ApiKeyServiceDeps, type ChangeMeta } from './api-keys/api-key-service.js';
+export {
+  ApiKeyService,
+  AuthenticationFailure,
+  actorOf,
+  type ApiKeyServiceDeps,
+  type ChangeMeta,
+} from './api-keys/api-key-service.js';
 export type { ApiKey, KeyOwner } from './api-keys/api-key.js';
 export { canGrantRole } from './api-keys/grantable-roles.js';
 export { keyEnvFor, mintApiKey, parseApiKey, type KeyEnv } from './api-keys/key-format.js';
-export { apiKeySchema, createdKeySchema, createKeyBodySchema, rotateKeyBodySchema, type CreateKeyBody } from './api-keys/schema.js';
+export {
+  apiKeySchema,
+  createdKeySchema,
+  createKeyBodySchema,
+  rotateKeyBodySchema,
+  type CreateKeyBody,
+} from './api-keys/schema.js';
 export { PolicyStore, type PolicyStoreDeps, type PolicyVersion } from './policy-store/policy-store.js';
 export { createScopePermits, type ScopePermits } from './api-keys/usable-scopes.js';
 export { effectiveKeyRoles } from './api-keys/effective-roles.js';

@@ -3,7 +3,12 @@ import { AppError } from '../../lib/errors/index.js';
 import type { OrgId } from '../../lib/ids.js';
 import type { Db, TenantSql } from '../../platform/db/index.js';
 import type { AuditActor, AuditLog } from '../audit/index.js';
-import { classPolicySchema, resolveClassPolicy, type ClassPolicy, type ClassPolicyInput } from './pipeline/class-policy.js';
+import {
+  classPolicySchema,
+  resolveClassPolicy,
+  type ClassPolicy,
+  type ClassPolicyInput,
+} from './pipeline/class-policy.js';
 
 /** One stored version of an org's guard policy. */
 export interface GuardPolicyVersion {
@@ -21,7 +26,9 @@ interface Row {
 const NONE: GuardPolicyVersion = { version: 0, policy: {}, createdAt: new Date(0) };
 
 async function latest(sql: TenantSql): Promise<GuardPolicyVersion> {
-  const { rows } = await sql.query<Row>('SELECT version, policy, created_at FROM org_guard_policies ORDER BY version DESC LIMIT 1');
+  const { rows } = await sql.query<Row>(
+    'SELECT version, policy, created_at FROM org_guard_policies ORDER BY version DESC LIMIT 1',
+  );
   const row = rows[0];
   return row ? { version: row.version, policy: row.policy, createdAt: new Date(row.created_at) } : NONE;
 }
@@ -46,7 +53,10 @@ export class GuardPolicyStore {
     const cached = this.cache.get(orgId);
     if (cached && now - cached.checkedAt < (this.deps.refreshMs ?? 2_000)) return cached;
     const stored = await this.current(orgId);
-    const entry = cached && cached.version === stored.version ? { ...cached, checkedAt: now } : { version: stored.version, policy: resolveClassPolicy(stored.policy), checkedAt: now };
+    const entry =
+      cached && cached.version === stored.version
+        ? { ...cached, checkedAt: now }
+        : { version: stored.version, policy: resolveClassPolicy(stored.policy), checkedAt: now };
     this.cache.set(orgId, entry);
     return entry;
   }
@@ -55,23 +65,46 @@ export class GuardPolicyStore {
    * Stores `policy` as the next version when `expectedVersion` is current (`http.precondition_failed` otherwise),
    * inside the caller's tenant transaction with its audit event.
    */
-  async update(sql: TenantSql, input: { policy: unknown; expectedVersion: number; actor: AuditActor; requestId?: string }): Promise<GuardPolicyVersion> {
+  async update(
+    sql: TenantSql,
+    input: { policy: unknown; expectedVersion: number; actor: AuditActor; requestId?: string },
+  ): Promise<GuardPolicyVersion> {
     const orgId = sql.orgId;
     const parsed = classPolicySchema.safeParse(input.policy);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ field: ['body', ...i.path.map(String)].join('.'), message: i.message }));
-      throw new AppError('http.bad_request', { publicMessage: `invalid guard policy: ${issues.map((i) => i.field).join(', ')}`, details: { issues } });
+      const issues = parsed.error.issues.map((i) => ({
+        field: ['body', ...i.path.map(String)].join('.'),
+        message: i.message,
+      }));
+      throw new AppError('http.bad_request', {
+        publicMessage: `invalid guard policy: ${issues.map((i) => i.field).join(', ')}`,
+        details: { issues },
+      });
     }
     const policy = input.policy as ClassPolicyInput;
     await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`org_guard_policies:${orgId}`]);
     const current = await latest(sql);
     if (current.version !== input.expectedVersion) {
-      throw new AppError('http.precondition_failed', { publicMessage: `guard policy version ${current.version} is current, not ${input.expectedVersion}`, details: { current_version: current.version } });
+      throw new AppError('http.precondition_failed', {
+        publicMessage: `guard policy version ${current.version} is current, not ${input.expectedVersion}`,
+        details: { current_version: current.version },
+      });
     }
     const version = current.version + 1;
-    const { rows } = await sql.query<Row>('INSERT INTO org_guard_policies (org_id, version, policy, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING version, policy, created_at', [orgId, version, JSON.stringify(policy), JSON.stringify(input.actor), this.deps.clock.now()]);
+    const { rows } = await sql.query<Row>(
+      'INSERT INTO org_guard_policies (org_id, version, policy, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING version, policy, created_at',
+      [orgId, version, JSON.stringify(policy), JSON.stringify(input.actor), this.deps.clock.now()],
+    );
     await this.deps.audit.append(sql, [
-      { orgId, actor: input.actor, action: 'guard.policy.updated', resource: { type: 'PolicySet', id: `${orgId}/guard/v${version}` }, decision: 'info', requestId: input.requestId ?? null, details: { version, policy: policy as Record<string, unknown> } },
+      {
+        orgId,
+        actor: input.actor,
+        action: 'guard.policy.updated',
+        resource: { type: 'PolicySet', id: `${orgId}/guard/v${version}` },
+        decision: 'info',
+        requestId: input.requestId ?? null,
+        details: { version, policy: policy as Record<string, unknown> },
+      },
     ]);
     const row = rows[0] as Row;
     // A rolled-back change only costs this node one re-read.

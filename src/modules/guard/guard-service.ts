@@ -40,7 +40,12 @@ export interface GuardServiceDeps {
 
 const DEFAULT_POLICY = resolveClassPolicy();
 
-const AUDIT_DECISION: Record<Verdict, AuditDecision> = { allow: 'allow', redact: 'redact', block: 'block', quarantine: 'quarantine' };
+const AUDIT_DECISION: Record<Verdict, AuditDecision> = {
+  allow: 'allow',
+  redact: 'redact',
+  block: 'block',
+  quarantine: 'quarantine',
+};
 
 /**
  * Runs the guard pipelines for an org and records the verdict: PII, secrets, prompt injection and
@@ -58,7 +63,13 @@ export class GuardService {
    * Scans `input`, then appends the verdict to the org's audit log and holds a quarantined output in one tenant
    * transaction: `transaction` (the caller's, opened only after the detectors ran) or a new one.
    */
-  async scan(orgId: OrgId, input: GuardScanInput, actor: AuditActor, requestId: string, transaction?: <T>(fn: (sql: TenantSql) => Promise<T>) => Promise<T>): Promise<{ result: GuardResult; quarantineId: string | null }> {
+  async scan(
+    orgId: OrgId,
+    input: GuardScanInput,
+    actor: AuditActor,
+    requestId: string,
+    transaction?: <T>(fn: (sql: TenantSql) => Promise<T>) => Promise<T>,
+  ): Promise<{ result: GuardResult; quarantineId: string | null }> {
     const policy = this.deps.policies ? (await this.deps.policies.effective(orgId)).policy : undefined;
     const result = await this.pipelineFor(policy).run(input.text, {
       hook: input.hook,
@@ -67,11 +78,19 @@ export class GuardService {
       ...(input.systemPrompt !== undefined ? { systemPrompt: input.systemPrompt } : {}),
       ...(input.canaryTokens !== undefined ? { canaryTokens: input.canaryTokens } : {}),
     });
-    const inTransaction = transaction ?? (<T>(fn: (sql: TenantSql) => Promise<T>) => this.deps.db.withTenant(orgId, fn));
+    const inTransaction =
+      transaction ?? (<T>(fn: (sql: TenantSql) => Promise<T>) => this.deps.db.withTenant(orgId, fn));
     return inTransaction(async (sql) => {
       const held =
         result.verdict === 'quarantine'
-          ? await this.deps.quarantine.hold(sql, { content: input.text, hook: input.hook, findings: [...result.findings], reasonCodes: result.reasons.length ? [...result.reasons] : ['guard.blocked'], requestId, actor })
+          ? await this.deps.quarantine.hold(sql, {
+              content: input.text,
+              hook: input.hook,
+              findings: [...result.findings],
+              reasonCodes: result.reasons.length ? [...result.reasons] : ['guard.blocked'],
+              requestId,
+              actor,
+            })
           : undefined;
       await this.deps.audit.append(sql, [
         {
@@ -83,7 +102,12 @@ export class GuardService {
           reasonCodes: result.reasons,
           requestId,
           // SECURITY: classes and counts only; matched text never reaches the audit log.
-          details: { hook: input.hook, classes: [...new Set(result.findings.map((f) => f.class))], findings: result.findings.length, size: input.text.length },
+          details: {
+            hook: input.hook,
+            classes: [...new Set(result.findings.map((f) => f.class))],
+            findings: result.findings.length,
+            size: input.text.length,
+          },
         },
       ]);
       return { result, quarantineId: held?.id ?? null };
@@ -111,7 +135,13 @@ export class GuardService {
       const findSensitive = (text: string) => [...detectSecrets(text), ...detectPiiRules(text)];
       this.detectors = {
         secretDetectors: [createSecretsDetector()],
-        detectors: [createPiiRulesDetector(), createPiiNerDetector(), createInjectionDetector(this.pool ? { pool: this.pool } : {}), createToxicityDetector(this.pool ? { pool: this.pool } : {}), createLeakageDetector({ findSensitive })],
+        detectors: [
+          createPiiRulesDetector(),
+          createPiiNerDetector(),
+          createInjectionDetector(this.pool ? { pool: this.pool } : {}),
+          createToxicityDetector(this.pool ? { pool: this.pool } : {}),
+          createLeakageDetector({ findSensitive }),
+        ],
       };
     }
     const pipeline = createGuardPipeline({ ...this.detectors, effectivePolicy: key });

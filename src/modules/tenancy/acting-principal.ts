@@ -20,7 +20,8 @@ export interface RoleHolder {
 export function assertMayGrant(by: ActingPrincipal, wanted: readonly string[], canGrant: CanGrantRole): void {
   // INVARIANT: nobody hands out (or takes away) a role they could not grant.
   const refused = [...new Set(wanted)].filter((role) => !canGrant(by.roles, role));
-  if (refused.length) throw new AppError('authz.role_not_grantable', { publicMessage: `you cannot grant: ${refused.join(', ')}` });
+  if (refused.length)
+    throw new AppError('authz.role_not_grantable', { publicMessage: `you cannot grant: ${refused.join(', ')}` });
 }
 
 /**
@@ -28,7 +29,12 @@ export function assertMayGrant(by: ActingPrincipal, wanted: readonly string[], c
  * only an owner changes an owner (`tenancy.owner_protected`), nobody but an owner adds a role to their own membership
  * (`tenancy.self_elevation`), and every role given or taken away must be grantable by `by`.
  */
-export function assertMayChange(by: ActingPrincipal, target: RoleHolder, nextRoles: readonly string[] | undefined, canGrant: CanGrantRole): void {
+export function assertMayChange(
+  by: ActingPrincipal,
+  target: RoleHolder,
+  nextRoles: readonly string[] | undefined,
+  canGrant: CanGrantRole,
+): void {
   assertOwnerProtected(by, target);
   if (!nextRoles) return;
   const added = nextRoles.filter((role) => !target.roles.includes(role));
@@ -36,7 +42,9 @@ export function assertMayChange(by: ActingPrincipal, target: RoleHolder, nextRol
   // already holds every permission (role.owner permits all, and the built-in forbids exempt owners), so no role added
   // to an owner's own membership raises it; this lets an owner step down to admin.
   if (target.userId !== undefined && target.userId === by.userId && added.length > 0 && !by.roles.includes('owner')) {
-    throw new AppError('tenancy.self_elevation', { publicMessage: `you cannot add roles to your own membership: ${added.join(', ')}` });
+    throw new AppError('tenancy.self_elevation', {
+      publicMessage: `you cannot add roles to your own membership: ${added.join(', ')}`,
+    });
   }
   const removed = target.roles.filter((role) => !nextRoles.includes(role));
   assertMayGrant(by, [...added, ...removed], canGrant);

@@ -5,7 +5,8 @@ import { isAppError } from '../../lib/errors/index.js';
 import { AuditLog } from '../audit/index.js';
 import { bootstrapPlatform, redeemBootstrapSecret, reissueBootstrapSecret, type BootstrapDeps } from './bootstrap.js';
 
-const redeem = (deps: BootstrapDeps, secret: string) => deps.db.withPlatform((platform) => redeemBootstrapSecret(deps, platform, secret, async (_tenant, owner) => owner));
+const redeem = (deps: BootstrapDeps, secret: string) =>
+  deps.db.withPlatform((platform) => redeemBootstrapSecret(deps, platform, secret, async (_tenant, owner) => owner));
 
 describe(`platform bootstrap (${backendName})`, () => {
   let t: TestDb;
@@ -26,10 +27,14 @@ describe(`platform bootstrap (${backendName})`, () => {
     expect(JSON.stringify(stored)).not.toContain(first?.secret ?? '---');
 
     clock.advance(61 * 60_000);
-    await expect(redeem(deps, first?.secret ?? '')).rejects.toSatisfy((e: unknown) => isAppError(e, 'tenancy.bootstrap_invalid'));
+    await expect(redeem(deps, first?.secret ?? '')).rejects.toSatisfy((e: unknown) =>
+      isAppError(e, 'tenancy.bootstrap_invalid'),
+    );
     const second = await reissueBootstrapSecret(deps, { ttlMinutes: 60 });
     const third = await reissueBootstrapSecret(deps, { ttlMinutes: 60 });
-    await expect(redeem(deps, second.secret)).rejects.toSatisfy((e: unknown) => isAppError(e, 'tenancy.bootstrap_invalid'));
+    await expect(redeem(deps, second.secret)).rejects.toSatisfy((e: unknown) =>
+      isAppError(e, 'tenancy.bootstrap_invalid'),
+    );
 
     const attempts = await Promise.allSettled(Array.from({ length: 5 }, () => redeem(deps, third.secret)));
     expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1);

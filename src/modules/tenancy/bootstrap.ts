@@ -33,7 +33,10 @@ function hashSecret(secret: string): string {
  * On the very first start: creates the platform org, its owner and a one-time bootstrap secret,
  * in one transaction with its audit event. Returns undefined when the platform already exists.
  */
-export async function bootstrapPlatform(deps: BootstrapDeps, options: { ownerEmail: string; ttlMinutes: number }): Promise<BootstrapResult | undefined> {
+export async function bootstrapPlatform(
+  deps: BootstrapDeps,
+  options: { ownerEmail: string; ttlMinutes: number },
+): Promise<BootstrapResult | undefined> {
   return deps.db.withPlatform(async (platform) => {
     // Two nodes starting at once: the second waits here and then finds the platform org.
     await platform.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK_ID]);
@@ -45,7 +48,10 @@ export async function bootstrapPlatform(deps: BootstrapDeps, options: { ownerEma
     const expiresAt = new Date(now.getTime() + options.ttlMinutes * 60_000);
     await insertPlatformOrg(platform, { id: platformOrgId, name: 'Platform', slug: 'platform' });
     await insertUser(platform, { id: ownerUserId, email: options.ownerEmail, displayName: 'Platform owner' });
-    await platform.query('INSERT INTO bootstrap_secrets (id, secret_hash, user_id, expires_at) VALUES ($1, $2, $3, $4)', [newId('key', now.getTime()), hashSecret(secret), ownerUserId, expiresAt]);
+    await platform.query(
+      'INSERT INTO bootstrap_secrets (id, secret_hash, user_id, expires_at) VALUES ($1, $2, $3, $4)',
+      [newId('key', now.getTime()), hashSecret(secret), ownerUserId, expiresAt],
+    );
     const tenant = await platform.enterTenant(platformOrgId);
     await insertMembership(tenant, { userId: ownerUserId, roles: ['owner'] });
     await deps.audit.append(tenant, [
@@ -75,7 +81,12 @@ export interface BootstrapOwner {
  * hence the callback. If minting fails the secret stays unused (one transaction), so the owner can retry.
  * Unknown, used and expired secrets all fail with the same `tenancy.bootstrap_invalid`.
  */
-export async function redeemBootstrapSecret<K>(deps: Pick<BootstrapDeps, 'clock' | 'audit'>, platform: PlatformSql, secret: string, mintOwnerKey: (tenant: TenantSql, owner: BootstrapOwner) => Promise<K>): Promise<K> {
+export async function redeemBootstrapSecret<K>(
+  deps: Pick<BootstrapDeps, 'clock' | 'audit'>,
+  platform: PlatformSql,
+  secret: string,
+  mintOwnerKey: (tenant: TenantSql, owner: BootstrapOwner) => Promise<K>,
+): Promise<K> {
   const now = deps.clock.now();
   // Single use even under concurrent redemption: the conditional UPDATE is atomic.
   const { rows } = await platform.query<{ user_id: UserId }>(
@@ -87,7 +98,13 @@ export async function redeemBootstrapSecret<K>(deps: Pick<BootstrapDeps, 'clock'
   const owner: BootstrapOwner = { platformOrgId, ownerUserId: rows[0].user_id };
   return platform.inTenant(platformOrgId, async (tenant) => {
     await deps.audit.append(tenant, [
-      { orgId: platformOrgId, actor: { type: 'user', id: owner.ownerUserId }, action: 'tenancy.bootstrap.redeemed', decision: 'allow', resource: { type: 'Org', id: platformOrgId } },
+      {
+        orgId: platformOrgId,
+        actor: { type: 'user', id: owner.ownerUserId },
+        action: 'tenancy.bootstrap.redeemed',
+        decision: 'allow',
+        resource: { type: 'Org', id: platformOrgId },
+      },
     ]);
     return mintOwnerKey(tenant, owner);
   });
@@ -104,23 +121,48 @@ export async function findPlatformOrgId(db: Db): Promise<OrgId> {
  * Issues a new bootstrap secret when the first one expired or was lost before anyone redeemed it. Refused once
  * any bootstrap secret was redeemed: from then on the platform owner's keys are the way in. Operator-only (CLI).
  */
-export async function reissueBootstrapSecret(deps: BootstrapDeps, options: { ttlMinutes: number }): Promise<{ secret: string; expiresAt: Date }> {
+export async function reissueBootstrapSecret(
+  deps: BootstrapDeps,
+  options: { ttlMinutes: number },
+): Promise<{ secret: string; expiresAt: Date }> {
   const now = deps.clock.now();
   const result = await deps.db.withPlatform(async (platform) => {
     await platform.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK_ID]);
     const platformOrgId = await selectPlatformOrgId(platform);
-    if (!platformOrgId) throw new AppError('tenancy.bootstrap_invalid', { publicMessage: 'the platform was never bootstrapped: run bulwark serve once' });
-    const { rows } = await platform.query<{ user_id: UserId; redeemed: boolean }>('SELECT user_id, bool_or(used_at IS NOT NULL) AS redeemed FROM bootstrap_secrets GROUP BY user_id');
+    if (!platformOrgId)
+      throw new AppError('tenancy.bootstrap_invalid', {
+        publicMessage: 'the platform was never bootstrapped: run bulwark serve once',
+      });
+    const { rows } = await platform.query<{ user_id: UserId; redeemed: boolean }>(
+      'SELECT user_id, bool_or(used_at IS NOT NULL) AS redeemed FROM bootstrap_secrets GROUP BY user_id',
+    );
     const owner = rows[0];
     if (!owner) throw new AppError('tenancy.bootstrap_invalid', { publicMessage: 'no platform owner to bootstrap' });
-    if (owner.redeemed) throw new AppError('tenancy.bootstrap_invalid', { publicMessage: 'the bootstrap secret was already redeemed; use a platform owner key instead' });
+    if (owner.redeemed)
+      throw new AppError('tenancy.bootstrap_invalid', {
+        publicMessage: 'the bootstrap secret was already redeemed; use a platform owner key instead',
+      });
     // SECURITY: every earlier secret stops working before the new one exists.
-    await platform.query('UPDATE bootstrap_secrets SET expires_at = $1 WHERE used_at IS NULL AND expires_at > $1', [now]);
+    await platform.query('UPDATE bootstrap_secrets SET expires_at = $1 WHERE used_at IS NULL AND expires_at > $1', [
+      now,
+    ]);
     const secret = `${SECRET_PREFIX}${randomBytes(32).toString('base64url')}`;
     const expiresAt = new Date(now.getTime() + options.ttlMinutes * 60_000);
-    await platform.query('INSERT INTO bootstrap_secrets (id, secret_hash, user_id, expires_at) VALUES ($1, $2, $3, $4)', [newId('key', now.getTime()), hashSecret(secret), owner.user_id, expiresAt]);
+    await platform.query(
+      'INSERT INTO bootstrap_secrets (id, secret_hash, user_id, expires_at) VALUES ($1, $2, $3, $4)',
+      [newId('key', now.getTime()), hashSecret(secret), owner.user_id, expiresAt],
+    );
     const tenant = await platform.enterTenant(platformOrgId);
-    await deps.audit.append(tenant, [{ orgId: platformOrgId, actor: { type: 'system', id: 'cli' }, action: 'tenancy.bootstrap.reissued', resource: { type: 'Org', id: platformOrgId }, decision: 'info', details: { expires_at: expiresAt.toISOString() } }]);
+    await deps.audit.append(tenant, [
+      {
+        orgId: platformOrgId,
+        actor: { type: 'system', id: 'cli' },
+        action: 'tenancy.bootstrap.reissued',
+        resource: { type: 'Org', id: platformOrgId },
+        decision: 'info',
+        details: { expires_at: expiresAt.toISOString() },
+      },
+    ]);
     return { secret, expiresAt };
   });
   return result;

@@ -1,4 +1,12 @@
-export { bootstrapPlatform, findPlatformOrgId, redeemBootstrapSecret, reissueBootstrapSecret, type BootstrapDeps, type BootstrapOwner, type BootstrapResult } from './bootstrap.js';
+export {
+  bootstrapPlatform,
+  findPlatformOrgId,
+  redeemBootstrapSecret,
+  reissueBootstrapSecret,
+  type BootstrapDeps,
+  type BootstrapOwner,
+  type BootstrapResult,
+} from './bootstrap.js';
 export type { Org } from './org.js';
 export { OrgService, type CreatedOrg, type OrgOwner, type OrgServiceDeps } from './org-service.js';
 export { createOrgSchema, orgStatusSchema, type CreateOrgInput, type OrgStatus } from './schema.js';
@@ -7,4 +15,12 @@ export { ServiceAccountService, type ServiceAccount } from './service-accounts.j
 export type { AuditContext } from './audit-context.js';
 export { activeOwner, type ActiveOwner, type CredentialOwner } from './active-owner.js';
 export type { ActingPrincipal, CanGrantRole } from './acting-principal.js';
-export { freezeOrg, freezeReasons, isOrgFrozen, orgStatusChangeSchema, unfreezeOrg, type OrgStatusChange, type OrgStatusDeps } from './org-status.js';
+export {
+  freezeOrg,
+  freezeReasons,
+  isOrgFrozen,
+  orgStatusChangeSchema,
+  unfreezeOrg,
+  type OrgStatusChange,
+  type OrgStatusDeps,
+} from './org-status.js';

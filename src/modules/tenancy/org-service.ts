@@ -40,7 +40,9 @@ export class OrgService {
 
   /** Creates an org and its first audit event in one transaction (operator CLI). A taken slug is `db.conflict`. */
   async create(input: CreateOrgInput, actor: AuditActor, requestId?: string): Promise<Org> {
-    return this.deps.db.withPlatform((platform) => this.insertWithEvent(platform, input, { actor, ...(requestId ? { requestId } : {}) }));
+    return this.deps.db.withPlatform((platform) =>
+      this.insertWithEvent(platform, input, { actor, ...(requestId ? { requestId } : {}) }),
+    );
   }
 
   /**
@@ -49,10 +51,22 @@ export class OrgService {
    * transaction: all of it commits or none. The credential lives in authz, which tenancy may not import,
    * hence the callback (called in the new org's tenant scope). A taken slug is `db.conflict`.
    */
-  async createWithOwner<K>(platform: PlatformSql, input: CreateOrgInput & { ownerEmail: string }, audit: AuditContext, mintOwnerKey: (tenant: TenantSql, owner: OrgOwner) => Promise<K>): Promise<CreatedOrg<K>> {
+  async createWithOwner<K>(
+    platform: PlatformSql,
+    input: CreateOrgInput & { ownerEmail: string },
+    audit: AuditContext,
+    mintOwnerKey: (tenant: TenantSql, owner: OrgOwner) => Promise<K>,
+  ): Promise<CreatedOrg<K>> {
     const org = await this.insertWithEvent(platform, { name: input.name, slug: input.slug }, audit);
-    const owner = await this.members.add(platform, org.id, { email: input.ownerEmail, roles: ['owner'], attributes: {} }, audit);
-    const ownerKey = await platform.inTenant(org.id, (tenant) => mintOwnerKey(tenant, { orgId: org.id, member: owner }));
+    const owner = await this.members.add(
+      platform,
+      org.id,
+      { email: input.ownerEmail, roles: ['owner'], attributes: {} },
+      audit,
+    );
+    const ownerKey = await platform.inTenant(org.id, (tenant) =>
+      mintOwnerKey(tenant, { orgId: org.id, member: owner }),
+    );
     return { org, owner, ownerKey };
   }
 
@@ -63,12 +77,24 @@ export class OrgService {
     try {
       org = await insertOrg(platform, { id, ...parsed });
     } catch (error) {
-      if (isAppError(error, 'db.conflict')) throw new AppError('db.conflict', { publicMessage: `an org with slug '${parsed.slug}' already exists`, cause: error });
+      if (isAppError(error, 'db.conflict'))
+        throw new AppError('db.conflict', {
+          publicMessage: `an org with slug '${parsed.slug}' already exists`,
+          cause: error,
+        });
       throw error;
     }
     await platform.inTenant(id, (tenant) =>
       this.deps.audit.append(tenant, [
-        { orgId: id, actor: audit.actor, action: 'tenancy.org.created', resource: { type: 'Org', id }, decision: 'info', requestId: audit.requestId ?? null, details: { name: parsed.name, slug: parsed.slug } },
+        {
+          orgId: id,
+          actor: audit.actor,
+          action: 'tenancy.org.created',
+          resource: { type: 'Org', id },
+          decision: 'info',
+          requestId: audit.requestId ?? null,
+          details: { name: parsed.name, slug: parsed.slug },
+        },
       ]),
     );
     return org;

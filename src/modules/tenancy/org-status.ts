@@ -10,13 +10,29 @@ import { selectOrg } from './repo.js';
 import type { OrgStatus } from './schema.js';
 
 /** Why an org is frozen or unfrozen: recorded with the audit event. */
-export const freezeReasons = ['dispute', 'non_payment', 'abuse', 'security_incident', 'legal', 'operator_request'] as const;
+export const freezeReasons = [
+  'dispute',
+  'non_payment',
+  'abuse',
+  'security_incident',
+  'legal',
+  'operator_request',
+] as const;
 
 /** Body of a freeze or unfreeze: a reason from the list and an optional note. */
 export const orgStatusChangeSchema = z
   .object({
-    reason: z.enum(freezeReasons).describe('Why: dispute, non_payment, abuse, security_incident, legal or operator_request.'),
-    note: z.string().trim().min(1).max(500).regex(/^[^\p{Cc}]*$/u, 'no control characters').optional().describe('Free text kept in the audit event (a case number, say).'),
+    reason: z
+      .enum(freezeReasons)
+      .describe('Why: dispute, non_payment, abuse, security_incident, legal or operator_request.'),
+    note: z
+      .string()
+      .trim()
+      .min(1)
+      .max(500)
+      .regex(/^[^\p{Cc}]*$/u, 'no control characters')
+      .optional()
+      .describe('Free text kept in the audit event (a case number, say).'),
   })
   .strict();
 
@@ -34,10 +50,20 @@ interface StatusRow {
   is_platform: boolean;
 }
 
-async function setStatus(platform: PlatformSql, deps: OrgStatusDeps, orgId: string, to: OrgStatus, change: OrgStatusChange, ctx: AuditContext): Promise<Org> {
+async function setStatus(
+  platform: PlatformSql,
+  deps: OrgStatusDeps,
+  orgId: string,
+  to: OrgStatus,
+  change: OrgStatusChange,
+  ctx: AuditContext,
+): Promise<Org> {
   const { reason, note } = orgStatusChangeSchema.parse(change);
   if (!isId('org', orgId)) throw new AppError('tenancy.org_not_found');
-  const { rows } = await platform.query<StatusRow>('SELECT id, status, is_platform FROM orgs WHERE id = $1 FOR UPDATE', [orgId]);
+  const { rows } = await platform.query<StatusRow>(
+    'SELECT id, status, is_platform FROM orgs WHERE id = $1 FOR UPDATE',
+    [orgId],
+  );
   const row = rows[0];
   if (!row) throw new AppError('tenancy.org_not_found');
   // INVARIANT: the platform org operates the installation; frozen, nobody could unfreeze anything.
@@ -48,12 +74,12 @@ async function setStatus(platform: PlatformSql, deps: OrgStatusDeps, orgId: stri
   const event: AuditEventInput = {
     orgId,
     actor: ctx.actor,
-      action: to === 'frozen' ? 'tenancy.org.frozen' : 'tenancy.org.unfrozen',
-      resource: { type: 'Org', id: orgId },
-      decision: to === 'frozen' ? 'freeze' : 'info',
-      reasonCodes: to === 'frozen' ? ['tenancy.org_frozen'] : [],
-      requestId: ctx.requestId ?? null,
-      details: { reason, ...(note ? { note } : {}), previous_status: row.status },
+    action: to === 'frozen' ? 'tenancy.org.frozen' : 'tenancy.org.unfrozen',
+    resource: { type: 'Org', id: orgId },
+    decision: to === 'frozen' ? 'freeze' : 'info',
+    reasonCodes: to === 'frozen' ? ['tenancy.org_frozen'] : [],
+    requestId: ctx.requestId ?? null,
+    details: { reason, ...(note ? { note } : {}), previous_status: row.status },
   };
   const org = await platform.inTenant(orgId as OrgId, async (tenant) => {
     await deps.audit.append(tenant, [event]);
@@ -68,12 +94,24 @@ async function setStatus(platform: PlatformSql, deps: OrgStatusDeps, orgId: stri
  * reads stay open. Audited in the org's chain with the reason. The platform org cannot be frozen; freezing a
  * frozen org is `db.conflict`.
  */
-export function freezeOrg(platform: PlatformSql, deps: OrgStatusDeps, orgId: string, change: OrgStatusChange, ctx: AuditContext): Promise<Org> {
+export function freezeOrg(
+  platform: PlatformSql,
+  deps: OrgStatusDeps,
+  orgId: string,
+  change: OrgStatusChange,
+  ctx: AuditContext,
+): Promise<Org> {
   return setStatus(platform, deps, orgId, 'frozen', change, ctx);
 }
 
 /** Unfreezes a frozen org (audited like `freezeOrg`); an active org is `db.conflict`. */
-export function unfreezeOrg(platform: PlatformSql, deps: OrgStatusDeps, orgId: string, change: OrgStatusChange, ctx: AuditContext): Promise<Org> {
+export function unfreezeOrg(
+  platform: PlatformSql,
+  deps: OrgStatusDeps,
+  orgId: string,
+  change: OrgStatusChange,
+  ctx: AuditContext,
+): Promise<Org> {
   return setStatus(platform, deps, orgId, 'active', change, ctx);
 }
 

@@ -27,7 +27,15 @@ interface Row {
 }
 
 const COLUMNS = 'id, org_id, name, roles, attributes, status, created_at';
-const toAccount = (r: Row): ServiceAccount => ({ id: r.id, orgId: r.org_id, name: r.name, roles: r.roles, attributes: r.attributes, status: r.status, createdAt: new Date(r.created_at) });
+const toAccount = (r: Row): ServiceAccount => ({
+  id: r.id,
+  orgId: r.org_id,
+  name: r.name,
+  roles: r.roles,
+  attributes: r.attributes,
+  status: r.status,
+  createdAt: new Date(r.created_at),
+});
 
 /** Service accounts of an org. */
 export class ServiceAccountService {
@@ -35,13 +43,18 @@ export class ServiceAccountService {
 
   /** Service accounts of the transaction's org, keyset-paginated. */
   async list(sql: TenantSql, options: { afterId?: string; limit: number }): Promise<ServiceAccount[]> {
-    const { rows } = await sql.query<Row>(`SELECT ${COLUMNS} FROM service_accounts WHERE id > $1 ORDER BY id LIMIT $2`, [options.afterId ?? '', options.limit]);
+    const { rows } = await sql.query<Row>(
+      `SELECT ${COLUMNS} FROM service_accounts WHERE id > $1 ORDER BY id LIMIT $2`,
+      [options.afterId ?? '', options.limit],
+    );
     return rows.map(toAccount);
   }
 
   /** One service account; `http.not_found` otherwise. */
   async get(sql: TenantSql, id: string): Promise<ServiceAccount> {
-    const { rows } = await sql.query<Row>(`SELECT ${COLUMNS} FROM service_accounts WHERE id = $1`, [isId('svc', id) ? id : '']);
+    const { rows } = await sql.query<Row>(`SELECT ${COLUMNS} FROM service_accounts WHERE id = $1`, [
+      isId('svc', id) ? id : '',
+    ]);
     if (!rows[0]) throw new AppError('http.not_found', { publicMessage: 'no such service account' });
     return toAccount(rows[0]);
   }
@@ -50,11 +63,29 @@ export class ServiceAccountService {
    * Creates a service account with the audit events in the same transaction; `by` must be able to grant every role
    * (`authz.role_not_grantable`); a taken name is `db.conflict`.
    */
-  async create(sql: TenantSql, by: ActingPrincipal, input: { name: string; roles: string[]; attributes: Record<string, unknown> }, audit: AuditContext): Promise<ServiceAccount> {
+  async create(
+    sql: TenantSql,
+    by: ActingPrincipal,
+    input: { name: string; roles: string[]; attributes: Record<string, unknown> },
+    audit: AuditContext,
+  ): Promise<ServiceAccount> {
     assertMayGrant(by, input.roles, this.deps.canGrantRole);
     const id = newId('svc');
-    const { rows } = await sql.query<Row>(`INSERT INTO service_accounts (org_id, id, name, roles, attributes) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`, [sql.orgId, id, input.name, input.roles, JSON.stringify(input.attributes)]);
-    await this.deps.audit.append(sql, [{ orgId: sql.orgId, actor: audit.actor, requestId: audit.requestId ?? null, action: 'tenancy.service_account.created', resource: { type: 'ServiceAccount', id }, decision: 'info', details: { name: input.name, roles: input.roles } }]);
+    const { rows } = await sql.query<Row>(
+      `INSERT INTO service_accounts (org_id, id, name, roles, attributes) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+      [sql.orgId, id, input.name, input.roles, JSON.stringify(input.attributes)],
+    );
+    await this.deps.audit.append(sql, [
+      {
+        orgId: sql.orgId,
+        actor: audit.actor,
+        requestId: audit.requestId ?? null,
+        action: 'tenancy.service_account.created',
+        resource: { type: 'ServiceAccount', id },
+        decision: 'info',
+        details: { name: input.name, roles: input.roles },
+      },
+    ]);
     return toAccount(rows[0] as Row);
   }
 
@@ -63,7 +94,16 @@ export class ServiceAccountService {
     const account = await this.get(sql, id);
     assertMayRemove(by, account, this.deps.canGrantRole);
     await sql.query("UPDATE service_accounts SET status = 'disabled', updated_at = now() WHERE id = $1", [id]);
-    await this.deps.audit.append(sql, [{ orgId: sql.orgId, actor: audit.actor, requestId: audit.requestId ?? null, action: 'tenancy.service_account.disabled', resource: { type: 'ServiceAccount', id }, decision: 'info' }]);
+    await this.deps.audit.append(sql, [
+      {
+        orgId: sql.orgId,
+        actor: audit.actor,
+        requestId: audit.requestId ?? null,
+        action: 'tenancy.service_account.disabled',
+        resource: { type: 'ServiceAccount', id },
+        decision: 'info',
+      },
+    ]);
     return this.get(sql, id);
   }
 }

@@ -75,5 +75,8 @@ export async function lockDataDir(dir: string): Promise<DataDirLock> {
       if (e.code !== 'ENOENT') throw e;
     });
   }
-  throw new AppError('db.data_dir_in_use', { publicMessage: `could not lock the data folder ${dir}: its lock file ${file} keeps changing`, details: { data_dir: dir, lock_file: file } });
+  throw new AppError('db.data_dir_in_use', {
+    publicMessage: `could not lock the data folder ${dir}: its lock file ${file} keeps changing`,
+    details: { data_dir: dir, lock_file: file },
+  });
 }

@@ -16,7 +16,9 @@ function compatible(database: Environment, server: Environment): boolean {
  */
 export async function claimEnvironment(db: OwnerDb, environment: Environment): Promise<void> {
   const tagged = await db.withOwner(async (sql) => {
-    await sql.query('INSERT INTO platform_meta (environment) VALUES ($1) ON CONFLICT (singleton) DO NOTHING', [environment]);
+    await sql.query('INSERT INTO platform_meta (environment) VALUES ($1) ON CONFLICT (singleton) DO NOTHING', [
+      environment,
+    ]);
     const { rows } = await sql.query<{ environment: Environment }>('SELECT environment FROM platform_meta');
     return rows[0]?.environment;
   });
@@ -28,7 +30,10 @@ export async function claimEnvironment(db: OwnerDb, environment: Environment): P
  * the database belongs to the other side or was never tagged (run `bulwark migrate`).
  */
 export async function checkEnvironment(db: Db, environment: Environment): Promise<void> {
-  const tagged = await db.withPlatform(async (sql) => (await sql.query<{ environment: Environment }>('SELECT environment FROM platform_meta')).rows[0]?.environment);
+  const tagged = await db.withPlatform(
+    async (sql) =>
+      (await sql.query<{ environment: Environment }>('SELECT environment FROM platform_meta')).rows[0]?.environment,
+  );
   assertCompatible(tagged, environment);
 }
 

@@ -28,9 +28,15 @@ export async function readMigrations(dir: string = MIGRATIONS_DIR): Promise<Migr
     const match = FILE_NAME.exec(file);
     if (!match) throw new Error(`migration file name ${file} must look like 0001_name.sql`);
     const version = Number(match[1]);
-    if (version !== index + 1) throw new Error(`migration ${file}: expected version ${index + 1} (no gaps or duplicates)`);
+    if (version !== index + 1)
+      throw new Error(`migration ${file}: expected version ${index + 1} (no gaps or duplicates)`);
     const sql = await readFile(path.join(dir, file), 'utf8');
-    migrations.push({ version, name: match[2] as string, sql, checksum: createHash('sha256').update(sql).digest('hex') });
+    migrations.push({
+      version,
+      name: match[2] as string,
+      sql,
+      checksum: createHash('sha256').update(sql).digest('hex'),
+    });
   }
   return migrations;
 }
@@ -48,7 +54,9 @@ async function appliedMigrations(sql: Sql): Promise<AppliedRow[]> {
     checksum text NOT NULL,
     applied_at timestamptz NOT NULL DEFAULT now()
   )`);
-  const { rows } = await sql.query<AppliedRow>('SELECT version, name, checksum FROM schema_migrations ORDER BY version');
+  const { rows } = await sql.query<AppliedRow>(
+    'SELECT version, name, checksum FROM schema_migrations ORDER BY version',
+  );
   return rows;
 }
 
@@ -57,10 +65,14 @@ export function pendingMigrations(applied: readonly AppliedRow[], migrations: re
   for (const row of applied) {
     const file = migrations.find((m) => m.version === row.version);
     if (file === undefined) {
-      throw new AppError('db.migration_checksum_mismatch', { publicMessage: `database has migration ${row.version} (${row.name}) that this build does not know; refusing to run an older build` });
+      throw new AppError('db.migration_checksum_mismatch', {
+        publicMessage: `database has migration ${row.version} (${row.name}) that this build does not know; refusing to run an older build`,
+      });
     }
     if (file.checksum !== row.checksum) {
-      throw new AppError('db.migration_checksum_mismatch', { publicMessage: `applied migration ${row.version} (${row.name}) was changed; migrations are forward-only, add a new one instead` });
+      throw new AppError('db.migration_checksum_mismatch', {
+        publicMessage: `applied migration ${row.version} (${row.name}) was changed; migrations are forward-only, add a new one instead`,
+      });
     }
   }
   return migrations.filter((m) => !applied.some((row) => row.version === m.version));
@@ -77,7 +89,11 @@ export async function migrate(db: OwnerDb, migrations?: readonly Migration[]): P
       const migration = pending[0];
       if (migration === undefined) return undefined;
       await sql.query(migration.sql);
-      await sql.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [migration.version, migration.name, migration.checksum]);
+      await sql.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+        migration.version,
+        migration.name,
+        migration.checksum,
+      ]);
       return migration.version;
     });
     if (next === undefined) return appliedNow;
@@ -97,5 +113,7 @@ export async function migrationStatus(db: Db, migrations?: readonly Migration[])
     if (!rows[0]?.readable) return undefined;
     return (await sql.query<AppliedRow>('SELECT version, name, checksum FROM schema_migrations ORDER BY version')).rows;
   });
-  return { pending: applied === undefined ? all.map((m) => m.version) : pendingMigrations(applied, all).map((m) => m.version) };
+  return {
+    pending: applied === undefined ? all.map((m) => m.version) : pendingMigrations(applied, all).map((m) => m.version),
+  };
 }

@@ -10,7 +10,8 @@ function wrap(client: pg.PoolClient): Sql {
     async query<R>(text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
       try {
         // Without parameters the simple protocol runs, which also accepts multi-statement scripts (migrations).
-        const raw: pg.QueryResult | pg.QueryResult[] = params.length === 0 ? await client.query(text) : await client.query(text, [...params]);
+        const raw: pg.QueryResult | pg.QueryResult[] =
+          params.length === 0 ? await client.query(text) : await client.query(text, [...params]);
         const result = Array.isArray(raw) ? raw.at(-1) : raw;
         const rows = (result?.rows ?? []) as R[];
         return { rows, rowCount: result?.rowCount ?? rows.length };
@@ -130,7 +131,10 @@ export class PostgresDb implements Db {
 /** The migration connection to PostgreSQL: a pool of the role that owns the schema, with owner access. */
 export class PostgresOwnerDb extends PostgresDb implements OwnerDb {
   /** Connects an owner pool to `connectionString` (BULWARK_MIGRATION_DATABASE_URL, else DATABASE_URL). */
-  static async openOwner(connectionString: string, options: { maxConnections?: number } = {}): Promise<PostgresOwnerDb> {
+  static async openOwner(
+    connectionString: string,
+    options: { maxConnections?: number } = {},
+  ): Promise<PostgresOwnerDb> {
     return new PostgresOwnerDb(await connectPool(connectionString, options.maxConnections ?? 2));
   }
 

@@ -14,9 +14,18 @@ export interface PreparedDatabase {
  * The work of `bulwark migrate`, over the owner (migration) connection: apply pending migrations, tag or check the
  * environment, and make sure the serving login exists and may act as bulwark_app.
  */
-export async function prepareDatabase(owner: OwnerDb, options: { environment: Environment; servingLogin?: ServingLogin }): Promise<PreparedDatabase> {
+export async function prepareDatabase(
+  owner: OwnerDb,
+  options: { environment: Environment; servingLogin?: ServingLogin },
+): Promise<PreparedDatabase> {
   const applied = await migrate(owner);
   await claimEnvironment(owner, options.environment);
   if (options.servingLogin === undefined) return { applied };
-  return { applied, servingLogin: { user: options.servingLogin.user, outcome: await provisionServingLogin(owner, options.servingLogin) } };
+  return {
+    applied,
+    servingLogin: {
+      user: options.servingLogin.user,
+      outcome: await provisionServingLogin(owner, options.servingLogin),
+    },
+  };
 }

@@ -13,9 +13,20 @@ describe(`RESET ROLE inside a tenant transaction (${backendName})`, () => {
   beforeAll(async () => {
     t = await createTestDb();
     await t.db.withPlatform(async (sql) => {
-      for (const [id, slug] of [[orgA, 'reset-a'], [orgB, 'reset-b']] as const) await sql.query('INSERT INTO orgs (id, name, slug) VALUES ($1, $2, $3)', [id, slug, slug]);
+      for (const [id, slug] of [
+        [orgA, 'reset-a'],
+        [orgB, 'reset-b'],
+      ] as const)
+        await sql.query('INSERT INTO orgs (id, name, slug) VALUES ($1, $2, $3)', [id, slug, slug]);
     });
-    await t.db.withTenant(orgB, (sql) => sql.query('INSERT INTO service_accounts (org_id, id, name, roles) VALUES ($1, $2, $3, $4)', [orgB, newId('svc'), 'b-secret', ['service']]));
+    await t.db.withTenant(orgB, (sql) =>
+      sql.query('INSERT INTO service_accounts (org_id, id, name, roles) VALUES ($1, $2, $3, $4)', [
+        orgB,
+        newId('svc'),
+        'b-secret',
+        ['service'],
+      ]),
+    );
   });
 
   afterAll(async () => t.close());
@@ -24,8 +35,14 @@ describe(`RESET ROLE inside a tenant transaction (${backendName})`, () => {
   async function resetRoleAndReadOtherOrg(): Promise<{ user: string; superuser: boolean; rows: number }> {
     return t.db.withTenant(orgA, async (sql) => {
       await sql.query('RESET ROLE');
-      const who = (await sql.query<{ user: string; superuser: boolean }>("SELECT current_user AS user, current_setting('is_superuser') = 'on' AS superuser")).rows[0];
-      const stolen = await sql.query<{ org_id: string }>('SELECT org_id FROM service_accounts WHERE org_id = $1', [orgB]);
+      const who = (
+        await sql.query<{ user: string; superuser: boolean }>(
+          "SELECT current_user AS user, current_setting('is_superuser') = 'on' AS superuser",
+        )
+      ).rows[0];
+      const stolen = await sql.query<{ org_id: string }>('SELECT org_id FROM service_accounts WHERE org_id = $1', [
+        orgB,
+      ]);
       return { user: who?.user ?? '', superuser: who?.superuser ?? true, rows: stolen.rows.length };
     });
   }
@@ -33,10 +50,16 @@ describe(`RESET ROLE inside a tenant transaction (${backendName})`, () => {
   if (backendName === 'postgres') {
     it('the serving login is no superuser and holds no privilege of its own: after RESET ROLE it cannot read org B', async () => {
       // NOINHERIT: outside bulwark_app the login cannot even use the schema, so the table is not there for it.
-      await expect(resetRoleAndReadOtherOrg()).rejects.toThrow(/permission denied|relation "service_accounts" does not exist/);
+      await expect(resetRoleAndReadOtherOrg()).rejects.toThrow(
+        /permission denied|relation "service_accounts" does not exist/,
+      );
       const who = await t.db.withTenant(orgA, async (sql) => {
         await sql.query('RESET ROLE');
-        return (await sql.query<{ user: string; superuser: boolean }>("SELECT current_user AS user, current_setting('is_superuser') = 'on' AS superuser")).rows[0];
+        return (
+          await sql.query<{ user: string; superuser: boolean }>(
+            "SELECT current_user AS user, current_setting('is_superuser') = 'on' AS superuser",
+          )
+        ).rows[0];
       });
       expect(who).toEqual({ user: 'bulwark_test_server', superuser: false });
     });

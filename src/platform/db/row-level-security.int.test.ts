@@ -12,14 +12,22 @@ describe(`row-level security (${backendName})`, () => {
   beforeAll(async () => {
     t = await createTestDb();
     await t.db.withPlatform(async (sql) => {
-      for (const [id, slug] of [[orgA, 'org-a'], [orgB, 'org-b']] as const) {
+      for (const [id, slug] of [
+        [orgA, 'org-a'],
+        [orgB, 'org-b'],
+      ] as const) {
         await sql.query('INSERT INTO orgs (id, name, slug) VALUES ($1, $2, $3)', [id, slug, slug]);
       }
     });
     for (const org of [orgA, orgB]) {
       await t.db.withTenant(org, async (sql) => {
         for (let i = 0; i < 3; i += 1) {
-          await sql.query('INSERT INTO service_accounts (org_id, id, name, roles) VALUES ($1, $2, $3, $4)', [org, newId('svc'), `svc-${i}`, ['service']]);
+          await sql.query('INSERT INTO service_accounts (org_id, id, name, roles) VALUES ($1, $2, $3, $4)', [
+            org,
+            newId('svc'),
+            `svc-${i}`,
+            ['service'],
+          ]);
         }
       });
     }
@@ -28,7 +36,10 @@ describe(`row-level security (${backendName})`, () => {
   afterAll(async () => t.close());
 
   it('runs tenant queries as the app role, which owns nothing and cannot bypass RLS', async () => {
-    const row = await t.db.withTenant(orgA, async (sql) => (await sql.query<{ current_user: string }>('SELECT current_user')).rows[0]);
+    const row = await t.db.withTenant(
+      orgA,
+      async (sql) => (await sql.query<{ current_user: string }>('SELECT current_user')).rows[0],
+    );
     expect(row?.current_user).toBe('bulwark_app');
     const role = await t.superuser("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'bulwark_app'");
     expect(role[0]).toEqual({ rolsuper: false, rolbypassrls: false });
@@ -37,29 +48,51 @@ describe(`row-level security (${backendName})`, () => {
   });
 
   it('an unfiltered SELECT inside withTenant(A) returns only A rows', async () => {
-    const rows = await t.db.withTenant(orgA, async (sql) => (await sql.query<{ org_id: string }>('SELECT org_id FROM service_accounts')).rows);
+    const rows = await t.db.withTenant(
+      orgA,
+      async (sql) => (await sql.query<{ org_id: string }>('SELECT org_id FROM service_accounts')).rows,
+    );
     expect(rows).toHaveLength(3);
     expect(new Set(rows.map((r) => r.org_id))).toEqual(new Set([orgA]));
-    const orgs = await t.db.withTenant(orgA, async (sql) => (await sql.query<{ id: string }>('SELECT id FROM orgs')).rows);
+    const orgs = await t.db.withTenant(
+      orgA,
+      async (sql) => (await sql.query<{ id: string }>('SELECT id FROM orgs')).rows,
+    );
     expect(orgs.map((o) => o.id)).toEqual([orgA]);
   });
 
   it('refuses to insert a row for org B inside withTenant(A)', async () => {
     await expect(
-      t.db.withTenant(orgA, (sql) => sql.query('INSERT INTO service_accounts (org_id, id, name, roles) VALUES ($1, $2, $3, $4)', [orgB, newId('svc'), 'smuggled', ['service']])),
+      t.db.withTenant(orgA, (sql) =>
+        sql.query('INSERT INTO service_accounts (org_id, id, name, roles) VALUES ($1, $2, $3, $4)', [
+          orgB,
+          newId('svc'),
+          'smuggled',
+          ['service'],
+        ]),
+      ),
     ).rejects.toThrow(/row-level security/);
     const count = await t.superuser('SELECT count(*)::int AS n FROM service_accounts WHERE name = $1', ['smuggled']);
     expect(count[0]?.n).toBe(0);
   });
 
   it('cannot move a row to another org by UPDATE', async () => {
-    await expect(t.db.withTenant(orgA, (sql) => sql.query('UPDATE service_accounts SET org_id = $1', [orgB]))).rejects.toThrow(/row-level security/);
+    await expect(
+      t.db.withTenant(orgA, (sql) => sql.query('UPDATE service_accounts SET org_id = $1', [orgB])),
+    ).rejects.toThrow(/row-level security/);
   });
 
   it('cannot update or delete rows of another org', async () => {
-    const changed = await t.db.withTenant(orgA, async (sql) => (await sql.query('UPDATE service_accounts SET name = name || $2 WHERE org_id = $1', [orgB, '-x'])).rowCount);
+    const changed = await t.db.withTenant(
+      orgA,
+      async (sql) =>
+        (await sql.query('UPDATE service_accounts SET name = name || $2 WHERE org_id = $1', [orgB, '-x'])).rowCount,
+    );
     expect(changed).toBe(0);
-    const deleted = await t.db.withTenant(orgA, async (sql) => (await sql.query('DELETE FROM service_accounts WHERE org_id = $1', [orgB])).rowCount);
+    const deleted = await t.db.withTenant(
+      orgA,
+      async (sql) => (await sql.query('DELETE FROM service_accounts WHERE org_id = $1', [orgB])).rowCount,
+    );
     expect(deleted).toBe(0);
   });
 
@@ -69,13 +102,20 @@ describe(`row-level security (${backendName})`, () => {
   });
 
   it('refuses a malformed org id before it reaches the database', async () => {
-    await expect(t.db.withTenant('org_00000000000000000000000000' as OrgId, async () => 1)).rejects.toSatisfy((e: unknown) => isAppError(e, 'db.tenant_required'));
-    await expect(t.db.withTenant("' OR 1=1 --" as OrgId, async () => 1)).rejects.toSatisfy((e: unknown) => isAppError(e, 'db.tenant_required'));
+    await expect(t.db.withTenant('org_00000000000000000000000000' as OrgId, async () => 1)).rejects.toSatisfy(
+      (e: unknown) => isAppError(e, 'db.tenant_required'),
+    );
+    await expect(t.db.withTenant("' OR 1=1 --" as OrgId, async () => 1)).rejects.toSatisfy((e: unknown) =>
+      isAppError(e, 'db.tenant_required'),
+    );
   });
 
   it('does not let a tenant carry over to the next transaction', async () => {
     await t.db.withTenant(orgA, async () => undefined);
-    const setting = await t.db.withPlatform(async (sql) => (await sql.query<{ v: string | null }>("SELECT current_setting('bulwark.org_id', true) AS v")).rows[0]?.v);
+    const setting = await t.db.withPlatform(
+      async (sql) =>
+        (await sql.query<{ v: string | null }>("SELECT current_setting('bulwark.org_id', true) AS v")).rows[0]?.v,
+    );
     expect(setting ?? '').toBe('');
   });
 
@@ -106,15 +146,21 @@ describe(`row-level security (${backendName})`, () => {
     await claimEnvironment(t.owner, 'development');
     await expect(claimEnvironment(t.owner, 'test')).resolves.toBeUndefined();
     await expect(checkEnvironment(t.db, 'test')).resolves.toBeUndefined();
-    await expect(checkEnvironment(t.db, 'production')).rejects.toSatisfy((e: unknown) => isAppError(e, 'db.environment_mismatch'));
-    await expect(claimEnvironment(t.owner, 'production')).rejects.toSatisfy((e: unknown) => isAppError(e, 'db.environment_mismatch'));
+    await expect(checkEnvironment(t.db, 'production')).rejects.toSatisfy((e: unknown) =>
+      isAppError(e, 'db.environment_mismatch'),
+    );
+    await expect(claimEnvironment(t.owner, 'production')).rejects.toSatisfy((e: unknown) =>
+      isAppError(e, 'db.environment_mismatch'),
+    );
   });
 
   it('a development server refuses a production-tagged database', async () => {
     const prod = await createTestDb();
     try {
       await claimEnvironment(prod.owner, 'production');
-      await expect(claimEnvironment(prod.owner, 'development')).rejects.toSatisfy((e: unknown) => isAppError(e, 'db.environment_mismatch'));
+      await expect(claimEnvironment(prod.owner, 'development')).rejects.toSatisfy((e: unknown) =>
+        isAppError(e, 'db.environment_mismatch'),
+      );
     } finally {
       await prod.close();
     }

@@ -13,7 +13,9 @@ export async function enterTenant(sql: Sql, orgId: OrgId): Promise<TenantSql> {
   // INVARIANT: a malformed org id never reaches set_config; an empty one would match nothing but hides bugs.
   if (!isId('org', orgId)) throw new AppError('db.tenant_required', { publicMessage: 'a valid org id is required' });
   await sql.query(`SET LOCAL ROLE ${APP_ROLE}`);
-  await sql.query(`SELECT set_config('bulwark.org_id', $1, true), set_config('bulwark.scope', 'tenant', true)`, [orgId]);
+  await sql.query(`SELECT set_config('bulwark.org_id', $1, true), set_config('bulwark.scope', 'tenant', true)`, [
+    orgId,
+  ]);
   return { query: sql.query.bind(sql), orgId, scope: 'tenant' };
 }
 
@@ -29,7 +31,12 @@ export async function enterPlatform(sql: Sql): Promise<PlatformSql> {
       const tenant = await enterTenant(sql, orgId);
       let open = true;
       // SECURITY: the tenant handle stops working when the platform scope comes back, so it cannot read platform rows.
-      const scoped: TenantSql = { orgId, scope: 'tenant', query: <R>(text: string, params?: readonly unknown[]) => (open ? tenant.query<R>(text, params) : Promise.reject(new Error('tenant handle used after its scope ended'))) };
+      const scoped: TenantSql = {
+        orgId,
+        scope: 'tenant',
+        query: <R>(text: string, params?: readonly unknown[]) =>
+          open ? tenant.query<R>(text, params) : Promise.reject(new Error('tenant handle used after its scope ended')),
+      };
       let result: T;
       try {
         result = await fn(scoped);

@@ -56,11 +56,20 @@ export async function provisionServingLogin(owner: OwnerDb, login: ServingLogin)
   try {
     await owner.withOwner(async (sql) => {
       if (!before.exists) {
-        if (login.password === undefined) throw new AppError('db.serving_role_unsafe', { publicMessage: `the serving login ${login.user} does not exist and DATABASE_URL carries no password to create it with; create it: CREATE ROLE ${login.user} LOGIN PASSWORD '…' NOINHERIT IN ROLE ${APP_ROLE}` });
-        const { rows } = await sql.query<{ stmt: string }>(`SELECT format('CREATE ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT IN ROLE ${APP_ROLE}', $1::text, $2::text) AS stmt`, [login.user, login.password]);
+        if (login.password === undefined)
+          throw new AppError('db.serving_role_unsafe', {
+            publicMessage: `the serving login ${login.user} does not exist and DATABASE_URL carries no password to create it with; create it: CREATE ROLE ${login.user} LOGIN PASSWORD '…' NOINHERIT IN ROLE ${APP_ROLE}`,
+          });
+        const { rows } = await sql.query<{ stmt: string }>(
+          `SELECT format('CREATE ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT IN ROLE ${APP_ROLE}', $1::text, $2::text) AS stmt`,
+          [login.user, login.password],
+        );
         await sql.query(rows[0]?.stmt ?? '');
       } else {
-        const { rows } = await sql.query<{ stmt: string }>(`SELECT format('GRANT ${APP_ROLE} TO %I', $1::text) AS stmt`, [login.user]);
+        const { rows } = await sql.query<{ stmt: string }>(
+          `SELECT format('GRANT ${APP_ROLE} TO %I', $1::text) AS stmt`,
+          [login.user],
+        );
         await sql.query(rows[0]?.stmt ?? '');
       }
     });

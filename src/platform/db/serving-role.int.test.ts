@@ -69,7 +69,16 @@ describe(`serving database login (${backendName})`, () => {
   it('production start refuses a superuser serving login and starts with the provisioned one', async () => {
     const fresh = await createTestDb({ migrate: false });
     const dataDir = await mkdtemp(path.join(tmpdir(), 'bulwark-role-'));
-    const production = (env: Record<string, string>) => loadConfig({ env: { BULWARK_ENV: 'production', BULWARK_ALLOW_DEV_SHORTCUTS: 'true', BULWARK_DATA_DIR: dataDir, BULWARK_LOG_LEVEL: 'silent', ...env } });
+    const production = (env: Record<string, string>) =>
+      loadConfig({
+        env: {
+          BULWARK_ENV: 'production',
+          BULWARK_ALLOW_DEV_SHORTCUTS: 'true',
+          BULWARK_DATA_DIR: dataDir,
+          BULWARK_LOG_LEVEL: 'silent',
+          ...env,
+        },
+      });
     try {
       const refused = await openCore(production({ DATABASE_URL: fresh.url as string })).then(
         async (core) => core.close(),
@@ -79,9 +88,13 @@ describe(`serving database login (${backendName})`, () => {
       expect((refused as Error).message).toMatch(/login postgres is a superuser/);
       expect((refused as Error).message).toContain('BULWARK_MIGRATION_DATABASE_URL');
 
-      const core = await openCore(production({ DATABASE_URL: fresh.servingUrl as string, BULWARK_MIGRATION_DATABASE_URL: fresh.url as string }));
+      const core = await openCore(
+        production({ DATABASE_URL: fresh.servingUrl as string, BULWARK_MIGRATION_DATABASE_URL: fresh.url as string }),
+      );
       try {
-        const user = await core.db.withPlatform(async (sql) => (await sql.query<{ u: string }>('SELECT session_user::text AS u')).rows[0]?.u);
+        const user = await core.db.withPlatform(
+          async (sql) => (await sql.query<{ u: string }>('SELECT session_user::text AS u')).rows[0]?.u,
+        );
         expect(user).toBe('bulwark_test_server');
       } finally {
         await core.close();

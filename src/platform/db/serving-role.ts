@@ -32,7 +32,8 @@ const INSPECT = `
       WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
         AND pg_has_role(session_user, c.relowner, 'MEMBER')) AS owned`;
 
-const FIX = 'connect DATABASE_URL as a login that is only a member of bulwark_app (bulwark migrate creates the one DATABASE_URL names, or: CREATE ROLE bulwark_server LOGIN PASSWORD \'…\' NOINHERIT IN ROLE bulwark_app) and give the owner to BULWARK_MIGRATION_DATABASE_URL';
+const FIX =
+  "connect DATABASE_URL as a login that is only a member of bulwark_app (bulwark migrate creates the one DATABASE_URL names, or: CREATE ROLE bulwark_server LOGIN PASSWORD '…' NOINHERIT IN ROLE bulwark_app) and give the owner to BULWARK_MIGRATION_DATABASE_URL";
 
 /** Inspects the login of `db`'s serving connection: is it a superuser, BYPASSRLS, or (a member of) a table owner? */
 export async function inspectServingRole(db: Db): Promise<ServingRoleReport> {
@@ -41,9 +42,18 @@ export async function inspectServingRole(db: Db): Promise<ServingRoleReport> {
   const problems: string[] = [];
   const superusers = row.superusers ?? [];
   const bypassers = row.bypassers ?? [];
-  if (superusers.length) problems.push(`login ${row.login} is a superuser${superusers.includes(row.login) ? '' : ` through ${superusers.join(', ')}`}: ${FIX}`);
-  else if (bypassers.length) problems.push(`login ${row.login} has BYPASSRLS${bypassers.includes(row.login) ? '' : ` through ${bypassers.join(', ')}`}: ALTER ROLE ${bypassers.join(', ')} NOBYPASSRLS, or ${FIX}`);
-  if (!superusers.length && row.owned > 0) problems.push(`login ${row.login} owns ${row.owned} tables or sequences (as ${(row.owners ?? []).join(', ')}): ${FIX}`);
+  if (superusers.length)
+    problems.push(
+      `login ${row.login} is a superuser${superusers.includes(row.login) ? '' : ` through ${superusers.join(', ')}`}: ${FIX}`,
+    );
+  else if (bypassers.length)
+    problems.push(
+      `login ${row.login} has BYPASSRLS${bypassers.includes(row.login) ? '' : ` through ${bypassers.join(', ')}`}: ALTER ROLE ${bypassers.join(', ')} NOBYPASSRLS, or ${FIX}`,
+    );
+  if (!superusers.length && row.owned > 0)
+    problems.push(
+      `login ${row.login} owns ${row.owned} tables or sequences (as ${(row.owners ?? []).join(', ')}): ${FIX}`,
+    );
   return { login: row.login, problems };
 }
 

@@ -18,9 +18,20 @@ describe(`forged tenant context by set_config (${backendName})`, () => {
   beforeAll(async () => {
     t = await createTestDb();
     await t.db.withPlatform(async (sql) => {
-      for (const [id, slug] of [[orgA, 'forge-a'], [orgB, 'forge-b']] as const) await sql.query('INSERT INTO orgs (id, name, slug) VALUES ($1, $2, $3)', [id, slug, slug]);
+      for (const [id, slug] of [
+        [orgA, 'forge-a'],
+        [orgB, 'forge-b'],
+      ] as const)
+        await sql.query('INSERT INTO orgs (id, name, slug) VALUES ($1, $2, $3)', [id, slug, slug]);
     });
-    await t.db.withTenant(orgB, (sql) => sql.query('INSERT INTO service_accounts (org_id, id, name, roles) VALUES ($1, $2, $3, $4)', [orgB, newId('svc'), 'b-secret', ['service']]));
+    await t.db.withTenant(orgB, (sql) =>
+      sql.query('INSERT INTO service_accounts (org_id, id, name, roles) VALUES ($1, $2, $3, $4)', [
+        orgB,
+        newId('svc'),
+        'b-secret',
+        ['service'],
+      ]),
+    );
   });
 
   afterAll(async () => t.close());

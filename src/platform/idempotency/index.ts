@@ -1,1 +1,7 @@
-export { runOnce, type IdempotencyDeps, type IdempotencyKey, type IdempotentResponse, type RecordScope } from './run-once.js';
+export {
+  runOnce,
+  type IdempotencyDeps,
+  type IdempotencyKey,
+  type IdempotentResponse,
+  type RecordScope,
+} from './run-once.js';

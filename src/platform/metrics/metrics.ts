@@ -19,8 +19,18 @@ export function createMetrics(options: { auditPending: () => number }): Metrics 
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  const authzDecisions = new Counter({ name: 'bulwark_authz_decisions_total', help: 'Authorization decisions by outcome and action.', labelNames: ['decision', 'action'] as const, registers: [registry] });
-  const guardVerdicts = new Counter({ name: 'bulwark_guard_verdicts_total', help: 'Guard verdicts by hook and verdict.', labelNames: ['hook', 'verdict'] as const, registers: [registry] });
+  const authzDecisions = new Counter({
+    name: 'bulwark_authz_decisions_total',
+    help: 'Authorization decisions by outcome and action.',
+    labelNames: ['decision', 'action'] as const,
+    registers: [registry],
+  });
+  const guardVerdicts = new Counter({
+    name: 'bulwark_guard_verdicts_total',
+    help: 'Guard verdicts by hook and verdict.',
+    labelNames: ['hook', 'verdict'] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: 'bulwark_audit_buffer_pending_events',
     help: 'Audit events waiting for the next group commit.',

@@ -32,13 +32,30 @@ export function throttleSource(clientIp: string): string {
 
 /** Builds the throttle on the given counter store. */
 export function createAuthThrottle(limits: AuthThrottleLimits, store: CounterStore): AuthThrottle {
-  const common = { windowSeconds: limits.windowSeconds, blockSeconds: limits.blockSeconds, maxBlockSeconds: limits.maxBlockSeconds };
-  const bySource: FailureLimiter = createFailureLimiter('authn-source', { failures: limits.sourceFailures, ...common }, store, limits.keyPrefix);
-  const byKey: FailureLimiter = createFailureLimiter('authn-key', { failures: limits.keyFailures, ...common }, store, limits.keyPrefix);
+  const common = {
+    windowSeconds: limits.windowSeconds,
+    blockSeconds: limits.blockSeconds,
+    maxBlockSeconds: limits.maxBlockSeconds,
+  };
+  const bySource: FailureLimiter = createFailureLimiter(
+    'authn-source',
+    { failures: limits.sourceFailures, ...common },
+    store,
+    limits.keyPrefix,
+  );
+  const byKey: FailureLimiter = createFailureLimiter(
+    'authn-key',
+    { failures: limits.keyFailures, ...common },
+    store,
+    limits.keyPrefix,
+  );
   return {
     sourceBlockedFor: (clientIp) => bySource.blockedFor(throttleSource(clientIp)),
     async recordFailure(clientIp, keyId) {
-      const [source, key] = await Promise.all([bySource.recordFailure(throttleSource(clientIp)), keyId ? byKey.recordFailure(keyId) : Promise.resolve(0)]);
+      const [source, key] = await Promise.all([
+        bySource.recordFailure(throttleSource(clientIp)),
+        keyId ? byKey.recordFailure(keyId) : Promise.resolve(0),
+      ]);
       return Math.max(source, key);
     },
   };

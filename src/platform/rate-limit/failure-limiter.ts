@@ -32,15 +32,33 @@ function limiter(store: CounterStore, keyPrefix: string, points: number, duratio
   // SECURITY: when Redis is down or slow the counters fall back to this node's memory (insuranceLimiter): limits
   // then hold per node instead of per deployment. Failing closed would let a Redis outage (or an attacker who
   // causes one) refuse every authentication; failing open would drop the limit altogether.
-  return new RateLimiterRedis({ storeClient: store.client, keyPrefix, points, duration, rejectIfRedisNotReady: true, insuranceLimiter: memory });
+  return new RateLimiterRedis({
+    storeClient: store.client,
+    keyPrefix,
+    points,
+    duration,
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: memory,
+  });
 }
 
 /** A `FailureLimiter` on rate-limiter-flexible: one counter for failures per window, one for the blocks (strikes). */
-export function createFailureLimiter(name: string, rule: FailureRule, store: CounterStore, keyPrefix: string): FailureLimiter {
+export function createFailureLimiter(
+  name: string,
+  rule: FailureRule,
+  store: CounterStore,
+  keyPrefix: string,
+): FailureLimiter {
   const failures = limiter(store, `${keyPrefix}:fail:${name}`, rule.failures, rule.windowSeconds);
   // Strikes never run out of points; the count is what matters.
-  const strikes = limiter(store, `${keyPrefix}:strike:${name}`, Number.MAX_SAFE_INTEGER, rule.strikeMemorySeconds ?? DAY_SECONDS);
-  const blockedMs = (res: RateLimiterRes | null) => (res && res.consumedPoints > rule.failures ? Math.max(1, res.msBeforeNext) : 0);
+  const strikes = limiter(
+    store,
+    `${keyPrefix}:strike:${name}`,
+    Number.MAX_SAFE_INTEGER,
+    rule.strikeMemorySeconds ?? DAY_SECONDS,
+  );
+  const blockedMs = (res: RateLimiterRes | null) =>
+    res && res.consumedPoints > rule.failures ? Math.max(1, res.msBeforeNext) : 0;
   return {
     async blockedFor(key) {
       return blockedMs(await failures.get(key));

@@ -5,7 +5,12 @@ import { Redis } from 'ioredis';
  * fall back instead of waiting) and the client keeps reconnecting in the background.
  */
 export function openRedis(url: string, onError: (error: Error) => void = () => undefined): Redis {
-  const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000, retryStrategy: (attempt) => Math.min(attempt * 200, 5_000) });
+  const client = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 5_000),
+  });
   client.on('error', onError);
   return client;
 }

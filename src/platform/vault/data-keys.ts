@@ -19,7 +19,11 @@ interface RawRow {
   kek_version: number;
 }
 
-const toRow = (row: RawRow): DataKeyRow => ({ version: Number(row.version), wrappedKey: row.wrapped_key, kekVersion: Number(row.kek_version) });
+const toRow = (row: RawRow): DataKeyRow => ({
+  version: Number(row.version),
+  wrappedKey: row.wrapped_key,
+  kekVersion: Number(row.kek_version),
+});
 
 // SECURITY: the wrapped DEK is bound to its org and version, so a wrapped_key copied to another org's row
 // (or renumbered) fails to unwrap instead of handing one tenant's key to another.
@@ -47,7 +51,10 @@ export async function readActiveDataKey(sql: TenantSql): Promise<DataKeyRow | un
 
 /** Data key `version` of the transaction's org, active or retired. */
 export async function readDataKey(sql: TenantSql, version: number): Promise<DataKeyRow | undefined> {
-  const { rows } = await sql.query<RawRow>('SELECT version, wrapped_key, kek_version FROM org_data_keys WHERE org_id = $1 AND version = $2', [sql.orgId, version]);
+  const { rows } = await sql.query<RawRow>(
+    'SELECT version, wrapped_key, kek_version FROM org_data_keys WHERE org_id = $1 AND version = $2',
+    [sql.orgId, version],
+  );
   return rows[0] && toRow(rows[0]);
 }
 
@@ -73,7 +80,10 @@ export async function newWrappedDataKey(sql: TenantSql, vault: KeyVault, version
 
 /** The version after the highest one the transaction's org has. */
 export async function nextDataKeyVersion(sql: TenantSql): Promise<number> {
-  const { rows } = await sql.query<{ next: number }>('SELECT COALESCE(MAX(version), 0) + 1 AS next FROM org_data_keys WHERE org_id = $1', [sql.orgId]);
+  const { rows } = await sql.query<{ next: number }>(
+    'SELECT COALESCE(MAX(version), 0) + 1 AS next FROM org_data_keys WHERE org_id = $1',
+    [sql.orgId],
+  );
   return Number(rows[0]?.next ?? 1);
 }
 
@@ -91,13 +101,10 @@ export async function rewrapDataKey(sql: TenantSql, vault: KeyVault, row: DataKe
   const dek = await vault.unwrap(row.wrappedKey, row.kekVersion, aad);
   try {
     const { kekVersion, wrapped } = await vault.wrap(dek, aad);
-    await sql.query('UPDATE org_data_keys SET wrapped_key = $3, kek_version = $4, rewrapped_at = $5 WHERE org_id = $1 AND version = $2', [
-      sql.orgId,
-      row.version,
-      wrapped,
-      kekVersion,
-      now,
-    ]);
+    await sql.query(
+      'UPDATE org_data_keys SET wrapped_key = $3, kek_version = $4, rewrapped_at = $5 WHERE org_id = $1 AND version = $2',
+      [sql.orgId, row.version, wrapped, kekVersion, now],
+    );
     return kekVersion;
   } finally {
     dek.fill(0);

@@ -4,7 +4,17 @@ import { AppError } from '../../lib/errors/index.js';
 import type { OrgId } from '../../lib/ids.js';
 import type { TenantSql } from '../db/index.js';
 import { DataKeyCache, type DataKeyCacheOptions } from './data-key-cache.js';
-import { dataKeyAad, DEK_BYTES, insertDataKey, lockOrgDataKeys, newWrappedDataKey, nextDataKeyVersion, readActiveDataKey, readDataKey, type DataKeyRow } from './data-keys.js';
+import {
+  dataKeyAad,
+  DEK_BYTES,
+  insertDataKey,
+  lockOrgDataKeys,
+  newWrappedDataKey,
+  nextDataKeyVersion,
+  readActiveDataKey,
+  readDataKey,
+  type DataKeyRow,
+} from './data-keys.js';
 import type { KeyVault } from './key-vault.js';
 import { GCM_IV_BYTES, GCM_TAG_BYTES } from './wrapped-key-format.js';
 
@@ -76,7 +86,8 @@ export class FieldCipher {
     assertRef(ref);
     const match = FORMAT.exec(ciphertext);
     const [, versionText, ivText, sealedText] = match ?? [];
-    if (versionText === undefined || ivText === undefined || sealedText === undefined) throw decryptFailed('ciphertext is malformed');
+    if (versionText === undefined || ivText === undefined || sealedText === undefined)
+      throw decryptFailed('ciphertext is malformed');
     const version = Number(versionText);
     const iv = Buffer.from(ivText, 'base64url');
     const sealed = Buffer.from(sealedText, 'base64url');

@@ -35,7 +35,9 @@ describe('local key vault', () => {
     expect(wrapped).toMatch(/^a256gcm\.[\w-]{16}\.[\w-]+$/);
     expect(wrapped).not.toContain(dek.toString('base64url'));
     expect(await vault.unwrap(wrapped, kekVersion, aad)).toEqual(dek);
-    await expect(vault.unwrap(wrapped, kekVersion, Buffer.from('org_y/1'))).rejects.toSatisfy(failsWith('vault.decrypt_failed'));
+    await expect(vault.unwrap(wrapped, kekVersion, Buffer.from('org_y/1'))).rejects.toSatisfy(
+      failsWith('vault.decrypt_failed'),
+    );
     const tampered = `${wrapped.slice(0, -2)}${wrapped.endsWith('A') ? 'B' : 'A'}${wrapped.slice(-1)}`;
     await expect(vault.unwrap(tampered, kekVersion, aad)).rejects.toSatisfy(failsWith('vault.decrypt_failed'));
     await expect(vault.unwrap('garbage', kekVersion, aad)).rejects.toSatisfy(failsWith('vault.decrypt_failed'));
@@ -97,14 +99,21 @@ describe('local key vault', () => {
     expect(tag).toHaveLength(32);
     expect(await vault.mac(keyId, data)).toEqual(tag);
     // Not an HMAC under the KEK itself: the MAC key is a distinct, derived key.
-    const kek = Buffer.from((JSON.parse(await fs.readFile(file, 'utf8')) as { keys: Record<string, string> }).keys['1'] as string, 'base64');
+    const kek = Buffer.from(
+      (JSON.parse(await fs.readFile(file, 'utf8')) as { keys: Record<string, string> }).keys['1'] as string,
+      'base64',
+    );
     expect(createHmac('sha256', kek).update(data).digest()).not.toEqual(tag);
     expect(await vault.verifyMac(keyId, data, tag)).toBe(true);
     expect(await vault.verifyMac(keyId, Buffer.from('{"seq":11}'), tag)).toBe(false);
-    expect(await vault.verifyMac(keyId, data, Buffer.concat([tag.subarray(0, 31), Buffer.from([tag[31] === 0 ? 1 : 0])]))).toBe(false);
+    expect(
+      await vault.verifyMac(keyId, data, Buffer.concat([tag.subarray(0, 31), Buffer.from([tag[31] === 0 ? 1 : 0])])),
+    ).toBe(false);
     expect(await vault.verifyMac(keyId, data, tag.subarray(0, 16))).toBe(false);
     await expect(vault.mac('local:kek-9:audit-mac', data)).rejects.toSatisfy(failsWith('vault.key_not_found'));
-    await expect(vault.verifyMac('pkcs11:bulwark-kek-audit-mac-1', data, tag)).rejects.toSatisfy(failsWith('vault.key_not_found'));
+    await expect(vault.verifyMac('pkcs11:bulwark-kek-audit-mac-1', data, tag)).rejects.toSatisfy(
+      failsWith('vault.key_not_found'),
+    );
     // After a KEK rotation new tags use the new version's MAC key; old tags still verify.
     expect(await vault.createKekVersion()).toBe(2);
     expect(vault.currentMacKeyId()).toBe('local:kek-2:audit-mac');

@@ -64,7 +64,8 @@ async function readKeyFile(file: string): Promise<KeyFileContent | undefined> {
     handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (cause) {
     if (errorCode(cause) === 'ENOENT') return undefined;
-    if (errorCode(cause) === 'ELOOP') throw unavailable(`key file ${file} is a symbolic link; refusing to follow it`, cause);
+    if (errorCode(cause) === 'ELOOP')
+      throw unavailable(`key file ${file} is a symbolic link; refusing to follow it`, cause);
     throw unavailable(`cannot open key file ${file}`, cause);
   }
   try {
@@ -73,7 +74,9 @@ async function readKeyFile(file: string): Promise<KeyFileContent | undefined> {
     const mode = stat.mode & 0o777;
     // SECURITY: fail closed when anyone but the owner may read or write the KEKs (as ssh does with private keys).
     if ((mode & 0o077) !== 0) {
-      throw unavailable(`key file ${file} has mode 0${mode.toString(8)}; it must be 0600 or narrower (chmod 600 ${file})`);
+      throw unavailable(
+        `key file ${file} has mode 0${mode.toString(8)}; it must be 0600 or narrower (chmod 600 ${file})`,
+      );
     }
     return parseKeyFile(file, await handle.readFile('utf8'));
   } finally {
@@ -161,7 +164,10 @@ class LocalKeyVault implements KeyVault {
       // Re-read first so a version added by another process on this machine is kept, not overwritten.
       const latest = (await readKeyFile(this.#file)) ?? this.#content;
       const version = Math.max(...latest.keys.keys()) + 1;
-      const next: KeyFileContent = { current: version, keys: new Map([...latest.keys, [version, randomBytes(KEK_BYTES)]]) };
+      const next: KeyFileContent = {
+        current: version,
+        keys: new Map([...latest.keys, [version, randomBytes(KEK_BYTES)]]),
+      };
       try {
         const temp = await writeTempFile(this.#file, next);
         await fs.rename(temp, this.#file);
@@ -213,7 +219,10 @@ class LocalKeyVault implements KeyVault {
 
   #macVersion(keyId: string): number {
     const match = MAC_KEY_ID.exec(keyId);
-    if (!match) throw new AppError('vault.key_not_found', { publicMessage: `MAC key ${keyId} is not a key of the local key file` });
+    if (!match)
+      throw new AppError('vault.key_not_found', {
+        publicMessage: `MAC key ${keyId} is not a key of the local key file`,
+      });
     return Number(match[1]);
   }
 
@@ -232,7 +241,10 @@ class LocalKeyVault implements KeyVault {
   #key(version: number): Buffer {
     this.#assertOpen();
     const key = this.#content.keys.get(version);
-    if (!key) throw new AppError('vault.key_not_found', { publicMessage: `key-encryption key version ${version} is not in the key file` });
+    if (!key)
+      throw new AppError('vault.key_not_found', {
+        publicMessage: `key-encryption key version ${version} is not in the key file`,
+      });
     return key;
   }
 }

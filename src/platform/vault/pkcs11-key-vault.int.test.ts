@@ -13,7 +13,12 @@ const PIN = '1234';
 // Skipped only on a machine without SoftHSM2; never in CI, where a missing HSM fails the run (see softhsm.ts).
 describe.skipIf(!softHsmRequired)(`pkcs11 key vault (SoftHSM2 at ${SOFTHSM})`, () => {
   let removeToken: () => void;
-  const settings: Pkcs11Settings = { module: SOFTHSM, tokenLabel: TOKEN, pin: new Secret(PIN), keyLabel: 'bulwark-kek' };
+  const settings: Pkcs11Settings = {
+    module: SOFTHSM,
+    tokenLabel: TOKEN,
+    pin: new Secret(PIN),
+    keyLabel: 'bulwark-kek',
+  };
   const aad = Buffer.from('org_x/1');
 
   beforeAll(() => {
@@ -30,8 +35,12 @@ describe.skipIf(!softHsmRequired)(`pkcs11 key vault (SoftHSM2 at ${SOFTHSM})`, (
       const { kekVersion, wrapped } = await vault.wrap(dek, aad);
       expect(kekVersion).toBe(1);
       expect(await vault.unwrap(wrapped, 1, aad)).toEqual(dek);
-      await expect(vault.unwrap(wrapped, 1, Buffer.from('org_y/1'))).rejects.toSatisfy((e: unknown) => isAppError(e, 'vault.decrypt_failed'));
-      await expect(vault.unwrap(wrapped, 7, aad)).rejects.toSatisfy((e: unknown) => isAppError(e, 'vault.key_not_found'));
+      await expect(vault.unwrap(wrapped, 1, Buffer.from('org_y/1'))).rejects.toSatisfy((e: unknown) =>
+        isAppError(e, 'vault.decrypt_failed'),
+      );
+      await expect(vault.unwrap(wrapped, 7, aad)).rejects.toSatisfy((e: unknown) =>
+        isAppError(e, 'vault.key_not_found'),
+      );
       // The session is still usable after a failed operation, and concurrent calls are serialised.
       const deks = Array.from({ length: 8 }, () => randomBytes(32));
       const wraps = await Promise.all(deks.map((d) => vault.wrap(d, aad)));
@@ -56,7 +65,11 @@ describe.skipIf(!softHsmRequired)(`pkcs11 key vault (SoftHSM2 at ${SOFTHSM})`, (
       lib.C_FindObjectsFinal(session);
       expect(handles).toHaveLength(1);
       const key = handles[0] as Buffer;
-      const [extractable, sensitive, token] = lib.C_GetAttributeValue(session, key, [{ type: p11.CKA_EXTRACTABLE }, { type: p11.CKA_SENSITIVE }, { type: p11.CKA_TOKEN }]);
+      const [extractable, sensitive, token] = lib.C_GetAttributeValue(session, key, [
+        { type: p11.CKA_EXTRACTABLE },
+        { type: p11.CKA_SENSITIVE },
+        { type: p11.CKA_TOKEN },
+      ]);
       expect(extractable?.value[0]).toBe(0);
       expect(sensitive?.value[0]).toBe(1);
       expect(token?.value[0]).toBe(1);
@@ -102,7 +115,9 @@ describe.skipIf(!softHsmRequired)(`pkcs11 key vault (SoftHSM2 at ${SOFTHSM})`, (
       expect(await vault.verifyMac(keyId, data, tag)).toBe(true);
       expect(await vault.verifyMac(keyId, Buffer.from('{"seq":1001}'), tag)).toBe(false);
       expect(await vault.verifyMac(keyId, data, Buffer.alloc(32))).toBe(false);
-      await expect(vault.mac('local:kek-1:audit-mac', data)).rejects.toSatisfy((e: unknown) => isAppError(e, 'vault.key_not_found'));
+      await expect(vault.mac('local:kek-1:audit-mac', data)).rejects.toSatisfy((e: unknown) =>
+        isAppError(e, 'vault.key_not_found'),
+      );
       // The MAC key is not mistaken for a KEK, and KEK operations still work beside it.
       expect(vault.currentKekVersion()).toBe(2);
       const wrapped = await vault.wrap(data, aad);
@@ -130,7 +145,11 @@ describe.skipIf(!softHsmRequired)(`pkcs11 key vault (SoftHSM2 at ${SOFTHSM})`, (
       lib.C_FindObjectsFinal(session);
       expect(handles).toHaveLength(1);
       const key = handles[0] as Buffer;
-      const [extractable, sensitive, keyType] = lib.C_GetAttributeValue(session, key, [{ type: p11.CKA_EXTRACTABLE }, { type: p11.CKA_SENSITIVE }, { type: p11.CKA_KEY_TYPE }]);
+      const [extractable, sensitive, keyType] = lib.C_GetAttributeValue(session, key, [
+        { type: p11.CKA_EXTRACTABLE },
+        { type: p11.CKA_SENSITIVE },
+        { type: p11.CKA_KEY_TYPE },
+      ]);
       expect(extractable?.value[0]).toBe(0);
       expect(sensitive?.value[0]).toBe(1);
       expect(keyType?.value.readUInt32LE(0)).toBe(p11.CKK_GENERIC_SECRET);
@@ -142,7 +161,11 @@ describe.skipIf(!softHsmRequired)(`pkcs11 key vault (SoftHSM2 at ${SOFTHSM})`, (
   });
 
   it('fails closed with vault.unavailable on a wrong PIN or an unknown token', async () => {
-    await expect(openPkcs11KeyVault({ ...settings, pin: new Secret('9999') })).rejects.toSatisfy((e: unknown) => isAppError(e, 'vault.unavailable'));
-    await expect(openPkcs11KeyVault({ ...settings, tokenLabel: 'nope' })).rejects.toSatisfy((e: unknown) => isAppError(e, 'vault.unavailable'));
+    await expect(openPkcs11KeyVault({ ...settings, pin: new Secret('9999') })).rejects.toSatisfy((e: unknown) =>
+      isAppError(e, 'vault.unavailable'),
+    );
+    await expect(openPkcs11KeyVault({ ...settings, tokenLabel: 'nope' })).rejects.toSatisfy((e: unknown) =>
+      isAppError(e, 'vault.unavailable'),
+    );
   });
 });

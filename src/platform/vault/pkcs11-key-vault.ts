@@ -89,7 +89,8 @@ class Pkcs11KeyVault implements KeyVault {
         this.#lib.C_DecryptInit(this.#session, this.#gcm(iv, aad), key);
         return await this.#lib.C_DecryptAsync(this.#session, sealed, Buffer.alloc(sealed.length));
       } catch (cause) {
-        if (this.#isAuthenticationFailure(cause)) throw new AppError('vault.decrypt_failed', { publicMessage: 'wrapped key failed authentication', cause });
+        if (this.#isAuthenticationFailure(cause))
+          throw new AppError('vault.decrypt_failed', { publicMessage: 'wrapped key failed authentication', cause });
         throw unavailable('the HSM failed to unwrap a data key', cause);
       }
     });
@@ -116,7 +117,8 @@ class Pkcs11KeyVault implements KeyVault {
     return this.#mutex.run(async () => {
       this.#assertOpen();
       // One MAC key so far (rotation of it is not built); any other id is not ours.
-      if (keyId !== this.currentMacKeyId() || !this.#macKey) throw new AppError('vault.key_not_found', { publicMessage: `MAC key ${keyId} is not in the token` });
+      if (keyId !== this.currentMacKeyId() || !this.#macKey)
+        throw new AppError('vault.key_not_found', { publicMessage: `MAC key ${keyId} is not in the token` });
       try {
         // SECURITY: CKM_SHA256_HMAC runs inside the token; the key value never reaches this process.
         this.#lib.C_SignInit(this.#session, { mechanism: this.#p11.CKM_SHA256_HMAC }, this.#macKey);
@@ -188,9 +190,13 @@ class Pkcs11KeyVault implements KeyVault {
     if (handles.length > 1) throw unavailable(`the token holds two keys labelled ${label}; remove one`);
     const handle = handles[0];
     if (!handle) return undefined;
-    const [sensitive, extractable] = lib.C_GetAttributeValue(this.#session, handle, [{ type: p11.CKA_SENSITIVE }, { type: p11.CKA_EXTRACTABLE }]);
+    const [sensitive, extractable] = lib.C_GetAttributeValue(this.#session, handle, [
+      { type: p11.CKA_SENSITIVE },
+      { type: p11.CKA_EXTRACTABLE },
+    ]);
     // SECURITY: whoever could read the MAC key could forge checkpoints over a rewritten audit chain.
-    if (!isTrue(sensitive) || isTrue(extractable)) throw unavailable(`key ${label} is extractable or not sensitive; the MAC key must never leave the HSM`);
+    if (!isTrue(sensitive) || isTrue(extractable))
+      throw unavailable(`key ${label} is extractable or not sensitive; the MAC key must never leave the HSM`);
     return handle;
   }
 
@@ -228,7 +234,10 @@ class Pkcs11KeyVault implements KeyVault {
     if (this.#closed) throw unavailable('the key vault is closed');
   }
 
-  #gcm(iv: Buffer, aad: Buffer): { mechanism: number; parameter: { type: number; iv: Buffer; ivBits: number; aad: Buffer; tagBits: number } } {
+  #gcm(
+    iv: Buffer,
+    aad: Buffer,
+  ): { mechanism: number; parameter: { type: number; iv: Buffer; ivBits: number; aad: Buffer; tagBits: number } } {
     return {
       mechanism: this.#p11.CKM_AES_GCM,
       parameter: { type: this.#p11.CK_PARAMS_AES_GCM, iv, ivBits: GCM_IV_BYTES * 8, aad, tagBits: GCM_TAG_BYTES * 8 },
@@ -239,7 +248,11 @@ class Pkcs11KeyVault implements KeyVault {
   #isAuthenticationFailure(error: unknown): boolean {
     if (!(error instanceof this.#p11.Pkcs11Error)) return false;
     // SoftHSM2 reports a GCM tag mismatch as CKR_GENERAL_ERROR rather than the CKR_ENCRYPTED_DATA_INVALID of the standard.
-    return [this.#p11.CKR_ENCRYPTED_DATA_INVALID, this.#p11.CKR_ENCRYPTED_DATA_LEN_RANGE, this.#p11.CKR_GENERAL_ERROR].includes(error.code);
+    return [
+      this.#p11.CKR_ENCRYPTED_DATA_INVALID,
+      this.#p11.CKR_ENCRYPTED_DATA_LEN_RANGE,
+      this.#p11.CKR_GENERAL_ERROR,
+    ].includes(error.code);
   }
 
   /** The handle of KEK `version`; looks at the token again when another node has created it since we opened. */
@@ -248,7 +261,10 @@ class Pkcs11KeyVault implements KeyVault {
     if (known) return known;
     this.#keys = this.#findKeys();
     const found = this.#keys.get(version);
-    if (!found) throw new AppError('vault.key_not_found', { publicMessage: `key-encryption key ${this.#keyLabel}-${version} is not in the token` });
+    if (!found)
+      throw new AppError('vault.key_not_found', {
+        publicMessage: `key-encryption key ${this.#keyLabel}-${version} is not in the token`,
+      });
     return found;
   }
 
@@ -263,7 +279,11 @@ class Pkcs11KeyVault implements KeyVault {
     ]);
     const handles: Handle[] = [];
     try {
-      for (let batch = lib.C_FindObjects(this.#session, FIND_BATCH); batch.length > 0; batch = lib.C_FindObjects(this.#session, FIND_BATCH)) {
+      for (
+        let batch = lib.C_FindObjects(this.#session, FIND_BATCH);
+        batch.length > 0;
+        batch = lib.C_FindObjects(this.#session, FIND_BATCH)
+      ) {
         handles.push(...batch);
       }
     } finally {
@@ -284,7 +304,8 @@ class Pkcs11KeyVault implements KeyVault {
       // SECURITY: two keys with one label would make wraps ambiguous, and a key imported as extractable
       // could have been copied out; refuse both rather than use them.
       if (keys.has(version)) throw unavailable(`the token holds two keys labelled ${text}; remove one`);
-      if (!isTrue(sensitive) || isTrue(extractable)) throw unavailable(`key ${text} is extractable or not sensitive; KEKs must never leave the HSM`);
+      if (!isTrue(sensitive) || isTrue(extractable))
+        throw unavailable(`key ${text} is extractable or not sensitive; KEKs must never leave the HSM`);
       keys.set(version, handle);
     }
     return keys;

@@ -24,7 +24,14 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 /** Parses a wrapped DEK; anything malformed fails as `vault.decrypt_failed`, like a forged one. */
 export function parseWrappedKey(text: string): WrappedParts {
   const [scheme, iv, sealed, extra] = text.split('.');
-  if (scheme !== SCHEME || iv === undefined || sealed === undefined || extra !== undefined || !BASE64URL.test(iv) || !BASE64URL.test(sealed)) {
+  if (
+    scheme !== SCHEME ||
+    iv === undefined ||
+    sealed === undefined ||
+    extra !== undefined ||
+    !BASE64URL.test(iv) ||
+    !BASE64URL.test(sealed)
+  ) {
     throw new AppError('vault.decrypt_failed', { publicMessage: 'wrapped key is malformed' });
   }
   const parts = { iv: Buffer.from(iv, 'base64url'), sealed: Buffer.from(sealed, 'base64url') };

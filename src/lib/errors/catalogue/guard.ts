@@ -5,12 +5,14 @@ export const guardErrors = defineErrors({
   'guard.blocked': {
     status: 422,
     title: 'Blocked by guardrail',
-    description: 'Input guards found content the org policy blocks (PII, secrets, prompt injection). `details.findings` lists classes and reason codes, never the matched text.',
+    description:
+      'Input guards found content the org policy blocks (PII, secrets, prompt injection). `details.findings` lists classes and reason codes, never the matched text.',
   },
   'guard.detector_unavailable': {
     status: 503,
     title: 'Guard detector unavailable',
-    description: 'A detector could not run (for example the embedding worker pool failed or timed out); input guards fail closed, so the request is not sent on.',
+    description:
+      'A detector could not run (for example the embedding worker pool failed or timed out); input guards fail closed, so the request is not sent on.',
   },
   'guard.quarantine_not_found': {
     status: 404,
@@ -20,6 +22,7 @@ export const guardErrors = defineErrors({
   'guard.quarantine_already_reviewed': {
     status: 409,
     title: 'Quarantine item already reviewed',
-    description: 'The quarantined response was already released or discarded; a review is final. `details.status` names the outcome.',
+    description:
+      'The quarantined response was already released or discarded; a review is final. `details.status` names the outcome.',
   },
 });

@@ -5,7 +5,8 @@ export const platformErrors = defineErrors({
   'http.bad_request': {
     status: 400,
     title: 'Bad request',
-    description: 'The request is malformed: its body, query or parameters failed validation. `details.issues` names each field.',
+    description:
+      'The request is malformed: its body, query or parameters failed validation. `details.issues` names each field.',
   },
   'http.unsupported_media_type': {
     status: 415,
@@ -41,7 +42,8 @@ export const platformErrors = defineErrors({
   'http.idempotency_conflict': {
     status: 409,
     title: 'Idempotency key reused',
-    description: 'The `Idempotency-Key` was already used with a different request body, or its first request is still in progress.',
+    description:
+      'The `Idempotency-Key` was already used with a different request body, or its first request is still in progress.',
   },
   'http.unavailable': {
     status: 503,
@@ -57,17 +59,20 @@ export const platformErrors = defineErrors({
   'config.invalid': {
     status: 500,
     title: 'Invalid configuration',
-    description: 'Startup configuration failed validation; every bad field is listed and the process exits with code 2.',
+    description:
+      'Startup configuration failed validation; every bad field is listed and the process exits with code 2.',
   },
   'config.dev_shortcut_in_production': {
     status: 500,
     title: 'Development shortcut in production',
-    description: 'Production refuses development shortcuts (local key file, HTTP issuer, default secrets); the offending settings are named.',
+    description:
+      'Production refuses development shortcuts (local key file, HTTP issuer, default secrets); the offending settings are named.',
   },
   'db.environment_mismatch': {
     status: 500,
     title: 'Database belongs to another environment',
-    description: 'The database was created by a server of another environment (development vs production) and is refused.',
+    description:
+      'The database was created by a server of another environment (development vs production) and is refused.',
   },
   'db.migration_checksum_mismatch': {
     status: 500,
@@ -82,12 +87,14 @@ export const platformErrors = defineErrors({
   'db.serving_role_unsafe': {
     status: 500,
     title: 'Serving database login is privileged',
-    description: 'Production refuses a serving connection (DATABASE_URL) whose login is a superuser, has BYPASSRLS, or owns (or may act as the owner of) a table: row-level security would not bind it. Connect as a login that is only a member of `bulwark_app`; migrations use BULWARK_MIGRATION_DATABASE_URL.',
+    description:
+      'Production refuses a serving connection (DATABASE_URL) whose login is a superuser, has BYPASSRLS, or owns (or may act as the owner of) a table: row-level security would not bind it. Connect as a login that is only a member of `bulwark_app`; migrations use BULWARK_MIGRATION_DATABASE_URL.',
   },
   'db.data_dir_in_use': {
     status: 500,
     title: 'Data folder in use',
-    description: 'Another process holds the embedded database folder (its pid is named); two processes on one PGlite folder would corrupt it.',
+    description:
+      'Another process holds the embedded database folder (its pid is named); two processes on one PGlite folder would corrupt it.',
   },
   'db.tenant_required': {
     status: 500,

@@ -10,12 +10,14 @@ export const tenancyErrors = defineErrors({
   'tenancy.org_frozen': {
     status: 423,
     title: 'Org frozen',
-    description: 'The org is frozen (for example during a dispute): mutations and model calls are refused; reads, audit and billing reads included, stay open. Also the audit reason code of a freeze.',
+    description:
+      'The org is frozen (for example during a dispute): mutations and model calls are refused; reads, audit and billing reads included, stay open. Also the audit reason code of a freeze.',
   },
   'tenancy.platform_org_not_freezable': {
     status: 409,
     title: 'Platform org cannot be frozen',
-    description: 'The platform org runs the installation (it freezes and unfreezes the others), so it cannot be frozen itself.',
+    description:
+      'The platform org runs the installation (it freezes and unfreezes the others), so it cannot be frozen itself.',
   },
   'tenancy.owner_protected': {
     status: 403,
@@ -25,7 +27,8 @@ export const tenancyErrors = defineErrors({
   'tenancy.self_elevation': {
     status: 403,
     title: 'Cannot raise your own roles',
-    description: 'A member may give up roles of their own membership but never add one, whether directly or through one of their API keys.',
+    description:
+      'A member may give up roles of their own membership but never add one, whether directly or through one of their API keys.',
   },
   'tenancy.bootstrap_invalid': {
     status: 401,

@@ -10,7 +10,8 @@ export const vaultErrors = defineErrors({
   'vault.decrypt_failed': {
     status: 500,
     title: 'Decryption failed',
-    description: 'A ciphertext failed authentication: it was altered, moved to another row/column, or wrapped by an unknown key.',
+    description:
+      'A ciphertext failed authentication: it was altered, moved to another row/column, or wrapped by an unknown key.',
   },
   'vault.key_not_found': {
     status: 500,

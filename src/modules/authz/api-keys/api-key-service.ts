@@ -13,7 +13,16 @@ import { ipAllowed } from './cidr.js';
 import { effectiveKeyRoles } from './effective-roles.js';
 import { assertCanIssueKey, type KeyGrant } from './key-grantability.js';
 import { mintApiKey, parseApiKey, type KeyEnv } from './key-format.js';
-import { insertKey, revokeKey, selectKey, selectKeyForAuth, selectKeyOrg, selectKeys, shortenExpiry, touchKey } from './repo.js';
+import {
+  insertKey,
+  revokeKey,
+  selectKey,
+  selectKeyForAuth,
+  selectKeyOrg,
+  selectKeys,
+  shortenExpiry,
+  touchKey,
+} from './repo.js';
 import { MAX_OVERLAP_SECONDS, MIN_OVERLAP_SECONDS, type CreateKeyBody } from './schema.js';
 import { unusableScopes, type ScopePermits } from './usable-scopes.js';
 
@@ -78,15 +87,36 @@ export class ApiKeyService {
    * grant, scopes or authentication methods the creating key lacks, and (`authz.scopes_unusable`) scopes the key
    * could never use. Returns the metadata and the token, shown once.
    */
-  async create(sql: TenantSql, creator: Principal, body: CreateKeyBody, meta: ChangeMeta = {}): Promise<{ key: ApiKey; token: string }> {
+  async create(
+    sql: TenantSql,
+    creator: Principal,
+    body: CreateKeyBody,
+    meta: ChangeMeta = {},
+  ): Promise<{ key: ApiKey; token: string }> {
     assertCanIssueKey(creator, body);
     const now = this.deps.clock.now();
     const expiresAt = body.expires_at ? new Date(body.expires_at) : null;
-    if (expiresAt && expiresAt <= now) throw new AppError('http.bad_request', { publicMessage: 'expires_at must be in the future', details: { issues: [{ field: 'body.expires_at', message: 'must be in the future' }] } });
+    if (expiresAt && expiresAt <= now)
+      throw new AppError('http.bad_request', {
+        publicMessage: 'expires_at must be in the future',
+        details: { issues: [{ field: 'body.expires_at', message: 'must be in the future' }] },
+      });
     const owner = body.owner ?? ownerOfCreator(creator);
     const ownerNow = await this.mustFindActiveOwner(sql, owner);
     const minted = mintApiKey(newId('key', now.getTime()), this.deps.env);
-    this.assertScopesUsable({ kind: 'api_key', id: minted.keyId, orgId: sql.orgId, roles: effectiveKeyRoles(body.role, ownerNow.roles), attributes: {}, scopes: body.scopes, amr: body.amr, ownerId: owner.id }, body);
+    this.assertScopesUsable(
+      {
+        kind: 'api_key',
+        id: minted.keyId,
+        orgId: sql.orgId,
+        roles: effectiveKeyRoles(body.role, ownerNow.roles),
+        attributes: {},
+        scopes: body.scopes,
+        amr: body.amr,
+        ownerId: owner.id,
+      },
+      body,
+    );
     const key = await insertKey(sql, {
       id: minted.keyId,
       name: body.name,
@@ -102,7 +132,14 @@ export class ApiKeyService {
       createdBy: actorOf(creator),
       createdAt: now,
     });
-    await this.deps.audit.append(sql, [this.changeEvent(sql.orgId, creator, 'authz.api_key.created', key.id, meta, { role: key.role, scopes: key.scopes, owner: key.owner, expires_at: key.expiresAt?.toISOString() ?? null })]);
+    await this.deps.audit.append(sql, [
+      this.changeEvent(sql.orgId, creator, 'authz.api_key.created', key.id, meta, {
+        role: key.role,
+        scopes: key.scopes,
+        owner: key.owner,
+        expires_at: key.expiresAt?.toISOString() ?? null,
+      }),
+    ]);
     this.deps.onChange?.(sql.orgId);
     return { key, token: minted.token };
   }
@@ -111,20 +148,54 @@ export class ApiKeyService {
    * Issues a successor with the same grants; the old key stays valid for `overlapSeconds` (0 = it expires now, at
    * most 7 days), then expires. Only a principal that could create the key now may rotate it (`assertCanIssueKey`).
    */
-  async rotate(sql: TenantSql, actor: Principal, keyId: string, overlapSeconds: number, meta: ChangeMeta = {}): Promise<{ key: ApiKey; token: string }> {
-    if (!Number.isSafeInteger(overlapSeconds) || overlapSeconds < MIN_OVERLAP_SECONDS || overlapSeconds > MAX_OVERLAP_SECONDS) {
-      throw new AppError('http.bad_request', { publicMessage: `overlap_seconds must be a whole number from ${MIN_OVERLAP_SECONDS} to ${MAX_OVERLAP_SECONDS}`, details: { issues: [{ field: 'body.overlap_seconds', message: `must be an integer from ${MIN_OVERLAP_SECONDS} to ${MAX_OVERLAP_SECONDS}` }] } });
+  async rotate(
+    sql: TenantSql,
+    actor: Principal,
+    keyId: string,
+    overlapSeconds: number,
+    meta: ChangeMeta = {},
+  ): Promise<{ key: ApiKey; token: string }> {
+    if (
+      !Number.isSafeInteger(overlapSeconds) ||
+      overlapSeconds < MIN_OVERLAP_SECONDS ||
+      overlapSeconds > MAX_OVERLAP_SECONDS
+    ) {
+      throw new AppError('http.bad_request', {
+        publicMessage: `overlap_seconds must be a whole number from ${MIN_OVERLAP_SECONDS} to ${MAX_OVERLAP_SECONDS}`,
+        details: {
+          issues: [
+            {
+              field: 'body.overlap_seconds',
+              message: `must be an integer from ${MIN_OVERLAP_SECONDS} to ${MAX_OVERLAP_SECONDS}`,
+            },
+          ],
+        },
+      });
     }
     const old = await this.mustFind(sql, keyId, true);
     const now = this.deps.clock.now();
-    if (old.revokedAt || (old.expiresAt && old.expiresAt <= now)) throw new AppError('db.conflict', { publicMessage: 'a revoked or expired key cannot be rotated' });
+    if (old.revokedAt || (old.expiresAt && old.expiresAt <= now))
+      throw new AppError('db.conflict', { publicMessage: 'a revoked or expired key cannot be rotated' });
     // SECURITY: rotation hands out a fresh secret with the old key's grants, so it checks exactly what creation checks;
     // otherwise any holder of manage:keys (a security key) could rotate the owner's key and receive an owner key.
     assertCanIssueKey(actor, old);
     const minted = mintApiKey(newId('key', now.getTime()), this.deps.env);
-    const key = await insertKey(sql, { ...old, id: minted.keyId, env: minted.env, rotatedFrom: old.id, secretHash: hashKey(minted.token), createdBy: actorOf(actor), createdAt: now });
+    const key = await insertKey(sql, {
+      ...old,
+      id: minted.keyId,
+      env: minted.env,
+      rotatedFrom: old.id,
+      secretHash: hashKey(minted.token),
+      createdBy: actorOf(actor),
+      createdAt: now,
+    });
     await shortenExpiry(sql, old.id, new Date(now.getTime() + overlapSeconds * 1000));
-    await this.deps.audit.append(sql, [this.changeEvent(sql.orgId, actor, 'authz.api_key.rotated', old.id, meta, { successor: key.id, overlap_seconds: overlapSeconds })]);
+    await this.deps.audit.append(sql, [
+      this.changeEvent(sql.orgId, actor, 'authz.api_key.rotated', old.id, meta, {
+        successor: key.id,
+        overlap_seconds: overlapSeconds,
+      }),
+    ]);
     this.deps.onChange?.(sql.orgId);
     return { key, token: minted.token };
   }
@@ -132,7 +203,8 @@ export class ApiKeyService {
   /** Revokes a key at once. Revoking twice is refused with `db.conflict`. */
   async revoke(sql: TenantSql, actor: Principal, keyId: string, meta: ChangeMeta = {}): Promise<ApiKey> {
     await this.mustFind(sql, keyId, true);
-    if (!(await revokeKey(sql, keyId, this.deps.clock.now()))) throw new AppError('db.conflict', { publicMessage: 'the key is already revoked' });
+    if (!(await revokeKey(sql, keyId, this.deps.clock.now())))
+      throw new AppError('db.conflict', { publicMessage: 'the key is already revoked' });
     await this.deps.audit.append(sql, [this.changeEvent(sql.orgId, actor, 'authz.api_key.revoked', keyId, meta, {})]);
     this.deps.onChange?.(sql.orgId);
     return this.mustFind(sql, keyId);
@@ -155,7 +227,8 @@ export class ApiKeyService {
   async authenticate(token: string, clientIp: string | undefined): Promise<Principal> {
     const parsed = parseApiKey(token);
     if (!parsed) throw new AuthenticationFailure('authn.key_malformed', undefined, undefined);
-    if (parsed.env !== this.deps.env) throw new AuthenticationFailure('authn.key_wrong_environment', undefined, parsed.keyId);
+    if (parsed.env !== this.deps.env)
+      throw new AuthenticationFailure('authn.key_wrong_environment', undefined, parsed.keyId);
     const now = this.deps.clock.now();
     // SECURITY: an unknown key id runs the same queries and the same compare as a known one (against an org and an
     // owner that cannot exist and a dummy hash), so response time does not tell which key ids are real.
@@ -165,14 +238,21 @@ export class ApiKeyService {
       const key = await selectKeyForAuth(tenant, parsed.keyId);
       const owner = await activeOwner(tenant, key?.owner ?? NO_OWNER);
       if (!key) return void constantTimeEqual(hashKey(token), NO_HASH);
-      if (constantTimeEqual(hashKey(token), key.secretHash) && !key.revokedAt && !(key.expiresAt && key.expiresAt <= now)) await touchKey(tenant, key.id, now);
+      if (
+        constantTimeEqual(hashKey(token), key.secretHash) &&
+        !key.revokedAt &&
+        !(key.expiresAt && key.expiresAt <= now)
+      )
+        await touchKey(tenant, key.id, now);
       return { ...key, ownerAttributes: owner?.attributes, ownerRoles: owner?.roles ?? [] };
     });
-    if (!found || !constantTimeEqual(hashKey(token), found.secretHash)) throw new AuthenticationFailure('authn.key_unknown', found?.orgId, parsed.keyId);
+    if (!found || !constantTimeEqual(hashKey(token), found.secretHash))
+      throw new AuthenticationFailure('authn.key_unknown', found?.orgId, parsed.keyId);
     const fail = (reason: AuthenticationFailure['reason']) => new AuthenticationFailure(reason, found.orgId, found.id);
     if (found.revokedAt) throw fail('authn.key_revoked');
     if (found.expiresAt && found.expiresAt <= now) throw fail('authn.key_expired');
-    if (found.cidrs.length > 0 && (!clientIp || !ipAllowed(clientIp, found.cidrs))) throw fail('authn.key_ip_not_allowed');
+    if (found.cidrs.length > 0 && (!clientIp || !ipAllowed(clientIp, found.cidrs)))
+      throw fail('authn.key_ip_not_allowed');
     if (!found.ownerAttributes) throw fail('authn.owner_inactive');
     const attributes = found.ownerAttributes;
     return {
@@ -183,7 +263,9 @@ export class ApiKeyService {
       roles: effectiveKeyRoles(found.role, found.ownerRoles),
       attributes: {
         ...(typeof attributes.region === 'string' ? { region: attributes.region } : {}),
-        ...(Array.isArray(attributes.projects) ? { projects: attributes.projects.filter((p): p is string => typeof p === 'string') } : {}),
+        ...(Array.isArray(attributes.projects)
+          ? { projects: attributes.projects.filter((p): p is string => typeof p === 'string') }
+          : {}),
       },
       scopes: found.scopes,
       amr: found.amr,
@@ -194,7 +276,10 @@ export class ApiKeyService {
   private async mustFindActiveOwner(sql: TenantSql, owner: KeyOwner): Promise<ActiveOwner> {
     const found = await activeOwner(sql, owner);
     if (found === undefined) {
-      throw new AppError('http.bad_request', { publicMessage: `the key owner ${owner.id} is not an active ${owner.type.replace('_', ' ')} of this org`, details: { issues: [{ field: 'body.owner', message: 'not an active member of this org' }] } });
+      throw new AppError('http.bad_request', {
+        publicMessage: `the key owner ${owner.id} is not an active ${owner.type.replace('_', ' ')} of this org`,
+        details: { issues: [{ field: 'body.owner', message: 'not an active member of this org' }] },
+      });
     }
     return found;
   }
@@ -219,7 +304,24 @@ export class ApiKeyService {
     return key;
   }
 
-  private changeEvent(orgId: OrgId, actor: Principal, action: string, keyId: ApiKeyId | string, meta: ChangeMeta, details: Record<string, unknown>): AuditEventInput {
-    return { orgId, actor: actorOf(actor), action, resource: { type: 'ApiKey', id: keyId }, decision: 'info', requestId: meta.requestId ?? null, clientIp: meta.clientIp ?? null, userAgent: meta.userAgent ?? null, details };
+  private changeEvent(
+    orgId: OrgId,
+    actor: Principal,
+    action: string,
+    keyId: ApiKeyId | string,
+    meta: ChangeMeta,
+    details: Record<string, unknown>,
+  ): AuditEventInput {
+    return {
+      orgId,
+      actor: actorOf(actor),
+      action,
+      resource: { type: 'ApiKey', id: keyId },
+      decision: 'info',
+      requestId: meta.requestId ?? null,
+      clientIp: meta.clientIp ?? null,
+      userAgent: meta.userAgent ?? null,
+      details,
+    };
   }
 }

@@ -55,14 +55,27 @@ describe('the permission order matches the built-in policies', () => {
     { type: 'Document', id: 'doc_3', orgId, attributes: { region: 'us', project: 'p2' } },
     { type: 'Platform', id: 'platform', orgId: PLATFORM },
   ];
-  const samples: { principal: (role: Role) => Principal; resource: ResourceDescriptor; action: (typeof actions)[number] }[] = [];
+  const samples: {
+    principal: (role: Role) => Principal;
+    resource: ResourceDescriptor;
+    action: (typeof actions)[number];
+  }[] = [];
   for (const orgId of [ORG, PLATFORM]) {
     for (const amr of [[], ['hwk']]) {
-      const principal = (role: Role): Principal => ({ kind: 'user', id: 'usr_1', orgId, roles: [role], attributes: { region: 'eu', projects: ['p1'] }, amr });
-      for (const resource of resources(orgId, 'usr_1')) for (const action of actions) samples.push({ principal, resource, action });
+      const principal = (role: Role): Principal => ({
+        kind: 'user',
+        id: 'usr_1',
+        orgId,
+        roles: [role],
+        attributes: { region: 'eu', projects: ['p1'] },
+        amr,
+      });
+      for (const resource of resources(orgId, 'usr_1'))
+        for (const action of actions) samples.push({ principal, resource, action });
     }
   }
-  const allows = (role: Role) => samples.map((s) => engine.decide(s.principal(role), s.action, s.resource).decision === 'allow');
+  const allows = (role: Role) =>
+    samples.map((s) => engine.decide(s.principal(role), s.action, s.resource).decision === 'allow');
 
   it('includes a role exactly when its allows are a subset', () => {
     const table = new Map(roles.map((role) => [role, allows(role)] as const));

@@ -18,11 +18,18 @@ export interface KeyGrant {
 export function assertCanIssueKey(issuer: Principal, grant: KeyGrant): void {
   // INVARIANT: a key never holds more than whoever issues it: role, scopes and amr are each bounded.
   // `issuer.roles` are effective roles: for a key, already capped by its owner's current roles (authenticate).
-  if (!canGrantRole(issuer.roles, grant.role)) throw new AppError('authz.role_not_grantable', { publicMessage: `you cannot grant the role '${grant.role}'` });
+  if (!canGrantRole(issuer.roles, grant.role))
+    throw new AppError('authz.role_not_grantable', { publicMessage: `you cannot grant the role '${grant.role}'` });
   if (issuer.scopes) {
     const missing = grant.scopes.filter((s) => !issuer.scopes?.includes(s));
-    if (missing.length) throw new AppError('authz.role_not_grantable', { publicMessage: `the issuing key lacks scopes: ${missing.join(', ')}` });
+    if (missing.length)
+      throw new AppError('authz.role_not_grantable', {
+        publicMessage: `the issuing key lacks scopes: ${missing.join(', ')}`,
+      });
   }
   const extraAmr = grant.amr.filter((m) => !issuer.amr.includes(m));
-  if (extraAmr.length) throw new AppError('authz.role_not_grantable', { publicMessage: `you cannot give authentication methods you do not hold: ${extraAmr.join(', ')}` });
+  if (extraAmr.length)
+    throw new AppError('authz.role_not_grantable', {
+      publicMessage: `you cannot give authentication methods you do not hold: ${extraAmr.join(', ')}`,
+    });
 }

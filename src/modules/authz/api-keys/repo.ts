@@ -23,7 +23,8 @@ interface KeyRow {
   created_at: Date | string;
 }
 
-const COLUMNS = 'org_id, id, name, env, owner_type, owner_id, role, scopes, amr, cidrs, expires_at, revoked_at, last_used_at, rotated_from, created_at';
+const COLUMNS =
+  'org_id, id, name, env, owner_type, owner_id, role, scopes, amr, cidrs, expires_at, revoked_at, last_used_at, rotated_from, created_at';
 const date = (v: Date | string | null): Date | null => (v === null ? null : new Date(v));
 
 function toKey(row: KeyRow): ApiKey {
@@ -46,25 +47,54 @@ function toKey(row: KeyRow): ApiKey {
 }
 
 /** Inserts a key and its index entry in the transaction's org. */
-export async function insertKey(sql: TenantSql, key: Omit<ApiKey, 'orgId' | 'revokedAt' | 'lastUsedAt' | 'createdAt'> & { secretHash: string; createdBy: unknown; createdAt: Date }): Promise<ApiKey> {
+export async function insertKey(
+  sql: TenantSql,
+  key: Omit<ApiKey, 'orgId' | 'revokedAt' | 'lastUsedAt' | 'createdAt'> & {
+    secretHash: string;
+    createdBy: unknown;
+    createdAt: Date;
+  },
+): Promise<ApiKey> {
   await sql.query('INSERT INTO api_key_index (id, org_id) VALUES ($1, $2)', [key.id, sql.orgId]);
   const { rows } = await sql.query<KeyRow>(
     `INSERT INTO api_keys (org_id, id, name, env, owner_type, owner_id, role, scopes, amr, cidrs, secret_hash, expires_at, rotated_from, created_by, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING ${COLUMNS}`,
-    [sql.orgId, key.id, key.name, key.env, key.owner.type, key.owner.id, key.role, key.scopes, key.amr, key.cidrs, key.secretHash, key.expiresAt, key.rotatedFrom, JSON.stringify(key.createdBy), key.createdAt],
+    [
+      sql.orgId,
+      key.id,
+      key.name,
+      key.env,
+      key.owner.type,
+      key.owner.id,
+      key.role,
+      key.scopes,
+      key.amr,
+      key.cidrs,
+      key.secretHash,
+      key.expiresAt,
+      key.rotatedFrom,
+      JSON.stringify(key.createdBy),
+      key.createdAt,
+    ],
   );
   return toKey(rows[0] as KeyRow);
 }
 
 /** Keys of the org, oldest first, after `afterId`. */
 export async function selectKeys(sql: TenantSql, options: { afterId?: string; limit: number }): Promise<ApiKey[]> {
-  const { rows } = await sql.query<KeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id > $1 ORDER BY id LIMIT $2`, [options.afterId ?? '', options.limit]);
+  const { rows } = await sql.query<KeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id > $1 ORDER BY id LIMIT $2`, [
+    options.afterId ?? '',
+    options.limit,
+  ]);
   return rows.map(toKey);
 }
 
 /** One key of the org, locked for update when `forUpdate`. */
 export async function selectKey(sql: TenantSql, id: string, forUpdate = false): Promise<ApiKey | undefined> {
-  const { rows } = await sql.query<KeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+  const { rows } = await sql.query<KeyRow>(
+    `SELECT ${COLUMNS} FROM api_keys WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    [id],
+  );
   return rows[0] ? toKey(rows[0]) : undefined;
 }
 
@@ -75,7 +105,10 @@ export async function shortenExpiry(sql: TenantSql, id: string, at: Date): Promi
 
 /** Revokes a key; returns false when it was already revoked. */
 export async function revokeKey(sql: TenantSql, id: string, at: Date): Promise<boolean> {
-  const { rowCount } = await sql.query('UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [id, at]);
+  const { rowCount } = await sql.query('UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [
+    id,
+    at,
+  ]);
   return rowCount > 0;
 }
 
@@ -92,12 +125,18 @@ export interface KeyForAuth extends ApiKey {
 
 /** Loads a key with its secret hash for authentication. */
 export async function selectKeyForAuth(sql: TenantSql, id: string): Promise<KeyForAuth | undefined> {
-  const { rows } = await sql.query<KeyRow & { secret_hash: string }>(`SELECT ${COLUMNS}, secret_hash FROM api_keys WHERE id = $1`, [id]);
+  const { rows } = await sql.query<KeyRow & { secret_hash: string }>(
+    `SELECT ${COLUMNS}, secret_hash FROM api_keys WHERE id = $1`,
+    [id],
+  );
   const row = rows[0];
   return row ? { ...toKey(row), secretHash: row.secret_hash } : undefined;
 }
 
 /** Records use of a key at most once a minute, so authentication does not write on every request. */
 export async function touchKey(sql: TenantSql, id: string, at: Date): Promise<void> {
-  await sql.query(`UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2::timestamptz - interval '60 seconds')`, [id, at]);
+  await sql.query(
+    `UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2::timestamptz - interval '60 seconds')`,
+    [id, at],
+  );
 }

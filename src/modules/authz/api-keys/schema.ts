@@ -22,7 +22,10 @@ export const createKeyBodySchema = z
       .object({ type: z.enum(['user', 'service_account']), id: z.string().min(1).max(64) })
       .optional()
       .describe('Who the key acts for; defaults to the creator (or the creating key’s owner).'),
-    expires_at: z.iso.datetime({ offset: true }).optional().describe('RFC 3339 expiry; none means the key lives until revoked.'),
+    expires_at: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe('RFC 3339 expiry; none means the key lives until revoked.'),
     cidrs: z
       .array(z.string().refine(isValidCidr, 'not a CIDR block'))
       .max(50)
@@ -38,7 +41,15 @@ export const createKeyBodySchema = z
 
 /** Body of `POST …/api-keys/{key_id}/rotate`. */
 export const rotateKeyBodySchema = z
-  .object({ overlap_seconds: z.number().int().min(MIN_OVERLAP_SECONDS).max(MAX_OVERLAP_SECONDS).default(86_400).describe('Seconds the old key stays valid beside the new one: 0 (it expires now) to 604800 (7 days).') })
+  .object({
+    overlap_seconds: z
+      .number()
+      .int()
+      .min(MIN_OVERLAP_SECONDS)
+      .max(MAX_OVERLAP_SECONDS)
+      .default(86_400)
+      .describe('Seconds the old key stays valid beside the new one: 0 (it expires now) to 604800 (7 days).'),
+  })
   .strict();
 
 /** An API key's metadata on the wire. */
@@ -60,6 +71,8 @@ export const apiKeySchema = z.object({
 });
 
 /** A created or rotated key: its metadata and the secret, shown this once. */
-export const createdKeySchema = apiKeySchema.extend({ secret: z.string().describe('The full key. Shown once; store it now.') });
+export const createdKeySchema = apiKeySchema.extend({
+  secret: z.string().describe('The full key. Shown once; store it now.'),
+});
 
 export type CreateKeyBody = z.infer<typeof createKeyBodySchema>;

@@ -16,8 +16,18 @@ function representativeResources(principal: Principal, platformOrgId: OrgId): Re
   const orgId = principal.orgId;
   return [
     { type: 'Org', id: orgId, orgId },
-    { type: 'ApiKey', id: REPRESENTATIVE, orgId, ...(principal.ownerId ? { attributes: { ownerId: principal.ownerId } } : {}) },
-    { type: 'Document', id: REPRESENTATIVE, orgId, attributes: { region: REPRESENTATIVE, project: REPRESENTATIVE, classification: 'public' } },
+    {
+      type: 'ApiKey',
+      id: REPRESENTATIVE,
+      orgId,
+      ...(principal.ownerId ? { attributes: { ownerId: principal.ownerId } } : {}),
+    },
+    {
+      type: 'Document',
+      id: REPRESENTATIVE,
+      orgId,
+      attributes: { region: REPRESENTATIVE, project: REPRESENTATIVE, classification: 'public' },
+    },
     { type: 'Platform', id: 'platform', orgId: platformOrgId },
   ];
 }
@@ -31,7 +41,9 @@ function representativeResources(principal: Principal, platformOrgId: OrgId): Re
 export function createScopePermits(engine: AuthzEngine, platformOrgId: OrgId): ScopePermits {
   return (principal, action) => {
     const candidate: Principal = { ...principal, attributes: { region: REPRESENTATIVE, projects: [REPRESENTATIVE] } };
-    return representativeResources(candidate, platformOrgId).some((resource) => engine.decide(candidate, action, resource, { amr: candidate.amr }).decision === 'allow');
+    return representativeResources(candidate, platformOrgId).some(
+      (resource) => engine.decide(candidate, action, resource, { amr: candidate.amr }).decision === 'allow',
+    );
   };
 }
 

@@ -34,7 +34,8 @@ permit (principal, action == Action::"read:pii", resource in Org::"org_acme");
   });
 
   it('reports a schema error at its line and column', () => {
-    const text = '@id("a") permit (principal, action == Action::"read:pii", resource)\n  when { resource.region == "eu" };';
+    const text =
+      '@id("a") permit (principal, action == Action::"read:pii", resource)\n  when { resource.region == "eu" };';
     const result = validateOrgPolicies(text, ACME, schema);
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -43,14 +44,20 @@ permit (principal, action == Action::"read:pii", resource in Org::"org_acme");
   });
 
   it('rejects unknown actions and entity types', () => {
-    expect(validateOrgPolicies('permit (principal, action == Action::"read:everything", resource);', ACME, schema).ok).toBe(false);
+    expect(
+      validateOrgPolicies('permit (principal, action == Action::"read:everything", resource);', ACME, schema).ok,
+    ).toBe(false);
     expect(validateOrgPolicies('permit (principal is Robot, action, resource);', ACME, schema).ok).toBe(false);
   });
 
   it('rejects templates, duplicate ids and malformed ids', () => {
     const template = validateOrgPolicies('permit (principal == ?principal, action, resource);', ACME, schema);
     expect(template.ok).toBe(false);
-    const duplicate = validateOrgPolicies('@id("a") forbid (principal, action, resource);\n@id("a") forbid (principal, action, resource);', ACME, schema);
+    const duplicate = validateOrgPolicies(
+      '@id("a") forbid (principal, action, resource);\n@id("a") forbid (principal, action, resource);',
+      ACME,
+      schema,
+    );
     expect(duplicate).toMatchObject({ ok: false, errors: [{ line: 2, column: 1, message: 'duplicate @id "a"' }] });
     expect(validateOrgPolicies('@id("has space") forbid (principal, action, resource);', ACME, schema).ok).toBe(false);
   });
@@ -63,7 +70,12 @@ permit (principal, action == Action::"read:pii", resource in Org::"org_acme");
   it.each([
     ['another Org entity', 'forbid (principal, action, resource in Org::"org_globex");', 1, 40],
     ['the Platform', 'permit (principal, action, resource is Platform);', 1, 40],
-    ["another org's id in a string", 'forbid (principal, action, resource)\nwhen { resource has project && resource.project == "org_globex" };', 2, 52],
+    [
+      "another org's id in a string",
+      'forbid (principal, action, resource)\nwhen { resource has project && resource.project == "org_globex" };',
+      2,
+      52,
+    ],
   ])('rejects a policy that mentions %s', (_what, text, line, column) => {
     const result = validateOrgPolicies(text, ACME, schema);
     expect(result.ok).toBe(false);
@@ -72,7 +84,8 @@ permit (principal, action == Action::"read:pii", resource in Org::"org_acme");
   });
 
   it('ignores mentions in comments and allows its own org', () => {
-    const text = '// unlike org_globex, we forbid this; see Platform docs\nforbid (principal, action, resource in Org::"org_acme");';
+    const text =
+      '// unlike org_globex, we forbid this; see Platform docs\nforbid (principal, action, resource in Org::"org_acme");';
     expect(validateOrgPolicies(text, ACME, schema).ok).toBe(true);
   });
 

@@ -18,8 +18,7 @@ export interface ParsedOrgPolicy extends OrgPolicySummary {
 
 /** A validated org policy set, or what is wrong with it. */
 export type OrgPolicyAnalysis =
-  | { ok: true; policies: ParsedOrgPolicy[]; readsNow: boolean }
-  | { ok: false; errors: PolicyIssue[] };
+  { ok: true; policies: ParsedOrgPolicy[]; readsNow: boolean } | { ok: false; errors: PolicyIssue[] };
 
 export { MAX_ORG_POLICY_BYTES } from './bound-policy-text.js';
 /** Most policies an org may have. */
@@ -27,7 +26,12 @@ export const MAX_ORG_POLICIES = 1000;
 
 const POLICY_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
-function issueAt(text: string, index: number, message: string, code: PolicyIssue['code'] = 'authz.policy_invalid'): PolicyIssue {
+function issueAt(
+  text: string,
+  index: number,
+  message: string,
+  code: PolicyIssue['code'] = 'authz.policy_invalid',
+): PolicyIssue {
   return { code, message, ...positionAtIndex(text, index) };
 }
 
@@ -47,7 +51,8 @@ function coverageOf(json: PolicyJson): ActionCoverage {
   const scope = json.action;
   if (scope.op === 'All') return { all: true };
   // A slot (`?action`) cannot occur: templates are rejected before coverage is computed.
-  if (scope.op === '==') return 'entity' in scope ? { all: false, actions: new Set([idOf(scope.entity)]) } : { all: true };
+  if (scope.op === '==')
+    return 'entity' in scope ? { all: false, actions: new Set([idOf(scope.entity)]) } : { all: true };
   const entities = 'entities' in scope ? scope.entities : [scope.entity];
   return { all: false, actions: new Set(entities.map(idOf)) };
 }
@@ -56,11 +61,21 @@ function idOf(uid: { __entity: { id: string } } | { id: string }): string {
   return '__entity' in uid ? uid.__entity.id : uid.id;
 }
 
-function parseChunk(cedar: CedarModule, text: string, chunk: PolicyChunk, index: number): { policy: ParsedOrgPolicy } | { issue: PolicyIssue } {
+function parseChunk(
+  cedar: CedarModule,
+  text: string,
+  chunk: PolicyChunk,
+  index: number,
+): { policy: ParsedOrgPolicy } | { issue: PolicyIssue } {
   const answer = cedar.policyToJson(chunk.text);
   if (answer.type === 'failure') {
     const first = answer.errors[0];
-    return { issue: first === undefined ? issueAt(text, chunk.start, 'not a valid static policy') : cedarIssue(text, first, chunk.start, chunk.start) };
+    return {
+      issue:
+        first === undefined
+          ? issueAt(text, chunk.start, 'not a valid static policy')
+          : cedarIssue(text, first, chunk.start, chunk.start),
+    };
   }
   const id = answer.json.annotations?.['id'] ?? `policy${index}`;
   if (!POLICY_ID.test(id)) {
@@ -78,9 +93,20 @@ function parseChunk(cedar: CedarModule, text: string, chunk: PolicyChunk, index:
 export function analyseOrgPolicies(text: string, orgId: string, schema: string): OrgPolicyAnalysis {
   const violation = checkPolicyTextBounds(text);
   if (violation?.malformed === true) {
-    throw new AppError('http.bad_request', { publicMessage: `text: ${violation.message}`, details: { issues: [{ path: 'text', message: violation.message, line: violation.line, column: violation.column }] } });
+    throw new AppError('http.bad_request', {
+      publicMessage: `text: ${violation.message}`,
+      details: {
+        issues: [{ path: 'text', message: violation.message, line: violation.line, column: violation.column }],
+      },
+    });
   }
-  if (violation !== undefined) return { ok: false, errors: [{ code: 'authz.policy_invalid', message: violation.message, line: violation.line, column: violation.column }] };
+  if (violation !== undefined)
+    return {
+      ok: false,
+      errors: [
+        { code: 'authz.policy_invalid', message: violation.message, line: violation.line, column: violation.column },
+      ],
+    };
   try {
     return withValidationInstance((cedar) => analyseBounded(cedar, text, orgId, schema));
   } catch (error) {
@@ -96,7 +122,11 @@ function analyseBounded(cedar: CedarModule, text: string, orgId: string, schema:
     issueAt(text, ref.start, ref.message, 'authz.cross_tenant_policy'),
   );
 
-  const validation = cedar.validate({ schema, policies: { staticPolicies: text }, validationSettings: { mode: 'strict' } });
+  const validation = cedar.validate({
+    schema,
+    policies: { staticPolicies: text },
+    validationSettings: { mode: 'strict' },
+  });
   if (validation.type === 'failure') {
     errors.push(...validation.errors.map((error) => cedarIssue(text, error, 0)));
     return { ok: false, errors: sortIssues(errors) };

@@ -8,7 +8,14 @@ import type { AuthzAlert, ResourceDescriptor } from './types.js';
 
 const ACME = 'org_acme' as OrgId;
 const PLATFORM = 'org_platform' as OrgId;
-const developer: Principal = { kind: 'user', id: 'usr_dev', orgId: ACME, roles: ['developer'], attributes: {}, amr: ['pwd', 'otp'] };
+const developer: Principal = {
+  kind: 'user',
+  id: 'usr_dev',
+  orgId: ACME,
+  roles: ['developer'],
+  attributes: {},
+  amr: ['pwd', 'otp'],
+};
 const model: ResourceDescriptor = { type: 'Model', id: 'mdl_1', orgId: ACME };
 
 function engineWith(extra: { cacheSize?: number; clock?: ManualClock } = {}) {
@@ -26,10 +33,17 @@ describe('decision cache', () => {
 
   it('keys on the context, the amr, the roles and the resource attributes', () => {
     const { engine } = engineWith();
-    const doc: ResourceDescriptor = { type: 'Document', id: 'doc_1', orgId: ACME, attributes: { classification: 'public' } };
+    const doc: ResourceDescriptor = {
+      type: 'Document',
+      id: 'doc_1',
+      orgId: ACME,
+      attributes: { classification: 'public' },
+    };
     const viewer: Principal = { ...developer, roles: ['viewer'] };
     expect(engine.decide(viewer, 'read:documents', doc).decision).toBe('allow');
-    expect(engine.decide(viewer, 'read:documents', { ...doc, attributes: { classification: 'restricted' } }).decision).toBe('deny');
+    expect(
+      engine.decide(viewer, 'read:documents', { ...doc, attributes: { classification: 'restricted' } }).decision,
+    ).toBe('deny');
     expect(engine.decide({ ...viewer, roles: [] }, 'read:documents', doc).decision).toBe('deny');
     const owner: Principal = { ...developer, roles: ['owner'] };
     const org: ResourceDescriptor = { type: 'Org', id: ACME, orgId: ACME };
@@ -74,7 +88,9 @@ describe('decision cache', () => {
 describe('org policy sets', () => {
   it('ignores a version that is not newer than the loaded one', () => {
     const { engine } = engineWith();
-    expect(engine.setOrgPolicies(ACME, '@id("v2") forbid (principal, action == Action::"invoke:models", resource);', 2)).toBe(true);
+    expect(
+      engine.setOrgPolicies(ACME, '@id("v2") forbid (principal, action == Action::"invoke:models", resource);', 2),
+    ).toBe(true);
     expect(engine.setOrgPolicies(ACME, '', 1)).toBe(false);
     expect(engine.orgPolicyVersion(ACME)).toBe(2);
     expect(engine.decide(developer, 'invoke:models', model).reasons).toEqual(['org:v2']);
@@ -92,15 +108,23 @@ describe('org policy sets', () => {
     };
     const invalid = attempt('forbid (principal, action, resource)\n  when { resource.nope };');
     expect(isAppError(invalid, 'authz.policy_invalid')).toBe(true);
-    expect(isAppError(invalid) && invalid.details?.['errors']).toContainEqual(expect.objectContaining({ line: 2, column: 10 }));
-    expect(isAppError(attempt('forbid (principal, action, resource in Org::"org_globex");'), 'authz.cross_tenant_policy')).toBe(true);
+    expect(isAppError(invalid) && invalid.details?.['errors']).toContainEqual(
+      expect.objectContaining({ line: 2, column: 10 }),
+    );
+    expect(
+      isAppError(attempt('forbid (principal, action, resource in Org::"org_globex");'), 'authz.cross_tenant_policy'),
+    ).toBe(true);
     expect(engine.orgPolicyVersion(ACME)).toBeUndefined();
   });
 
   it('fills context.now from the clock, to the second, when an org policy reads it', () => {
     const clock = new ManualClock('2026-01-01T03:00:00.250Z');
     const { engine } = engineWith({ clock });
-    engine.setOrgPolicies(ACME, '@id("night") forbid (principal, action == Action::"invoke:models", resource) when { context has now && context.now.toTime() < duration("6h") };', 1);
+    engine.setOrgPolicies(
+      ACME,
+      '@id("night") forbid (principal, action == Action::"invoke:models", resource) when { context has now && context.now.toTime() < duration("6h") };',
+      1,
+    );
     expect(engine.decide(developer, 'invoke:models', model).reasons).toEqual(['org:night']);
     clock.advance(9 * 3600 * 1000);
     expect(engine.decide(developer, 'invoke:models', model).decision).toBe('allow');
@@ -110,11 +134,22 @@ describe('org policy sets', () => {
 describe('failures', () => {
   it('denies and alerts with the failing policy', () => {
     const { engine, alerts } = engineWith();
-    engine.setOrgPolicies(ACME, '@id("risk") forbid (principal, action, resource) when { context has riskScore && context.riskScore > 80 };', 1);
+    engine.setOrgPolicies(
+      ACME,
+      '@id("risk") forbid (principal, action, resource) when { context has riskScore && context.riskScore > 80 };',
+      1,
+    );
     const decision = engine.decide(developer, 'invoke:models', model, { riskScore: 'high' });
     expect(decision).toMatchObject({ decision: 'deny', reasons: ['authz.policy_error'] });
     expect(decision.errors[0]).toMatch(/^org:risk: /);
-    expect(alerts).toEqual([expect.objectContaining({ code: 'authz.policy_error', orgId: ACME, principalId: 'usr_dev', action: 'invoke:models' })]);
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        code: 'authz.policy_error',
+        orgId: ACME,
+        principalId: 'usr_dev',
+        action: 'invoke:models',
+      }),
+    ]);
   });
 
   it('still denies when the alert sink throws', () => {
@@ -124,7 +159,9 @@ describe('failures', () => {
         throw new Error('sink down');
       },
     });
-    expect(engine.decide(developer, 'invoke:models', model, { riskScore: 0.5 }).reasons).toEqual(['authz.policy_error']);
+    expect(engine.decide(developer, 'invoke:models', model, { riskScore: 0.5 }).reasons).toEqual([
+      'authz.policy_error',
+    ]);
   });
 
   it('rejects context keys that are not identifiers and nested values', () => {
@@ -137,7 +174,13 @@ describe('failures', () => {
 
   it('never trusts caller attributes outside the known set', () => {
     const { engine } = engineWith();
-    const forged = { ...model, orgId: 'org_globex' as OrgId, attributes: { org: ACME } } as unknown as ResourceDescriptor;
-    expect(engine.decide({ ...developer, roles: ['owner'] }, 'read:models', forged).reasons).toEqual(['tenant.boundary']);
+    const forged = {
+      ...model,
+      orgId: 'org_globex' as OrgId,
+      attributes: { org: ACME },
+    } as unknown as ResourceDescriptor;
+    expect(engine.decide({ ...developer, roles: ['owner'] }, 'read:models', forged).reasons).toEqual([
+      'tenant.boundary',
+    ]);
   });
 });

@@ -7,7 +7,13 @@ import type { Principal } from '../principal.js';
 import { analyseOrgPolicies, validateOrgPolicies, type ActionCoverage } from './analyse-org-policies.js';
 import { buildCedarContext } from './build-context.js';
 import { buildEntitySlice } from './build-entities.js';
-import { builtinCedar, isInstanceFailure, loadCedarInstance, withValidationInstance, type CedarModule } from './cedar-instance.js';
+import {
+  builtinCedar,
+  isInstanceFailure,
+  loadCedarInstance,
+  withValidationInstance,
+  type CedarModule,
+} from './cedar-instance.js';
 import { decisionCacheKey } from './cache-key.js';
 import { DecisionCache } from './decision-cache.js';
 import { loadPolicyBundle, ORG_POLICY_PREFIX, type PolicyBundle } from './policy-bundle.js';
@@ -166,7 +172,12 @@ export function createAuthzEngine(options: AuthzEngineOptions): AuthzEngine {
     }
   }
 
-  function interpret(decision: 'allow' | 'deny', reasons: string[], org: LoadedOrgSet | undefined, action: string): Decision {
+  function interpret(
+    decision: 'allow' | 'deny',
+    reasons: string[],
+    org: LoadedOrgSet | undefined,
+    action: string,
+  ): Decision {
     if (decision === 'deny') return reasons.length === 0 ? DEFAULT_DENY : frozen('deny', reasons.sort());
     let basePermit = false;
     let orgPermit = false;
@@ -182,7 +193,17 @@ export function createAuthzEngine(options: AuthzEngineOptions): AuthzEngine {
   }
 
   /** One Cedar evaluation on `cedar` with the set `setId`; throws if the instance fails. */
-  function evaluate(cedar: CedarModule, setId: string, org: LoadedOrgSet | undefined, principal: Principal, action: Action, resource: ResourceDescriptor, context: DecisionContext, amr: readonly string[], now: string | undefined): Decision {
+  function evaluate(
+    cedar: CedarModule,
+    setId: string,
+    org: LoadedOrgSet | undefined,
+    principal: Principal,
+    action: Action,
+    resource: ResourceDescriptor,
+    context: DecisionContext,
+    amr: readonly string[],
+    now: string | undefined,
+  ): Decision {
     const slice = buildEntitySlice(principal, resource, options.platformOrgId);
     const answer = cedar.statefulIsAuthorized({
       principal: slice.principal,
@@ -192,16 +213,32 @@ export function createAuthzEngine(options: AuthzEngineOptions): AuthzEngine {
       preparsedPolicySetId: setId,
       entities: slice.entities,
     });
-    if (answer.type === 'failure') return policyError(principal, action, resource, answer.errors.map((error) => error.message));
+    if (answer.type === 'failure')
+      return policyError(
+        principal,
+        action,
+        resource,
+        answer.errors.map((error) => error.message),
+      );
     const { decision, diagnostics } = answer.response;
     // SECURITY: Cedar skips a policy that errors, which silently drops a failing forbid; any error denies.
     if (diagnostics.errors.length > 0) {
-      return policyError(principal, action, resource, diagnostics.errors.map((entry) => `${entry.policyId}: ${entry.error.message}`));
+      return policyError(
+        principal,
+        action,
+        resource,
+        diagnostics.errors.map((entry) => `${entry.policyId}: ${entry.error.message}`),
+      );
     }
     return interpret(decision, diagnostics.reason, org, action);
   }
 
-  function decide(principal: Principal, action: Action, resource: ResourceDescriptor, context: DecisionContext = {}): Decision {
+  function decide(
+    principal: Principal,
+    action: Action,
+    resource: ResourceDescriptor,
+    context: DecisionContext = {},
+  ): Decision {
     try {
       // SECURITY: an API key never exceeds its scopes; its roles are intersected with them here.
       if (principal.kind === 'api_key' && !(principal.scopes?.includes(action) ?? false)) return SCOPE_MISSING;
@@ -210,7 +247,15 @@ export function createAuthzEngine(options: AuthzEngineOptions): AuthzEngine {
       const now = context.now ?? (org?.readsNow === true ? secondOf(clock.now()) : undefined);
       const key =
         cacheSize > 0
-          ? decisionCacheKey({ global: globalGeneration, org: orgGenerations.get(principal.orgId) ?? 0 }, principal, action, resource, context, amr, now)
+          ? decisionCacheKey(
+              { global: globalGeneration, org: orgGenerations.get(principal.orgId) ?? 0 },
+              principal,
+              action,
+              resource,
+              context,
+              amr,
+              now,
+            )
           : undefined;
       if (key !== undefined) {
         const hit = cache.get(key);
@@ -228,7 +273,9 @@ export function createAuthzEngine(options: AuthzEngineOptions): AuthzEngine {
         } catch (error) {
           if (!isInstanceFailure(error)) throw error;
           decider = undefined;
-          failures.push(`policy engine instance failed and was rebuilt: ${error instanceof Error ? error.message : String(error)}`);
+          failures.push(
+            `policy engine instance failed and was rebuilt: ${error instanceof Error ? error.message : String(error)}`,
+          );
         }
       }
       if (result === undefined) return policyError(principal, action, resource, failures);
@@ -244,7 +291,9 @@ export function createAuthzEngine(options: AuthzEngineOptions): AuthzEngine {
     const analysis = analyseOrgPolicies(text, orgId, bundle.schema);
     if (!analysis.ok) {
       const crossTenant = analysis.errors.some((issue) => issue.code === 'authz.cross_tenant_policy');
-      throw new AppError(crossTenant ? 'authz.cross_tenant_policy' : 'authz.policy_invalid', { details: { errors: analysis.errors } });
+      throw new AppError(crossTenant ? 'authz.cross_tenant_policy' : 'authz.policy_invalid', {
+        details: { errors: analysis.errors },
+      });
     }
     const actions = new Set<string>();
     let all = false;
@@ -253,7 +302,10 @@ export function createAuthzEngine(options: AuthzEngineOptions): AuthzEngine {
       if (policy.coverage.all) all = true;
       else for (const action of policy.coverage.actions) actions.add(action);
     }
-    const policies = [...bundle.policies, ...analysis.policies.map((policy) => [`${ORG_POLICY_PREFIX}${policy.id}`, policy.text] as const)];
+    const policies = [
+      ...bundle.policies,
+      ...analysis.policies.map((policy) => [`${ORG_POLICY_PREFIX}${policy.id}`, policy.text] as const),
+    ];
     const narrowing: ActionCoverage = all ? { all: true } : { all: false, actions };
     return { policies, narrowing, readsNow: analysis.readsNow };
   }
@@ -270,7 +322,8 @@ export function createAuthzEngine(options: AuthzEngineOptions): AuthzEngine {
           const context = check.context ?? {};
           const amr = context.amr ?? check.principal.amr;
           const now = context.now ?? (candidate.readsNow ? secondOf(clock.now()) : undefined);
-          if (check.principal.kind === 'api_key' && !(check.principal.scopes?.includes(check.action) ?? false)) return SCOPE_MISSING;
+          if (check.principal.kind === 'api_key' && !(check.principal.scopes?.includes(check.action) ?? false))
+            return SCOPE_MISSING;
           return evaluate(cedar, setId, org, check.principal, check.action, check.resource, context, amr, now);
         });
       } finally {

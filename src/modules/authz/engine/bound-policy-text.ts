@@ -35,7 +35,12 @@ export function checkPolicyTextBounds(text: string): PolicyTextViolation | undef
   const nul = text.indexOf(String.fromCharCode(0));
   if (nul !== -1) return { message: 'text contains a NUL character', ...positionAtIndex(text, nul), malformed: true };
   const surrogate = LONE_SURROGATE.exec(text);
-  if (surrogate !== null) return { message: 'text contains an unpaired UTF-16 surrogate', ...positionAtIndex(text, surrogate.index), malformed: true };
+  if (surrogate !== null)
+    return {
+      message: 'text contains an unpaired UTF-16 surrogate',
+      ...positionAtIndex(text, surrogate.index),
+      malformed: true,
+    };
   if (Buffer.byteLength(text, 'utf8') > MAX_ORG_POLICY_BYTES) {
     return { message: `policy text exceeds ${MAX_ORG_POLICY_BYTES} bytes`, line: 1, column: 1, malformed: false };
   }

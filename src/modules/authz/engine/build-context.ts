@@ -31,7 +31,11 @@ function convert(key: string, value: ContextValue): CedarValueJson {
  * Maps a request context to a Cedar context record. `amr` and `now` are the values the engine settled on
  * (they may come from the principal and the clock rather than from `context`).
  */
-export function buildCedarContext(context: DecisionContext, amr: readonly string[], now: string | undefined): Record<string, CedarValueJson> {
+export function buildCedarContext(
+  context: DecisionContext,
+  amr: readonly string[],
+  now: string | undefined,
+): Record<string, CedarValueJson> {
   const entries: [string, CedarValueJson][] = [['amr', amr.map((method) => primitive('amr', method))]];
   if (now !== undefined) entries.push(['now', convert('now', now)]);
   for (const key of Object.keys(context)) {

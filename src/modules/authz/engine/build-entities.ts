@@ -21,7 +21,11 @@ function orgRef(orgId: string): CedarValueJson {
 }
 
 function orgEntity(orgId: string, platformOrgId: OrgId): EntityJson {
-  return { uid: { type: 'Org', id: orgId }, attrs: { org: orgRef(orgId), platform: orgId === platformOrgId }, parents: [] };
+  return {
+    uid: { type: 'Org', id: orgId },
+    attrs: { org: orgRef(orgId), platform: orgId === platformOrgId },
+    parents: [],
+  };
 }
 
 function resourceAttrs(resource: ResourceDescriptor, orgId: string): Record<string, CedarValueJson> {
@@ -39,7 +43,11 @@ function resourceAttrs(resource: ResourceDescriptor, orgId: string): Record<stri
  * Builds the minimal entity slice of a request: the principal with its role parents, the roles, the resource,
  * and the orgs involved. Nothing else is loaded, so policies can only depend on these.
  */
-export function buildEntitySlice(principal: Principal, resource: ResourceDescriptor, platformOrgId: OrgId): EntitySlice {
+export function buildEntitySlice(
+  principal: Principal,
+  resource: ResourceDescriptor,
+  platformOrgId: OrgId,
+): EntitySlice {
   const principalUid: TypeAndId = { type: principalTypes[principal.kind], id: principal.id };
   const resourceUid: TypeAndId = { type: resource.type, id: resource.id };
 
@@ -64,7 +72,11 @@ export function buildEntitySlice(principal: Principal, resource: ResourceDescrip
     Object.assign(principalAttrs, { ...resourceAttrs(resource, principal.orgId), ...principalAttrs });
   } else {
     orgIds.add(resource.orgId);
-    entities.push({ uid: resourceUid, attrs: resourceAttrs(resource, resource.orgId), parents: [{ type: 'Org', id: resource.orgId }] });
+    entities.push({
+      uid: resourceUid,
+      attrs: resourceAttrs(resource, resource.orgId),
+      parents: [{ type: 'Org', id: resource.orgId }],
+    });
   }
 
   const parents: TypeAndId[] = [...new Set(principal.roles)].map((role) => ({ type: 'Role', id: role }));

@@ -23,7 +23,8 @@ describe('action catalogue, roles and schema', () => {
   });
 
   it('gives every role a built-in policy', () => {
-    for (const role of roles) expect([...bundle.policies.values()].some((text) => text.includes(`Role::"${role}"`))).toBe(true);
+    for (const role of roles)
+      expect([...bundle.policies.values()].some((text) => text.includes(`Role::"${role}"`))).toBe(true);
   });
 
   it('names every built-in policy', () => {

@@ -23,7 +23,11 @@ export function findCrossTenantReferences(tokens: readonly PolicyToken[], orgId:
       const path = tokens[i + 1];
       const id = tokens[i + 2];
       if (path?.kind === 'path' && id?.kind === 'string') {
-        if (id.value !== orgId) found.push({ message: `org policies may reference only their own org, not Org::"${id.value}"`, start: token.start });
+        if (id.value !== orgId)
+          found.push({
+            message: `org policies may reference only their own org, not Org::"${id.value}"`,
+            start: token.start,
+          });
         i += 2;
       }
     } else if (token.kind === 'string') {

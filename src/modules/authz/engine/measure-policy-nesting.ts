@@ -45,7 +45,13 @@ const SYMBOL_OPERATORS: [string, number][] = [
   ['*', 5],
 ];
 
-const newLevel = (kind: Level['kind']): Level => ({ kind, operands: [], operators: [], elementMax: 0, afterOperand: false });
+const newLevel = (kind: Level['kind']): Level => ({
+  kind,
+  operands: [],
+  operators: [],
+  elementMax: 0,
+  afterOperand: false,
+});
 
 /**
  * Estimates, without Cedar, how deep the expression trees of a Cedar policy text are: a shunting-yard pass over
@@ -78,7 +84,8 @@ export function measurePolicyNesting(text: string, limits: NestingLimits): Polic
     level.operands.push(depth);
   };
   const reduceWhile = (level: Level, precedence: number): void => {
-    while (level.operators.length > 0 && (level.operators[level.operators.length - 1] ?? 0) >= precedence) reduceOnce(level);
+    while (level.operators.length > 0 && (level.operators[level.operators.length - 1] ?? 0) >= precedence)
+      reduceOnce(level);
   };
   /** Finishes the element being read at this level (at `,`, `:`, `then`, `else` or the level's end). */
   const finishElement = (level: Level): void => {

@@ -12,8 +12,22 @@ const PLATFORM = 'org_platform' as OrgId;
 const HWK = { amr: ['pwd', 'hwk'] };
 
 const acmeOwner: Principal = { kind: 'user', id: 'usr_a', orgId: ACME, roles: ['owner'], attributes: {}, amr: ['hwk'] };
-const acmeViewer: Principal = { kind: 'user', id: 'usr_v', orgId: ACME, roles: ['viewer'], attributes: {}, amr: ['hwk'] };
-const globexViewer: Principal = { kind: 'user', id: 'usr_g', orgId: GLOBEX, roles: ['viewer'], attributes: {}, amr: ['hwk'] };
+const acmeViewer: Principal = {
+  kind: 'user',
+  id: 'usr_v',
+  orgId: ACME,
+  roles: ['viewer'],
+  attributes: {},
+  amr: ['hwk'],
+};
+const globexViewer: Principal = {
+  kind: 'user',
+  id: 'usr_g',
+  orgId: GLOBEX,
+  roles: ['viewer'],
+  attributes: {},
+  amr: ['hwk'],
+};
 const globexDoc: ResourceDescriptor = { type: 'Document', id: 'doc_g', orgId: GLOBEX };
 const acmeDoc: ResourceDescriptor = { type: 'Document', id: 'doc_a', orgId: ACME };
 const acmeKey: ResourceDescriptor = { type: 'ApiKey', id: 'key_a', orgId: ACME };
@@ -35,7 +49,7 @@ describe('org policies cannot escalate privileges', () => {
   it.each([
     ["another org's resources", 'permit (principal, action, resource in Org::"org_globex");'],
     ["another org's principals", 'permit (principal in Org::"org_globex", action, resource);'],
-    ["another org by attribute", 'permit (principal, action, resource) when { resource.org == Org::"org_globex" };'],
+    ['another org by attribute', 'permit (principal, action, resource) when { resource.org == Org::"org_globex" };'],
     ['the Platform', 'permit (principal, action == Action::"manage:orgs", resource is Platform);'],
     ["another org's id as a string", 'permit (principal, action, resource) when { principal.id == "org_globex" };'],
   ])('a policy naming %s is rejected as cross-tenant', (_what, text) => {
@@ -47,13 +61,22 @@ describe('org policies cannot escalate privileges', () => {
     e.setOrgPolicies(ACME, '@id("all") permit (principal, action, resource);', 1);
     expect(e.decide(acmeOwner, 'read:documents', globexDoc).reasons).toEqual(['tenant.boundary']);
     expect(e.decide(globexViewer, 'read:documents', acmeDoc).reasons).toEqual(['tenant.boundary']);
-    expect(e.decide(globexViewer, 'read:billing', { type: 'Invoice', id: 'inv_g', orgId: GLOBEX }).reasons).toEqual(['authz.default_deny']);
+    expect(e.decide(globexViewer, 'read:billing', { type: 'Invoice', id: 'inv_g', orgId: GLOBEX }).reasons).toEqual([
+      'authz.default_deny',
+    ]);
   });
 
   it('a permit cannot widen a viewer to manage:keys', () => {
     const e = engine();
-    e.setOrgPolicies(ACME, '@id("viewers-manage-keys") permit (principal in Role::"viewer", action == Action::"manage:keys", resource);', 1);
-    expect(e.decide(acmeViewer, 'manage:keys', acmeKey, HWK)).toMatchObject({ decision: 'deny', reasons: ['authz.default_deny'] });
+    e.setOrgPolicies(
+      ACME,
+      '@id("viewers-manage-keys") permit (principal in Role::"viewer", action == Action::"manage:keys", resource);',
+      1,
+    );
+    expect(e.decide(acmeViewer, 'manage:keys', acmeKey, HWK)).toMatchObject({
+      decision: 'deny',
+      reasons: ['authz.default_deny'],
+    });
   });
 
   it('a permit cannot give an ordinary owner manage:orgs', () => {
@@ -71,7 +94,11 @@ describe('org policies cannot escalate privileges', () => {
 
   it('a forbid that errors still denies', () => {
     const e = engine();
-    e.setOrgPolicies(ACME, '@id("f") forbid (principal, action, resource) when { context has riskScore && context.riskScore > 1 };', 1);
+    e.setOrgPolicies(
+      ACME,
+      '@id("f") forbid (principal, action, resource) when { context has riskScore && context.riskScore > 1 };',
+      1,
+    );
     expect(e.decide(acmeOwner, 'read:documents', acmeDoc, { riskScore: 'x' }).decision).toBe('deny');
   });
 });

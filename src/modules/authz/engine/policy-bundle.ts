@@ -32,17 +32,27 @@ function fail(problems: string[]): never {
  * unique `@id` and validates against the schema in strict mode. Throws at startup rather than run on a bad set.
  */
 export function loadPolicyBundle(dir: URL = defaultPolicyDir): PolicyBundle {
-  const schema = readDir(new URL('schema/', dir), '.cedarschema').map((file) => file.text).join('\n');
+  const schema = readDir(new URL('schema/', dir), '.cedarschema')
+    .map((file) => file.text)
+    .join('\n');
   const schemaCheck = cedar.checkParseSchema(schema);
   if (schemaCheck.type === 'failure') fail(schemaCheck.errors.map((error) => `schema: ${error.message}`));
 
   const policies = new Map<string, string>();
   const problems: string[] = [];
   for (const file of readDir(new URL('base/', dir), '.cedar')) {
-    const validation = cedar.validate({ schema, policies: { staticPolicies: file.text }, validationSettings: { mode: 'strict' } });
-    const errors = validation.type === 'failure' ? validation.errors : validation.validationErrors.map((entry) => entry.error);
+    const validation = cedar.validate({
+      schema,
+      policies: { staticPolicies: file.text },
+      validationSettings: { mode: 'strict' },
+    });
+    const errors =
+      validation.type === 'failure' ? validation.errors : validation.validationErrors.map((entry) => entry.error);
     for (const error of errors) {
-      const { line, column } = positionAtIndex(file.text, indexOfByteOffset(file.text, error.sourceLocations?.[0]?.start ?? 0));
+      const { line, column } = positionAtIndex(
+        file.text,
+        indexOfByteOffset(file.text, error.sourceLocations?.[0]?.start ?? 0),
+      );
       problems.push(`${file.name}:${line}:${column}: ${error.message}`);
     }
     for (const chunk of scanPolicyText(file.text).chunks) {
@@ -50,7 +60,8 @@ export function loadPolicyBundle(dir: URL = defaultPolicyDir): PolicyBundle {
       const id = answer.type === 'success' ? answer.json.annotations?.['id'] : undefined;
       const where = `${file.name}:${positionAtIndex(file.text, chunk.start).line}`;
       if (id === undefined) problems.push(`${where}: built-in policy without @id`);
-      else if (id.startsWith(ORG_POLICY_PREFIX)) problems.push(`${where}: @id "${id}" uses the reserved prefix ${ORG_POLICY_PREFIX}`);
+      else if (id.startsWith(ORG_POLICY_PREFIX))
+        problems.push(`${where}: @id "${id}" uses the reserved prefix ${ORG_POLICY_PREFIX}`);
       else if (policies.has(id)) problems.push(`${where}: duplicate @id "${id}"`);
       else policies.set(id, chunk.text);
     }

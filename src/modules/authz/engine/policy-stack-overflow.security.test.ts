@@ -14,15 +14,30 @@ const ATTACKER = 'org_attacker' as OrgId;
 const VICTIM = 'org_victim' as OrgId;
 const PLATFORM = 'org_platform' as OrgId;
 
-const victimOwner: Principal = { kind: 'user', id: 'usr_v', orgId: VICTIM, roles: ['owner'], attributes: {}, amr: ['hwk'] };
+const victimOwner: Principal = {
+  kind: 'user',
+  id: 'usr_v',
+  orgId: VICTIM,
+  roles: ['owner'],
+  attributes: {},
+  amr: ['hwk'],
+};
 const victimPolicies: ResourceDescriptor = { type: 'PolicySet', id: VICTIM, orgId: VICTIM };
 const victimOrg: ResourceDescriptor = { type: 'Org', id: VICTIM, orgId: VICTIM };
 
-const nestedParens = (depth: number) => `permit (principal, action, resource) when { ${'('.repeat(depth)}true${')'.repeat(depth)} };`;
+const nestedParens = (depth: number) =>
+  `permit (principal, action, resource) when { ${'('.repeat(depth)}true${')'.repeat(depth)} };`;
 
 /** Traps `cedar` with deep text until it is left broken (every later call fails), as the attack left it. */
 function corrupt(cedar: CedarModule): boolean {
-  const probe = { principal: { type: 'User', id: 'u' }, action: { type: 'Action', id: 'read:org' }, resource: { type: 'Org', id: 'o' }, context: {}, preparsedPolicySetId: 'none', entities: [] };
+  const probe = {
+    principal: { type: 'User', id: 'u' },
+    action: { type: 'Action', id: 'read:org' },
+    resource: { type: 'Org', id: 'o' },
+    context: {},
+    preparsedPolicySetId: 'none',
+    entities: [],
+  };
   for (const depth of [140, 160, 200, 300, 400]) {
     expect(() => cedar.policyToJson(nestedParens(depth))).toThrow();
     try {
@@ -61,12 +76,23 @@ describe('policy text cannot overflow the deciding Cedar instance', () => {
     ['a chain of +', `permit (principal, action, resource) when { ${Array(400).fill('1').join(' + ')} == 1 };`],
     ['a chain of &&', `permit (principal, action, resource) when { ${Array(6_000).fill('true').join(' && ')} };`],
     ['member accesses', `permit (principal, action, resource) when { context${'.a'.repeat(400)} == 1 };`],
-    ['nested if', `permit (principal, action, resource) when { ${'if true then '.repeat(400)}true${' else false'.repeat(400)} };`],
+    [
+      'nested if',
+      `permit (principal, action, resource) when { ${'if true then '.repeat(400)}true${' else false'.repeat(400)} };`,
+    ],
     ['unclosed brackets', `permit (principal, action, resource) when { ${'(['.repeat(50_000)}`],
   ])('deep %s are refused before Cedar runs, and decisions continue', (_shape, text) => {
     const engine = createAuthzEngine({ platformOrgId: PLATFORM, onAlert: () => undefined, cacheSize: 0 });
-    expect(tryValidate(() => engine.validateOrgPolicies(ATTACKER, text))).toMatchObject({ ok: false, errors: [{ code: 'authz.policy_invalid', line: 1 }] });
-    expect(isAppError(tryValidate(() => engine.setOrgPolicies(ATTACKER, text, 1)), 'authz.policy_invalid')).toBe(true);
+    expect(tryValidate(() => engine.validateOrgPolicies(ATTACKER, text))).toMatchObject({
+      ok: false,
+      errors: [{ code: 'authz.policy_invalid', line: 1 }],
+    });
+    expect(
+      isAppError(
+        tryValidate(() => engine.setOrgPolicies(ATTACKER, text, 1)),
+        'authz.policy_invalid',
+      ),
+    ).toBe(true);
     expect(engine.decide(victimOwner, 'read:policies', victimPolicies).decision).toBe('allow');
   });
 
@@ -78,7 +104,10 @@ describe('policy text cannot overflow the deciding Cedar instance', () => {
     ['member accesses', (n: number) => `context${'.a'.repeat(n)} == 1`],
     ['method calls', (n: number) => `ip("10.0.0.1")${'.isIpv4()'.repeat(n)}`],
     ['nested if', (n: number) => `${'if true then '.repeat(n)}true${' else false'.repeat(n)}`],
-    ['brackets around a chain of +', (n: number) => `${'['.repeat(31)}${Array(n).fill('1').join(' + ')}${']'.repeat(31)} == []`],
+    [
+      'brackets around a chain of +',
+      (n: number) => `${'['.repeat(31)}${Array(n).fill('1').join(' + ')}${']'.repeat(31)} == []`,
+    ],
   ])('the deepest %s the bounds accept do not trap cedar-wasm', (_shape, body) => {
     const policy = (n: number) => `permit (principal, action, resource) when { ${body(n)} };`;
     let n = 1;
@@ -91,7 +120,14 @@ describe('policy text cannot overflow the deciding Cedar instance', () => {
       cedar.validate({ schema, policies: { staticPolicies: text }, validationSettings: { mode: 'strict' } });
       cedar.policyToJson(text);
       cedar.preparsePolicySet('deepest', { staticPolicies: { p: text } });
-      cedar.statefulIsAuthorized({ principal: { type: 'User', id: 'u' }, action: { type: 'Action', id: 'a' }, resource: { type: 'R', id: 'r' }, context: { a: 1 }, preparsedPolicySetId: 'deepest', entities: [] });
+      cedar.statefulIsAuthorized({
+        principal: { type: 'User', id: 'u' },
+        action: { type: 'Action', id: 'a' },
+        resource: { type: 'R', id: 'r' },
+        context: { a: 1 },
+        preparsedPolicySetId: 'deepest',
+        entities: [],
+      });
     }).not.toThrow();
   });
 

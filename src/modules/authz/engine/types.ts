@@ -86,6 +86,4 @@ export interface OrgPolicySummary {
 }
 
 /** The result of validating an org's policy text. */
-export type OrgPolicyValidation =
-  | { ok: true; policies: OrgPolicySummary[] }
-  | { ok: false; errors: PolicyIssue[] };
+export type OrgPolicyValidation = { ok: true; policies: OrgPolicySummary[] } | { ok: false; errors: PolicyIssue[] };

@@ -20,13 +20,28 @@ const KEEP_OPEN: readonly Action[] = ['read:policies', 'manage:policies'];
  * owner and keeps access, else by an owner with a hardware-key login and no attributes, in the author's context).
  * Evaluated by the engine on its validation instance, before anything is stored.
  */
-export function findPolicyLockout(engine: AuthzEngine, orgId: OrgId, text: string, author: Principal | undefined, context: DecisionContext): PolicyLockout[] {
+export function findPolicyLockout(
+  engine: AuthzEngine,
+  orgId: OrgId,
+  text: string,
+  author: Principal | undefined,
+  context: DecisionContext,
+): PolicyLockout[] {
   const resource: ResourceDescriptor = { type: 'PolicySet', id: orgId, orgId };
-  const anyOwner: Principal = { kind: 'user', id: 'usr_any_owner', orgId, roles: ['owner'], attributes: {}, amr: ['hwk'] };
+  const anyOwner: Principal = {
+    kind: 'user',
+    id: 'usr_any_owner',
+    orgId,
+    roles: ['owner'],
+    attributes: {},
+    amr: ['hwk'],
+  };
   const principals: { who: PolicyLockout['who']; principal: Principal }[] = [];
   if (author !== undefined && author.orgId === orgId) principals.push({ who: 'author', principal: author });
   principals.push({ who: 'every owner', principal: anyOwner });
-  const checks = principals.flatMap(({ principal }) => KEEP_OPEN.map((action) => ({ principal, action, resource, context })));
+  const checks = principals.flatMap(({ principal }) =>
+    KEEP_OPEN.map((action) => ({ principal, action, resource, context })),
+  );
   const decisions = engine.decideWithCandidate(orgId, text, checks);
   const denied: PolicyLockout[] = [];
   principals.forEach(({ who }, p) => {
@@ -35,7 +50,8 @@ export function findPolicyLockout(engine: AuthzEngine, orgId: OrgId, text: strin
       if (decision?.decision !== 'allow') denied.push({ who, action, reasons: decision?.reasons ?? [] });
     });
   });
-  const authorIsOpenOwner = author !== undefined && author.roles.includes('owner') && !denied.some((entry) => entry.who === 'author');
+  const authorIsOpenOwner =
+    author !== undefined && author.roles.includes('owner') && !denied.some((entry) => entry.who === 'author');
   // An owner who made the change and keeps access is an owner who can undo it.
   return authorIsOpenOwner ? denied.filter((entry) => entry.who === 'author') : denied;
 }

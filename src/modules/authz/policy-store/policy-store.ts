@@ -37,10 +37,19 @@ interface VersionRow {
   created_at: Date | string;
 }
 
-const toVersion = (row: VersionRow): PolicyVersion => ({ version: row.version, text: row.policy_text, note: row.note, rolledBackFrom: row.rolled_back_from, createdBy: row.created_by, createdAt: new Date(row.created_at) });
+const toVersion = (row: VersionRow): PolicyVersion => ({
+  version: row.version,
+  text: row.policy_text,
+  note: row.note,
+  rolledBackFrom: row.rolled_back_from,
+  createdBy: row.created_by,
+  createdAt: new Date(row.created_at),
+});
 
 async function latest(sql: TenantSql): Promise<PolicyVersion | undefined> {
-  const { rows } = await sql.query<VersionRow>('SELECT version, policy_text, note, rolled_back_from, created_by, created_at FROM org_policies ORDER BY version DESC LIMIT 1');
+  const { rows } = await sql.query<VersionRow>(
+    'SELECT version, policy_text, note, rolled_back_from, created_by, created_at FROM org_policies ORDER BY version DESC LIMIT 1',
+  );
   return rows[0] ? toVersion(rows[0]) : undefined;
 }
 
@@ -70,12 +79,24 @@ export class PolicyStore {
 
   /** The version in force, or version 0 with empty text when the org has none. */
   async current(sql: TenantSql): Promise<PolicyVersion> {
-    return (await latest(sql)) ?? { version: 0, text: '', note: null, rolledBackFrom: null, createdBy: null, createdAt: new Date(0) };
+    return (
+      (await latest(sql)) ?? {
+        version: 0,
+        text: '',
+        note: null,
+        rolledBackFrom: null,
+        createdBy: null,
+        createdAt: new Date(0),
+      }
+    );
   }
 
   /** Every version, newest first. */
   async versions(sql: TenantSql, options: { beforeVersion?: number; limit: number }): Promise<PolicyVersion[]> {
-    const { rows } = await sql.query<VersionRow>('SELECT version, policy_text, note, rolled_back_from, created_by, created_at FROM org_policies WHERE version < $1 ORDER BY version DESC LIMIT $2', [options.beforeVersion ?? 2_147_483_647, options.limit]);
+    const { rows } = await sql.query<VersionRow>(
+      'SELECT version, policy_text, note, rolled_back_from, created_by, created_at FROM org_policies WHERE version < $1 ORDER BY version DESC LIMIT $2',
+      [options.beforeVersion ?? 2_147_483_647, options.limit],
+    );
     return rows.map(toVersion);
   }
 
@@ -86,14 +107,29 @@ export class PolicyStore {
    * change, absent for an operator) or every owner `read:policies` or `manage:policies` is refused with
    * `authz.policy_lockout` before anything is stored. Call `ensureLoaded(orgId, true)` once it has committed.
    */
-  async update(sql: TenantSql, input: { text: string; expectedVersion: number; note?: string; rolledBackFrom?: number; reset?: boolean; actor: unknown; author?: Principal; context?: DecisionContext; requestId?: string }): Promise<PolicyVersion> {
+  async update(
+    sql: TenantSql,
+    input: {
+      text: string;
+      expectedVersion: number;
+      note?: string;
+      rolledBackFrom?: number;
+      reset?: boolean;
+      actor: unknown;
+      author?: Principal;
+      context?: DecisionContext;
+      requestId?: string;
+    },
+  ): Promise<PolicyVersion> {
     const orgId = sql.orgId;
     const validation = this.deps.engine.validateOrgPolicies(orgId, input.text);
     if (!validation.ok) {
       const crossTenant = validation.errors.some((e) => e.code === 'authz.cross_tenant_policy');
       throw new AppError(crossTenant ? 'authz.cross_tenant_policy' : 'authz.policy_invalid', {
         publicMessage: `policy text rejected: ${validation.errors[0]?.message ?? 'invalid'}`,
-        details: { errors: validation.errors.map((e) => ({ code: e.code, message: e.message, line: e.line, column: e.column })) },
+        details: {
+          errors: validation.errors.map((e) => ({ code: e.code, message: e.message, line: e.line, column: e.column })),
+        },
       });
     }
     // SECURITY: a version that shuts out its author or every owner from the policies could never be undone through the API.
@@ -107,22 +143,41 @@ export class PolicyStore {
     await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`org_policies:${orgId}`]);
     const current = await latest(sql);
     if ((current?.version ?? 0) !== input.expectedVersion) {
-      throw new AppError('http.precondition_failed', { publicMessage: `policy version ${current?.version ?? 0} is current, not ${input.expectedVersion}`, details: { current_version: current?.version ?? 0 } });
+      throw new AppError('http.precondition_failed', {
+        publicMessage: `policy version ${current?.version ?? 0} is current, not ${input.expectedVersion}`,
+        details: { current_version: current?.version ?? 0 },
+      });
     }
     const version = input.expectedVersion + 1;
     const { rows } = await sql.query<VersionRow>(
       'INSERT INTO org_policies (org_id, version, policy_text, note, rolled_back_from, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING version, policy_text, note, rolled_back_from, created_by, created_at',
-      [orgId, version, input.text, input.note ?? null, input.rolledBackFrom ?? null, JSON.stringify(input.actor), this.deps.clock.now()],
+      [
+        orgId,
+        version,
+        input.text,
+        input.note ?? null,
+        input.rolledBackFrom ?? null,
+        JSON.stringify(input.actor),
+        this.deps.clock.now(),
+      ],
     );
     await this.deps.audit.append(sql, [
       {
         orgId,
         actor: input.actor as AuditEventInput['actor'],
-        action: input.reset ? 'authz.policy.reset' : input.rolledBackFrom ? 'authz.policy.rolled_back' : 'authz.policy.updated',
+        action: input.reset
+          ? 'authz.policy.reset'
+          : input.rolledBackFrom
+            ? 'authz.policy.rolled_back'
+            : 'authz.policy.updated',
         resource: { type: 'PolicySet', id: `${orgId}/v${version}` },
         decision: 'info',
         requestId: input.requestId ?? null,
-        details: { version, policies: validation.policies.map((p) => `${p.effect}:${p.id}`), ...(input.rolledBackFrom ? { from_version: input.rolledBackFrom } : {}) },
+        details: {
+          version,
+          policies: validation.policies.map((p) => `${p.effect}:${p.id}`),
+          ...(input.rolledBackFrom ? { from_version: input.rolledBackFrom } : {}),
+        },
       },
     ]);
     return toVersion(rows[0] as VersionRow);
@@ -135,16 +190,46 @@ export class PolicyStore {
   async reset(orgId: OrgId, input: { actor: unknown; note?: string }): Promise<PolicyVersion> {
     const stored = await this.deps.db.withTenant(orgId, async (sql) => {
       const { version } = await this.current(sql);
-      return this.update(sql, { text: '', expectedVersion: version, note: input.note ?? 'reset to the built-in policies by an operator', reset: true, actor: input.actor });
+      return this.update(sql, {
+        text: '',
+        expectedVersion: version,
+        note: input.note ?? 'reset to the built-in policies by an operator',
+        reset: true,
+        actor: input.actor,
+      });
     });
     await this.ensureLoaded(orgId, true);
     return stored;
   }
 
   /** Makes an old version current again by storing its text as a new version, in the caller's tenant transaction. */
-  async rollback(sql: TenantSql, input: { toVersion: number; expectedVersion: number; actor: unknown; author?: Principal; context?: DecisionContext; requestId?: string }): Promise<PolicyVersion> {
-    const target = (await sql.query<VersionRow>('SELECT version, policy_text, note, rolled_back_from, created_by, created_at FROM org_policies WHERE version = $1', [input.toVersion])).rows[0];
+  async rollback(
+    sql: TenantSql,
+    input: {
+      toVersion: number;
+      expectedVersion: number;
+      actor: unknown;
+      author?: Principal;
+      context?: DecisionContext;
+      requestId?: string;
+    },
+  ): Promise<PolicyVersion> {
+    const target = (
+      await sql.query<VersionRow>(
+        'SELECT version, policy_text, note, rolled_back_from, created_by, created_at FROM org_policies WHERE version = $1',
+        [input.toVersion],
+      )
+    ).rows[0];
     if (!target) throw new AppError('http.not_found', { publicMessage: `no policy version ${input.toVersion}` });
-    return this.update(sql, { text: target.policy_text, expectedVersion: input.expectedVersion, note: `rollback to version ${input.toVersion}`, rolledBackFrom: input.toVersion, actor: input.actor, ...(input.author ? { author: input.author } : {}), ...(input.context ? { context: input.context } : {}), ...(input.requestId ? { requestId: input.requestId } : {}) });
+    return this.update(sql, {
+      text: target.policy_text,
+      expectedVersion: input.expectedVersion,
+      note: `rollback to version ${input.toVersion}`,
+      rolledBackFrom: input.toVersion,
+      actor: input.actor,
+      ...(input.author ? { author: input.author } : {}),
+      ...(input.context ? { context: input.context } : {}),
+      ...(input.requestId ? { requestId: input.requestId } : {}),
+    });
   }
 }

@@ -77,7 +77,10 @@ port.on('message', async (message) => {
     const model = await modelPromise;
     const vectors = await model.embed(texts);
     const out = vectors.map((v) => Float32Array.from(v));
-    port.postMessage({ type: 'result', id, vectors: out }, out.map((v) => v.buffer));
+    port.postMessage(
+      { type: 'result', id, vectors: out },
+      out.map((v) => v.buffer),
+    );
   } catch (error) {
     port.postMessage({ type: 'error', id, message: String(error && error.message ? error.message : error) });
   }

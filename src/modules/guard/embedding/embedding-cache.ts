@@ -3,8 +3,14 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { EmbeddingPool } from './embedding-pool.js';
 
 /** Embeds prepared texts through a pool, reusing vectors stored in a JSON file keyed by text hash (offline tooling only). */
-export async function embedWithCache(pool: EmbeddingPool, texts: readonly string[], cacheFile: string): Promise<Float32Array[]> {
-  const cache: Record<string, number[]> = existsSync(cacheFile) ? (JSON.parse(readFileSync(cacheFile, 'utf8')) as Record<string, number[]>) : {};
+export async function embedWithCache(
+  pool: EmbeddingPool,
+  texts: readonly string[],
+  cacheFile: string,
+): Promise<Float32Array[]> {
+  const cache: Record<string, number[]> = existsSync(cacheFile)
+    ? (JSON.parse(readFileSync(cacheFile, 'utf8')) as Record<string, number[]>)
+    : {};
   const key = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 32);
   const missing = [...new Set(texts.filter((text) => cache[key(text)] === undefined))];
   const batch = 16;

@@ -93,7 +93,9 @@ export class EmbeddingPool {
     return this.start().then(
       () => this.enqueue(texts),
       (error: unknown) => {
-        throw error instanceof EmbeddingUnavailableError ? error : new EmbeddingUnavailableError('worker_failed', error instanceof Error ? error.message : String(error));
+        throw error instanceof EmbeddingUnavailableError
+          ? error
+          : new EmbeddingUnavailableError('worker_failed', error instanceof Error ? error.message : String(error));
       },
     );
   }
@@ -124,7 +126,8 @@ export class EmbeddingPool {
   /** Terminates the workers and rejects what is still waiting. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) this.settle(job, new EmbeddingUnavailableError('closed', 'embedding pool closed'));
+    for (const job of this.queue.splice(0))
+      this.settle(job, new EmbeddingUnavailableError('closed', 'embedding pool closed'));
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
     this.slots.length = 0;
   }
@@ -189,7 +192,8 @@ export class EmbeddingPool {
     if (inFlight === undefined || inFlight.id !== message.id) return;
     slot.inFlight = undefined;
     if (message.type === 'error') {
-      for (const job of inFlight.jobs) this.settle(job, new EmbeddingUnavailableError('worker_failed', message.message));
+      for (const job of inFlight.jobs)
+        this.settle(job, new EmbeddingUnavailableError('worker_failed', message.message));
     } else {
       let offset = 0;
       for (const job of inFlight.jobs) {
@@ -212,7 +216,8 @@ export class EmbeddingPool {
     const index = this.slots.indexOf(slot);
     if (index < 0) return;
     this.slots.splice(index, 1);
-    for (const job of slot.inFlight?.jobs ?? []) this.settle(job, new EmbeddingUnavailableError('worker_failed', reason));
+    for (const job of slot.inFlight?.jobs ?? [])
+      this.settle(job, new EmbeddingUnavailableError('worker_failed', reason));
     if (this.closed) return;
     if (this.respawns < maxRespawns) {
       this.respawns += 1;

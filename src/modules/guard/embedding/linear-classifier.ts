@@ -40,7 +40,8 @@ export function trainLinear(
       for (let i = 0; i < dims; i++) grad[i] = (grad[i] ?? 0) + error * (vector[i] ?? 0);
       gradBias += error;
     });
-    for (let i = 0; i < dims; i++) weights[i] = (weights[i] ?? 0) - options.learningRate * ((grad[i] ?? 0) / total + options.l2 * (weights[i] ?? 0));
+    for (let i = 0; i < dims; i++)
+      weights[i] = (weights[i] ?? 0) - options.learningRate * ((grad[i] ?? 0) / total + options.l2 * (weights[i] ?? 0));
     bias -= (options.learningRate * gradBias) / total;
   }
   return { weights: Array.from(weights, (w) => Math.round(w * 1e5) / 1e5), bias };

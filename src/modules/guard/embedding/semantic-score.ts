@@ -13,7 +13,12 @@ export function loadShippedClassifier(file: string): LinearModel {
  * The calibrated probability that `text` belongs to the classifier's positive class (`threshold` maps to 0.5),
  * or undefined when the embedding pool cannot answer: callers turn that into a fail-closed finding.
  */
-export async function semanticScore(pool: EmbeddingPool, model: LinearModel, text: string, threshold: number): Promise<number | undefined> {
+export async function semanticScore(
+  pool: EmbeddingPool,
+  model: LinearModel,
+  text: string,
+  threshold: number,
+): Promise<number | undefined> {
   try {
     const [vector] = await pool.embed([prepareEmbeddingInput(text)]);
     if (vector === undefined) return undefined;

@@ -18,7 +18,11 @@ const library = parseLabelledRows(readFileSync(libraryFile, 'utf8'), 'jsonl');
 const rows = [...tune, ...library];
 const pool = new EmbeddingPool({ size: 1, timeoutMs: 120_000 });
 await pool.start();
-const vectors = await embedWithCache(pool, rows.map((row) => prepareEmbeddingInput(row.text)), cacheFile);
+const vectors = await embedWithCache(
+  pool,
+  rows.map((row) => prepareEmbeddingInput(row.text)),
+  cacheFile,
+);
 await pool.close();
 
 const labels = rows.map((row) => (row.label === 'attack' ? 1 : 0));
@@ -29,7 +33,8 @@ const negatives = labels.length - positives;
 const templateRows = tune.filter((row) => row.category === 'jailbreak_template').length;
 const sampleWeights = rows.map((row, i) => {
   const classWeight = labels[i] === 1 ? labels.length / (2 * positives) : labels.length / (2 * negatives);
-  const family = row.category === 'jailbreak_template' ? Math.min(1, (positives - templateRows) / templateRows + 0.4) : 1;
+  const family =
+    row.category === 'jailbreak_template' ? Math.min(1, (positives - templateRows) / templateRows + 0.4) : 1;
   const handWritten = i >= tune.length ? 5 : 1;
   return classWeight * family * handWritten;
 });

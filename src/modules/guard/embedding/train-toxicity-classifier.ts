@@ -16,12 +16,20 @@ const { surge, hatecheck } = readToxicityDevData(dataDir);
 const { tune } = splitDataset([...surge, ...hatecheck], toxicitySplitSeed);
 const pool = new EmbeddingPool({ size: 1, timeoutMs: 120_000 });
 await pool.start();
-const vectors = await embedWithCache(pool, tune.map((row) => prepareEmbeddingInput(row.text)), cacheFile);
+const vectors = await embedWithCache(
+  pool,
+  tune.map((row) => prepareEmbeddingInput(row.text)),
+  cacheFile,
+);
 await pool.close();
 const labels = tune.map((row) => (row.label === 'toxic' ? 1 : 0));
 const positives = labels.filter((l) => l === 1).length;
 // Classes balanced, and surge (free-form text) weighted up so HateCheck's templates do not define toxicity alone.
-const weights = tune.map((row, i) => (labels[i] === 1 ? tune.length / (2 * positives) : tune.length / (2 * (tune.length - positives))) * (row.category === 'surge' ? 2 : 1));
+const weights = tune.map(
+  (row, i) =>
+    (labels[i] === 1 ? tune.length / (2 * positives) : tune.length / (2 * (tune.length - positives))) *
+    (row.category === 'surge' ? 2 : 1),
+);
 const model = trainLinear(vectors, labels, weights, { epochs: 400, learningRate: 4, l2: 1e-3 });
 writeFileSync(
   outFile,

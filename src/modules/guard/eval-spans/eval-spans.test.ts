@@ -28,14 +28,36 @@ describe('metrics', () => {
 describe('evaluatePiiSpans', () => {
   it('matches by type and ≥50% overlap of the gold span', () => {
     const text = 'Mail jane@acme.io or call (415) 555-2671.';
-    const rep = evaluatePiiSpans([{ text, spans: [{ start: 5, end: 17, type: 'EMAIL_ADDRESS' }, { start: 26, end: 40, type: 'PHONE_NUMBER' }] }], { ner: false });
+    const rep = evaluatePiiSpans(
+      [
+        {
+          text,
+          spans: [
+            { start: 5, end: 17, type: 'EMAIL_ADDRESS' },
+            { start: 26, end: 40, type: 'PHONE_NUMBER' },
+          ],
+        },
+      ],
+      { ner: false },
+    );
     expect(rep.overall.tp).toBe(2);
     expect(rep.overall.fp).toBe(0);
     expect(rep.classes['pii.phone']?.recall).toBe(1);
   });
   it('counts misses and spurious predictions', () => {
     const text = 'card 4111 1111 1111 1111, mail jane@acme.io';
-    const rep = evaluatePiiSpans([{ text, spans: [{ start: 5, end: 24, type: 'EMAIL' }, { start: 31, end: 43, type: 'EMAIL' }] }], { ner: false, classes: ['pii.email', 'pii.payment_card'] });
+    const rep = evaluatePiiSpans(
+      [
+        {
+          text,
+          spans: [
+            { start: 5, end: 24, type: 'EMAIL' },
+            { start: 31, end: 43, type: 'EMAIL' },
+          ],
+        },
+      ],
+      { ner: false, classes: ['pii.email', 'pii.payment_card'] },
+    );
     expect(rep.classes['pii.email']).toMatchObject({ tp: 1, fn: 1 });
     expect(rep.classes['pii.payment_card']).toMatchObject({ fp: 1 });
   });
@@ -43,8 +65,13 @@ describe('evaluatePiiSpans', () => {
 
 describe('parseTruthCsv', () => {
   it('reads headerless and SecretBench-style files', () => {
-    expect(parseTruthCsv('a/.env,3,aws\nb.py,10\n')).toEqual([{ file: 'a/.env', line: 3, type: 'aws' }, { file: 'b.py', line: 10 }]);
-    expect(parseTruthCsv('secret_type,filename,line_number\n"Private Key",./k/id_rsa,1\n')).toEqual([{ file: 'k/id_rsa', line: 1, type: 'Private Key' }]);
+    expect(parseTruthCsv('a/.env,3,aws\nb.py,10\n')).toEqual([
+      { file: 'a/.env', line: 3, type: 'aws' },
+      { file: 'b.py', line: 10 },
+    ]);
+    expect(parseTruthCsv('secret_type,filename,line_number\n"Private Key",./k/id_rsa,1\n')).toEqual([
+      { file: 'k/id_rsa', line: 1, type: 'Private Key' },
+    ]);
   });
   it('rejects bad line numbers', () => {
     expect(() => parseTruthCsv('a,zero\nb,0\n')).toThrow();

@@ -37,10 +37,12 @@ function overlap(a: { start: number; end: number }, b: { start: number; end: num
 export function evaluatePiiSpans(rows: readonly PiiRow[], options: PiiEvalOptions = {}): EvaluationReport {
   const minConfidence = options.minConfidence ?? 0.5;
   const ner = options.ner ?? true;
-  const gold = rows.map((r) => r.spans.flatMap((s) => {
-    const cls = mapLabel(s.type);
-    return cls === undefined ? [] : [{ start: s.start, end: s.end, cls }];
-  }));
+  const gold = rows.map((r) =>
+    r.spans.flatMap((s) => {
+      const cls = mapLabel(s.type);
+      return cls === undefined ? [] : [{ start: s.start, end: s.end, cls }];
+    }),
+  );
   const scored = new Set(options.classes ?? gold.flat().map((g) => g.cls));
   const counts = new Map<string, { tp: number; fp: number; fn: number; ptp: number }>();
   const bump = (cls: string, key: 'tp' | 'fp' | 'fn' | 'ptp'): void => {
@@ -55,10 +57,14 @@ export function evaluatePiiSpans(rows: readonly PiiRow[], options: PiiEvalOption
     const predicted = mergeFindings(raw.filter((f) => f.confidence >= minConfidence));
     latencies.push(performance.now() - t0);
     const golds = (gold[i] ?? []).filter((g) => scored.has(g.cls));
-    const preds = predicted.filter((p) => scored.has(p.class) || [...scored].some((s) => compatibleClasses(s, p.class)));
+    const preds = predicted.filter(
+      (p) => scored.has(p.class) || [...scored].some((s) => compatibleClasses(s, p.class)),
+    );
     const matchedPred = new Set<number>();
     for (const g of golds) {
-      const hit = preds.findIndex((p) => compatibleClasses(g.cls, p.class) && overlap(g, p) >= MIN_GOLD_OVERLAP * (g.end - g.start));
+      const hit = preds.findIndex(
+        (p) => compatibleClasses(g.cls, p.class) && overlap(g, p) >= MIN_GOLD_OVERLAP * (g.end - g.start),
+      );
       if (hit >= 0) {
         bump(g.cls, 'tp');
         matchedPred.add(hit);
@@ -66,18 +72,28 @@ export function evaluatePiiSpans(rows: readonly PiiRow[], options: PiiEvalOption
     }
     preds.forEach((p, j) => {
       if (matchedPred.has(j)) bump(p.class, 'ptp');
-      else if (golds.some((g) => compatibleClasses(g.cls, p.class) && overlap(g, p) >= MIN_GOLD_OVERLAP * (g.end - g.start))) bump(p.class, 'ptp');
+      else if (
+        golds.some((g) => compatibleClasses(g.cls, p.class) && overlap(g, p) >= MIN_GOLD_OVERLAP * (g.end - g.start))
+      )
+        bump(p.class, 'ptp');
       else bump(p.class, 'fp');
     });
   });
   const classes: Record<string, ClassScore> = {};
-  let tp = 0, fp = 0, fn = 0, ptp = 0;
+  let tp = 0,
+    fp = 0,
+    fn = 0,
+    ptp = 0;
   for (const [cls, c] of [...counts].sort(([a], [b]) => a.localeCompare(b))) {
     classes[cls] = score(c.tp, c.fp, c.fn, c.ptp);
-    tp += c.tp; fp += c.fp; fn += c.fn; ptp += c.ptp;
+    tp += c.tp;
+    fp += c.fp;
+    fn += c.fn;
+    ptp += c.ptp;
   }
   return {
-    task: 'pii', classes,
+    task: 'pii',
+    classes,
     overall: { ...score(tp, fp, fn, ptp), fpRate: ptp + fp === 0 ? 0 : fp / (ptp + fp) },
     latency: { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) },
     documents: rows.length,

@@ -9,7 +9,10 @@ const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
 }
 
 function lineStarts(text: string): number[] {
@@ -19,7 +22,8 @@ function lineStarts(text: string): number[] {
 }
 
 function lineOf(starts: readonly number[], offset: number): number {
-  let lo = 0, hi = starts.length - 1;
+  let lo = 0,
+    hi = starts.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
     if ((starts[mid] ?? 0) <= offset) lo = mid;
@@ -34,7 +38,11 @@ function lineOf(starts: readonly number[], offset: number): number {
  * no truth line is a false positive (counted once per first line, so a multi-line key body is one finding). Classes are the truth types (`secret` when the CSV has none); `fpRate` is false positives
  * over all flagged lines. Binary and oversized files are skipped.
  */
-export async function evaluateSecretsTree(dir: string, truthCsvPath: string, minConfidence = 0.5): Promise<EvaluationReport> {
+export async function evaluateSecretsTree(
+  dir: string,
+  truthCsvPath: string,
+  minConfidence = 0.5,
+): Promise<EvaluationReport> {
   const truth = parseTruthCsv(await readFile(truthCsvPath, 'utf8'));
   const truthType = new Map(truth.map((t) => [`${t.file}:${t.line}`, t.type ?? 'secret']));
   const flagged = new Set<string>();
@@ -70,13 +78,16 @@ export async function evaluateSecretsTree(dir: string, truthCsvPath: string, min
   }
   const fp = falseLines.size;
   const classes: Record<string, ClassScore> = {};
-  let tp = 0, fn = 0;
+  let tp = 0,
+    fn = 0;
   for (const [type, c] of [...perType].sort(([a], [b]) => a.localeCompare(b))) {
     classes[type] = score(c.tp, 0, c.fn);
-    tp += c.tp; fn += c.fn;
+    tp += c.tp;
+    fn += c.fn;
   }
   return {
-    task: 'secrets', classes,
+    task: 'secrets',
+    classes,
     overall: { ...score(tp, fp, fn), fpRate: tp + fp === 0 ? 0 : fp / (tp + fp) },
     latency: { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) },
     documents: files.length,

@@ -14,8 +14,19 @@ export interface TruthRow {
  */
 export function parseTruthCsv(csv: string): TruthRow[] {
   // '#' starts a comment only at the beginning of a line; cells are trimmed; blank lines are skipped.
-  const lines = parse(csv, { bom: true, comment: '#', comment_no_infix: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, skip_records_with_empty_values: true, trim: true }) as string[][];
-  let fileCol = 0, lineCol = 1, typeCol = 2;
+  const lines = parse(csv, {
+    bom: true,
+    comment: '#',
+    comment_no_infix: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    skip_records_with_empty_values: true,
+    trim: true,
+  }) as string[][];
+  let fileCol = 0,
+    lineCol = 1,
+    typeCol = 2;
   const first = lines[0] === undefined ? [] : lines[0].map((h) => h.toLowerCase());
   if (first.length > 0 && !/^\d+$/.test(first[1] ?? '')) {
     fileCol = first.findIndex((h) => ['file', 'filename', 'file_path', 'path'].includes(h));

@@ -20,7 +20,8 @@ export interface Prediction {
   readonly latencyMs: number;
 }
 
-const fBeta = (p: number, r: number, beta: number): number => (p + r === 0 ? 0 : ((1 + beta * beta) * p * r) / (beta * beta * p + r));
+const fBeta = (p: number, r: number, beta: number): number =>
+  p + r === 0 ? 0 : ((1 + beta * beta) * p * r) / (beta * beta * p + r);
 
 /** Precision, recall, F1, F2, false-positive rate and balanced accuracy of binary predictions. */
 export function binaryScores(predictions: readonly Prediction[]): BinaryScores {
@@ -38,7 +39,19 @@ export function binaryScores(predictions: readonly Prediction[]): BinaryScores {
   const recall = tp + fn === 0 ? 1 : tp / (tp + fn);
   const fpRate = fp + tn === 0 ? 0 : fp / (fp + tn);
   const specificity = fp + tn === 0 ? 1 : tn / (fp + tn);
-  return { n: predictions.length, tp, fp, tn, fn, precision, recall, f1: fBeta(precision, recall, 1), f2: fBeta(precision, recall, 2), fpRate, balancedAccuracy: (recall + specificity) / 2 };
+  return {
+    n: predictions.length,
+    tp,
+    fp,
+    tn,
+    fn,
+    precision,
+    recall,
+    f1: fBeta(precision, recall, 1),
+    f2: fBeta(precision, recall, 2),
+    fpRate,
+    balancedAccuracy: (recall + specificity) / 2,
+  };
 }
 
 /** Nearest-rank percentile (0 for no values). */

@@ -30,7 +30,9 @@ export async function createEvalClassifier(options: EvalClassifierOptions): Prom
   const threshold = options.threshold ?? 0.5;
   return {
     classify: async (text) => {
-      const findings = (await detector.scan(text, { hook: options.task === 'injection' ? 'input' : 'output' })).filter((f) => f.confidence >= threshold);
+      const findings = (await detector.scan(text, { hook: options.task === 'injection' ? 'input' : 'output' })).filter(
+        (f) => f.confidence >= threshold,
+      );
       return { flagged: findings.length > 0, classes: findings.map((f) => f.class) };
     },
     close: async () => {

@@ -5,7 +5,11 @@ import { splitDataset } from './split-dataset.js';
 
 describe('evaluation helpers', () => {
   it('splits deterministically and stratified by category', () => {
-    const rows = Array.from({ length: 100 }, (_, i) => ({ text: `t${i}`, label: i % 2 === 0 ? 'attack' : 'benign', category: i < 50 ? 'a' : 'b' }));
+    const rows = Array.from({ length: 100 }, (_, i) => ({
+      text: `t${i}`,
+      label: i % 2 === 0 ? 'attack' : 'benign',
+      category: i < 50 ? 'a' : 'b',
+    }));
     const first = splitDataset(rows, 'seed');
     expect(splitDataset(rows, 'seed')).toEqual(first);
     expect(first.tune.filter((r) => r.category === 'a' && r.label === 'attack')).toHaveLength(18);

@@ -15,7 +15,11 @@ export const injectionSplitSeed = 'bulwark-guard-injection-v1';
  * seeded hash of their text and the first `tuneShare` go to `tune`. Adding rows does not move existing ones
  * between parts unless they share a stratum boundary.
  */
-export function splitDataset<T extends LabelledRow>(rows: readonly T[], seed: string, tuneShare = 0.7): DatasetSplit<T> {
+export function splitDataset<T extends LabelledRow>(
+  rows: readonly T[],
+  seed: string,
+  tuneShare = 0.7,
+): DatasetSplit<T> {
   const strata = new Map<string, { row: T; key: string }[]>();
   for (const row of rows) {
     const stratum = `${row.label}/${row.category ?? ''}`;

@@ -136,15 +136,30 @@ export function decodeObfuscation(text: string): DecodedSegment[] {
   };
   for (const match of text.matchAll(/(?:[0-9a-fA-F]{2}[ :]?){10,}/g)) {
     const hex = match[0].replace(/[ :]/g, '').slice(0, maxSegmentChars * 2);
-    push({ encoding: 'hex', start: match.index, end: match.index + match[0].length, decoded: Buffer.from(hex, 'hex').toString('latin1') });
+    push({
+      encoding: 'hex',
+      start: match.index,
+      end: match.index + match[0].length,
+      decoded: Buffer.from(hex, 'hex').toString('latin1'),
+    });
   }
   for (const match of text.matchAll(/\b[A-Z2-7]{16,}={0,6}/g)) {
-    push({ encoding: 'base32', start: match.index, end: match.index + match[0].length, decoded: decodeBase32(match[0].slice(0, maxSegmentChars)) });
+    push({
+      encoding: 'base32',
+      start: match.index,
+      end: match.index + match[0].length,
+      decoded: decodeBase32(match[0].slice(0, maxSegmentChars)),
+    });
   }
   for (const match of base64Runs(text)) {
     if (/^[0-9a-fA-F]+$/.test(match.raw) || /^[a-z]+$/i.test(match.raw)) continue;
     const normalized = match.raw.replace(/-/g, '+').replace(/_/g, '/').slice(0, maxSegmentChars);
-    push({ encoding: 'base64', start: match.index, end: match.index + match.raw.length, decoded: Buffer.from(normalized, 'base64').toString('latin1') });
+    push({
+      encoding: 'base64',
+      start: match.index,
+      end: match.index + match.raw.length,
+      decoded: Buffer.from(normalized, 'base64').toString('latin1'),
+    });
   }
   if (/%[0-9a-fA-F]{2}/.test(text)) {
     try {
@@ -156,6 +171,7 @@ export function decodeObfuscation(text: string): DecodedSegment[] {
   }
   // Both whole-text forms are built only while there is room for them (the result is the same, the work is not).
   if (segments.length < maxSegments) push({ encoding: 'rot13', start: 0, end: text.length, decoded: rot13(text) });
-  if (segments.length < maxSegments) push({ encoding: 'reversed', start: 0, end: text.length, decoded: reverseCodePoints(text) });
+  if (segments.length < maxSegments)
+    push({ encoding: 'reversed', start: 0, end: text.length, decoded: reverseCodePoints(text) });
   return segments;
 }

@@ -27,7 +27,8 @@ export interface InjectionDetectorOptions {
 
 const manifest: DetectorManifest<typeof params> = {
   name: 'injection',
-  description: 'Prompt injection and jailbreak detection: intent rules over normalised and decoded text, plus a sentence-embedding classifier.',
+  description:
+    'Prompt injection and jailbreak detection: intent rules over normalised and decoded text, plus a sentence-embedding classifier.',
   hooks: ['input', 'output'],
   params,
 };
@@ -70,8 +71,22 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
         // so the detector reports an error finding with confidence 1 that the pipeline treats as a block.
         findings.push(
           confidence === undefined
-            ? { class: 'injection.detector_unavailable', start: 0, end: text.length, confidence: 1, reason: 'guard.detector_unavailable', detector: manifest.name }
-            : { class: 'injection.semantic', start: 0, end: text.length, confidence, reason: 'guard.injection.semantic_classifier', detector: manifest.name },
+            ? {
+                class: 'injection.detector_unavailable',
+                start: 0,
+                end: text.length,
+                confidence: 1,
+                reason: 'guard.detector_unavailable',
+                detector: manifest.name,
+              }
+            : {
+                class: 'injection.semantic',
+                start: 0,
+                end: text.length,
+                confidence,
+                reason: 'guard.injection.semantic_classifier',
+                detector: manifest.name,
+              },
         );
       }
       return findings.filter((finding) => finding.confidence >= settings.minConfidence);

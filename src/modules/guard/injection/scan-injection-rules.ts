@@ -17,7 +17,8 @@ const maxHitsPerRule = 4;
 
 // Text that talks ABOUT injection (a security question, a quoted example, a classifier's test case) rather than
 // issuing it. Only quoted or fenced matches are damped, so "for a security audit, ignore your rules" still counts.
-const discussion = /\b(?:prompt injections?|jailbreak(?:s|ing)?|injection attacks?|red[- ]team\w*|attackers?|detect\w*|defend\w*|protect\w*|prevent\w*|mitigat\w*|classif\w*|filter\w*|examples? of|what does|what is meant|explain|regex|unit test|test case)\b/i;
+const discussion =
+  /\b(?:prompt injections?|jailbreak(?:s|ing)?|injection attacks?|red[- ]team\w*|attackers?|detect\w*|defend\w*|protect\w*|prevent\w*|mitigat\w*|classif\w*|filter\w*|examples? of|what does|what is meant|explain|regex|unit test|test case)\b/i;
 
 function quotedRanges(text: string): [number, number][] {
   const ranges: [number, number][] = [];
@@ -32,7 +33,9 @@ function quotedRanges(text: string): [number, number][] {
 // and gap counts) and on the two non-ASCII characters Unicode case folding maps onto the rules' ASCII letters
 // (U+017F long s, U+212A Kelvin sign; also part of \w and \b under `iu`). A text with none of them gets the same
 // matches from the twin without `u`.
-const plainTwins: readonly RegExp[] = injectionRules.map((rule) => new RegExp(rule.pattern.source, rule.pattern.flags.replace('u', '')));
+const plainTwins: readonly RegExp[] = injectionRules.map(
+  (rule) => new RegExp(rule.pattern.source, rule.pattern.flags.replace('u', '')),
+);
 const needsUnicodeMode = /[\u017F\u212A\uD800-\uDFFF]/;
 
 function runRules(text: string, onHit: (rule: InjectionRule, start: number, end: number) => void): void {
@@ -78,7 +81,14 @@ export function scanInjectionRules(original: string): RuleHit[] {
   });
 
   const obfuscatedHit = (reason: string, weight: number, start: number, end: number): void => {
-    hits.push({ ruleId: `obfuscated.${reason}`, class: 'injection.obfuscated', reason: `guard.injection.obfuscated.${reason}`, weight, start, end });
+    hits.push({
+      ruleId: `obfuscated.${reason}`,
+      class: 'injection.obfuscated',
+      reason: `guard.injection.obfuscated.${reason}`,
+      weight,
+      start,
+      end,
+    });
   };
 
   // Homoglyphs or invisible characters that change what the rules see are themselves evidence of evasion.
@@ -86,7 +96,12 @@ export function scanInjectionRules(original: string): RuleHit[] {
     const rawRules = new Set<string>();
     runRules(original, (rule) => rawRules.add(rule.id));
     for (const hit of hits.filter((h) => !rawRules.has(h.ruleId))) {
-      obfuscatedHit(normalized.hadHomoglyphs ? 'homoglyphs' : 'invisible_characters', Math.min(0.95, hit.weight + 0.1), hit.start, hit.end);
+      obfuscatedHit(
+        normalized.hadHomoglyphs ? 'homoglyphs' : 'invisible_characters',
+        Math.min(0.95, hit.weight + 0.1),
+        hit.start,
+        hit.end,
+      );
     }
   }
   if (/[\u{E0020}-\u{E007E}]/u.test(original)) obfuscatedHit('tag_characters', 0.85, 0, original.length);
@@ -109,7 +124,10 @@ export function scanInjectionRules(original: string): RuleHit[] {
       }
     }
   };
-  scanDecoded(normalized.text, 1, (start, end) => [normalized.offsetAt(start) ?? 0, normalized.offsetAt(end) ?? original.length]);
+  scanDecoded(normalized.text, 1, (start, end) => [
+    normalized.offsetAt(start) ?? 0,
+    normalized.offsetAt(end) ?? original.length,
+  ]);
   return hits;
 }
 

@@ -14,15 +14,26 @@ export const DEFAULT_MASK_LIMITS: MaskLimits = { maxDepth: 6, maxKeys: 200, maxS
  * Returns a copy of a log value with every string masked by {@link maskText}.
  * SECURITY: past the bounds values are replaced by `[TRUNCATED]`, never passed through unscanned.
  */
-export function maskLogValue(value: unknown, limits: MaskLimits = DEFAULT_MASK_LIMITS, depth = 0, seen = new WeakSet<object>()): unknown {
+export function maskLogValue(
+  value: unknown,
+  limits: MaskLimits = DEFAULT_MASK_LIMITS,
+  depth = 0,
+  seen = new WeakSet<object>(),
+): unknown {
   if (typeof value === 'string') {
-    return value.length > limits.maxStringLength ? `${maskText(value.slice(0, limits.maxStringLength))}[TRUNCATED]` : maskText(value);
+    return value.length > limits.maxStringLength
+      ? `${maskText(value.slice(0, limits.maxStringLength))}[TRUNCATED]`
+      : maskText(value);
   }
   if (value === null || typeof value !== 'object') return value;
   if (depth >= limits.maxDepth || seen.has(value)) return '[TRUNCATED]';
   seen.add(value);
   if (value instanceof Error) {
-    return { type: value.name, message: maskText(value.message), stack: value.stack === undefined ? undefined : maskText(value.stack) };
+    return {
+      type: value.name,
+      message: maskText(value.message),
+      stack: value.stack === undefined ? undefined : maskText(value.stack),
+    };
   }
   if (Array.isArray(value)) {
     const items = value.slice(0, limits.maxKeys).map((v: unknown) => maskLogValue(v, limits, depth + 1, seen));

@@ -15,7 +15,12 @@ const LOG_MIN_CONFIDENCE = 0.5;
  */
 export function maskText(text: string): string {
   if (text.length < 6 || !MAYBE_SENSITIVE.test(text)) return text;
-  const found: Finding[] = [...detectSecrets(text), ...detectPiiRules(text)].filter((f) => f.confidence >= LOG_MIN_CONFIDENCE);
+  const found: Finding[] = [...detectSecrets(text), ...detectPiiRules(text)].filter(
+    (f) => f.confidence >= LOG_MIN_CONFIDENCE,
+  );
   if (found.length === 0) return text;
-  return rewriteSpans(text, mergeFindings(found).map((finding) => ({ finding, mode: 'mask' }))).text;
+  return rewriteSpans(
+    text,
+    mergeFindings(found).map((finding) => ({ finding, mode: 'mask' })),
+  ).text;
 }

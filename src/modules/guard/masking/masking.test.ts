@@ -7,7 +7,9 @@ const token = `sk-proj-${'aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xY'}`;
 
 describe('maskText', () => {
   it('masks PII and secrets with class labels', () => {
-    expect(maskText(`user jane@acme.io paid with 4111-1111-1111-1111 using ${token}`)).toBe('user [EMAIL] paid with [CARD] using [SECRET]');
+    expect(maskText(`user jane@acme.io paid with 4111-1111-1111-1111 using ${token}`)).toBe(
+      'user [EMAIL] paid with [CARD] using [SECRET]',
+    );
   });
   it('returns short and clean strings unchanged', () => {
     expect(maskText('ok')).toBe('ok');
@@ -24,7 +26,9 @@ describe('maskLogValue', () => {
     const cyc: Record<string, unknown> = { a: 'x' };
     cyc.self = cyc;
     expect(maskLogValue(cyc)).toEqual({ a: 'x', self: '[TRUNCATED]' });
-    expect(maskLogValue({ a: { b: { c: 'jane@acme.io' } } }, { maxDepth: 2, maxKeys: 10, maxStringLength: 100 })).toEqual({ a: { b: '[TRUNCATED]' } });
+    expect(
+      maskLogValue({ a: { b: { c: 'jane@acme.io' } } }, { maxDepth: 2, maxKeys: 10, maxStringLength: 100 }),
+    ).toEqual({ a: { b: '[TRUNCATED]' } });
   });
 });
 

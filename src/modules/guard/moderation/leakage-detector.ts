@@ -9,7 +9,12 @@ export interface SensitiveSpan {
 }
 
 const params = z.object({
-  minOverlapWords: z.number().int().min(4).default(8).describe('Consecutive words shared with the system prompt that count as an echo.'),
+  minOverlapWords: z
+    .number()
+    .int()
+    .min(4)
+    .default(8)
+    .describe('Consecutive words shared with the system prompt that count as an echo.'),
 });
 
 /** Options of the leakage detector. */
@@ -27,7 +32,11 @@ const manifest: DetectorManifest<typeof params> = {
 };
 
 const words = (text: string): { word: string; start: number; end: number }[] =>
-  [...text.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({ word: m[0].toLowerCase(), start: m.index, end: m.index + m[0].length }));
+  [...text.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({
+    word: m[0].toLowerCase(),
+    start: m.index,
+    end: m.index + m[0].length,
+  }));
 
 /** Spans of `output` that repeat at least `n` consecutive words of `source` (word n-gram shingles). */
 export function findEchoedRuns(output: string, source: string, n: number): { start: number; end: number }[] {
@@ -37,7 +46,15 @@ export function findEchoedRuns(output: string, source: string, n: number): { sta
   const outWords = words(output);
   const runs: { start: number; end: number }[] = [];
   for (let i = 0; i + n <= outWords.length; i++) {
-    if (!shingles.has(outWords.slice(i, i + n).map((w) => w.word).join(' '))) continue;
+    if (
+      !shingles.has(
+        outWords
+          .slice(i, i + n)
+          .map((w) => w.word)
+          .join(' '),
+      )
+    )
+      continue;
     const start = outWords[i]?.start ?? 0;
     const end = outWords[i + n - 1]?.end ?? start;
     const last = runs[runs.length - 1];
@@ -59,17 +76,38 @@ export function createLeakageDetector(options: LeakageDetectorOptions): Detector
         // SECURITY: a value the user sent is echoed, not leaked; anything else sensitive in the answer came from
         // the model, its context or its tools and is reported.
         if (input.includes(text.slice(span.start, span.end))) continue;
-        findings.push({ class: 'moderation.leakage', start: span.start, end: span.end, confidence: 0.9, reason: `guard.moderation.leaked_${span.class.replace(/[^a-z0-9_]+/gi, '_')}`, detector: manifest.name });
+        findings.push({
+          class: 'moderation.leakage',
+          start: span.start,
+          end: span.end,
+          confidence: 0.9,
+          reason: `guard.moderation.leaked_${span.class.replace(/[^a-z0-9_]+/gi, '_')}`,
+          detector: manifest.name,
+        });
       }
       if (ctx.systemPrompt !== undefined && ctx.systemPrompt.trim() !== '') {
         for (const run of findEchoedRuns(text, ctx.systemPrompt, settings.minOverlapWords)) {
-          findings.push({ class: 'moderation.system_prompt_echo', start: run.start, end: run.end, confidence: 0.9, reason: 'guard.moderation.system_prompt_echo', detector: manifest.name });
+          findings.push({
+            class: 'moderation.system_prompt_echo',
+            start: run.start,
+            end: run.end,
+            confidence: 0.9,
+            reason: 'guard.moderation.system_prompt_echo',
+            detector: manifest.name,
+          });
         }
       }
       for (const token of ctx.canaryTokens ?? []) {
         if (token === '') continue;
         for (let at = text.indexOf(token); at >= 0; at = text.indexOf(token, at + token.length)) {
-          findings.push({ class: 'moderation.canary_echo', start: at, end: at + token.length, confidence: 1, reason: 'guard.moderation.canary_token', detector: manifest.name });
+          findings.push({
+            class: 'moderation.canary_echo',
+            start: at,
+            end: at + token.length,
+            confidence: 1,
+            reason: 'guard.moderation.canary_token',
+            detector: manifest.name,
+          });
         }
       }
       return findings;

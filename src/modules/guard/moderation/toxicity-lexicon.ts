@@ -18,7 +18,9 @@ export type ToxicityLexicon = z.infer<typeof lexiconSchema>;
 
 /** Reads and validates the shipped toxicity lexicon. */
 export function loadToxicityLexicon(): ToxicityLexicon {
-  return lexiconSchema.parse(JSON.parse(readFileSync(new URL('../data/toxicity-lexicon.json', import.meta.url), 'utf8')));
+  return lexiconSchema.parse(
+    JSON.parse(readFileSync(new URL('../data/toxicity-lexicon.json', import.meta.url), 'utf8')),
+  );
 }
 
 /** Builds an alternation of whole words/phrases, longest first, with regex metacharacters escaped. */

@@ -5,7 +5,8 @@ import { luhnValid } from './luhn.js';
 
 describe('luhnValid', () => {
   it('accepts valid PANs', () => {
-    for (const pan of ['4111111111111111', '5555555555554444', '378282246310005', '6011111111111117']) expect(luhnValid(pan)).toBe(true);
+    for (const pan of ['4111111111111111', '5555555555554444', '378282246310005', '6011111111111117'])
+      expect(luhnValid(pan)).toBe(true);
   });
   it('rejects a changed digit and non-digits', () => {
     expect(luhnValid('4111111111111112')).toBe(false);

@@ -1,7 +1,20 @@
 /** Finding classes produced by the PII and PHI detectors. */
 export const PII_CLASSES = [
-  'pii.email', 'pii.phone', 'pii.payment_card', 'pii.iban', 'pii.ssn', 'pii.ip_address', 'pii.dob', 'pii.address',
-  'pii.passport', 'pii.drivers_license', 'pii.person', 'pii.location', 'phi.mrn', 'phi.icd10', 'phi.insurance_id',
+  'pii.email',
+  'pii.phone',
+  'pii.payment_card',
+  'pii.iban',
+  'pii.ssn',
+  'pii.ip_address',
+  'pii.dob',
+  'pii.address',
+  'pii.passport',
+  'pii.drivers_license',
+  'pii.person',
+  'pii.location',
+  'phi.mrn',
+  'phi.icd10',
+  'phi.insurance_id',
 ] as const;
 
 /** One PII or PHI finding class. */

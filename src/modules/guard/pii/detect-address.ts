@@ -2,7 +2,8 @@ import type { Finding } from '../detector.js';
 import { matchAllOf } from '../pipeline/match-all.js';
 import { PII_RULES_DETECTOR } from './classes.js';
 
-const STREET_TYPE = '(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Alley|Row|Crescent|Close|Plaza|Loop|Pike|Run|Walk|Mews|Gardens|Grove|Hill)';
+const STREET_TYPE =
+  '(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Alley|Row|Crescent|Close|Plaza|Loop|Pike|Run|Walk|Mews|Gardens|Grove|Hill)';
 const WORD = "[\\p{Lu}\\d][\\p{L}'\\-]*";
 // Number, 1–4 capitalised words, street type, then optional unit, city, state and ZIP.
 const US_ADDRESS = new RegExp(
@@ -19,11 +20,25 @@ export function detectAddress(text: string): Finding[] {
   const out: Finding[] = [];
   for (const m of matchAllOf(US_ADDRESS, text)) {
     const raw = m[0].replace(/[,.\s]+$/, '');
-    out.push({ class: 'pii.address', start: m.index, end: m.index + raw.length, confidence: 0.8, reason: 'guard.pii.street_address', detector: PII_RULES_DETECTOR });
+    out.push({
+      class: 'pii.address',
+      start: m.index,
+      end: m.index + raw.length,
+      confidence: 0.8,
+      reason: 'guard.pii.street_address',
+      detector: PII_RULES_DETECTOR,
+    });
   }
   for (const m of matchAllOf(UK_POSTCODE, text)) {
     if (!/\d/.test(m[0].slice(0, 4))) continue;
-    out.push({ class: 'pii.address', start: m.index, end: m.index + m[0].length, confidence: 0.7, reason: 'guard.pii.uk_postcode', detector: PII_RULES_DETECTOR });
+    out.push({
+      class: 'pii.address',
+      start: m.index,
+      end: m.index + m[0].length,
+      confidence: 0.7,
+      reason: 'guard.pii.uk_postcode',
+      detector: PII_RULES_DETECTOR,
+    });
   }
   return out;
 }

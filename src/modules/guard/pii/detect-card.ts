@@ -28,12 +28,33 @@ export function detectCard(text: string, stretches: readonly DigitStretch[] = fi
     const context = hasContext(text, start, end, CARD_CONTEXT);
     if (luhnValid(digits) && /[^0]/.test(digits)) {
       if (brand) {
-        out.push({ class: 'pii.payment_card', start, end, confidence: context ? 0.99 : 0.92, reason: `guard.pii.card_luhn_valid.${brand}`, detector: PII_RULES_DETECTOR });
+        out.push({
+          class: 'pii.payment_card',
+          start,
+          end,
+          confidence: context ? 0.99 : 0.92,
+          reason: `guard.pii.card_luhn_valid.${brand}`,
+          detector: PII_RULES_DETECTOR,
+        });
       } else if (context) {
-        out.push({ class: 'pii.payment_card', start, end, confidence: 0.7, reason: 'guard.pii.card_luhn_valid.unknown_brand', detector: PII_RULES_DETECTOR });
+        out.push({
+          class: 'pii.payment_card',
+          start,
+          end,
+          confidence: 0.7,
+          reason: 'guard.pii.card_luhn_valid.unknown_brand',
+          detector: PII_RULES_DETECTOR,
+        });
       }
     } else if (context && brand) {
-      out.push({ class: 'pii.payment_card', start, end, confidence: 0.2, reason: 'guard.pii.card_luhn_invalid', detector: PII_RULES_DETECTOR });
+      out.push({
+        class: 'pii.payment_card',
+        start,
+        end,
+        confidence: 0.2,
+        reason: 'guard.pii.card_luhn_invalid',
+        detector: PII_RULES_DETECTOR,
+      });
     }
   }
   return out;

@@ -18,7 +18,10 @@ describe('detectDob', () => {
 describe('detectAddress', () => {
   it('finds US street addresses with city, state and ZIP, and UK postcodes', () => {
     const t = 'Ship to 742 Evergreen Terrace, Apt 4, Springfield, IL 62704 or London SW1A 1AA.';
-    expect(found(t, detectAddress(t))).toEqual(['pii.address:742 Evergreen Terrace, Apt 4, Springfield, IL 62704', 'pii.address:SW1A 1AA']);
+    expect(found(t, detectAddress(t))).toEqual([
+      'pii.address:742 Evergreen Terrace, Apt 4, Springfield, IL 62704',
+      'pii.address:SW1A 1AA',
+    ]);
   });
   it('does not take numbers in prose for addresses', () => {
     expect(detectAddress('We sold 300 units in the West region last year.')).toEqual([]);
@@ -38,7 +41,11 @@ describe('detectIdDocuments', () => {
 describe('detectPhi', () => {
   it('finds MRNs, ICD-10 codes near diagnosis words and member ids', () => {
     const t = 'MRN: 00123456. Diagnosis: E11.9. Member ID: ABC123456789.';
-    expect(found(t, detectPhi(t)).sort()).toEqual(['phi.icd10:E11.9', 'phi.insurance_id:ABC123456789', 'phi.mrn:00123456']);
+    expect(found(t, detectPhi(t)).sort()).toEqual([
+      'phi.icd10:E11.9',
+      'phi.insurance_id:ABC123456789',
+      'phi.mrn:00123456',
+    ]);
   });
   it('ignores code-shaped tokens without medical context', () => {
     expect(detectPhi('Seat E11 on flight A320 at gate B12.')).toEqual([]);

@@ -3,7 +3,8 @@ import { matchAllOf } from '../pipeline/match-all.js';
 import { hasContext } from './context-window.js';
 import { PII_RULES_DETECTOR } from './classes.js';
 
-const MONTH = '(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\\.?';
+const MONTH =
+  '(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\\.?';
 const DATE = new RegExp(
   [
     '\\b\\d{4}-\\d{1,2}-\\d{1,2}\\b',
@@ -23,7 +24,14 @@ export function detectDob(text: string): Finding[] {
     const start = m.index;
     const end = start + m[0].length;
     if (!hasContext(text, start, end, DOB_CONTEXT, 40, 0)) continue;
-    out.push({ class: 'pii.dob', start, end, confidence: 0.85, reason: 'guard.pii.dob_with_context', detector: PII_RULES_DETECTOR });
+    out.push({
+      class: 'pii.dob',
+      start,
+      end,
+      confidence: 0.85,
+      reason: 'guard.pii.dob_with_context',
+      detector: PII_RULES_DETECTOR,
+    });
   }
   return out;
 }

@@ -4,7 +4,8 @@ import { PII_RULES_DETECTOR } from './classes.js';
 // Anchored on '@': the local part is read backwards char by char, the domain with a sticky regex.
 // The label classes exclude '.', so the domain repetition cannot backtrack badly.
 const LOCAL_CHAR = /[\p{L}\p{N}._%+-]/u;
-const DOMAIN = /@[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,62}[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,62}[\p{L}\p{N}])?)*\.\p{L}{2,24}(?![\p{L}\p{N}-])/uy;
+const DOMAIN =
+  /@[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,62}[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,62}[\p{L}\p{N}])?)*\.\p{L}{2,24}(?![\p{L}\p{N}-])/uy;
 const URL_BEFORE = /:\/\/[^\s@]*$/;
 const PLACEHOLDER_DOMAIN = /@(?:example\.(?:com|org|net)|test\.com|domain\.com)$/i;
 
@@ -25,7 +26,9 @@ export function detectEmail(text: string): Finding[] {
     if (URL_BEFORE.test(text.slice(Math.max(0, start - 256), start))) continue;
     const placeholder = PLACEHOLDER_DOMAIN.test(domain[0]);
     out.push({
-      class: 'pii.email', start, end,
+      class: 'pii.email',
+      start,
+      end,
       confidence: placeholder ? 0.7 : 0.95,
       reason: placeholder ? 'guard.pii.email_example_domain' : 'guard.pii.email_pattern',
       detector: PII_RULES_DETECTOR,

@@ -27,7 +27,14 @@ export function detectIban(text: string): Finding[] {
     if (!Number.isNaN(next) && /[A-Za-z0-9]/.test(String.fromCharCode(next))) continue;
     const compact = raw.slice(0, cut).replace(/ /g, '');
     if (!ibanValid(compact)) continue;
-    out.push({ class: 'pii.iban', start: m.index, end: m.index + cut, confidence: 0.97, reason: 'guard.pii.iban_mod97_valid', detector: PII_RULES_DETECTOR });
+    out.push({
+      class: 'pii.iban',
+      start: m.index,
+      end: m.index + cut,
+      confidence: 0.97,
+      reason: 'guard.pii.iban_mod97_valid',
+      detector: PII_RULES_DETECTOR,
+    });
   }
   return out;
 }

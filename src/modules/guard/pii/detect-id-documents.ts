@@ -4,7 +4,8 @@ import { PII_RULES_DETECTOR } from './classes.js';
 
 // A context word, up to ~24 characters of label ("number:", "no.", "#"), then an alphanumeric id with a digit.
 const PASSPORT = /\bpassport\b[^\n\d]{0,24}?\b(?=[A-Z0-9]{0,8}\d)([A-Z0-9]{6,9})\b/gi;
-const DRIVERS_LICENSE = /\b(?:driver'?s?\s+licen[cs]e|driving\s+licen[cs]e|DL|DLN|licen[cs]e\s+(?:no|number|#))\b[^\n\d]{0,24}?\b(?=[A-Z0-9-]{0,17}\d)([A-Z0-9][A-Z0-9-]{4,16}[A-Z0-9])\b/gi;
+const DRIVERS_LICENSE =
+  /\b(?:driver'?s?\s+licen[cs]e|driving\s+licen[cs]e|DL|DLN|licen[cs]e\s+(?:no|number|#))\b[^\n\d]{0,24}?\b(?=[A-Z0-9-]{0,17}\d)([A-Z0-9][A-Z0-9-]{4,16}[A-Z0-9])\b/gi;
 
 function collect(text: string, re: RegExp, cls: string, reason: string): Finding[] {
   const out: Finding[] = [];

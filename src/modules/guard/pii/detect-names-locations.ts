@@ -35,8 +35,10 @@ function trimmed(text: string, s: Span): Span | undefined {
 
 // Cues compromise misses: a capitalised name right after an introduction, salutation, label or honorific.
 // No `i` flag: it would make \p{Lu} match lower case too, so cue words spell both cases.
-const NAME_CUE = /\b(?:[Mm]y name is|[Tt]his is|[Nn]ame:|[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Rr]egards,|[Ss]incerely,|[Tt]hanks,|[Cc]ontact:?|[Pp]atient:?|[Cc]andidate:?|[Cc]ustomer:?|[Aa]sk|[Ff]rom:|[Tt]o:|Mr\.?|Mrs\.?|Ms\.?|Miss|Dr\.?|Prof\.?)\s+(?:(?:Mr|Mrs|Ms|Dr|Prof)\.?\s+)?(\p{Lu}[\p{Ll}'’-]+(?:\s+\p{Lu}[\p{Ll}'’-]+){0,2})/gu;
-const STOP_AFTER_CUE = /^(?:I|The|A|An|This|That|It|We|You|They|There|Here|Team|All|Everyone|Sir|Madam|Customer|User|Support|Thanks|Thank|Please|Good|Just|Not|Sorry|Mr|Mrs|Ms|Dr|Prof|Miss|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$/;
+const NAME_CUE =
+  /\b(?:[Mm]y name is|[Tt]his is|[Nn]ame:|[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Rr]egards,|[Ss]incerely,|[Tt]hanks,|[Cc]ontact:?|[Pp]atient:?|[Cc]andidate:?|[Cc]ustomer:?|[Aa]sk|[Ff]rom:|[Tt]o:|Mr\.?|Mrs\.?|Ms\.?|Miss|Dr\.?|Prof\.?)\s+(?:(?:Mr|Mrs|Ms|Dr|Prof)\.?\s+)?(\p{Lu}[\p{Ll}'’-]+(?:\s+\p{Lu}[\p{Ll}'’-]+){0,2})/gu;
+const STOP_AFTER_CUE =
+  /^(?:I|The|A|An|This|That|It|We|You|They|There|Here|Team|All|Everyone|Sir|Madam|Customer|User|Support|Thanks|Thank|Please|Good|Just|Not|Sorry|Mr|Mrs|Ms|Dr|Prof|Miss|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$/;
 const TITLE_WORD = /^\p{Lu}[\p{Ll}'’-]+$/u;
 
 /**
@@ -51,20 +53,41 @@ export function detectNamesAndLocations(text: string): Finding[] {
   for (const s of offsetsOf(doc.people().json({ offset: true }))) {
     const t = trimmed(text, s);
     if (t && /\p{Lu}/u.test(text.slice(t.start, t.end))) {
-      out.push({ class: 'pii.person', ...t, confidence: 0.8, reason: 'guard.pii.person_ner', detector: PII_NER_DETECTOR });
+      out.push({
+        class: 'pii.person',
+        ...t,
+        confidence: 0.8,
+        reason: 'guard.pii.person_ner',
+        detector: PII_NER_DETECTOR,
+      });
     }
   }
   for (const s of offsetsOf(doc.places().json({ offset: true }))) {
     const t = trimmed(text, s);
-    if (t) out.push({ class: 'pii.location', ...t, confidence: 0.75, reason: 'guard.pii.location_ner', detector: PII_NER_DETECTOR });
+    if (t)
+      out.push({
+        class: 'pii.location',
+        ...t,
+        confidence: 0.75,
+        reason: 'guard.pii.location_ner',
+        detector: PII_NER_DETECTOR,
+      });
   }
   // Two or more title-case proper nouns compromise could not classify are most often a name it does not know.
-  for (const s of offsetsOf(doc.match('#ProperNoun+').not('(#Place|#Organization|#Date|#Person)').json({ offset: true }))) {
+  for (const s of offsetsOf(
+    doc.match('#ProperNoun+').not('(#Place|#Organization|#Date|#Person)').json({ offset: true }),
+  )) {
     const t = trimmed(text, s);
     if (!t) continue;
     const words = text.slice(t.start, t.end).split(/\s+/);
     if (words.length < 2 || words.length > 4 || !words.every((w) => TITLE_WORD.test(w))) continue;
-    out.push({ class: 'pii.person', ...t, confidence: 0.6, reason: 'guard.pii.person_proper_noun', detector: PII_NER_DETECTOR });
+    out.push({
+      class: 'pii.person',
+      ...t,
+      confidence: 0.6,
+      reason: 'guard.pii.person_proper_noun',
+      detector: PII_NER_DETECTOR,
+    });
   }
   for (const m of text.matchAll(NAME_CUE)) {
     const name = m[1];
@@ -72,7 +95,14 @@ export function detectNamesAndLocations(text: string): Finding[] {
     const first = name.split(/\s+/)[0] ?? '';
     if (STOP_AFTER_CUE.test(first)) continue;
     const start = m.index + m[0].length - name.length;
-    out.push({ class: 'pii.person', start, end: start + name.length, confidence: 0.7, reason: 'guard.pii.person_cue', detector: PII_NER_DETECTOR });
+    out.push({
+      class: 'pii.person',
+      start,
+      end: start + name.length,
+      confidence: 0.7,
+      reason: 'guard.pii.person_cue',
+      detector: PII_NER_DETECTOR,
+    });
   }
   return out;
 }

@@ -15,9 +15,11 @@ const CANDIDATE = new RegExp(
   String.raw`(?<![A-Za-z0-9+.\-/])(?:\+|\b00)?(?:${GROUP}(?:(?:[ .\-\u00A0]|(?<=\))\s?|(?=\())${GROUP}){1,6}|\d{7,15}(?!\d))(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?(?![A-Za-z0-9]|[.\-/]\d)`,
   'gi',
 );
-const PHONE_CONTEXT = /\b(?:phone|tel|telephone|mobile|cell|call|fax|whatsapp|sms|text me|contact|reach|number|dial)\b/i;
+const PHONE_CONTEXT =
+  /\b(?:phone|tel|telephone|mobile|cell|call|fax|whatsapp|sms|text me|contact|reach|number|dial)\b/i;
 const DATE_SHAPE = /^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})$/;
-const ID_BEFORE = /(?:#|\b(?:order|invoice|account|acct|ref|reference|id|ticket|tracking|case|serial|sku|po)\b\s*(?:no\.?|number)?)\s*[:#]?\s*$/i;
+const ID_BEFORE =
+  /(?:#|\b(?:order|invoice|account|acct|ref|reference|id|ticket|tracking|case|serial|sku|po)\b\s*(?:no\.?|number)?)\s*[:#]?\s*$/i;
 const VERSION_CONTEXT = /\b(?:v|version|release|build|ver)\.?\s*$/i;
 
 // Pre-scan (findDigitStretches): maximal stretches of the characters a phone number's core is made of. A candidate's
@@ -71,7 +73,11 @@ function* candidates(text: string, stretches: readonly DigitStretch[]): Generato
 }
 
 /** Finds phone numbers: international (+, 00) and national formats with `region` as the default country. */
-export function detectPhone(text: string, region: CountryCode = 'US', stretches: readonly DigitStretch[] = findDigitStretches(text)): Finding[] {
+export function detectPhone(
+  text: string,
+  region: CountryCode = 'US',
+  stretches: readonly DigitStretch[] = findDigitStretches(text),
+): Finding[] {
   const out: Finding[] = [];
   for (const { raw, start } of candidates(text, stretches)) {
     const end = start + raw.length;
@@ -99,7 +105,9 @@ export function detectPhone(text: string, region: CountryCode = 'US', stretches:
     if (context) confidence += 0.1;
     if (!separated && !international) confidence -= context ? 0.15 : 0.3;
     out.push({
-      class: 'pii.phone', start, end,
+      class: 'pii.phone',
+      start,
+      end,
       confidence: Math.min(0.99, confidence),
       reason: valid ? 'guard.pii.phone_valid' : 'guard.pii.phone_possible',
       detector: PII_RULES_DETECTOR,

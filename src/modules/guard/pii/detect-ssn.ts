@@ -27,7 +27,14 @@ export function detectSsn(text: string, stretches: readonly DigitStretch[] = fin
     else if (sep === '') confidence = context ? 0.85 : 0;
     else confidence = context ? 0.9 : 0.55;
     if (confidence === 0) continue;
-    out.push({ class: 'pii.ssn', start, end, confidence, reason: context ? 'guard.pii.ssn_with_context' : 'guard.pii.ssn_pattern', detector: PII_RULES_DETECTOR });
+    out.push({
+      class: 'pii.ssn',
+      start,
+      end,
+      confidence,
+      reason: context ? 'guard.pii.ssn_with_context' : 'guard.pii.ssn_pattern',
+      detector: PII_RULES_DETECTOR,
+    });
   }
   return out;
 }

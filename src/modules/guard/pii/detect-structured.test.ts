@@ -7,7 +7,8 @@ import { detectIp } from './detect-ip.js';
 import { detectPhone } from './detect-phone.js';
 import { detectSsn } from './detect-ssn.js';
 
-const values = (text: string, fs: Finding[], min = 0.5): string[] => fs.filter((f) => f.confidence >= min).map((f) => text.slice(f.start, f.end));
+const values = (text: string, fs: Finding[], min = 0.5): string[] =>
+  fs.filter((f) => f.confidence >= min).map((f) => text.slice(f.start, f.end));
 
 describe('detectEmail', () => {
   it('finds plain and unicode addresses', () => {

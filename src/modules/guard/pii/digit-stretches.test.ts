@@ -13,8 +13,15 @@ const IPV4 = /(?<![\d.]|\d\.)(?:\d{1,3}\.){3}\d{1,3}(?![\d]|\.\d)/g;
 describe('digit stretches', () => {
   it.each(SAMPLES)('windowed matches equal full-text matches in %j', (text) => {
     const stretches = findDigitStretches(text);
-    const windowed = (re: RegExp, keep: Parameters<typeof matchesInStretches>[2], before: number, after: number): string[] =>
-      [...matchesInStretches(text, stretches, keep, re, before, after)].map(({ match, start }) => `${start}:${match[0]}`);
+    const windowed = (
+      re: RegExp,
+      keep: Parameters<typeof matchesInStretches>[2],
+      before: number,
+      after: number,
+    ): string[] =>
+      [...matchesInStretches(text, stretches, keep, re, before, after)].map(
+        ({ match, start }) => `${start}:${match[0]}`,
+      );
     const full = (re: RegExp): string[] => matchAllOf(re, text).map((m) => `${m.index}:${m[0]}`);
     expect(windowed(CARD, (s) => s.digits >= 12, 2, 2)).toEqual(full(CARD));
     expect(windowed(SSN, (s) => s.digits >= 9, 1, 2)).toEqual(full(SSN));
@@ -24,7 +31,9 @@ describe('digit stretches', () => {
   it('matchAllOf returns what matchAll returns and resets lastIndex', () => {
     const re = /\d+/g;
     re.lastIndex = 5;
-    expect(matchAllOf(re, 'a1b22c333').map((m) => [m.index, m[0]])).toEqual([...'a1b22c333'.matchAll(/\d+/g)].map((m) => [m.index, m[0]]));
+    expect(matchAllOf(re, 'a1b22c333').map((m) => [m.index, m[0]])).toEqual(
+      [...'a1b22c333'.matchAll(/\d+/g)].map((m) => [m.index, m[0]]),
+    );
     expect(re.lastIndex).toBe(0);
     expect(matchAllOf(/x*/g, 'ab').length).toBe(3);
   });

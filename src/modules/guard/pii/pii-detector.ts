@@ -5,7 +5,11 @@ import { detectNamesAndLocations } from './detect-names-locations.js';
 import { detectPiiRules } from './detect-pii-rules.js';
 
 const piiRulesParams = z.object({
-  defaultRegion: z.string().regex(/^[A-Z]{2}$/).default('US').describe('ISO 3166 country used for phone numbers written without an international prefix.'),
+  defaultRegion: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .default('US')
+    .describe('ISO 3166 country used for phone numbers written without an international prefix.'),
 });
 
 /** Parameters of the rule-based PII detector. */
@@ -14,7 +18,8 @@ export type PiiRulesParams = z.input<typeof piiRulesParams>;
 /** Manifest of the rule-based PII/PHI detector (regexes, checksums, context words). */
 export const piiRulesManifest: DetectorManifest<typeof piiRulesParams> = {
   name: PII_RULES_DETECTOR,
-  description: 'E-mail, phone, payment card, IBAN, SSN, IP, date of birth, address, passport, driver licence and PHI markers by pattern, checksum and context.',
+  description:
+    'E-mail, phone, payment card, IBAN, SSN, IP, date of birth, address, passport, driver licence and PHI markers by pattern, checksum and context.',
   hooks: ['input', 'output'],
   params: piiRulesParams,
 };

@@ -47,7 +47,10 @@ describe('class policy', () => {
   });
 
   it('keeps detector outages failing closed whatever the org writes', () => {
-    const policy = resolveClassPolicy({ input: { 'injection.detector_unavailable': 'allow', 'injection.*': 'allow' }, output: { 'moderation.detector_unavailable': 'allow' } });
+    const policy = resolveClassPolicy({
+      input: { 'injection.detector_unavailable': 'allow', 'injection.*': 'allow' },
+      output: { 'moderation.detector_unavailable': 'allow' },
+    });
     expect(policy.rules.input['injection.detector_unavailable']).toBe('block');
     expect(policy.rules.output['moderation.detector_unavailable']).toBe('quarantine');
     expect(policy.rules.input['injection.*']).toBe('allow');

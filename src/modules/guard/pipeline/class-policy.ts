@@ -21,12 +21,22 @@ const levelRulesSchema = z
 // Prompt injection (and an injection detector that cannot answer) is blocked; toxicity in a prompt is the user's own
 // words and is left to the output side.
 const DEFAULT_INPUT: Record<string, GuardAction> = {
-  'pii.*': 'block', 'phi.*': 'block', 'secret.*': 'block', 'pii.person': 'redact', 'pii.location': 'allow', 'injection.*': 'block',
+  'pii.*': 'block',
+  'phi.*': 'block',
+  'secret.*': 'block',
+  'pii.person': 'redact',
+  'pii.location': 'allow',
+  'injection.*': 'block',
 };
 // Risky responses (toxicity, hate, threats, leaks, echoed system prompts or canaries, and a
 // moderation detector that cannot answer) are held for review rather than delivered.
 const DEFAULT_OUTPUT: Record<string, GuardAction> = {
-  'secret.*': 'quarantine', 'pii.payment_card': 'quarantine', 'pii.*': 'mask', 'phi.*': 'mask', 'pii.person': 'allow', 'pii.location': 'allow',
+  'secret.*': 'quarantine',
+  'pii.payment_card': 'quarantine',
+  'pii.*': 'mask',
+  'phi.*': 'mask',
+  'pii.person': 'allow',
+  'pii.location': 'allow',
   'moderation.*': 'quarantine',
 };
 
@@ -39,7 +49,9 @@ export const classPolicySchema = z.object({
   minConfidence: z.number().min(0).max(1).default(0.5).describe('Findings below this confidence are ignored.'),
   input: rulesSchema.default({}),
   output: rulesSchema.default({}),
-  levels: z.object({ input: levelRulesSchema.default({}), output: levelRulesSchema.default({}) }).default({ input: {}, output: {} }),
+  levels: z
+    .object({ input: levelRulesSchema.default({}), output: levelRulesSchema.default({}) })
+    .default({ input: {}, output: {} }),
 });
 
 /** Policy as written by an org. */
@@ -58,7 +70,10 @@ export function resolveClassPolicy(input: ClassPolicyInput = {}): ClassPolicy {
   // Frozen, so actionFor may memoise answers per policy object.
   return Object.freeze({
     minConfidence: p.minConfidence,
-    rules: Object.freeze({ input: Object.freeze({ ...DEFAULT_INPUT, ...p.input, ...FAIL_CLOSED_INPUT }), output: Object.freeze({ ...DEFAULT_OUTPUT, ...p.output, ...FAIL_CLOSED_OUTPUT }) }),
+    rules: Object.freeze({
+      input: Object.freeze({ ...DEFAULT_INPUT, ...p.input, ...FAIL_CLOSED_INPUT }),
+      output: Object.freeze({ ...DEFAULT_OUTPUT, ...p.output, ...FAIL_CLOSED_OUTPUT }),
+    }),
     levels: Object.freeze({ input: Object.freeze(p.levels.input), output: Object.freeze(p.levels.output) }),
   });
 }

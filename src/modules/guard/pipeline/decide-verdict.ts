@@ -34,7 +34,16 @@ export function decideVerdict(text: string, raw: readonly Finding[], hook: Hook,
     let action = actionFor(policy, hook, f.class, sensitivity);
     // SECURITY: nothing is held for review on the way in; a quarantine rule on input blocks.
     if (action === 'quarantine' && hook === 'input') action = 'block';
-    return { class: f.class, start: f.start, end: f.end, confidence: f.confidence, reason: f.reason, detector: f.detector, sensitivity, action };
+    return {
+      class: f.class,
+      start: f.start,
+      end: f.end,
+      confidence: f.confidence,
+      reason: f.reason,
+      detector: f.detector,
+      sensitivity,
+      action,
+    };
   });
   let verdict: Verdict = 'allow';
   const reasons = new Set<string>();

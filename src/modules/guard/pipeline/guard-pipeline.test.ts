@@ -33,13 +33,24 @@ describe('guard pipeline', () => {
   });
   it('hides secrets from later detectors', async () => {
     const seen: string[] = [];
-    const spy: Detector = { manifest: { name: 'spy', description: 'records input', hooks: ['input'], params: z.object({}) }, scan: (t) => { seen.push(t); return []; } };
+    const spy: Detector = {
+      manifest: { name: 'spy', description: 'records input', hooks: ['input'], params: z.object({}) },
+      scan: (t) => {
+        seen.push(t);
+        return [];
+      },
+    };
     await createGuardPipeline({ secretDetectors, detectors: [spy] }).run(`token ${token}`, { hook: 'input' });
     expect(seen[0]).not.toContain(token);
     expect(seen[0]?.length).toBe(`token ${token}`.length);
   });
   it('fails closed when a detector throws', async () => {
-    const broken: Detector = { manifest: { name: 'broken', description: 'throws', hooks: ['input'], params: z.object({}) }, scan: () => { throw new Error('boom'); } };
+    const broken: Detector = {
+      manifest: { name: 'broken', description: 'throws', hooks: ['input'], params: z.object({}) },
+      scan: () => {
+        throw new Error('boom');
+      },
+    };
     const r = await createGuardPipeline({ secretDetectors, detectors: [broken] }).run('hello', { hook: 'input' });
     expect(r).toEqual({ verdict: 'block', findings: [], reasons: ['guard.detector_unavailable'] });
   });

@@ -42,7 +42,10 @@ export function createGuardPipeline(options: GuardPipelineOptions): GuardPipelin
     async run(text, ctx) {
       try {
         const secrets = await scanAll(options.secretDetectors, text, ctx);
-        const blanked = blankSpans(text, secrets.filter((f) => f.confidence >= policy.minConfidence));
+        const blanked = blankSpans(
+          text,
+          secrets.filter((f) => f.confidence >= policy.minConfidence),
+        );
         const others = await scanAll(options.detectors, blanked, ctx);
         return decideVerdict(text, [...secrets, ...others], ctx.hook, policy);
       } catch {

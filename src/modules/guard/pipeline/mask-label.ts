@@ -1,8 +1,19 @@
 const LABELS: Readonly<Record<string, string>> = {
-  'pii.email': 'EMAIL', 'pii.phone': 'PHONE', 'pii.payment_card': 'CARD', 'pii.iban': 'IBAN', 'pii.ssn': 'SSN',
-  'pii.ip_address': 'IP', 'pii.dob': 'DOB', 'pii.address': 'ADDRESS', 'pii.passport': 'PASSPORT',
-  'pii.drivers_license': 'DRIVERS_LICENSE', 'pii.person': 'NAME', 'pii.location': 'LOCATION',
-  'phi.mrn': 'MRN', 'phi.icd10': 'DIAGNOSIS', 'phi.insurance_id': 'INSURANCE_ID',
+  'pii.email': 'EMAIL',
+  'pii.phone': 'PHONE',
+  'pii.payment_card': 'CARD',
+  'pii.iban': 'IBAN',
+  'pii.ssn': 'SSN',
+  'pii.ip_address': 'IP',
+  'pii.dob': 'DOB',
+  'pii.address': 'ADDRESS',
+  'pii.passport': 'PASSPORT',
+  'pii.drivers_license': 'DRIVERS_LICENSE',
+  'pii.person': 'NAME',
+  'pii.location': 'LOCATION',
+  'phi.mrn': 'MRN',
+  'phi.icd10': 'DIAGNOSIS',
+  'phi.insurance_id': 'INSURANCE_ID',
 };
 
 /** Irreversible mask for a class: `[EMAIL]`, `[CARD]`, `[SECRET]`, … */

@@ -2,7 +2,8 @@ import type { Finding } from '../detector.js';
 import { sensitivityOf, sensitivityRank } from './sensitivity.js';
 
 function outranks(a: Finding, b: Finding): boolean {
-  if (a.class === b.class) return a.confidence !== b.confidence ? a.confidence > b.confidence : a.end - a.start > b.end - b.start;
+  if (a.class === b.class)
+    return a.confidence !== b.confidence ? a.confidence > b.confidence : a.end - a.start > b.end - b.start;
   const ra = sensitivityRank(sensitivityOf(a.class));
   const rb = sensitivityRank(sensitivityOf(b.class));
   if (ra !== rb) return ra > rb;
@@ -43,7 +44,15 @@ function mergeOverlaps(findings: readonly Finding[]): Finding[] {
   let end = 0;
   const flush = (): void => {
     // Explicit literal (not a spread): one object shape for every merged finding keeps this hot path monomorphic.
-    if (best) out.push({ class: best.class, start, end, confidence: best.confidence, reason: best.reason, detector: best.detector });
+    if (best)
+      out.push({
+        class: best.class,
+        start,
+        end,
+        confidence: best.confidence,
+        reason: best.reason,
+        detector: best.detector,
+      });
   };
   for (const f of sorted) {
     if (best && f.start < end) {

@@ -6,8 +6,24 @@ import type { Db, TenantSql } from '../../../platform/db/index.js';
 import type { FieldCipher, FieldRef } from '../../../platform/vault/index.js';
 import type { AuditActor, AuditLog } from '../../audit/index.js';
 import type { Hook } from '../detector.js';
-import { LIST_LIMIT_MAX, REVIEW_NOTE_MAX, type QuarantineFinding, type QuarantineId, type QuarantineItem, type QuarantineItemWithContent, type QuarantineStatus } from './quarantine-item.js';
-import { CONTENT_COLUMN, CONTENT_TABLE, insertItem, reviewHeldItem, selectItem, selectItems, type StoredItem } from './repo.js';
+import {
+  LIST_LIMIT_MAX,
+  REVIEW_NOTE_MAX,
+  type QuarantineFinding,
+  type QuarantineId,
+  type QuarantineItem,
+  type QuarantineItemWithContent,
+  type QuarantineStatus,
+} from './quarantine-item.js';
+import {
+  CONTENT_COLUMN,
+  CONTENT_TABLE,
+  insertItem,
+  reviewHeldItem,
+  selectItem,
+  selectItems,
+  type StoredItem,
+} from './repo.js';
 
 /** Dependencies of the quarantine service. */
 export interface QuarantineServiceDeps {
@@ -52,11 +68,21 @@ const notFound = (): AppError => new AppError('guard.quarantine_not_found');
 // SECURITY: findings are copied field by field, so a matched text or any other property a caller's finding
 // carries is never stored.
 function keptFinding(f: QuarantineFinding): QuarantineFinding {
-  return { class: f.class, start: f.start, end: f.end, confidence: f.confidence, reason: f.reason, ...(f.detector === undefined ? {} : { detector: f.detector }) };
+  return {
+    class: f.class,
+    start: f.start,
+    end: f.end,
+    confidence: f.confidence,
+    reason: f.reason,
+    ...(f.detector === undefined ? {} : { detector: f.detector }),
+  };
 }
 
 function badRequest(field: string, message: string): AppError {
-  return new AppError('http.bad_request', { publicMessage: `invalid ${field}: ${message}`, details: { issues: [{ field, message }] } });
+  return new AppError('http.bad_request', {
+    publicMessage: `invalid ${field}: ${message}`,
+    details: { issues: [{ field, message }] },
+  });
 }
 
 function reviewNote(note: string | undefined): string | null {
@@ -76,7 +102,8 @@ export class QuarantineService {
 
   /** Holds a response inside the caller's tenant transaction and records `guard.response.quarantined`. */
   async hold(sql: TenantSql, input: HoldInput): Promise<{ id: QuarantineId; status: 'held' }> {
-    if (input.reasonCodes.length === 0) throw new AppError('internal.error', { publicMessage: 'a quarantine needs at least one reason code' });
+    if (input.reasonCodes.length === 0)
+      throw new AppError('internal.error', { publicMessage: 'a quarantine needs at least one reason code' });
     const now = this.deps.clock.now();
     const id = newId('qtn', now.getTime());
     const plaintext = Buffer.from(input.content, 'utf8');
@@ -106,7 +133,12 @@ export class QuarantineService {
           decision: 'quarantine',
           reasonCodes,
           requestId: input.requestId ?? null,
-          details: { hook: input.hook, model: input.model ?? null, size_bytes: plaintext.length, finding_classes: [...new Set(findings.map((f) => f.class))] },
+          details: {
+            hook: input.hook,
+            model: input.model ?? null,
+            size_bytes: plaintext.length,
+            finding_classes: [...new Set(findings.map((f) => f.class))],
+          },
         },
       ]);
     } finally {
@@ -116,23 +148,40 @@ export class QuarantineService {
   }
 
   /** One page of the org's items without content, newest first (keyset on id); `nextCursor` is null on the last page. */
-  async list(orgId: OrgId, options: ListOptions): Promise<{ items: QuarantineItem[]; nextCursor: QuarantineId | null }> {
-    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > LIST_LIMIT_MAX) throw badRequest('limit', `an integer from 1 to ${LIST_LIMIT_MAX}`);
-    if (options.cursor !== undefined && !isId('qtn', options.cursor)) throw badRequest('cursor', 'not a cursor of this list');
+  async list(
+    orgId: OrgId,
+    options: ListOptions,
+  ): Promise<{ items: QuarantineItem[]; nextCursor: QuarantineId | null }> {
+    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > LIST_LIMIT_MAX)
+      throw badRequest('limit', `an integer from 1 to ${LIST_LIMIT_MAX}`);
+    if (options.cursor !== undefined && !isId('qtn', options.cursor))
+      throw badRequest('cursor', 'not a cursor of this list');
     // One row more than asked tells whether another page follows, so the last page says so without an extra request.
     const rows = await this.deps.db.withTenant(orgId, (sql) =>
-      selectItems(sql, { limit: options.limit + 1, ...(options.status ? { status: options.status } : {}), ...(options.cursor ? { beforeId: options.cursor } : {}) }),
+      selectItems(sql, {
+        limit: options.limit + 1,
+        ...(options.status ? { status: options.status } : {}),
+        ...(options.cursor ? { beforeId: options.cursor } : {}),
+      }),
     );
     const items = rows.slice(0, options.limit);
     return { items, nextCursor: rows.length > options.limit ? (items.at(-1)?.id ?? null) : null };
   }
 
   /** One item with its decrypted content (null once discarded); records `guard.quarantine.viewed`. */
-  show(orgId: OrgId, id: string, actor: AuditActor, options: { requestId?: string } = {}): Promise<QuarantineItemWithContent> {
+  show(
+    orgId: OrgId,
+    id: string,
+    actor: AuditActor,
+    options: { requestId?: string } = {},
+  ): Promise<QuarantineItemWithContent> {
     return this.deps.db.withTenant(orgId, async (sql) => {
       const stored = isId('qtn', id) ? await selectItem(sql, id) : undefined;
       if (!stored) throw notFound();
-      const content = stored.ciphertext === '' ? null : await this.deps.cipher.decryptString(sql, contentRef(stored.item.id), stored.ciphertext);
+      const content =
+        stored.ciphertext === ''
+          ? null
+          : await this.deps.cipher.decryptString(sql, contentRef(stored.item.id), stored.ciphertext);
       // SECURITY: reading held content is itself sensitive, so every view is on the record, in the same transaction.
       await this.deps.audit.append(sql, [
         {
@@ -155,12 +204,21 @@ export class QuarantineService {
    * `guard.quarantine.released`, inside the caller's tenant transaction. Refuses an item already reviewed with
    * `guard.quarantine_already_reviewed`.
    */
-  async release(sql: TenantSql, id: string, actor: AuditActor, options: ReviewOptions = {}): Promise<QuarantineItem & { content: string }> {
+  async release(
+    sql: TenantSql,
+    id: string,
+    actor: AuditActor,
+    options: ReviewOptions = {},
+  ): Promise<QuarantineItem & { content: string }> {
     const note = reviewNote(options.note);
     const stored = await this.#review(sql, id, { status: 'released', reviewer: actor, note });
     // INVARIANT: a held item always has content (the table checks it), and a failed decryption rolls the release back.
     const content = await this.deps.cipher.decryptString(sql, contentRef(stored.item.id), stored.ciphertext);
-    await this.#auditReview(sql, stored.item, actor, { action: 'guard.quarantine.released', decision: 'allow', requestId: options.requestId });
+    await this.#auditReview(sql, stored.item, actor, {
+      action: 'guard.quarantine.released',
+      decision: 'allow',
+      requestId: options.requestId,
+    });
     return { ...stored.item, content };
   }
 
@@ -172,22 +230,42 @@ export class QuarantineService {
   async discard(sql: TenantSql, id: string, actor: AuditActor, options: ReviewOptions = {}): Promise<QuarantineItem> {
     const note = reviewNote(options.note);
     const stored = await this.#review(sql, id, { status: 'discarded', reviewer: actor, note });
-    await this.#auditReview(sql, stored.item, actor, { action: 'guard.quarantine.discarded', decision: 'block', requestId: options.requestId });
+    await this.#auditReview(sql, stored.item, actor, {
+      action: 'guard.quarantine.discarded',
+      decision: 'block',
+      requestId: options.requestId,
+    });
     return stored.item;
   }
 
   /** Moves a held item to its reviewed status, or says why it cannot: not found (404) or already reviewed (409). */
-  async #review(sql: TenantSql, id: string, review: { status: 'released' | 'discarded'; reviewer: AuditActor; note: string | null }): Promise<StoredItem> {
+  async #review(
+    sql: TenantSql,
+    id: string,
+    review: { status: 'released' | 'discarded'; reviewer: AuditActor; note: string | null },
+  ): Promise<StoredItem> {
     // INVARIANT: an id of another org is invisible under row-level security, so it is "not found", never "reviewed".
     if (!isId('qtn', id)) throw notFound();
-    const reviewed = await reviewHeldItem(sql, id, { ...review, reviewer: { type: review.reviewer.type, id: review.reviewer.id }, at: this.deps.clock.now() });
+    const reviewed = await reviewHeldItem(sql, id, {
+      ...review,
+      reviewer: { type: review.reviewer.type, id: review.reviewer.id },
+      at: this.deps.clock.now(),
+    });
     if (reviewed) return reviewed;
     const current = await selectItem(sql, id);
     if (!current) throw notFound();
-    throw new AppError('guard.quarantine_already_reviewed', { publicMessage: `quarantine item was already ${current.item.status}`, details: { current_status: current.item.status } });
+    throw new AppError('guard.quarantine_already_reviewed', {
+      publicMessage: `quarantine item was already ${current.item.status}`,
+      details: { current_status: current.item.status },
+    });
   }
 
-  async #auditReview(sql: TenantSql, item: QuarantineItem, actor: AuditActor, event: { action: string; decision: 'allow' | 'block'; requestId: string | undefined }): Promise<void> {
+  async #auditReview(
+    sql: TenantSql,
+    item: QuarantineItem,
+    actor: AuditActor,
+    event: { action: string; decision: 'allow' | 'block'; requestId: string | undefined },
+  ): Promise<void> {
     // The reason codes are those of the hold that the reviewer overrode (release) or confirmed (discard).
     await this.deps.audit.append(sql, [
       {

@@ -11,7 +11,15 @@ import { FieldCipher, openLocalKeyVault, type KeyVault } from '../../../platform
 import { AuditLog, type AuditActor, type AuditRecord } from '../../audit/index.js';
 import type { QuarantineId } from './quarantine-item.js';
 import { QuarantineService, type HoldInput } from './quarantine-service.js';
-import { quarantineItemSchema, quarantineItemWithContentSchema, quarantineListQuerySchema, quarantineListSchema, quarantineReviewBodySchema, toQuarantineItemWire, toQuarantineItemWithContentWire } from './schema.js';
+import {
+  quarantineItemSchema,
+  quarantineItemWithContentSchema,
+  quarantineListQuerySchema,
+  quarantineListSchema,
+  quarantineReviewBodySchema,
+  toQuarantineItemWire,
+  toQuarantineItemWithContentWire,
+} from './schema.js';
 
 const requester: AuditActor = { type: 'api_key', id: 'key_01jd0000000000000000000000' };
 const reviewer: AuditActor = { type: 'user', id: 'usr_01jd0000000000000000000000' };
@@ -29,13 +37,32 @@ describe(`guard quarantine (${backendName})`, () => {
   const orgB = newId('org');
 
   async function createOrg(id: OrgId): Promise<void> {
-    await t.db.withPlatform((sql) => sql.query('INSERT INTO orgs (id, name, slug) VALUES ($1, $2, $3)', [id, id, id.replace('_', '-')]));
+    await t.db.withPlatform((sql) =>
+      sql.query('INSERT INTO orgs (id, name, slug) VALUES ($1, $2, $3)', [id, id, id.replace('_', '-')]),
+    );
   }
 
   function input(content: string, extra: Partial<HoldInput> = {}): HoldInput {
     // A finding as the pipeline might hand it over, with a property that must never be stored.
-    const finding = { class: 'pii.ssn', start: 14, end: 25, confidence: 0.97, reason: 'guard.pii.ssn_valid', detector: 'pii-rules', matched: '123-45-6789' };
-    return { content, hook: 'output', findings: [finding], reasonCodes: ['guard.pii.ssn_valid'], requestId: newId('req'), actor: requester, model: 'gpt-test', ...extra };
+    const finding = {
+      class: 'pii.ssn',
+      start: 14,
+      end: 25,
+      confidence: 0.97,
+      reason: 'guard.pii.ssn_valid',
+      detector: 'pii-rules',
+      matched: '123-45-6789',
+    };
+    return {
+      content,
+      hook: 'output',
+      findings: [finding],
+      reasonCodes: ['guard.pii.ssn_valid'],
+      requestId: newId('req'),
+      actor: requester,
+      model: 'gpt-test',
+      ...extra,
+    };
   }
 
   async function hold(orgId: OrgId, content: string, extra: Partial<HoldInput> = {}): Promise<QuarantineId> {
@@ -45,8 +72,14 @@ describe(`guard quarantine (${backendName})`, () => {
   }
 
   // Reviews run in the caller's tenant transaction (the route's, in the server).
-  const release = (orgId: OrgId, ...args: Parameters<QuarantineService['release']> extends [unknown, ...infer R] ? R : never) => t.db.withTenant(orgId, (sql) => service.release(sql, ...args));
-  const discard = (orgId: OrgId, ...args: Parameters<QuarantineService['discard']> extends [unknown, ...infer R] ? R : never) => t.db.withTenant(orgId, (sql) => service.discard(sql, ...args));
+  const release = (
+    orgId: OrgId,
+    ...args: Parameters<QuarantineService['release']> extends [unknown, ...infer R] ? R : never
+  ) => t.db.withTenant(orgId, (sql) => service.release(sql, ...args));
+  const discard = (
+    orgId: OrgId,
+    ...args: Parameters<QuarantineService['discard']> extends [unknown, ...infer R] ? R : never
+  ) => t.db.withTenant(orgId, (sql) => service.discard(sql, ...args));
 
   async function rowOf(orgId: OrgId, id: string): Promise<Record<string, unknown>> {
     const [row] = await t.superuser('SELECT * FROM quarantine_items WHERE org_id = $1 AND id = $2', [orgId, id]);
@@ -56,7 +89,8 @@ describe(`guard quarantine (${backendName})`, () => {
 
   async function eventsOf(orgId: OrgId, resourceId: string): Promise<AuditRecord[]> {
     const records: AuditRecord[] = [];
-    for await (const record of audit.records(orgId, { actionPrefix: 'guard.' })) if (record.resource?.id === resourceId) records.push(record);
+    for await (const record of audit.records(orgId, { actionPrefix: 'guard.' }))
+      if (record.resource?.id === resourceId) records.push(record);
     return records;
   }
 
@@ -88,7 +122,16 @@ describe(`guard quarantine (${backendName})`, () => {
       status: 'held',
       hook: 'output',
       reason_codes: ['guard.pii.ssn_valid'],
-      findings: [{ class: 'pii.ssn', start: 14, end: 25, confidence: 0.97, reason: 'guard.pii.ssn_valid', detector: 'pii-rules' }],
+      findings: [
+        {
+          class: 'pii.ssn',
+          start: 14,
+          end: 25,
+          confidence: 0.97,
+          reason: 'guard.pii.ssn_valid',
+          detector: 'pii-rules',
+        },
+      ],
       actor: requester,
       model: 'gpt-test',
       content_sha256: createHash('sha256').update(content).digest('hex'),
@@ -96,7 +139,12 @@ describe(`guard quarantine (${backendName})`, () => {
       reviewed_by: null,
     });
     const [quarantined] = await eventsOf(orgA, id);
-    expect(quarantined).toMatchObject({ action: 'guard.response.quarantined', decision: 'quarantine', reason_codes: ['guard.pii.ssn_valid'], actor: requester });
+    expect(quarantined).toMatchObject({
+      action: 'guard.response.quarantined',
+      decision: 'quarantine',
+      reason_codes: ['guard.pii.ssn_valid'],
+      actor: requester,
+    });
     expect(JSON.stringify(quarantined)).not.toContain('123-45-6789');
   });
 
@@ -115,8 +163,17 @@ describe(`guard quarantine (${backendName})`, () => {
   it('shows the decrypted content and records the view', async () => {
     const id = await hold(orgA, 'shown to a reviewer');
     const item = await service.show(orgA, id, reviewer);
-    expect(item).toMatchObject({ id, status: 'held', content: 'shown to a reviewer', reasonCodes: ['guard.pii.ssn_valid'] });
-    expect(quarantineItemWithContentSchema.parse(toQuarantineItemWithContentWire(item))).toMatchObject({ id, content: 'shown to a reviewer', reason_codes: ['guard.pii.ssn_valid'] });
+    expect(item).toMatchObject({
+      id,
+      status: 'held',
+      content: 'shown to a reviewer',
+      reasonCodes: ['guard.pii.ssn_valid'],
+    });
+    expect(quarantineItemWithContentSchema.parse(toQuarantineItemWithContentWire(item))).toMatchObject({
+      id,
+      content: 'shown to a reviewer',
+      reason_codes: ['guard.pii.ssn_valid'],
+    });
     const events = await eventsOf(orgA, id);
     expect(events.map((e) => [e.action, e.actor])).toEqual([
       ['guard.response.quarantined', requester],
@@ -127,15 +184,27 @@ describe(`guard quarantine (${backendName})`, () => {
   it('releases once, returning the content; a second review is refused with 409', async () => {
     const id = await hold(orgA, 'released text');
     const released = await release(orgA, id, reviewer, { note: '  false positive: test data  ' });
-    expect(released).toMatchObject({ id, status: 'released', content: 'released text', reviewedBy: reviewer, reviewNote: 'false positive: test data' });
-    await expect(release(orgA, id, reviewer)).rejects.toSatisfy((e: unknown) => alreadyReviewed(e) && (e as { status: number }).status === 409);
+    expect(released).toMatchObject({
+      id,
+      status: 'released',
+      content: 'released text',
+      reviewedBy: reviewer,
+      reviewNote: 'false positive: test data',
+    });
+    await expect(release(orgA, id, reviewer)).rejects.toSatisfy(
+      (e: unknown) => alreadyReviewed(e) && (e as { status: number }).status === 409,
+    );
     await expect(discard(orgA, id, reviewer)).rejects.toSatisfy(alreadyReviewed);
     const events = await eventsOf(orgA, id);
     expect(events.map((e) => [e.action, e.decision])).toEqual([
       ['guard.response.quarantined', 'quarantine'],
       ['guard.quarantine.released', 'allow'],
     ]);
-    expect(events[1]).toMatchObject({ actor: reviewer, reason_codes: ['guard.pii.ssn_valid'], details: { note: 'false positive: test data', status: 'released' } });
+    expect(events[1]).toMatchObject({
+      actor: reviewer,
+      reason_codes: ['guard.pii.ssn_valid'],
+      details: { note: 'false positive: test data', status: 'released' },
+    });
   });
 
   it('discards: the ciphertext is erased, the evidence and audit trail remain', async () => {
@@ -145,7 +214,11 @@ describe(`guard quarantine (${backendName})`, () => {
     expect(discarded).toMatchObject({ id, status: 'discarded', reviewedBy: reviewer, reviewNote: null });
     expect(discarded).not.toHaveProperty('content');
     const row = await rowOf(orgA, id);
-    expect(row).toMatchObject({ status: 'discarded', content_ciphertext: '', content_sha256: createHash('sha256').update(content).digest('hex') });
+    expect(row).toMatchObject({
+      status: 'discarded',
+      content_ciphertext: '',
+      content_sha256: createHash('sha256').update(content).digest('hex'),
+    });
     expect(await service.show(orgA, id, reviewer)).toMatchObject({ status: 'discarded', content: null });
     await expect(release(orgA, id, reviewer)).rejects.toSatisfy(alreadyReviewed);
     expect((await eventsOf(orgA, id)).map((e) => [e.action, e.decision])).toEqual([
@@ -158,13 +231,19 @@ describe(`guard quarantine (${backendName})`, () => {
   it('concurrent release and discard: exactly one wins', async () => {
     for (let round = 0; round < 5; round += 1) {
       const id = await hold(orgA, `race ${round}`);
-      const results = await Promise.allSettled([release(orgA, id, reviewer), discard(orgA, id, reviewer), release(orgA, id, reviewer)]);
+      const results = await Promise.allSettled([
+        release(orgA, id, reviewer),
+        discard(orgA, id, reviewer),
+        release(orgA, id, reviewer),
+      ]);
       const won = results.filter((r) => r.status === 'fulfilled');
       expect(won).toHaveLength(1);
       for (const r of results) if (r.status === 'rejected') expect(alreadyReviewed(r.reason)).toBe(true);
       const reviews = (await eventsOf(orgA, id)).filter((e) => e.action !== 'guard.response.quarantined');
       expect(reviews).toHaveLength(1);
-      expect((await rowOf(orgA, id)).status).toBe(reviews[0]?.action === 'guard.quarantine.released' ? 'released' : 'discarded');
+      expect((await rowOf(orgA, id)).status).toBe(
+        reviews[0]?.action === 'guard.quarantine.released' ? 'released' : 'discarded',
+      );
     }
   });
 
@@ -188,11 +267,16 @@ describe(`guard quarantine (${backendName})`, () => {
     expect(held.items.map((i) => i.id)).toEqual(newestFirst.filter((id) => id !== ids[1]));
     expect((await service.list(org, { status: 'discarded', limit: 10 })).items.map((i) => i.id)).toEqual([ids[1]]);
 
-    const wire = quarantineListSchema.parse({ items: first.items.map(toQuarantineItemWire), next_cursor: first.nextCursor });
+    const wire = quarantineListSchema.parse({
+      items: first.items.map(toQuarantineItemWire),
+      next_cursor: first.nextCursor,
+    });
     expect(JSON.stringify(wire)).not.toMatch(/content"|item \d|bwf1/);
     expect(quarantineItemSchema.strict().safeParse(wire.items[0]).success).toBe(true);
     await expect(service.list(org, { limit: 0 })).rejects.toSatisfy((e: unknown) => isAppError(e, 'http.bad_request'));
-    await expect(service.list(org, { limit: 201 })).rejects.toSatisfy((e: unknown) => isAppError(e, 'http.bad_request'));
+    await expect(service.list(org, { limit: 201 })).rejects.toSatisfy((e: unknown) =>
+      isAppError(e, 'http.bad_request'),
+    );
   });
 
   it('another org cannot list, show, release or discard the item: not found', async () => {
@@ -210,9 +294,19 @@ describe(`guard quarantine (${backendName})`, () => {
   it('the app role cannot delete items, rewrite evidence or undo a review', async () => {
     const id = await hold(orgA, 'evidence');
     await release(orgA, id, reviewer);
-    await expect(t.db.withTenant(orgA, (sql) => sql.query('DELETE FROM quarantine_items WHERE id = $1', [id]))).rejects.toThrow(/permission denied/);
-    await expect(t.db.withTenant(orgA, (sql) => sql.query(`UPDATE quarantine_items SET status = 'held', reviewed_by = NULL, reviewed_at = NULL WHERE id = $1`, [id]))).rejects.toThrow(/already reviewed/);
-    await expect(t.db.withTenant(orgA, (sql) => sql.query(`UPDATE quarantine_items SET reason_codes = '{x}' WHERE id = $1`, [id]))).rejects.toThrow(/immutable/);
+    await expect(
+      t.db.withTenant(orgA, (sql) => sql.query('DELETE FROM quarantine_items WHERE id = $1', [id])),
+    ).rejects.toThrow(/permission denied/);
+    await expect(
+      t.db.withTenant(orgA, (sql) =>
+        sql.query(`UPDATE quarantine_items SET status = 'held', reviewed_by = NULL, reviewed_at = NULL WHERE id = $1`, [
+          id,
+        ]),
+      ),
+    ).rejects.toThrow(/already reviewed/);
+    await expect(
+      t.db.withTenant(orgA, (sql) => sql.query(`UPDATE quarantine_items SET reason_codes = '{x}' WHERE id = $1`, [id])),
+    ).rejects.toThrow(/immutable/);
   });
 
   it('validates wire input: bad cursor, limit and over-long note are refused', async () => {
@@ -222,7 +316,9 @@ describe(`guard quarantine (${backendName})`, () => {
     expect(quarantineReviewBodySchema.safeParse({ note: 'x'.repeat(1001) }).success).toBe(false);
     expect(quarantineReviewBodySchema.safeParse({ reason: 'x' }).success).toBe(false);
     const id = await hold(orgA, 'note too long');
-    await expect(discard(orgA, id, reviewer, { note: 'x'.repeat(1001) })).rejects.toSatisfy((e: unknown) => isAppError(e, 'http.bad_request'));
+    await expect(discard(orgA, id, reviewer, { note: 'x'.repeat(1001) })).rejects.toSatisfy((e: unknown) =>
+      isAppError(e, 'http.bad_request'),
+    );
     expect((await rowOf(orgA, id)).status).toBe('held');
   });
 

@@ -31,7 +31,8 @@ export interface StoredItem {
   ciphertext: string;
 }
 
-const ITEM_COLUMNS = 'id, status, hook, reason_codes, findings, request_id, actor, model, content_sha256, size_bytes, created_at, reviewed_by, reviewed_at, review_note, expires_at';
+const ITEM_COLUMNS =
+  'id, status, hook, reason_codes, findings, request_id, actor, model, content_sha256, size_bytes, created_at, reviewed_by, reviewed_at, review_note, expires_at';
 
 const orNull = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
 
@@ -76,12 +77,29 @@ export async function insertItem(sql: TenantSql, row: NewItemRow): Promise<void>
   await sql.query(
     `INSERT INTO quarantine_items (org_id, id, created_at, status, hook, reason_codes, findings, request_id, actor, model, content_ciphertext, content_sha256, size_bytes, expires_at)
      VALUES ($1, $2, $3, 'held', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-    [sql.orgId, row.id, row.createdAt, row.hook, row.reasonCodes, JSON.stringify(row.findings), row.requestId, JSON.stringify(row.actor), row.model, row.ciphertext, row.contentSha256, row.sizeBytes, row.expiresAt],
+    [
+      sql.orgId,
+      row.id,
+      row.createdAt,
+      row.hook,
+      row.reasonCodes,
+      JSON.stringify(row.findings),
+      row.requestId,
+      JSON.stringify(row.actor),
+      row.model,
+      row.ciphertext,
+      row.contentSha256,
+      row.sizeBytes,
+      row.expiresAt,
+    ],
   );
 }
 
 /** One page of items, newest first, strictly before `beforeId` when given. */
-export async function selectItems(sql: TenantSql, options: { status?: QuarantineStatus; beforeId?: QuarantineId; limit: number }): Promise<QuarantineItem[]> {
+export async function selectItems(
+  sql: TenantSql,
+  options: { status?: QuarantineStatus; beforeId?: QuarantineId; limit: number },
+): Promise<QuarantineItem[]> {
   const where: string[] = [];
   const params: unknown[] = [];
   if (options.status !== undefined) {
@@ -94,13 +112,19 @@ export async function selectItems(sql: TenantSql, options: { status?: Quarantine
   }
   params.push(options.limit);
   const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-  const { rows } = await sql.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM quarantine_items ${filter} ORDER BY id DESC LIMIT $${params.length}`, params);
+  const { rows } = await sql.query<ItemRow>(
+    `SELECT ${ITEM_COLUMNS} FROM quarantine_items ${filter} ORDER BY id DESC LIMIT $${params.length}`,
+    params,
+  );
   return rows.map(toItem);
 }
 
 /** One item with its ciphertext, or undefined when the org has no such item. */
 export async function selectItem(sql: TenantSql, id: QuarantineId): Promise<StoredItem | undefined> {
-  const { rows } = await sql.query<ItemRow & { content_ciphertext: string }>(`SELECT ${ITEM_COLUMNS}, content_ciphertext FROM quarantine_items WHERE id = $1`, [id]);
+  const { rows } = await sql.query<ItemRow & { content_ciphertext: string }>(
+    `SELECT ${ITEM_COLUMNS}, content_ciphertext FROM quarantine_items WHERE id = $1`,
+    [id],
+  );
   const row = rows[0];
   return row ? { item: toItem(row), ciphertext: row.content_ciphertext } : undefined;
 }

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { isId } from '../../../lib/ids.js';
-import { LIST_LIMIT_MAX, QUARANTINE_STATUSES, REVIEW_NOTE_MAX, type QuarantineId, type QuarantineItem } from './quarantine-item.js';
+import {
+  LIST_LIMIT_MAX,
+  QUARANTINE_STATUSES,
+  REVIEW_NOTE_MAX,
+  type QuarantineId,
+  type QuarantineItem,
+} from './quarantine-item.js';
 
 const actorSchema = z.object({
   type: z.enum(['user', 'service_account', 'api_key', 'system', 'anonymous']),
@@ -11,7 +17,13 @@ const actorSchema = z.object({
 export const quarantineListQuerySchema = z
   .object({
     status: z.enum(QUARANTINE_STATUSES).optional().describe('Only items in this status; all when absent.'),
-    limit: z.coerce.number().int().min(1).max(LIST_LIMIT_MAX).default(50).describe(`Page size, 1 to ${LIST_LIMIT_MAX}.`),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(LIST_LIMIT_MAX)
+      .default(50)
+      .describe(`Page size, 1 to ${LIST_LIMIT_MAX}.`),
     cursor: z
       .string()
       .refine((v): v is QuarantineId => isId('qtn', v), 'not a cursor of this list')
@@ -28,7 +40,11 @@ export const quarantineReviewBodySchema = z
       .trim()
       .max(REVIEW_NOTE_MAX)
       // SECURITY: the note is stored and audited; PostgreSQL text cannot hold NUL, so it is refused here as a 400.
-      .refine((v) => !v.includes('\u0000') && !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(v), 'must not contain NUL bytes or lone surrogates')
+      .refine(
+        (v) =>
+          !v.includes('\u0000') && !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(v),
+        'must not contain NUL bytes or lone surrogates',
+      )
       .optional()
       .describe('Why the reviewer decided so; kept on the item and in the audit event.'),
   })
@@ -71,7 +87,10 @@ export const quarantineItemWithContentSchema = quarantineItemSchema.extend({ con
 export const releasedQuarantineItemSchema = quarantineItemSchema.extend({ content: z.string() });
 
 /** A page of `GET …/quarantine`. */
-export const quarantineListSchema = z.object({ items: z.array(quarantineItemSchema), next_cursor: z.string().nullable() });
+export const quarantineListSchema = z.object({
+  items: z.array(quarantineItemSchema),
+  next_cursor: z.string().nullable(),
+});
 
 export type QuarantineListQuery = z.infer<typeof quarantineListQuerySchema>;
 export type QuarantineReviewBody = z.infer<typeof quarantineReviewBodySchema>;
@@ -101,6 +120,8 @@ export function toQuarantineItemWire(item: QuarantineItem): QuarantineItemWire {
 }
 
 /** Maps an item with its content (from `show` or `release`) to its snake_case wire shape. */
-export function toQuarantineItemWithContentWire<C extends string | null>(item: QuarantineItem & { content: C }): QuarantineItemWire & { content: C } {
+export function toQuarantineItemWithContentWire<C extends string | null>(
+  item: QuarantineItem & { content: C },
+): QuarantineItemWire & { content: C } {
   return { ...toQuarantineItemWire(item), content: item.content };
 }

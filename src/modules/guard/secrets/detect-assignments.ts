@@ -14,9 +14,12 @@ const REST = new RegExp(
   'y',
 );
 const PASSWORD_NAME = /pass|pwd/i;
-const NON_SECRET_NAME = /(?:_?(?:type|name|length|len|count|url|uri|endpoint|path|file|dir|expir\w*|ttl|timeout|field|label|hint|prompt|policy|reset|id_token_signed|hash_algorithm|limit|max|min|size|format|header|param|enabled?|required|usage)$|^max_?tokens?|tokeni[sz]er|token_?ids?$)/i;
-const TYPE_WORD = /^(?:string|str|number|int|integer|bool|boolean|any|unknown|bytes|secretstr|optional\[\w+\]|none|null|nil|required|optional)$/i;
-const CODE_REFERENCE = /^(?:[A-Za-z_$][\w$]*(?:\.[\w$]+)+|[A-Za-z_$][\w$]*\(.*|process\.env.*|os\.environ.*|env\(.*|\$\w+|%\w+%|@\w+)$/;
+const NON_SECRET_NAME =
+  /(?:_?(?:type|name|length|len|count|url|uri|endpoint|path|file|dir|expir\w*|ttl|timeout|field|label|hint|prompt|policy|reset|id_token_signed|hash_algorithm|limit|max|min|size|format|header|param|enabled?|required|usage)$|^max_?tokens?|tokeni[sz]er|token_?ids?$)/i;
+const TYPE_WORD =
+  /^(?:string|str|number|int|integer|bool|boolean|any|unknown|bytes|secretstr|optional\[\w+\]|none|null|nil|required|optional)$/i;
+const CODE_REFERENCE =
+  /^(?:[A-Za-z_$][\w$]*(?:\.[\w$]+)+|[A-Za-z_$][\w$]*\(.*|process\.env.*|os\.environ.*|env\(.*|\$\w+|%\w+%|@\w+)$/;
 
 /** Finds `.env`/config/code assignments of secret-looking names (`PASSWORD=…`, `api_key: "…"`, `"client_secret": "…"`); the finding covers the value. */
 export function detectAssignments(text: string): Finding[] {
@@ -48,7 +51,14 @@ export function detectAssignments(text: string): Finding[] {
     if (password && quoted === undefined && /^[A-Za-z_]+$/.test(value) && value.length < 6) continue;
     const confidence = entropy >= 3 && value.length >= 8 ? 0.85 : password ? 0.75 : 0.6;
     const start = matchEnd - value.length - (quoted === undefined ? 0 : 1);
-    out.push({ class: 'secret.assignment', start, end: start + value.length, confidence, reason: password ? 'guard.secret.password_assignment' : 'guard.secret.secret_assignment', detector: SECRETS_DETECTOR });
+    out.push({
+      class: 'secret.assignment',
+      start,
+      end: start + value.length,
+      confidence,
+      reason: password ? 'guard.secret.password_assignment' : 'guard.secret.secret_assignment',
+      detector: SECRETS_DETECTOR,
+    });
   }
   return out;
 }

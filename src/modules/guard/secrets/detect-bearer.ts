@@ -12,7 +12,14 @@ export function detectBearer(text: string): Finding[] {
     const value = m[1];
     if (value === undefined || isPlaceholder(value) || !/\d/.test(value)) continue;
     const start = m.index + m[0].length - value.length;
-    out.push({ class: 'secret.bearer_token', start, end: start + value.length, confidence: 0.85, reason: 'guard.secret.authorization_header', detector: SECRETS_DETECTOR });
+    out.push({
+      class: 'secret.bearer_token',
+      start,
+      end: start + value.length,
+      confidence: 0.85,
+      reason: 'guard.secret.authorization_header',
+      detector: SECRETS_DETECTOR,
+    });
   }
   return out;
 }

@@ -80,11 +80,15 @@ export function detectHighEntropy(text: string): Finding[] {
     const segments = token.split(/[/_.-]/);
     if (segments.length > 2 && segments.filter((s) => /^[A-Za-z]{3,}$/.test(s)).length >= segments.length / 2) continue;
     const entropy = shannonEntropy(token);
-    const threshold = hex ? Math.min(3.0, 0.75 * Math.log2(token.length)) : Math.min(4.2, 0.85 * Math.log2(token.length));
+    const threshold = hex
+      ? Math.min(3.0, 0.75 * Math.log2(token.length))
+      : Math.min(4.2, 0.85 * Math.log2(token.length));
     if (entropy < threshold) continue;
     if (!hex && !(/[a-z]/.test(token) && /[A-Z]/.test(token))) continue;
     out.push({
-      class: 'secret.high_entropy', start, end,
+      class: 'secret.high_entropy',
+      start,
+      end,
       confidence: named ? 0.7 : 0.4,
       reason: named ? 'guard.secret.high_entropy_named' : 'guard.secret.high_entropy',
       detector: SECRETS_DETECTOR,

@@ -22,7 +22,14 @@ export function detectJwt(text: string): Finding[] {
     const header = m[0].slice(0, m[0].indexOf('.'));
     if (!headerHasAlg(header)) continue;
     const signed = !m[0].endsWith('.');
-    out.push({ class: 'secret.jwt', start: m.index, end: m.index + m[0].length, confidence: signed ? 0.9 : 0.75, reason: 'guard.secret.jwt', detector: SECRETS_DETECTOR });
+    out.push({
+      class: 'secret.jwt',
+      start: m.index,
+      end: m.index + m[0].length,
+      confidence: signed ? 0.9 : 0.75,
+      reason: 'guard.secret.jwt',
+      detector: SECRETS_DETECTOR,
+    });
   }
   return out;
 }

@@ -6,10 +6,34 @@ import { PROVIDER_PATTERNS } from './provider-patterns.js';
 
 // Secrets that have no prefix of their own: recognised by shape plus a provider word on the same line.
 // `gate` lists lower-case words (found by CONTEXT_SCAN) one of which the context needs before its regex runs.
-const CONTEXTUAL: readonly { class: string; gate: readonly string[]; context: RegExp; pattern: RegExp; confidence: number }[] = [
-  { class: 'secret.aws_secret_key', gate: ['aws', 'access', 'amazon'], context: /aws|secret[_ -]?access|amazon/i, pattern: /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g, confidence: 0.9 },
-  { class: 'secret.twilio_key', gate: ['twilio', 'auth'], context: /twilio|auth[_ -]?token/i, pattern: /(?<![A-Za-z0-9])[0-9a-f]{32}(?![A-Za-z0-9])/g, confidence: 0.8 },
-  { class: 'secret.gcp_service_account', gate: ['"private_key_id"'], context: /"private_key_id"/, pattern: /(?<=private_key_id"\s*:\s*")[0-9a-f]{40}(?=")/g, confidence: 0.9 },
+const CONTEXTUAL: readonly {
+  class: string;
+  gate: readonly string[];
+  context: RegExp;
+  pattern: RegExp;
+  confidence: number;
+}[] = [
+  {
+    class: 'secret.aws_secret_key',
+    gate: ['aws', 'access', 'amazon'],
+    context: /aws|secret[_ -]?access|amazon/i,
+    pattern: /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
+    confidence: 0.9,
+  },
+  {
+    class: 'secret.twilio_key',
+    gate: ['twilio', 'auth'],
+    context: /twilio|auth[_ -]?token/i,
+    pattern: /(?<![A-Za-z0-9])[0-9a-f]{32}(?![A-Za-z0-9])/g,
+    confidence: 0.8,
+  },
+  {
+    class: 'secret.gcp_service_account',
+    gate: ['"private_key_id"'],
+    context: /"private_key_id"/,
+    pattern: /(?<=private_key_id"\s*:\s*")[0-9a-f]{40}(?=")/g,
+    confidence: 0.9,
+  },
 ];
 
 function lineAround(text: string, index: number): string {
@@ -35,7 +59,8 @@ export function detectProviderKeys(text: string): Finding[] {
     NEEDLE_SCAN.lastIndex = m.index + 1;
   }
   // A longer needle hides the shorter ones it starts with ("sk-ant-" found, "sk-" not recorded at that index).
-  for (const found of [...seen]) for (const needle of ALL_NEEDLES) if (found !== needle && found.startsWith(needle)) seen.add(needle);
+  for (const found of [...seen])
+    for (const needle of ALL_NEEDLES) if (found !== needle && found.startsWith(needle)) seen.add(needle);
   for (const p of PROVIDER_PATTERNS) {
     if (!p.needle.some((needle) => seen.has(needle))) continue;
     for (const m of matchAllOf(p.pattern, text)) {
@@ -43,7 +68,9 @@ export function detectProviderKeys(text: string): Finding[] {
       const start = m.index + m[0].length - value.length;
       const placeholder = isPlaceholder(value);
       out.push({
-        class: p.class, start, end: start + value.length,
+        class: p.class,
+        start,
+        end: start + value.length,
         confidence: placeholder ? 0.3 : p.confidence,
         reason: placeholder ? 'guard.secret.placeholder' : 'guard.secret.provider_format',
         detector: SECRETS_DETECTOR,
@@ -59,10 +86,18 @@ export function detectProviderKeys(text: string): Finding[] {
     for (const m of matchAllOf(c.pattern, text)) {
       const value = m[0];
       // Mixed case plus digits separates a key from a word, path or hex digest of the same length.
-      if (c.class === 'secret.aws_secret_key' && !(/[a-z]/.test(value) && /[A-Z]/.test(value) && /\d/.test(value))) continue;
+      if (c.class === 'secret.aws_secret_key' && !(/[a-z]/.test(value) && /[A-Z]/.test(value) && /\d/.test(value)))
+        continue;
       if (!c.context.test(lineAround(text, m.index))) continue;
       if (isPlaceholder(value)) continue;
-      out.push({ class: c.class, start: m.index, end: m.index + value.length, confidence: c.confidence, reason: 'guard.secret.provider_format_in_context', detector: SECRETS_DETECTOR });
+      out.push({
+        class: c.class,
+        start: m.index,
+        end: m.index + value.length,
+        confidence: c.confidence,
+        reason: 'guard.secret.provider_format_in_context',
+        detector: SECRETS_DETECTOR,
+      });
     }
   }
   return out;

@@ -18,7 +18,10 @@ const fakes = {
   gcp: `AIza${A}abc`,
 };
 
-const hits = (text: string): string[] => mergeFindings(detectSecrets(text).filter((f) => f.confidence >= 0.5)).map((f) => `${f.class}:${text.slice(f.start, f.end)}`);
+const hits = (text: string): string[] =>
+  mergeFindings(detectSecrets(text).filter((f) => f.confidence >= 0.5)).map(
+    (f) => `${f.class}:${text.slice(f.start, f.end)}`,
+  );
 
 describe('detectSecrets: provider formats', () => {
   for (const [name, value] of Object.entries(fakes)) {
@@ -41,17 +44,22 @@ describe('detectSecrets: structural', () => {
     expect(hits(json)[0]).toMatch(/^secret\.private_key:-----BEGIN PRIVATE KEY-----/);
   });
   it('finds a JWT whose header has alg, not any three dotted base64 parts', () => {
-    const jwt = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+    const jwt =
+      'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
     expect(hits(`token ${jwt}`)).toEqual([`secret.jwt:${jwt}`]);
     expect(hits('eyJmb28iOiJiYXIifQ.eyJzdWIiOiIxMjM0In0.abc')).toEqual([]);
   });
   it('finds the password of a URL or connection string, not the user or host', () => {
-    expect(hits('DATABASE_URL=postgres://app:S3cr3t-Pa55@db.internal:5432/main')).toEqual(['secret.url_password:S3cr3t-Pa55']);
+    expect(hits('DATABASE_URL=postgres://app:S3cr3t-Pa55@db.internal:5432/main')).toEqual([
+      'secret.url_password:S3cr3t-Pa55',
+    ]);
     expect(hits('see https://user:${PASSWORD}@host/ and https://example.com/a:b@c')).toEqual([]);
   });
   it('finds config and code assignments of secret names', () => {
     expect(hits('DB_PASSWORD=Tr0ub4dor&3')).toEqual(['secret.assignment:Tr0ub4dor&3']);
-    expect(hits('"client_secret": "9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c"')).toEqual(['secret.assignment:9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c']);
+    expect(hits('"client_secret": "9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c"')).toEqual([
+      'secret.assignment:9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c',
+    ]);
     expect(hits("api_key: 'Zk29fLq0VbX8mP3nR7tW'")).toEqual(['secret.assignment:Zk29fLq0VbX8mP3nR7tW']);
   });
 });

@@ -17,7 +17,14 @@ export function detectUrlCredentials(text: string): Finding[] {
     const start = m.index + m[0].length - 2 - password.length;
     const placeholder = isPlaceholder(password) || /^[*x•]+$/i.test(password);
     if (placeholder) continue;
-    out.push({ class: 'secret.url_password', start, end: start + password.length, confidence: 0.9, reason: 'guard.secret.url_credentials', detector: SECRETS_DETECTOR });
+    out.push({
+      class: 'secret.url_password',
+      start,
+      end: start + password.length,
+      confidence: 0.9,
+      reason: 'guard.secret.url_credentials',
+      detector: SECRETS_DETECTOR,
+    });
   }
   return out;
 }

@@ -8,7 +8,8 @@ const secretsParams = z.object({});
 /** Manifest of the secret scanner (provider formats, private keys, JWTs, URL passwords, assignments, entropy). */
 export const secretsManifest: DetectorManifest<typeof secretsParams> = {
   name: SECRETS_DETECTOR,
-  description: 'Provider API keys, Bulwark API keys, private keys, JWTs, passwords in URLs, secret assignments and high-entropy tokens.',
+  description:
+    'Provider API keys, Bulwark API keys, private keys, JWTs, passwords in URLs, secret assignments and high-entropy tokens.',
   hooks: ['input', 'output'],
   params: secretsParams,
 };
