@@ -102,8 +102,8 @@ describe(`row-level security (${backendName})`, () => {
   });
 
   it('refuses a malformed org id before it reaches the database', async () => {
-    await expect(t.db.withTenant('org_x' as OrgId, async () => 1)).rejects.toSatisfy(
-      (e: unknown) => isAppError(e, 'db.tenant_required'),
+    await expect(t.db.withTenant('org_x' as OrgId, async () => 1)).rejects.toSatisfy((e: unknown) =>
+      isAppError(e, 'db.tenant_required'),
     );
     await expect(t.db.withTenant("' OR 1=1 --" as OrgId, async () => 1)).rejects.toSatisfy((e: unknown) =>
       isAppError(e, 'db.tenant_required'),
