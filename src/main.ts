@@ -408,7 +408,9 @@ export async function serve(config: Config): Promise<void> {
 
 // Operator commands open the core only: they never bootstrap, so the one-time secret is printed by `serve` alone.
 async function openServices(config: Config): Promise<OperatorServices> {
-  const runtime = await openCore(config, { logger: createLogger({ level: 'warn', maskRecord: maskLogFormatter }) });
+  const runtime = await openCore(config, {
+    logger: createLogger({ level: 'warn', maskRecord: maskLogFormatter, destination: process.stderr }),
+  });
   return {
     config,
     db: runtime.db,

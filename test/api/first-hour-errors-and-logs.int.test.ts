@@ -33,6 +33,7 @@ describe(`first-hour errors and request logs (${backendName})`, () => {
     testDb = await createTestDb();
     runtime = await openRuntime(config, {
       db: testDb.db,
+      ownerDb: testDb.owner,
       clock: systemClock,
       logger: createLogger({ level: 'info', destination: out }),
     });
