@@ -61,7 +61,7 @@ describe(`bulwark policy reset (${backendName})`, () => {
     const runtime = await open();
     try {
       const { services } = runtime;
-      const current = await services.db.withTenant(orgId, (sql) => services.policies.current(sql));
+      const current = await services.policies.inForce(orgId);
       expect(current).toMatchObject({ version: 2, text: '' });
       const actions: { action: string; actor: unknown }[] = [];
       for await (const record of services.audit.records(orgId))

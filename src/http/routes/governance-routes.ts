@@ -150,9 +150,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, services: ApiServ
       response: { 200: policySchema },
     },
     handler: async (request, reply) => {
-      const current = await services.db.withTenant(request.params.org_id as OrgId, (sql) =>
-        services.policies.current(sql),
-      );
+      const current = await services.policies.inForce(request.params.org_id as OrgId);
       reply.header('etag', etagOf(current.version));
       return toPolicyWire(current);
     },
@@ -205,12 +203,10 @@ export function registerGovernanceRoutes(app: FastifyInstance, services: ApiServ
       response: { 200: z.object({ data: z.array(policySchema) }) },
     },
     handler: async (request) => {
-      const versions = await services.db.withTenant(request.params.org_id as OrgId, (sql) =>
-        services.policies.versions(sql, {
-          limit: request.query.limit,
-          ...(request.query.before_version ? { beforeVersion: request.query.before_version } : {}),
-        }),
-      );
+      const versions = await services.policies.versions(request.params.org_id as OrgId, {
+        limit: request.query.limit,
+        ...(request.query.before_version ? { beforeVersion: request.query.before_version } : {}),
+      });
       return { data: versions.map(toPolicyWire) };
     },
   });

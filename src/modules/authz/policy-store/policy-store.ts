@@ -91,11 +91,18 @@ export class PolicyStore {
     );
   }
 
-  /** Every version, newest first. */
-  async versions(sql: TenantSql, options: { beforeVersion?: number; limit: number }): Promise<PolicyVersion[]> {
-    const { rows } = await sql.query<VersionRow>(
-      'SELECT version, policy_text, note, rolled_back_from, created_by, created_at FROM org_policies WHERE version < $1 ORDER BY version DESC LIMIT $2',
-      [options.beforeVersion ?? 2_147_483_647, options.limit],
+  /** The org's version in force, read in a transaction of its own (see `current`). */
+  inForce(orgId: OrgId): Promise<PolicyVersion> {
+    return this.deps.db.withTenant(orgId, (sql) => this.current(sql));
+  }
+
+  /** Every version of the org, newest first. */
+  async versions(orgId: OrgId, options: { beforeVersion?: number; limit: number }): Promise<PolicyVersion[]> {
+    const { rows } = await this.deps.db.withTenant(orgId, (sql) =>
+      sql.query<VersionRow>(
+        'SELECT version, policy_text, note, rolled_back_from, created_by, created_at FROM org_policies WHERE version < $1 ORDER BY version DESC LIMIT $2',
+        [options.beforeVersion ?? 2_147_483_647, options.limit],
+      ),
     );
     return rows.map(toVersion);
   }
