@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
-import { isId } from '../../lib/ids.js';
 import {
   apiKeySchema,
   createdKeySchema,
@@ -56,11 +55,8 @@ async function keyResource(request: FastifyRequest, services: ApiServices): Prom
   const keyId = (request.params as { key_id?: string }).key_id ?? '';
   const principal = principalOf(request);
   // Only the caller's own org is ever read; another org's key stays unknown and the tenant boundary denies.
-  const key =
-    orgId === principal.orgId && isId('key', keyId)
-      ? await services.db.withTenant(orgId, (sql) => services.apiKeys.get(sql, keyId).catch(() => undefined))
-      : undefined;
-  return { type: 'ApiKey', id: keyId, orgId, ...(key ? { attributes: { ownerId: key.owner.id } } : {}) };
+  const owner = orgId === principal.orgId ? await services.apiKeys.ownerOf(orgId, keyId) : undefined;
+  return { type: 'ApiKey', id: keyId, orgId, ...(owner ? { attributes: { ownerId: owner.id } } : {}) };
 }
 
 function newKeyResource(request: FastifyRequest): ResourceDescriptor {

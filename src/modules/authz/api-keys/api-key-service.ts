@@ -220,6 +220,12 @@ export class ApiKeyService {
     return this.mustFind(sql, keyId);
   }
 
+  /** The owner of one of the org's keys, for authorization's resource; undefined when the org has no such key. */
+  async ownerOf(orgId: OrgId, keyId: string): Promise<KeyOwner | undefined> {
+    if (!isId('key', keyId)) return undefined;
+    return (await this.deps.db.withTenant(orgId, (sql) => selectKey(sql, keyId)))?.owner;
+  }
+
   /**
    * Resolves a presented key to a principal. Every failure throws `AuthenticationFailure` with a precise
    * reason for the audit log; the secret is compared before any state of the key is revealed.
