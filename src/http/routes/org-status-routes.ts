@@ -15,21 +15,7 @@ import type { ApiServices } from '../api-services.js';
 import { principalOf } from '../auth/route-auth.js';
 import { inPlatformTransaction } from '../auth/route-transaction.js';
 import { idParam } from './route-helpers.js';
-
-const orgSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  slug: z.string(),
-  status: z.enum(['active', 'frozen']),
-  created_at: z.string(),
-});
-const toOrgWire = (o: Org) => ({
-  id: o.id,
-  name: o.name,
-  slug: o.slug,
-  status: o.status,
-  created_at: o.createdAt.toISOString(),
-});
+import { orgSchema, toOrgWire } from './tenancy-routes.js';
 
 // The path names the org acted on, not the caller's: the caller is a platform owner, so the parameter is not
 // `org_id` (which the tenant boundary would hold to the caller's own org).

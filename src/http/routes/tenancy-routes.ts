@@ -33,14 +33,16 @@ import {
   resourceFromPath,
 } from './route-helpers.js';
 
-const orgSchema = z.object({
+/** An org on the wire. */
+export const orgSchema = z.object({
   id: z.string(),
   name: z.string(),
   slug: z.string(),
   status: z.enum(['active', 'frozen']),
   created_at: z.string(),
 });
-const toOrgWire = (o: Org) => ({
+/** An org as its wire shape. */
+export const toOrgWire = (o: Org) => ({
   id: o.id,
   name: o.name,
   slug: o.slug,
