@@ -44,6 +44,7 @@ import {
   claimEnvironment,
   inspectServingRole,
   isOwnerDb,
+  keyTenantContext,
   migrate,
   migrationStatus,
   openDb,
@@ -93,12 +94,17 @@ export interface Core {
   close(): Promise<void>;
 }
 
-/** Runs `bulwark migrate`'s work over the migration (owner) connection, which is closed afterwards. */
-async function prepareWithMigrationDb(config: Config): Promise<PreparedDatabase> {
+/** Runs `bulwark migrate`'s work over the migration (owner) connection, which is closed afterwards; installs the tenant-context key. */
+async function prepareWithMigrationDb(config: Config, vault: KeyVault): Promise<PreparedDatabase> {
   const owner = await openMigrationDb(config);
   try {
     const servingLogin = servingLoginOf(config);
-    return await prepareDatabase(owner, { environment: config.env, ...(servingLogin ? { servingLogin } : {}) });
+    const prepared = await prepareDatabase(owner, {
+      environment: config.env,
+      ...(servingLogin ? { servingLogin } : {}),
+    });
+    await keyTenantContext(owner, vault, owner);
+    return prepared;
   } finally {
     await owner.close();
   }
@@ -108,7 +114,7 @@ async function prepareWithMigrationDb(config: Config): Promise<PreparedDatabase>
  * The serving database, migrated: on PostgreSQL migrations run over the owner connection first, then the serving
  * login connects (it may not exist before migrate provisions it); PGlite's one connection does both.
  */
-async function openServingDatabase(config: Config, overrides: RuntimeOverrides): Promise<Db> {
+async function openServingDatabase(config: Config, overrides: RuntimeOverrides, vault: KeyVault): Promise<Db> {
   if (overrides.db) {
     const owner = overrides.ownerDb ?? (isOwnerDb(overrides.db) ? overrides.db : undefined);
     if (owner) {
@@ -121,20 +127,29 @@ async function openServingDatabase(config: Config, overrides: RuntimeOverrides):
           publicMessage: `migrations ${pending.join(', ')} are pending: run bulwark migrate`,
         });
     }
+    await keyTenantContext(overrides.db, vault, owner);
     return overrides.db;
   }
   if (config.databaseUrl === undefined) {
     const db = await openDb(config);
     try {
       await prepareDatabase(db as OwnerDb, { environment: config.env });
+      await keyTenantContext(db, vault, db as OwnerDb);
     } catch (error) {
       await db.close();
       throw error;
     }
     return db;
   }
-  await prepareWithMigrationDb(config);
-  return openDb(config);
+  await prepareWithMigrationDb(config, vault);
+  const db = await openDb(config);
+  try {
+    await keyTenantContext(db, vault);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return db;
 }
 
 // SECURITY: row-level security binds the serving login only if it is no superuser, lacks BYPASSRLS and owns no table;
@@ -157,13 +172,19 @@ export async function openCore(config: Config, overrides: RuntimeOverrides = {})
   assertProductionSafe(config);
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, maskRecord: maskLogFormatter });
-  const db = await openServingDatabase(config, overrides);
-  let vault: KeyVault;
+  const vault = await openKeyVault(config);
+  let db: Db;
+  try {
+    db = await openServingDatabase(config, overrides, vault);
+  } catch (error) {
+    await vault.close();
+    throw error;
+  }
   try {
     await checkServingRole(config, db, logger);
     await checkEnvironment(db, config.env);
-    vault = await openKeyVault(config);
   } catch (error) {
+    await vault.close();
     if (!overrides.db) await db.close();
     throw error;
   }
@@ -560,7 +581,12 @@ export const cliContext: CliContext = {
   doctor,
   migrate: async (config) => {
     assertProductionSafe(config);
-    return prepareWithMigrationDb(config);
+    const vault = await openKeyVault(config);
+    try {
+      return await prepareWithMigrationDb(config, vault);
+    } finally {
+      await vault.close();
+    }
   },
 };
 

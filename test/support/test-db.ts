@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { AppError } from '../../src/lib/errors/index.js';
 import {
+  keyTenantContext,
   migrate,
   PgliteDb,
   PostgresDb,
@@ -9,7 +11,24 @@ import {
   provisionServingLogin,
   type Db,
   type OwnerDb,
+  type TenantContextKeySource,
 } from '../../src/platform/db/index.js';
+
+/**
+ * A MAC key of the test database alone, standing in for the key vault's until a runtime opens on it: the runtime's
+ * vault cannot derive this key's id, so it installs its own (as `bulwark migrate` does on a fresh database).
+ */
+function testKeySource(): TenantContextKeySource {
+  const id = `test:${randomBytes(8).toString('hex')}`;
+  const key = randomBytes(32);
+  return {
+    currentMacKeyId: () => id,
+    mac: async (keyId, data) => {
+      if (keyId !== id) throw new AppError('vault.key_not_found', { publicMessage: `no MAC key ${keyId}` });
+      return createHmac('sha256', key).update(data).digest();
+    },
+  };
+}
 
 /** A fresh, migrated database for one test file, and how to run SQL as the owner/superuser beside it. */
 export interface TestDb {
@@ -89,7 +108,10 @@ export async function createTestDb(options: { migrate?: boolean } = {}): Promise
       shouldMigrate && template
         ? await PgliteDb.open(undefined, { template: new Blob([await readFile(template)]) })
         : await PgliteDb.open();
-    if (shouldMigrate) await migrate(db);
+    if (shouldMigrate) {
+      await migrate(db);
+      await keyTenantContext(db, testKeySource(), db);
+    }
     return {
       db,
       owner: db,
@@ -111,6 +133,9 @@ export async function createTestDb(options: { migrate?: boolean } = {}): Promise
       await migrate(owner);
       await provisionServingLogin(owner, TEST_SERVING_LOGIN);
       db = await PostgresDb.open(servingUrl, { maxConnections: 20 });
+      const source = testKeySource();
+      await keyTenantContext(owner, source, owner);
+      await keyTenantContext(db, source);
     }
   } catch (error) {
     await owner.close();

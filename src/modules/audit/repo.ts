@@ -110,7 +110,7 @@ export async function insertRecords(sql: TenantSql, records: readonly AuditRecor
   await sql.query(
     `WITH inserted AS (INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} RETURNING 1)
      UPDATE audit_heads SET seq = $${params.length - 1}, hash = $${params.length}, updated_at = now()
-      WHERE org_id = current_setting('bulwark.org_id', true) AND (SELECT count(*) FROM inserted) = ${records.length}`,
+      WHERE org_id = bulwark_tenant_org() AND (SELECT count(*) FROM inserted) = ${records.length}`,
     params,
   );
 }

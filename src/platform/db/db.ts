@@ -1,4 +1,5 @@
 import type { OrgId } from '../../lib/ids.js';
+import type { TenantContextSigner } from './tenant-context-key.js';
 
 /** Result of one SQL statement. */
 export interface SqlResult<R> {
@@ -44,10 +45,15 @@ export type DbKind = 'pglite' | 'postgres';
  */
 export interface Db {
   readonly kind: DbKind;
-  /** Runs `fn` in a transaction as `bulwark_app` with `bulwark.org_id` set to `orgId`. The only way to a tenant handle. */
+  /** Runs `fn` in a transaction as `bulwark_app` in `orgId`'s signed tenant context. The only way to a tenant handle. */
   withTenant<T>(orgId: OrgId, fn: (sql: TenantSql) => Promise<T>): Promise<T>;
   /** Runs `fn` in a transaction as `bulwark_app` with the platform scope (orgs, users, bootstrap); no tenant rows are visible. */
   withPlatform<T>(fn: (sql: PlatformSql) => Promise<T>): Promise<T>;
+  /**
+   * Signs every later transaction's tenant context with `signer` (migration 0012). Until a Db is keyed its
+   * transactions carry no context: tenant tables read as empty and platform tables with policies refuse writes.
+   */
+  keyTenantContext(signer: TenantContextSigner): void;
   /** Answers when the database is reachable. */
   ping(): Promise<void>;
   close(): Promise<void>;

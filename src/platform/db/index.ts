@@ -17,6 +17,13 @@ export { PostgresDb, PostgresOwnerDb } from './postgres-db.js';
 export { prepareDatabase, type PreparedDatabase } from './prepare-database.js';
 export { APP_ROLE } from './scoped-transaction.js';
 export {
+  installTenantContextKey,
+  keyTenantContext,
+  readTenantContextKeyId,
+  TenantContextSigner,
+  type TenantContextKeySource,
+} from './tenant-context-key.js';
+export {
   provisionServingLogin,
   servingLoginFromUrl,
   type ProvisionOutcome,

@@ -4,6 +4,7 @@ import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import type { OwnerDb, PlatformSql, Sql, SqlResult, TenantSql } from './db.js';
 import { translateDbError } from './translate-db-error.js';
 import { enterPlatform, enterTenant } from './scoped-transaction.js';
+import type { TenantContextSigner } from './tenant-context-key.js';
 
 function wrap(tx: Transaction): Sql {
   return {
@@ -28,6 +29,7 @@ function wrap(tx: Transaction): Sql {
  */
 export class PgliteDb implements OwnerDb {
   readonly kind = 'pglite';
+  #signer: TenantContextSigner | undefined;
 
   private constructor(
     private readonly pg: PGlite,
@@ -61,15 +63,19 @@ export class PgliteDb implements OwnerDb {
   }
 
   withTenant<T>(orgId: OrgId, fn: (sql: TenantSql) => Promise<T>): Promise<T> {
-    return this.pg.transaction(async (tx) => fn(await enterTenant(wrap(tx), orgId)));
+    return this.pg.transaction(async (tx) => fn(await enterTenant(wrap(tx), orgId, this.#signer)));
   }
 
   withPlatform<T>(fn: (sql: PlatformSql) => Promise<T>): Promise<T> {
-    return this.pg.transaction(async (tx) => fn(await enterPlatform(wrap(tx))));
+    return this.pg.transaction(async (tx) => fn(await enterPlatform(wrap(tx), this.#signer)));
   }
 
   withOwner<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
     return this.pg.transaction(async (tx) => fn(wrap(tx)));
+  }
+
+  keyTenantContext(signer: TenantContextSigner): void {
+    this.#signer = signer;
   }
 
   async ping(): Promise<void> {

@@ -3,6 +3,7 @@ import type { OrgId } from '../../lib/ids.js';
 import type { Db, OwnerDb, PlatformSql, Sql, SqlResult, TenantSql } from './db.js';
 import { translateDbError } from './translate-db-error.js';
 import { enterPlatform, enterTenant } from './scoped-transaction.js';
+import type { TenantContextSigner } from './tenant-context-key.js';
 
 // Timestamps come back as Date; bigint (int8) as string is the pg default and kept, callers convert.
 function wrap(client: pg.PoolClient): Sql {
@@ -78,6 +79,7 @@ export class PostgresDb implements Db {
 
   protected readonly pool: pg.Pool;
   readonly #tracked: TrackedPool;
+  #signer: TenantContextSigner | undefined;
 
   protected constructor(tracked: TrackedPool) {
     this.pool = tracked.pool;
@@ -110,11 +112,15 @@ export class PostgresDb implements Db {
   }
 
   withTenant<T>(orgId: OrgId, fn: (sql: TenantSql) => Promise<T>): Promise<T> {
-    return this.transaction(async (sql) => fn(await enterTenant(sql, orgId)));
+    return this.transaction(async (sql) => fn(await enterTenant(sql, orgId, this.#signer)));
   }
 
   withPlatform<T>(fn: (sql: PlatformSql) => Promise<T>): Promise<T> {
-    return this.transaction(async (sql) => fn(await enterPlatform(sql)));
+    return this.transaction(async (sql) => fn(await enterPlatform(sql, this.#signer)));
+  }
+
+  keyTenantContext(signer: TenantContextSigner): void {
+    this.#signer = signer;
   }
 
   async ping(): Promise<void> {

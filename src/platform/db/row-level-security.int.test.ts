@@ -112,11 +112,10 @@ describe(`row-level security (${backendName})`, () => {
 
   it('does not let a tenant carry over to the next transaction', async () => {
     await t.db.withTenant(orgA, async () => undefined);
-    const setting = await t.db.withPlatform(
-      async (sql) =>
-        (await sql.query<{ v: string | null }>("SELECT current_setting('bulwark.org_id', true) AS v")).rows[0]?.v,
+    const tenant = await t.db.withPlatform(
+      async (sql) => (await sql.query<{ v: string | null }>('SELECT bulwark_tenant_org() AS v')).rows[0]?.v,
     );
-    expect(setting ?? '').toBe('');
+    expect(tenant).toBeNull();
   });
 
   it('has ENABLE and FORCE row-level security and a policy on every table with org_id', async () => {

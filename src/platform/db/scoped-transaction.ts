@@ -1,34 +1,51 @@
 import { AppError } from '../../lib/errors/index.js';
 import { isId, type OrgId } from '../../lib/ids.js';
 import type { PlatformSql, Sql, TenantSql } from './db.js';
+import { BINDING_SQL, type ContextClaim, type TenantContextSigner } from './tenant-context-key.js';
 
 /** Name of the role application queries run as. Created by the first migration. */
 export const APP_ROLE = 'bulwark_app';
 
+/** One transaction on its way into a scope: the raw handle, and what signs its context (absent: none is set). */
+interface ScopedTransaction {
+  sql: Sql;
+  signer: TenantContextSigner | undefined;
+  /** `<backend pid>|<transaction start µs>`, read once when the transaction dropped to the app role. */
+  binding: string | undefined;
+}
+
 // SECURITY: every scoped transaction drops to the app role first, so row-level security applies even when
 // the connection itself belongs to a superuser or the table owner (both would bypass RLS). The settings are
 // transaction-local, so a pooled connection never carries a tenant into the next transaction.
-/** Turns a raw transaction into a tenant-scoped handle. */
-export async function enterTenant(sql: Sql, orgId: OrgId): Promise<TenantSql> {
-  // INVARIANT: a malformed org id never reaches set_config; an empty one would match nothing but hides bugs.
-  if (!isId('org', orgId)) throw new AppError('db.tenant_required', { publicMessage: 'a valid org id is required' });
-  await sql.query(`SET LOCAL ROLE ${APP_ROLE}`);
-  await sql.query(`SELECT set_config('bulwark.org_id', $1, true), set_config('bulwark.scope', 'tenant', true)`, [
-    orgId,
-  ]);
-  return { query: sql.query.bind(sql), orgId, scope: 'tenant' };
+async function dropToAppRole(sql: Sql, signer: TenantContextSigner | undefined): Promise<ScopedTransaction> {
+  const { rows } = await sql.query<{ binding: string }>(
+    `SELECT set_config('role', '${APP_ROLE}', true), ${BINDING_SQL} AS binding`,
+  );
+  return { sql, signer, binding: rows[0]?.binding };
 }
 
-/** Turns a raw transaction into a platform-scoped handle (no tenant). */
-export async function enterPlatform(sql: Sql): Promise<PlatformSql> {
-  await sql.query(`SET LOCAL ROLE ${APP_ROLE}`);
-  await sql.query(`SELECT set_config('bulwark.org_id', '', true), set_config('bulwark.scope', 'platform', true)`);
+// SECURITY: the policies trust only a context signed for this backend and transaction (migration 0012); without a
+// signer the context is left empty, so tenant tables read as empty and refuse writes (fails closed).
+async function setContext(tx: ScopedTransaction, claim: ContextClaim): Promise<void> {
+  const context = tx.signer && tx.binding ? tx.signer.contextFor(claim, tx.binding) : '';
+  await tx.sql.query(`SELECT set_config('bulwark.context', $1, true)`, [context]);
+}
+
+async function tenantScope(tx: ScopedTransaction, orgId: OrgId): Promise<TenantSql> {
+  // INVARIANT: a malformed org id never reaches the context; an empty one would match nothing but hides bugs.
+  if (!isId('org', orgId)) throw new AppError('db.tenant_required', { publicMessage: 'a valid org id is required' });
+  await setContext(tx, `tenant:${orgId}`);
+  return { query: tx.sql.query.bind(tx.sql), orgId, scope: 'tenant' };
+}
+
+async function platformScope(tx: ScopedTransaction): Promise<PlatformSql> {
+  await setContext(tx, 'platform');
   return {
-    query: sql.query.bind(sql),
+    query: tx.sql.query.bind(tx.sql),
     scope: 'platform',
-    enterTenant: (orgId) => enterTenant(sql, orgId),
+    enterTenant: (orgId) => tenantScope(tx, orgId),
     async inTenant<T>(orgId: OrgId, fn: (sql: TenantSql) => Promise<T>): Promise<T> {
-      const tenant = await enterTenant(sql, orgId);
+      const tenant = await tenantScope(tx, orgId);
       let open = true;
       // SECURITY: the tenant handle stops working when the platform scope comes back, so it cannot read platform rows.
       const scoped: TenantSql = {
@@ -43,12 +60,23 @@ export async function enterPlatform(sql: Sql): Promise<PlatformSql> {
       } catch (error) {
         open = false;
         // An aborted transaction refuses the switch back; it rolls back anyway, so the first error is the one to report.
-        await enterPlatform(sql).catch(() => undefined);
+        await setContext(tx, 'platform').catch(() => undefined);
         throw error;
       }
       open = false;
-      await enterPlatform(sql);
+      await setContext(tx, 'platform');
       return result;
     },
   };
+}
+
+/** Turns a raw transaction into a tenant-scoped handle, its context signed by `signer`. */
+export async function enterTenant(sql: Sql, orgId: OrgId, signer?: TenantContextSigner): Promise<TenantSql> {
+  if (!isId('org', orgId)) throw new AppError('db.tenant_required', { publicMessage: 'a valid org id is required' });
+  return tenantScope(await dropToAppRole(sql, signer), orgId);
+}
+
+/** Turns a raw transaction into a platform-scoped handle (no tenant), its context signed by `signer`. */
+export async function enterPlatform(sql: Sql, signer?: TenantContextSigner): Promise<PlatformSql> {
+  return platformScope(await dropToAppRole(sql, signer));
 }

@@ -101,6 +101,12 @@ export const platformErrors = defineErrors({
     title: 'Tenant context required',
     description: 'A tenant-scoped operation ran without an org id; it fails closed.',
   },
+  'db.tenant_context_key_mismatch': {
+    status: 500,
+    title: 'Tenant context key mismatch',
+    description:
+      'The database checks signed tenant contexts with a key this node cannot derive from its key vault (another vault, or a key not installed). The node refuses to start rather than serve empty tenants; run `bulwark migrate` with the vault the database belongs to.',
+  },
   'db.conflict': {
     status: 409,
     title: 'Conflict',
