@@ -35,7 +35,10 @@ const moderationBodySchema = z
       .union([
         z.string().max(MAX_TEXT),
         z.array(z.string().max(MAX_TEXT)).min(1).max(MAX_INPUTS),
-        z.array(z.union([textPart, imagePart])).min(1).max(MAX_INPUTS),
+        z
+          .array(z.union([textPart, imagePart]))
+          .min(1)
+          .max(MAX_INPUTS),
       ])
       .describe('A text, an array of texts (one result each), or an array of content parts (one result for all).'),
     model: z
@@ -97,7 +100,8 @@ export function registerModerationRoutes(app: FastifyInstance, services: ApiServ
       transaction: 'tenant',
     },
     schema: {
-      summary: "Classify texts in OpenAI's moderation categories (harassment, hate, self-harm, sexual, violence, illicit)",
+      summary:
+        "Classify texts in OpenAI's moderation categories (harassment, hate, self-harm, sexual, violence, illicit)",
       tags: ['guard'],
       security: [{ bearer: [] }],
       body: moderationBodySchema,

@@ -43,7 +43,11 @@ export {
   type ModerationServiceDeps,
   type ModerationRequest,
 } from './moderation/moderation-service.js';
-export { MODERATION_CATEGORIES, type ModerationCategory, type CategoryScores } from './moderation/moderation-categories.js';
+export {
+  MODERATION_CATEGORIES,
+  type ModerationCategory,
+  type CategoryScores,
+} from './moderation/moderation-categories.js';
 export type { ModerationOutcome } from './moderation/score-moderation.js';
 export { createLeakageDetector, type SensitiveSpan } from './moderation/leakage-detector.js';
 export { EmbeddingPool, EmbeddingUnavailableError, type EmbeddingPoolOptions } from './embedding/embedding-pool.js';

@@ -20,14 +20,12 @@ export interface ToxicityRow extends LabelledRow {
 
 /** Reads the two toxicity development files as rows labelled `toxic`/`ok`, stratified by source and HateCheck functionality. */
 export function readToxicityDevData(dir: string): { surge: ToxicityRow[]; hatecheck: ToxicityRow[] } {
-  const surge = parseCsvRecords(readFileSync(`${dir}/surge_toxicity_en.csv`, 'utf8')).map(
-    (r): ToxicityRow => ({
-      text: r.text ?? '',
-      label: r.is_toxic === 'Toxic' ? 'toxic' : 'ok',
-      category: 'surge',
-      source: 'surge',
-    }),
-  );
+  const surge = parseCsvRecords(readFileSync(`${dir}/surge_toxicity_en.csv`, 'utf8')).map((r): ToxicityRow => ({
+    text: r.text ?? '',
+    label: r.is_toxic === 'Toxic' ? 'toxic' : 'ok',
+    category: 'surge',
+    source: 'surge',
+  }));
   const hatecheck = parseCsvRecords(readFileSync(`${dir}/hatecheck_test_suite_cases.csv`, 'utf8')).map(
     (r): ToxicityRow => ({
       text: r.test_case ?? '',

@@ -22,4 +22,3 @@ export async function prepareWithEmbeddings(
     await pool.close();
   }
 }
-

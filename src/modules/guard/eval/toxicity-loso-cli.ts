@@ -30,6 +30,8 @@ const line = (name: string, s: BinaryScores): string =>
       if (process.argv.includes('--categories'))
         for (const [category, s] of Object.entries(fold.perCategory).sort()) console.log(line(`  ${category}`, s));
     }
-    console.log(`mean balanced accuracy ${f(report.meanBalancedAccuracy)}; worst ${report.worst.source} ${f(report.worst.balancedAccuracy)}`);
+    console.log(
+      `mean balanced accuracy ${f(report.meanBalancedAccuracy)}; worst ${report.worst.source} ${f(report.worst.balancedAccuracy)}`,
+    );
   }
 }

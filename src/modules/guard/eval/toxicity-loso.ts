@@ -28,7 +28,10 @@ const thresholdGrid = Array.from({ length: 33 }, (_, i) => 0.1 + i * 0.025);
 const boostGrid = [0, 0.25, 0.5, 0.75, 1];
 
 /** Runs the lexicon stage and the frame reading over rows whose embeddings are known. */
-export function prepareToxicityRows(rows: readonly ToxicityRow[], vectors: readonly Float32Array[]): PreparedToxicityRow[] {
+export function prepareToxicityRows(
+  rows: readonly ToxicityRow[],
+  vectors: readonly Float32Array[],
+): PreparedToxicityRow[] {
   return rows.map((row, i) => ({
     row,
     vector: vectors[i] ?? new Float32Array(512),
@@ -43,7 +46,8 @@ export function prepareToxicityRows(rows: readonly ToxicityRow[], vectors: reado
  */
 export function fitToxicityClassifier(rows: readonly PreparedToxicityRow[]): { weights: number[]; bias: number } {
   const counts = new Map<string, number>();
-  for (const { row } of rows) counts.set(`${row.source}/${row.label}`, (counts.get(`${row.source}/${row.label}`) ?? 0) + 1);
+  for (const { row } of rows)
+    counts.set(`${row.source}/${row.label}`, (counts.get(`${row.source}/${row.label}`) ?? 0) + 1);
   const sources = new Set(rows.map(({ row }) => row.source)).size;
   const sampleWeights = rows.map(
     ({ row }) => rows.length / (sources * 2 * (counts.get(`${row.source}/${row.label}`) ?? 1)),

@@ -71,7 +71,15 @@ export function scanHarmCategories(text: string): CategoryHit[] {
   };
   for (const m of matches(selfHarmIntent, text)) {
     // "I would never kill myself", "I don't want to hurt myself": a negator between the subject and the act.
-    const lead = m[0].slice(0, Math.max(0, m[0].search(/\b(?:kill|end|take|commit|cut|hurt|harm|hang|starv|overdos|want|wanna|going|gonna|ready|plan|deserve)/i)));
+    const lead = m[0].slice(
+      0,
+      Math.max(
+        0,
+        m[0].search(
+          /\b(?:kill|end|take|commit|cut|hurt|harm|hang|starv|overdos|want|wanna|going|gonna|ready|plan|deserve)/i,
+        ),
+      ),
+    );
     if (negated.test(lead) && !/want\s+to\s+(?:live|be\s+alive|exist)/i.test(m[0])) continue;
     add('self-harm/intent', 0.9, 'guard.moderation.self_harm_intent', m);
     add('self-harm', 0.9, 'guard.moderation.self_harm_intent', m);
@@ -81,13 +89,19 @@ export function scanHarmCategories(text: string): CategoryHit[] {
     add('self-harm', 0.85, 'guard.moderation.self_harm_instructions', m);
   }
   for (const m of matches(selfHarmMention, text)) {
-    add('self-harm', supportFrame.test(sentenceOf(text, m.index, m.index + m[0].length)) ? 0.1 : 0.3, 'guard.moderation.self_harm_mention', m);
+    add(
+      'self-harm',
+      supportFrame.test(sentenceOf(text, m.index, m.index + m[0].length)) ? 0.1 : 0.3,
+      'guard.moderation.self_harm_mention',
+      m,
+    );
   }
   const explicit = [...matches(explicitSexual, text)];
   const mild = [...matches(mildSexual, text)];
   for (const m of explicit) add('sexual', 0.85, 'guard.moderation.sexual_explicit', m);
   // Several mild terms together read as sexual content; one alone (anatomy, education, news) does not.
-  for (const m of mild) add('sexual', mild.length >= 3 ? 0.6 : mild.length === 2 ? 0.4 : 0.2, 'guard.moderation.sexual_term', m);
+  for (const m of mild)
+    add('sexual', mild.length >= 3 ? 0.6 : mild.length === 2 ? 0.4 : 0.2, 'guard.moderation.sexual_term', m);
   for (const m of [...explicit, ...mild]) {
     const sentence = sentenceOf(text, m.index, m.index + m[0].length);
     if (!minorTerm.test(sentence)) continue;

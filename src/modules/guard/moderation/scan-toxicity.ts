@@ -183,9 +183,11 @@ export function scanToxicity(text: string, lexicon?: ToxicityLexicon): ToxicityH
   lexiconSlurs ??= new RegExp(`\\b(?:${alternation(source.reclaimable)})\\b`, 'i');
   const countered = counterFrame.test(text);
   // Words inside quotation marks, with the sentence around them saying something else, are reported speech.
-  const quotes = [...text.matchAll(/"[^"\n]{1,300}"|“[^”\n]{1,300}”|‘[^’\n]{1,80}’|(?<![\p{L}\p{N}])'[^'\n]{1,80}'(?![\p{L}\p{N}])/gu)].map(
-    (q) => [q.index, q.index + q[0].length] as const,
-  );
+  const quotes = [
+    ...text.matchAll(
+      /"[^"\n]{1,300}"|“[^”\n]{1,300}”|‘[^’\n]{1,80}’|(?<![\p{L}\p{N}])'[^'\n]{1,80}'(?![\p{L}\p{N}])/gu,
+    ),
+  ].map((q) => [q.index, q.index + q[0].length] as const);
   const quoted = (start: number, end: number): boolean =>
     quotes.some(
       ([qs, qe]) => start > qs && end < qe && /[A-Za-z]{2,}\W+[A-Za-z]{2,}/.test(text.slice(0, qs) + text.slice(qe)),

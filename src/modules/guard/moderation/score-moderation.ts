@@ -1,4 +1,9 @@
-import { emptyScores, MODERATION_CATEGORIES, type CategoryScores, type ModerationCategory } from './moderation-categories.js';
+import {
+  emptyScores,
+  MODERATION_CATEGORIES,
+  type CategoryScores,
+  type ModerationCategory,
+} from './moderation-categories.js';
 import { scanHarmCategories } from './scan-harm-categories.js';
 import { benignFrame, scanToxicity } from './scan-toxicity.js';
 import { decideToxicity, type ToxicityDecisionSettings } from './toxicity-decision.js';
@@ -80,7 +85,8 @@ export function scoreModeration(
   // A sub-category implies its parent at least as strongly (OpenAI's taxonomy nests them).
   for (const category of MODERATION_CATEGORIES) {
     const parent = category.split('/')[0] as ModerationCategory;
-    if (parent !== category && scores[category] > scores[parent]) raise(parent, scores[category], 'guard.moderation.subcategory');
+    if (parent !== category && scores[category] > scores[parent])
+      raise(parent, scores[category], 'guard.moderation.subcategory');
   }
   const rounded = Object.fromEntries(
     MODERATION_CATEGORIES.map((c) => [c, Math.round(Math.min(1, Math.max(0, scores[c])) * 1e6) / 1e6]),

@@ -82,7 +82,10 @@ export async function toxicityProbabilities(
 }
 
 /** The decision settings of a detector configuration, with the shipped model's tuned threshold as the default. */
-export function toxicitySettings(params: Partial<ToxicityParams> | undefined, model: ToxicityModel): ToxicityDecisionSettings & { minConfidence: number } {
+export function toxicitySettings(
+  params: Partial<ToxicityParams> | undefined,
+  model: ToxicityModel,
+): ToxicityDecisionSettings & { minConfidence: number } {
   const parsed = manifest.params.parse(params ?? {});
   return {
     minConfidence: parsed.minConfidence,
