@@ -22,6 +22,7 @@ import {
 } from './modules/authz/index.js';
 import {
   EmbeddingPool,
+  ModerationService,
   GuardPolicyStore,
   GuardService,
   maskLogFormatter,
@@ -265,13 +266,16 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
   const cipher = new FieldCipher({ vault: core.vault, clock });
   const quarantine = new QuarantineService({ db, cipher, audit, clock });
   const guardPolicies = new GuardPolicyStore({ db, audit, clock });
+  // One embedding worker pool for the guard and moderation; its workers start on first use.
+  const embeddingPool = new EmbeddingPool({ size: 1 });
   const guard = new GuardService({
     db,
     audit,
     quarantine,
     policies: guardPolicies,
-    createPool: () => new EmbeddingPool({ size: 1 }),
+    createPool: () => embeddingPool,
   });
+  const moderation = new ModerationService({ db, audit, pool: embeddingPool });
   const redis = config.redisUrl
     ? openRedis(config.redisUrl.reveal(), (error) =>
         logger.warn({ err: error }, 'redis unavailable; throttling counters fall back to this node'),
@@ -306,6 +310,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     quarantine,
     guard,
     guardPolicies,
+    moderation,
     cipher,
     platformOrgId,
     metrics: createMetrics({ auditPending: () => auditBuffer.pending }),
@@ -320,6 +325,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     services,
     async close() {
       await guard.close();
+      await embeddingPool.close();
       await rejectedCredentials.close();
       if (redis) await closeRedis(redis);
       await core.close();

@@ -5,6 +5,7 @@ import { documentRoutes } from '../openapi/document-routes.js';
 import { registerApiKeyRoutes } from './api-key-routes.js';
 import { registerGovernanceRoutes } from './governance-routes.js';
 import { registerGuardRoutes } from './guard-routes.js';
+import { registerModerationRoutes } from './moderation-routes.js';
 import { registerOrgStatusRoutes } from './org-status-routes.js';
 import { registerQuarantineRoutes } from './quarantine-routes.js';
 import { registerTenancyRoutes } from './tenancy-routes.js';
@@ -19,5 +20,6 @@ export function registerApiRoutes(app: FastifyInstance, services: ApiServices): 
   registerApiKeyRoutes(app, services);
   registerQuarantineRoutes(app, services);
   registerGuardRoutes(app, services);
+  registerModerationRoutes(app, services);
   return table;
 }

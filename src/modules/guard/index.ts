@@ -37,6 +37,18 @@ export type { EvaluationReport, ClassScore } from './eval-spans/metrics.js';
 export * from './eval/index-exports.js';
 export { createInjectionDetector, loadInjectionClassifier } from './injection/injection-detector.js';
 export { createToxicityDetector } from './moderation/toxicity-detector.js';
+export {
+  ModerationService,
+  MODERATION_MODEL,
+  type ModerationServiceDeps,
+  type ModerationRequest,
+} from './moderation/moderation-service.js';
+export {
+  MODERATION_CATEGORIES,
+  type ModerationCategory,
+  type CategoryScores,
+} from './moderation/moderation-categories.js';
+export type { ModerationOutcome } from './moderation/score-moderation.js';
 export { createLeakageDetector, type SensitiveSpan } from './moderation/leakage-detector.js';
 export { EmbeddingPool, EmbeddingUnavailableError, type EmbeddingPoolOptions } from './embedding/embedding-pool.js';
 export {

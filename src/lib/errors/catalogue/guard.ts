@@ -25,4 +25,10 @@ export const guardErrors = defineErrors({
     description:
       'The quarantined response was already released or discarded; a review is final. `details.status` names the outcome.',
   },
+  'guard.moderation_model_unknown': {
+    status: 404,
+    title: 'Moderation model not found',
+    description:
+      "`POST /v1/moderations` was asked for a model Bulwark does not serve. Use `bulwark-moderation` (OpenAI's moderation model names are accepted as aliases).",
+  },
 });

@@ -26,6 +26,9 @@ const reclaimedFrame = /\b(?:i'?m|i am|we'?re|we are|as a|as an|us|fellow|proud|
 function compile(lexicon: ToxicityLexicon): CompiledRule[] {
   const id = `(?:${alternation(lexicon.identity)})`;
   const slur = `(?:${alternation(lexicon.slurs)})`;
+  const ambiguous = new Set(lexicon.ambiguousSlurs);
+  const unambiguousSlur = `(?:${alternation(lexicon.slurs.filter((w) => !ambiguous.has(w)))})`;
+  const ambiguousSlur = `(?:${alternation(lexicon.slurs.filter((w) => ambiguous.has(w)))})`;
   const insult = `(?:${alternation(lexicon.insults)})`;
   const dehuman = `(?:${alternation(lexicon.dehumanizing)})`;
   const emotion = `(?:${alternation(lexicon.hateEmotion)})`;
@@ -40,7 +43,10 @@ function compile(lexicon: ToxicityLexicon): CompiledRule[] {
     pattern: new RegExp(source, 'gi'),
   });
   return [
-    rule('moderation.hate', 'guard.moderation.slur', 0.85, `\\b${slur}\\b`),
+    // An unambiguous slur is hate on its own (above the report floor); one with a harmless homonym or a reclaimed use
+    // needs the classifier to agree. Quoting, condemning and reclaiming damp both below.
+    rule('moderation.hate', 'guard.moderation.slur', 0.95, `\\b${unambiguousSlur}\\b`),
+    rule('moderation.hate', 'guard.moderation.slur', 0.85, `\\b${ambiguousSlur}\\b`),
     rule(
       'moderation.hate',
       'guard.moderation.hate_emotion',
@@ -119,7 +125,7 @@ const negatedHarm = new RegExp(
 // Condemnation of someone else's words or acts: a speech or attitude verb whose content is the hateful part, judged by
 // a condemning predicate ("calling X Y is horrible", "threatening to kill X will get you jailed", "can't seriously
 // believe that …", "statements like '…' are hurtful", "contempt for X has to stop").
-const speechAct = String.raw`(?:call(?:ing)?|say(?:ing|s)?|said|claim(?:ing|s)?|suggest(?:ing)?|impl(?:y|ying)|wish(?:ing)?|threaten(?:ing)?|tweet(?:ing)?|post(?:ing)?|writ(?:e|ing)|shout(?:ing)?|believe|think|statements?|comments?|remarks?|words|contempt|hatred|hate speech)`;
+const speechAct = String.raw`(?:call(?:s|ed|ing)?|say(?:ing|s)?|said|claim(?:ing|s)?|suggest(?:ing)?|impl(?:y|ying)|wish(?:ing)?|threaten(?:ing)?|tweet(?:ing)?|post(?:ing)?|writ(?:e|ing)|shout(?:ing)?|believe|think|statements?|comments?|remarks?|words|contempt|hatred|hate speech)`;
 const condemnation = String.raw`(?:wrong|horrible|terrible|awful|vile|hurtful|harmful|disgraceful|shameful|unacceptable|outrageous|despicable|bigot\w*|racis\w*|sexis\w*|homophob\w*|transphob\w*|islamophob\w*|jail|prison|arrest\w*|banned|reported|has to stop|must stop|needs to stop|should stop|seriously)`;
 const counterSpeech = new RegExp(
   String.raw`\b${speechAct}\b[^.!?]{0,120}\b${condemnation}\b|\b${condemnation}\b[^.!?]{0,80}\b${speechAct}\b|\bcan'?t\s+(?:seriously\s+)?(?:believe|think)\b`,
@@ -177,9 +183,11 @@ export function scanToxicity(text: string, lexicon?: ToxicityLexicon): ToxicityH
   lexiconSlurs ??= new RegExp(`\\b(?:${alternation(source.reclaimable)})\\b`, 'i');
   const countered = counterFrame.test(text);
   // Words inside quotation marks, with the sentence around them saying something else, are reported speech.
-  const quotes = [...text.matchAll(/"[^"\n]{1,300}"|“[^”\n]{1,300}”/g)].map(
-    (q) => [q.index, q.index + q[0].length] as const,
-  );
+  const quotes = [
+    ...text.matchAll(
+      /"[^"\n]{1,300}"|“[^”\n]{1,300}”|‘[^’\n]{1,80}’|(?<![\p{L}\p{N}])'[^'\n]{1,80}'(?![\p{L}\p{N}])/gu,
+    ),
+  ].map((q) => [q.index, q.index + q[0].length] as const);
   const quoted = (start: number, end: number): boolean =>
     quotes.some(
       ([qs, qe]) => start > qs && end < qe && /[A-Za-z]{2,}\W+[A-Za-z]{2,}/.test(text.slice(0, qs) + text.slice(qe)),

@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import type { Detector, DetectorManifest, Finding, ScanContext } from '../detector.js';
 import type { EmbeddingPool } from '../embedding/embedding-pool.js';
-import type { LinearModel } from '../embedding/linear-classifier.js';
-import { loadShippedClassifier, semanticScore } from '../embedding/semantic-score.js';
+import { EmbeddingUnavailableError } from '../embedding/embedding-pool.js';
+import { scoreLinear } from '../embedding/linear-classifier.js';
+import { prepareEmbeddingInput } from '../embedding/prepare-embedding-input.js';
 import { benignFrame, scanToxicity } from './scan-toxicity.js';
+import { decideToxicity, type ToxicityDecisionSettings } from './toxicity-decision.js';
+import { loadToxicityClassifier, type ToxicityModel } from './toxicity-model.js';
 
 const params = z.object({
   minConfidence: z.number().min(0).max(1).default(0.5).describe('Findings below this confidence are not reported.'),
@@ -19,17 +22,25 @@ const params = z.object({
     .number()
     .min(0)
     .max(1)
-    .default(0.8)
+    .default(0.5)
     .describe(
-      'Factor on the classifier probability when the text has a benign frame (negated harm, counter-speech, approval).',
+      'Factor on the classifier confidence when the text has a benign frame (negated harm, counter-speech, approval); at 0.5 the classifier alone never flags a framed text.',
+    ),
+  ruleBoost: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe(
+      'How far a lexicon hit below the floor lifts the classifier confidence towards 1; default: the value tuned with the shipped weights.',
     ),
   semanticThreshold: z
     .number()
     .min(0)
     .max(1)
-    .default(0.6)
+    .optional()
     .describe(
-      'Classifier probability that maps to confidence 0.5 (chosen on the tune split: balanced accuracy on surge and HateCheck).',
+      'Classifier probability that maps to confidence 0.5; default: the threshold tuned with the shipped weights (mean balanced accuracy over the development sources).',
     ),
 });
 
@@ -40,7 +51,7 @@ export type ToxicityParams = z.infer<typeof params>;
 export interface ToxicityDetectorOptions {
   readonly pool?: EmbeddingPool;
   readonly params?: Partial<ToxicityParams>;
-  readonly model?: LinearModel;
+  readonly model?: ToxicityModel;
 }
 
 const manifest: DetectorManifest<typeof params> = {
@@ -51,25 +62,55 @@ const manifest: DetectorManifest<typeof params> = {
   params,
 };
 
-/** Loads the shipped toxicity classifier (trained offline on the tune split of the toxicity development data). */
-export function loadToxicityClassifier(): LinearModel {
-  return loadShippedClassifier('toxicity-classifier.json');
+/**
+ * The toxicity classifier's probability for each text (one batched embedding call, off the event loop), or undefined
+ * when the embedding pool cannot answer: callers fail closed on that.
+ */
+export async function toxicityProbabilities(
+  pool: EmbeddingPool,
+  model: ToxicityModel,
+  texts: readonly string[],
+): Promise<number[] | undefined> {
+  try {
+    const vectors = await pool.embed(texts.map(prepareEmbeddingInput));
+    if (vectors.length !== texts.length) return undefined;
+    return vectors.map((vector) => scoreLinear(model, vector));
+  } catch (error) {
+    if (error instanceof EmbeddingUnavailableError) return undefined;
+    throw error;
+  }
+}
+
+/** The decision settings of a detector configuration, with the shipped model's tuned threshold as the default. */
+export function toxicitySettings(
+  params: Partial<ToxicityParams> | undefined,
+  model: ToxicityModel,
+): ToxicityDecisionSettings & { minConfidence: number } {
+  const parsed = manifest.params.parse(params ?? {});
+  return {
+    minConfidence: parsed.minConfidence,
+    ruleFloor: parsed.ruleFloor,
+    frameDamping: parsed.frameDamping,
+    semanticThreshold: parsed.semanticThreshold ?? model.threshold,
+    ruleBoost: parsed.ruleBoost ?? model.ruleBoost,
+  };
 }
 
 /** Creates the toxicity/hate detector. */
 export function createToxicityDetector(options: ToxicityDetectorOptions = {}): Detector {
-  const settings = params.parse(options.params ?? {});
-  const model = options.pool === undefined ? undefined : (options.model ?? loadToxicityClassifier());
+  const model = options.model ?? loadToxicityClassifier();
+  const settings = toxicitySettings(options.params, model);
   return {
     manifest,
     async scan(text: string, _ctx: ScanContext): Promise<Finding[]> {
-      let semantic: number | undefined;
-      const findings: Finding[] = [];
-      if (options.pool !== undefined && model !== undefined) {
-        semantic = await semanticScore(options.pool, model, text, settings.semanticThreshold);
-        if (semantic === undefined) {
-          // SECURITY: fail closed, like the injection detector; the pipeline quarantines instead of passing unchecked output.
-          findings.push({
+      let probability: number | undefined;
+      const unavailable: Finding[] = [];
+      if (options.pool !== undefined) {
+        probability = (await toxicityProbabilities(options.pool, model, [text]))?.[0];
+        // SECURITY: fail closed, like the injection detector; the pipeline quarantines instead of passing unchecked
+        // output. The lexicon still reports what it finds on its own.
+        if (probability === undefined)
+          unavailable.push({
             class: 'moderation.detector_unavailable',
             start: 0,
             end: text.length,
@@ -77,34 +118,11 @@ export function createToxicityDetector(options: ToxicityDetectorOptions = {}): D
             reason: 'guard.detector_unavailable',
             detector: manifest.name,
           });
-        } else {
-          // The classifier reads words, not scope: negated harm, condemned quotes and plain approval of a group look
-          // like hate to it. Under such a frame its score is damped; lexicon rules keep their own negation handling.
-          if (benignFrame(text) !== undefined) semantic *= settings.frameDamping;
-          findings.push({
-            class: 'moderation.toxicity',
-            start: 0,
-            end: text.length,
-            confidence: semantic,
-            reason: 'guard.moderation.semantic_classifier',
-            detector: manifest.name,
-          });
-        }
       }
-      for (const hit of scanToxicity(text)) {
-        // Weak lexicon evidence (profanity, damped quotes) only counts when the classifier leans the same way.
-        const confidence =
-          hit.weight >= settings.ruleFloor || semantic === undefined ? hit.weight : Math.min(hit.weight, semantic);
-        findings.push({
-          class: hit.class,
-          start: hit.start,
-          end: hit.end,
-          confidence,
-          reason: hit.reason,
-          detector: manifest.name,
-        });
-      }
-      return findings.filter((finding) => finding.confidence >= settings.minConfidence);
+      const signals = decideToxicity(text, scanToxicity(text), benignFrame(text) !== undefined, probability, settings)
+        .filter((signal) => signal.confidence >= settings.minConfidence)
+        .map((signal) => ({ ...signal, detector: manifest.name }));
+      return [...unavailable, ...signals];
     },
   };
 }

@@ -5,6 +5,8 @@ const lexiconSchema = z.object({
   identity: z.array(z.string()),
   slurs: z.array(z.string()),
   reclaimable: z.array(z.string()),
+  /** Slurs with a common harmless homonym or a reclaimed use ("fag" for a cigarette, "coon", "queer"): not reported alone. */
+  ambiguousSlurs: z.array(z.string()),
   insults: z.array(z.string()),
   profanity: z.array(z.string()),
   dehumanizing: z.array(z.string()),
