@@ -1,3 +1,4 @@
+import type { Config } from '../../../config/index.js';
 import type { Clock } from '../../../lib/clock.js';
 import type { OrgId } from '../../../lib/ids.js';
 import type { Db } from '../../../platform/db/index.js';
@@ -47,5 +48,20 @@ export function createGatewayUsage(deps: {
       clock: deps.clock,
       platformOrgId: deps.platformOrgId,
     }),
+  };
+}
+
+/** Metering settings from the configuration (`gatewayUsage`, and `authThrottle.keyPrefix` for the Redis namespace). */
+export function gatewayUsageSettings(config: Pick<Config, 'gatewayUsage' | 'authThrottle'>): GatewayUsageSettings {
+  const c = config.gatewayUsage;
+  return {
+    costGuard: {
+      windowSeconds: c.costGuardWindowSeconds,
+      baselineSeconds: c.costGuardBaselineSeconds,
+      factor: c.costGuardFactor,
+      floorMicros: c.costGuardFloorMicros,
+    },
+    staleReservationSeconds: c.staleReservationSeconds,
+    keyPrefix: config.authThrottle.keyPrefix,
   };
 }

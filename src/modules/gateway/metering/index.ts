@@ -1,4 +1,9 @@
-export { createGatewayUsage, type GatewayUsage, type GatewayUsageSettings } from './create-gateway-usage.js';
+export {
+  createGatewayUsage,
+  gatewayUsageSettings,
+  type GatewayUsage,
+  type GatewayUsageSettings,
+} from './create-gateway-usage.js';
 export { isSpendSpike, type CostGuardRule, type SpendRate } from './cost-guard.js';
 export type { CostGuardMode, OrgPlan, SpendLimit, SpendSubject } from './limits-repo.js';
 export type { Period } from './periods.js';
