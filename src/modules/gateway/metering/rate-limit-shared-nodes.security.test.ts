@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testRedisUrl } from '../../../../test/api/throttle-support.js';
 import { backendName, createTestDb, type TestDb } from '../../../../test/support/test-db.js';
 import { systemClock } from '../../../lib/clock.js';
 import { isAppError } from '../../../lib/errors/index.js';
@@ -9,7 +10,7 @@ import { AuditLog } from '../../audit/index.js';
 import type { MeterSubject } from '../ports.js';
 import { createGatewayUsage, type GatewayUsage } from './create-gateway-usage.js';
 
-const redisUrl = process.env.REDIS_URL;
+const redisUrl = testRedisUrl;
 const settings = (keyPrefix: string) => ({
   costGuard: { windowSeconds: 300, baselineSeconds: 3600, factor: 10, floorMicros: Number.MAX_SAFE_INTEGER },
   staleReservationSeconds: 900,
