@@ -197,6 +197,15 @@ export function registerGatewayUsageRoutes(app: FastifyInstance, services: ApiSe
       const now = services.clock.now();
       const from = q.from ? new Date(q.from) : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
       const to = q.to ? new Date(q.to) : new Date(now.getTime() + 1);
+      for (const [field, value] of [
+        ['query.from', from],
+        ['query.to', to],
+      ] as const)
+        if (Number.isNaN(value.getTime()) || value.getUTCFullYear() < 1970)
+          throw new AppError('http.bad_request', {
+            publicMessage: `${field}: not a date from 1970 on`,
+            details: { issues: [{ field, message: 'not a date from 1970 on' }] },
+          });
       const after = decodeCursor(q.cursor);
       const totals = await usage.report(request.params.org_id as OrgId, {
         from,
