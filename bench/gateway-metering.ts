@@ -71,6 +71,14 @@ try {
       outputTokens: 100,
     }),
   );
+  const held: Awaited<ReturnType<typeof usage.meter.reserve>>[] = [];
+  await run('reserve alone', async (i) => {
+    if (i >= 0) held.push(await usage.meter.reserve(subject, `req_split_${i}`, 500));
+  });
+  await run('settle alone', async (i) => {
+    const r = i >= 0 ? held[i] : undefined;
+    if (r) await usage.meter.settle(r, { inputTokens: 300, outputTokens: 100 });
+  });
   console.log(`${backendName} ratio reserve+settle / empty transaction: ${(metered / baseline).toFixed(1)}x`);
 } finally {
   await t.close();
