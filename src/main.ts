@@ -29,6 +29,7 @@ import {
   maskLogValue,
   QuarantineService,
 } from './modules/guard/index.js';
+import { createGatewayUsage, gatewayUsageSettings } from './modules/gateway/index.js';
 import {
   bootstrapPlatform,
   findPlatformOrgId,
@@ -316,6 +317,14 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     metrics: createMetrics({ auditPending: () => auditBuffer.pending }),
     authThrottle: createAuthThrottle(config.authThrottle, counterStore),
     rejectedCredentials,
+    gatewayUsage: createGatewayUsage({
+      db,
+      audit,
+      clock,
+      counterStore,
+      platformOrgId,
+      settings: gatewayUsageSettings(config),
+    }),
     redeemBootstrap: (platform, secret, mintOwnerKey) =>
       redeemBootstrapSecret({ clock, audit }, platform, secret, mintOwnerKey),
   };

@@ -30,6 +30,29 @@ const pkcs11Schema = z
 const count = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
+const gatewayUsageSchema = z
+  .object({
+    costGuardWindowSeconds: count(60, 3_600, 300).describe(
+      "Short window of the cost guard, in seconds (rounded to whole minutes): an org's spend in it is compared with its baseline.",
+    ),
+    costGuardBaselineSeconds: count(600, 86_400, 3_600).describe(
+      'Trailing period before the window whose mean spend per window is the baseline, in seconds.',
+    ),
+    costGuardFactor: count(2, 1_000, 10).describe(
+      'The cost guard trips when the window spend exceeds this many times the baseline (and the floor).',
+    ),
+    costGuardFloorMicros: count(0, Number.MAX_SAFE_INTEGER, 5_000_000).describe(
+      'Minimum window spend, in micro-units of currency, before the cost guard can trip (so a quiet org is not blocked by its first calls).',
+    ),
+    staleReservationSeconds: count(60, 86_400, 900).describe(
+      'A budget reservation older than this is treated as abandoned (its node died mid-call) and released when a limit is reached.',
+    ),
+  })
+  .prefault({})
+  .describe(
+    'Gateway usage metering. RPM/TPM counters live in Redis when redisUrl is set (prefix authThrottle.keyPrefix), in process otherwise; budgets live in the database.',
+  );
+
 const authThrottleSchema = z
   .object({
     sourceFailures: count(1, 100_000, 30).describe(
@@ -136,6 +159,7 @@ export const configSchema = z.object({
     .default(60)
     .describe('Lifetime of the one-time bootstrap secret printed on first start.'),
   authThrottle: authThrottleSchema,
+  gatewayUsage: gatewayUsageSchema,
   allowDevShortcuts: booleanish
     .default(false)
     .describe(

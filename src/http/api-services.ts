@@ -3,6 +3,7 @@ import type { Clock } from '../lib/clock.js';
 import type { OrgId } from '../lib/ids.js';
 import type { AuditBuffer, AuditLog } from '../modules/audit/index.js';
 import type { ApiKeyService, AuthzEngine, PolicyStore } from '../modules/authz/index.js';
+import type { GatewayUsage } from '../modules/gateway/index.js';
 import type { GuardPolicyStore, GuardService, ModerationService, QuarantineService } from '../modules/guard/index.js';
 import type { BootstrapOwner, MemberService, OrgService, ServiceAccountService } from '../modules/tenancy/index.js';
 import type { Db, PlatformSql, TenantSql } from '../platform/db/index.js';
@@ -37,6 +38,8 @@ export interface ApiServices {
   authThrottle: AuthThrottle;
   /** Rejected credentials, aggregated per window before they reach the audit log. */
   rejectedCredentials: RejectedCredentialLog;
+  /** Gateway metering: the `UsageMeter` the pipeline calls and the usage, limits and price use cases. */
+  gatewayUsage: GatewayUsage;
   /** Redeems the one-time bootstrap secret in the caller's platform transaction; `mintOwnerKey` issues the owner's key in it. */
   redeemBootstrap<K>(
     platform: PlatformSql,

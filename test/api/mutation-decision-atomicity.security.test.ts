@@ -22,6 +22,9 @@ describe(`every mutating route commits its allowed decision with its change (${b
     'org_guard_policies',
     'quarantine_items',
     'idempotency_keys',
+    'gateway_limits',
+    'gateway_spend_limits',
+    'gateway_prices',
     'audit_events',
   ];
   type Fixture = () => Promise<{ url: string; body?: unknown; headers?: Record<string, string> }>;
@@ -119,6 +122,29 @@ describe(`every mutating route commits its allowed decision with its change (${b
       url: `/v1/orgs/${org}/quarantine/${ids.quarantine[1]}/discard`,
       body: {},
     }));
+    add('PUT', '/v1/orgs/:org_id/gateway/limits', async () => ({
+      url: `/v1/orgs/${org}/gateway/limits`,
+      body: {
+        rpm: 100,
+        budget: { monthly_micros: 5_000_000 },
+        caps: [{ subject: 'role', id: 'developer', period: 'day', limit_micros: 1000 }],
+      },
+      headers: { 'if-match': await etag(`/v1/orgs/${org}/gateway/limits`) },
+    }));
+    add('POST', '/v1/orgs/:org_id/gateway/cost-guard/reset', async () => {
+      // Tripped behind the app's back, so the reset has something to clear.
+      await server.testDb.superuser(
+        `INSERT INTO gateway_limits (org_id, cost_guard_tripped_at) VALUES ($1, now())
+         ON CONFLICT (org_id) DO UPDATE SET cost_guard_tripped_at = now()`,
+        [org],
+      );
+      return { url: `/v1/orgs/${org}/gateway/cost-guard/reset` };
+    });
+    add('POST', '/v1/moderations', async () => ({ url: '/v1/moderations', body: { input: 'a kind word' } }));
+    add('PUT', '/v1/gateway/prices', async () => ({
+      url: '/v1/gateway/prices',
+      body: { model: 'walk-model', input_micros_per_mtok: 1_000_000, output_micros_per_mtok: 2_000_000 },
+    }));
     // Platform routes on org B, last (fixtures run in this order): freeze, then unfreeze the frozen org.
     add('POST', '/v1/orgs/:target_org_id/freeze', async () => ({
       url: `/v1/orgs/${ctx.b.orgId}/freeze`,
@@ -134,7 +160,10 @@ describe(`every mutating route commits its allowed decision with its change (${b
   const mutating = () => server.routes.filter((r) => r.transaction !== 'none');
   // The fixture is resolved first: reading an ETag is itself an audited read.
   const send = async (method: string, { url, body, headers }: Awaited<ReturnType<Fixture>>) => {
-    const key = url === '/v1/orgs' || /\/(?:un)?freeze$/.test(url) ? ctx.platformKey : ctx.a.ownerKey;
+    const key =
+      url === '/v1/orgs' || url === '/v1/gateway/prices' || /\/(?:un)?freeze$/.test(url)
+        ? ctx.platformKey
+        : ctx.a.ownerKey;
     return ctx.call(key, method as 'POST', url, body, headers);
   };
   const eventsOf = async (requestId: unknown) =>

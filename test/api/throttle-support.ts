@@ -17,6 +17,9 @@ export function throttleEnv(
   };
 }
 
+/** The Redis of this run, when REDIS_URL is set (as CI does). */
+export const testRedisUrl = process.env.REDIS_URL;
+
 /** Which store the counters live in for this run, for test titles. */
 export const throttleStore = process.env.REDIS_URL ? 'redis' : 'in-process';
 

@@ -3,6 +3,7 @@ import type { ApiServices } from '../api-services.js';
 import { installAuth, type ProtectedRoute } from '../auth/install-auth.js';
 import { documentRoutes } from '../openapi/document-routes.js';
 import { registerApiKeyRoutes } from './api-key-routes.js';
+import { registerGatewayUsageRoutes } from './gateway-usage-routes.js';
 import { registerGovernanceRoutes } from './governance-routes.js';
 import { registerGuardRoutes } from './guard-routes.js';
 import { registerModerationRoutes } from './moderation-routes.js';
@@ -21,5 +22,6 @@ export function registerApiRoutes(app: FastifyInstance, services: ApiServices): 
   registerQuarantineRoutes(app, services);
   registerGuardRoutes(app, services);
   registerModerationRoutes(app, services);
+  registerGatewayUsageRoutes(app, services);
   return table;
 }

@@ -26,6 +26,31 @@ export interface FailureLimiter {
 
 const DAY_SECONDS = 24 * 60 * 60;
 
+/** What a Redis-backed counter does when Redis is unreachable: fall back to this node's memory, or fail. */
+export type StoreOutage = 'fallback' | 'fail';
+
+/**
+ * A rate-limiter-flexible counter on the store: in process, or in Redis. With `onOutage: 'fail'` a Redis outage
+ * rejects with an error that is not a `RateLimiterRes` (callers that must fail closed refuse the request).
+ */
+export function createCounterLimiter(
+  store: CounterStore,
+  keyPrefix: string,
+  points: number,
+  duration: number,
+  onOutage: StoreOutage = 'fallback',
+): RateLimiterAbstract {
+  if (onOutage === 'fail' && store.kind === 'redis')
+    return new RateLimiterRedis({
+      storeClient: store.client,
+      keyPrefix,
+      points,
+      duration,
+      rejectIfRedisNotReady: true,
+    });
+  return limiter(store, keyPrefix, points, duration);
+}
+
 function limiter(store: CounterStore, keyPrefix: string, points: number, duration: number): RateLimiterAbstract {
   const memory = new RateLimiterMemory({ keyPrefix, points, duration });
   if (store.kind === 'memory') return memory;

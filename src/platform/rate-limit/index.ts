@@ -1,2 +1,9 @@
 export { createAuthThrottle, throttleSource, type AuthThrottle, type AuthThrottleLimits } from './auth-throttle.js';
-export { createFailureLimiter, type CounterStore, type FailureLimiter, type FailureRule } from './failure-limiter.js';
+export {
+  createCounterLimiter,
+  createFailureLimiter,
+  type CounterStore,
+  type FailureLimiter,
+  type FailureRule,
+  type StoreOutage,
+} from './failure-limiter.js';

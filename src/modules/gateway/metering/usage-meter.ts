@@ -1,0 +1,272 @@
+import type { Clock } from '../../../lib/clock.js';
+import { AppError, isAppError } from '../../../lib/errors/index.js';
+import type { OrgId } from '../../../lib/ids.js';
+import type { Db, TenantSql } from '../../../platform/db/index.js';
+import type { AuditEventInput, AuditLog } from '../../audit/index.js';
+import type { MeterSubject, UsageMeter, UsageReservation } from '../ports.js';
+import { isSpendSpike, recordSpend, spendRate, type CostGuardRule } from './cost-guard.js';
+import { reserveOnCounter, settleOnCounter, type CounterHold } from './counters-repo.js';
+import { readPlan, readSpendLimits, tripCostGuard, type OrgPlan, type SpendLimit } from './limits-repo.js';
+import { periodStartDate } from './periods.js';
+import { costMicros, priceOf, reservedMicros, type ModelPrice } from './pricing.js';
+import type { RateHold, RateWindows } from './rate-windows.js';
+import { insertReservation, lockOpenUsage, markUsage, staleReservations, type UsageRow } from './usage-repo.js';
+
+/** Dependencies of the database-backed meter. */
+export interface DbUsageMeterDeps {
+  db: Db;
+  audit: AuditLog;
+  clock: Clock;
+  rates: RateWindows;
+  costGuard: CostGuardRule;
+  /** A reservation older than this is treated as abandoned (its node died) and released when a limit is reached. */
+  staleReservationSeconds: number;
+}
+
+/** A reservation as this meter returns it: the port's fields plus what it holds outside the database. */
+export interface MeteredReservation extends UsageReservation {
+  readonly reservedMicros: number;
+  readonly rateHold: RateHold;
+}
+
+/** Largest token estimate one call may reserve. */
+export const MAX_ESTIMATED_TOKENS = 10_000_000;
+
+const SYSTEM_ACTOR = { type: 'system', id: 'gateway.meter' } as const;
+
+function holdsFor(
+  subject: MeterSubject,
+  plan: OrgPlan,
+  limits: readonly SpendLimit[],
+  at: Date,
+  tokens: number,
+  micros: number,
+): CounterHold[] {
+  const holds: CounterHold[] = [];
+  if (plan.monthlyTokens !== null)
+    holds.push({
+      counter: 'tokens:org:month',
+      periodStart: periodStartDate('month', at),
+      period: 'month',
+      unit: 'tokens',
+      amount: tokens,
+      limit: plan.monthlyTokens,
+      scope: 'org',
+    });
+  for (const limit of limits) {
+    const base = {
+      periodStart: periodStartDate(limit.period, at),
+      period: limit.period,
+      unit: 'micros' as const,
+      amount: micros,
+      limit: limit.limitMicros,
+      scope: limit.subjectKind,
+    };
+    if (limit.subjectKind === 'org')
+      holds.push({ ...base, counter: `spend:org:${limit.period}`, alertThresholds: limit.alertThresholds });
+    else if (limit.subjectKind === 'key' && subject.apiKeyId === limit.subjectId)
+      holds.push({ ...base, counter: `spend:key:${limit.subjectId}:${limit.period}`, seedApiKeyId: limit.subjectId });
+    else if (limit.subjectKind === 'role' && subject.roles.includes(limit.subjectId))
+      // A role cap bounds each principal acting with the role; every cap of every role held applies (the tightest wins).
+      holds.push({
+        ...base,
+        counter: `spend:role:${limit.subjectId}:${subject.principalId}:${limit.period}`,
+        seedPrincipalId: subject.principalId,
+      });
+  }
+  // Counters are always locked in the same order, so two reservations cannot deadlock on each other's rows.
+  return holds.sort((a, b) => (a.counter < b.counter ? -1 : a.counter > b.counter ? 1 : 0));
+}
+
+function refusal(hold: CounterHold): AppError {
+  if (hold.unit === 'tokens')
+    return new AppError('gateway.quota_exceeded', {
+      publicMessage: `the monthly token quota of ${hold.limit} tokens would be exceeded`,
+      details: { limit: hold.limit, period: hold.period },
+    });
+  const whose =
+    hold.scope === 'org'
+      ? "the org's budget"
+      : hold.scope === 'key'
+        ? "the API key's spending cap"
+        : "the role's spending cap";
+  return new AppError('gateway.budget_exceeded', {
+    publicMessage: `${whose} for this ${hold.period} would be exceeded`,
+    details: { scope: hold.scope, period: hold.period, limit_micros: hold.limit },
+  });
+}
+
+/**
+ * The usage meter: RPM/TPM in `RateWindows`, token quota, budget and caps as counters in the database, usage rows
+ * idempotent by request id. INVARIANT: every reservation, settlement and release is one database transaction.
+ */
+export class DbUsageMeter implements UsageMeter {
+  constructor(private readonly deps: DbUsageMeterDeps) {}
+
+  /** Reserves quota and estimated cost for one call; throws a gateway code when the call may not proceed. */
+  async reserve(subject: MeterSubject, requestId: string, estimatedTokens: number): Promise<MeteredReservation> {
+    if (!Number.isSafeInteger(estimatedTokens) || estimatedTokens < 0 || estimatedTokens > MAX_ESTIMATED_TOKENS)
+      throw new AppError('http.bad_request', {
+        publicMessage: `estimated tokens must be a whole number from 0 to ${MAX_ESTIMATED_TOKENS}`,
+        details: { issues: [{ field: 'max_tokens', message: 'out of range' }] },
+      });
+    try {
+      return await this.reserveOnce(subject, requestId, estimatedTokens);
+    } catch (error) {
+      if (!isAppError(error, 'gateway.budget_exceeded') && !isAppError(error, 'gateway.quota_exceeded')) throw error;
+      // A node that died mid-call leaves its reservation held; release abandoned ones and try once more.
+      if ((await this.releaseStale(subject.orgId)) === 0) throw error;
+      return this.reserveOnce(subject, requestId, estimatedTokens);
+    }
+  }
+
+  private async reserveOnce(subject: MeterSubject, requestId: string, tokens: number): Promise<MeteredReservation> {
+    const at = this.deps.clock.now();
+    let rateHold: RateHold | undefined;
+    try {
+      return await this.deps.db.withTenant(subject.orgId, async (sql) => {
+        const plan = await readPlan(sql);
+        if (plan.costGuardMode === 'block' && plan.costGuardTrippedAt)
+          throw new AppError('gateway.cost_guard_tripped', {
+            details: { tripped_at: plan.costGuardTrippedAt.toISOString() },
+          });
+        const price = await priceOf(sql, subject.model);
+        // SECURITY: an unpriced model fails closed; a budget must never be spent by calls it cannot price.
+        if (!price) throw new AppError('gateway.price_missing', { details: { model: subject.model } });
+        const micros = reservedMicros(price, tokens);
+        const holds = holdsFor(subject, plan, await readSpendLimits(sql), at, tokens, micros);
+        rateHold = await this.deps.rates.admit(subject.orgId, plan, tokens);
+        for (const hold of holds) if (!(await reserveOnCounter(sql, hold))) throw refusal(hold);
+        const inserted = await insertReservation(sql, { subject, requestId, price, tokens, micros, holds, at });
+        if (!inserted) throw new AppError('gateway.duplicate_request', { details: { request_id: requestId } });
+        return { requestId, subject, reservedTokens: tokens, reservedMicros: micros, rateHold };
+      });
+    } catch (error) {
+      if (rateHold) await this.deps.rates.giveBack(subject.orgId, rateHold).catch(() => undefined);
+      if (error instanceof AppError) throw error;
+      // SECURITY: the budget store could not answer, so the call does not proceed.
+      throw new AppError('gateway.meter_unavailable', { cause: error });
+    }
+  }
+
+  /** Replaces the reservation by the real cost; a second settle (or one after release) of the request changes nothing. */
+  async settle(reservation: UsageReservation, usage: { inputTokens: number; outputTokens: number }): Promise<void> {
+    const inputTokens = Math.max(0, Math.floor(usage.inputTokens) || 0);
+    const outputTokens = Math.max(0, Math.floor(usage.outputTokens) || 0);
+    const settled = await this.deps.db.withTenant(reservation.subject.orgId, async (sql) => {
+      const row = await lockOpenUsage(sql, reservation.requestId);
+      if (!row) return false;
+      const at = this.deps.clock.now();
+      const cost = costMicros(priceFromRow(row), inputTokens, outputTokens);
+      const events: AuditEventInput[] = [];
+      for (const hold of row.holds) {
+        const used = hold.unit === 'tokens' ? inputTokens + outputTokens : cost;
+        const change = await settleOnCounter(sql, hold, used);
+        if (change && hold.scope === 'org' && hold.unit === 'micros')
+          events.push(
+            ...thresholdEvents(sql.orgId, hold, change.before.used, change.after.used, reservation.requestId),
+          );
+      }
+      await markUsage(sql, reservation.requestId, 'settled', { inputTokens, outputTokens, cost, at });
+      await recordSpend(sql, at, cost);
+      const tripped = await this.checkCostGuard(sql, at, reservation.requestId);
+      if (tripped) events.push(tripped);
+      if (events.length > 0) await this.deps.audit.append(sql, events);
+      return true;
+    });
+    const hold = (reservation as Partial<MeteredReservation>).rateHold;
+    if (settled && hold)
+      await this.deps.rates
+        .correctTokens(reservation.subject.orgId, hold, inputTokens + outputTokens)
+        .catch(() => undefined);
+  }
+
+  /** Gives the whole reservation back (the call failed before the provider answered); idempotent like settle. */
+  async release(reservation: UsageReservation): Promise<void> {
+    const released = await this.deps.db.withTenant(reservation.subject.orgId, async (sql) => {
+      const row = await lockOpenUsage(sql, reservation.requestId);
+      if (!row) return false;
+      for (const hold of row.holds) await settleOnCounter(sql, hold, 0);
+      await markUsage(sql, reservation.requestId, 'released', { at: this.deps.clock.now() });
+      return true;
+    });
+    const hold = (reservation as Partial<MeteredReservation>).rateHold;
+    if (released && hold)
+      await this.deps.rates
+        .giveBack(reservation.subject.orgId, { rpm: false, tpmTokens: hold.tpmTokens })
+        .catch(() => undefined);
+  }
+
+  /** Releases the org's reservations older than the stale bound; returns how many. */
+  async releaseStale(orgId: OrgId): Promise<number> {
+    const before = new Date(this.deps.clock.now().getTime() - this.deps.staleReservationSeconds * 1000);
+    return this.deps.db.withTenant(orgId, async (sql) => {
+      const stale = await staleReservations(sql, before);
+      for (const row of stale) {
+        for (const hold of row.holds) await settleOnCounter(sql, hold, 0);
+        await markUsage(sql, row.requestId, 'released', { at: this.deps.clock.now() });
+      }
+      return stale.length;
+    });
+  }
+
+  private async checkCostGuard(sql: TenantSql, at: Date, requestId: string): Promise<AuditEventInput | null> {
+    const plan = await readPlan(sql);
+    if (plan.costGuardMode === 'off' || (plan.costGuardMode === 'block' && plan.costGuardTrippedAt)) return null;
+    const rule = this.deps.costGuard;
+    const rate = await spendRate(sql, rule, at);
+    if (!isSpendSpike(rule, rate) || !(await tripCostGuard(sql, at))) return null;
+    return {
+      orgId: sql.orgId,
+      actor: SYSTEM_ACTOR,
+      action: 'gateway.cost_guard.tripped',
+      resource: { type: 'Org', id: sql.orgId },
+      decision: plan.costGuardMode === 'block' ? 'block' : 'info',
+      reasonCodes: ['gateway.cost_guard_tripped'],
+      requestId,
+      details: {
+        mode: plan.costGuardMode,
+        window_micros: rate.windowMicros,
+        baseline_micros_per_window: Math.round(rate.baselineMicrosPerWindow),
+        factor: rule.factor,
+        floor_micros: rule.floorMicros,
+        window_seconds: rule.windowSeconds,
+      },
+    };
+  }
+}
+
+function priceFromRow(row: UsageRow): ModelPrice {
+  return { model: row.model, inputMicrosPerMTok: row.inputMicrosPerMTok, outputMicrosPerMTok: row.outputMicrosPerMTok };
+}
+
+/** Audit events for each alert threshold of the org budget that this settlement crossed (each fires once per period). */
+function thresholdEvents(
+  orgId: OrgId,
+  hold: CounterHold,
+  before: number,
+  after: number,
+  requestId: string,
+): AuditEventInput[] {
+  return (hold.alertThresholds ?? [])
+    .filter((percent) => {
+      const mark = Math.ceil((hold.limit * percent) / 100);
+      return before < mark && after >= mark;
+    })
+    .map((percent) => ({
+      orgId,
+      actor: SYSTEM_ACTOR,
+      action: 'gateway.budget.threshold_crossed',
+      resource: { type: 'Org', id: orgId },
+      decision: 'info' as const,
+      reasonCodes: percent >= 100 ? ['gateway.budget_exceeded'] : [],
+      requestId,
+      details: {
+        threshold_percent: percent,
+        limit_micros: hold.limit,
+        spent_micros: after,
+        period: hold.period,
+        period_start: hold.periodStart,
+      },
+    }));
+}
