@@ -29,6 +29,13 @@ import {
   QuarantineService,
 } from './modules/guard/index.js';
 import {
+  DbModelCatalog,
+  ProviderCircuits,
+  ProviderConnectionService,
+  ProviderHttpClient,
+  staticCatalog,
+} from './modules/gateway/index.js';
+import {
   bootstrapPlatform,
   findPlatformOrgId,
   MemberService,
@@ -263,6 +270,12 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     now: () => clock.now().getTime(),
     windowMs: config.authThrottle.eventWindowSeconds * 1000,
   });
+  // Built-in models (the `local` provider) are wired in by the gateway pipeline's catalogue.
+  const providerHttp = new ProviderHttpClient();
+  const modelCatalog = new DbModelCatalog({ db, cipher, http: providerHttp, builtIn: staticCatalog([]) });
+  const providerCircuits = new ProviderCircuits(undefined, (change) =>
+    logger.warn({ circuit: change.circuitKey, state: change.state }, 'provider circuit changed state'),
+  );
   const services: ApiServices = {
     config,
     clock,
@@ -285,6 +298,16 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     quarantine,
     guard,
     guardPolicies,
+    gatewayProviders: new ProviderConnectionService({
+      db,
+      cipher,
+      audit,
+      clock,
+      baseUrlRules: { requireHttps: config.env === 'production' },
+      onChange: (orgId) => modelCatalog.invalidate(orgId),
+    }),
+    modelCatalog,
+    providerCircuits,
     cipher,
     platformOrgId,
     metrics: createMetrics({ auditPending: () => auditBuffer.pending }),
@@ -299,6 +322,8 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     services,
     async close() {
       await guard.close();
+      providerCircuits.close();
+      await providerHttp.close();
       await rejectedCredentials.close();
       if (redis) await closeRedis(redis);
       await core.close();

@@ -3,6 +3,7 @@ import type { ApiServices } from '../api-services.js';
 import { installAuth, type ProtectedRoute } from '../auth/install-auth.js';
 import { documentRoutes } from '../openapi/document-routes.js';
 import { registerApiKeyRoutes } from './api-key-routes.js';
+import { registerGatewayAdminRoutes } from './gateway-admin-routes.js';
 import { registerGovernanceRoutes } from './governance-routes.js';
 import { registerGuardRoutes } from './guard-routes.js';
 import { registerOrgStatusRoutes } from './org-status-routes.js';
@@ -19,5 +20,6 @@ export function registerApiRoutes(app: FastifyInstance, services: ApiServices): 
   registerApiKeyRoutes(app, services);
   registerQuarantineRoutes(app, services);
   registerGuardRoutes(app, services);
+  registerGatewayAdminRoutes(app, services);
   return table;
 }
