@@ -30,6 +30,13 @@ export interface ProviderHttpClientOptions {
   maxResponseBytes: number;
   /** Randomness of the retry jitter (tests pass a fixed one). */
   random?: () => number;
+  /** Told before each retry how long it waits and why (for logs and metrics); never given the request. */
+  onRetry?: (retry: {
+    attempt: number;
+    waitMs: number;
+    failure: ProviderError['failure'];
+    status: number | null;
+  }) => void;
 }
 
 export const DEFAULT_OUTBOUND_TIMEOUTS: OutboundTimeouts = { connectMs: 5_000, headersMs: 60_000, bodyIdleMs: 60_000 };
@@ -233,6 +240,7 @@ export class ProviderHttpClient {
         if (failure instanceof ProviderCallAborted || request.signal.aborted) throw failure;
         const wait = retryDelayMs(this.options.retry, failure, n, this.#random);
         if (wait === null) throw failure;
+        this.options.onRetry?.({ attempt: n, waitMs: wait, failure: failure.failure, status: failure.upstreamStatus });
         try {
           await sleep(wait, request.signal);
         } catch {
