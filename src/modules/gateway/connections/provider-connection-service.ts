@@ -106,7 +106,8 @@ function checkCredential(value: string): string {
   if (value.length === 0 || value.length > CREDENTIAL_MAX)
     throw invalid('api_key', `1 to ${CREDENTIAL_MAX} characters`);
   // A header value cannot carry control characters; refusing them here keeps a bad key from failing every call later.
-  if (/[\u0000-\u001f\u007f]/.test(value)) throw invalid('api_key', 'must not contain control characters');
+  if ([...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))
+    throw invalid('api_key', 'must not contain control characters');
   return value;
 }
 
