@@ -31,6 +31,13 @@ import {
 } from './modules/guard/index.js';
 import { createGatewayUsage, gatewayUsageSettings } from './modules/gateway/index.js';
 import {
+  DbModelCatalog,
+  ProviderCircuits,
+  ProviderConnectionService,
+  ProviderHttpClient,
+  staticCatalog,
+} from './modules/gateway/index.js';
+import {
   bootstrapPlatform,
   findPlatformOrgId,
   MemberService,
@@ -289,6 +296,12 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     now: () => clock.now().getTime(),
     windowMs: config.authThrottle.eventWindowSeconds * 1000,
   });
+  // Built-in models (the `local` provider) are wired in by the gateway pipeline's catalogue.
+  const providerHttp = new ProviderHttpClient();
+  const modelCatalog = new DbModelCatalog({ db, cipher, http: providerHttp, builtIn: staticCatalog([]) });
+  const providerCircuits = new ProviderCircuits(undefined, (change) =>
+    logger.warn({ circuit: change.circuitKey, state: change.state }, 'provider circuit changed state'),
+  );
   const services: ApiServices = {
     config,
     clock,
@@ -312,6 +325,16 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     guard,
     guardPolicies,
     moderation,
+    gatewayProviders: new ProviderConnectionService({
+      db,
+      cipher,
+      audit,
+      clock,
+      baseUrlRules: { requireHttps: config.env === 'production' },
+      onChange: (orgId) => modelCatalog.invalidate(orgId),
+    }),
+    modelCatalog,
+    providerCircuits,
     cipher,
     platformOrgId,
     metrics: createMetrics({ auditPending: () => auditBuffer.pending }),
@@ -335,6 +358,8 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     async close() {
       await guard.close();
       await embeddingPool.close();
+      providerCircuits.close();
+      await providerHttp.close();
       await rejectedCredentials.close();
       if (redis) await closeRedis(redis);
       await core.close();

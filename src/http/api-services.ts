@@ -3,7 +3,12 @@ import type { Clock } from '../lib/clock.js';
 import type { OrgId } from '../lib/ids.js';
 import type { AuditBuffer, AuditLog } from '../modules/audit/index.js';
 import type { ApiKeyService, AuthzEngine, PolicyStore } from '../modules/authz/index.js';
-import type { GatewayUsage } from '../modules/gateway/index.js';
+import type {
+  DbModelCatalog,
+  GatewayUsage,
+  ProviderCircuits,
+  ProviderConnectionService,
+} from '../modules/gateway/index.js';
 import type { GuardPolicyStore, GuardService, ModerationService, QuarantineService } from '../modules/guard/index.js';
 import type { BootstrapOwner, MemberService, OrgService, ServiceAccountService } from '../modules/tenancy/index.js';
 import type { Db, PlatformSql, TenantSql } from '../platform/db/index.js';
@@ -30,6 +35,11 @@ export interface ApiServices {
   guardPolicies: GuardPolicyStore;
   /** Moderation in OpenAI's categories (`POST /v1/moderations`). */
   moderation: ModerationService;
+  /** The gateway's per-org provider connections and models. */
+  gatewayProviders: ProviderConnectionService;
+  /** Org models and the built-in ones, resolved to providers; breakers per provider connection and model. */
+  modelCatalog: DbModelCatalog;
+  providerCircuits: ProviderCircuits;
   /** Field encryption (stored idempotent responses, org secrets). */
   cipher: FieldCipher;
   platformOrgId: OrgId;

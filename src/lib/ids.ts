@@ -12,6 +12,8 @@ export const idPrefixes = {
   request: 'req',
   quarantine: 'qtn',
   dataKey: 'dek',
+  providerConnection: 'prv',
+  orgModel: 'mdl',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

@@ -42,7 +42,28 @@ describe(`a frozen org is frozen on every route (${backendName})`, () => {
         actor: { type: 'system', id: null },
       }),
     );
-    Object.assign(ids, { member_id: member.id, service_account_id: account.id, key_id: key.id, item_id: held.id });
+    const provider = (
+      await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/gateway/providers`, {
+        name: 'upstream',
+        kind: 'openai-compatible',
+        base_url: 'http://127.0.0.1:9/v1',
+      })
+    ).json();
+    const model = (
+      await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/gateway/models`, {
+        name: 'team-model',
+        region: 'eu',
+        targets: [{ provider_id: provider.id, upstream_model: 'm' }],
+      })
+    ).json();
+    Object.assign(ids, {
+      member_id: member.id,
+      service_account_id: account.id,
+      key_id: key.id,
+      item_id: held.id,
+      provider_id: provider.id,
+      model_id: model.id,
+    });
   });
   afterAll(async () => server.close());
 

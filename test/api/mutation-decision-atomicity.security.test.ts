@@ -21,6 +21,9 @@ describe(`every mutating route commits its allowed decision with its change (${b
     'org_policies',
     'org_guard_policies',
     'quarantine_items',
+    'gateway_provider_connections',
+    'gateway_models',
+    'gateway_model_targets',
     'idempotency_keys',
     'gateway_limits',
     'gateway_spend_limits',
@@ -59,6 +62,23 @@ describe(`every mutating route commits its allowed decision with its change (${b
       ids.quarantine.push(
         (await as('POST', `/v1/orgs/${org}/guard/scan`, { text: leaked, hook: 'output' })).json().quarantine_id,
       );
+
+    const provider = async (name: string) =>
+      (
+        await as('POST', `/v1/orgs/${org}/gateway/providers`, {
+          name,
+          kind: 'openai-compatible',
+          base_url: 'http://127.0.0.1:9/v1',
+        })
+      ).json().id as string;
+    const gatewayIds = { patched: await provider('to-patch'), deleted: await provider('to-delete'), model: '' };
+    gatewayIds.model = (
+      await as('POST', `/v1/orgs/${org}/gateway/models`, {
+        name: 'to-delete',
+        region: 'eu',
+        targets: [{ provider_id: gatewayIds.patched, upstream_model: 'm' }],
+      })
+    ).json().id as string;
 
     const add = (method: string, url: string, fixture: Fixture) => fixtures.set(`${method} ${url}`, fixture);
     add('POST', '/v1/orgs', async () => ({
@@ -144,6 +164,24 @@ describe(`every mutating route commits its allowed decision with its change (${b
     add('PUT', '/v1/gateway/prices', async () => ({
       url: '/v1/gateway/prices',
       body: { model: 'walk-model', input_micros_per_mtok: 1_000_000, output_micros_per_mtok: 2_000_000 },
+    }));
+    add('POST', '/v1/orgs/:org_id/gateway/providers', async () => ({
+      url: `/v1/orgs/${org}/gateway/providers`,
+      body: { name: 'walk-provider', kind: 'openai', api_key: 'sk-walk-123456' },
+    }));
+    add('PATCH', '/v1/orgs/:org_id/gateway/providers/:provider_id', async () => ({
+      url: `/v1/orgs/${org}/gateway/providers/${gatewayIds.patched}`,
+      body: { api_key: 'sk-rotated-123456' },
+    }));
+    add('DELETE', '/v1/orgs/:org_id/gateway/providers/:provider_id', async () => ({
+      url: `/v1/orgs/${org}/gateway/providers/${gatewayIds.deleted}`,
+    }));
+    add('POST', '/v1/orgs/:org_id/gateway/models', async () => ({
+      url: `/v1/orgs/${org}/gateway/models`,
+      body: { name: 'walk-model', region: 'eu', targets: [{ provider_id: gatewayIds.patched, upstream_model: 'm' }] },
+    }));
+    add('DELETE', '/v1/orgs/:org_id/gateway/models/:model_id', async () => ({
+      url: `/v1/orgs/${org}/gateway/models/${gatewayIds.model}`,
     }));
     // Platform routes on org B, last (fixtures run in this order): freeze, then unfreeze the frozen org.
     add('POST', '/v1/orgs/:target_org_id/freeze', async () => ({

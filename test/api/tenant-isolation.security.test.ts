@@ -67,7 +67,28 @@ describe(`tenant isolation across every route (${backendName})`, () => {
           actor: { type: 'system', id: null },
         }),
       );
-      ids[side] = { member_id: member.id, service_account_id: account.id, key_id: key.id, item_id: held.id };
+      const provider = (
+        await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/gateway/providers`, {
+          name: 'upstream',
+          kind: 'openai-compatible',
+          base_url: 'http://127.0.0.1:9/v1',
+        })
+      ).json();
+      const model = (
+        await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/gateway/models`, {
+          name: 'team-model',
+          region: 'eu',
+          targets: [{ provider_id: provider.id, upstream_model: 'm' }],
+        })
+      ).json();
+      ids[side] = {
+        member_id: member.id,
+        service_account_id: account.id,
+        key_id: key.id,
+        item_id: held.id,
+        provider_id: provider.id,
+        model_id: model.id,
+      };
     }
     await server.runtime.auditBuffer.flush();
   });
@@ -113,7 +134,9 @@ describe(`tenant isolation across every route (${backendName})`, () => {
   it("cannot reach B's resources through A's own org path either (row-level security hides them)", async () => {
     const before = await fingerprint(server, ctx.b.orgId);
     const failures: string[] = [];
-    const withResourceIds = server.routes.filter((r) => /:(member_id|service_account_id|key_id|item_id)/.test(r.url));
+    const withResourceIds = server.routes.filter((r) =>
+      /:(member_id|service_account_id|key_id|item_id|provider_id|model_id)/.test(r.url),
+    );
     expect(withResourceIds.length).toBeGreaterThanOrEqual(8);
     const bodies: Record<string, unknown> = { PATCH: { roles: ['viewer'] }, POST: {} };
     for (const route of withResourceIds) {

@@ -4,6 +4,7 @@ import { installAuth, type ProtectedRoute } from '../auth/install-auth.js';
 import { documentRoutes } from '../openapi/document-routes.js';
 import { registerApiKeyRoutes } from './api-key-routes.js';
 import { registerGatewayUsageRoutes } from './gateway-usage-routes.js';
+import { registerGatewayAdminRoutes } from './gateway-admin-routes.js';
 import { registerGovernanceRoutes } from './governance-routes.js';
 import { registerGuardRoutes } from './guard-routes.js';
 import { registerModerationRoutes } from './moderation-routes.js';
@@ -23,5 +24,6 @@ export function registerApiRoutes(app: FastifyInstance, services: ApiServices): 
   registerGuardRoutes(app, services);
   registerModerationRoutes(app, services);
   registerGatewayUsageRoutes(app, services);
+  registerGatewayAdminRoutes(app, services);
   return table;
 }

@@ -1,10 +1,18 @@
 import type { OrgId } from '../../lib/ids.js';
-import type { TenantContextSigner } from './tenant-context-key.js';
 
 /** Result of one SQL statement. */
 export interface SqlResult<R> {
   rows: R[];
   rowCount: number;
+}
+
+/** What a transaction claims to be: one org's tenant scope, or the platform scope. */
+export type ContextClaim = `tenant:${string}` | 'platform';
+
+/** Signs a transaction's tenant context (the implementation: tenant-context-key.ts). */
+export interface TenantContextSigner {
+  /** The value of `bulwark.context` for `claim` in the transaction whose binding (`<pid>|<start µs>`) is given. */
+  contextFor(claim: ContextClaim, binding: string): string;
 }
 
 /** A handle that runs parameterised SQL inside one transaction. */

@@ -1,10 +1,9 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { OrgId } from '../../lib/ids.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
-import type { OwnerDb, PlatformSql, Sql, SqlResult, TenantSql } from './db.js';
+import type { OwnerDb, PlatformSql, Sql, SqlResult, TenantSql, TenantContextSigner } from './db.js';
 import { translateDbError } from './translate-db-error.js';
 import { enterPlatform, enterTenant } from './scoped-transaction.js';
-import type { TenantContextSigner } from './tenant-context-key.js';
 
 function wrap(tx: Transaction): Sql {
   return {

@@ -1,9 +1,8 @@
 import pg from 'pg';
 import type { OrgId } from '../../lib/ids.js';
-import type { Db, OwnerDb, PlatformSql, Sql, SqlResult, TenantSql } from './db.js';
+import type { Db, OwnerDb, PlatformSql, Sql, SqlResult, TenantSql, TenantContextSigner } from './db.js';
 import { translateDbError } from './translate-db-error.js';
 import { enterPlatform, enterTenant } from './scoped-transaction.js';
-import type { TenantContextSigner } from './tenant-context-key.js';
 
 // Timestamps come back as Date; bigint (int8) as string is the pg default and kept, callers convert.
 function wrap(client: pg.PoolClient): Sql {

@@ -1,7 +1,7 @@
 import { AppError } from '../../lib/errors/index.js';
 import { isId, type OrgId } from '../../lib/ids.js';
-import type { PlatformSql, Sql, TenantSql } from './db.js';
-import { BINDING_SQL, type ContextClaim, type TenantContextSigner } from './tenant-context-key.js';
+import type { ContextClaim, PlatformSql, Sql, TenantContextSigner, TenantSql } from './db.js';
+import { BINDING_SQL } from './tenant-context-key.js';
 
 /** Name of the role application queries run as. Created by the first migration. */
 export const APP_ROLE = 'bulwark_app';

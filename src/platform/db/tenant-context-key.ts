@@ -1,10 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { AppError } from '../../lib/errors/index.js';
 import type { OrgId } from '../../lib/ids.js';
-import type { Db, OwnerDb } from './db.js';
-
-/** What a transaction claims to be: one org's tenant scope, or the platform scope. */
-export type ContextClaim = `tenant:${string}` | 'platform';
+import type { ContextClaim, Db, OwnerDb, TenantContextSigner as ContextSigner } from './db.js';
 
 /** The label the vault's MAC key signs to derive the tenant-context key (a new label is a new key). */
 export const TENANT_CONTEXT_KEY_LABEL = 'bulwark.tenant-context.v1';
@@ -15,7 +12,7 @@ const HMAC_BLOCK = 64;
  * Signs the tenant context of a transaction (migration 0012): the tag binds the claim to this backend and this
  * transaction's start, as `bulwark_context_claim()` recomputes it inside the database.
  */
-export class TenantContextSigner {
+export class TenantContextSigner implements ContextSigner {
   readonly #key: Buffer;
 
   constructor(key: Buffer) {
