@@ -34,10 +34,10 @@ const toolCallSchema = z.object({
   type: z.literal('function'),
   function: z.object({ name: z.string(), arguments: z.string() }),
 });
+// The fields every chat response and stream chunk opens with.
+const responseHead = { id: z.string(), created: z.number().int(), model: z.string() };
 const completionSchema = z.object({
-  id: z.string(),
-  created: z.number().int(),
-  model: z.string(),
+  ...responseHead,
   choices: z.array(
     z.object({
       index: z.number().int(),
@@ -53,9 +53,7 @@ const completionSchema = z.object({
   usage: usageSchema.optional(),
 });
 const chunkSchema = z.object({
-  id: z.string(),
-  created: z.number().int(),
-  model: z.string(),
+  ...responseHead,
   choices: z.array(
     z.object({
       index: z.number().int(),
