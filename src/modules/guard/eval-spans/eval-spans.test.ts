@@ -10,7 +10,9 @@ describe('mapLabel', () => {
     expect(mapLabel('CREDITCARDNUMBER')).toBe('pii.payment_card');
     expect(mapLabel('B-PER')).toBe('pii.person');
     expect(mapLabel('iban_code')).toBe('pii.iban');
-    expect(mapLabel('DATE_TIME')).toBeUndefined();
+    expect(mapLabel('DATE_TIME')).toBe('pii.date_time');
+    expect(mapLabel('ORGANIZATION')).toBe('pii.organization');
+    expect(mapLabel('URL')).toBeUndefined();
   });
 });
 

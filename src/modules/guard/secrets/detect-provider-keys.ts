@@ -2,7 +2,10 @@ import type { Finding } from '../detector.js';
 import { matchAllOf } from '../pipeline/match-all.js';
 import { SECRETS_DETECTOR } from './classes.js';
 import { isPlaceholder } from './placeholder.js';
-import { PROVIDER_PATTERNS } from './provider-patterns.js';
+import { MORE_PROVIDER_PATTERNS } from './provider-patterns-more.js';
+import { PROVIDER_PATTERNS as BASE_PATTERNS } from './provider-patterns.js';
+
+const PROVIDER_PATTERNS = [...BASE_PATTERNS, ...MORE_PROVIDER_PATTERNS];
 
 // Secrets that have no prefix of their own: recognised by shape plus a provider word on the same line.
 // `gate` lists lower-case words (found by CONTEXT_SCAN) one of which the context needs before its regex runs.

@@ -13,7 +13,7 @@ const fakes = {
   sendgrid: `SG.${A.slice(0, 22)}.${A}${A.slice(0, 11)}`,
   openai: `sk-proj-${A}${A}`,
   anthropic: `sk-ant-api03-${A}${A}${A}`,
-  hf: `hf_${'abcdefghijklmnopqrstuvwxyzABCDEFGH'}`,
+  hf: `hf_${'qWmZkTrVbNxLpHsJdFgCyUeIoAzXwQvR'}`,
   npm: `npm_${A}1234`,
   gcp: `AIza${A}abc`,
 };
