@@ -1,13 +1,14 @@
 import type { Finding } from '../detector.js';
 import { matchAllOf } from '../pipeline/match-all.js';
 import { PII_RULES_DETECTOR } from './classes.js';
+import { detectInternationalAddress } from './detect-address-international.js';
 
 const STREET_TYPE =
   '(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Alley|Row|Crescent|Close|Plaza|Loop|Pike|Run|Walk|Mews|Gardens|Grove|Hill)';
 const WORD = "[\\p{Lu}\\d][\\p{L}'\\-]*";
 // Number, 1–4 capitalised words, street type, then optional unit, city, state and ZIP.
 const US_ADDRESS = new RegExp(
-  `\\b\\d{1,6}[A-Za-z]?\\s+(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\\.?\\s+)?(?:${WORD}\\s+){1,4}${STREET_TYPE}\\b\\.?` +
+  `\\b(?:(?:Flat|Apartment|Apt|Unit)\\s+\\d{1,4}[A-Za-z]?,?\\s+)?\\d{1,6}[A-Za-z]?\\s+(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\\.?\\s+)?(?:${WORD}\\s+){1,4}${STREET_TYPE}\\b\\.?` +
     `(?:,?\\s+(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|#)\\.?\\s*#?[\\w-]{1,6})?` +
     `(?:,\\s*\\p{Lu}[\\p{L}.'\\-]*(?:\\s\\p{Lu}[\\p{L}.'\\-]*){0,3})?` +
     `(?:,\\s*[A-Z]{2}\\b)?(?:,?\\s+\\d{5}(?:-\\d{4})?\\b)?`,
@@ -15,9 +16,9 @@ const US_ADDRESS = new RegExp(
 );
 const UK_POSTCODE = /\b(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?|GIR) ?\d[ABD-HJLNP-UW-Z]{2}\b/g;
 
-/** Finds postal addresses: US-style street addresses (with unit, city, state, ZIP) and UK postcodes. */
+/** Finds postal addresses: US/UK-style street addresses (with unit, city, state, ZIP), UK postcodes, European formats and US military addresses. */
 export function detectAddress(text: string): Finding[] {
-  const out: Finding[] = [];
+  const out: Finding[] = detectInternationalAddress(text);
   for (const m of matchAllOf(US_ADDRESS, text)) {
     const raw = m[0].replace(/[,.\s]+$/, '');
     out.push({

@@ -1,6 +1,9 @@
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { Finding } from '../detector.js';
 import { detectAddress } from './detect-address.js';
+import { detectAge } from './detect-age.js';
+import { detectDateTime } from './detect-date-time.js';
+import { detectDomain } from './detect-domain.js';
 import { detectCard } from './detect-card.js';
 import { detectDob } from './detect-dob.js';
 import { detectEmail } from './detect-email.js';
@@ -23,11 +26,21 @@ export function detectPiiRules(text: string, region: CountryCode = 'US'): Findin
     ...detectSsn(text, stretches),
     ...detectIp(text, stretches),
   ];
-  // A digit run already claimed by a card, SSN or IP is not also a phone number.
-  const claimed = found.filter((f) => f.confidence >= 0.5);
+  // Dates and times first: an ISO date-time ("2024-03-15 14:30:00") is never a phone number.
+  const dates = detectDateTime(text);
+  // A digit run already claimed by a card, SSN, IP or date-time is not also a phone number.
+  const claimed = [...found, ...dates].filter((f) => f.confidence >= 0.5);
   for (const p of detectPhone(text, region, stretches)) {
     if (!claimed.some((f) => f.start < p.end && p.start < f.end)) found.push(p);
   }
-  found.push(...detectDob(text), ...detectAddress(text), ...detectIdDocuments(text), ...detectPhi(text));
+  found.push(
+    ...dates,
+    ...detectDob(text),
+    ...detectAge(text),
+    ...detectAddress(text),
+    ...detectDomain(text),
+    ...detectIdDocuments(text),
+    ...detectPhi(text),
+  );
   return found;
 }

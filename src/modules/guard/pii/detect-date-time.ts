@@ -1,0 +1,41 @@
+import type { Finding } from '../detector.js';
+import { matchAllOf } from '../pipeline/match-all.js';
+import { PII_RULES_DETECTOR } from './classes.js';
+
+const MONTH =
+  '(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\\.?';
+const WEEKDAY = '(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\\.?,?\\s+)?';
+const TIME = '(?:[01]?\\d|2[0-3]):[0-5]\\d(?::[0-5]\\d(?:[.,]\\d{1,9})?)?(?:\\s?[AaPp]\\.?[Mm]\\.?(?![A-Za-z]))?';
+const ZONE = '(?:\\s?(?:Z|UTC|GMT|[+-](?:[01]\\d|2[0-3]):?[0-5]\\d))?';
+const DATE_TIME = new RegExp(
+  [
+    // ISO 8601 / RFC 3339 dates and date-times, also with a space for the T (log lines).
+    `(?<![\\d.-])\\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])(?:[T ]${TIME}${ZONE})?(?![\\d-])`,
+    // Day/month/year in either order, 4- or 2-digit year.
+    `(?<![\\d./-])(?:0?[1-9]|[12]\\d|3[01])[/.-](?:0?[1-9]|[12]\\d|3[01])[/.-](?:\\d{4}|\\d{2})(?![\\d/-]|\\.\\d)`,
+    `\\b${WEEKDAY}${MONTH}\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}\\b`,
+    `\\b${WEEKDAY}\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH},?\\s+\\d{4}\\b`,
+    // Clock times: 14:30, 09:15:42, 3:30 pm, 7 a.m.
+    `(?<![\\d:.])${TIME}(?![\\d:])`,
+    `\\b(?:1[0-2]|0?[1-9])\\s?[AaPp]\\.?[Mm]\\.?(?![A-Za-z])`,
+  ].join('|'),
+  'g',
+);
+
+/** Finds dates and times: ISO 8601 dates and date-times, numeric and written-out dates, clock times. */
+export function detectDateTime(text: string): Finding[] {
+  const out: Finding[] = [];
+  for (const m of matchAllOf(DATE_TIME, text)) {
+    const raw = m[0];
+    // A bare "3:30" or "10:15" is a time only in a sentence; "1:2" ratios never match (two-digit minutes).
+    out.push({
+      class: 'pii.date_time',
+      start: m.index,
+      end: m.index + raw.length,
+      confidence: /^\d{1,2}:\d{2}$/.test(raw) ? 0.55 : 0.75,
+      reason: 'guard.pii.date_time',
+      detector: PII_RULES_DETECTOR,
+    });
+  }
+  return out;
+}
