@@ -52,7 +52,12 @@ interface ScannedFile {
   readonly reports: readonly { first: number; last: number }[];
 }
 
-async function scanTree(dir: string, skip: string, scanner: SecretScanner, latencies: number[]): Promise<ScannedFile[]> {
+async function scanTree(
+  dir: string,
+  skip: string,
+  scanner: SecretScanner,
+  latencies: number[],
+): Promise<ScannedFile[]> {
   const out: ScannedFile[] = [];
   for (const path of await listFiles(dir)) {
     if (resolve(path) === skip) continue;

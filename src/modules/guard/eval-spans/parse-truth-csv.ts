@@ -52,8 +52,7 @@ export interface TruthCountRow {
 
 /** A parsed secrets truth file: listed lines, or per-file counts. */
 export type SecretsTruth =
-  | { readonly form: 'lines'; readonly rows: TruthRow[] }
-  | { readonly form: 'counts'; readonly rows: TruthCountRow[] };
+  { readonly form: 'lines'; readonly rows: TruthRow[] } | { readonly form: 'counts'; readonly rows: TruthCountRow[] };
 
 const COUNT_HEADER = /^\s*\ufeff?["']?(?:file|filename|path)["']?\s*,\s*["']?risk_lines["']?/i;
 

@@ -8,7 +8,8 @@ const CITY = `${CAP}(?:[ -]${CAP}){0,2}`;
 const POST_CITY = `(?:,?\\s+(?:\\d{5}|\\d{4}\\s?[A-Z]{2}|\\d{4})\\s+${CITY})?`;
 const NUM = '\\d{1,5}[a-zA-Z]?(?:[-/]\\d{1,4}[a-zA-Z]?)?';
 // Lower-case linking words inside street names (de la, des, di, van der, …).
-const LINK = "(?:de|del|della|dei|degli|des|du|de la|di|da|do|dos|das|la|le|les|l'|van|von|der|den|het|am|an|im|zum|zur|y|e|el)";
+const LINK =
+  "(?:de|del|della|dei|degli|des|du|de la|di|da|do|dos|das|la|le|les|l'|van|von|der|den|het|am|an|im|zum|zur|y|e|el)";
 const NAME = `(?:${CAP}|${LINK})(?:[ -](?:${CAP}|${LINK}|[IVX]{1,4})){0,5}`;
 
 const PATTERNS: readonly { reason: string; pattern: RegExp }[] = [

@@ -27,7 +27,10 @@ export function detectIban(text: string): Finding[] {
     if (count < expected) continue;
     const next = text.charCodeAt(m.index + cut);
     if (!Number.isNaN(next) && /[A-Za-z0-9]/.test(String.fromCharCode(next))) continue;
-    const compact = raw.slice(0, cut).replace(/[ \t-]/g, '').toUpperCase();
+    const compact = raw
+      .slice(0, cut)
+      .replace(/[ \t-]/g, '')
+      .toUpperCase();
     // Mixed case inside the number is not how IBANs are written: all upper or all lower.
     if (/[a-z]/.test(raw.slice(0, cut)) && /[A-Z]/.test(raw.slice(0, cut))) continue;
     if (!ibanValid(compact)) continue;

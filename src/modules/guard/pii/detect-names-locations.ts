@@ -43,7 +43,8 @@ const STOP_AFTER_CUE =
 const TITLE_WORD = /^\p{Lu}[\p{Ll}'’-]+$/u;
 // Cues after which a lower-case word is a name.
 const LOWER_NAME_CUE = /\b(?:my name is|i am|i'm|this is|call me|regards,|thanks,|cheers,|dear|hi|hello)\s+\p{Ll}/iu;
-const LOWER_NAME_BEFORE = /(?:\bmy name is|\bi am|\bi'm|\bthis is|\bcall me|\bregards,|\bthanks,|\bcheers,|\bdear|\bhi,?|\bhello,?)\s+$/i;
+const LOWER_NAME_BEFORE =
+  /(?:\bmy name is|\bi am|\bi'm|\bthis is|\bcall me|\bregards,|\bthanks,|\bcheers,|\bdear|\bhi,?|\bhello,?)\s+$/i;
 
 function organizations(text: string, doc: ReturnType<typeof nlp>): Finding[] {
   const out: Finding[] = detectOrganizationsByShape(text);

@@ -18,7 +18,8 @@ const SHAPES: readonly RegExp[] = [
   new RegExp(`(?<![\\p{L}])\\p{Lu}\\p{Ll}+\\s+&\\s+\\p{Lu}\\p{Ll}+(?![\\p{L}])`, 'gu'),
 ];
 // Words that start a sentence or a phrase and are not part of the name before the suffix.
-const LEADING_STOP = /^(?:The|A|An|At|In|On|For|From|With|By|To|Of|And|Or|Our|Their|His|Her|My|Your|This|That|Contact|Call|Email|Dear|Joined|Left)\s+/u;
+const LEADING_STOP =
+  /^(?:The|A|An|At|In|On|For|From|With|By|To|Of|And|Or|Our|Their|His|Her|My|Your|This|That|Contact|Call|Email|Dear|Joined|Left)\s+/u;
 
 /** Organisations by shape (legal-form or institution suffix, "University of X", "X & Y") and by the lexicon below. */
 export function detectOrganizationsByShape(text: string): Finding[] {
@@ -94,7 +95,9 @@ export const ORG_NAME_LEXICON: Record<string, string> = Object.fromEntries(
 // Capitalised lexicon names in text (compromise's organisation tag does not always survive its person rules).
 const LEXICON_SCAN = new RegExp(
   `(?<![\\p{L}])(?:${Object.keys(ORG_NAME_LEXICON)
-    .map((n) => n.replace(/[&]/g, '&').replace(/(^|\s)(\p{L})/gu, (_m, sp: string, c: string) => `${sp}${c.toUpperCase()}`))
+    .map((n) =>
+      n.replace(/[&]/g, '&').replace(/(^|\s)(\p{L})/gu, (_m, sp: string, c: string) => `${sp}${c.toUpperCase()}`),
+    )
     .map((n) => (/^[A-Z]+$/i.test(n) && n.length <= 4 ? n.toUpperCase() : n))
     .join('|')})(?![\\p{L}])`,
   'gu',

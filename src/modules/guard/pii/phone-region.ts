@@ -3,9 +3,18 @@ import type { CountryCode } from 'libphonenumber-js/max';
 // Words that place a number in a country: country names, demonyms, capitals and large cities, in English and the
 // country's own language. Checked in the sentence around a national-format number.
 const REGION_WORDS: readonly [CountryCode, RegExp][] = [
-  ['GB', /\b(?:UK|U\.K\.|United Kingdom|Britain|British|England|English|Scotland|Wales|London|Manchester|Birmingham|Leeds|Glasgow|Edinburgh|Bristol|Liverpool)\b/i],
-  ['DE', /\b(?:Germany|German|Deutschland|deutsch\w*|Berlin|Munich|München|Hamburg|Frankfurt|Köln|Cologne|Stuttgart|Bremen|Düsseldorf|Tel\.)(?![\p{L}])/iu],
-  ['FR', /\b(?:France|French|français\w*|Paris|Lyon|Marseille|Toulouse|Nice|Bordeaux|Lille|Appelez|Notre standard)\b/iu],
+  [
+    'GB',
+    /\b(?:UK|U\.K\.|United Kingdom|Britain|British|England|English|Scotland|Wales|London|Manchester|Birmingham|Leeds|Glasgow|Edinburgh|Bristol|Liverpool)\b/i,
+  ],
+  [
+    'DE',
+    /\b(?:Germany|German|Deutschland|deutsch\w*|Berlin|Munich|München|Hamburg|Frankfurt|Köln|Cologne|Stuttgart|Bremen|Düsseldorf|Tel\.)(?![\p{L}])/iu,
+  ],
+  [
+    'FR',
+    /\b(?:France|French|français\w*|Paris|Lyon|Marseille|Toulouse|Nice|Bordeaux|Lille|Appelez|Notre standard)\b/iu,
+  ],
   ['ES', /\b(?:Spain|Spanish|España|español\w*|Madrid|Barcelona|Valencia|Sevilla|Seville|Bilbao)\b/iu],
   ['IT', /\b(?:Italy|Italian|Italia|italiano|Rome|Roma|Milan|Milano|Naples|Napoli|Turin|Torino|Florence|Firenze)\b/i],
   ['NL', /\b(?:Netherlands|Dutch|Nederland|Holland|Amsterdam|Rotterdam|Utrecht|The Hague|Den Haag|Eindhoven)\b/i],
@@ -24,7 +33,20 @@ const REGION_WORDS: readonly [CountryCode, RegExp][] = [
 ];
 
 /** National fallbacks tried for a number with a trunk prefix (leading 0) that no context region accepts. */
-export const FALLBACK_REGIONS: readonly CountryCode[] = ['GB', 'DE', 'FR', 'ES', 'IT', 'NL', 'IE', 'AU', 'IN', 'BE', 'CH', 'AT'];
+export const FALLBACK_REGIONS: readonly CountryCode[] = [
+  'GB',
+  'DE',
+  'FR',
+  'ES',
+  'IT',
+  'NL',
+  'IE',
+  'AU',
+  'IN',
+  'BE',
+  'CH',
+  'AT',
+];
 
 /** Regions named in the sentence around a number (up to 80 characters before, 40 after), nearest first. */
 export function regionsFromContext(text: string, start: number, end: number): CountryCode[] {

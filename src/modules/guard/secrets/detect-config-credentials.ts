@@ -13,7 +13,7 @@ const finding = (start: number, value: string, reason: string, confidence = 0.8)
 });
 
 // .netrc: `machine host login user password secret` (one line or several).
-const NETRC = /\b(?:password|passwd)[ \t]+([^\s"'#]{3,256})/g;
+const NETRC = /\b(?:password|passwd)[ \t]+([^\s"']{3,256})/g;
 const NETRC_CONTEXT = /\b(?:machine|login|default)[ \t]+\S/;
 // .pgpass: hostname:port:database:username:password
 const PGPASS = /^[ \t]*[^\s:#]+:(?:\d{1,5}|\*):[^\s:]+:[^\s:]+:([^\s]{3,256})[ \t]*$/gm;

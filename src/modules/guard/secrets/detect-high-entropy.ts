@@ -79,7 +79,9 @@ export function detectHighEntropy(text: string): Finding[] {
     if (!/\d/.test(token) || !/[A-Za-z]/.test(token)) continue;
     const line = lineAround(text, start, end).replace(raw, '');
     const named = SECRET_WORD.test(line);
-    const assigned = ASSIGNMENT_BEFORE.test(text.slice(Math.max(0, text.lastIndexOf('\n', start) + 1, start - 80), start));
+    const assigned = ASSIGNMENT_BEFORE.test(
+      text.slice(Math.max(0, text.lastIndexOf('\n', start) + 1, start - 80), start),
+    );
     const hex = HEX.test(token);
     if (hex && (HASH_LENGTHS.has(token.length) || HASH_WORD.test(line)) && !named) continue;
     // Paths and dotted/underscored identifiers: several purely alphabetic segments.
