@@ -56,7 +56,10 @@ export function evaluatePiiSpans(rows: readonly PiiRow[], options: PiiEvalOption
   const latencies: number[] = [];
   rows.forEach((row, i) => {
     const t0 = performance.now();
-    const raw: Finding[] = [...detectPiiRules(row.text), ...(ner ? detectNamesAndLocations(row.text) : [])];
+    const raw: Finding[] = [
+      ...detectPiiRules(row.text, 'US', { contextClasses: true }),
+      ...(ner ? detectNamesAndLocations(row.text) : []),
+    ];
     const predicted = mergeFindings(raw.filter((f) => f.confidence >= minConfidence));
     latencies.push(performance.now() - t0);
     const golds = (gold[i] ?? []).filter((g) => scored.has(g.cls));

@@ -5,7 +5,9 @@ import { detectPiiRules } from './detect-pii-rules.js';
 
 const found = (text: string, ner = false): string[] =>
   mergeFindings(
-    [...detectPiiRules(text), ...(ner ? detectNamesAndLocations(text) : [])].filter((f) => f.confidence >= 0.5),
+    [...detectPiiRules(text, 'US', { contextClasses: true }), ...(ner ? detectNamesAndLocations(text) : [])].filter(
+      (f) => f.confidence >= 0.5,
+    ),
   ).map((f) => `${f.class}:${text.slice(f.start, f.end)}`);
 
 describe('PII: dates, times and phones', () => {
@@ -67,5 +69,17 @@ describe('PII: names and organisations', () => {
   it('finds a lower-case name after a cue, not lower-case words elsewhere', () => {
     expect(found('hi, my name is john smith and I need help', true)).toContain('pii.person:john smith');
     expect(found('the order was late and nobody called', true)).toEqual([]);
+  });
+});
+
+describe('PII: context classes stay out of the default rule set', () => {
+  it('reports dates, ages and domains only when asked (log masking does not ask)', () => {
+    const t = 'at 2024-03-15 14:30:00 the 34 years old user of acme.io called';
+    expect(detectPiiRules(t).map((f) => f.class)).toEqual([]);
+    expect(detectPiiRules(t, 'US', { contextClasses: true }).map((f) => f.class)).toEqual([
+      'pii.date_time',
+      'pii.age',
+      'pii.domain',
+    ]);
   });
 });

@@ -15,8 +15,18 @@ import { detectPhone } from './detect-phone.js';
 import { detectSsn } from './detect-ssn.js';
 import { findDigitStretches } from './digit-stretches.js';
 
+/** Options of {@link detectPiiRules}. */
+export interface PiiRulesOptions {
+  /**
+   * Also report the context classes (`pii.date_time`, `pii.age`, `pii.domain`): the guard pipeline and the evaluation
+   * want them; log masking does not (a timestamp or host name in a log line is not worth hiding), so it is off by
+   * default. Dates are found either way, because they keep date-times from being read as phone numbers.
+   */
+  readonly contextClasses?: boolean;
+}
+
 /** Runs every rule-based (regex + checksum) PII and PHI detector; findings may overlap, the pipeline merges them. */
-export function detectPiiRules(text: string, region: CountryCode = 'US'): Finding[] {
+export function detectPiiRules(text: string, region: CountryCode = 'US', options: PiiRulesOptions = {}): Finding[] {
   // Shared pre-scan: one pass finds the digit stretches card, SSN, IPv4 and phone candidates must lie in.
   const stretches = findDigitStretches(text);
   const found = [
@@ -33,14 +43,7 @@ export function detectPiiRules(text: string, region: CountryCode = 'US'): Findin
   for (const p of detectPhone(text, region, stretches)) {
     if (!claimed.some((f) => f.start < p.end && p.start < f.end)) found.push(p);
   }
-  found.push(
-    ...dates,
-    ...detectDob(text),
-    ...detectAge(text),
-    ...detectAddress(text),
-    ...detectDomain(text),
-    ...detectIdDocuments(text),
-    ...detectPhi(text),
-  );
+  found.push(...detectDob(text), ...detectAddress(text), ...detectIdDocuments(text), ...detectPhi(text));
+  if (options.contextClasses === true) found.push(...dates, ...detectAge(text), ...detectDomain(text));
   return found;
 }
