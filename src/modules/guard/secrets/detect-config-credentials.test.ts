@@ -33,3 +33,13 @@ describe('secrets in config files and calls', () => {
     expect(hits('xoxb-12345-abcd234 and AIzaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')).toEqual([]);
   });
 });
+
+describe('secrets in manifests and connection strings', () => {
+  it('finds Kubernetes Secret data and a JDBC password without the query string after it', () => {
+    const b64 = Buffer.from(pw).toString('base64');
+    expect(hits(`apiVersion: v1\nkind: Secret\ndata:\n  password: ${b64}\n`)).toEqual([b64]);
+    expect(hits(`url=jdbc:postgresql://db/shop?user=shop&password=${pw.replace(/#/g, '')}&ssl=true`)).toEqual([
+      pw.replace(/#/g, ''),
+    ]);
+  });
+});

@@ -35,6 +35,11 @@ const DOCKER_AUTH = /"(?:auth|password|identitytoken)"\s*:\s*"([A-Za-z0-9+/=_.-]
 // Kubernetes / kubeconfig: base64 private keys and tokens under well-known keys.
 const KUBE_KEY = /\b(?:client-key-data|token|tls\.key|ssh-privatekey)\s*:\s*["']?([A-Za-z0-9+/=._-]{20,8192})/g;
 
+// Kubernetes Secret manifests: every value under `data:` / `stringData:` is a secret (secretlint's no-k8s-kind-secret).
+const K8S_SECRET_KIND = /^kind:\s*Secret\s*$/m;
+const K8S_DATA_BLOCK = /^(?:data|stringData):[ \t]*\n((?:[ \t]+[^\n]*\n?)+)/gm;
+const K8S_ENTRY = /^[ \t]+[A-Za-z0-9._-]+:[ \t]*["']?([^\s"'#]{4,8192})/gm;
+
 function decodesToCredential(b64: string): boolean {
   try {
     const s = Buffer.from(b64, 'base64').toString('utf8');
@@ -44,7 +49,7 @@ function decodesToCredential(b64: string): boolean {
   }
 }
 
-/** Finds credentials in config-file formats: .netrc, .pgpass, .htpasswd, PHP defines (wp-config), login/connect calls, curl -u, Docker auth and base64 keys in Kubernetes configs. */
+/** Finds credentials in config-file formats: .netrc, .pgpass, .htpasswd, PHP defines (wp-config), login/connect calls, curl -u, Docker auth, base64 keys in Kubernetes configs and Kubernetes Secret data. */
 export function detectConfigCredentials(text: string): Finding[] {
   const out: Finding[] = [];
   if (/passw/i.test(text) && NETRC_CONTEXT.test(text)) {
@@ -118,6 +123,17 @@ export function detectConfigCredentials(text: string): Finding[] {
       const mixed = /\d/.test(v) && /[a-z]/.test(v) && /[A-Z]/.test(v);
       if (!pem && !(mixed && v.length >= 20)) continue;
       out.push(finding(m.index + m[0].length - v.length, v, 'guard.secret.kube_credential', pem ? 0.95 : 0.75));
+    }
+  }
+  if (text.includes('Secret') && K8S_SECRET_KIND.test(text)) {
+    for (const block of matchAllOf(K8S_DATA_BLOCK, text)) {
+      const body = block[1] ?? '';
+      const bodyStart = block.index + block[0].length - body.length;
+      for (const m of matchAllOf(K8S_ENTRY, body)) {
+        const v = m[1] ?? '';
+        if (isPlaceholder(v)) continue;
+        out.push(finding(bodyStart + m.index + m[0].length - v.length, v, 'guard.secret.k8s_secret_data', 0.85));
+      }
     }
   }
   return out;
