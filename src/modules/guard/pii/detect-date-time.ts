@@ -7,26 +7,68 @@ const MONTH =
 const WEEKDAY = '(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\\.?,?\\s+)?';
 const TIME = '(?:[01]?\\d|2[0-3]):[0-5]\\d(?::[0-5]\\d(?:[.,]\\d{1,9})?)?(?:\\s?[AaPp]\\.?[Mm]\\.?(?![A-Za-z]))?';
 const ZONE = '(?:\\s?(?:Z|UTC|GMT|[+-](?:[01]\\d|2[0-3]):?[0-5]\\d))?';
-const DATE_TIME = new RegExp(
+const NUMERIC = new RegExp(
   [
     // ISO 8601 / RFC 3339 dates and date-times, also with a space for the T (log lines).
     `(?<![\\d.-])\\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])(?:[T ]${TIME}${ZONE})?(?![\\d-])`,
     // Day/month/year in either order, 4- or 2-digit year.
     `(?<![\\d./-])(?:0?[1-9]|[12]\\d|3[01])[/.-](?:0?[1-9]|[12]\\d|3[01])[/.-](?:\\d{4}|\\d{2})(?![\\d/-]|\\.\\d)`,
-    `\\b${WEEKDAY}${MONTH}\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}\\b`,
-    `\\b${WEEKDAY}\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH},?\\s+\\d{4}\\b`,
     // Clock times: 14:30, 09:15:42, 3:30 pm, 7 a.m.
     `(?<![\\d:.])${TIME}(?![\\d:])`,
-    `\\b(?:1[0-2]|0?[1-9])\\s?[AaPp]\\.?[Mm]\\.?(?![A-Za-z])`,
+    `(?<![\\d])(?:1[0-2]|0?[1-9])\\s?[AaPp]\\.?[Mm]\\.?(?![A-Za-z])`,
   ].join('|'),
   'g',
 );
+const WORDS = new RegExp(
+  [
+    `\\b${WEEKDAY}${MONTH}\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}\\b`,
+    `\\b${WEEKDAY}\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH},?\\s+\\d{4}\\b`,
+  ].join('|'),
+  'g',
+);
+const MONTH_GATE = /Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec/;
+// Every numeric date or time holds a digit, a separator and a digit (or a digit before am/pm). The full pattern runs
+// only on windows around those spots: 12 characters before (a 4-digit year and the lookbehind), 48 after (the longest
+// date-time with fraction and zone), merged where they overlap.
+const SPOT = /\d[-/.:]\d|\d\s?[AaPp]\.?[Mm]/g;
+const BEFORE = 12;
+const AFTER = 48;
+
+function numericMatches(text: string): { index: number; raw: string }[] {
+  const out: { index: number; raw: string }[] = [];
+  const windows: [number, number][] = [];
+  for (const m of matchAllOf(SPOT, text)) {
+    const from = Math.max(0, m.index - BEFORE);
+    const to = Math.min(text.length, m.index + AFTER);
+    const last = windows[windows.length - 1];
+    if (last !== undefined && from <= last[1]) last[1] = Math.max(last[1], to);
+    else windows.push([from, to]);
+  }
+  for (const [from, to] of windows) {
+    // One more character either side, so lookarounds see the text they would see in the whole string.
+    const lo = Math.max(0, from - 1);
+    const window = text.slice(lo, Math.min(text.length, to + 1));
+    for (const m of matchAllOf(NUMERIC, window)) {
+      const index = lo + m.index;
+      if (index < from) continue;
+      out.push({ index, raw: m[0] });
+    }
+  }
+  return out;
+}
 
 /** Finds dates and times: ISO 8601 dates and date-times, numeric and written-out dates, clock times. */
 export function detectDateTime(text: string): Finding[] {
   const out: Finding[] = [];
-  for (const m of matchAllOf(DATE_TIME, text)) {
-    const raw = m[0];
+  const found = numericMatches(text);
+  if (MONTH_GATE.test(text)) for (const m of matchAllOf(WORDS, text)) found.push({ index: m.index, raw: m[0] });
+  // The two passes may overlap (a time inside a written-out date-time): keep the longest match of each overlap.
+  found.sort((a, b) => a.index - b.index || b.raw.length - a.raw.length);
+  let end = -1;
+  for (const m of found) {
+    if (m.index < end) continue;
+    end = m.index + m.raw.length;
+    const raw = m.raw;
     // A bare "3:30" or "10:15" is a time only in a sentence; "1:2" ratios never match (two-digit minutes).
     out.push({
       class: 'pii.date_time',
