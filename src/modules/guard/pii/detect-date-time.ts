@@ -27,32 +27,27 @@ const WORDS = new RegExp(
   'g',
 );
 const MONTH_GATE = /Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec/;
-// Every numeric date or time holds a digit, a separator and a digit (or a digit before am/pm). The full pattern runs
-// only on windows around those spots: 12 characters before (a 4-digit year and the lookbehind), 48 after (the longest
-// date-time with fraction and zone), merged where they overlap.
-const SPOT = /\d[-/.:]\d|\d\s?[AaPp]\.?[Mm]/g;
-const BEFORE = 12;
-const AFTER = 48;
+// Every numeric alternative starts with a digit that follows no digit: the pattern is tried (sticky) only at the
+// start of each digit run, not at every position of the text.
+const NUMERIC_AT = new RegExp(NUMERIC.source, 'y');
 
 function numericMatches(text: string): { index: number; raw: string }[] {
   const out: { index: number; raw: string }[] = [];
-  const windows: [number, number][] = [];
-  for (const m of matchAllOf(SPOT, text)) {
-    const from = Math.max(0, m.index - BEFORE);
-    const to = Math.min(text.length, m.index + AFTER);
-    const last = windows[windows.length - 1];
-    if (last !== undefined && from <= last[1]) last[1] = Math.max(last[1], to);
-    else windows.push([from, to]);
-  }
-  for (const [from, to] of windows) {
-    // One more character either side, so lookarounds see the text they would see in the whole string.
-    const lo = Math.max(0, from - 1);
-    const window = text.slice(lo, Math.min(text.length, to + 1));
-    for (const m of matchAllOf(NUMERIC, window)) {
-      const index = lo + m.index;
-      if (index < from) continue;
-      out.push({ index, raw: m[0] });
+  let prevDigit = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const digit = c >= 48 && c <= 57;
+    if (digit && !prevDigit) {
+      NUMERIC_AT.lastIndex = i;
+      const m = NUMERIC_AT.exec(text);
+      if (m !== null) {
+        out.push({ index: i, raw: m[0] });
+        i += m[0].length - 1;
+        prevDigit = true;
+        continue;
+      }
     }
+    prevDigit = digit;
   }
   return out;
 }

@@ -40,6 +40,8 @@ const K8S_SECRET_KIND = /^kind:\s*Secret\s*$/m;
 const K8S_DATA_BLOCK = /^(?:data|stringData):[ \t]*\n((?:[ \t]+[^\n]*\n?)+)/gm;
 const K8S_ENTRY = /^[ \t]+[A-Za-z0-9._-]+:[ \t]*["']?([^\s"'#]{4,8192})/gm;
 
+const CALL_GATE = /[Ll]og_?[Ii]n|[Ss]ign_?[Ii]n|[Aa]uth|[Cc]redentials|connect|PDO|_bind|imap_open|mysqli/;
+
 function decodesToCredential(b64: string): boolean {
   try {
     const s = Buffer.from(b64, 'base64').toString('utf8');
@@ -82,7 +84,7 @@ export function detectConfigCredentials(text: string): Finding[] {
       out.push(finding(start, v, 'guard.secret.php_define', 0.85));
     }
   }
-  if (text.includes('(')) {
+  if (text.includes('(') && CALL_GATE.test(text)) {
     for (const re of [LOGIN_CALL, CONNECT_CALL]) {
       for (const m of matchAllOf(re, text)) {
         const v = m[m.length - 1] ?? '';
