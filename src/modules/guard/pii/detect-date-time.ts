@@ -31,13 +31,27 @@ const MONTH_GATE = /Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec/;
 // start of each digit run, not at every position of the text.
 const NUMERIC_AT = new RegExp(NUMERIC.source, 'y');
 
+// After the run of digits there must be a date/time separator and a digit, or an am/pm marker: most numbers ("120 ms",
+// "3 nodes") fail this check and never reach the regex.
+function mayStartDateTime(text: string, at: number): boolean {
+  let j = at;
+  while (j < text.length && j - at < 4 && isDigit(text.charCodeAt(j))) j++;
+  const c = text.charCodeAt(j);
+  if ((c === 45 || c === 47 || c === 46 || c === 58) && isDigit(text.charCodeAt(j + 1))) return true;
+  const k = c === 32 ? j + 1 : j;
+  const a = text.charCodeAt(k) | 0x20;
+  return a === 97 || a === 112; // a / p
+}
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
 function numericMatches(text: string): { index: number; raw: string }[] {
   const out: { index: number; raw: string }[] = [];
   let prevDigit = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     const digit = c >= 48 && c <= 57;
-    if (digit && !prevDigit) {
+    if (digit && !prevDigit && mayStartDateTime(text, i)) {
       NUMERIC_AT.lastIndex = i;
       const m = NUMERIC_AT.exec(text);
       if (m !== null) {
