@@ -76,9 +76,12 @@ export function detectNamesAndLocations(text: string): Finding[] {
   out.push(...orgs);
   // INVARIANT: an organisation's name is not also a person ("Morgan Stanley", "Johnson & Johnson").
   const inOrg = (t: Span): boolean => orgs.some((o) => o.start < t.end && t.start < o.end);
+  // Names hold no digits and are not followed by a house number: such a proper-noun run is a street, not a person.
+  const notName = (t: Span): boolean =>
+    inOrg(t) || /\d/.test(text.slice(t.start, t.end)) || /^,?\s?\d{1,5}[a-z]?\b/.test(text.slice(t.end, t.end + 8));
   for (const s of offsetsOf(doc.people().json({ offset: true }))) {
     const t = trimmed(text, s);
-    if (!t || inOrg(t)) continue;
+    if (!t || notName(t)) continue;
     // A lower-case name counts only right after a cue that says it is one ("my name is john smith", "regards, david").
     const lowerOk = LOWER_NAME_BEFORE.test(text.slice(Math.max(0, t.start - 24), t.start));
     if (/\p{Lu}/u.test(text.slice(t.start, t.end)) || lowerOk) {
@@ -108,7 +111,7 @@ export function detectNamesAndLocations(text: string): Finding[] {
   )) {
     const t = trimmed(text, s);
     if (!t) continue;
-    if (inOrg(t)) continue;
+    if (notName(t)) continue;
     const words = text.slice(t.start, t.end).split(/\s+/);
     if (words.length < 2 || words.length > 4 || !words.every((w) => TITLE_WORD.test(w))) continue;
     out.push({
@@ -125,7 +128,7 @@ export function detectNamesAndLocations(text: string): Finding[] {
     const first = name.split(/\s+/)[0] ?? '';
     if (STOP_AFTER_CUE.test(first)) continue;
     const start = m.index + m[0].length - name.length;
-    if (inOrg({ start, end: start + name.length })) continue;
+    if (notName({ start, end: start + name.length })) continue;
     out.push({
       class: 'pii.person',
       start,
