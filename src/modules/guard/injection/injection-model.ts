@@ -81,7 +81,7 @@ const fusionSchema = z.object({
 });
 const hookThresholds = z.object({ input: z.number().min(0).max(1), output: z.number().min(0).max(1) });
 const shippedSchema = z.object({
-  format: z.literal('bulwark-injection-model-v1'),
+  format: z.literal('bulwark-injection-model-v2'),
   denseFeatures: z.array(z.string()),
   lexical: z.object({ buckets: z.literal(lexicalBuckets), scale: z.number(), int8: z.string(), bias: z.number() }),
   embedding: z.object({ weights: z.array(z.number()).length(512), bias: z.number(), inputChars: z.number().int() }),
@@ -99,27 +99,25 @@ export type ShippedInjectionModel = z.infer<typeof shippedSchema>;
 const toBase64 = (array: ArrayBufferView): string =>
   Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
 
-function countsToUint16(counts: Float64Array, divisor: number): string {
-  return toBase64(Uint16Array.from(counts, (c) => (c === 0 ? 0 : Math.min(65_535, Math.ceil(c / divisor)))));
+// Counts are stored exactly (float32): rounding small counts up would make rare character sequences look common
+// and blunt the perplexity signal.
+function countsToFloat32(counts: Float64Array): string {
+  return toBase64(Float32Array.from(counts));
 }
 
-function uint16ToCounts(base64: string, length: number): Float64Array {
+function float32ToCounts(base64: string, length: number): Float64Array {
   const bytes = Buffer.from(base64, 'base64');
-  if (bytes.length !== length * 2) throw new Error(`injection model: table of ${bytes.length} bytes, expected ${length * 2}`);
-  const view = new Uint16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  if (bytes.length !== length * 4) throw new Error(`injection model: table of ${bytes.length} bytes, expected ${length * 4}`);
+  const view = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
   return Float64Array.from(view);
 }
 
-/** Serialises a model (lexical weights as int8, character counts as uint16, both scaled). */
+/** Serialises a model (lexical weights as int8, character counts as float32). */
 export function serializeInjectionModel(model: InjectionModel): ShippedInjectionModel {
   let maxAbs = 0;
   for (const w of model.lexical.weights) maxAbs = Math.max(maxAbs, Math.abs(w));
   const scale = maxAbs / 127 || 1;
   const int8 = Int8Array.from(model.lexical.weights, (w) => Math.round(w / scale));
-  let maxCount = 0;
-  for (const table of [model.charModel.unigram, model.charModel.bigram, model.charModel.trigram])
-    for (const c of table) maxCount = Math.max(maxCount, c);
-  const divisor = Math.max(1, maxCount / 65_535);
   const round = (values: readonly number[]): number[] => values.map((v) => Math.round(v * 1e5) / 1e5);
   const fusion = (f: Fusion): z.infer<typeof fusionSchema> => ({
     mean: round(f.mean),
@@ -128,15 +126,15 @@ export function serializeInjectionModel(model: InjectionModel): ShippedInjection
     bias: f.bias,
   });
   return {
-    format: 'bulwark-injection-model-v1',
+    format: 'bulwark-injection-model-v2',
     denseFeatures: [...denseFeatureNames],
     lexical: { buckets: lexicalBuckets, scale, int8: toBase64(int8), bias: model.lexical.bias },
     embedding: { ...model.embedding, weights: round(model.embedding.weights) },
     charModel: {
-      unigram: countsToUint16(model.charModel.unigram, divisor),
-      bigram: countsToUint16(model.charModel.bigram, divisor),
-      trigram: countsToUint16(model.charModel.trigram, divisor),
-      total: model.charModel.total / divisor,
+      unigram: countsToFloat32(model.charModel.unigram),
+      bigram: countsToFloat32(model.charModel.bigram),
+      trigram: countsToFloat32(model.charModel.trigram),
+      total: model.charModel.total,
     },
     fusionLexical: fusion(model.fusionLexical),
     fusionFull: fusion(model.fusionFull),
@@ -158,9 +156,9 @@ export function parseInjectionModel(json: unknown): InjectionModel {
     lexical: { weights: Float32Array.from(int8, (v) => v * shipped.lexical.scale), bias: shipped.lexical.bias },
     embedding: shipped.embedding,
     charModel: {
-      unigram: uint16ToCounts(shipped.charModel.unigram, charSymbols),
-      bigram: uint16ToCounts(shipped.charModel.bigram, charSymbols * charSymbols),
-      trigram: uint16ToCounts(shipped.charModel.trigram, trigramBuckets),
+      unigram: float32ToCounts(shipped.charModel.unigram, charSymbols),
+      bigram: float32ToCounts(shipped.charModel.bigram, charSymbols * charSymbols),
+      trigram: float32ToCounts(shipped.charModel.trigram, trigramBuckets),
       total: shipped.charModel.total,
     },
     fusionLexical: shipped.fusionLexical,
