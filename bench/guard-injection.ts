@@ -16,11 +16,16 @@ import { createGuardPipeline } from '../src/modules/guard/pipeline/guard-pipelin
 import { createSecretsDetector } from '../src/modules/guard/secrets/secrets-detector.js';
 
 // Prompts: the shipped test sample (attacks and benign, many kinds), each cut or padded to 1 KB.
-const sample = readFileSync(new URL('../test/fixtures/guard/injection-cross-source-sample.jsonl', import.meta.url), 'utf8')
+const sample = readFileSync(
+  new URL('../test/fixtures/guard/injection-cross-source-sample.jsonl', import.meta.url),
+  'utf8',
+)
   .split('\n')
   .filter((l) => l.trim() !== '')
   .map((l) => (JSON.parse(l) as { text: string }).text);
-const prompts = sample.map((t) => (t.length >= 1024 ? t.slice(0, 1024) : `${t} ${'Thanks for your help with this. '.repeat(40)}`.slice(0, 1024)));
+const prompts = sample.map((t) =>
+  t.length >= 1024 ? t.slice(0, 1024) : `${t} ${'Thanks for your help with this. '.repeat(40)}`.slice(0, 1024),
+);
 
 const percentile = (values: number[], p: number): number =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)] ?? 0;

@@ -93,7 +93,8 @@ async function runEval(options: EvalOptions): Promise<void> {
   const seed = options.splitSeed ?? (options.task === 'injection' ? injectionSplitSeed : toxicitySplitSeed);
   const split = options.split === 'all' ? undefined : splitDataset(all, seed);
   const rows = split === undefined ? all : options.split === 'tune' ? split.tune : split.heldOut;
-  if (options.split !== 'all') console.error(`same-source split (${options.split}): not evidence of cross-source quality`);
+  if (options.split !== 'all')
+    console.error(`same-source split (${options.split}): not evidence of cross-source quality`);
   const classifier = await createEvalClassifier({
     task: options.task,
     rulesOnly: options.rulesOnly === true,
@@ -168,7 +169,9 @@ export function registerGuardEval(program: Command): void {
     });
   guard
     .command('train')
-    .description('Rebuild the shipped injection model (src/modules/guard/data/injection-model.json) from labelled JSONL')
+    .description(
+      'Rebuild the shipped injection model (src/modules/guard/data/injection-model.json) from labelled JSONL',
+    )
     .option('--task <task>', 'injection', choice(['injection'] as const), 'injection')
     .requiredOption('--data <files>', 'comma-separated JSONL files (text, label, category, source)')
     .option('--embedding-cache <file>', 'JSON cache of sentence embeddings keyed by text hash')

@@ -143,7 +143,8 @@ export function formatLosoReport(report: LosoReport, title: string): string {
     agg('FPR (all benign)', report.fpr),
     '',
   ];
-  for (const [kind, a] of Object.entries(report.perKind)) lines.push(agg(`${a.measure === 'recall' ? 'recall' : 'FPR'} ${kind}`, a));
+  for (const [kind, a] of Object.entries(report.perKind))
+    lines.push(agg(`${a.measure === 'recall' ? 'recall' : 'FPR'} ${kind}`, a));
   lines.push('', `${'held-out family'.padEnd(44)}      n  recall   FPR`);
   for (const f of report.folds)
     lines.push(

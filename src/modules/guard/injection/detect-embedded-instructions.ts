@@ -15,9 +15,12 @@ const controlsConversation =
   /\b(?:the user(?:'s)?|your (?:response|reply|answer|summary|output|next message|final answer)|in your (?:response|reply|answer|summary)|(?:previous|prior|above|earlier|original|all other) (?:instructions|prompts?|directives|rules|tasks?)|user (?:prompt|request|question|instructions)|system prompt|this (?:overrides|supersedes|replaces)|before (?:answering|responding|replying|summari[sz]ing)|instead of (?:answering|summari[sz]ing|responding)|(?:do not|don'?t|never) (?:mention|reveal|tell|disclose|summari[sz]e|inform)\b)/i;
 const imperativeStart =
   /^(?:\W{0,6}(?:p\.?s\.?|note|important|urgent|attention|update|reminder|system|admin|override|instructions?)\b[^a-z]{0,12}?(?:[a-z ]{0,40}:)?\s*)?(?:please\s+)?(?:ignore|disregard|forget|send|forward|e-?mail|visit|click|go to|navigate|tell|inform|reply|respond|answer|say|output|print|write|include|add|insert|append|delete|remove|transfer|wire|pay|share|reveal|translate|stop|do not|don'?t|never|always|you must|you should|you need to|you are (?:now|required|instructed)|make sure|execute|run|call|open|download|install|recommend|schedule|create|generate|respond|begin|start)\b/i;
-const modalToYou = /\b(?:you (?:must|should|need to|have to|are required to|are instructed to|will now|shall)|must (?:now )?(?:immediately )?(?:be )?(?:\w+ed|send|tell|reply|include|ignore|output|respond|forward|visit))\b/i;
-const shouting = /\[(?:system|admin|override|instruction|important)[^\]]{0,30}\]|\b(?:SYSTEM|ADMIN|OVERRIDE|IMPORTANT|URGENT|ATTENTION|INSTRUCTION)S?\b\s*[:!\]]|<!--|\(hidden text|font-size:\s*0|display:\s*none|zero-width/;
-const actionTarget = /https?:\/\/\S+|\b[\w.+-]+@[\w-]+\.[\w.]+\b|\b(?:password|credentials?|api key|contacts|inbox|bank|account number|wallet|invoice\.exe|\.exe\b|payroll)/i;
+const modalToYou =
+  /\b(?:you (?:must|should|need to|have to|are required to|are instructed to|will now|shall)|must (?:now )?(?:immediately )?(?:be )?(?:\w+ed|send|tell|reply|include|ignore|output|respond|forward|visit))\b/i;
+const shouting =
+  /\[(?:system|admin|override|instruction|important)[^\]]{0,30}\]|\b(?:SYSTEM|ADMIN|OVERRIDE|IMPORTANT|URGENT|ATTENTION|INSTRUCTION)S?\b\s*[:!\]]|<!--|\(hidden text|font-size:\s*0|display:\s*none|zero-width/;
+const actionTarget =
+  /https?:\/\/\S+|\b[\w.+-]+@[\w-]+\.[\w.]+\b|\b(?:password|credentials?|api key|contacts|inbox|bank|account number|wallet|invoice\.exe|\.exe\b|payroll)/i;
 
 const cueWeights: readonly (readonly [RegExp, number])[] = [
   [addressesModel, 0.45],
@@ -43,7 +46,12 @@ export function instructionCueScore(sentence: string): number {
 export function detectEmbeddedInstructions(text: string, segments: readonly Segment[]): EmbeddedInstruction {
   const embedded = segments.filter((s) => s.kind === 'embedded');
   const firstBreak = text.search(/\n|[.?!:]\s/);
-  const dataStart = embedded.length > 0 ? Math.min(...embedded.map((s) => s.start)) : text.length > 300 ? Math.max(0, firstBreak + 1) : text.length;
+  const dataStart =
+    embedded.length > 0
+      ? Math.min(...embedded.map((s) => s.start))
+      : text.length > 300
+        ? Math.max(0, firstBreak + 1)
+        : text.length;
   let best: EmbeddedInstruction = { score: 0, start: 0, end: 0 };
   for (const segment of segments) {
     if (segment.kind !== 'sentence' || segment.start < dataStart) continue;

@@ -81,10 +81,16 @@ function fitCharModel(rows: readonly PreparedRow[]): CharLanguageModel {
   return trainCharLanguageModel(rows.filter((r) => !r.attack).map((r) => normalizeText(r.text).text));
 }
 
-function fitFusion(inputs: readonly (readonly number[])[], labels: readonly number[], weights: readonly number[]): Fusion {
+function fitFusion(
+  inputs: readonly (readonly number[])[],
+  labels: readonly number[],
+  weights: readonly number[],
+): Fusion {
   const dims = inputs[0]?.length ?? 0;
   const mean = Array.from({ length: dims }, (_, d) => inputs.reduce((s, x) => s + (x[d] ?? 0), 0) / inputs.length);
-  const std = mean.map((m, d) => Math.sqrt(inputs.reduce((s, x) => s + ((x[d] ?? 0) - m) ** 2, 0) / inputs.length) || 1);
+  const std = mean.map(
+    (m, d) => Math.sqrt(inputs.reduce((s, x) => s + ((x[d] ?? 0) - m) ** 2, 0) / inputs.length) || 1,
+  );
   const standardised = inputs.map((x) => Float32Array.from(x, (v, d) => (v - (mean[d] ?? 0)) / (std[d] ?? 1)));
   const { weights: w, bias } = trainLinear(standardised, labels, weights, { epochs: 600, learningRate: 1, l2: 1e-3 });
   return { mean, std, weights: w, bias };
@@ -213,7 +219,8 @@ export function predictPrepared(
 ): { flagged: boolean; usedEmbedding: boolean } {
   const stage = scoreStageOne(model, row.text, row.evidence);
   if (!useEmbedding) return { flagged: stage.probability >= model.thresholds.lexical.input, usedEmbedding: false };
-  if (decidedWithoutEmbedding(model, stage)) return { flagged: stage.probability > model.cascade.high, usedEmbedding: false };
+  if (decidedWithoutEmbedding(model, stage))
+    return { flagged: stage.probability > model.cascade.high, usedEmbedding: false };
   const p = applyFusion(model.fusionFull, [...stage.inputs, embeddingLogit(model, row.embedding)]);
   return { flagged: p >= model.thresholds.full.input, usedEmbedding: true };
 }

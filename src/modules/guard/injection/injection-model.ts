@@ -107,7 +107,8 @@ function countsToFloat32(counts: Float64Array): string {
 
 function float32ToCounts(base64: string, length: number): Float64Array {
   const bytes = Buffer.from(base64, 'base64');
-  if (bytes.length !== length * 4) throw new Error(`injection model: table of ${bytes.length} bytes, expected ${length * 4}`);
+  if (bytes.length !== length * 4)
+    throw new Error(`injection model: table of ${bytes.length} bytes, expected ${length * 4}`);
   const view = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
   return Float64Array.from(view);
 }

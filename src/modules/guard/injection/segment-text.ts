@@ -18,7 +18,8 @@ const embeddedBlock =
   /```[^]*?(?:```|$)|<(document|doc|email|context|search_results?|tool_output|tool_result|result|article|page|retrieved_document)\b[^>]*>[^]*?(?:<\/\1>|$)|\[(?:retrieved_document|document|tool_output|search_result)[^\]]{0,40}\][^]*$/gi;
 const introducedBlock =
   /(?:^|\n)[^\n]{0,200}?\b(?:here (?:is|are)|below is|following|the (?:text|document|email|e-mail|article|passage|page|message|result|output) (?:is|reads)|i (?:uploaded|pasted|received|got)|(?:this|the) (?:document|email|e-mail|article|passage|text|page|message)|(?:document|email|e-mail|article|passage|context|text|page|content|result|output|message|snippet|body)\s*:)[^\n]{0,120}?(?::\s|\?\s|\n)/gi;
-const jsonContent = /"(?:content|text|snippet|body|result|output|description|summary|page_content)"\s*:\s*"((?:[^"\\]|\\.){40,})"/g;
+const jsonContent =
+  /"(?:content|text|snippet|body|result|output|description|summary|page_content)"\s*:\s*"((?:[^"\\]|\\.){40,})"/g;
 
 function pushSentences(text: string, offset: number, out: Segment[]): void {
   const sentences: { start: number; end: number }[] = [];
@@ -51,18 +52,25 @@ export function segmentText(text: string): Segment[] {
     embedded.push({ kind: 'embedded', text: match[0], start: match.index, end: match.index + match[0].length });
   for (const match of text.matchAll(introducedBlock)) {
     const start = match.index + match[0].length;
-    if (text.length - start >= 40) embedded.push({ kind: 'embedded', text: text.slice(start), start, end: text.length });
+    if (text.length - start >= 40)
+      embedded.push({ kind: 'embedded', text: text.slice(start), start, end: text.length });
   }
   for (const match of text.matchAll(jsonContent)) {
     const inner = match[1] ?? '';
     const start = match.index + match[0].length - inner.length - 1;
-    embedded.push({ kind: 'embedded', text: inner.replace(/\\n/g, '\n').replace(/\\"/g, '"'), start, end: start + inner.length });
+    embedded.push({
+      kind: 'embedded',
+      text: inner.replace(/\\n/g, '\n').replace(/\\"/g, '"'),
+      start,
+      end: start + inner.length,
+    });
   }
   for (const block of embedded.slice(0, 4)) {
     segments.push({ ...block, text: block.text.slice(0, maxSegmentChars) });
     // The user's own words around the pasted data (the question about it) are scored apart from the data.
     const around = `${text.slice(0, block.start)} ${text.slice(block.end)}`.trim();
-    if (around.length >= minSentenceChars) segments.push({ kind: 'around', text: around.slice(0, maxSegmentChars), start: block.start, end: block.end });
+    if (around.length >= minSentenceChars)
+      segments.push({ kind: 'around', text: around.slice(0, maxSegmentChars), start: block.start, end: block.end });
   }
   let offset = 0;
   const paragraphs = text.split(/(\n[ \t]*\n)/);
@@ -73,7 +81,12 @@ export function segmentText(text: string): Segment[] {
   }
   if (blocks.length > 1)
     for (const block of blocks)
-      segments.push({ kind: 'paragraph', text: block.text.slice(0, maxSegmentChars), start: block.start, end: block.start + block.text.length });
+      segments.push({
+        kind: 'paragraph',
+        text: block.text.slice(0, maxSegmentChars),
+        start: block.start,
+        end: block.start + block.text.length,
+      });
   const sentences: Segment[] = [];
   for (const block of blocks) pushSentences(block.text.slice(0, maxSegmentChars * 4), block.start, sentences);
   for (const sentence of sentences) {
