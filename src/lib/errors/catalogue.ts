@@ -1,5 +1,6 @@
 import { auditErrors } from './catalogue/audit.js';
 import { authzErrors } from './catalogue/authz.js';
+import { gatewayErrors } from './catalogue/gateway.js';
 import { guardErrors } from './catalogue/guard.js';
 import { platformErrors } from './catalogue/platform.js';
 import { tenancyErrors } from './catalogue/tenancy.js';
@@ -15,6 +16,7 @@ export const errorCatalogue = {
   ...tenancyErrors,
   ...authzErrors,
   ...guardErrors,
+  ...gatewayErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A stable, namespaced error code (`authz.denied`, `guard.blocked`, …). */
