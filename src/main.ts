@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { buildProgram } from './cli/program.js';
 import type { CliContext, DoctorCheck, OperatorServices } from './cli/cli-context.js';
 import { assertProductionSafe, developmentShortcuts, loadProcessConfig, type Config } from './config/index.js';
 import { buildHttpServer } from './http/server.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { AppError } from './lib/errors/index.js';
+import type { OrgId } from './lib/ids.js';
 import type { ApiServices } from './http/api-services.js';
 import type { ProtectedRoute } from './http/auth/install-auth.js';
 import { registerApiRoutes } from './http/routes/index.js';
@@ -20,6 +22,15 @@ import {
   PolicyStore,
   type AuthzAlert,
 } from './modules/authz/index.js';
+import {
+  BuiltInCatalog,
+  EmptyCatalog,
+  GatewayService,
+  LocalProvider,
+  UnmeteredUsageMeter,
+  type ModelCatalog,
+  type UsageMeter,
+} from './modules/gateway/index.js';
 import {
   EmbeddingPool,
   GuardPolicyStore,
@@ -76,6 +87,8 @@ export interface RuntimeOverrides {
   ownerDb?: OwnerDb;
   clock?: Clock;
   logger?: Logger;
+  /** The gateway's model catalogue and usage meter (tests: recording providers, an instrumented meter). */
+  gateway?: { catalog?: ModelCatalog; meter?: UsageMeter };
 }
 
 /** The dependencies every entry point needs: database (migrated, environment checked), vault, audit log, orgs. */
@@ -263,6 +276,20 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     now: () => clock.now().getTime(),
     windowMs: config.authThrottle.eventWindowSeconds * 1000,
   });
+  const gateway = new GatewayService({
+    db,
+    catalog:
+      overrides.gateway?.catalog ??
+      (config.gateway.localProvider ? new BuiltInCatalog(new LocalProvider()) : new EmptyCatalog()),
+    // TEMPORARY: no quotas, rate limits or budgets until the real meter (gateway/metering/) is wired here.
+    meter: overrides.gateway?.meter ?? new UnmeteredUsageMeter(),
+    guard,
+    quarantine,
+    engine,
+    recordEvent: (event) => auditBuffer.add(event),
+    orgSlug: orgSlugLookup(orgs),
+    holdBackChars: config.gateway.streamHoldBackChars,
+  });
   const services: ApiServices = {
     config,
     clock,
@@ -285,6 +312,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     quarantine,
     guard,
     guardPolicies,
+    gateway,
     cipher,
     platformOrgId,
     metrics: createMetrics({ auditPending: () => auditBuffer.pending }),
@@ -303,6 +331,22 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
       if (redis) await closeRedis(redis);
       await core.close();
     },
+  };
+}
+
+// An org's slug never changes, so it is cached for the node's life (bounded); an unknown org has none.
+function orgSlugLookup(orgs: OrgService): (orgId: OrgId) => Promise<string | null> {
+  const slugs = new LRUCache<OrgId, string>({ max: 10_000 });
+  return async (orgId) => {
+    const cached = slugs.get(orgId);
+    if (cached !== undefined) return cached;
+    try {
+      const org = await orgs.get(orgId);
+      slugs.set(orgId, org.slug);
+      return org.slug;
+    } catch {
+      return null;
+    }
   };
 }
 

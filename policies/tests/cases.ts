@@ -898,7 +898,6 @@ export const cases: DecisionCase[] = [
   ...gatewayCases(),
 ];
 
-
 function gatewayCases(): DecisionCase[] {
   const dev = user(['developer'], { id: 'usr_dev' });
   const analystInvoker = user(['analyst', 'developer'], { id: 'usr_ana', attributes: { region: 'eu' } });
@@ -917,7 +916,11 @@ function gatewayCases(): DecisionCase[] {
     [
       'a secret reaching a model is refused even if the model lists it',
       dev,
-      model({ dataClasses: ['secret.aws_access_key'], dataKinds: ['secret'], modelDataClassesAllowed: ['secret.aws_access_key'] }),
+      model({
+        dataClasses: ['secret.aws_access_key'],
+        dataKinds: ['secret'],
+        modelDataClassesAllowed: ['secret.aws_access_key'],
+      }),
       undefined,
       deny('gateway.no-secrets-to-models'),
     ],

@@ -3,6 +3,7 @@ import type { Clock } from '../lib/clock.js';
 import type { OrgId } from '../lib/ids.js';
 import type { AuditBuffer, AuditLog } from '../modules/audit/index.js';
 import type { ApiKeyService, AuthzEngine, PolicyStore } from '../modules/authz/index.js';
+import type { GatewayService } from '../modules/gateway/index.js';
 import type { GuardPolicyStore, GuardService, QuarantineService } from '../modules/guard/index.js';
 import type { BootstrapOwner, MemberService, OrgService, ServiceAccountService } from '../modules/tenancy/index.js';
 import type { Db, PlatformSql, TenantSql } from '../platform/db/index.js';
@@ -27,6 +28,8 @@ export interface ApiServices {
   quarantine: QuarantineService;
   guard: GuardService;
   guardPolicies: GuardPolicyStore;
+  /** The AI gateway pipeline (chat, responses, embeddings, model list). */
+  gateway: GatewayService;
   /** Field encryption (stored idempotent responses, org secrets). */
   cipher: FieldCipher;
   platformOrgId: OrgId;

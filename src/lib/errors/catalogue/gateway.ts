@@ -35,11 +35,18 @@ export const gatewayErrors = defineErrors({
   'gateway.provider_error': {
     status: 502,
     title: 'Model provider failed',
-    description: "The model provider could not answer (unreachable, an error, or a malformed reply). The upstream's message is logged, never shown.",
+    description:
+      "The model provider could not answer (unreachable, an error, or a malformed reply). The upstream's message is logged, never shown.",
   },
   'gateway.provider_rate_limited': {
     status: 429,
     title: 'Model provider rate limited',
     description: 'The model provider answered 429; retry later (`Retry-After` when the upstream sent one).',
+  },
+  'gateway.client_disconnected': {
+    status: 499,
+    title: 'Client closed the stream',
+    description:
+      'Recorded in the audit log only: the client went away before a streamed response ended; the upstream call was aborted and the usage received so far settled.',
   },
 });

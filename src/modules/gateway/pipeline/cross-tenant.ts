@@ -25,7 +25,23 @@ const NAMED_ORG: readonly RegExp[] = [
   new RegExp(String.raw`${ORG_WORD}\s+["'\x60]${SLUG}["'\x60]`, 'gi'),
 ];
 // Words that follow "org id" / "tenant:" in ordinary prose and are not slugs.
-const NOT_A_SLUG = new Set(['is', 'are', 'was', 'the', 'a', 'an', 'of', 'for', 'in', 'and', 'or', 'to', 'my', 'our', 'org']);
+const NOT_A_SLUG = new Set([
+  'is',
+  'are',
+  'was',
+  'the',
+  'a',
+  'an',
+  'of',
+  'for',
+  'in',
+  'and',
+  'or',
+  'to',
+  'my',
+  'our',
+  'org',
+]);
 
 /** What the caller's own org is known by (ids and slugs naming it are not cross-tenant). */
 export interface OwnOrg {

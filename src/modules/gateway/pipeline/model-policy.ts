@@ -17,11 +17,7 @@ function kindOf(cls: string): string {
  * reach the model unmasked (`dataClasses`) and their kinds (`dataKinds`), and the model's attributes
  * (`model`, `modelProvider`, `modelRegion`, `modelDataClassesAllowed`).
  */
-export function modelCallContext(
-  model: ResolvedModel,
-  findings: readonly GuardFinding[],
-  ip: string,
-): DecisionContext {
+export function modelCallContext(model: ResolvedModel, findings: readonly GuardFinding[], ip: string): DecisionContext {
   const sent = findings.filter((f) => f.action === 'allow' && DATA_KINDS.has(kindOf(f.class))).map((f) => f.class);
   const dataClasses = [...new Set(sent)].sort();
   return {

@@ -6,6 +6,17 @@ import type { ChatMessage, ChatRequest } from '../ports.js';
 // rewritten text is split back on it.
 const SEPARATOR = '\n\n\u241e\n\n';
 
+/** Joins texts for one guard scan. */
+export function joinTexts(texts: readonly string[]): string {
+  return texts.join(SEPARATOR);
+}
+
+/** Splits a (possibly rewritten) joined text back into `count` texts, or null when a rewrite crossed a separator. */
+export function splitTexts(joined: string, count: number): string[] | null {
+  const parts = joined.split(SEPARATOR);
+  return parts.length === count ? parts : null;
+}
+
 /** The texts of a chat request that reach the model, joined for one guard scan. */
 export interface PromptText {
   /** All texts joined with the separator; what the guard scans. */
@@ -27,7 +38,7 @@ function pieces(request: ChatRequest): string[] {
 /** The request's upstream-bound texts, joined for the guard. */
 export function promptText(request: ChatRequest): PromptText {
   const all = pieces(request);
-  return { joined: all.join(SEPARATOR), count: all.length };
+  return { joined: joinTexts(all), count: all.length };
 }
 
 function rewriteContent(message: ChatMessage, text: string): ChatMessage['content'] {
@@ -50,8 +61,8 @@ function rewriteContent(message: ChatMessage, text: string): ChatMessage['conten
  * mapped back (a span across the separator, or a change inside the tool definitions): the caller then blocks.
  */
 export function applyRewrite(request: ChatRequest, original: PromptText, rewritten: string): ChatRequest | null {
-  const parts = rewritten.split(SEPARATOR);
-  if (parts.length !== original.count) return null;
+  const parts = splitTexts(rewritten, original.count);
+  if (parts === null) return null;
   const before = pieces(request);
   // SECURITY: tool definitions are forwarded as they are, so a rewrite inside them cannot be honoured: block.
   if (parts[parts.length - 1] !== before[before.length - 1]) return null;

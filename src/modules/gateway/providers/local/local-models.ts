@@ -5,4 +5,5 @@ export const LOCAL_EMBED_MODEL = 'bulwark-local-embed';
 /** Vector size of the built-in embedding model when the request names no `dimensions`. */
 export const LOCAL_EMBED_DIMENSIONS = 256;
 /** The label every built-in answer starts with, so nobody mistakes it for a real model. */
-export const LOCAL_LABEL = "[bulwark-local] Bulwark's built-in deterministic model answered; no model provider was called.";
+export const LOCAL_LABEL =
+  "[bulwark-local] Bulwark's built-in deterministic model answered; no model provider was called.";

@@ -81,7 +81,11 @@ export class LocalProvider implements ModelProvider {
       created: CREATED,
       model: request.model,
       choices: [
-        { index: 0, message: { role: 'assistant', content: text, refusal: null }, finish_reason: cut ? 'length' : 'stop' },
+        {
+          index: 0,
+          message: { role: 'assistant', content: text, refusal: null },
+          finish_reason: cut ? 'length' : 'stop',
+        },
       ],
       usage: usage(prompt, countTokens(text)),
     };
@@ -113,7 +117,11 @@ export class LocalProvider implements ModelProvider {
         yield {
           ...base,
           choices: [
-            { index: 0, delta: { tool_calls: [{ index, function: { arguments: call.function.arguments } }] }, finish_reason: null },
+            {
+              index: 0,
+              delta: { tool_calls: [{ index, function: { arguments: call.function.arguments } }] },
+              finish_reason: null,
+            },
           ],
         };
       }

@@ -37,7 +37,8 @@ function argumentValue(name: string, schema: unknown, prompt: string): unknown {
   if (Array.isArray(enumValues) && enumValues.length > 0) return enumValues[0];
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const said = new RegExp(`\\b${escaped}\\s*[:=]\\s*"?([^",;\\n]{1,80})`, 'i').exec(prompt)?.[1]?.trim();
-  if (type === 'number' || type === 'integer') return said !== undefined && /^-?\d+(\.\d+)?$/.test(said) ? Number(said) : 1;
+  if (type === 'number' || type === 'integer')
+    return said !== undefined && /^-?\d+(\.\d+)?$/.test(said) ? Number(said) : 1;
   if (type === 'boolean') return said === undefined ? true : said.toLowerCase() === 'true';
   if (type === 'array') return [];
   if (type === 'object') return {};
