@@ -10,7 +10,7 @@ export class UnmeteredUsageMeter implements UsageMeter {
     return { requestId, subject, reservedTokens: estimatedTokens };
   }
 
-  async settle(): Promise<void> {}
+  async settle(_reservation: UsageReservation, _usage: { inputTokens: number; outputTokens: number }): Promise<void> {}
 
-  async release(): Promise<void> {}
+  async release(_reservation: UsageReservation): Promise<void> {}
 }

@@ -22,7 +22,15 @@ import { MAX_REQUEST_TEXT } from '../wire/request-schemas.js';
 import { findCrossTenantRequest } from './cross-tenant.js';
 import type { GatewayCall } from './gateway-call.js';
 import { decideModelCall } from './model-policy.js';
-import { applyRewrite, joinTexts, promptText, splitTexts, systemPrompt } from './prompt-segments.js';
+import {
+  applyRewrite,
+  joinOutputTexts,
+  joinTexts,
+  promptText,
+  splitTexts,
+  systemPrompt,
+  type JoinedTexts,
+} from './prompt-segments.js';
 import { RequestTrace } from './request-trace.js';
 import { holdBack, type HoldBackOutcome } from './stream-holdback.js';
 
@@ -89,6 +97,19 @@ async function firstAnswer<T>(targets: readonly ModelTarget[], call: (target: Mo
     }
   }
   throw last instanceof ProviderError ? providerFailure(last) : last;
+}
+
+function unjoinable(field: string): AppError {
+  return new AppError('http.bad_request', {
+    publicMessage: 'the texts of the request cannot be scanned apart (too many separator-like lines)',
+    details: { issues: [{ field: `body.${field}`, message: 'texts cannot be told apart' }] },
+  });
+}
+
+function mustJoin(texts: readonly string[], field: string): JoinedTexts {
+  const joined = joinTexts(texts);
+  if (joined === null) throw unjoinable(field);
+  return joined;
 }
 
 function refuseOversized(text: string, field: string): void {
@@ -177,14 +198,11 @@ export class GatewayService {
     const trace = new RequestTrace(call, 'embeddings', false);
     return this.traced(trace, request.model, async () => {
       const model = await this.resolve(call, trace, request.model, 'embedding');
-      const joined = joinTexts(request.input);
-      refuseOversized(joined, 'input');
-      this.refuseCrossTenant(call, trace, await this.ownSlug(call.principal.orgId), joined);
-      const scan = await this.scanInput(call, trace, joined);
-      const input =
-        scan.result.transformed !== undefined
-          ? splitTexts(scan.result.transformed, request.input.length)
-          : request.input;
+      const joined = mustJoin(request.input, 'input');
+      refuseOversized(joined.joined, 'input');
+      this.refuseCrossTenant(call, trace, await this.ownSlug(call.principal.orgId), joined.joined);
+      const scan = await this.scanInput(call, trace, joined.joined);
+      const input = scan.result.transformed !== undefined ? splitTexts(joined, scan.result.transformed) : request.input;
       if (input === null) throw this.blocked(trace, scan.result);
       this.authorize(call, trace, model, scan.result.findings);
       const tokens = countTokens(input.join('\n'));
@@ -366,6 +384,7 @@ export class GatewayService {
   private async admitChat(call: GatewayCall, trace: RequestTrace, request: ChatRequest): Promise<Admitted> {
     const model = await this.resolve(call, trace, request.model, 'chat');
     const text = promptText(request);
+    if (text === null) throw unjoinable('messages');
     refuseOversized(text.joined, 'messages');
     this.refuseCrossTenant(call, trace, await this.ownSlug(call.principal.orgId), text.joined);
     const scan = await this.scanInput(call, trace, text.joined);
@@ -377,7 +396,7 @@ export class GatewayService {
       upstream = rewritten;
     }
     this.authorize(call, trace, model, scan.result.findings);
-    const prompt = promptText(upstream).joined;
+    const prompt = promptText(upstream)?.joined ?? text.joined;
     const answer = request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_ANSWER_TOKENS;
     const reservation = await this.reserve(call, trace, model, countTokens(prompt) + answer);
     return { model, request: upstream, prompt, reservation, controller: linkedController(call.signal) };
@@ -393,12 +412,12 @@ export class GatewayService {
     const content = choice?.message.content ?? '';
     const calls = choice?.message.tool_calls ?? [];
     const toolTexts = calls.map((c) => `${c.function.name}\n${c.function.arguments}`);
-    const joined = joinTexts([content, ...toolTexts]);
+    const joined = joinOutputTexts([content, ...toolTexts]);
     const system = systemPrompt(admitted.request);
     const scan = await this.deps.guard.scan(
       call.principal.orgId,
       {
-        text: joined,
+        text: joined.joined,
         hook: 'output',
         inputText: admitted.prompt,
         ...(system !== undefined ? { systemPrompt: system } : {}),
@@ -410,12 +429,10 @@ export class GatewayService {
     trace.note({ output_classes: [...new Set(scan.result.findings.map((f) => f.class))] });
     let quarantineId = scan.quarantineId;
     const parts =
-      scan.result.transformed !== undefined
-        ? splitTexts(scan.result.transformed, 1 + toolTexts.length)
-        : [content, ...toolTexts];
+      scan.result.transformed !== undefined ? splitTexts(joined, scan.result.transformed) : [content, ...toolTexts];
     const toolsRewritten = parts === null || parts.slice(1).some((p, i) => p !== toolTexts[i]);
     if (violates(scan.result) || toolsRewritten) {
-      if (quarantineId === null) quarantineId = await this.hold(call, joined, scan.result, admitted.model.name);
+      if (quarantineId === null) quarantineId = await this.hold(call, joined.joined, scan.result, admitted.model.name);
       throw new AppError('gateway.output_blocked', {
         publicMessage: 'the model response was withheld by the output guard',
         details: quarantineId ? { quarantine_id: quarantineId } : {},

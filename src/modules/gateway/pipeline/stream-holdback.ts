@@ -1,7 +1,7 @@
 import { AppError } from '../../../lib/errors/index.js';
 import type { GuardResult } from '../../guard/index.js';
 import type { ChatCompletionChunk, TokenUsage } from '../ports.js';
-import { joinTexts, splitTexts } from './prompt-segments.js';
+import { joinOutputTexts, splitTexts } from './prompt-segments.js';
 
 /** What the hold-back needs from the guard and the caller. */
 export interface HoldBackOptions {
@@ -122,7 +122,8 @@ export async function* holdBack(
   }
 
   const toolTexts = tools.map((t) => `${t.name}\n${t.arguments}`);
-  const scan = await options.finalScan(joinTexts([raw, ...toolTexts]));
+  const joined = joinOutputTexts([raw, ...toolTexts]);
+  const scan = await options.finalScan(joined.joined);
   outcome.scans += 1;
   outcome.verdict = scan.result.verdict;
   outcome.reasons = scan.result.reasons;
@@ -130,7 +131,8 @@ export async function* holdBack(
     outcome.quarantineId = scan.quarantineId ?? (await options.quarantine(raw, scan.result, 'guard.blocked'));
     throw withheld(outcome.quarantineId);
   }
-  const parts = splitTexts(scan.result.transformed ?? joinTexts([raw, ...toolTexts]), 1 + toolTexts.length);
+  const parts =
+    scan.result.transformed === undefined ? [raw, ...toolTexts] : splitTexts(joined, scan.result.transformed);
   const view = parts?.[0];
   // A masked tool call cannot be forwarded as valid arguments, and a rewrite of released text is a leak: withhold both.
   if (
