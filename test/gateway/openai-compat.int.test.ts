@@ -291,9 +291,7 @@ describe(`openai client compatibility (${backendName})`, () => {
     expect((badTemp as BadRequestError).param).toBe('temperature');
 
     const blocked = await chat(client, {
-      messages: [
-        { role: 'user', content: 'my key is AKIAIOSFODNN7EXAMPLE and secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' },
-      ],
+      messages: [{ role: 'user', content: 'my key is AKIAZ7Q3M4N5P6R2T8WX, keep it safe' }],
     }).catch((e: unknown) => e);
     expect(blocked).toBeInstanceOf(UnprocessableEntityError);
     expect((blocked as UnprocessableEntityError).code).toBe('gateway.guardrail_blocked');

@@ -3,7 +3,13 @@ import type { OrgId } from '../../../lib/ids.js';
 import type { Db } from '../../../platform/db/index.js';
 import type { AuditDecision, AuditEventInput } from '../../audit/index.js';
 import { actorOf, type AuthzEngine, type Principal } from '../../authz/index.js';
-import type { GuardFinding, GuardResult, GuardService, QuarantineService } from '../../guard/index.js';
+import {
+  createSecretsDetector,
+  type GuardFinding,
+  type GuardResult,
+  type GuardService,
+  type QuarantineService,
+} from '../../guard/index.js';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -49,6 +55,8 @@ export interface GatewayServiceDeps {
   /** Characters of streamed output held back until scanned (`gateway.streamHoldBackChars`). */
   holdBackChars: number;
 }
+
+const SECRET_SCANNER = createSecretsDetector();
 
 /** Tokens reserved for the answer when the request sets no `max_tokens`. */
 const DEFAULT_ANSWER_TOKENS = 1_024;
@@ -204,7 +212,7 @@ export class GatewayService {
       const scan = await this.scanInput(call, trace, joined.joined);
       const input = scan.result.transformed !== undefined ? splitTexts(joined, scan.result.transformed) : request.input;
       if (input === null) throw this.blocked(trace, scan.result);
-      this.authorize(call, trace, model, scan.result.findings);
+      await this.authorize(call, trace, model, scan.result.findings, input.join('\n'));
       const tokens = countTokens(input.join('\n'));
       const reservation = await this.reserve(call, trace, model, tokens);
       const controller = linkedController(call.signal);
@@ -339,13 +347,25 @@ export class GatewayService {
     });
   }
 
-  private authorize(
+  private async authorize(
     call: GatewayCall,
     trace: RequestTrace,
     model: ResolvedModel,
     findings: readonly GuardFinding[],
-  ): void {
-    const decision = decideModelCall(this.deps.engine, call.principal, model, findings, call.clientIp);
+    upstreamText: string,
+  ): Promise<void> {
+    // SECURITY: the guard merges overlapping findings into one class, so a secret inside a wider finding (a
+    // prompt-injection span over the whole text) can disappear from its result. The secret scanners (regular
+    // expressions, cheap) look again at the exact text going upstream, so "no model may receive secrets" holds.
+    const secrets = await SECRET_SCANNER.scan(upstreamText, { hook: 'input', orgId: call.principal.orgId });
+    const decision = decideModelCall(
+      this.deps.engine,
+      call.principal,
+      model,
+      findings,
+      call.clientIp,
+      secrets.map((f) => f.class),
+    );
     trace.step('policy', decision.decision, decision.reasons);
     if (decision.decision === 'deny')
       throw new AppError('gateway.model_policy_denied', {
@@ -395,8 +415,8 @@ export class GatewayService {
       if (rewritten === null) throw this.blocked(trace, scan.result);
       upstream = rewritten;
     }
-    this.authorize(call, trace, model, scan.result.findings);
     const prompt = promptText(upstream)?.joined ?? text.joined;
+    await this.authorize(call, trace, model, scan.result.findings, prompt);
     const answer = request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_ANSWER_TOKENS;
     const reservation = await this.reserve(call, trace, model, countTokens(prompt) + answer);
     return { model, request: upstream, prompt, reservation, controller: linkedController(call.signal) };

@@ -17,8 +17,15 @@ function kindOf(cls: string): string {
  * reach the model unmasked (`dataClasses`) and their kinds (`dataKinds`), and the model's attributes
  * (`model`, `modelProvider`, `modelRegion`, `modelDataClassesAllowed`).
  */
-export function modelCallContext(model: ResolvedModel, findings: readonly GuardFinding[], ip: string): DecisionContext {
+export function modelCallContext(
+  model: ResolvedModel,
+  findings: readonly GuardFinding[],
+  ip: string,
+  /** Classes a second look found in the exact text that goes upstream (see gateway-service.ts). */
+  upstreamClasses: readonly string[] = [],
+): DecisionContext {
   const sent = findings.filter((f) => f.action === 'allow' && DATA_KINDS.has(kindOf(f.class))).map((f) => f.class);
+  sent.push(...upstreamClasses.filter((c) => DATA_KINDS.has(kindOf(c))));
   const dataClasses = [...new Set(sent)].sort();
   return {
     ip,
@@ -39,6 +46,7 @@ export function decideModelCall(
   model: ResolvedModel,
   findings: readonly GuardFinding[],
   ip: string,
+  upstreamClasses: readonly string[] = [],
 ): Decision {
   return engine.decide(
     principal,
@@ -49,6 +57,6 @@ export function decideModelCall(
       orgId: principal.orgId,
       attributes: { region: model.attributes.region },
     },
-    modelCallContext(model, findings, ip),
+    modelCallContext(model, findings, ip, upstreamClasses),
   );
 }
