@@ -179,6 +179,8 @@ export async function startGateway(
   options.configure?.(catalog);
   const meter = new CountingMeter();
   const server = await createTestServer({ gateway: { catalog, meter }, ...(options.env ? { env: options.env } : {}) });
+  // As `bulwark serve` does after listening: the guard's embedding model is loaded before the first scan.
+  await server.runtime.services.guard.warmUp();
   const address = await server.app.listen({ host: '127.0.0.1', port: 0 });
   const { a, b } = await twoOrgs(server.app, server.runtime.bootstrap?.secret ?? '');
   const call = apiClient(server.app);
