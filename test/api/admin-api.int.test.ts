@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/lib/clock.js';
 import { bulwarkKeyChecksum } from '../../src/lib/bulwark-key-checksum.js';
 import { verifyJsonLines } from '../../src/modules/audit/index.js';
+import { errorFormatForUrl } from '../../src/http/errors/renderers.js';
 import { backendName } from '../support/test-db.js';
 import { createTestServer, type TestServer } from '../support/test-server.js';
 import { twoOrgs } from './api-client.js';
@@ -47,7 +48,7 @@ describe(`admin API (${backendName})`, () => {
     expect(server.routes.length).toBeGreaterThanOrEqual(25);
   });
 
-  it('documents on every /v1 operation its error responses as problem+json and the action (scope) it needs', async () => {
+  it('documents on every /v1 operation its error responses (problem+json, OpenAI shape on OpenAI paths) and its action', async () => {
     const doc = (await server.app.inject('/openapi.json')).json() as {
       paths: Record<string, Record<string, Record<string, unknown>>>;
     };
@@ -70,10 +71,16 @@ describe(`admin API (${backendName})`, () => {
           ...(op.requestBody ? ['413', '415'] : []),
           ...(method === 'get' ? [] : ['409']),
         ];
+        // OpenAI-compatible paths answer errors in OpenAI's shape (`{error: {…}}`), every other path in problem+json.
+        const openAi = errorFormatForUrl(url) === 'openai';
         for (const status of required) {
-          const schema = responses[status]?.content?.['application/problem+json']?.schema;
-          if (!schema?.properties?.code || !schema.properties.request_id)
-            problems.push(`${method} ${url}: no problem+json ${status}`);
+          const schema = openAi
+            ? responses[status]?.content?.['application/json']?.schema
+            : responses[status]?.content?.['application/problem+json']?.schema;
+          const documented = openAi
+            ? Boolean(schema?.properties?.error)
+            : Boolean(schema?.properties?.code && schema.properties.request_id);
+          if (!documented) problems.push(`${method} ${url}: no ${openAi ? 'OpenAI error' : 'problem+json'} ${status}`);
         }
         const action = op['x-bulwark-action'];
         if (!op['x-bulwark-public'] && (typeof action !== 'string' || !String(op.description).includes(action)))

@@ -15,7 +15,7 @@ const FIXTURES: Record<string, { body: Record<string, unknown> }> = {
   'POST /v1/embeddings': { body: { model: 'bulwark-local-embed', input: 'a turtle called Sheldon' } },
 };
 // Routes with action invoke:models that call no model, each with its declared reason.
-const NO_MODEL = new Set(['POST /v1/orgs/:org_id/guard/scan']);
+const NO_MODEL = new Set(['POST /v1/orgs/:org_id/guard/scan', 'POST /v1/moderations']);
 
 describe(`every model route is metered and guarded (${backendName})`, () => {
   let kit: GatewayKit;

@@ -84,10 +84,30 @@ export const perplexityWindow = 40;
 /** Mean bits per character above which a window counts as gibberish. */
 export const highWindowBits = 5.5;
 
-/** Summarises {@link charSurprisal} over sliding windows. */
+// Identifiers: a run of 6+ word characters or dashes with a letter and a digit (ids, hashes, order numbers), or 8+ hex
+// digits. Their characters are random by design, so they would read as an adversarial suffix.
+const IDENTIFIER = /(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[a-z])[\w-]{6,}(?![\w-])|\b[0-9a-f]{8,}\b/gi;
+
+/** Replaces identifiers with a placeholder word before the perplexity is measured. */
+export function maskIdentifiers(text: string): string {
+  return text.replace(IDENTIFIER, 'id');
+}
+
+/** Typical bits per character of benign text under the shipped character model (measured on benign rows). */
+export const benignBitsPerChar = 3.1;
+
+/**
+ * Summarises {@link charSurprisal} over sliding windows. A text shorter than one window is padded to the window with
+ * benign-typical bits: the first characters have no context and score high, so "x" or "ok" would otherwise read as
+ * gibberish.
+ */
 export function perplexityFeatures(model: CharLanguageModel, text: string): PerplexityFeatures {
-  const bits = charSurprisal(model, text.slice(0, 8_000));
-  if (bits.length === 0) return { meanBits: 0, maxWindowBits: 0, highWindowShare: 0 };
+  const measured = charSurprisal(model, maskIdentifiers(text.slice(0, 8_000)));
+  if (measured.length === 0) return { meanBits: 0, maxWindowBits: 0, highWindowShare: 0 };
+  const bits =
+    measured.length >= perplexityWindow
+      ? measured
+      : [...measured, ...new Array<number>(perplexityWindow - measured.length).fill(benignBitsPerChar)];
   let sum = 0;
   for (const v of bits) sum += v;
   const window = Math.min(perplexityWindow, bits.length);

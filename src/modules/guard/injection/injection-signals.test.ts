@@ -77,6 +77,19 @@ describe('character language model perplexity', () => {
     expect(gcg.highWindowShare).toBeGreaterThan(english.highWindowShare);
   });
 
+  it('does not read ids, hashes or order numbers as an adversarial suffix', () => {
+    const plain = perplexityFeatures(model, 'Why does this commit fail to build on the pipeline today?');
+    for (const text of [
+      'Why does commit 3f2a9c81d7e4b6a05c1f9e8d2b7a4c6e0f1d3b5a fail to build on the pipeline today?',
+      'Describe the settings of org_01m8tge6pxbpvyqxmftyhj8nx1 and its order 7HG2-KQ9X-PL4M today.',
+    ])
+      expect(perplexityFeatures(model, text).maxWindowBits).toBeLessThan(plain.maxWindowBits + 1);
+  });
+
+  it('reads a one-word prompt as ordinary text, not as gibberish (its first characters have no context)', () => {
+    for (const text of ['x', 'ok', 'hi']) expect(perplexityFeatures(model, text).highWindowShare).toBe(0);
+  });
+
   it('is zero for empty text', () => {
     expect(perplexityFeatures(model, '')).toEqual({ meanBits: 0, maxWindowBits: 0, highWindowShare: 0 });
   });
