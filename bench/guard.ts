@@ -4,3 +4,4 @@
  */
 await import('./guard-rules.js');
 await import('./guard-embedding.js');
+await import('./guard-injection.js');

@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { buildProgram } from './cli/program.js';
 import type { CliContext, DoctorCheck, OperatorServices } from './cli/cli-context.js';
 import { assertProductionSafe, developmentShortcuts, loadProcessConfig, type Config } from './config/index.js';
 import { buildHttpServer } from './http/server.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { AppError } from './lib/errors/index.js';
+import type { OrgId } from './lib/ids.js';
 import type { ApiServices } from './http/api-services.js';
 import type { ProtectedRoute } from './http/auth/install-auth.js';
 import { registerApiRoutes } from './http/routes/index.js';
@@ -21,6 +23,20 @@ import {
   type AuthzAlert,
 } from './modules/authz/index.js';
 import {
+  BuiltInCatalog,
+  createGatewayUsage,
+  DbModelCatalog,
+  EmptyCatalog,
+  gatewayUsageSettings,
+  GatewayService,
+  ProviderCircuits,
+  ProviderConnectionService,
+  ProviderHttpClient,
+  LocalProvider,
+  type ModelCatalog,
+  type UsageMeter,
+} from './modules/gateway/index.js';
+import {
   EmbeddingPool,
   ModerationService,
   GuardPolicyStore,
@@ -29,14 +45,6 @@ import {
   maskLogValue,
   QuarantineService,
 } from './modules/guard/index.js';
-import { createGatewayUsage, gatewayUsageSettings } from './modules/gateway/index.js';
-import {
-  DbModelCatalog,
-  ProviderCircuits,
-  ProviderConnectionService,
-  ProviderHttpClient,
-  staticCatalog,
-} from './modules/gateway/index.js';
 import {
   bootstrapPlatform,
   findPlatformOrgId,
@@ -86,6 +94,9 @@ export interface RuntimeOverrides {
   ownerDb?: OwnerDb;
   clock?: Clock;
   logger?: Logger;
+  /** The gateway's model catalogue and usage meter (tests: recording providers, an instrumented meter). */
+  /** Tests: another model catalogue, and a wrapper around the real usage meter (to count its calls). */
+  gateway?: { catalog?: ModelCatalog; wrapMeter?: (meter: UsageMeter) => UsageMeter };
 }
 
 /** The dependencies every entry point needs: database (migrated, environment checked), vault, audit log, orgs. */
@@ -296,12 +307,33 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     now: () => clock.now().getTime(),
     windowMs: config.authThrottle.eventWindowSeconds * 1000,
   });
-  // Built-in models (the `local` provider) are wired in by the gateway pipeline's catalogue.
   const providerHttp = new ProviderHttpClient();
-  const modelCatalog = new DbModelCatalog({ db, cipher, http: providerHttp, builtIn: staticCatalog([]) });
+  // Org models (their providers and connections) over the built-in `local` models.
+  const builtInModels = config.gateway.localProvider ? new BuiltInCatalog(new LocalProvider()) : new EmptyCatalog();
+  const modelCatalog = new DbModelCatalog({ db, cipher, http: providerHttp, builtIn: builtInModels });
   const providerCircuits = new ProviderCircuits(undefined, (change) =>
     logger.warn({ circuit: change.circuitKey, state: change.state }, 'provider circuit changed state'),
   );
+  const gatewayUsage = createGatewayUsage({
+    db,
+    audit,
+    clock,
+    counterStore,
+    platformOrgId,
+    settings: gatewayUsageSettings(config),
+  });
+  const wrapMeter = overrides.gateway?.wrapMeter ?? ((meter: UsageMeter) => meter);
+  const gateway = new GatewayService({
+    db,
+    catalog: overrides.gateway?.catalog ?? modelCatalog,
+    meter: wrapMeter(gatewayUsage.meter),
+    guard,
+    quarantine,
+    engine,
+    recordEvent: (event) => auditBuffer.add(event),
+    orgSlug: orgSlugLookup(orgs),
+    holdBackChars: config.gateway.streamHoldBackChars,
+  });
   const services: ApiServices = {
     config,
     clock,
@@ -335,19 +367,13 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     }),
     modelCatalog,
     providerCircuits,
+    gateway,
     cipher,
     platformOrgId,
     metrics: createMetrics({ auditPending: () => auditBuffer.pending }),
     authThrottle: createAuthThrottle(config.authThrottle, counterStore),
     rejectedCredentials,
-    gatewayUsage: createGatewayUsage({
-      db,
-      audit,
-      clock,
-      counterStore,
-      platformOrgId,
-      settings: gatewayUsageSettings(config),
-    }),
+    gatewayUsage,
     redeemBootstrap: (platform, secret, mintOwnerKey) =>
       redeemBootstrapSecret({ clock, audit }, platform, secret, mintOwnerKey),
   };
@@ -364,6 +390,22 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
       if (redis) await closeRedis(redis);
       await core.close();
     },
+  };
+}
+
+// An org's slug never changes, so it is cached for the node's life (bounded); an unknown org has none.
+function orgSlugLookup(orgs: OrgService): (orgId: OrgId) => Promise<string | null> {
+  const slugs = new LRUCache<OrgId, string>({ max: 10_000 });
+  return async (orgId) => {
+    const cached = slugs.get(orgId);
+    if (cached !== undefined) return cached;
+    try {
+      const org = await orgs.get(orgId);
+      slugs.set(orgId, org.slug);
+      return org.slug;
+    } catch {
+      return null;
+    }
   };
 }
 

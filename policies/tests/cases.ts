@@ -88,6 +88,14 @@ forbid (principal, action == Action::"invoke:models", resource)
 when { context has now && context.now.toTime() < duration("6h") };
 `;
 
+const ORG_PII_EU_ONLY = `
+// Analysts may send PII only to models hosted in their own region.
+@id("analyst-pii-own-region")
+forbid (principal in Role::"analyst", action == Action::"invoke:models", resource)
+when { context has dataKinds && context.dataKinds.contains("pii") }
+unless { principal has region && context has modelRegion && context.modelRegion == principal.region };
+`;
+
 export const cases: DecisionCase[] = [
   // owner
   {
@@ -885,4 +893,101 @@ export const cases: DecisionCase[] = [
     context: { now: 'yesterday' },
     expect: { ...deny('authz.policy_error'), alert: true },
   },
+
+  // gateway: the guard's data classes and the model's attributes in the context (policies/base/gateway.cedar)
+  ...gatewayCases(),
 ];
+
+function gatewayCases(): DecisionCase[] {
+  const dev = user(['developer'], { id: 'usr_dev' });
+  const analystInvoker = user(['analyst', 'developer'], { id: 'usr_ana', attributes: { region: 'eu' } });
+  const model = (extra: DecisionContext = {}): DecisionContext => ({
+    model: 'gpt-eu',
+    modelProvider: 'openai',
+    modelRegion: 'eu',
+    modelDataClassesAllowed: ['pii.email'],
+    findings: [],
+    dataClasses: [],
+    dataKinds: [],
+    ...extra,
+  });
+  const table: [string, Principal, DecisionContext, string | undefined, DecisionCase['expect']][] = [
+    ['clean prompt to a model is allowed', dev, model(), undefined, allow('role.developer')],
+    [
+      'a secret reaching a model is refused even if the model lists it',
+      dev,
+      model({
+        dataClasses: ['secret.aws_access_key'],
+        dataKinds: ['secret'],
+        modelDataClassesAllowed: ['secret.aws_access_key'],
+      }),
+      undefined,
+      deny('gateway.no-secrets-to-models'),
+    ],
+    [
+      'PII the model is cleared for is allowed',
+      dev,
+      model({ findings: ['pii.email'], dataClasses: ['pii.email'], dataKinds: ['pii'] }),
+      undefined,
+      allow('role.developer'),
+    ],
+    [
+      'PII the model is not cleared for is refused',
+      dev,
+      model({ findings: ['pii.phone'], dataClasses: ['pii.phone'], dataKinds: ['pii'] }),
+      undefined,
+      deny('gateway.data-classes-allowed'),
+    ],
+    [
+      'one uncleared class among cleared ones is refused',
+      dev,
+      model({ dataClasses: ['pii.email', 'pii.ssn'], dataKinds: ['pii'] }),
+      undefined,
+      deny('gateway.data-classes-allowed'),
+    ],
+    [
+      'data classes without the model attributes fail closed',
+      dev,
+      { model: 'x', dataClasses: ['pii.email'], dataKinds: ['pii'] },
+      undefined,
+      deny('gateway.data-classes-allowed'),
+    ],
+    [
+      'a finding the guard redacted is not a data class (only findings are listed)',
+      dev,
+      model({ findings: ['pii.phone'], modelDataClassesAllowed: [] }),
+      undefined,
+      allow('role.developer'),
+    ],
+    [
+      'org policy: analyst PII to a model in their region is allowed',
+      analystInvoker,
+      model({ dataClasses: ['pii.email'], dataKinds: ['pii'] }),
+      ORG_PII_EU_ONLY,
+      allow('role.developer'),
+    ],
+    [
+      'org policy: analyst PII to a model in another region is refused',
+      analystInvoker,
+      model({ modelRegion: 'us', dataClasses: ['pii.email'], dataKinds: ['pii'] }),
+      ORG_PII_EU_ONLY,
+      deny('org:analyst-pii-own-region'),
+    ],
+    [
+      'org policy: analyst without PII may use a model in another region',
+      analystInvoker,
+      model({ modelRegion: 'us' }),
+      ORG_PII_EU_ONLY,
+      allow('role.developer'),
+    ],
+  ];
+  return table.map(([name, principal, context, orgPolicies, expect]) => ({
+    name: `gateway: ${name}`,
+    principal,
+    action: 'invoke:models' as const,
+    resource: res('Model', { id: String(context.model ?? 'model_1') }),
+    context,
+    ...(orgPolicies !== undefined ? { orgPolicies } : {}),
+    expect,
+  }));
+}

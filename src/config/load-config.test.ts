@@ -46,10 +46,26 @@ describe('loadConfig', () => {
     } catch (error) {
       expect(isAppError(error, 'config.dev_shortcut_in_production')).toBe(true);
       const message = (error as Error).message;
-      for (const setting of ['BULWARK_VAULT', 'BULWARK_PUBLIC_URL', 'DATABASE_URL']) expect(message).toContain(setting);
+      for (const setting of ['BULWARK_VAULT', 'BULWARK_PUBLIC_URL', 'DATABASE_URL', 'BULWARK_GATEWAY_LOCAL_PROVIDER'])
+        expect(message).toContain(setting);
       // Nothing reads the session secret yet, so production does not ask for it.
       expect(message).not.toContain('BULWARK_SESSION_SECRET');
     }
+  });
+
+  it('lets production keep the built-in local models only when explicitly allowed', () => {
+    const base = {
+      BULWARK_ENV: 'production',
+      BULWARK_PUBLIC_URL: 'https://bulwark.example.com',
+      DATABASE_URL: 'postgres://bulwark_server@db/bulwark',
+      BULWARK_VAULT: 'pkcs11',
+      BULWARK_PKCS11_MODULE: '/usr/lib/softhsm/libsofthsm2.so',
+      BULWARK_PKCS11_TOKEN_LABEL: 'bulwark',
+      BULWARK_PKCS11_PIN: '1234',
+    };
+    expect(() => assertProductionSafe(loadConfig({ env: base }))).toThrow(/BULWARK_GATEWAY_LOCAL_PROVIDER/);
+    const allowed = loadConfig({ env: { ...base, BULWARK_GATEWAY_ALLOW_LOCAL_PROVIDER_IN_PRODUCTION: 'true' } });
+    expect(() => assertProductionSafe(allowed)).not.toThrow();
   });
 
   it('accepts a production config without shortcuts', () => {
@@ -63,6 +79,7 @@ describe('loadConfig', () => {
         BULWARK_PKCS11_MODULE: '/usr/lib/softhsm/libsofthsm2.so',
         BULWARK_PKCS11_TOKEN_LABEL: 'bulwark',
         BULWARK_PKCS11_PIN: '1234',
+        BULWARK_GATEWAY_LOCAL_PROVIDER: 'false',
       },
     });
     expect(() => assertProductionSafe(config)).not.toThrow();

@@ -89,6 +89,12 @@ export function developmentShortcuts(config: Config): { setting: string; problem
     found.push({ setting: 'BULWARK_PUBLIC_URL', problem: 'HTTP public URL / issuer; production needs https' });
   if (config.databaseUrl === undefined)
     found.push({ setting: 'DATABASE_URL', problem: 'embedded PGlite database; production needs PostgreSQL' });
+  if (config.gateway.localProvider && !config.gateway.allowLocalProviderInProduction)
+    found.push({
+      setting: 'BULWARK_GATEWAY_LOCAL_PROVIDER',
+      problem:
+        'built-in deterministic local models serve /v1 model calls; set it to false (or BULWARK_GATEWAY_ALLOW_LOCAL_PROVIDER_IN_PRODUCTION=true)',
+    });
   return found;
 }
 

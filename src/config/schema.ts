@@ -160,6 +160,28 @@ export const configSchema = z.object({
     .describe('Lifetime of the one-time bootstrap secret printed on first start.'),
   authThrottle: authThrottleSchema,
   gatewayUsage: gatewayUsageSchema,
+  gateway: z
+    .object({
+      localProvider: booleanish
+        .default(true)
+        .describe(
+          'Serve the built-in deterministic `local` models (bulwark-local-chat, bulwark-local-embed), so the gateway answers without any provider key. Production refuses them unless allowLocalProviderInProduction is set.',
+        ),
+      allowLocalProviderInProduction: booleanish
+        .default(false)
+        .describe('Lets production start with the built-in local models enabled (demos, smoke tests).'),
+      streamHoldBackChars: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(4096)
+        .default(64)
+        .describe(
+          'Characters of streamed model output held back until the text after them has been scanned by the output guard; larger windows catch longer findings split across chunks and delay the first chunk more.',
+        ),
+    })
+    .default({ localProvider: true, allowLocalProviderInProduction: false, streamHoldBackChars: 64 })
+    .describe('The AI gateway (/v1/chat/completions, /v1/responses, /v1/embeddings, /v1/models).'),
   allowDevShortcuts: booleanish
     .default(false)
     .describe(
@@ -222,6 +244,9 @@ export const envBindings: Readonly<Record<string, readonly string[]>> = {
   BULWARK_AUTH_THROTTLE_MAX_BLOCK_SECONDS: ['authThrottle', 'maxBlockSeconds'],
   BULWARK_AUTH_THROTTLE_EVENT_WINDOW_SECONDS: ['authThrottle', 'eventWindowSeconds'],
   BULWARK_AUTH_THROTTLE_KEY_PREFIX: ['authThrottle', 'keyPrefix'],
+  BULWARK_GATEWAY_LOCAL_PROVIDER: ['gateway', 'localProvider'],
+  BULWARK_GATEWAY_ALLOW_LOCAL_PROVIDER_IN_PRODUCTION: ['gateway', 'allowLocalProviderInProduction'],
+  BULWARK_GATEWAY_STREAM_HOLD_BACK_CHARS: ['gateway', 'streamHoldBackChars'],
   BULWARK_VAULT: ['vault', 'kind'],
   BULWARK_VAULT_KEY_FILE: ['vault', 'keyFile'],
   BULWARK_PKCS11_MODULE: ['vault', 'pkcs11', 'module'],

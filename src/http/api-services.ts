@@ -5,6 +5,7 @@ import type { AuditBuffer, AuditLog } from '../modules/audit/index.js';
 import type { ApiKeyService, AuthzEngine, PolicyStore } from '../modules/authz/index.js';
 import type {
   DbModelCatalog,
+  GatewayService,
   GatewayUsage,
   ProviderCircuits,
   ProviderConnectionService,
@@ -40,6 +41,8 @@ export interface ApiServices {
   /** Org models and the built-in ones, resolved to providers; breakers per provider connection and model. */
   modelCatalog: DbModelCatalog;
   providerCircuits: ProviderCircuits;
+  /** The AI gateway pipeline (chat, responses, embeddings, model list). */
+  gateway: GatewayService;
   /** Field encryption (stored idempotent responses, org secrets). */
   cipher: FieldCipher;
   platformOrgId: OrgId;

@@ -28,7 +28,7 @@ describe(`HTTP spine (${backendName})`, () => {
           throw new AppError('authz.denied', { details: { reasons: ['authz.default_deny'] } });
         });
         typed.post(
-          '/v1/chat/completions',
+          '/v1/completions',
           {
             config: { errorFormat: 'openai', public: true, transaction: 'none' },
             schema: { body: z.object({ model: z.string() }) },
@@ -124,7 +124,7 @@ describe(`HTTP spine (${backendName})`, () => {
   });
 
   it('speaks the OpenAI error shape on OpenAI routes', async () => {
-    const res = await server.app.inject({ method: 'POST', url: '/v1/chat/completions', payload: {} });
+    const res = await server.app.inject({ method: 'POST', url: '/v1/completions', payload: {} });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({
       error: { type: 'invalid_request_error', code: 'http.bad_request', param: 'model' },

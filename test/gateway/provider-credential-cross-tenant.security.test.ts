@@ -93,7 +93,9 @@ describe(`a provider credential of org A is never usable or readable by org B ($
     });
     expect([res.statusCode, res.json().code]).toEqual([400, 'gateway.provider_config_invalid']);
     expect(await runtime.services.modelCatalog.resolve(b.orgId as OrgId, 'a-private-model')).toBeNull();
-    expect(await runtime.services.modelCatalog.list(b.orgId as OrgId)).toEqual([]);
+    // B sees only the built-in models, none of A's.
+    const listed = await runtime.services.modelCatalog.list(b.orgId as OrgId);
+    expect(listed.filter((model) => !model.attributes.builtIn)).toEqual([]);
     // A resolves it (the test is not vacuous).
     expect(
       (await runtime.services.modelCatalog.resolve(ctx.a.orgId as OrgId, 'a-private-model'))?.targets,

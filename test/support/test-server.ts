@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { systemClock, type Clock } from '../../src/lib/clock.js';
 import type { ProtectedRoute } from '../../src/http/auth/install-auth.js';
-import { buildApp, openRuntime, type Runtime } from '../../src/main.js';
+import { buildApp, openRuntime, type Runtime, type RuntimeOverrides } from '../../src/main.js';
 import { createLogger } from '../../src/platform/logger/index.js';
 import { createTestDb, type TestDb } from './test-db.js';
 
@@ -22,7 +22,13 @@ export interface TestServer {
 
 /** Starts a node like `bulwark serve` does, on a throwaway database and data folder, without listening on a port. */
 export async function createTestServer(
-  options: { env?: Record<string, string>; clock?: Clock; registerRoutes?: (app: FastifyInstance) => void } = {},
+  options: {
+    env?: Record<string, string>;
+    clock?: Clock;
+    registerRoutes?: (app: FastifyInstance) => void;
+    /** The gateway's catalogue and meter (recording providers, an instrumented meter). */
+    gateway?: RuntimeOverrides['gateway'];
+  } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'bulwark-test-'));
   const config = loadConfig({
@@ -41,6 +47,7 @@ export async function createTestServer(
       ownerDb: testDb.owner,
       clock: options.clock ?? systemClock,
       logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      ...(options.gateway ? { gateway: options.gateway } : {}),
     });
     const routes: ProtectedRoute[] = [];
     const app = await buildApp(runtime, { accepting: true }, routes);

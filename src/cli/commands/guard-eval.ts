@@ -5,12 +5,17 @@ import {
   evaluatePiiFile,
   evaluateSecretsDir,
   formatClassificationReport,
+  formatLosoReport,
   formatSpanReport,
   injectionSplitSeed,
   parseLabelledRows,
+  prepareInjectionRows,
+  readInjectionCorpus,
   runClassificationEval,
+  runInjectionCrossSource,
   splitDataset,
   toxicitySplitSeed,
+  trainShippedInjectionModel,
 } from '../../modules/guard/index.js';
 
 interface EvalOptions {
@@ -27,6 +32,36 @@ interface EvalOptions {
   splitSeed?: string;
   rulesOnly?: boolean;
   threshold: number;
+  crossSource?: boolean;
+  embedding: boolean;
+  embeddingCache?: string;
+}
+
+const dataFiles = (data: string): string[] =>
+  data
+    .split(',')
+    .map((f) => f.trim())
+    .filter((f) => f !== '');
+
+async function runCrossSource(options: EvalOptions): Promise<void> {
+  if (options.task !== 'injection')
+    throw new InvalidArgumentError('--cross-source is wired for --task injection (toxicity uses the same framework)');
+  const log = (line: string): void => {
+    if (options.json !== true) console.error(line);
+  };
+  const rows = readInjectionCorpus(dataFiles(options.data));
+  const prepared = await prepareInjectionRows(rows, {
+    embed: options.embedding,
+    ...(options.embeddingCache === undefined ? {} : { embeddingCache: options.embeddingCache }),
+    log,
+  });
+  const report = await runInjectionCrossSource(prepared, { useEmbedding: options.embedding, log });
+  if (options.json === true) console.log(JSON.stringify(report, null, 2));
+  else {
+    console.log(formatLosoReport(report, `injection${options.embedding ? '' : ' (no embedding stage)'}`));
+    console.log(`
+embedding model consulted for ${(report.embeddingShare * 100).toFixed(1)}% of texts (cascade)`);
+  }
 }
 
 const choice =
@@ -38,6 +73,7 @@ const choice =
   };
 
 async function runEval(options: EvalOptions): Promise<void> {
+  if (options.crossSource === true) return runCrossSource(options);
   if (options.task === 'pii' || options.task === 'secrets') {
     if (options.task === 'secrets' && options.truth === undefined)
       throw new InvalidArgumentError('--task secrets needs --truth CSV (and --data DIR)');
@@ -57,6 +93,8 @@ async function runEval(options: EvalOptions): Promise<void> {
   const seed = options.splitSeed ?? (options.task === 'injection' ? injectionSplitSeed : toxicitySplitSeed);
   const split = options.split === 'all' ? undefined : splitDataset(all, seed);
   const rows = split === undefined ? all : options.split === 'tune' ? split.tune : split.heldOut;
+  if (options.split !== 'all')
+    console.error(`same-source split (${options.split}): not evidence of cross-source quality`);
   const classifier = await createEvalClassifier({
     task: options.task,
     rulesOnly: options.rulesOnly === true,
@@ -87,7 +125,10 @@ export function registerGuardEval(program: Command): void {
       'injection | toxicity | pii | secrets',
       choice(['injection', 'toxicity', 'pii', 'secrets'] as const),
     )
-    .requiredOption('--data <file>', 'JSONL or CSV of labelled texts (pii: span JSONL; secrets: a directory)')
+    .requiredOption(
+      '--data <file>',
+      'JSONL or CSV of labelled texts (pii: span JSONL; secrets: a directory; --cross-source: comma-separated JSONL files)',
+    )
     .option('--truth <csv>', 'truth CSV (secrets task)')
     .option('--json', 'print the report as JSON')
     .option('--format <format>', 'jsonl | csv (default: by file extension)', choice(['jsonl', 'csv'] as const))
@@ -108,6 +149,12 @@ export function registerGuardEval(program: Command): void {
     .option('--split-seed <seed>', 'seed of the split (default: the one the shipped classifier was trained with)')
     .option('--rules-only', 'skip the embedding stage')
     .option(
+      '--cross-source',
+      'leave-one-source-out: hold out each source family whole, fit and tune on the others (injection)',
+    )
+    .option('--no-embedding', 'cross-source without the embedding stage (lexical path only)')
+    .option('--embedding-cache <file>', 'JSON cache of sentence embeddings keyed by text hash (cross-source, train)')
+    .option(
       '--threshold <n>',
       'finding confidence counted as positive',
       (v) => {
@@ -119,5 +166,23 @@ export function registerGuardEval(program: Command): void {
     )
     .action(async (options: EvalOptions) => {
       await runEval(options);
+    });
+  guard
+    .command('train')
+    .description(
+      'Rebuild the shipped injection model (src/modules/guard/data/injection-model.json) from labelled JSONL',
+    )
+    .option('--task <task>', 'injection', choice(['injection'] as const), 'injection')
+    .requiredOption('--data <files>', 'comma-separated JSONL files (text, label, category, source)')
+    .option('--embedding-cache <file>', 'JSON cache of sentence embeddings keyed by text hash')
+    .option('--out <file>', 'write the model here instead of the shipped file')
+    .action(async (options: { data: string; embeddingCache?: string; out?: string }) => {
+      const written = await trainShippedInjectionModel({
+        files: dataFiles(options.data),
+        ...(options.embeddingCache === undefined ? {} : { embeddingCache: options.embeddingCache }),
+        ...(options.out === undefined ? {} : { out: options.out }),
+        log: (line) => console.error(line),
+      });
+      console.log(`wrote ${written}`);
     });
 }

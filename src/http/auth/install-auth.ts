@@ -14,6 +14,7 @@ import type { ApiServices } from '../api-services.js';
 import { refuseFrozenOrg } from './refuse-frozen-org.js';
 import { requestMeta, type RouteAuthz } from './route-auth.js';
 import type { RouteTransaction, RouteTransactionScope } from './route-transaction.js';
+import type { ModelRouteDeclaration } from '../routes/model-route-declaration.js';
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -74,6 +75,8 @@ export interface ProtectedRoute {
   action: string;
   /** The transaction a mutating route declared (`none` for reads). */
   transaction: RouteTransactionScope;
+  /** A model route's declaration (`config.gateway`), when it has one. */
+  gateway?: ModelRouteDeclaration;
 }
 
 // SECURITY: a path naming another org is refused before the body is parsed or any tenant data is read.
@@ -231,7 +234,8 @@ export function installAuth(app: FastifyInstance, services: ApiServices): Protec
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/v1/')) return;
     const config = route.config as
-      { authz?: RouteAuthz; public?: boolean; transaction?: RouteTransactionScope } | undefined;
+      | { authz?: RouteAuthz; public?: boolean; transaction?: RouteTransactionScope; gateway?: ModelRouteDeclaration }
+      | undefined;
     const methods = [route.method].flat();
     const mutates = methods.some((method) => !READ_METHODS.has(method));
     // SECURITY: a route that may change state names its transaction, so its decision commits with the change.
@@ -250,7 +254,14 @@ export function installAuth(app: FastifyInstance, services: ApiServices): Protec
     const onRequest = route.onRequest ? [route.onRequest].flat() : [];
     route.onRequest = [authenticate(services), tenantBoundary(services), ...onRequest];
     for (const method of methods)
-      if (method !== 'HEAD') table.push({ method, url: route.url, action: config.authz.action, transaction });
+      if (method !== 'HEAD')
+        table.push({
+          method,
+          url: route.url,
+          action: config.authz.action,
+          transaction,
+          ...(config.gateway ? { gateway: config.gateway } : {}),
+        });
     route.preHandler = [authorize(services, config.authz, transaction), ...transactionHooks, ...preHandler];
   });
   app.addHook('preParsing', refuseFrozenOrg(services));

@@ -76,6 +76,9 @@ function openAiType(status: number): string {
   return 'invalid_request_error';
 }
 
+// Codes OpenAI's clients know by their own name; every other error carries Bulwark's catalogue code.
+const OPENAI_CODES: Readonly<Record<string, string>> = { 'gateway.model_not_found': 'model_not_found' };
+
 /** OpenAI's error envelope, so OpenAI SDKs surface the message and code. */
 export function renderOpenAi(error: AppError, requestId: string): RenderedError {
   const issues = error.details?.issues;
@@ -90,7 +93,7 @@ export function renderOpenAi(error: AppError, requestId: string): RenderedError 
         message: error.publicMessage,
         type: openAiType(error.status),
         param: firstField,
-        code: error.code,
+        code: OPENAI_CODES[error.code] ?? error.code,
         request_id: requestId,
       },
     },

@@ -177,7 +177,11 @@ export function registerGuardRoutes(app: FastifyInstance, services: ApiServices)
   });
 
   r.post('/v1/orgs/:org_id/guard/scan', {
-    config: { authz: { action: 'invoke:models', resource: resourceFromPath('Org') }, transaction: 'tenant' },
+    config: {
+      authz: { action: 'invoke:models', resource: resourceFromPath('Org') },
+      transaction: 'tenant',
+      gateway: { callsModel: false, reason: 'runs the guard on a text the app sends; no model is called' },
+    },
     schema: {
       summary: 'Scan a prompt or a model response: PII, secrets, prompt injection, toxicity, leakage',
       tags: ['guard'],

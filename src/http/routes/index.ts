@@ -5,17 +5,20 @@ import { documentRoutes } from '../openapi/document-routes.js';
 import { registerApiKeyRoutes } from './api-key-routes.js';
 import { registerGatewayUsageRoutes } from './gateway-usage-routes.js';
 import { registerGatewayAdminRoutes } from './gateway-admin-routes.js';
+import { registerGatewayRoutes } from './gateway-routes.js';
 import { registerGovernanceRoutes } from './governance-routes.js';
 import { registerGuardRoutes } from './guard-routes.js';
 import { registerModerationRoutes } from './moderation-routes.js';
 import { registerOrgStatusRoutes } from './org-status-routes.js';
 import { registerQuarantineRoutes } from './quarantine-routes.js';
+import { enforceModelRouteDeclarations } from './model-route-declaration.js';
 import { registerTenancyRoutes } from './tenancy-routes.js';
 
 /** Installs authentication and authorization, then every /v1 route; returns the table of protected routes. */
 export function registerApiRoutes(app: FastifyInstance, services: ApiServices): ProtectedRoute[] {
   const table = installAuth(app, services);
   documentRoutes(app);
+  enforceModelRouteDeclarations(app);
   registerGovernanceRoutes(app, services);
   registerTenancyRoutes(app, services);
   registerOrgStatusRoutes(app, services);
@@ -25,5 +28,6 @@ export function registerApiRoutes(app: FastifyInstance, services: ApiServices): 
   registerModerationRoutes(app, services);
   registerGatewayUsageRoutes(app, services);
   registerGatewayAdminRoutes(app, services);
+  registerGatewayRoutes(app, services);
   return table;
 }

@@ -96,6 +96,10 @@ export function registerModerationRoutes(app: FastifyInstance, services: ApiServ
           orgId: principalOf(request).orgId,
         }),
       },
+      gateway: {
+        callsModel: false,
+        reason: 'scores the texts with the built-in moderation classifier; no provider model is called',
+      },
       // The audit record of the moderation commits with the allowed decision.
       transaction: 'tenant',
     },

@@ -2,6 +2,7 @@ import { auditErrors } from './catalogue/audit.js';
 import { authzErrors } from './catalogue/authz.js';
 import { gatewayUsageErrors } from './catalogue/gateway-usage.js';
 import { gatewayProviderErrors } from './catalogue/gateway-providers.js';
+import { gatewayErrors } from './catalogue/gateway.js';
 import { guardErrors } from './catalogue/guard.js';
 import { platformErrors } from './catalogue/platform.js';
 import { tenancyErrors } from './catalogue/tenancy.js';
@@ -19,6 +20,7 @@ export const errorCatalogue = {
   ...guardErrors,
   ...gatewayUsageErrors,
   ...gatewayProviderErrors,
+  ...gatewayErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A stable, namespaced error code (`authz.denied`, `guard.blocked`, …). */

@@ -70,14 +70,7 @@ export class GuardService {
     requestId: string,
     transaction?: <T>(fn: (sql: TenantSql) => Promise<T>) => Promise<T>,
   ): Promise<{ result: GuardResult; quarantineId: string | null }> {
-    const policy = this.deps.policies ? (await this.deps.policies.effective(orgId)).policy : undefined;
-    const result = await this.pipelineFor(policy).run(input.text, {
-      hook: input.hook,
-      orgId,
-      ...(input.inputText !== undefined ? { inputText: input.inputText } : {}),
-      ...(input.systemPrompt !== undefined ? { systemPrompt: input.systemPrompt } : {}),
-      ...(input.canaryTokens !== undefined ? { canaryTokens: input.canaryTokens } : {}),
-    });
+    const result = await this.evaluate(orgId, input);
     const inTransaction =
       transaction ?? (<T>(fn: (sql: TenantSql) => Promise<T>) => this.deps.db.withTenant(orgId, fn));
     return inTransaction(async (sql) => {
@@ -111,6 +104,22 @@ export class GuardService {
         },
       ]);
       return { result, quarantineId: held?.id ?? null };
+    });
+  }
+
+  /**
+   * Runs the detectors and the org's class policy on `input` and returns the verdict without recording anything.
+   * For the gateway's streaming hold-back, which scans a growing text many times and records its final scan with
+   * `scan`.
+   */
+  async evaluate(orgId: OrgId, input: GuardScanInput): Promise<GuardResult> {
+    const policy = this.deps.policies ? (await this.deps.policies.effective(orgId)).policy : undefined;
+    return this.pipelineFor(policy).run(input.text, {
+      hook: input.hook,
+      orgId,
+      ...(input.inputText !== undefined ? { inputText: input.inputText } : {}),
+      ...(input.systemPrompt !== undefined ? { systemPrompt: input.systemPrompt } : {}),
+      ...(input.canaryTokens !== undefined ? { canaryTokens: input.canaryTokens } : {}),
     });
   }
 

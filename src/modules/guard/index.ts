@@ -35,7 +35,8 @@ export { parseTruthCsv, type TruthRow } from './eval-spans/parse-truth-csv.js';
 export { mapLabel } from './eval-spans/label-map.js';
 export type { EvaluationReport, ClassScore } from './eval-spans/metrics.js';
 export * from './eval/index-exports.js';
-export { createInjectionDetector, loadInjectionClassifier } from './injection/injection-detector.js';
+export { createInjectionDetector } from './injection/injection-detector.js';
+export { loadShippedInjectionModel } from './injection/injection-model.js';
 export { createToxicityDetector } from './moderation/toxicity-detector.js';
 export {
   ModerationService,

@@ -75,6 +75,11 @@ export class EmbeddingPool {
     this.workerUrl = options.workerUrl ?? defaultWorkerUrl;
   }
 
+  /** False once the pool is closed or has failed for good (every request would be refused). */
+  get available(): boolean {
+    return !this.closed && this.failure === undefined;
+  }
+
   /** Starts the workers and resolves when every one has loaded the model; rejects when one cannot. */
   start(): Promise<void> {
     this.started ??= Promise.all(Array.from({ length: this.size }, () => this.spawn())).then(() => undefined);

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { evaluatePiiSpans } from './evaluate-pii-spans.js';
 import { mapLabel } from './label-map.js';
 import { percentile, score } from './metrics.js';
-import { parseTruthCsv } from './parse-truth-csv.js';
+import { parseSecretsTruth, parseTruthCsv } from './parse-truth-csv.js';
 
 describe('mapLabel', () => {
   it('maps Presidio and ai4privacy labels to our classes', () => {
@@ -10,7 +10,9 @@ describe('mapLabel', () => {
     expect(mapLabel('CREDITCARDNUMBER')).toBe('pii.payment_card');
     expect(mapLabel('B-PER')).toBe('pii.person');
     expect(mapLabel('iban_code')).toBe('pii.iban');
-    expect(mapLabel('DATE_TIME')).toBeUndefined();
+    expect(mapLabel('DATE_TIME')).toBe('pii.date_time');
+    expect(mapLabel('ORGANIZATION')).toBe('pii.organization');
+    expect(mapLabel('URL')).toBeUndefined();
   });
 });
 
@@ -75,5 +77,24 @@ describe('parseTruthCsv', () => {
   });
   it('rejects bad line numbers', () => {
     expect(() => parseTruthCsv('a,zero\nb,0\n')).toThrow();
+  });
+});
+
+describe('parseSecretsTruth', () => {
+  it('reads per-file counts as well as listed lines', () => {
+    expect(parseSecretsTruth('file,risk_lines,informative_lines\na/.env,2,1\n')).toEqual({
+      form: 'counts',
+      rows: [{ file: 'a/.env', riskLines: 2, informativeLines: 1 }],
+    });
+    expect(parseSecretsTruth('file,line,kind\nb.py,3,x\n').form).toBe('lines');
+  });
+});
+
+describe('evaluatePiiSpans: unsupported gold', () => {
+  it('lists gold labels it cannot score instead of dropping them silently', () => {
+    const rep = evaluatePiiSpans([{ text: 'see https://x.io now', spans: [{ start: 4, end: 15, type: 'URL' }] }], {
+      ner: false,
+    });
+    expect(rep.unsupportedGold).toEqual({ URL: 1 });
   });
 });

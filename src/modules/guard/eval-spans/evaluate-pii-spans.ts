@@ -32,14 +32,17 @@ function overlap(a: { start: number; end: number }, b: { start: number; end: num
  * Scores the PII detectors on span-labelled documents.
  * Matching rule: a prediction matches a gold span when their classes are compatible (equal, or address↔location)
  * and the overlap covers at least 50% of the gold span. Recall counts matched gold spans; precision counts predictions
- * that match at least one gold span. Gold labels without a mapping (DATE_TIME, URL, …) are ignored.
+ * that match at least one gold span. Gold labels without a mapping (URL, TITLE, …) are not scored; they are listed with
+ * their counts in `unsupportedGold`.
  */
 export function evaluatePiiSpans(rows: readonly PiiRow[], options: PiiEvalOptions = {}): EvaluationReport {
   const minConfidence = options.minConfidence ?? 0.5;
   const ner = options.ner ?? true;
+  const unsupported: Record<string, number> = {};
   const gold = rows.map((r) =>
     r.spans.flatMap((s) => {
       const cls = mapLabel(s.type);
+      if (cls === undefined) unsupported[s.type] = (unsupported[s.type] ?? 0) + 1;
       return cls === undefined ? [] : [{ start: s.start, end: s.end, cls }];
     }),
   );
@@ -53,7 +56,10 @@ export function evaluatePiiSpans(rows: readonly PiiRow[], options: PiiEvalOption
   const latencies: number[] = [];
   rows.forEach((row, i) => {
     const t0 = performance.now();
-    const raw: Finding[] = [...detectPiiRules(row.text), ...(ner ? detectNamesAndLocations(row.text) : [])];
+    const raw: Finding[] = [
+      ...detectPiiRules(row.text, 'US', { contextClasses: true }),
+      ...(ner ? detectNamesAndLocations(row.text) : []),
+    ];
     const predicted = mergeFindings(raw.filter((f) => f.confidence >= minConfidence));
     latencies.push(performance.now() - t0);
     const golds = (gold[i] ?? []).filter((g) => scored.has(g.cls));
@@ -94,7 +100,9 @@ export function evaluatePiiSpans(rows: readonly PiiRow[], options: PiiEvalOption
   return {
     task: 'pii',
     classes,
-    overall: { ...score(tp, fp, fn, ptp), fpRate: ptp + fp === 0 ? 0 : fp / (ptp + fp) },
+    // No false-positive rate: spans have no countable negatives, so only the false-discovery rate is defined.
+    overall: { ...score(tp, fp, fn, ptp), falseDiscoveryRate: ptp + fp === 0 ? 0 : fp / (ptp + fp) },
+    unsupportedGold: Object.fromEntries(Object.entries(unsupported).sort(([a], [b]) => a.localeCompare(b))),
     latency: { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) },
     documents: rows.length,
   };

@@ -64,6 +64,21 @@ const LABELS: Readonly<Record<string, string>> = {
   COUNTRY: 'pii.location',
   COUNTY: 'pii.location',
   NRP: 'pii.location',
+  ORGANIZATION: 'pii.organization',
+  ORGANISATION: 'pii.organization',
+  ORG: 'pii.organization',
+  COMPANY: 'pii.organization',
+  COMPANYNAME: 'pii.organization',
+  COMPANY_NAME: 'pii.organization',
+  DATE_TIME: 'pii.date_time',
+  DATETIME: 'pii.date_time',
+  DATE: 'pii.date_time',
+  TIME: 'pii.date_time',
+  AGE: 'pii.age',
+  DOMAIN_NAME: 'pii.domain',
+  DOMAIN: 'pii.domain',
+  DOMAINNAME: 'pii.domain',
+  HOSTNAME: 'pii.domain',
   MRN: 'phi.mrn',
   MEDICAL_RECORD_NUMBER: 'phi.mrn',
   MEDICAL_LICENSE: 'phi.mrn',
@@ -77,7 +92,7 @@ const LABELS: Readonly<Record<string, string>> = {
 
 /**
  * Our class for an external label (`EMAIL_ADDRESS` → `pii.email`); labels already in our namespace pass through.
- * Returns undefined for labels we do not score (DATE_TIME, URL, ORGANIZATION, …).
+ * Returns undefined for labels we do not score (URL, TITLE, …).
  */
 export function mapLabel(label: string): string | undefined {
   if (/^(?:pii|phi|secret)\./.test(label)) return label;
@@ -92,6 +107,9 @@ export function mapLabel(label: string): string | undefined {
 const COMPATIBLE: Readonly<Record<string, readonly string[]>> = {
   'pii.location': ['pii.location', 'pii.address'],
   'pii.address': ['pii.address', 'pii.location'],
+  // A date of birth is a date: a predicted DOB counts for a gold date and the reverse.
+  'pii.date_time': ['pii.date_time', 'pii.dob'],
+  'pii.dob': ['pii.dob', 'pii.date_time'],
 };
 
 /** True when a predicted class may match a gold class. */

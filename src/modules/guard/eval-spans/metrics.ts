@@ -16,7 +16,16 @@ export interface ClassScore {
 export interface EvaluationReport {
   readonly task: 'pii' | 'secrets';
   readonly classes: Record<string, ClassScore>;
-  readonly overall: ClassScore & { fpRate: number };
+  /**
+   * `falseDiscoveryRate` is fp / (fp + matched predictions): the share of reports that were wrong. `falsePositiveRate`
+   * is fp / known negatives (secrets: non-blank lines that hold no secret) and is absent where negatives are not
+   * countable (PII spans).
+   */
+  readonly overall: ClassScore & { falseDiscoveryRate: number; falsePositiveRate?: number; negatives?: number };
+  /** Gold labels the detectors do not support, with their span counts: listed, not scored (PII). */
+  readonly unsupportedGold?: Record<string, number>;
+  /** Truth kinds kept out of `overall` (secrets kinds with a `prefix:`, e.g. `weak:`), scored only per class. */
+  readonly excludedKinds?: readonly string[];
   readonly latency: { p50Ms: number; p99Ms: number };
   readonly documents: number;
 }

@@ -31,7 +31,7 @@ export function parseTruthCsv(csv: string): TruthRow[] {
   if (first.length > 0 && !/^\d+$/.test(first[1] ?? '')) {
     fileCol = first.findIndex((h) => ['file', 'filename', 'file_path', 'path'].includes(h));
     lineCol = first.findIndex((h) => ['line', 'line_number', 'start_line', 'linenumber'].includes(h));
-    typeCol = first.findIndex((h) => ['type', 'secret_type', 'category', 'label'].includes(h));
+    typeCol = first.findIndex((h) => ['type', 'secret_type', 'category', 'label', 'kind'].includes(h));
     if (fileCol < 0 || lineCol < 0) throw new Error('truth CSV header must name a file and a line column');
     lines.shift();
   }
@@ -41,4 +41,41 @@ export function parseTruthCsv(csv: string): TruthRow[] {
     const type = typeCol >= 0 ? cells[typeCol] : undefined;
     return { file: (cells[fileCol] ?? '').replace(/\\/g, '/').replace(/^\.\//, ''), line, ...(type ? { type } : {}) };
   });
+}
+
+/** Truth given as counts per file (`file,risk_lines,informative_lines`): how many lines hold a secret, not which. */
+export interface TruthCountRow {
+  readonly file: string;
+  readonly riskLines: number;
+  readonly informativeLines: number;
+}
+
+/** A parsed secrets truth file: listed lines, or per-file counts. */
+export type SecretsTruth =
+  { readonly form: 'lines'; readonly rows: TruthRow[] } | { readonly form: 'counts'; readonly rows: TruthCountRow[] };
+
+const COUNT_HEADER = /^\s*\ufeff?["']?(?:file|filename|path)["']?\s*,\s*["']?risk_lines["']?/i;
+
+/** Parses a secrets truth CSV in either form: `file,line[,type]` (see {@link parseTruthCsv}) or `file,risk_lines,informative_lines`. */
+export function parseSecretsTruth(csv: string): SecretsTruth {
+  if (!COUNT_HEADER.test(csv)) return { form: 'lines', rows: parseTruthCsv(csv) };
+  const lines = parse(csv, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
+  const header = (lines.shift() ?? []).map((h) => h.toLowerCase());
+  const fileCol = header.findIndex((h) => ['file', 'filename', 'path'].includes(h));
+  const riskCol = header.indexOf('risk_lines');
+  const infoCol = header.indexOf('informative_lines');
+  return {
+    form: 'counts',
+    rows: lines.map((cells) => {
+      const risk = Number(cells[riskCol]);
+      const info = infoCol < 0 ? 0 : Number(cells[infoCol] ?? 0);
+      if (!Number.isInteger(risk) || risk < 0 || !Number.isInteger(info) || info < 0)
+        throw new Error(`truth CSV: bad line counts in "${cells.join(',')}"`);
+      return {
+        file: (cells[fileCol] ?? '').replace(/\\/g, '/').replace(/^\.\//, ''),
+        riskLines: risk,
+        informativeLines: info,
+      };
+    }),
+  };
 }

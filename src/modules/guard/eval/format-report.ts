@@ -43,7 +43,12 @@ export function formatSpanReport(report: SpanEvaluationReport): string {
   for (const [cls, s] of Object.entries(report.classes).sort()) lines.push(render(cls, s));
   lines.push(
     render('overall', report.overall),
-    `false-positive rate ${pct(report.overall.fpRate)}`,
+    `false-discovery rate ${pct(report.overall.falseDiscoveryRate)}` +
+      (report.overall.falsePositiveRate === undefined
+        ? ''
+        : `, false-positive rate ${pct(report.overall.falsePositiveRate)} of ${report.overall.negatives ?? 0} negatives`),
+    ...(report.excludedKinds?.length ? [`kept out of overall: ${report.excludedKinds.join(', ')}`] : []),
+    ...Object.entries(report.unsupportedGold ?? {}).map(([label, n]) => `unsupported gold label ${label}: ${n} spans`),
     `latency p50 ${report.latency.p50Ms.toFixed(2)} ms, p99 ${report.latency.p99Ms.toFixed(2)} ms`,
   );
   return lines.join('\n');

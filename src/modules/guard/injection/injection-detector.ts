@@ -1,42 +1,41 @@
 import { z } from 'zod';
 import type { Detector, DetectorManifest, Finding, ScanContext } from '../detector.js';
-import type { EmbeddingPool } from '../embedding/embedding-pool.js';
-import type { LinearModel } from '../embedding/linear-classifier.js';
-import { loadShippedClassifier, semanticScore } from '../embedding/semantic-score.js';
-import { ruleScore, scanInjectionRules, type RuleHit } from './scan-injection-rules.js';
+import { calibrateProbability } from '../embedding/calibrate-probability.js';
+import { EmbeddingUnavailableError, type EmbeddingPool } from '../embedding/embedding-pool.js';
+import { prepareEmbeddingInput } from '../embedding/prepare-embedding-input.js';
+import { collectEvidence, type TextEvidence } from './injection-features.js';
+import {
+  decidedWithoutEmbedding,
+  loadShippedInjectionModel,
+  scoreFull,
+  scoreStageOne,
+  type InjectionModel,
+  type StageOne,
+} from './injection-model.js';
+import type { RuleHit } from './scan-injection-rules.js';
 
 const params = z.object({
   minConfidence: z.number().min(0).max(1).default(0.5).describe('Findings below this confidence are not reported.'),
-  semanticThreshold: z
-    .number()
-    .min(0)
-    .max(1)
-    .default(0.7)
-    .describe('Classifier probability that maps to confidence 0.5 (chosen on the tune split for FPR ≤ 0.03).'),
 });
 
 /** Parameters of the injection detector. */
 export type InjectionParams = z.infer<typeof params>;
 
-/** What the injection detector needs: an embedding pool (omit it for a rules-only detector) and parameters. */
+/** What the injection detector needs: an embedding pool (omit it for the lexical path only), parameters, a model. */
 export interface InjectionDetectorOptions {
   readonly pool?: EmbeddingPool;
   readonly params?: Partial<InjectionParams>;
-  readonly model?: LinearModel;
+  /** The learned model; default the shipped one (`src/modules/guard/data/injection-model.json`). */
+  readonly model?: InjectionModel;
 }
 
 const manifest: DetectorManifest<typeof params> = {
   name: 'injection',
   description:
-    'Prompt injection and jailbreak detection: intent rules over normalised and decoded text, plus a sentence-embedding classifier.',
+    'Prompt injection and jailbreak detection: intent rules, hashed word/character n-grams scored per segment, an embedded-instruction detector, a character language-model perplexity signal and (for uncertain texts) a sentence-embedding classifier, fused with one calibrated threshold per hook.',
   hooks: ['input', 'output'],
   params,
 };
-
-/** Loads the shipped injection classifier (trained offline on the tune split; see docs/guard-quality.md). */
-export function loadInjectionClassifier(): LinearModel {
-  return loadShippedClassifier('injection-classifier.json');
-}
 
 function strongestPerClass(hits: readonly RuleHit[]): RuleHit[] {
   const best = new Map<string, RuleHit>();
@@ -44,52 +43,85 @@ function strongestPerClass(hits: readonly RuleHit[]): RuleHit[] {
     const current = best.get(hit.class);
     if (current === undefined || hit.weight > current.weight) best.set(hit.class, hit);
   }
-  return [...best.values()];
+  return [...best.values()].filter((hit) => hit.weight >= 0.5);
 }
 
-/** Creates the injection detector; with a pool it adds the embedding stage and fails closed when the pool cannot answer. */
+const unavailable = (text: string): Finding => ({
+  class: 'injection.detector_unavailable',
+  start: 0,
+  end: text.length,
+  confidence: 1,
+  reason: 'guard.detector_unavailable',
+  detector: manifest.name,
+});
+
+/** The findings that explain a positive decision: the rules that fired, else the signal that carried it. */
+function explain(text: string, evidence: TextEvidence, stage: StageOne, confidence: number): Finding[] {
+  const rules = strongestPerClass(evidence.rules).map((hit) => ({
+    class: hit.class,
+    start: hit.start,
+    end: hit.end,
+    confidence,
+    reason: hit.reason,
+    detector: manifest.name,
+  }));
+  if (rules.length > 0) return rules;
+  if (evidence.embedded.score >= 0.5)
+    return [
+      {
+        class: 'injection.indirect',
+        start: evidence.embedded.start,
+        end: evidence.embedded.end,
+        confidence,
+        reason: 'guard.injection.indirect.embedded_instruction',
+        detector: manifest.name,
+      },
+    ];
+  const segment = evidence.segments[stage.bestSegment] ?? { start: 0, end: text.length };
+  return [
+    {
+      class: 'injection.semantic',
+      start: segment.start,
+      end: Math.min(text.length, segment.end),
+      confidence,
+      reason: 'guard.injection.semantic_classifier',
+      detector: manifest.name,
+    },
+  ];
+}
+
+/**
+ * Creates the injection detector. The first stage (rules, lexical model over segments, embedded instructions,
+ * perplexity) decides alone when it is sure; uncertain texts also go to the embedding model. With a pool that
+ * cannot answer, it fails closed.
+ */
 export function createInjectionDetector(options: InjectionDetectorOptions = {}): Detector {
   const settings = params.parse(options.params ?? {});
-  const model = options.pool === undefined ? undefined : (options.model ?? loadInjectionClassifier());
+  const model = options.model ?? loadShippedInjectionModel();
+  const pool = options.pool;
   return {
     manifest,
-    async scan(text: string, _ctx: ScanContext): Promise<Finding[]> {
-      const hits = scanInjectionRules(text);
-      const combinedRules = ruleScore(hits);
-      const findings: Finding[] = strongestPerClass(hits).map((hit) => ({
-        class: hit.class,
-        start: hit.start,
-        end: hit.end,
-        // Each class reports its strongest rule, raised to the noisy-OR of all rules when several agree.
-        confidence: Math.max(hit.weight, combinedRules * 0.95),
-        reason: hit.reason,
-        detector: manifest.name,
-      }));
-      if (options.pool !== undefined && model !== undefined) {
-        const confidence = await semanticScore(options.pool, model, text, settings.semanticThreshold);
-        // SECURITY: fail closed. Without the embedding stage a fluent attack that no rule names would pass,
-        // so the detector reports an error finding with confidence 1 that the pipeline treats as a block.
-        findings.push(
-          confidence === undefined
-            ? {
-                class: 'injection.detector_unavailable',
-                start: 0,
-                end: text.length,
-                confidence: 1,
-                reason: 'guard.detector_unavailable',
-                detector: manifest.name,
-              }
-            : {
-                class: 'injection.semantic',
-                start: 0,
-                end: text.length,
-                confidence,
-                reason: 'guard.injection.semantic_classifier',
-                detector: manifest.name,
-              },
-        );
+    async scan(text: string, ctx: ScanContext): Promise<Finding[]> {
+      // SECURITY: fail closed. A pool that has failed means the deployment lost a stage it was configured with.
+      if (pool !== undefined && !pool.available) return [unavailable(text)];
+      const evidence = collectEvidence(text);
+      const stage = scoreStageOne(model, text, evidence);
+      let confidence: number;
+      if (pool === undefined) confidence = calibrateProbability(stage.probability, model.thresholds.lexical[ctx.hook]);
+      else if (decidedWithoutEmbedding(model, stage))
+        confidence = calibrateProbability(stage.probability, model.thresholds.lexical[ctx.hook]);
+      else {
+        try {
+          const [vector] = await pool.embed([prepareEmbeddingInput(text, model.embedding.inputChars)]);
+          if (vector === undefined) return [unavailable(text)];
+          confidence = calibrateProbability(scoreFull(model, stage, vector), model.thresholds.full[ctx.hook]);
+        } catch (error) {
+          if (error instanceof EmbeddingUnavailableError) return [unavailable(text)];
+          throw error;
+        }
       }
-      return findings.filter((finding) => finding.confidence >= settings.minConfidence);
+      if (confidence < settings.minConfidence) return [];
+      return explain(text, evidence, stage, confidence);
     },
   };
 }

@@ -12,9 +12,9 @@ export interface InjectionRule {
 const gap = (max: number): string => `(?:[^.!?\\n]{0,${max}}?)`;
 
 const overrideVerb = String.raw`(?:ignore|disregard|forget|skip|bypass|override|overlook|neglect|abandon|discard|set aside|pay no attention to|do not (?:follow|obey)|don'?t (?:follow|obey)|stop following|no longer follow)`;
-const instructionNoun = String.raw`(?:instructions?|prompts?|directives?|rules|guidelines|commands?|programming|constraints|restrictions|guardrails|safeguards|system messages?|content polic(?:y|ies)|training|conditioning|context)`;
+const instructionNoun = String.raw`(?:instructions?|prompts?|directives?|directions|rules|guidelines|commands?|orders|programming|constraints|restrictions|guardrails|safeguards|system messages?|content polic(?:y|ies)|training|conditioning|context|sentences? (?:you (?:were given|received|got))|(?:text|words|messages) (?:you (?:were given|received))|what (?:you were|i) (?:told|said) (?:you )?(?:before|earlier|above))`;
 const modelAddress = String.raw`(?:ai|a\.i\.|assistant|chatbot|llm|language model|gpt|chatgpt|claude|copilot|agent|bot|model)`;
-const secretThing = String.raw`(?:system prompt|system message|initial (?:prompt|instructions)|original (?:prompt|instructions)|hidden (?:prompt|instructions)|secret (?:prompt|instructions)|internal (?:prompt|instructions)|developer (?:prompt|message|instructions)|pre-?prompt|(?:your|the) (?:instructions|prompt|directives|guidelines|configuration|rules) (?:you were given|above|you received|you have)|(?:your|the) (?:previous|above|prior|first|initial|original) (?:instructions|prompt|message|text))`;
+const secretThing = String.raw`(?:system prompt|system message|pre-?prompt|initiali[sz]ation (?:prompt|text|instructions)|(?:all|every|each) (?:the )?(?:prompts?|sentences|instructions|directions|messages) (?:you (?:were given|received|got|have)|above|so far|before this)|(?:the )?(?:above|previous|prior|preceding|earlier|first) (?:directions|sentences|prompts?|text|lines|paragraphs?)|(?:your|the) (?:access code|secret (?:password|code|key|word)|password)|initial (?:prompt|instructions)|original (?:prompt|instructions)|hidden (?:prompt|instructions)|secret (?:prompt|instructions)|internal (?:prompt|instructions)|developer (?:prompt|message|instructions)|pre-?prompt|(?:your|the) (?:instructions|prompt|directives|guidelines|configuration|rules) (?:you were given|above|you received|you have)|(?:your|the) (?:previous|above|prior|first|initial|original) (?:instructions|prompt|message|text))`;
 const limits = String.raw`(?:restrictions|limits|limitations|filters?|filtering|rules|guidelines|ethics|ethical (?:guidelines|principles|constraints)|morals|morality|censorship|content polic(?:y|ies)|boundaries|constraints|safeguards|guardrails)`;
 
 const r = (id: string, cls: string, weight: number, source: string): InjectionRule => ({
@@ -99,7 +99,7 @@ export const injectionRules: readonly InjectionRule[] = [
     'extract.text_above',
     'injection.prompt_extraction',
     0.8,
-    String.raw`\b(?:repeat|print|output|copy|show|reproduce|write)\s+(?:back\s+)?(?:all\s+|everything\s+|the\s+)*(?:words|text|content|lines|sentences|everything)\s+(?:above|before (?:this|my)|preceding|so far|from the (?:start|beginning))`,
+    String.raw`\b(?:repeat|print|output|copy|show|reproduce|write|list|recite|echo|paste|dump|return)\s+(?:back\s+)?(?:out\s+)?(?:all\s+|everything\s+|the\s+|of\s+|your\s+)*(?:words|text|content|lines|sentences|paragraphs?|directions|instructions|prompts?|messages|everything|tokens|characters)\s+(?:(?:that\s+)?you\s+(?:were\s+given|received|got|have\s+seen|saw)|above|before (?:this|my|the)|preceding|prior|so far|from the (?:start|beginning|top)|(?:written|stated|given)\s+(?:above|before|earlier)|in your (?:context|memory|prompt))`,
   ),
   r(
     'extract.start_with',
@@ -118,6 +118,13 @@ export const injectionRules: readonly InjectionRule[] = [
     'injection.prompt_extraction',
     0.6,
     String.raw`\b(?:your|the)\s+(?:initial|original|system|hidden|secret|internal|exact|full|complete|verbatim)\s+(?:instructions|prompt|directives|message)\b`,
+  ),
+
+  r(
+    'extract.verbatim_context',
+    'injection.prompt_extraction',
+    0.75,
+    String.raw`\b(?:repeat|print|output|reveal|show|tell me|give me|write)\b${gap(30)}\b(?:verbatim|word for word|exactly as (?:written|given)|in full|everything)\b${gap(40)}\b(?:above|before|prompt|instructions|directions|told|given|received)\b|\b(?:tl;?dr|summari[sz]e|translate)\s+(?:of\s+)?(?:everything|all(?: the)? text|the (?:text|instructions|directions))\s+(?:above|before|so far)\b`,
   ),
 
   // Role-play jailbreaks: a persona defined by having no limits, or "modes" that switch limits off.

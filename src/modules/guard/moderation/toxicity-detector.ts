@@ -72,7 +72,7 @@ export async function toxicityProbabilities(
   texts: readonly string[],
 ): Promise<number[] | undefined> {
   try {
-    const vectors = await pool.embed(texts.map(prepareEmbeddingInput));
+    const vectors = await pool.embed(texts.map((text) => prepareEmbeddingInput(text)));
     if (vectors.length !== texts.length) return undefined;
     return vectors.map((vector) => scoreLinear(model, vector));
   } catch (error) {

@@ -13,7 +13,7 @@ const BRANDS: readonly { brand: CardBrand; prefix: RegExp; lengths: readonly num
   { brand: 'diners', prefix: /^(?:30[0-5]|3095|36|3[89])/, lengths: [14, 16, 19] },
   { brand: 'jcb', prefix: /^35(?:2[89]|[3-8]\d)/, lengths: [16, 17, 18, 19] },
   { brand: 'unionpay', prefix: /^62/, lengths: [16, 17, 18, 19] },
-  { brand: 'maestro', prefix: /^(?:5[06-9]|6\d)/, lengths: [12, 13, 14, 15, 16, 17, 18, 19] },
+  { brand: 'maestro', prefix: /^(?:5[06-9]|6\d|6304|6759|676[1-3])/, lengths: [12, 13, 14, 15, 16, 17, 18, 19] },
 ];
 
 /** Brand of a PAN (digits only), or undefined when no issuer prefix and length match. */

@@ -1,6 +1,7 @@
 import type { Finding } from '../detector.js';
 import { matchAllOf } from '../pipeline/match-all.js';
 import { PII_RULES_DETECTOR } from './classes.js';
+import { detectInternationalAddress } from './detect-address-international.js';
 
 const STREET_TYPE =
   '(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Alley|Row|Crescent|Close|Plaza|Loop|Pike|Run|Walk|Mews|Gardens|Grove|Hill)';
@@ -13,16 +14,20 @@ const US_ADDRESS = new RegExp(
     `(?:,\\s*[A-Z]{2}\\b)?(?:,?\\s+\\d{5}(?:-\\d{4})?\\b)?`,
   'gu',
 );
+// A flat or unit before the house number (UK style: "Flat 4, 22 Baker Street") joins the address.
+const UNIT_BEFORE = /(?:Flat|Apartment|Apt|Unit)\s+\d{1,4}[A-Za-z]?,?\s+$/;
 const UK_POSTCODE = /\b(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?|GIR) ?\d[ABD-HJLNP-UW-Z]{2}\b/g;
 
-/** Finds postal addresses: US-style street addresses (with unit, city, state, ZIP) and UK postcodes. */
+/** Finds postal addresses: US/UK-style street addresses (with unit, city, state, ZIP), UK postcodes, European formats and US military addresses. */
 export function detectAddress(text: string): Finding[] {
-  const out: Finding[] = [];
+  const out: Finding[] = detectInternationalAddress(text);
   for (const m of matchAllOf(US_ADDRESS, text)) {
     const raw = m[0].replace(/[,.\s]+$/, '');
+    const unit = UNIT_BEFORE.exec(text.slice(Math.max(0, m.index - 24), m.index));
+    const start = m.index - (unit?.[0].length ?? 0);
     out.push({
       class: 'pii.address',
-      start: m.index,
+      start,
       end: m.index + raw.length,
       confidence: 0.8,
       reason: 'guard.pii.street_address',

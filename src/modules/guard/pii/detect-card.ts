@@ -22,10 +22,11 @@ export function detectCard(text: string, stretches: readonly DigitStretch[] = fi
     const seps = raw.match(/[ -]/g);
     if (seps && new Set(seps).size > 1) continue;
     const digits = raw.replace(/[ -]/g, '');
-    if (digits.length < 13) continue;
     const end = start + raw.length;
     const brand = cardBrand(digits);
     const context = hasContext(text, start, end, CARD_CONTEXT);
+    // 12 digits is a Maestro length, but also an ordinary reference number: only with card words or in groups of four.
+    if (digits.length === 12 && !(context || /^\d{4}([ -])\d{4}\1\d{4}$/.test(raw))) continue;
     if (luhnValid(digits) && /[^0]/.test(digits)) {
       if (brand) {
         out.push({

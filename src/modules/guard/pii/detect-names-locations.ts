@@ -1,4 +1,5 @@
 import nlp from 'compromise';
+import { ORG_NAME_LEXICON, detectOrganizationsByShape } from './detect-organizations.js';
 import type { Finding } from '../detector.js';
 import { PII_NER_DETECTOR } from './classes.js';
 
@@ -40,19 +41,50 @@ const NAME_CUE =
 const STOP_AFTER_CUE =
   /^(?:I|The|A|An|This|That|It|We|You|They|There|Here|Team|All|Everyone|Sir|Madam|Customer|User|Support|Thanks|Thank|Please|Good|Just|Not|Sorry|Mr|Mrs|Ms|Dr|Prof|Miss|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$/;
 const TITLE_WORD = /^\p{Lu}[\p{Ll}'’-]+$/u;
+// Cues after which a lower-case word is a name.
+const LOWER_NAME_CUE = /\b(?:my name is|i am|i'm|this is|call me|regards,|thanks,|cheers,|dear|hi|hello)\s+\p{Ll}/iu;
+const LOWER_NAME_BEFORE =
+  /(?:\bmy name is|\bi am|\bi'm|\bthis is|\bcall me|\bregards,|\bthanks,|\bcheers,|\bdear|\bhi,?|\bhello,?)\s+$/i;
+
+function organizations(text: string, doc: ReturnType<typeof nlp>): Finding[] {
+  const out: Finding[] = detectOrganizationsByShape(text);
+  for (const s of offsetsOf(doc.organizations().json({ offset: true }))) {
+    const t = trimmed(text, s);
+    if (!t || !/\p{Lu}/u.test(text.slice(t.start, t.end))) continue;
+    if (out.some((o) => o.start < t.end && t.start < o.end)) continue;
+    out.push({
+      class: 'pii.organization',
+      ...t,
+      confidence: 0.7,
+      reason: 'guard.pii.organization_ner',
+      detector: PII_NER_DETECTOR,
+    });
+  }
+  return out;
+}
 
 /**
- * Finds person names and locations with compromise (an offline English NLP model), plus introduction cues.
+ * Finds person names, organisations and locations with compromise (an offline English NLP model), plus introduction cues.
  * Slower than the rule detectors: the pipeline runs it as its own stage.
  */
 export function detectNamesAndLocations(text: string): Finding[] {
-  // Names and places are capitalised in nearly all real text; lower-case-only text skips the model.
-  if (!/\p{Lu}/u.test(text)) return [];
-  const doc = nlp(text);
+  // Names and places are capitalised in nearly all real text; lower-case-only text needs a name cue to run the model.
+  if (!/\p{Lu}/u.test(text) && !LOWER_NAME_CUE.test(text)) return [];
+  const doc = nlp(text, ORG_NAME_LEXICON);
   const out: Finding[] = [];
+  const orgs = organizations(text, doc);
+  out.push(...orgs);
+  // INVARIANT: an organisation's name is not also a person ("Morgan Stanley", "Johnson & Johnson").
+  const inOrg = (t: Span): boolean => orgs.some((o) => o.start < t.end && t.start < o.end);
+  // Names hold no digits and are not followed by a house number: such a proper-noun run is a street, not a person.
+  const notName = (t: Span): boolean =>
+    inOrg(t) || /\d/.test(text.slice(t.start, t.end)) || /^,?\s?\d{1,5}[a-z]?\b/.test(text.slice(t.end, t.end + 8));
   for (const s of offsetsOf(doc.people().json({ offset: true }))) {
     const t = trimmed(text, s);
-    if (t && /\p{Lu}/u.test(text.slice(t.start, t.end))) {
+    if (!t || notName(t)) continue;
+    // A lower-case name counts only right after a cue that says it is one ("my name is john smith", "regards, david").
+    const lowerOk = LOWER_NAME_BEFORE.test(text.slice(Math.max(0, t.start - 24), t.start));
+    if (/\p{Lu}/u.test(text.slice(t.start, t.end)) || lowerOk) {
       out.push({
         class: 'pii.person',
         ...t,
@@ -79,6 +111,7 @@ export function detectNamesAndLocations(text: string): Finding[] {
   )) {
     const t = trimmed(text, s);
     if (!t) continue;
+    if (notName(t)) continue;
     const words = text.slice(t.start, t.end).split(/\s+/);
     if (words.length < 2 || words.length > 4 || !words.every((w) => TITLE_WORD.test(w))) continue;
     out.push({
@@ -95,6 +128,7 @@ export function detectNamesAndLocations(text: string): Finding[] {
     const first = name.split(/\s+/)[0] ?? '';
     if (STOP_AFTER_CUE.test(first)) continue;
     const start = m.index + m[0].length - name.length;
+    if (notName({ start, end: start + name.length })) continue;
     out.push({
       class: 'pii.person',
       start,

@@ -5,6 +5,7 @@ import { matchAllOf } from '../pipeline/match-all.js';
 import { hasContext } from './context-window.js';
 import { PII_RULES_DETECTOR } from './classes.js';
 import { findDigitStretches, type DigitStretch } from './digit-stretches.js';
+import { FALLBACK_REGIONS, regionsFromContext } from './phone-region.js';
 
 // Candidates: an optional +/00 prefix, digit groups joined by one separator (or a parenthesised group), optional extension.
 // Either two or more groups or one run of 7+ digits, so short lone numbers are not even candidates.
@@ -72,7 +73,10 @@ function* candidates(text: string, stretches: readonly DigitStretch[]): Generato
   }
 }
 
-/** Finds phone numbers: international (+, 00) and national formats with `region` as the default country. */
+/**
+ * Finds phone numbers: international (+, 00) and national formats, with `region` as the default country and the
+ * country named around the number (or, for trunk-prefixed numbers, a common country that accepts it) as fallback.
+ */
 export function detectPhone(
   text: string,
   region: CountryCode = 'US',
@@ -95,7 +99,19 @@ export function detectPhone(
     const plain = !international && !separated && !context;
     if (plain && (coreDigits.length < 10 || ID_BEFORE.test(text.slice(Math.max(0, start - 24), start)))) continue;
     const normalized = core.startsWith('00') ? `+${core.slice(2)}` : core;
-    const verdict = phoneVerdict(normalized, region);
+    let verdict = phoneVerdict(normalized, region);
+    // National formats: the region comes from the sentence (country, city, language) when the default region does
+    // not accept the number; a trunk-prefixed (0…) separated number may also be any common country's.
+    if (verdict < 2 && !international) {
+      const regions = regionsFromContext(text, start, end);
+      if (separated && /^\(?0/.test(core.trim())) regions.push(...FALLBACK_REGIONS);
+      for (const r of regions) {
+        if (r === region) continue;
+        const v = phoneVerdict(normalized, r);
+        if (v > verdict) verdict = v;
+        if (verdict === 2) break;
+      }
+    }
     if (verdict === 0) continue;
     const valid = verdict === 2;
     // A bare digit run is a phone number only when the numbering plan says it is a real one.

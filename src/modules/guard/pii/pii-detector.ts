@@ -19,7 +19,7 @@ export type PiiRulesParams = z.input<typeof piiRulesParams>;
 export const piiRulesManifest: DetectorManifest<typeof piiRulesParams> = {
   name: PII_RULES_DETECTOR,
   description:
-    'E-mail, phone, payment card, IBAN, SSN, IP, date of birth, address, passport, driver licence and PHI markers by pattern, checksum and context.',
+    'E-mail, phone, payment card, IBAN, SSN, IP, date of birth, address, passport, driver licence and PHI markers by pattern, checksum and context; dates and times, ages and domain names.',
   hooks: ['input', 'output'],
   params: piiRulesParams,
 };
@@ -29,7 +29,7 @@ export function createPiiRulesDetector(params: PiiRulesParams = {}): Detector {
   const { defaultRegion } = piiRulesParams.parse(params);
   // The schema's regex admits only two upper-case letters; libphonenumber ignores unknown regions.
   const region = defaultRegion as Parameters<typeof detectPiiRules>[1];
-  return { manifest: piiRulesManifest, scan: (text) => detectPiiRules(text, region) };
+  return { manifest: piiRulesManifest, scan: (text) => detectPiiRules(text, region, { contextClasses: true }) };
 }
 
 const piiNerParams = z.object({});
@@ -37,7 +37,8 @@ const piiNerParams = z.object({});
 /** Manifest of the compromise-based person-name and location detector. */
 export const piiNerManifest: DetectorManifest<typeof piiNerParams> = {
   name: PII_NER_DETECTOR,
-  description: 'Person names and locations found by the compromise NLP model (offline, English).',
+  description:
+    'Person names, organisations and locations found by the compromise NLP model (offline, English), organisation suffixes and a lexicon.',
   hooks: ['input', 'output'],
   params: piiNerParams,
 };

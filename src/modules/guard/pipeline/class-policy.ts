@@ -26,6 +26,12 @@ const DEFAULT_INPUT: Record<string, GuardAction> = {
   'secret.*': 'block',
   'pii.person': 'redact',
   'pii.location': 'allow',
+  // Organisations, dates and times, ages and domain names are context, not identifiers on their own: reported so a
+  // policy can act on them (and they feed Cedar context), allowed by default.
+  'pii.organization': 'allow',
+  'pii.date_time': 'allow',
+  'pii.age': 'allow',
+  'pii.domain': 'allow',
   'injection.*': 'block',
 };
 // Risky responses (toxicity, hate, threats, leaks, echoed system prompts or canaries, and a
@@ -37,6 +43,10 @@ const DEFAULT_OUTPUT: Record<string, GuardAction> = {
   'phi.*': 'mask',
   'pii.person': 'allow',
   'pii.location': 'allow',
+  'pii.organization': 'allow',
+  'pii.date_time': 'allow',
+  'pii.age': 'allow',
+  'pii.domain': 'allow',
   'moderation.*': 'quarantine',
 };
 

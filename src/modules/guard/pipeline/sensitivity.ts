@@ -17,6 +17,10 @@ const LEVELS: Readonly<Record<string, Sensitivity>> = {
   'pii.*': 'confidential',
   'pii.ip_address': 'internal',
   'pii.location': 'internal',
+  'pii.organization': 'internal',
+  'pii.date_time': 'internal',
+  'pii.age': 'internal',
+  'pii.domain': 'internal',
   '*': 'internal',
 };
 

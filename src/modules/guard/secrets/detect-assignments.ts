@@ -10,7 +10,7 @@ const SECRET_STEM = /pass|pwd|secret|token|key|cred|salt/i;
 const NAME_CHAR = /[A-Za-z0-9_.-]/;
 const REST = new RegExp(
   String.raw`[A-Za-z0-9_.-]{0,24}["']?\s*(?::=|=>|:|=)\s*` +
-    String.raw`(?:"([^"\n]{1,512})"|'([^'\n]{1,512})'|\x60([^\x60\n]{1,512})\x60|([^\s"'\x60,;{}()\[\]<>]{1,512}))`,
+    String.raw`(?:"([^"\n]{1,512})"|'([^'\n]{1,512})'|\x60([^\x60\n]{1,512})\x60|((?:(?!&\w{1,32}=)[^\s"'\x60,;{}()\[\]<>]){1,512}))`,
   'y',
 );
 const PASSWORD_NAME = /pass|pwd/i;

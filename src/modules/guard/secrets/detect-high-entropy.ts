@@ -9,6 +9,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SECRET_WORD = /key|token|secret|pass|pwd|auth|cred|bearer|signature|private/i;
 const HASH_WORD = /sha\d*|md5|hash|digest|checksum|commit|integrity|etag|fingerprint|sum\b/i;
 const MIN_TOKEN = 20;
+// `KEY=`, `key: `, `"key": "`, `key => '` right before the token: the file's own syntax says it is a value.
+const ASSIGNED_AFTER_EQ = /(?:^|[\s;,{(])[A-Za-z_][\w.-]{0,40}\s*=$/;
+const ASSIGNMENT_BEFORE = /(?:^|[\s;,{(])["']?[A-Za-z_][\w.-]{0,60}["']?\s*(?:=|:|=>|:=)\s*(?:!!binary\s+)?["'`]?$/;
 const MAX_TOKEN = 1024;
 
 // Token characters [A-Za-z0-9+/_-] as a lookup table: one pass over char codes finds every maximal run, where a
@@ -51,7 +54,9 @@ function tokenCandidates(text: string): { start: number; end: number }[] {
     pos = runEnd + 1;
     if (runEnd - start < MIN_TOKEN || runEnd - start > MAX_TOKEN) continue;
     const before = start > 0 ? text.charCodeAt(start - 1) : -1;
-    if (before === EQ || before === DOT) continue;
+    // After '=' only as the whole value of an assignment (`NAME=token`), not inside base64 or a query string.
+    if (before === DOT || (before === EQ && !ASSIGNED_AFTER_EQ.test(text.slice(Math.max(0, start - 48), start))))
+      continue;
     let end = runEnd;
     while (end < n && end - runEnd < 2 && text.charCodeAt(end) === EQ) end++;
     if (end < n && (text.charCodeAt(end) === EQ || isTokenChar(text.charCodeAt(end)))) continue;
@@ -63,7 +68,7 @@ function tokenCandidates(text: string): { start: number; end: number }[] {
 /**
  * Finds long random-looking tokens by Shannon entropy.
  * Hashes (hex of digest lengths), UUIDs, words, identifiers and paths are skipped; without a secret-ish word on the line
- * a token is reported below the policy threshold.
+ * or an assignment before it a token is reported below the policy threshold.
  */
 export function detectHighEntropy(text: string): Finding[] {
   const out: Finding[] = [];
@@ -74,6 +79,9 @@ export function detectHighEntropy(text: string): Finding[] {
     if (!/\d/.test(token) || !/[A-Za-z]/.test(token)) continue;
     const line = lineAround(text, start, end).replace(raw, '');
     const named = SECRET_WORD.test(line);
+    const assigned = ASSIGNMENT_BEFORE.test(
+      text.slice(Math.max(0, text.lastIndexOf('\n', start) + 1, start - 80), start),
+    );
     const hex = HEX.test(token);
     if (hex && (HASH_LENGTHS.has(token.length) || HASH_WORD.test(line)) && !named) continue;
     // Paths and dotted/underscored identifiers: several purely alphabetic segments.
@@ -83,14 +91,21 @@ export function detectHighEntropy(text: string): Finding[] {
     const threshold = hex
       ? Math.min(3.0, 0.75 * Math.log2(token.length))
       : Math.min(4.2, 0.85 * Math.log2(token.length));
-    if (entropy < threshold) continue;
+    // Context that marks the value as a credential lowers the bar (short base64 secrets have lower entropy).
+    if (entropy < threshold - (named || assigned ? 0.4 : 0)) continue;
     if (!hex && !(/[a-z]/.test(token) && /[A-Z]/.test(token))) continue;
     out.push({
       class: 'secret.high_entropy',
       start,
       end,
-      confidence: named ? 0.7 : 0.4,
-      reason: named ? 'guard.secret.high_entropy_named' : 'guard.secret.high_entropy',
+      // SECURITY: a high-entropy value that its context marks as a credential (a secret word on the line, or the value
+      // of a config/code assignment) is reported; only a bare token in prose stays below the policy threshold.
+      confidence: named ? 0.75 : assigned ? 0.6 : 0.4,
+      reason: named
+        ? 'guard.secret.high_entropy_named'
+        : assigned
+          ? 'guard.secret.high_entropy_assigned'
+          : 'guard.secret.high_entropy',
       detector: SECRETS_DETECTOR,
     });
   }

@@ -14,6 +14,8 @@ export function detectPrivateKey(text: string): Finding[] {
   if (!text.includes('PRIVATE KEY') && !text.includes('PuTTY-User-Key')) return [];
   const out: Finding[] = [];
   for (const m of matchAllOf(PEM, text)) {
+    // An empty or near-empty body is a template, not a key.
+    if ((m[0].replace(/-----[A-Z0-9 ]+-----/g, '').match(/[A-Za-z0-9+/=]/g)?.length ?? 0) < 16) continue;
     out.push({
       class: 'secret.private_key',
       start: m.index,

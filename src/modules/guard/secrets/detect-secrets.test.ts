@@ -9,11 +9,11 @@ const fakes = {
   github: `ghp_${A}1234`,
   gitlab: `glpat-${A.slice(0, 20)}`,
   stripe: `sk_live_${A.slice(0, 24)}`,
-  slack: `xoxb-123456789012-1234567890123-${A.slice(0, 24)}`,
+  slack: `xoxb-583920174653-9081726354012-${A.slice(0, 24)}`,
   sendgrid: `SG.${A.slice(0, 22)}.${A}${A.slice(0, 11)}`,
   openai: `sk-proj-${A}${A}`,
   anthropic: `sk-ant-api03-${A}${A}${A}`,
-  hf: `hf_${'abcdefghijklmnopqrstuvwxyzABCDEFGH'}`,
+  hf: `hf_${'qWmZkTrVbNxLpHsJdFgCyUeIoAzXwQvR'}`,
   npm: `npm_${A}1234`,
   gcp: `AIza${A}abc`,
 };

@@ -1,6 +1,8 @@
 import type { Finding } from '../detector.js';
 import { detectAssignments } from './detect-assignments.js';
 import { detectBearer } from './detect-bearer.js';
+import { detectConfigCredentials } from './detect-config-credentials.js';
+import { detectPasswordHash } from './detect-password-hash.js';
 import { detectBulwarkKey } from './detect-bulwark-key.js';
 import { detectHighEntropy } from './detect-high-entropy.js';
 import { detectJwt } from './detect-jwt.js';
@@ -17,6 +19,8 @@ export function detectSecrets(text: string): Finding[] {
     ...detectJwt(text),
     ...detectUrlCredentials(text),
     ...detectBearer(text),
+    ...detectConfigCredentials(text),
+    ...detectPasswordHash(text),
     ...detectAssignments(text),
     ...detectHighEntropy(text),
   ];

@@ -58,7 +58,11 @@ export const PROVIDER_PATTERNS: readonly ProviderPattern[] = [
     class: 'secret.slack_token',
     needle: ['xox'],
     confidence: 0.95,
-    pattern: new RegExp(`(?<![A-Za-z0-9_])xox[abposre]-(?:\\d+-)?[A-Za-z0-9-]{10,250}${END}`, 'g'),
+    // Bot, user, legacy workspace, configuration and refresh tokens (the shapes of gitleaks' slack rules).
+    pattern: new RegExp(
+      `(?<![A-Za-z0-9_])(?:xoxb-\\d{10,13}-\\d{10,13}(?:-[A-Za-z0-9]{20,40})?|xox[pe](?:-\\d{10,13}){3}-[A-Za-z0-9]{28,34}|xox[osar]-\\d+-\\d+-\\d+-[a-fA-F0-9]{8,}|xoxe\\.xox[bp]-\\d-[A-Z0-9]{163,166}|xoxe-\\d-[A-Z0-9]{146})${END}`,
+      'g',
+    ),
   },
   {
     class: 'secret.slack_token',
@@ -70,7 +74,7 @@ export const PROVIDER_PATTERNS: readonly ProviderPattern[] = [
     class: 'secret.slack_webhook',
     needle: ['hooks.slack.com'],
     confidence: 0.95,
-    pattern: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9_/-]{20,}/g,
+    pattern: /https?:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9_/-]{20,}/g,
   },
   {
     class: 'secret.twilio_key',

@@ -1,0 +1,190 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { Readable } from 'node:stream';
+import type { AppError } from '../../lib/errors/index.js';
+import {
+  chatCompletionBodySchema,
+  chatStreamToResponses,
+  chatToResponse,
+  embeddingsBodySchema,
+  encodeEmbeddings,
+  modelList,
+  responsesBodySchema,
+  responsesToChat,
+  type ChatCompletionChunk,
+  type ChatRequest,
+  type GatewayCall,
+  type ResponsesStreamEvent,
+} from '../../modules/gateway/index.js';
+import type { ApiServices } from '../api-services.js';
+import { principalOf, requestMeta, type RouteAuthz } from '../auth/route-auth.js';
+import { renderOpenAi } from '../errors/renderers.js';
+import { toAppError } from '../errors/to-problem.js';
+
+// The route-level decision is on the caller's own org (may this principal invoke models at all); the pipeline then
+// decides `invoke:models` on the named model with the guard's findings and the model's attributes.
+const onOwnOrg = (action: RouteAuthz['action']): RouteAuthz => ({
+  action,
+  resource: (request) => {
+    const orgId = principalOf(request).orgId;
+    return { type: 'Org', id: orgId, orgId };
+  },
+});
+
+// Model calls are POSTs whose decision is stored before the handler runs (transaction `none`): the pipeline records
+// its own steps (guard scans, quarantine holds, one gateway event by group commit), since a stream outlives any one
+// transaction.
+const modelCall = {
+  authz: onOwnOrg('invoke:models'),
+  transaction: 'none' as const,
+  gateway: { metered: true as const, guarded: true as const },
+  errorFormat: 'openai' as const,
+};
+
+// The client going away aborts the provider call (and the stream's generator is closed by the pipe).
+function gatewayCall(request: FastifyRequest, reply: FastifyReply): GatewayCall {
+  const controller = new AbortController();
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  const meta = requestMeta(request);
+  return {
+    principal: principalOf(request),
+    requestId: meta.requestId,
+    clientIp: meta.clientIp,
+    ...(meta.userAgent !== undefined ? { userAgent: meta.userAgent } : {}),
+    signal: controller.signal,
+  };
+}
+
+function openStream(reply: FastifyReply, body: AsyncIterable<string>): FastifyReply {
+  reply.header('content-type', 'text/event-stream; charset=utf-8');
+  reply.header('cache-control', 'no-cache');
+  reply.header('x-accel-buffering', 'no');
+  return reply.send(Readable.from(body, { objectMode: false }));
+}
+
+function streamFailure(request: FastifyRequest, error: unknown): AppError {
+  const appError = toAppError(error);
+  if (appError.status >= 500 && appError.code !== 'gateway.output_blocked')
+    request.log.error({ err: error }, 'gateway stream failed');
+  return appError;
+}
+
+async function* chatEvents(
+  request: FastifyRequest,
+  chunks: AsyncIterable<ChatCompletionChunk>,
+): AsyncGenerator<string> {
+  try {
+    for await (const chunk of chunks) yield `data: ${JSON.stringify(chunk)}\n\n`;
+    yield 'data: [DONE]\n\n';
+  } catch (error) {
+    // OpenAI's stream error: a data line with an `error` object (the official clients raise it as an APIError).
+    yield `data: ${JSON.stringify(renderOpenAi(streamFailure(request, error), request.id).body)}\n\n`;
+  }
+}
+
+async function* responsesEvents(
+  request: FastifyRequest,
+  events: AsyncIterable<ResponsesStreamEvent>,
+): AsyncGenerator<string> {
+  let seq = 0;
+  try {
+    for await (const event of events) {
+      seq = event.sequence_number + 1;
+      yield `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+    }
+  } catch (error) {
+    const rendered = renderOpenAi(streamFailure(request, error), request.id).body.error as Record<string, unknown>;
+    const event = {
+      type: 'error',
+      code: rendered.code,
+      message: rendered.message,
+      param: rendered.param,
+      sequence_number: seq,
+    };
+    yield `event: error\ndata: ${JSON.stringify(event)}\n\n`;
+  }
+}
+
+function chatRequestOf(body: ReturnType<typeof chatCompletionBodySchema.parse>): ChatRequest {
+  const { stream: _stream, stream_options: _options, n: _n, ...request } = body;
+  return request as ChatRequest;
+}
+
+/** The OpenAI-compatible gateway: chat completions, responses, embeddings and the model list. */
+export function registerGatewayRoutes(app: FastifyInstance, services: ApiServices): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const security = [{ bearer: [] }];
+
+  r.post('/v1/chat/completions', {
+    config: modelCall,
+    schema: {
+      summary: 'Create a chat completion (OpenAI-compatible; `stream: true` for server-sent events)',
+      tags: ['gateway'],
+      security,
+      body: chatCompletionBodySchema,
+    },
+    handler: async (request, reply) => {
+      const call = gatewayCall(request, reply);
+      const body = request.body;
+      if (!body.stream) return services.gateway.chat(call, chatRequestOf(body));
+      const chunks = await services.gateway.chatStream(call, chatRequestOf(body), {
+        includeUsage: body.stream_options?.include_usage === true,
+      });
+      return openStream(reply, chatEvents(request, chunks));
+    },
+  });
+
+  r.post('/v1/responses', {
+    config: modelCall,
+    schema: {
+      summary: 'Create a response (OpenAI Responses API, stateless; `stream: true` for its stream events)',
+      tags: ['gateway'],
+      security,
+      body: responsesBodySchema,
+    },
+    handler: async (request, reply) => {
+      const call = gatewayCall(request, reply);
+      const body = request.body;
+      if (!body.stream)
+        return chatToResponse(body, await services.gateway.chat(call, responsesToChat(body), 'responses'));
+      const chunks = await services.gateway.chatStream(call, responsesToChat(body), {
+        includeUsage: true,
+        endpoint: 'responses',
+      });
+      return openStream(reply, responsesEvents(request, chatStreamToResponses(body, chunks)));
+    },
+  });
+
+  r.post('/v1/embeddings', {
+    config: modelCall,
+    schema: {
+      summary: 'Create embeddings (float, or base64 when `encoding_format: base64`)',
+      tags: ['gateway'],
+      security,
+      body: embeddingsBodySchema,
+    },
+    handler: async (request, reply) => {
+      const body = request.body;
+      const input = typeof body.input === 'string' ? [body.input] : body.input;
+      const response = await services.gateway.embed(gatewayCall(request, reply), {
+        model: body.model,
+        input,
+        ...(body.dimensions !== undefined ? { dimensions: body.dimensions } : {}),
+        ...(body.user !== undefined ? { user: body.user } : {}),
+      });
+      return encodeEmbeddings(response, body.encoding_format ?? 'float');
+    },
+  });
+
+  r.get('/v1/models', {
+    config: { authz: onOwnOrg('read:models'), errorFormat: 'openai' },
+    schema: {
+      summary: 'List the models the caller may invoke (each filtered by a Cedar invoke:models decision)',
+      tags: ['gateway'],
+      security,
+    },
+    handler: async (request) => modelList(await services.gateway.listModels(principalOf(request), request.ip)),
+  });
+}

@@ -1,0 +1,587 @@
+import { AppError, isAppError } from '../../../lib/errors/index.js';
+import type { OrgId } from '../../../lib/ids.js';
+import type { Db } from '../../../platform/db/index.js';
+import type { AuditDecision, AuditEventInput } from '../../audit/index.js';
+import { actorOf, type AuthzEngine, type Principal } from '../../authz/index.js';
+import {
+  createSecretsDetector,
+  type GuardFinding,
+  type GuardResult,
+  type GuardService,
+  type QuarantineService,
+} from '../../guard/index.js';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatRequest,
+  EmbeddingRequest,
+  EmbeddingResponse,
+  ModelCatalog,
+  ModelTarget,
+  ResolvedModel,
+  UsageMeter,
+  UsageReservation,
+} from '../ports.js';
+import { ProviderError } from '../providers/provider-error.js';
+import { countTokens } from '../tokens.js';
+import { MAX_REQUEST_TEXT } from '../wire/request-schemas.js';
+import { findCrossTenantRequest } from './cross-tenant.js';
+import type { GatewayCall } from './gateway-call.js';
+import { decideModelCall } from './model-policy.js';
+import {
+  applyRewrite,
+  joinOutputTexts,
+  joinTexts,
+  promptText,
+  splitTexts,
+  systemPrompt,
+  type JoinedTexts,
+} from './prompt-segments.js';
+import { RequestTrace } from './request-trace.js';
+import { holdBack, type HoldBackOutcome } from './stream-holdback.js';
+
+/** Dependencies of the gateway pipeline; built by the composition root. */
+export interface GatewayServiceDeps {
+  db: Db;
+  catalog: ModelCatalog;
+  meter: UsageMeter;
+  guard: GuardService;
+  quarantine: QuarantineService;
+  engine: AuthzEngine;
+  /** Appends one event through the audit group commit; resolves once it is stored. */
+  recordEvent(event: AuditEventInput): Promise<void>;
+  /** The caller's own org slug, so a prompt naming it is not taken for a cross-tenant request. */
+  orgSlug(orgId: OrgId): Promise<string | null>;
+  /** Characters of streamed output held back until scanned (`gateway.streamHoldBackChars`). */
+  holdBackChars: number;
+}
+
+const SECRET_SCANNER = createSecretsDetector();
+
+/** Tokens reserved for the answer when the request sets no `max_tokens`. */
+const DEFAULT_ANSWER_TOKENS = 1_024;
+
+interface Admitted {
+  model: ResolvedModel;
+  request: ChatRequest;
+  prompt: string;
+  reservation: UsageReservation;
+  controller: AbortController;
+}
+
+function violates(result: GuardResult): boolean {
+  return result.verdict === 'block' || result.verdict === 'quarantine';
+}
+
+function outcomeOf(error: unknown): AuditDecision {
+  if (!isAppError(error)) return 'error';
+  if (error.code === 'gateway.model_policy_denied' || error.code === 'gateway.model_not_found') return 'deny';
+  if (error.code === 'gateway.output_blocked') return 'quarantine';
+  if (error.status >= 500 || error.code === 'gateway.provider_rate_limited') return 'error';
+  return 'block';
+}
+
+function providerFailure(error: ProviderError): AppError {
+  if (error.failure === 'rate_limited')
+    return new AppError('gateway.provider_rate_limited', {
+      publicMessage: 'the model provider is rate limiting; retry later',
+      ...(error.retryAfterSeconds !== null ? { details: { retry_after_seconds: error.retryAfterSeconds } } : {}),
+      cause: error,
+    });
+  if (error.failure === 'rejected')
+    return new AppError('http.bad_request', { publicMessage: 'the model provider rejected the request', cause: error });
+  return new AppError('gateway.provider_error', { cause: error });
+}
+
+// Tries the targets in order: a retryable failure moves on to the next; the last failure is what the client gets.
+async function firstAnswer<T>(targets: readonly ModelTarget[], call: (target: ModelTarget) => Promise<T>): Promise<T> {
+  let last: unknown = new ProviderError('unreachable', 'the model has no provider target');
+  for (const target of targets) {
+    try {
+      return await call(target);
+    } catch (error) {
+      last = error;
+      if (!(error instanceof ProviderError) || !error.retryable) break;
+    }
+  }
+  throw last instanceof ProviderError ? providerFailure(last) : last;
+}
+
+function unjoinable(field: string): AppError {
+  return new AppError('http.bad_request', {
+    publicMessage: 'the texts of the request cannot be scanned apart (too many separator-like lines)',
+    details: { issues: [{ field: `body.${field}`, message: 'texts cannot be told apart' }] },
+  });
+}
+
+function mustJoin(texts: readonly string[], field: string): JoinedTexts {
+  const joined = joinTexts(texts);
+  if (joined === null) throw unjoinable(field);
+  return joined;
+}
+
+function refuseOversized(text: string, field: string): void {
+  if (text.length > MAX_REQUEST_TEXT)
+    throw new AppError('http.bad_request', {
+      publicMessage: `the request carries more than ${MAX_REQUEST_TEXT} characters of text`,
+      details: { issues: [{ field: `body.${field}`, message: `at most ${MAX_REQUEST_TEXT} characters in all` }] },
+    });
+}
+
+function linkedController(signal: AbortSignal): AbortController {
+  const controller = new AbortController();
+  if (signal.aborted) controller.abort();
+  else signal.addEventListener('abort', () => controller.abort(), { once: true });
+  return controller;
+}
+
+/**
+ * The gateway's use cases: one model call each, through the pipeline of DESIGN.md. Per request: resolve the model,
+ * refuse cross-tenant prompts, input guards (block, or redact what goes upstream), Cedar on `invoke:models` with the
+ * findings and the model's attributes, reserve usage, call the provider, output guards (quarantine), settle, and one
+ * audit event with every step's decision and reason codes.
+ */
+export class GatewayService {
+  constructor(private readonly deps: GatewayServiceDeps) {}
+
+  /** A non-streamed chat completion (`model` is the public name the client sent). */
+  async chat(
+    call: GatewayCall,
+    request: ChatRequest,
+    endpoint: 'chat.completions' | 'responses' = 'chat.completions',
+  ): Promise<ChatCompletion> {
+    const trace = new RequestTrace(call, endpoint, false);
+    return this.traced(trace, request.model, async () => {
+      const admitted = await this.admitChat(call, trace, request);
+      let completion: ChatCompletion;
+      try {
+        completion = await firstAnswer(admitted.model.targets, (target) =>
+          target.provider.chat(
+            { ...admitted.request, model: target.upstreamModel },
+            { orgId: call.principal.orgId, requestId: call.requestId, signal: admitted.controller.signal },
+          ),
+        );
+        trace.step('provider', 'answered');
+      } catch (error) {
+        trace.step('provider', 'failed', [isAppError(error) ? error.code : 'internal.error']);
+        await this.deps.meter.release(admitted.reservation);
+        trace.step('meter_settle', 'released');
+        throw error;
+      }
+      const usage = completion.usage ?? {
+        prompt_tokens: countTokens(admitted.prompt),
+        completion_tokens: 0,
+        total_tokens: countTokens(admitted.prompt),
+      };
+      try {
+        return { ...(await this.guardChatOutput(call, trace, admitted, completion)), model: request.model };
+      } finally {
+        await this.deps.meter.settle(admitted.reservation, {
+          inputTokens: usage.prompt_tokens,
+          outputTokens: usage.completion_tokens,
+        });
+        trace.step('meter_settle', 'settled');
+        trace.note({ input_tokens: usage.prompt_tokens, output_tokens: usage.completion_tokens });
+      }
+    });
+  }
+
+  /**
+   * A streamed chat completion. Everything up to the provider call runs before this resolves (so refusals are
+   * ordinary HTTP errors); the returned stream releases output only after the hold-back scanned it and throws
+   * `AppError` (after the released part) when the output guard stops it or the provider fails.
+   */
+  async chatStream(
+    call: GatewayCall,
+    request: ChatRequest,
+    options: { includeUsage: boolean; endpoint?: 'chat.completions' | 'responses' },
+  ): Promise<AsyncGenerator<ChatCompletionChunk>> {
+    const trace = new RequestTrace(call, options.endpoint ?? 'chat.completions', true);
+    const admitted = await this.traced(trace, request.model, () => this.admitChat(call, trace, request), false);
+    return this.streamAdmitted(call, trace, admitted, request.model, options.includeUsage);
+  }
+
+  /** Embeddings of each input string (`model` is the public name). */
+  async embed(call: GatewayCall, request: EmbeddingRequest): Promise<EmbeddingResponse> {
+    const trace = new RequestTrace(call, 'embeddings', false);
+    return this.traced(trace, request.model, async () => {
+      const model = await this.resolve(call, trace, request.model, 'embedding');
+      const joined = mustJoin(request.input, 'input');
+      refuseOversized(joined.joined, 'input');
+      this.refuseCrossTenant(call, trace, await this.ownSlug(call.principal.orgId), joined.joined);
+      const scan = await this.scanInput(call, trace, joined.joined);
+      const input = scan.result.transformed !== undefined ? splitTexts(joined, scan.result.transformed) : request.input;
+      if (input === null) throw this.blocked(trace, scan.result);
+      await this.authorize(call, trace, model, scan.result.findings, input.join('\n'));
+      const tokens = countTokens(input.join('\n'));
+      const reservation = await this.reserve(call, trace, model, tokens);
+      const controller = linkedController(call.signal);
+      let response: EmbeddingResponse;
+      try {
+        response = await firstAnswer(model.targets, (target) =>
+          target.provider.embed(
+            { ...request, input, model: target.upstreamModel },
+            { orgId: call.principal.orgId, requestId: call.requestId, signal: controller.signal },
+          ),
+        );
+        trace.step('provider', 'answered');
+      } catch (error) {
+        trace.step('provider', 'failed', [isAppError(error) ? error.code : 'internal.error']);
+        await this.deps.meter.release(reservation);
+        trace.step('meter_settle', 'released');
+        throw error;
+      }
+      // Vectors carry no text to scan.
+      trace.step('output_guard', 'not_applicable');
+      await this.deps.meter.settle(reservation, { inputTokens: response.usage.prompt_tokens, outputTokens: 0 });
+      trace.step('meter_settle', 'settled');
+      trace.note({ input_tokens: response.usage.prompt_tokens, inputs: input.length });
+      return { ...response, model: request.model };
+    });
+  }
+
+  /** The models the caller may invoke: the org's catalogue filtered by Cedar (`invoke:models`, no data classes). */
+  async listModels(principal: Principal, ip: string): Promise<ResolvedModel[]> {
+    const models = await this.deps.catalog.list(principal.orgId);
+    return models.filter((model) => decideModelCall(this.deps.engine, principal, model, [], ip).decision === 'allow');
+  }
+
+  // Runs `fn` and writes the request's audit event: on failure always (before the client hears of it), on success
+  // when `recordSuccess` (streams record theirs when they end).
+  private async traced<T>(trace: RequestTrace, model: string, fn: () => Promise<T>, recordSuccess = true): Promise<T> {
+    let result: T;
+    try {
+      result = await fn();
+    } catch (error) {
+      const code = isAppError(error) ? error.code : 'internal.error';
+      await this.record(trace.toEvent(outcomeOf(error), model, [code]));
+      throw error;
+    }
+    if (recordSuccess)
+      await this.record(
+        trace.toEvent(
+          trace.steps.some((s) => s.decision === 'redact') ? 'redact' : 'allow',
+          model,
+          this.reasonsOf(trace),
+        ),
+      );
+    return result;
+  }
+
+  private reasonsOf(trace: RequestTrace): string[] {
+    return [...new Set(trace.steps.flatMap((s) => s.reasons))];
+  }
+
+  private async record(event: AuditEventInput): Promise<void> {
+    try {
+      await this.deps.recordEvent(event);
+    } catch (cause) {
+      throw new AppError('audit.write_failed', { cause });
+    }
+  }
+
+  private async ownSlug(orgId: OrgId): Promise<string | null> {
+    return this.deps.orgSlug(orgId);
+  }
+
+  private async resolve(
+    call: GatewayCall,
+    trace: RequestTrace,
+    name: string,
+    kind: 'chat' | 'embedding',
+  ): Promise<ResolvedModel> {
+    const model = await this.deps.catalog.resolve(call.principal.orgId, name);
+    // A model of the other kind is not found either: the client asked for something this endpoint cannot serve.
+    if (!model || model.attributes.kind !== kind) {
+      trace.step('model', 'not_found', ['gateway.model_not_found']);
+      throw new AppError('gateway.model_not_found', {
+        publicMessage: `The model \`${name.slice(0, 128)}\` does not exist or you do not have access to it.`,
+        details: { issues: [{ field: 'body.model', message: 'unknown model' }] },
+      });
+    }
+    trace.step('model', 'resolved');
+    trace.note({ model: model.name, provider: model.attributes.provider, built_in: model.attributes.builtIn });
+    return model;
+  }
+
+  private refuseCrossTenant(call: GatewayCall, trace: RequestTrace, slug: string | null, text: string): void {
+    const reason = findCrossTenantRequest(text, { id: call.principal.orgId, slug });
+    if (reason === null) {
+      trace.step('cross_tenant', 'allow');
+      return;
+    }
+    trace.step('cross_tenant', 'block', ['gateway.cross_tenant_request']);
+    trace.note({ cross_tenant: reason });
+    // SECURITY: one fixed answer, decided from the text alone: nothing says whether the named org exists.
+    throw new AppError('gateway.cross_tenant_request', {
+      publicMessage: "the request asks for another tenant's data, which this API never returns",
+    });
+  }
+
+  private async scanInput(call: GatewayCall, trace: RequestTrace, text: string) {
+    const scan = await this.deps.guard.scan(
+      call.principal.orgId,
+      { text, hook: 'input' },
+      actorOf(call.principal),
+      call.requestId,
+    );
+    trace.step('input_guard', scan.result.verdict, scan.result.reasons);
+    trace.note({ input_classes: [...new Set(scan.result.findings.map((f) => f.class))] });
+    if (violates(scan.result)) throw this.blocked(trace, scan.result);
+    return scan;
+  }
+
+  private blocked(trace: RequestTrace, result: GuardResult): AppError {
+    const classes = [
+      ...new Set(
+        result.findings
+          .filter(
+            (f) => f.action === 'block' || f.action === 'redact' || f.action === 'mask' || f.action === 'quarantine',
+          )
+          .map((f) => f.class),
+      ),
+    ];
+    return new AppError('gateway.guardrail_blocked', {
+      publicMessage: `the input guard blocked the request (${classes.join(', ') || 'policy'})`,
+      details: { classes, reasons: [...result.reasons] },
+    });
+  }
+
+  private async authorize(
+    call: GatewayCall,
+    trace: RequestTrace,
+    model: ResolvedModel,
+    findings: readonly GuardFinding[],
+    upstreamText: string,
+  ): Promise<void> {
+    // SECURITY: the guard merges overlapping findings into one class, so a secret inside a wider finding (a
+    // prompt-injection span over the whole text) can disappear from its result. The secret scanners (regular
+    // expressions, cheap) look again at the exact text going upstream, so "no model may receive secrets" holds.
+    const secrets = await SECRET_SCANNER.scan(upstreamText, { hook: 'input', orgId: call.principal.orgId });
+    const decision = decideModelCall(
+      this.deps.engine,
+      call.principal,
+      model,
+      findings,
+      call.clientIp,
+      secrets.map((f) => f.class),
+    );
+    trace.step('policy', decision.decision, decision.reasons);
+    if (decision.decision === 'deny')
+      throw new AppError('gateway.model_policy_denied', {
+        publicMessage: `policy does not allow this request to the model ${model.name}`,
+        details: { reasons: [...decision.reasons] },
+      });
+  }
+
+  private async reserve(
+    call: GatewayCall,
+    trace: RequestTrace,
+    model: ResolvedModel,
+    tokens: number,
+  ): Promise<UsageReservation> {
+    const p = call.principal;
+    try {
+      const reservation = await this.deps.meter.reserve(
+        {
+          orgId: p.orgId,
+          principalId: p.kind === 'api_key' ? (p.ownerId ?? p.id) : p.id,
+          apiKeyId: p.kind === 'api_key' ? p.id : null,
+          roles: p.roles,
+          model: model.name,
+        },
+        call.requestId,
+        tokens,
+      );
+      trace.step('meter_reserve', 'reserved');
+      return reservation;
+    } catch (error) {
+      trace.step('meter_reserve', 'refused', [isAppError(error) ? error.code : 'internal.error']);
+      throw error;
+    }
+  }
+
+  private async admitChat(call: GatewayCall, trace: RequestTrace, request: ChatRequest): Promise<Admitted> {
+    const model = await this.resolve(call, trace, request.model, 'chat');
+    const text = promptText(request);
+    if (text === null) throw unjoinable('messages');
+    refuseOversized(text.joined, 'messages');
+    this.refuseCrossTenant(call, trace, await this.ownSlug(call.principal.orgId), text.joined);
+    const scan = await this.scanInput(call, trace, text.joined);
+    let upstream = request;
+    if (scan.result.transformed !== undefined) {
+      const rewritten = applyRewrite(request, text, scan.result.transformed);
+      // SECURITY: a rewrite that cannot be mapped back is not sent half-applied: block instead.
+      if (rewritten === null) throw this.blocked(trace, scan.result);
+      upstream = rewritten;
+    }
+    const prompt = promptText(upstream)?.joined ?? text.joined;
+    await this.authorize(call, trace, model, scan.result.findings, prompt);
+    const answer = request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_ANSWER_TOKENS;
+    const reservation = await this.reserve(call, trace, model, countTokens(prompt) + answer);
+    return { model, request: upstream, prompt, reservation, controller: linkedController(call.signal) };
+  }
+
+  private async guardChatOutput(
+    call: GatewayCall,
+    trace: RequestTrace,
+    admitted: Admitted,
+    completion: ChatCompletion,
+  ): Promise<ChatCompletion> {
+    const choice = completion.choices[0];
+    const content = choice?.message.content ?? '';
+    const calls = choice?.message.tool_calls ?? [];
+    const toolTexts = calls.map((c) => `${c.function.name}\n${c.function.arguments}`);
+    const joined = joinOutputTexts([content, ...toolTexts]);
+    const system = systemPrompt(admitted.request);
+    const scan = await this.deps.guard.scan(
+      call.principal.orgId,
+      {
+        text: joined.joined,
+        hook: 'output',
+        inputText: admitted.prompt,
+        ...(system !== undefined ? { systemPrompt: system } : {}),
+      },
+      actorOf(call.principal),
+      call.requestId,
+    );
+    trace.step('output_guard', scan.result.verdict, scan.result.reasons);
+    trace.note({ output_classes: [...new Set(scan.result.findings.map((f) => f.class))] });
+    let quarantineId = scan.quarantineId;
+    const parts =
+      scan.result.transformed !== undefined ? splitTexts(joined, scan.result.transformed) : [content, ...toolTexts];
+    const toolsRewritten = parts === null || parts.slice(1).some((p, i) => p !== toolTexts[i]);
+    if (violates(scan.result) || toolsRewritten) {
+      if (quarantineId === null) quarantineId = await this.hold(call, joined.joined, scan.result, admitted.model.name);
+      throw new AppError('gateway.output_blocked', {
+        publicMessage: 'the model response was withheld by the output guard',
+        details: quarantineId ? { quarantine_id: quarantineId } : {},
+      });
+    }
+    if (!choice || parts === null || scan.result.transformed === undefined || choice.message.content === null)
+      return completion;
+    return {
+      ...completion,
+      choices: [{ ...choice, message: { ...choice.message, content: parts[0] ?? '' } }, ...completion.choices.slice(1)],
+    };
+  }
+
+  // Holds a response the guard did not quarantine itself (a block verdict, a rewrite that cannot be applied).
+  private async hold(call: GatewayCall, text: string, result: GuardResult | null, model: string): Promise<string> {
+    const held = await this.deps.db.withTenant(call.principal.orgId, (sql) =>
+      this.deps.quarantine.hold(sql, {
+        content: text,
+        hook: 'output',
+        findings: result ? [...result.findings] : [],
+        reasonCodes: result?.reasons.length ? [...result.reasons] : ['gateway.output_blocked'],
+        requestId: call.requestId,
+        actor: actorOf(call.principal),
+        model,
+      }),
+    );
+    return held.id;
+  }
+
+  private async *streamAdmitted(
+    call: GatewayCall,
+    trace: RequestTrace,
+    admitted: Admitted,
+    publicModel: string,
+    includeUsage: boolean,
+  ): AsyncGenerator<ChatCompletionChunk> {
+    const outcome: HoldBackOutcome = {
+      usage: null,
+      received: '',
+      verdict: null,
+      reasons: [],
+      quarantineId: null,
+      scans: 0,
+      finished: false,
+    };
+    const target = admitted.model.targets[0];
+    const orgId = call.principal.orgId;
+    const system = systemPrompt(admitted.request);
+    const outputInput = (text: string) => ({
+      text,
+      hook: 'output' as const,
+      inputText: admitted.prompt,
+      ...(system !== undefined ? { systemPrompt: system } : {}),
+    });
+    let failure: unknown;
+    try {
+      if (!target) throw providerFailure(new ProviderError('unreachable', 'the model has no provider target'));
+      const upstream = target.provider.chatStream(
+        { ...admitted.request, model: target.upstreamModel },
+        { orgId, requestId: call.requestId, signal: admitted.controller.signal },
+      );
+      yield* holdBack(
+        this.mapProviderErrors(upstream, trace),
+        {
+          window: this.deps.holdBackChars,
+          publicModel,
+          includeUsage,
+          evaluate: (text) => this.deps.guard.evaluate(orgId, outputInput(text)),
+          finalScan: (text) => this.deps.guard.scan(orgId, outputInput(text), actorOf(call.principal), call.requestId),
+          quarantine: (text, result) => this.hold(call, text, result, admitted.model.name),
+        },
+        outcome,
+      );
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      // Runs on completion, on failure and when the client goes away (the generator is returned early).
+      admitted.controller.abort();
+      if (outcome.verdict !== null) trace.step('output_guard', outcome.verdict, outcome.reasons);
+      trace.note({ scans: outcome.scans, ...(outcome.quarantineId ? { quarantine_id: outcome.quarantineId } : {}) });
+      const inputTokens = outcome.usage?.prompt_tokens ?? countTokens(admitted.prompt);
+      const outputTokens = outcome.usage?.completion_tokens ?? countTokens(outcome.received);
+      if (outcome.received.length === 0 && outcome.usage === null && failure !== undefined) {
+        await this.deps.meter.release(admitted.reservation);
+        trace.step('meter_settle', 'released');
+      } else {
+        await this.deps.meter.settle(admitted.reservation, { inputTokens, outputTokens });
+        trace.step('meter_settle', 'settled');
+      }
+      trace.note({ input_tokens: inputTokens, output_tokens: outputTokens });
+      const outcomeDecision: AuditDecision =
+        failure !== undefined
+          ? outcomeOf(failure)
+          : outcome.finished
+            ? outcome.verdict === 'redact'
+              ? 'redact'
+              : 'allow'
+            : 'error';
+      const reasons =
+        failure !== undefined
+          ? [isAppError(failure) ? failure.code : 'internal.error']
+          : outcome.finished
+            ? this.reasonsOf(trace)
+            : ['gateway.client_disconnected'];
+      if (!outcome.finished && failure === undefined) trace.note({ client_disconnected: true });
+      await this.record(trace.toEvent(outcomeDecision, publicModel, reasons)).catch(() => undefined);
+    }
+  }
+
+  private async *mapProviderErrors(
+    upstream: AsyncIterable<ChatCompletionChunk>,
+    trace: RequestTrace,
+  ): AsyncGenerator<ChatCompletionChunk> {
+    try {
+      let first = true;
+      for await (const chunk of upstream) {
+        if (first) trace.step('provider', 'answered');
+        first = false;
+        yield chunk;
+      }
+    } catch (error) {
+      if (error instanceof ProviderError) {
+        trace.step('provider', 'failed', [
+          error.failure === 'rate_limited' ? 'gateway.provider_rate_limited' : 'gateway.provider_error',
+        ]);
+        throw providerFailure(error);
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import { perplexityFeatures, type CharLanguageModel } from './char-language-model.js';
+import { detectEmbeddedInstructions, type EmbeddedInstruction } from './detect-embedded-instructions.js';
+import { lexicalFeaturesOfForm, lexicalForm, type SparseVector } from './lexical-features.js';
+import { normalizeText } from './normalize-text.js';
+import { ruleScore, scanInjectionRules, type RuleHit } from './scan-injection-rules.js';
+import { segmentText, type Segment } from './segment-text.js';
+
+/** Rule classes whose strongest hit becomes one dense feature each (the order is part of the shipped model). */
+export const ruleFeatureClasses = [
+  'injection.instruction_override',
+  'injection.prompt_extraction',
+  'injection.jailbreak_roleplay',
+  'injection.delimiter',
+  'injection.indirect',
+  'injection.obfuscated',
+] as const;
+
+/** Names of the dense features, in the order of {@link denseFeatures}. */
+export const denseFeatureNames = [
+  ...ruleFeatureClasses.map((c) => `rule:${c.slice('injection.'.length)}`),
+  'rule:combined',
+  'ppl:mean_bits',
+  'ppl:max_window_bits',
+  'ppl:high_window_share',
+  'indirect:embedded_instruction',
+  'length:log_chars',
+] as const;
+
+/** Everything the injection model reads from a text, except the sentence embedding. */
+export interface TextEvidence {
+  readonly segments: readonly Segment[];
+  /** One hashed lexical vector per segment. */
+  readonly bag: readonly SparseVector[];
+  readonly rules: readonly RuleHit[];
+  readonly embedded: EmbeddedInstruction;
+  /** The normalised text (homoglyphs folded, invisible characters removed) the perplexity signal reads. */
+  readonly normalized: string;
+}
+
+/** Segments, lexical bag, rule hits and the embedded-instruction finding of a text (independent of learned parts). */
+export function collectEvidence(text: string): TextEvidence {
+  const segments = segmentText(text);
+  const bag = segments.map((segment) => lexicalFeaturesOfForm(lexicalForm(segment.text)));
+  return {
+    segments,
+    bag,
+    rules: scanInjectionRules(text),
+    embedded: detectEmbeddedInstructions(text, segments),
+    normalized: normalizeText(text).text,
+  };
+}
+
+/** Dense features of a text given its evidence and the benign character model (see {@link denseFeatureNames}). */
+export function denseFeatures(text: string, evidence: TextEvidence, charModel: CharLanguageModel): number[] {
+  const perClass = ruleFeatureClasses.map((cls) =>
+    evidence.rules.reduce((max, hit) => (hit.class === cls ? Math.max(max, hit.weight) : max), 0),
+  );
+  const ppl = perplexityFeatures(charModel, evidence.normalized);
+  return [
+    ...perClass,
+    ruleScore(evidence.rules),
+    ppl.meanBits / 8,
+    ppl.maxWindowBits / 8,
+    ppl.highWindowShare,
+    evidence.embedded.score,
+    Math.log1p(text.length) / 8,
+  ];
+}
