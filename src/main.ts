@@ -333,6 +333,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     recordEvent: (event) => auditBuffer.add(event),
     orgSlug: orgSlugLookup(orgs),
     holdBackChars: config.gateway.streamHoldBackChars,
+    circuits: providerCircuits,
   });
   const services: ApiServices = {
     config,

@@ -23,6 +23,7 @@ import type {
   UsageReservation,
 } from '../ports.js';
 import { ProviderError } from '../providers/provider-error.js';
+import { CircuitOpenError, type ProviderCircuits } from '../breaker/provider-circuits.js';
 import { countTokens } from '../tokens.js';
 import { MAX_REQUEST_TEXT } from '../wire/request-schemas.js';
 import { findCrossTenantRequest } from './cross-tenant.js';
@@ -54,6 +55,8 @@ export interface GatewayServiceDeps {
   orgSlug(orgId: OrgId): Promise<string | null>;
   /** Characters of streamed output held back until scanned (`gateway.streamHoldBackChars`). */
   holdBackChars: number;
+  /** Circuit breakers per provider target (non-streamed calls and embeddings run behind them). */
+  circuits: ProviderCircuits;
 }
 
 const SECRET_SCANNER = createSecretsDetector();
@@ -93,17 +96,25 @@ function providerFailure(error: ProviderError): AppError {
   return new AppError('gateway.provider_error', { cause: error });
 }
 
-// Tries the targets in order: a retryable failure moves on to the next; the last failure is what the client gets.
-async function firstAnswer<T>(targets: readonly ModelTarget[], call: (target: ModelTarget) => Promise<T>): Promise<T> {
-  let last: unknown = new ProviderError('unreachable', 'the model has no provider target');
+// Tries the targets in order, each behind its circuit breaker: an open circuit is skipped, a retryable failure moves
+// on to the next target; the last failure is what the client gets, `gateway.circuit_open` when every circuit was open.
+async function firstAnswer<T>(
+  circuits: ProviderCircuits,
+  targets: readonly ModelTarget[],
+  call: (target: ModelTarget) => Promise<T>,
+): Promise<T> {
+  if (targets.length === 0) throw providerFailure(new ProviderError('unreachable', 'the model has no provider target'));
+  let last: unknown;
   for (const target of targets) {
     try {
-      return await call(target);
+      return await circuits.run(target.circuitKey, () => call(target));
     } catch (error) {
+      if (error instanceof CircuitOpenError) continue;
       last = error;
       if (!(error instanceof ProviderError) || !error.retryable) break;
     }
   }
+  if (last === undefined) throw new AppError('gateway.circuit_open');
   throw last instanceof ProviderError ? providerFailure(last) : last;
 }
 
@@ -155,7 +166,7 @@ export class GatewayService {
       const admitted = await this.admitChat(call, trace, request);
       let completion: ChatCompletion;
       try {
-        completion = await firstAnswer(admitted.model.targets, (target) =>
+        completion = await firstAnswer(this.deps.circuits, admitted.model.targets, (target) =>
           target.provider.chat(
             { ...admitted.request, model: target.upstreamModel },
             { orgId: call.principal.orgId, requestId: call.requestId, signal: admitted.controller.signal },
@@ -218,7 +229,7 @@ export class GatewayService {
       const controller = linkedController(call.signal);
       let response: EmbeddingResponse;
       try {
-        response = await firstAnswer(model.targets, (target) =>
+        response = await firstAnswer(this.deps.circuits, model.targets, (target) =>
           target.provider.embed(
             { ...request, input, model: target.upstreamModel },
             { orgId: call.principal.orgId, requestId: call.requestId, signal: controller.signal },
