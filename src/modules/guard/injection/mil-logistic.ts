@@ -1,4 +1,5 @@
 import { sparseDot, type SparseVector } from './lexical-features.js';
+import { seededRandom } from '../../../lib/seeded-random.js';
 
 /** A linear model over hashed lexical features; a text scores as its highest-scoring segment (multiple-instance). */
 export interface MilModel {
@@ -29,17 +30,6 @@ export function milLogit(model: MilModel, bag: readonly SparseVector[]): { logit
   return { logit: bag.length === 0 ? model.bias : best, index };
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Trains multiple-instance logistic regression by SGD (AdaGrad steps, lazy L2): each epoch, every bag's currently
  * best segment takes the gradient of the bag's label. An attack bag pushes up its most attack-like segment (the
@@ -57,7 +47,7 @@ export function trainMil(
   const squares = new Float32Array(options.buckets).fill(1e-6);
   let bias = 0;
   let biasSquares = 1e-6;
-  const random = mulberry32(options.seed ?? 7);
+  const random = seededRandom(options.seed ?? 7);
   const order = bags.map((_, i) => i);
   const meanWeight = sampleWeights.reduce((a, b) => a + b, 0) / Math.max(1, sampleWeights.length);
   const model = { weights, bias: 0 };

@@ -45,6 +45,25 @@ function splitForStream(text: string): string[] {
 /** A fixed creation time: the built-in model's answers are byte-for-byte the same for the same request. */
 const CREATED = 1_767_225_600;
 
+type Choice = ChatCompletion['choices'][number];
+
+function completionOf(
+  id: string,
+  model: string,
+  message: Choice['message'],
+  finishReason: Choice['finish_reason'],
+  tokens: TokenUsage,
+): ChatCompletion {
+  return {
+    id,
+    object: 'chat.completion',
+    created: CREATED,
+    model,
+    choices: [{ index: 0, message, finish_reason: finishReason }],
+    usage: tokens,
+  };
+}
+
 /**
  * The built-in `local` provider: deterministic (same request, same answer), in process, no key. It labels every
  * answer as the built-in model's, can call a tool (see local-tool-call.ts) and embeds with hashed n-grams.
@@ -58,37 +77,13 @@ export class LocalProvider implements ModelProvider {
     const prompt = promptTokens(request);
     const toolCall = localToolCall(request);
     if (toolCall) {
-      const completion = countTokens(toolCall.function.name + toolCall.function.arguments);
-      return {
-        id,
-        object: 'chat.completion',
-        created: CREATED,
-        model: request.model,
-        choices: [
-          {
-            index: 0,
-            message: { role: 'assistant', content: null, tool_calls: [toolCall], refusal: null },
-            finish_reason: 'tool_calls',
-          },
-        ],
-        usage: usage(prompt, completion),
-      };
+      const message = { role: 'assistant' as const, content: null, tool_calls: [toolCall], refusal: null };
+      const tokens = countTokens(toolCall.function.name + toolCall.function.arguments);
+      return completionOf(id, request.model, message, 'tool_calls', usage(prompt, tokens));
     }
     const { text, cut } = limitTokens(localAnswer(request), request.max_completion_tokens ?? request.max_tokens);
-    return {
-      id,
-      object: 'chat.completion',
-      created: CREATED,
-      model: request.model,
-      choices: [
-        {
-          index: 0,
-          message: { role: 'assistant', content: text, refusal: null },
-          finish_reason: cut ? 'length' : 'stop',
-        },
-      ],
-      usage: usage(prompt, countTokens(text)),
-    };
+    const message = { role: 'assistant' as const, content: text, refusal: null };
+    return completionOf(id, request.model, message, cut ? 'length' : 'stop', usage(prompt, countTokens(text)));
   }
 
   async *chatStream(request: ChatRequest, context: ProviderCallContext): AsyncIterable<ChatCompletionChunk> {
