@@ -63,4 +63,42 @@ describe(`a failing upstream opens its circuit on the gateway route, for its org
     expect(other.json().error.code).toBe('gateway.provider_error');
     expect(upstream.requests.length).toBeGreaterThan(seen);
   });
+
+  it('a stream falls back to the next target when the first fails before its first chunk', async () => {
+    const backup = await startOpenAiFake({ replyPrefix: 'backup: ' });
+    try {
+      const as = (method: 'GET' | 'POST', url: string, body?: unknown) =>
+        ctx.call(ctx.b.ownerKey, method, `/v1/orgs/${ctx.b.orgId}/gateway${url}`, body);
+      const flaky = (await as('GET', '/providers')).json().data[0].id as string;
+      const spare = await as('POST', '/providers', {
+        name: 'spare',
+        kind: 'openai-compatible',
+        base_url: `${backup.url}/v1`,
+      });
+      const model = await as('POST', '/models', {
+        name: 'chained-chat',
+        region: 'eu',
+        targets: [
+          { provider_id: flaky, upstream_model: 'chained' },
+          { provider_id: spare.json().id, upstream_model: 'llama3' },
+        ],
+      });
+      expect(model.statusCode, model.body).toBe(201);
+      const res = await ctx.call(ctx.b.ownerKey, 'POST', '/v1/chat/completions', {
+        model: 'chained-chat',
+        stream: true,
+        messages: [{ role: 'user', content: 'What is a good name for a turtle?' }],
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      const text = res.body
+        .split('\n')
+        .filter((line) => line.startsWith('data: {'))
+        .map((line) => JSON.parse(line.slice(6)).choices[0]?.delta?.content ?? '')
+        .join('');
+      expect(text).toContain('backup: ');
+      expect(backup.requests).toHaveLength(1);
+    } finally {
+      await backup.close();
+    }
+  });
 });

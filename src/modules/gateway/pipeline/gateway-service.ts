@@ -24,6 +24,7 @@ import type {
 } from '../ports.js';
 import { ProviderError } from '../providers/provider-error.js';
 import { CircuitOpenError, type ProviderCircuits } from '../breaker/provider-circuits.js';
+import { primeStream } from '../breaker/invoke-with-fallback.js';
 import { countTokens } from '../tokens.js';
 import { MAX_REQUEST_TEXT } from '../wire/request-schemas.js';
 import { findCrossTenantRequest } from './cross-tenant.js';
@@ -509,7 +510,6 @@ export class GatewayService {
       scans: 0,
       finished: false,
     };
-    const target = admitted.model.targets[0];
     const orgId = call.principal.orgId;
     const system = systemPrompt(admitted.request);
     const outputInput = (text: string) => ({
@@ -520,11 +520,7 @@ export class GatewayService {
     });
     let failure: unknown;
     try {
-      if (!target) throw providerFailure(new ProviderError('unreachable', 'the model has no provider target'));
-      const upstream = target.provider.chatStream(
-        { ...admitted.request, model: target.upstreamModel },
-        { orgId, requestId: call.requestId, signal: admitted.controller.signal },
-      );
+      const upstream = await this.openStream(admitted, call, trace);
       yield* holdBack(
         this.mapProviderErrors(upstream, trace),
         {
@@ -571,6 +567,23 @@ export class GatewayService {
             : ['gateway.client_disconnected'];
       if (!outcome.finished && failure === undefined) trace.note({ client_disconnected: true });
       await this.record(trace.toEvent(outcomeDecision, publicModel, reasons)).catch(() => undefined);
+    }
+  }
+
+  // Falls back, behind the circuits, until a target yields its first chunk; once a stream has started it never does.
+  private async openStream(
+    admitted: Admitted,
+    call: GatewayCall,
+    trace: RequestTrace,
+  ): Promise<AsyncIterable<ChatCompletionChunk>> {
+    const context = { orgId: call.principal.orgId, requestId: call.requestId, signal: admitted.controller.signal };
+    try {
+      return await firstAnswer(this.deps.circuits, admitted.model.targets, (target) =>
+        primeStream(target.provider.chatStream({ ...admitted.request, model: target.upstreamModel }, context)),
+      );
+    } catch (error) {
+      trace.step('provider', 'failed', [isAppError(error) ? error.code : 'internal.error']);
+      throw error;
     }
   }
 
