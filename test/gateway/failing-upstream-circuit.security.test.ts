@@ -93,7 +93,7 @@ describe(`a failing upstream opens its circuit on the gateway route, for its org
       const text = res.body
         .split('\n')
         .filter((line) => line.startsWith('data: {'))
-        .map((line) => JSON.parse(line.slice(6)).choices[0]?.delta?.content ?? '')
+        .map((line) => JSON.parse(line.slice(6)).choices?.[0]?.delta?.content ?? '')
         .join('');
       expect(text).toContain('backup: ');
       expect(backup.requests).toHaveLength(1);
