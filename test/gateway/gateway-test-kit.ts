@@ -220,3 +220,11 @@ export async function startGateway(
     close: () => server.close(),
   };
 }
+
+/** Replaces org A's guard policy with `input` rules (read, then PUT with its ETag); returns the PUT's response. */
+export async function replaceGuardPolicy(kit: GatewayKit, input: Record<string, string>) {
+  const call = apiClient(kit.server.app);
+  const url = `/v1/orgs/${kit.a.orgId}/guard/policy`;
+  const current = await call(kit.a.ownerKey, 'GET', url);
+  return call(kit.a.ownerKey, 'PUT', url, { input }, { 'if-match': String(current.headers.etag) });
+}

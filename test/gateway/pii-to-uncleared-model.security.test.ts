@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient } from '../api/api-client.js';
 import { backendName } from '../support/test-db.js';
-import { RecordingProvider, startGateway, type GatewayKit } from './gateway-test-kit.js';
+import { RecordingProvider, startGateway, type GatewayKit, replaceGuardPolicy } from './gateway-test-kit.js';
 
 // Attack: send personal data to a model that is not cleared for it. Blocked by the guard by default; when the org's
 // guard policy lets a class through, Cedar still sends it only to models whose dataClassesAllowed include it.
@@ -37,14 +37,7 @@ describe(`PII is blocked unless policy allows it (${backendName})`, () => {
 
   it('once the guard policy allows pii.email: only the cleared model receives it', async () => {
     const call = apiClient(kit.server.app);
-    const current = await call(kit.a.ownerKey, 'GET', `/v1/orgs/${kit.a.orgId}/guard/policy`);
-    const put = await call(
-      kit.a.ownerKey,
-      'PUT',
-      `/v1/orgs/${kit.a.orgId}/guard/policy`,
-      { input: { 'pii.email': 'allow' } },
-      { 'if-match': String(current.headers.etag) },
-    );
+    const put = await replaceGuardPolicy(kit, { 'pii.email': 'allow' });
     expect(put.statusCode, put.body).toBe(200);
 
     const refused = await call(kit.a.ownerKey, 'POST', '/v1/chat/completions', chat('us-uncleared'));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient } from '../api/api-client.js';
 import { backendName } from '../support/test-db.js';
-import { RecordingProvider, startGateway, type GatewayKit } from './gateway-test-kit.js';
+import { RecordingProvider, startGateway, type GatewayKit, replaceGuardPolicy } from './gateway-test-kit.js';
 
 // Attack: send a credential to a model (by accident or to exfiltrate it), through every model endpoint, streamed or
 // not, and even after the org's guard policy lets secrets through. Asserted at the provider: it never receives it.
@@ -42,14 +42,7 @@ describe(`a secret in a prompt never reaches the provider (${backendName})`, () 
 
   it('refuses it by Cedar (no model may receive secrets) when the org guard policy allows secrets', async () => {
     const call = apiClient(kit.server.app);
-    const current = await call(kit.a.ownerKey, 'GET', `/v1/orgs/${kit.a.orgId}/guard/policy`);
-    const put = await call(
-      kit.a.ownerKey,
-      'PUT',
-      `/v1/orgs/${kit.a.orgId}/guard/policy`,
-      { input: { 'secret.*': 'allow', 'injection.*': 'allow' } },
-      { 'if-match': String(current.headers.etag) },
-    );
+    const put = await replaceGuardPolicy(kit, { 'secret.*': 'allow', 'injection.*': 'allow' });
     expect(put.statusCode, put.body).toBe(200);
     for (const [url, body] of requests()) {
       const res = await call(kit.a.ownerKey, 'POST', url, body);
