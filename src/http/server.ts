@@ -84,6 +84,9 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       );
     const format = request.routeOptions.config?.errorFormat ?? errorFormatForUrl(request.url);
     const rendered = renderError(format, appError, request.id, request.url.split('?')[0] ?? request.url);
+    const retryAfter = appError.details?.retry_after_seconds;
+    // Clients (the openai SDK among them) back off by this header, not by the body.
+    if (typeof retryAfter === 'number' && retryAfter > 0) reply.header('retry-after', String(Math.ceil(retryAfter)));
     return reply.code(appError.status).type(rendered.contentType).send(rendered.body);
   });
   app.setNotFoundHandler(async (request, reply) => {

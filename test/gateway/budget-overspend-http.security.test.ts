@@ -45,7 +45,7 @@ describe(`200 concurrent calls against a nearly spent budget, over HTTP (${backe
     // refused before the provider; output side: answered, then withheld), never a 5xx of the meter.
     const overloaded = responses.filter(
       (r) =>
-        (r.statusCode === 400 && codeOf(r) === 'gateway.guardrail_blocked') ||
+        (r.statusCode === 503 && codeOf(r) === 'guard.detector_unavailable') ||
         (r.statusCode === 502 && codeOf(r) === 'gateway.output_blocked'),
     );
     const withheld = overloaded.filter((r) => r.statusCode === 502).length;

@@ -77,6 +77,15 @@ function violates(result: GuardResult): boolean {
   return result.verdict === 'block' || result.verdict === 'quarantine';
 }
 
+const UNAVAILABLE = '.detector_unavailable';
+
+// True when the only findings that refuse the text are detectors that could not answer (an outage, not a finding).
+function onlyUnavailable(result: GuardResult): boolean {
+  const refusing = result.findings.filter((f) => f.action === 'block' || f.action === 'quarantine');
+  if (refusing.length === 0) return result.reasons.includes('guard.detector_unavailable');
+  return refusing.every((f) => f.class.endsWith(UNAVAILABLE));
+}
+
 function outcomeOf(error: unknown): AuditDecision {
   if (!isAppError(error)) return 'error';
   if (error.code === 'gateway.model_policy_denied' || error.code === 'gateway.model_not_found') return 'deny';
@@ -344,6 +353,13 @@ export class GatewayService {
   }
 
   private blocked(trace: RequestTrace, result: GuardResult): AppError {
+    if (onlyUnavailable(result))
+      // SECURITY: still refused (fail closed), but as the outage it is: a 503 the client may retry, not a 400 that
+      // says its prompt was at fault.
+      return new AppError('guard.detector_unavailable', {
+        publicMessage: 'the input guard could not scan the request in time; retry shortly',
+        details: { retry_after_seconds: 1 },
+      });
     const classes = [
       ...new Set(
         result.findings
