@@ -4,6 +4,7 @@ import { registerAuditCommands } from './audit-commands.js';
 import { registerGuardEval } from './guard-eval.js';
 import { registerOrgCommands } from './org-commands.js';
 import { registerPolicyCommands } from './policy-commands.js';
+import { registerSandboxProcessorCommand } from './sandbox-processor-command.js';
 import { registerServerCommands } from './server-commands.js';
 import { registerVaultCommands } from './vault-commands.js';
 
@@ -15,4 +16,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerPolicyCommands(program, ctx);
   registerVaultCommands(program, ctx);
   registerGuardEval(program);
+  registerSandboxProcessorCommand(program);
 }
