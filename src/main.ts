@@ -12,6 +12,7 @@ import type { ApiServices } from './http/api-services.js';
 import type { ProtectedRoute } from './http/auth/install-auth.js';
 import { registerApiRoutes } from './http/routes/index.js';
 import { AuditBuffer, AuditLog, AuditSealer } from './modules/audit/index.js';
+import { openBilling } from './modules/billing/index.js';
 import {
   ApiKeyService,
   canGrantRole,
@@ -335,6 +336,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     holdBackChars: config.gateway.streamHoldBackChars,
     circuits: providerCircuits,
   });
+  const billing = await openBilling({ config, db, cipher, audit, clock, platformOrgId });
   const services: ApiServices = {
     config,
     clock,
@@ -375,6 +377,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     authThrottle: createAuthThrottle(config.authThrottle, counterStore),
     rejectedCredentials,
     gatewayUsage,
+    billing,
     redeemBootstrap: (platform, secret, mintOwnerKey) =>
       redeemBootstrapSecret({ clock, audit }, platform, secret, mintOwnerKey),
   };
@@ -388,6 +391,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
       providerCircuits.close();
       await providerHttp.close();
       await rejectedCredentials.close();
+      await billing.close();
       if (redis) await closeRedis(redis);
       await core.close();
     },
@@ -482,6 +486,7 @@ export async function serve(config: Config): Promise<void> {
   const { bootstrap } = runtime;
   const app = await buildApp(runtime, state);
   const address = await app.listen({ host: config.host, port: config.port });
+  runtime.services.billing.connectSandboxWebhooks(address);
   printBanner(address, config.publicUrl, bootstrap);
   runtime.auditSealer.start();
   // Load the guard's embedding model in the background; until it is up, scans wait for it (bounded) rather than fail.

@@ -46,7 +46,13 @@ describe('loadConfig', () => {
     } catch (error) {
       expect(isAppError(error, 'config.dev_shortcut_in_production')).toBe(true);
       const message = (error as Error).message;
-      for (const setting of ['BULWARK_VAULT', 'BULWARK_PUBLIC_URL', 'DATABASE_URL', 'BULWARK_GATEWAY_LOCAL_PROVIDER'])
+      for (const setting of [
+        'BULWARK_VAULT',
+        'BULWARK_PUBLIC_URL',
+        'DATABASE_URL',
+        'BULWARK_GATEWAY_LOCAL_PROVIDER',
+        'BULWARK_BILLING_PROCESSOR',
+      ])
         expect(message).toContain(setting);
       // Nothing reads the session secret yet, so production does not ask for it.
       expect(message).not.toContain('BULWARK_SESSION_SECRET');
@@ -62,10 +68,28 @@ describe('loadConfig', () => {
       BULWARK_PKCS11_MODULE: '/usr/lib/softhsm/libsofthsm2.so',
       BULWARK_PKCS11_TOKEN_LABEL: 'bulwark',
       BULWARK_PKCS11_PIN: '1234',
+      BULWARK_BILLING_PROCESSOR: 'stripe',
+      BULWARK_BILLING_STRIPE_SECRET_KEY: 'sk_live_example',
+      BULWARK_BILLING_STRIPE_WEBHOOK_SECRETS: 'whsec_new,whsec_old',
     };
     expect(() => assertProductionSafe(loadConfig({ env: base }))).toThrow(/BULWARK_GATEWAY_LOCAL_PROVIDER/);
     const allowed = loadConfig({ env: { ...base, BULWARK_GATEWAY_ALLOW_LOCAL_PROVIDER_IN_PRODUCTION: 'true' } });
     expect(() => assertProductionSafe(allowed)).not.toThrow();
+  });
+
+  it('lets production use the sandbox processor only when explicitly allowed, and stripe only with its secrets', () => {
+    const base = { BULWARK_ENV: 'production', BULWARK_ALLOW_DEV_SHORTCUTS: 'false' };
+    expect(() => assertProductionSafe(loadConfig({ env: base }))).toThrow(/BULWARK_BILLING_PROCESSOR/);
+    const allowed = loadConfig({ env: { ...base, BULWARK_BILLING_ALLOW_SANDBOX_IN_PRODUCTION: 'true' } });
+    expect(() => assertProductionSafe(allowed)).not.toThrow(/BULWARK_BILLING_PROCESSOR/);
+    try {
+      loadConfig({ env: { BULWARK_BILLING_PROCESSOR: 'stripe' } });
+      expect.unreachable();
+    } catch (error) {
+      expect(isAppError(error, 'config.invalid')).toBe(true);
+      const paths = ((error as { details?: { issues?: { path: string }[] } }).details?.issues ?? []).map((i) => i.path);
+      expect(paths).toEqual(['billing.stripeSecretKey', 'billing.stripeWebhookSecrets']);
+    }
   });
 
   it('accepts a production config without shortcuts', () => {
@@ -80,6 +104,9 @@ describe('loadConfig', () => {
         BULWARK_PKCS11_TOKEN_LABEL: 'bulwark',
         BULWARK_PKCS11_PIN: '1234',
         BULWARK_GATEWAY_LOCAL_PROVIDER: 'false',
+        BULWARK_BILLING_PROCESSOR: 'stripe',
+        BULWARK_BILLING_STRIPE_SECRET_KEY: 'sk_live_example',
+        BULWARK_BILLING_STRIPE_WEBHOOK_SECRETS: 'whsec_new,whsec_old',
       },
     });
     expect(() => assertProductionSafe(config)).not.toThrow();

@@ -95,6 +95,12 @@ export function developmentShortcuts(config: Config): { setting: string; problem
       problem:
         'built-in deterministic local models serve /v1 model calls; set it to false (or BULWARK_GATEWAY_ALLOW_LOCAL_PROVIDER_IN_PRODUCTION=true)',
     });
+  if (config.billing.processor === 'sandbox' && !config.billing.allowSandboxInProduction)
+    found.push({
+      setting: 'BULWARK_BILLING_PROCESSOR',
+      problem:
+        'the sandbox payment processor takes no real payment; set it to stripe (or BULWARK_BILLING_ALLOW_SANDBOX_IN_PRODUCTION=true)',
+    });
   return found;
 }
 

@@ -182,6 +182,35 @@ export const configSchema = z.object({
     })
     .default({ localProvider: true, allowLocalProviderInProduction: false, streamHoldBackChars: 64 })
     .describe('The AI gateway (/v1/chat/completions, /v1/responses, /v1/embeddings, /v1/models).'),
+  billing: z
+    .object({
+      processor: z
+        .enum(['sandbox', 'stripe'])
+        .default('sandbox')
+        .describe(
+          "The payment processor: `sandbox` starts Bulwark's Stripe-compatible sandbox in-process (test cards only; production refuses it unless allowSandboxInProduction), `stripe` calls Stripe with stripeSecretKey.",
+        ),
+      stripeSecretKey: secretString
+        .optional()
+        .describe('Stripe secret API key (`sk_live_…` / `sk_test_…`); required with processor `stripe`.'),
+      stripeWebhookSecrets: secretString
+        .optional()
+        .describe(
+          'Stripe webhook signing secrets (`whsec_…`), comma-separated: during a rotation both the new and the old one; required with processor `stripe`.',
+        ),
+      allowSandboxInProduction: booleanish
+        .default(false)
+        .describe('Lets production start with the sandbox processor (staging drills only: no real payment is taken).'),
+    })
+    .default({ processor: 'sandbox', allowSandboxInProduction: false })
+    .superRefine((billing, ctx) => {
+      if (billing.processor !== 'stripe') return;
+      if (!billing.stripeSecretKey)
+        ctx.addIssue({ code: 'custom', path: ['stripeSecretKey'], message: 'required with processor stripe' });
+      if (!billing.stripeWebhookSecrets)
+        ctx.addIssue({ code: 'custom', path: ['stripeWebhookSecrets'], message: 'required with processor stripe' });
+    })
+    .describe('Payments (/v1/orgs/{org_id}/billing/…, the processor webhook).'),
   allowDevShortcuts: booleanish
     .default(false)
     .describe(
@@ -245,6 +274,10 @@ export const envBindings: Readonly<Record<string, readonly string[]>> = {
   BULWARK_AUTH_THROTTLE_EVENT_WINDOW_SECONDS: ['authThrottle', 'eventWindowSeconds'],
   BULWARK_AUTH_THROTTLE_KEY_PREFIX: ['authThrottle', 'keyPrefix'],
   BULWARK_GATEWAY_LOCAL_PROVIDER: ['gateway', 'localProvider'],
+  BULWARK_BILLING_PROCESSOR: ['billing', 'processor'],
+  BULWARK_BILLING_STRIPE_SECRET_KEY: ['billing', 'stripeSecretKey'],
+  BULWARK_BILLING_STRIPE_WEBHOOK_SECRETS: ['billing', 'stripeWebhookSecrets'],
+  BULWARK_BILLING_ALLOW_SANDBOX_IN_PRODUCTION: ['billing', 'allowSandboxInProduction'],
   BULWARK_GATEWAY_ALLOW_LOCAL_PROVIDER_IN_PRODUCTION: ['gateway', 'allowLocalProviderInProduction'],
   BULWARK_GATEWAY_STREAM_HOLD_BACK_CHARS: ['gateway', 'streamHoldBackChars'],
   BULWARK_VAULT: ['vault', 'kind'],

@@ -2,6 +2,7 @@ import type { Config } from '../config/index.js';
 import type { Clock } from '../lib/clock.js';
 import type { OrgId } from '../lib/ids.js';
 import type { AuditBuffer, AuditLog } from '../modules/audit/index.js';
+import type { Billing } from '../modules/billing/index.js';
 import type { ApiKeyService, AuthzEngine, PolicyStore } from '../modules/authz/index.js';
 import type {
   DbModelCatalog,
@@ -53,6 +54,8 @@ export interface ApiServices {
   rejectedCredentials: RejectedCredentialLog;
   /** Gateway metering: the `UsageMeter` the pipeline calls and the usage, limits and price use cases. */
   gatewayUsage: GatewayUsage;
+  /** Payments: saved cards, idempotent charges, the processor's webhooks (and the in-process sandbox processor). */
+  billing: Billing;
   /** Redeems the one-time bootstrap secret in the caller's platform transaction; `mintOwnerKey` issues the owner's key in it. */
   redeemBootstrap<K>(
     platform: PlatformSql,

@@ -14,6 +14,8 @@ export const idPrefixes = {
   dataKey: 'dek',
   providerConnection: 'prv',
   orgModel: 'mdl',
+  payment: 'pay',
+  paymentMethod: 'pmt',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

@@ -3,6 +3,7 @@ import type { ApiServices } from '../api-services.js';
 import { installAuth, type ProtectedRoute } from '../auth/install-auth.js';
 import { documentRoutes } from '../openapi/document-routes.js';
 import { registerApiKeyRoutes } from './api-key-routes.js';
+import { registerBillingRoutes } from './billing-routes.js';
 import { registerGatewayUsageRoutes } from './gateway-usage-routes.js';
 import { registerGatewayAdminRoutes } from './gateway-admin-routes.js';
 import { registerGatewayRoutes } from './gateway-routes.js';
@@ -29,5 +30,6 @@ export function registerApiRoutes(app: FastifyInstance, services: ApiServices): 
   registerGatewayUsageRoutes(app, services);
   registerGatewayAdminRoutes(app, services);
   registerGatewayRoutes(app, services);
+  registerBillingRoutes(app, services);
   return table;
 }

@@ -1,5 +1,6 @@
 import { auditErrors } from './catalogue/audit.js';
 import { authzErrors } from './catalogue/authz.js';
+import { billingErrors } from './catalogue/billing.js';
 import { gatewayUsageErrors } from './catalogue/gateway-usage.js';
 import { gatewayProviderErrors } from './catalogue/gateway-providers.js';
 import { gatewayErrors } from './catalogue/gateway.js';
@@ -21,6 +22,7 @@ export const errorCatalogue = {
   ...gatewayUsageErrors,
   ...gatewayProviderErrors,
   ...gatewayErrors,
+  ...billingErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A stable, namespaced error code (`authz.denied`, `guard.blocked`, …). */

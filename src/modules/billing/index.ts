@@ -1,3 +1,7 @@
 export { startSandboxProcessor, SANDBOX_API_VERSION } from './sandbox/sandbox-server.js';
 export type { SandboxProcessor, SandboxProcessorOptions } from './sandbox/sandbox-server.js';
 export type { WebhookEndpoint, DeliveryAttempt } from './sandbox/sandbox-webhooks.js';
+export { openBilling, PROCESSOR_WEBHOOK_PATH, type Billing } from './open-billing.js';
+export type { CardView, PaymentView, NewPayment, RequestFacts } from './payments/billing-service.js';
+export type { WebhookReceipt } from './webhooks/webhook-service.js';
+export { findPan } from './pan/find-pan.js';

@@ -1,0 +1,57 @@
+import { defineErrors } from '../error-spec.js';
+
+/** Codes of payments: card numbers refused, declines, idempotent charges, processor webhooks. */
+export const billingErrors = defineErrors({
+  'billing.pan_forbidden': {
+    status: 400,
+    title: 'Card number refused',
+    description:
+      "A field of the request holds a card number (a Luhn-valid PAN). Bulwark never takes card data: a card is added with the token the processor's hosted card page returns. `details.field` names the field; the number is neither stored nor logged.",
+  },
+  'billing.idempotency_key_required': {
+    status: 400,
+    title: 'Idempotency-Key required',
+    description:
+      'Charges must carry an `Idempotency-Key` header (1 to 255 printable ASCII characters), so that a retry never charges twice.',
+  },
+  'billing.idempotency_conflict': {
+    status: 400,
+    title: 'Idempotency key reused with other parameters',
+    description:
+      'The `Idempotency-Key` was first used with a different request. Its first result is kept for 24 hours; use a new key for a different charge.',
+  },
+  'billing.idempotency_in_progress': {
+    status: 409,
+    title: 'Charge with this key in progress',
+    description:
+      'A request with the same `Idempotency-Key` is still being processed. Retry after a moment: the retry gets its result, and no second charge is made.',
+  },
+  'billing.card_declined': {
+    status: 402,
+    title: 'Card declined',
+    description:
+      "The processor declined the card. `details.decline_code` is the processor's reason (`insufficient_funds`, `expired_card`, `authentication_required`, …); the attempt is recorded.",
+  },
+  'billing.payment_method_not_found': {
+    status: 404,
+    title: 'Payment method not found',
+    description: "The payment method is not one of this organization's saved cards.",
+  },
+  'billing.payment_not_found': {
+    status: 404,
+    title: 'Payment not found',
+    description: 'The payment does not exist in this organization.',
+  },
+  'billing.processor_unavailable': {
+    status: 503,
+    title: 'Payment processor unavailable',
+    description:
+      'The payment processor could not be reached or failed. Retry with the same `Idempotency-Key`: the processor is asked with the same key, so nothing is charged twice.',
+  },
+  'billing.webhook_signature_invalid': {
+    status: 400,
+    title: 'Webhook signature invalid',
+    description:
+      'The webhook has no valid `Stripe-Signature` for its exact body under a current signing secret, or its timestamp is more than 300 s old or more than 60 s ahead. Nothing in it was read.',
+  },
+});

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../../config/index.js';
+import type { Clock } from '../../lib/clock.js';
+import type { OrgId } from '../../lib/ids.js';
+import type { Db } from '../../platform/db/index.js';
+import type { FieldCipher } from '../../platform/vault/index.js';
+import type { AuditLog } from '../audit/index.js';
+import { BillingService } from './payments/billing-service.js';
+import type { PaymentProcessor } from './ports.js';
+import { startSandboxProcessor, type SandboxProcessor } from './sandbox/sandbox-server.js';
+import { StripeProcessor } from './stripe/stripe-processor.js';
+import { WebhookService } from './webhooks/webhook-service.js';
+
+/** The path Bulwark takes the processor's webhooks on. */
+export const PROCESSOR_WEBHOOK_PATH = '/v1/billing/webhooks/stripe';
+
+/** The billing module as the composition root wires it. */
+export interface Billing {
+  processor: PaymentProcessor;
+  payments: BillingService;
+  webhooks: WebhookService;
+  /** The in-process sandbox processor, when `billing.processor` is `sandbox`. */
+  sandbox: SandboxProcessor | undefined;
+  /** Points the sandbox's webhooks at this node once it listens (`baseUrl` = its address). */
+  connectSandboxWebhooks(baseUrl: string): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds billing on the configured processor: Stripe through the official SDK, or the sandbox processor started
+ * in-process on 127.0.0.1 with fresh random keys, reached through the same SDK adapter.
+ */
+export async function openBilling(deps: {
+  config: Config;
+  db: Db;
+  cipher: FieldCipher;
+  audit: AuditLog;
+  clock: Clock;
+  platformOrgId: OrgId;
+}): Promise<Billing> {
+  const { config, clock } = deps;
+  let sandbox: SandboxProcessor | undefined;
+  let processor: PaymentProcessor;
+  const sandboxWebhookSecret = `whsec_${randomBytes(24).toString('base64url')}`;
+  if (config.billing.processor === 'stripe') {
+    const secretKey = config.billing.stripeSecretKey?.reveal() ?? '';
+    const webhookSecrets = (config.billing.stripeWebhookSecrets?.reveal() ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
+    processor = new StripeProcessor('stripe', { secretKey, webhookSecrets }, clock);
+  } else {
+    const secretKey = `sk_test_${randomBytes(18).toString('base64url')}`;
+    sandbox = await startSandboxProcessor({ secretKey, clock });
+    processor = new StripeProcessor(
+      'sandbox',
+      { secretKey, webhookSecrets: [sandboxWebhookSecret], host: sandbox.host, port: sandbox.port, protocol: 'http' },
+      clock,
+    );
+  }
+  const shared = { db: deps.db, cipher: deps.cipher, audit: deps.audit, clock, processor };
+  return {
+    processor,
+    payments: new BillingService(shared),
+    webhooks: new WebhookService({ ...shared, platformOrgId: deps.platformOrgId }),
+    sandbox,
+    connectSandboxWebhooks(baseUrl) {
+      sandbox?.webhooks.addEndpoint({ url: `${baseUrl}${PROCESSOR_WEBHOOK_PATH}`, secret: sandboxWebhookSecret });
+    },
+    close: async () => sandbox?.close(),
+  };
+}

@@ -1,0 +1,67 @@
+/** A saved card as the processor describes it: never the number. */
+export interface CardSummary {
+  processorId: string;
+  brand: string;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+}
+
+/** The outcome of one payment attempt at the processor. */
+export type PaymentOutcome =
+  | { status: 'succeeded'; intentId: string }
+  /** 3-D Secure: the customer completes it at `actionUrl`; the payment succeeds only after. */
+  | { status: 'requires_action'; intentId: string; actionUrl: string }
+  | { status: 'failed'; intentId: string | null; declineCode: string; message: string };
+
+/** The processor's answer to a request it refused as a card decline (`card_error`). */
+export class CardDeclined extends Error {
+  constructor(
+    readonly declineCode: string,
+    message: string,
+    readonly intentId: string | null,
+  ) {
+    super(message);
+    this.name = 'CardDeclined';
+  }
+}
+
+/** The processor could not be reached or answered with an error of its own (retryable). */
+export class ProcessorUnavailable extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ProcessorUnavailable';
+  }
+}
+
+/** A verified processor event: what Bulwark reads of it. */
+export interface ProcessorEvent {
+  id: string;
+  type: string;
+  /** The event's object (a payment intent, a dispute, …) as the processor sent it. */
+  object: { id: string; object: string; status?: string; metadata?: Record<string, string> } & Record<string, unknown>;
+}
+
+/**
+ * The payment processor port: customers, cards by token, payments (3-D Secure included) and webhook verification.
+ * Idempotency keys are passed through, so a retried call never creates a second object at the processor.
+ */
+export interface PaymentProcessor {
+  readonly name: 'stripe' | 'sandbox';
+  createCustomer(input: { orgId: string; email?: string }, idempotencyKey: string): Promise<string>;
+  /** Attaches a card token (from the processor's hosted page) to the customer; throws CardDeclined. */
+  attachCard(token: string, customerId: string): Promise<CardSummary>;
+  pay(
+    input: {
+      customerId: string;
+      cardId: string;
+      amount: number;
+      currency: string;
+      description?: string;
+      metadata: Record<string, string>;
+    },
+    idempotencyKey: string,
+  ): Promise<PaymentOutcome>;
+  /** Verifies a webhook's signature over the raw body and returns its event; throws WebhookSignatureError. */
+  verifyWebhook(rawBody: Buffer, signature: string | undefined): ProcessorEvent;
+}

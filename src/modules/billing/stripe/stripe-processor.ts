@@ -1,0 +1,121 @@
+import Stripe from 'stripe';
+import type { Clock } from '../../../lib/clock.js';
+import {
+  CardDeclined,
+  ProcessorUnavailable,
+  type CardSummary,
+  type PaymentOutcome,
+  type PaymentProcessor,
+  type ProcessorEvent,
+} from '../ports.js';
+import { verifyStripeSignature } from '../webhooks/verify-stripe-signature.js';
+
+/** Where the adapter sends its requests: Stripe itself, or the sandbox processor (`http` on 127.0.0.1). */
+export interface StripeEndpoint {
+  secretKey: string;
+  /** Webhook signing secrets (`whsec_…`); several while one is being rotated. */
+  webhookSecrets: readonly string[];
+  host?: string;
+  port?: number;
+  protocol?: 'http' | 'https';
+}
+
+// SECURITY: the processor's error message can echo request data; only the decline code and a fixed text leave here.
+function declineOf(error: Stripe.errors.StripeCardError): CardDeclined {
+  const code = error.decline_code || error.code || 'card_declined';
+  const intent = (error.payment_intent as { id?: string } | undefined)?.id ?? null;
+  return new CardDeclined(code, error.message, intent);
+}
+
+async function call<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeCardError) throw declineOf(error);
+    if (
+      error instanceof Stripe.errors.StripeConnectionError ||
+      error instanceof Stripe.errors.StripeAPIError ||
+      error instanceof Stripe.errors.StripeRateLimitError
+    )
+      throw new ProcessorUnavailable('the payment processor is unavailable', { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * The processor port on the official `stripe` SDK: Stripe in production, the sandbox processor in development and
+ * tests (same SDK, other host). The SDK retries network failures itself (twice) with the same idempotency key.
+ */
+export class StripeProcessor implements PaymentProcessor {
+  private readonly stripe: Stripe;
+
+  constructor(
+    readonly name: 'stripe' | 'sandbox',
+    private readonly endpoint: StripeEndpoint,
+    private readonly clock: Clock,
+  ) {
+    this.stripe = new Stripe(endpoint.secretKey, {
+      maxNetworkRetries: 2,
+      timeout: 20_000,
+      ...(endpoint.host !== undefined ? { host: endpoint.host } : {}),
+      ...(endpoint.port !== undefined ? { port: endpoint.port } : {}),
+      ...(endpoint.protocol !== undefined ? { protocol: endpoint.protocol } : {}),
+    });
+  }
+
+  async createCustomer(input: { orgId: string; email?: string }, idempotencyKey: string): Promise<string> {
+    const customer = await call(() =>
+      this.stripe.customers.create(
+        { metadata: { bulwark_org_id: input.orgId }, ...(input.email !== undefined ? { email: input.email } : {}) },
+        { idempotencyKey },
+      ),
+    );
+    return customer.id;
+  }
+
+  async attachCard(token: string, customerId: string): Promise<CardSummary> {
+    const pm = await call(() => this.stripe.paymentMethods.attach(token, { customer: customerId }));
+    const card = pm.card;
+    if (!card) throw new ProcessorUnavailable('the processor returned a payment method without card details');
+    return {
+      processorId: pm.id,
+      brand: card.brand,
+      last4: card.last4,
+      expMonth: card.exp_month,
+      expYear: card.exp_year,
+    };
+  }
+
+  async pay(input: Parameters<PaymentProcessor['pay']>[0], idempotencyKey: string): Promise<PaymentOutcome> {
+    try {
+      const intent = await call(() =>
+        this.stripe.paymentIntents.create(
+          {
+            amount: input.amount,
+            currency: input.currency,
+            customer: input.customerId,
+            payment_method: input.cardId,
+            confirm: true,
+            metadata: input.metadata,
+            ...(input.description !== undefined ? { description: input.description } : {}),
+          },
+          { idempotencyKey },
+        ),
+      );
+      if (intent.status === 'succeeded') return { status: 'succeeded', intentId: intent.id };
+      const url = intent.next_action?.redirect_to_url?.url;
+      if (intent.status === 'requires_action' && url)
+        return { status: 'requires_action', intentId: intent.id, actionUrl: url };
+      throw new ProcessorUnavailable(`unexpected payment intent status ${intent.status}`);
+    } catch (error) {
+      if (error instanceof CardDeclined)
+        return { status: 'failed', intentId: error.intentId, declineCode: error.declineCode, message: error.message };
+      throw error;
+    }
+  }
+
+  verifyWebhook(rawBody: Buffer, signature: string | undefined): ProcessorEvent {
+    const event = verifyStripeSignature(rawBody, signature, this.endpoint.webhookSecrets, this.clock);
+    return { id: event.id, type: event.type, object: event.data.object as unknown as ProcessorEvent['object'] };
+  }
+}

@@ -1,0 +1,142 @@
+import type { Clock } from '../../../lib/clock.js';
+import { AppError } from '../../../lib/errors/index.js';
+import { isId, type OrgId } from '../../../lib/ids.js';
+import type { Db, TenantSql } from '../../../platform/db/index.js';
+import type { FieldCipher } from '../../../platform/vault/index.js';
+import type { AuditLog } from '../../audit/index.js';
+import type { PaymentProcessor, ProcessorEvent } from '../ports.js';
+import { intentRef } from '../payments/billing-service.js';
+import { advances } from '../payments/payment-status.js';
+import { insertWebhookEvent, recordOutcome, selectPayment, type PaymentStatus } from '../payments/repo.js';
+import { WebhookSignatureError } from './verify-stripe-signature.js';
+
+/** Dependencies of webhook intake. */
+export interface WebhookServiceDeps {
+  db: Db;
+  cipher: FieldCipher;
+  audit: AuditLog;
+  clock: Clock;
+  processor: PaymentProcessor;
+  /** Where an event that names no (existing) org is recorded. */
+  platformOrgId: OrgId;
+}
+
+/** What became of one delivered event. */
+export interface WebhookReceipt {
+  eventId: string;
+  /** True when the event id was processed before: nothing changed this time. */
+  duplicate: boolean;
+  outcome: 'applied' | 'stale' | 'ignored';
+}
+
+const PAYMENT_EVENTS: Readonly<Record<string, PaymentStatus>> = {
+  'payment_intent.succeeded': 'succeeded',
+  'payment_intent.payment_failed': 'failed',
+  'payment_intent.requires_action': 'requires_action',
+};
+
+const ACTOR = { type: 'system' as const, id: 'payment_processor' };
+
+function textField(value: unknown, max: number): string | null {
+  return typeof value === 'string' && value.length > 0 ? value.slice(0, max) : null;
+}
+
+/**
+ * Takes the processor's webhooks: the signature is checked over the raw body before anything is parsed; each event
+ * id is processed exactly once per org (a replay or redelivery changes nothing and is answered as a duplicate); and
+ * a payment moves only forward (its state, not the arrival order, decides), with the event and its audit record in
+ * one transaction.
+ */
+export class WebhookService {
+  constructor(private readonly deps: WebhookServiceDeps) {}
+
+  /** Verifies and applies one delivery; throws `billing.webhook_signature_invalid` (and reads nothing) when forged. */
+  async receive(rawBody: Buffer, signature: string | undefined, requestId: string): Promise<WebhookReceipt> {
+    let event: ProcessorEvent;
+    try {
+      event = this.deps.processor.verifyWebhook(rawBody, signature);
+    } catch (error) {
+      if (error instanceof WebhookSignatureError)
+        throw new AppError('billing.webhook_signature_invalid', { details: { reason: error.reason }, cause: error });
+      throw error;
+    }
+    const orgId = await this.orgOf(event);
+    return this.deps.db.withTenant(orgId, (sql) => this.apply(sql, event, requestId));
+  }
+
+  // The org an event belongs to is in the metadata Bulwark set on the object; the signature vouches for it.
+  private async orgOf(event: ProcessorEvent): Promise<OrgId> {
+    const named = event.object.metadata?.bulwark_org_id;
+    if (named === undefined || !isId('org', named)) return this.deps.platformOrgId;
+    const exists = await this.deps.db.withTenant(named, async (sql) => {
+      const { rows } = await sql.query('SELECT 1 FROM orgs WHERE id = $1', [named]);
+      return rows.length > 0;
+    });
+    return exists ? named : this.deps.platformOrgId;
+  }
+
+  private async apply(sql: TenantSql, event: ProcessorEvent, requestId: string): Promise<WebhookReceipt> {
+    const change = await this.paymentChange(sql, event);
+    const outcome = change === null ? 'ignored' : change.applies ? 'applied' : 'stale';
+    const at = this.deps.clock.now();
+    // INVARIANT: the event id is stored before anything is changed, in the same transaction: a concurrent or later
+    // delivery of the same id finds it and changes nothing.
+    if (!(await insertWebhookEvent(sql, { id: event.id, type: event.type, outcome, at })))
+      return { eventId: event.id, duplicate: true, outcome };
+    if (change?.applies)
+      await recordOutcome(sql, change.paymentId, {
+        status: change.status,
+        intentCiphertext: change.intentCiphertext,
+        declineCode: change.declineCode,
+        actionUrl: change.actionUrl,
+        at,
+      });
+    await this.deps.audit.append(sql, [
+      {
+        orgId: sql.orgId,
+        actor: ACTOR,
+        action: 'billing.webhook.received',
+        resource: { type: 'Org', id: sql.orgId },
+        decision: change?.applies && change.status === 'succeeded' ? 'charge' : 'info',
+        reasonCodes: change?.status === 'failed' && change.applies ? ['billing.card_declined'] : [],
+        requestId,
+        details: {
+          event_id: event.id.slice(0, 255),
+          type: event.type.slice(0, 100),
+          outcome,
+          ...(change ? { payment_id: change.paymentId, status: change.status } : {}),
+        },
+      },
+    ]);
+    return { eventId: event.id, duplicate: false, outcome };
+  }
+
+  // What a payment-intent event would change, or null when it is about nothing of this org's.
+  private async paymentChange(sql: TenantSql, event: ProcessorEvent) {
+    const status = PAYMENT_EVENTS[event.type];
+    const paymentId = event.object.metadata?.bulwark_payment_id;
+    if (status === undefined || event.object.object !== 'payment_intent' || !paymentId || !isId('pay', paymentId))
+      return null;
+    const payment = await selectPayment(sql, paymentId, { forUpdate: true });
+    if (!payment) return null;
+    // SECURITY: the event must be about the intent this payment was charged with, when that is already recorded.
+    if (payment.intent_ciphertext !== null) {
+      const intent = await this.deps.cipher.decryptString(sql, intentRef(paymentId), payment.intent_ciphertext);
+      if (intent !== event.object.id) return null;
+    }
+    const lastError = event.object.last_payment_error as { decline_code?: unknown; code?: unknown } | null | undefined;
+    const nextAction = event.object.next_action as { redirect_to_url?: { url?: unknown } } | null | undefined;
+    return {
+      paymentId,
+      status,
+      applies: advances(payment.status, status),
+      intentCiphertext:
+        payment.intent_ciphertext === null
+          ? await this.deps.cipher.encrypt(sql, intentRef(paymentId), event.object.id)
+          : null,
+      declineCode:
+        status === 'failed' ? (textField(lastError?.decline_code, 64) ?? textField(lastError?.code, 64)) : null,
+      actionUrl: status === 'requires_action' ? textField(nextAction?.redirect_to_url?.url, 2048) : null,
+    };
+  }
+}
