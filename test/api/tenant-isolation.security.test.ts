@@ -81,7 +81,20 @@ describe(`tenant isolation across every route (${backendName})`, () => {
           targets: [{ provider_id: provider.id, upstream_model: 'm' }],
         })
       ).json();
+      const card = (
+        await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/billing/payment-methods`, { token: 'pm_card_visa' })
+      ).json();
+      const payment = (
+        await ctx.call(
+          ownerKey,
+          'POST',
+          `/v1/orgs/${orgId}/billing/payments`,
+          { payment_method_id: card.id, amount: 1_000, currency: 'usd' },
+          { 'idempotency-key': `matrix-${side}` },
+        )
+      ).json();
       ids[side] = {
+        payment_id: payment.id,
         member_id: member.id,
         service_account_id: account.id,
         key_id: key.id,
@@ -135,7 +148,7 @@ describe(`tenant isolation across every route (${backendName})`, () => {
     const before = await fingerprint(server, ctx.b.orgId);
     const failures: string[] = [];
     const withResourceIds = server.routes.filter((r) =>
-      /:(member_id|service_account_id|key_id|item_id|provider_id|model_id)/.test(r.url),
+      /:(member_id|service_account_id|key_id|item_id|provider_id|model_id|payment_id)/.test(r.url),
     );
     expect(withResourceIds.length).toBeGreaterThanOrEqual(8);
     const bodies: Record<string, unknown> = { PATCH: { roles: ['viewer'] }, POST: {} };

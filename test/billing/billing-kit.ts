@@ -18,10 +18,12 @@ export interface BillingKit {
   testDb: TestDb;
   sandbox: SandboxProcessor;
   ctx: Awaited<ReturnType<typeof twoOrgs>>;
+  /** Moves the clock of the node and of its sandbox by `seconds` (negative: back). */
+  shiftClock(seconds: number): void;
   /** Every log line the node wrote, raw. */
   logText(): string;
-  /** A key of org A with the given role (all its role's scopes). */
-  keyFor(role: string): Promise<string>;
+  /** Mints a key of org A with the given role and scopes (the raw response: minting may be refused). */
+  mintKey(role: string, scopes: string[]): ReturnType<Awaited<ReturnType<typeof twoOrgs>>['call']>;
   /** Saves a card for org A from a documented test PaymentMethod id; returns the saved card's id. */
   addCard(token: string): Promise<string>;
   /** Charges org A's card with an idempotency key (owner key unless given). */
@@ -30,7 +32,7 @@ export interface BillingKit {
     idempotencyKey: string,
     body?: Record<string, unknown>,
     key?: string,
-  ): ReturnType<ReturnType<typeof twoOrgs>['call']>;
+  ): ReturnType<Awaited<ReturnType<typeof twoOrgs>>['call']>;
   /** Waits until the sandbox has delivered every webhook so far. */
   delivered(): Promise<void>;
   close(): Promise<void>;
@@ -43,11 +45,13 @@ export async function startBillingKit(): Promise<BillingKit> {
   const out = new PassThrough();
   let logs = '';
   out.on('data', (chunk: Buffer) => (logs += chunk.toString('utf8')));
+  let offsetMs = 0;
+  const clock = { now: () => new Date(systemClock.now().getTime() + offsetMs) };
   const testDb = await createTestDb();
   const runtime = await openRuntime(config, {
     db: testDb.db,
     ownerDb: testDb.owner,
-    clock: systemClock,
+    clock,
     logger: createLogger({ level: 'debug', destination: out }),
   });
   const app = await buildApp(runtime, { accepting: true }, []);
@@ -63,15 +67,12 @@ export async function startBillingKit(): Promise<BillingKit> {
     testDb,
     sandbox,
     ctx,
-    logText: () => logs,
-    async keyFor(role) {
-      const res = await ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, {
-        name: `${role} key`,
-        role,
-      });
-      if (res.statusCode !== 201) throw new Error(`key creation failed: ${res.body}`);
-      return res.json().secret as string;
+    shiftClock: (seconds) => {
+      offsetMs += seconds * 1000;
     },
+    logText: () => logs,
+    mintKey: (role, scopes) =>
+      ctx.call(ctx.a.ownerKey, 'POST', `/v1/orgs/${ctx.a.orgId}/api-keys`, { name: `${role} key`, role, scopes }),
     async addCard(token) {
       const res = await ctx.call(ctx.a.ownerKey, 'POST', cardsUrl, { token });
       if (res.statusCode !== 201) throw new Error(`card not saved: ${res.body}`);

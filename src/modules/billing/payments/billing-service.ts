@@ -227,7 +227,7 @@ export class BillingService {
       await this.deps.db.withTenant(orgId, (sql) => releaseClaim(sql, claim.paymentId));
       throw error instanceof ProcessorUnavailable ? unavailable(error) : error;
     }
-    const payment = await finalize(async (sql) => {
+    const payment = await this.finalizeOrRelease(orgId, claim.paymentId, finalize, async (sql) => {
       const now = this.deps.clock.now();
       const current = await selectPayment(sql, claim.paymentId, { forUpdate: true });
       if (!current) throw new AppError('billing.payment_not_found');
@@ -262,6 +262,22 @@ export class BillingService {
       return paymentView(stored);
     });
     return { payment, replayed: false };
+  }
+
+  // A finalize that fails leaves the claim free at once: the processor already holds the charge under the payment's
+  // key, so the retry that takes the claim over gets that charge back, never a second one.
+  private async finalizeOrRelease<R>(
+    orgId: OrgId,
+    paymentId: string,
+    finalize: TenantScope,
+    fn: (sql: TenantSql) => Promise<R>,
+  ): Promise<R> {
+    try {
+      return await finalize(fn);
+    } catch (error) {
+      await this.deps.db.withTenant(orgId, (sql) => releaseClaim(sql, paymentId)).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** The org's payments, newest first. */

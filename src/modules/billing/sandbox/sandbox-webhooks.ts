@@ -17,6 +17,9 @@ export interface DeliveryAttempt {
   url: string;
   status: number | null;
   attempt: number;
+  /** The exact body and `Stripe-Signature` sent (a receiver's tests replay and alter them). */
+  payload: string;
+  signature: string;
 }
 
 const MAX_ATTEMPTS = 4;
@@ -93,7 +96,7 @@ export class SandboxWebhooks {
       } catch {
         status = null;
       }
-      this.attempts.push({ eventId, type, url: endpoint.url, status, attempt });
+      this.attempts.push({ eventId, type, url: endpoint.url, status, attempt, payload, signature });
       if (status !== null && status >= 200 && status < 300) return;
       await new Promise((resolve) => setTimeout(resolve, FIRST_RETRY_MS * 2 ** (attempt - 1)));
     }
