@@ -14,6 +14,7 @@ export const idPrefixes = {
   dataKey: 'dek',
   providerConnection: 'prv',
   orgModel: 'mdl',
+  document: 'doc',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

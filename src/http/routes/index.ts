@@ -11,6 +11,7 @@ import { registerGuardRoutes } from './guard-routes.js';
 import { registerModerationRoutes } from './moderation-routes.js';
 import { registerOrgStatusRoutes } from './org-status-routes.js';
 import { registerQuarantineRoutes } from './quarantine-routes.js';
+import { registerRetrievalRoutes } from './retrieval-routes.js';
 import { enforceModelRouteDeclarations } from './model-route-declaration.js';
 import { registerTenancyRoutes } from './tenancy-routes.js';
 
@@ -29,5 +30,6 @@ export function registerApiRoutes(app: FastifyInstance, services: ApiServices): 
   registerGatewayUsageRoutes(app, services);
   registerGatewayAdminRoutes(app, services);
   registerGatewayRoutes(app, services);
+  registerRetrievalRoutes(app, services);
   return table;
 }
