@@ -92,7 +92,13 @@ export function registerRetrievalRoutes(app: FastifyInstance, services: ApiServi
 
   r.get('/v1/retrieval/documents/:document_id', {
     config: { authz: onOwnOrg('read:documents'), errorFormat },
-    schema: { summary: 'Show a document with its text', tags, security, params, response: { 200: documentWithTextSchema } },
+    schema: {
+      summary: 'Show a document with its text',
+      tags,
+      security,
+      params,
+      response: { 200: documentWithTextSchema },
+    },
     handler: async (request, reply) => {
       const document = await services.retrieval.get(
         gatewayCall(request, reply),
@@ -106,10 +112,8 @@ export function registerRetrievalRoutes(app: FastifyInstance, services: ApiServi
     config: { authz: onOwnOrg('write:documents'), transaction: 'tenant', errorFormat },
     schema: { summary: 'Delete a document and its chunks', tags, security, params },
     handler: async (request, reply) => {
-      await services.retrieval.remove(
-        gatewayCall(request, reply),
-        request.params.document_id as DocumentId,
-        (fn) => inTenantTransaction(request, fn),
+      await services.retrieval.remove(gatewayCall(request, reply), request.params.document_id as DocumentId, (fn) =>
+        inTenantTransaction(request, fn),
       );
       return reply.code(204).send();
     },

@@ -17,7 +17,8 @@ interface DocumentRow {
   created_at: Date | string;
 }
 
-const DOCUMENT_COLUMNS = 'id, title, region, project, metadata, embedding_model, dimensions, chars, chunk_count, created_at';
+const DOCUMENT_COLUMNS =
+  'id, title, region, project, metadata, embedding_model, dimensions, chars, chunk_count, created_at';
 
 function attributesOf(row: { region: string | null; project: string | null }): DocumentAttributes {
   return {
@@ -53,7 +54,11 @@ function norm(vector: readonly number[]): number {
 }
 
 /** Inserts a document and its chunks in the transaction's org. */
-export async function insertDocument(sql: TenantSql, document: StoredDocument, chunks: readonly NewChunk[]): Promise<void> {
+export async function insertDocument(
+  sql: TenantSql,
+  document: StoredDocument,
+  chunks: readonly NewChunk[],
+): Promise<void> {
   await sql.query(
     `INSERT INTO gateway_documents (org_id, ${DOCUMENT_COLUMNS})
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,

@@ -15,7 +15,10 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 const attributeValue = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, `.`, `_`, `-`; at most 64; starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+    'letters, digits, `.`, `_`, `-`; at most 64; starting with a letter or digit',
+  );
 
 /** The ABAC attributes of a document (what Cedar policies on `Document` read). */
 export const documentAttributesSchema = z
