@@ -12,7 +12,7 @@ export const gatewayErrors = defineErrors({
     status: 404,
     title: 'Document not found',
     description:
-      'No retrieval document with this id exists in the caller\'s org, or policy does not let the caller see it (the same answer for both, and for an id of another org).',
+      "No retrieval document with this id exists in the caller's org, or policy does not let the caller see it (the same answer for both, and for an id of another org).",
   },
   'gateway.guardrail_blocked': {
     status: 422,
