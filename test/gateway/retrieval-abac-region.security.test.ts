@@ -83,6 +83,21 @@ describe(`an ABAC policy on document region filters retrieval (${backendName})`,
   it('list leaves the withheld document out', async () => {
     const res = await call()(developer, 'GET', '/v1/retrieval/documents');
     expect(res.json().data.map((d: { id: string }) => d.id)).toEqual([euDoc]);
+    // Page by page: a page thinned by policy still carries the cursor on, and no page shows the withheld one.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 5; page += 1) {
+      const url: string = `/v1/retrieval/documents?limit=1${cursor ? `&cursor=${cursor}` : ''}`;
+      const body = (await call()(developer, 'GET', url)).json() as {
+        data: { id: string }[];
+        next_cursor: string | null;
+      };
+      seen.push(...body.data.map((d) => d.id));
+      cursor = body.next_cursor;
+      if (cursor === null) break;
+    }
+    expect(seen).toEqual([euDoc]);
+    expect(cursor).toBeNull();
   });
 
   it('a retrieval-augmented chat puts only the EU document in the prompt and audits its id', async () => {

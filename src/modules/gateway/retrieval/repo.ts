@@ -144,7 +144,9 @@ export async function nearestChunks(
   query: readonly number[],
   limit: number,
 ): Promise<ChunkHit[]> {
-  if (documentIds.length === 0) return [];
+  const queryNorm = norm(query);
+  // A zero vector is similar to nothing (and would divide by zero).
+  if (documentIds.length === 0 || queryNorm === 0) return [];
   const { rows } = await sql.query<{
     document_id: DocumentId;
     title: string | null;
@@ -163,7 +165,7 @@ export async function nearestChunks(
      WHERE c.org_id = $1 AND c.document_id = ANY($2::text[]) AND cardinality(c.embedding) = cardinality($3::real[])
      ORDER BY s.score DESC, c.document_id, c.position
      LIMIT $5`,
-    [sql.orgId, [...documentIds], [...query], norm(query), limit],
+    [sql.orgId, [...documentIds], [...query], queryNorm, limit],
   );
   return rows.map((row) => ({
     documentId: row.document_id,

@@ -11,6 +11,7 @@ import type { ChatRequest } from '../ports.js';
 import { LOCAL_EMBED_MODEL } from '../providers/local/local-models.js';
 import { chunkText } from './chunk-text.js';
 import { withRetrievedContext } from './context-message.js';
+import { MAX_QUERY_TEXT } from './schema.js';
 import type { ChunkHit, DocumentAttributes, DocumentId, StoredDocument } from './document.js';
 import {
   deleteDocument,
@@ -222,7 +223,7 @@ export class RetrievalService {
       });
     }
     const lastUser = request.messages.findLast((m) => m.role === 'user');
-    const text = options.query ?? (lastUser ? contentText(lastUser.content) : '').slice(0, 4_000);
+    const text = options.query ?? (lastUser ? contentText(lastUser.content) : '').slice(0, MAX_QUERY_TEXT);
     if (text.trim().length === 0) throw noQuery();
     // The query's embedding is its own metered call, under a request id of its own (one reservation per id).
     const { hits } = await this.search(
