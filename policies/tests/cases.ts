@@ -53,6 +53,11 @@ const analyst = user(['analyst'], { id: 'usr_ana', attributes: { region: 'eu', p
 const pii = (region: string | undefined, project: string | undefined) =>
   res('Document', { attributes: { ...(region ? { region } : {}), ...(project ? { project } : {}) } });
 
+const ORG_DOCUMENTS_EU_ONLY = `
+@id("developers-read-eu-documents-only")
+forbid (principal in Role::"developer", action == Action::"read:documents", resource is Document)
+unless { resource has region && resource.region == "eu" };`;
+
 const ORG_MFA_FOR_INVOKE = `
 // Inference needs a second factor in this org.
 @id("invoke-needs-mfa")
@@ -717,6 +722,31 @@ export const cases: DecisionCase[] = [
     resource: res('Model', { orgId: GLOBEX }),
     orgPolicies: ORG_MFA_FOR_INVOKE,
     expect: allow('role.developer'),
+  },
+  // Retrieval: an org policy on the document's region (the search filters each candidate document by it).
+  {
+    name: 'org forbid: developer reads a document of another region',
+    principal: user(['developer'], { id: 'usr_dev' }),
+    action: 'read:documents',
+    resource: pii('us', 'p_alpha'),
+    orgPolicies: ORG_DOCUMENTS_EU_ONLY,
+    expect: deny('org:developers-read-eu-documents-only'),
+  },
+  {
+    name: 'org forbid: developer reads a document of the allowed region',
+    principal: user(['developer'], { id: 'usr_dev' }),
+    action: 'read:documents',
+    resource: pii('eu', 'p_alpha'),
+    orgPolicies: ORG_DOCUMENTS_EU_ONLY,
+    expect: allow('role.developer'),
+  },
+  {
+    name: 'org forbid: developer reads a document without a region',
+    principal: user(['developer'], { id: 'usr_dev' }),
+    action: 'read:documents',
+    resource: res('Document'),
+    orgPolicies: ORG_DOCUMENTS_EU_ONLY,
+    expect: deny('org:developers-read-eu-documents-only'),
   },
   {
     name: 'org forbid on a risky request',

@@ -10,6 +10,7 @@ import type {
   GatewayUsage,
   ProviderCircuits,
   ProviderConnectionService,
+  RetrievalService,
 } from '../modules/gateway/index.js';
 import type { GuardPolicyStore, GuardService, ModerationService, QuarantineService } from '../modules/guard/index.js';
 import type { BootstrapOwner, MemberService, OrgService, ServiceAccountService } from '../modules/tenancy/index.js';
@@ -44,6 +45,8 @@ export interface ApiServices {
   providerCircuits: ProviderCircuits;
   /** The AI gateway pipeline (chat, responses, embeddings, model list). */
   gateway: GatewayService;
+  /** Retrieval: the org's documents, their search, and grounding chat requests on them. */
+  retrieval: RetrievalService;
   /** Field encryption (stored idempotent responses, org secrets). */
   cipher: FieldCipher;
   platformOrgId: OrgId;

@@ -16,6 +16,7 @@ export const idPrefixes = {
   orgModel: 'mdl',
   payment: 'pay',
   paymentMethod: 'pmt',
+  document: 'doc',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

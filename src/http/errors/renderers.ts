@@ -100,7 +100,8 @@ export function renderOpenAi(error: AppError, requestId: string): RenderedError 
   };
 }
 
-const OPENAI_PATHS = /^\/v1\/(chat\/completions|completions|embeddings|models|moderations|responses)(\/|$|\?)/;
+const OPENAI_PATHS =
+  /^\/v1\/(chat\/completions|completions|embeddings|models|moderations|responses|retrieval)(\/|$|\?)/;
 const OAUTH_PATHS = /^\/(oauth|oidc)(\/|$|\?)/;
 
 /** The error format of a URL, for requests whose route did not say (404s, body errors). */

@@ -42,7 +42,8 @@ const modelCall = {
 };
 
 // The client going away aborts the provider call (and the stream's generator is closed by the pipe).
-function gatewayCall(request: FastifyRequest, reply: FastifyReply): GatewayCall {
+/** The gateway call of a request: principal, request id, client address and an abort signal tied to the client. */
+export function gatewayCall(request: FastifyRequest, reply: FastifyReply): GatewayCall {
   const controller = new AbortController();
   reply.raw.on('close', () => {
     if (!reply.raw.writableFinished) controller.abort();
@@ -108,7 +109,7 @@ async function* responsesEvents(
 }
 
 function chatRequestOf(body: ReturnType<typeof chatCompletionBodySchema.parse>): ChatRequest {
-  const { stream: _stream, stream_options: _options, n: _n, ...request } = body;
+  const { stream: _stream, stream_options: _options, n: _n, bulwark: _bulwark, ...request } = body;
   return request as ChatRequest;
 }
 
@@ -126,10 +127,19 @@ export function registerGatewayRoutes(app: FastifyInstance, services: ApiService
       body: chatCompletionBodySchema,
     },
     handler: async (request, reply) => {
-      const call = gatewayCall(request, reply);
       const body = request.body;
-      if (!body.stream) return services.gateway.chat(call, chatRequestOf(body));
-      const chunks = await services.gateway.chatStream(call, chatRequestOf(body), {
+      const retrieval = body.bulwark?.retrieval;
+      // `bulwark.retrieval`: the org's documents become a system message before the pipeline's input guards run.
+      const { call, request: chat } = retrieval
+        ? await services.retrieval.augmentChat(gatewayCall(request, reply), chatRequestOf(body), {
+            topK: retrieval.top_k,
+            ...(retrieval.query !== undefined ? { query: retrieval.query } : {}),
+            ...(retrieval.filter !== undefined ? { filter: retrieval.filter } : {}),
+            ...(retrieval.model !== undefined ? { model: retrieval.model } : {}),
+          })
+        : { call: gatewayCall(request, reply), request: chatRequestOf(body) };
+      if (!body.stream) return services.gateway.chat(call, chat);
+      const chunks = await services.gateway.chatStream(call, chat, {
         includeUsage: body.stream_options?.include_usage === true,
       });
       return openStream(reply, chatEvents(request, chunks));

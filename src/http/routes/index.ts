@@ -12,6 +12,7 @@ import { registerGuardRoutes } from './guard-routes.js';
 import { registerModerationRoutes } from './moderation-routes.js';
 import { registerOrgStatusRoutes } from './org-status-routes.js';
 import { registerQuarantineRoutes } from './quarantine-routes.js';
+import { registerRetrievalRoutes } from './retrieval-routes.js';
 import { enforceModelRouteDeclarations } from './model-route-declaration.js';
 import { registerTenancyRoutes } from './tenancy-routes.js';
 
@@ -31,5 +32,6 @@ export function registerApiRoutes(app: FastifyInstance, services: ApiServices): 
   registerGatewayAdminRoutes(app, services);
   registerGatewayRoutes(app, services);
   registerBillingRoutes(app, services);
+  registerRetrievalRoutes(app, services);
   return table;
 }

@@ -111,3 +111,24 @@ export {
 } from './wire/responses-mapping.js';
 export { encodeEmbeddings, vectorToBase64 } from './wire/embedding-encoding.js';
 export { modelList, type ModelListEntry } from './wire/model-list.js';
+// Retrieval: per-org documents, exact cosine search under row-level security, Cedar per document, chat grounding.
+export {
+  RetrievalService,
+  type InTenantTransaction,
+  type NewDocument,
+  type RetrievalQuery,
+  type RetrievalServiceDeps,
+} from './retrieval/retrieval-service.js';
+export type { ChunkHit, DocumentAttributes, DocumentId, StoredDocument } from './retrieval/document.js';
+export {
+  createDocumentBodySchema,
+  documentSchema,
+  documentWithTextSchema,
+  searchBodySchema,
+  searchResultSchema,
+  toDocumentWire,
+  toSearchWire,
+  MAX_DOCUMENT_TEXT,
+  MAX_TOP_K,
+  type ChatRetrieval,
+} from './retrieval/schema.js';

@@ -8,6 +8,12 @@ export const gatewayErrors = defineErrors({
     description:
       "The org has no model of that name (rendered with OpenAI's `code: model_not_found` and `param: model`). A model of another kind (an embedding model sent to chat) is not found either.",
   },
+  'gateway.document_not_found': {
+    status: 404,
+    title: 'Document not found',
+    description:
+      "No retrieval document with this id exists in the caller's org, or policy does not let the caller see it (the same answer for both, and for an id of another org).",
+  },
   'gateway.guardrail_blocked': {
     status: 422,
     title: 'Blocked by guardrail',

@@ -8,4 +8,6 @@ export interface GatewayCall {
   userAgent?: string;
   /** Aborted when the client disconnects; passed on to the provider. */
   signal: AbortSignal;
+  /** Client-safe facts added to the request's audit event (the document ids a retrieval-augmented chat used). */
+  auditFacts?: Record<string, unknown>;
 }

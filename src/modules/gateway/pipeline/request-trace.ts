@@ -25,7 +25,9 @@ export class RequestTrace {
     readonly call: GatewayCall,
     readonly endpoint: 'chat.completions' | 'responses' | 'embeddings',
     readonly stream: boolean,
-  ) {}
+  ) {
+    if (call.auditFacts) this.note(call.auditFacts);
+  }
 
   /** Records a step's decision. */
   step(step: GatewayStep, decision: string, reasons: readonly string[] = []): void {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chatRetrievalSchema } from '../retrieval/schema.js';
 
 // Request schemas of the OpenAI-compatible endpoints. Wire names are OpenAI's (snake_case), and so are the gateway's
 // internal types (ports.ts), so nothing is renamed. Fields OpenAI defines that the gateway does not act on
@@ -81,6 +82,10 @@ export const chatCompletionBodySchema = z.object({
   stream: z.boolean().optional(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
   ...sampling,
+  bulwark: z
+    .object({ retrieval: chatRetrievalSchema.optional() })
+    .optional()
+    .describe('Bulwark extensions; never forwarded upstream.'),
 });
 
 /** A parsed `POST /v1/chat/completions` body. */
