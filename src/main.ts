@@ -29,10 +29,14 @@ import {
   EmptyCatalog,
   gatewayUsageSettings,
   GatewayService,
+  modelKindIn,
+  PromptService,
   ProviderCircuits,
   ProviderConnectionService,
   ProviderHttpClient,
   LocalProvider,
+  RoutedCatalog,
+  RouteService,
   type ModelCatalog,
   type UsageMeter,
 } from './modules/gateway/index.js';
@@ -323,9 +327,20 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     settings: gatewayUsageSettings(config),
   });
   const wrapMeter = overrides.gateway?.wrapMeter ?? ((meter: UsageMeter) => meter);
+  // Prompts and model routes: a route resolves its arms through the model catalogue (org models, then built-in).
+  const prompts = new PromptService({ db, audit, clock });
+  const modelRoutes = new RouteService({
+    db,
+    audit,
+    clock,
+    modelKind: modelKindIn(overrides.gateway?.catalog ?? builtInModels),
+  });
   const gateway = new GatewayService({
     db,
-    catalog: overrides.gateway?.catalog ?? modelCatalog,
+    catalog: new RoutedCatalog({ db, models: overrides.gateway?.catalog ?? modelCatalog }),
+    clock,
+    prompts,
+    recordShadow: (orgId, comparison) => modelRoutes.recordComparison(orgId, comparison),
     meter: wrapMeter(gatewayUsage.meter),
     guard,
     quarantine,
@@ -369,6 +384,8 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     modelCatalog,
     providerCircuits,
     gateway,
+    prompts,
+    modelRoutes,
     cipher,
     platformOrgId,
     metrics: createMetrics({ auditPending: () => auditBuffer.pending }),
@@ -540,6 +557,29 @@ async function openServices(config: Config): Promise<OperatorServices> {
       });
       const store = new PolicyStore({ db: runtime.db, engine, audit: runtime.audit, clock: runtime.clock });
       return store.reset(orgId, { actor: { type: 'system', id: 'cli' } });
+    },
+    rollbackPrompt: (orgId, name, toVersion) =>
+      runtime.db.withTenant(orgId, (sql) =>
+        new PromptService({ db: runtime.db, audit: runtime.audit, clock: runtime.clock }).rollback(
+          sql,
+          name,
+          toVersion,
+          {
+            actor: { type: 'system', id: 'cli' },
+          },
+        ),
+      ),
+    rollbackRoute: (orgId, name, toVersion) => {
+      const builtIn = config.gateway.localProvider ? new BuiltInCatalog(new LocalProvider()) : new EmptyCatalog();
+      const routes = new RouteService({
+        db: runtime.db,
+        audit: runtime.audit,
+        clock: runtime.clock,
+        modelKind: modelKindIn(builtIn),
+      });
+      return runtime.db.withTenant(orgId, (sql) =>
+        routes.rollback(sql, name, toVersion, { actor: { type: 'system', id: 'cli' } }),
+      );
     },
     close: () => runtime.close(),
   };

@@ -7,8 +7,10 @@ import type {
   DbModelCatalog,
   GatewayService,
   GatewayUsage,
+  PromptService,
   ProviderCircuits,
   ProviderConnectionService,
+  RouteService,
 } from '../modules/gateway/index.js';
 import type { GuardPolicyStore, GuardService, ModerationService, QuarantineService } from '../modules/guard/index.js';
 import type { BootstrapOwner, MemberService, OrgService, ServiceAccountService } from '../modules/tenancy/index.js';
@@ -43,6 +45,9 @@ export interface ApiServices {
   providerCircuits: ProviderCircuits;
   /** The AI gateway pipeline (chat, responses, embeddings, model list). */
   gateway: GatewayService;
+  /** The prompt registry (versions, diff, rollback) and the model routes (canary weights, fallback, shadow). */
+  prompts: PromptService;
+  modelRoutes: RouteService;
   /** Field encryption (stored idempotent responses, org secrets). */
   cipher: FieldCipher;
   platformOrgId: OrgId;

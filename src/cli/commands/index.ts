@@ -4,6 +4,7 @@ import { registerAuditCommands } from './audit-commands.js';
 import { registerGuardEval } from './guard-eval.js';
 import { registerOrgCommands } from './org-commands.js';
 import { registerPolicyCommands } from './policy-commands.js';
+import { registerRegistryCommands } from './registry-commands.js';
 import { registerServerCommands } from './server-commands.js';
 import { registerVaultCommands } from './vault-commands.js';
 
@@ -13,6 +14,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerOrgCommands(program, ctx);
   registerAuditCommands(program, ctx);
   registerPolicyCommands(program, ctx);
+  registerRegistryCommands(program, ctx);
   registerVaultCommands(program, ctx);
   registerGuardEval(program);
 }

@@ -5,6 +5,7 @@ import { documentRoutes } from '../openapi/document-routes.js';
 import { registerApiKeyRoutes } from './api-key-routes.js';
 import { registerGatewayUsageRoutes } from './gateway-usage-routes.js';
 import { registerGatewayAdminRoutes } from './gateway-admin-routes.js';
+import { registerGatewayRegistryRoutes } from './gateway-registry-routes.js';
 import { registerGatewayRoutes } from './gateway-routes.js';
 import { registerGovernanceRoutes } from './governance-routes.js';
 import { registerGuardRoutes } from './guard-routes.js';
@@ -28,6 +29,7 @@ export function registerApiRoutes(app: FastifyInstance, services: ApiServices): 
   registerModerationRoutes(app, services);
   registerGatewayUsageRoutes(app, services);
   registerGatewayAdminRoutes(app, services);
+  registerGatewayRegistryRoutes(app, services);
   registerGatewayRoutes(app, services);
   return table;
 }

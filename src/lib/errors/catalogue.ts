@@ -2,6 +2,7 @@ import { auditErrors } from './catalogue/audit.js';
 import { authzErrors } from './catalogue/authz.js';
 import { gatewayUsageErrors } from './catalogue/gateway-usage.js';
 import { gatewayProviderErrors } from './catalogue/gateway-providers.js';
+import { gatewayRegistryErrors } from './catalogue/gateway-registry.js';
 import { gatewayErrors } from './catalogue/gateway.js';
 import { guardErrors } from './catalogue/guard.js';
 import { platformErrors } from './catalogue/platform.js';
@@ -20,6 +21,7 @@ export const errorCatalogue = {
   ...guardErrors,
   ...gatewayUsageErrors,
   ...gatewayProviderErrors,
+  ...gatewayRegistryErrors,
   ...gatewayErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
