@@ -115,7 +115,8 @@ describe(`prompt registry and model routes (${backendName})`, () => {
           messages: [{ role: 'user', content: 'hello' }],
           bulwark: { prompt: { name: 'support', variables } },
         });
-      for (const variables of [{}, { company: 'ACME', other: 'x' }, { company: 'x'.repeat(41) }]) {
+      const cases: Record<string, string>[] = [{}, { company: 'ACME', other: 'x' }, { company: 'x'.repeat(41) }];
+      for (const variables of cases) {
         const res = await ask(variables);
         expect(`${res.statusCode} ${res.json().error.code}`).toBe('400 gateway.prompt_variables_invalid');
       }
