@@ -107,7 +107,7 @@ describe(`bulwark prompts|routes rollback (${backendName})`, () => {
         (error: { code?: number; stderr?: string }) => error,
       );
       expect(failure?.code, args.join(' ')).toBe(1);
-      expect(failure?.stderr).toMatch(/^bulwark: /);
+      expect(failure?.stderr).toMatch(/^bulwark: /m);
     }
   });
 });

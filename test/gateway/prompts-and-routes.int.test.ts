@@ -173,13 +173,7 @@ describe(`prompt registry and model routes (${backendName})`, () => {
   });
 
   describe('model routes', () => {
-    it('refuses a key with write:prompts but not manage:models, and bad routes with 4xx codes', async () => {
-      const key = await kit.keyFor('developer', ['write:prompts', 'read:models']);
-      const denied = await call(key, 'POST', '/v1/model-routes', {
-        name: 'r',
-        targets: [{ model: 'stable', weight: 100 }],
-      });
-      expect(denied.statusCode).toBe(403);
+    it('refuses bad routes with 4xx codes', async () => {
       const bad = [
         { targets: [{ model: 'stable', weight: 90 }] },
         {
