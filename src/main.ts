@@ -400,6 +400,8 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     bootstrap,
     services,
     async close() {
+      // Shadow calls still running finish (and record their comparison) before their database goes.
+      await gateway.shadowsSettled();
       await guard.close();
       await embeddingPool.close();
       providerCircuits.close();

@@ -1,7 +1,6 @@
 // The prompt registry: versioned templates, diff, rollback, rendering into chat requests.
 export {
   PromptService,
-  PROMPT_NAME,
   type PromptChangeOptions,
   type PromptRef,
   type PromptServiceDeps,

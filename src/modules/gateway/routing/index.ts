@@ -1,10 +1,8 @@
 // Model routes: weighted arms (canary), fallback order, shadow calls, versions and rollback.
-export { RouteService, ROUTE_NAME, type RouteChangeOptions, type RouteServiceDeps } from './route-service.js';
+export { RouteService, type RouteChangeOptions, type RouteServiceDeps } from './route-service.js';
 export { RoutedCatalog } from './routed-catalog.js';
 export { modelKindIn } from './model-kind.js';
-export { pickArm, pointOf } from './pick-arm.js';
 export { planRoute, type RoutePlan } from './route-plan.js';
-export { shadowRequestId } from './shadow-call.js';
 export type { RouteSpec, RouteTarget } from './route-spec.js';
 export type { RouteHead, RouteVersion, ShadowComparison } from './repo.js';
 export {
