@@ -31,10 +31,14 @@ import {
   gatewayUsageSettings,
   GatewayService,
   RetrievalService,
+  modelKindIn,
+  PromptService,
   ProviderCircuits,
   ProviderConnectionService,
   ProviderHttpClient,
   LocalProvider,
+  RoutedCatalog,
+  RouteService,
   type ModelCatalog,
   type UsageMeter,
 } from './modules/gateway/index.js';
@@ -325,9 +329,20 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     settings: gatewayUsageSettings(config),
   });
   const wrapMeter = overrides.gateway?.wrapMeter ?? ((meter: UsageMeter) => meter);
+  // Prompts and model routes: a route resolves its arms through the model catalogue (org models, then built-in).
+  const prompts = new PromptService({ db, audit, clock });
+  const modelRoutes = new RouteService({
+    db,
+    audit,
+    clock,
+    modelKind: modelKindIn(overrides.gateway?.catalog ?? builtInModels),
+  });
   const gateway = new GatewayService({
     db,
-    catalog: overrides.gateway?.catalog ?? modelCatalog,
+    catalog: new RoutedCatalog({ db, models: overrides.gateway?.catalog ?? modelCatalog }),
+    clock,
+    prompts,
+    recordShadow: (orgId, comparison) => modelRoutes.recordComparison(orgId, comparison),
     meter: wrapMeter(gatewayUsage.meter),
     guard,
     quarantine,
@@ -380,6 +395,8 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
       recordEvent: (event) => auditBuffer.add(event),
       clock,
     }),
+    prompts,
+    modelRoutes,
     cipher,
     platformOrgId,
     metrics: createMetrics({ auditPending: () => auditBuffer.pending }),
@@ -395,6 +412,8 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     bootstrap,
     services,
     async close() {
+      // Shadow calls still running finish (and record their comparison) before their database goes.
+      await gateway.shadowsSettled();
       await guard.close();
       await embeddingPool.close();
       providerCircuits.close();
@@ -554,6 +573,29 @@ async function openServices(config: Config): Promise<OperatorServices> {
       });
       const store = new PolicyStore({ db: runtime.db, engine, audit: runtime.audit, clock: runtime.clock });
       return store.reset(orgId, { actor: { type: 'system', id: 'cli' } });
+    },
+    rollbackPrompt: (orgId, name, toVersion) =>
+      runtime.db.withTenant(orgId, (sql) =>
+        new PromptService({ db: runtime.db, audit: runtime.audit, clock: runtime.clock }).rollback(
+          sql,
+          name,
+          toVersion,
+          {
+            actor: { type: 'system', id: 'cli' },
+          },
+        ),
+      ),
+    rollbackRoute: (orgId, name, toVersion) => {
+      const builtIn = config.gateway.localProvider ? new BuiltInCatalog(new LocalProvider()) : new EmptyCatalog();
+      const routes = new RouteService({
+        db: runtime.db,
+        audit: runtime.audit,
+        clock: runtime.clock,
+        modelKind: modelKindIn(builtIn),
+      });
+      return runtime.db.withTenant(orgId, (sql) =>
+        routes.rollback(sql, name, toVersion, { actor: { type: 'system', id: 'cli' } }),
+      );
     },
     close: () => runtime.close(),
   };

@@ -18,6 +18,17 @@ export interface OperatorServices {
   }): Promise<{ kekVersion: number; orgs: number; keysRewrapped: number; failedOrgs: readonly OrgId[] }>;
   /** Restores an org's built-in policies (an empty org policy text as a new version), audited with the CLI as actor. */
   resetPolicies(orgId: OrgId): Promise<{ version: number }>;
+  /** Rolls a prompt or a model route back to an earlier version (a new version with its content), audited as system/cli. */
+  rollbackPrompt(
+    orgId: OrgId,
+    name: string,
+    toVersion: number,
+  ): Promise<{ version: number; restoredFrom: number | null }>;
+  rollbackRoute(
+    orgId: OrgId,
+    name: string,
+    toVersion: number,
+  ): Promise<{ version: number; restoredFrom: number | null }>;
   close(): Promise<void>;
 }
 

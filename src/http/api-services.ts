@@ -8,9 +8,11 @@ import type {
   DbModelCatalog,
   GatewayService,
   GatewayUsage,
+  PromptService,
   ProviderCircuits,
   ProviderConnectionService,
   RetrievalService,
+  RouteService,
 } from '../modules/gateway/index.js';
 import type { GuardPolicyStore, GuardService, ModerationService, QuarantineService } from '../modules/guard/index.js';
 import type { BootstrapOwner, MemberService, OrgService, ServiceAccountService } from '../modules/tenancy/index.js';
@@ -47,6 +49,9 @@ export interface ApiServices {
   gateway: GatewayService;
   /** Retrieval: the org's documents, their search, and grounding chat requests on them. */
   retrieval: RetrievalService;
+  /** The prompt registry (versions, diff, rollback) and the model routes (canary weights, fallback, shadow). */
+  prompts: PromptService;
+  modelRoutes: RouteService;
   /** Field encryption (stored idempotent responses, org secrets). */
   cipher: FieldCipher;
   platformOrgId: OrgId;

@@ -5,6 +5,7 @@ import { registerGuardEval } from './guard-eval.js';
 import { registerOrgCommands } from './org-commands.js';
 import { registerPolicyCommands } from './policy-commands.js';
 import { registerSandboxProcessorCommand } from './sandbox-processor-command.js';
+import { registerRegistryCommands } from './registry-commands.js';
 import { registerServerCommands } from './server-commands.js';
 import { registerVaultCommands } from './vault-commands.js';
 
@@ -14,6 +15,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerOrgCommands(program, ctx);
   registerAuditCommands(program, ctx);
   registerPolicyCommands(program, ctx);
+  registerRegistryCommands(program, ctx);
   registerVaultCommands(program, ctx);
   registerGuardEval(program);
   registerSandboxProcessorCommand(program);

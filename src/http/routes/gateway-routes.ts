@@ -12,6 +12,7 @@ import {
   responsesBodySchema,
   responsesToChat,
   type ChatCompletionChunk,
+  type ChatExtensions,
   type ChatRequest,
   type GatewayCall,
   type ResponsesStreamEvent,
@@ -109,8 +110,14 @@ async function* responsesEvents(
 }
 
 function chatRequestOf(body: ReturnType<typeof chatCompletionBodySchema.parse>): ChatRequest {
+  // SECURITY: `bulwark` is Bulwark's own extension object and never goes upstream.
   const { stream: _stream, stream_options: _options, n: _n, bulwark: _bulwark, ...request } = body;
   return request as ChatRequest;
+}
+
+function extensionsOf(body: ReturnType<typeof chatCompletionBodySchema.parse>): ChatExtensions {
+  const prompt = body.bulwark?.prompt;
+  return prompt ? { prompt } : {};
 }
 
 /** The OpenAI-compatible gateway: chat completions, responses, embeddings and the model list. */
@@ -138,9 +145,10 @@ export function registerGatewayRoutes(app: FastifyInstance, services: ApiService
             ...(retrieval.model !== undefined ? { model: retrieval.model } : {}),
           })
         : { call: gatewayCall(request, reply), request: chatRequestOf(body) };
-      if (!body.stream) return services.gateway.chat(call, chat);
+      if (!body.stream) return services.gateway.chat(call, chat, 'chat.completions', extensionsOf(body));
       const chunks = await services.gateway.chatStream(call, chat, {
         includeUsage: body.stream_options?.include_usage === true,
+        extensions: extensionsOf(body),
       });
       return openStream(reply, chatEvents(request, chunks));
     },

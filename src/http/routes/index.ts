@@ -6,6 +6,7 @@ import { registerApiKeyRoutes } from './api-key-routes.js';
 import { registerBillingRoutes } from './billing-routes.js';
 import { registerGatewayUsageRoutes } from './gateway-usage-routes.js';
 import { registerGatewayAdminRoutes } from './gateway-admin-routes.js';
+import { registerGatewayRegistryRoutes } from './gateway-registry-routes.js';
 import { registerGatewayRoutes } from './gateway-routes.js';
 import { registerGovernanceRoutes } from './governance-routes.js';
 import { registerGuardRoutes } from './guard-routes.js';
@@ -30,6 +31,7 @@ export function registerApiRoutes(app: FastifyInstance, services: ApiServices): 
   registerModerationRoutes(app, services);
   registerGatewayUsageRoutes(app, services);
   registerGatewayAdminRoutes(app, services);
+  registerGatewayRegistryRoutes(app, services);
   registerGatewayRoutes(app, services);
   registerBillingRoutes(app, services);
   registerRetrievalRoutes(app, services);

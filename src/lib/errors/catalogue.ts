@@ -3,6 +3,7 @@ import { authzErrors } from './catalogue/authz.js';
 import { billingErrors } from './catalogue/billing.js';
 import { gatewayUsageErrors } from './catalogue/gateway-usage.js';
 import { gatewayProviderErrors } from './catalogue/gateway-providers.js';
+import { gatewayRegistryErrors } from './catalogue/gateway-registry.js';
 import { gatewayErrors } from './catalogue/gateway.js';
 import { guardErrors } from './catalogue/guard.js';
 import { platformErrors } from './catalogue/platform.js';
@@ -21,6 +22,7 @@ export const errorCatalogue = {
   ...guardErrors,
   ...gatewayUsageErrors,
   ...gatewayProviderErrors,
+  ...gatewayRegistryErrors,
   ...gatewayErrors,
   ...billingErrors,
 } as const satisfies Record<string, ErrorSpec>;

@@ -89,7 +89,11 @@ export {
 export { localEmbedding } from './providers/local/local-embedding.js';
 export { BuiltInCatalog, EmptyCatalog } from './catalog/built-in-catalog.js';
 export { countTokens, countMessageTokens } from './tokens.js';
-export { GatewayService, type GatewayServiceDeps } from './pipeline/gateway-service.js';
+export { GatewayService, type ChatExtensions, type GatewayServiceDeps } from './pipeline/gateway-service.js';
+// Prompt registry and model routes (versions, rollback, canary, shadow).
+export * from './prompts/index.js';
+export * from './routing/index.js';
+
 export type { GatewayCall } from './pipeline/gateway-call.js';
 export { findCrossTenantRequest, type CrossTenantReason, type OwnOrg } from './pipeline/cross-tenant.js';
 export { modelCallContext, decideModelCall } from './pipeline/model-policy.js';

@@ -147,6 +147,16 @@ export interface ResolvedModel {
   name: string;
   attributes: ModelAttributes;
   targets: ModelTarget[];
+  /** Set when the name is a model route: the pipeline picks an arm per request (routing/route-plan.ts). */
+  route?: ResolvedRoute;
+}
+
+/** A model route's head version resolved to its arms (in fallback order) and its shadow model. */
+export interface ResolvedRoute {
+  name: string;
+  version: number;
+  arms: { model: ResolvedModel; weight: number }[];
+  shadow: ResolvedModel | null;
 }
 
 /** Where model names come from: the built-in models plus the org's configured providers. */

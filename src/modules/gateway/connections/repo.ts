@@ -264,3 +264,11 @@ export async function selectResolvableTargets(sql: TenantSql, name?: string): Pr
     connection: toStored(r),
   }));
 }
+
+/** The kind of the org's model of this public name, if any. */
+export async function modelKindByName(sql: TenantSql, name: string): Promise<'chat' | 'embedding' | undefined> {
+  const { rows } = await sql.query<{ kind: 'chat' | 'embedding' }>('SELECT kind FROM gateway_models WHERE name = $1', [
+    name,
+  ]);
+  return rows[0]?.kind;
+}

@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+import type { Clock } from '../../../lib/clock.js';
 import { AppError, isAppError } from '../../../lib/errors/index.js';
 import type { OrgId } from '../../../lib/ids.js';
 import type { Db } from '../../../platform/db/index.js';
@@ -16,6 +18,7 @@ import type {
   ChatRequest,
   EmbeddingRequest,
   EmbeddingResponse,
+  MeterSubject,
   ModelCatalog,
   ModelTarget,
   ResolvedModel,
@@ -25,6 +28,10 @@ import type {
 import { ProviderError } from '../providers/provider-error.js';
 import { CircuitOpenError, type ProviderCircuits } from '../breaker/provider-circuits.js';
 import { primeStream } from '../breaker/invoke-with-fallback.js';
+import type { PromptRef, RenderedPrompt } from '../prompts/index.js';
+import type { ShadowComparison } from '../routing/repo.js';
+import { planRoute, type RoutePlan } from '../routing/route-plan.js';
+import { runShadowCall } from '../routing/shadow-call.js';
 import { countTokens } from '../tokens.js';
 import { MAX_REQUEST_TEXT } from '../wire/request-schemas.js';
 import { findCrossTenantRequest } from './cross-tenant.js';
@@ -58,6 +65,16 @@ export interface GatewayServiceDeps {
   holdBackChars: number;
   /** Circuit breakers per provider target (non-streamed calls and embeddings run behind them). */
   circuits: ProviderCircuits;
+  clock: Clock;
+  /** The prompt registry, for a chat request's `bulwark.prompt`. */
+  prompts: { render(orgId: OrgId, ref: PromptRef): Promise<RenderedPrompt> };
+  /** Where shadow comparisons of model routes are stored. */
+  recordShadow(orgId: OrgId, comparison: ShadowComparison): Promise<void>;
+}
+
+/** Bulwark's extensions of a chat request (its `bulwark` object), never forwarded upstream. */
+export interface ChatExtensions {
+  prompt?: PromptRef;
 }
 
 const SECRET_SCANNER = createSecretsDetector();
@@ -71,6 +88,8 @@ interface Admitted {
   prompt: string;
   reservation: UsageReservation;
   controller: AbortController;
+  /** The route plan when the model name is a route, with its shadow when policy lets the shadow run. */
+  route: { plan: RoutePlan; shadowSkippedFor: string | null } | null;
 }
 
 function violates(result: GuardResult): boolean {
@@ -163,6 +182,8 @@ function linkedController(signal: AbortSignal): AbortController {
  * audit event with every step's decision and reason codes.
  */
 export class GatewayService {
+  readonly #shadows = new Set<Promise<void>>();
+
   constructor(private readonly deps: GatewayServiceDeps) {}
 
   /** A non-streamed chat completion (`model` is the public name the client sent). */
@@ -170,11 +191,13 @@ export class GatewayService {
     call: GatewayCall,
     request: ChatRequest,
     endpoint: 'chat.completions' | 'responses' = 'chat.completions',
+    extensions: ChatExtensions = {},
   ): Promise<ChatCompletion> {
     const trace = new RequestTrace(call, endpoint, false);
     return this.traced(trace, request.model, async () => {
-      const admitted = await this.admitChat(call, trace, request);
+      const admitted = await this.admitChat(call, trace, request, extensions);
       let completion: ChatCompletion;
+      const started = performance.now();
       try {
         completion = await firstAnswer(this.deps.circuits, admitted.model.targets, (target) =>
           target.provider.chat(
@@ -194,6 +217,7 @@ export class GatewayService {
         completion_tokens: 0,
         total_tokens: countTokens(admitted.prompt),
       };
+      this.startShadow(call, admitted, completion, usage.completion_tokens, performance.now() - started);
       try {
         return { ...(await this.guardChatOutput(call, trace, admitted, completion)), model: request.model };
       } finally {
@@ -215,10 +239,18 @@ export class GatewayService {
   async chatStream(
     call: GatewayCall,
     request: ChatRequest,
-    options: { includeUsage: boolean; endpoint?: 'chat.completions' | 'responses' },
+    options: { includeUsage: boolean; endpoint?: 'chat.completions' | 'responses'; extensions?: ChatExtensions },
   ): Promise<AsyncGenerator<ChatCompletionChunk>> {
     const trace = new RequestTrace(call, options.endpoint ?? 'chat.completions', true);
-    const admitted = await this.traced(trace, request.model, () => this.admitChat(call, trace, request), false);
+    const admitted = await this.traced(
+      trace,
+      request.model,
+      () => this.admitChat(call, trace, request, options.extensions ?? {}),
+      false,
+    );
+    // A stream is released to the client as it arrives; shadowing it is left out (the route's shadow runs on
+    // non-streamed chat completions only).
+    if (admitted.route?.plan.shadow) trace.note({ shadow: 'not_run_for_stream' });
     return this.streamAdmitted(call, trace, admitted, request.model, options.includeUsage);
   }
 
@@ -375,13 +407,15 @@ export class GatewayService {
     });
   }
 
+  // Returns the models of `others` (a route's fallback arms and shadow) that policy allows for the same request.
   private async authorize(
     call: GatewayCall,
     trace: RequestTrace,
     model: ResolvedModel,
     findings: readonly GuardFinding[],
     upstreamText: string,
-  ): Promise<void> {
+    others: readonly ResolvedModel[] = [],
+  ): Promise<ResolvedModel[]> {
     // SECURITY: the guard merges overlapping findings into one class, so a secret inside a wider finding (a
     // prompt-injection span over the whole text) can disappear from its result. The secret scanners (regular
     // expressions, cheap) look again at the exact text going upstream, so "no model may receive secrets" holds.
@@ -400,6 +434,13 @@ export class GatewayService {
         publicMessage: `policy does not allow this request to the model ${model.name}`,
         details: { reasons: [...decision.reasons] },
       });
+    // SECURITY: every other model this request may reach (a fallback arm, the shadow) is decided on its own
+    // attributes with the same findings, so a route cannot carry data to a model policy keeps it from.
+    const classes = secrets.map((f) => f.class);
+    return others.filter(
+      (other) =>
+        decideModelCall(this.deps.engine, call.principal, other, findings, call.clientIp, classes).decision === 'allow',
+    );
   }
 
   private async reserve(
@@ -408,19 +449,8 @@ export class GatewayService {
     model: ResolvedModel,
     tokens: number,
   ): Promise<UsageReservation> {
-    const p = call.principal;
     try {
-      const reservation = await this.deps.meter.reserve(
-        {
-          orgId: p.orgId,
-          principalId: p.kind === 'api_key' ? (p.ownerId ?? p.id) : p.id,
-          apiKeyId: p.kind === 'api_key' ? p.id : null,
-          roles: p.roles,
-          model: model.name,
-        },
-        call.requestId,
-        tokens,
-      );
+      const reservation = await this.deps.meter.reserve(this.subjectOf(call, model), call.requestId, tokens);
       trace.step('meter_reserve', 'reserved');
       return reservation;
     } catch (error) {
@@ -429,8 +459,50 @@ export class GatewayService {
     }
   }
 
-  private async admitChat(call: GatewayCall, trace: RequestTrace, request: ChatRequest): Promise<Admitted> {
-    const model = await this.resolve(call, trace, request.model, 'chat');
+  private subjectOf(call: GatewayCall, model: ResolvedModel): MeterSubject {
+    const p = call.principal;
+    return {
+      orgId: p.orgId,
+      principalId: p.kind === 'api_key' ? (p.ownerId ?? p.id) : p.id,
+      apiKeyId: p.kind === 'api_key' ? p.id : null,
+      roles: p.roles,
+      model: model.name,
+    };
+  }
+
+  // Renders `bulwark.prompt` as the first system message, so the input guards and policy read it like any text.
+  private async withPrompt(
+    call: GatewayCall,
+    trace: RequestTrace,
+    request: ChatRequest,
+    ref: PromptRef,
+  ): Promise<ChatRequest> {
+    const decision = this.deps.engine.decide(
+      call.principal,
+      'read:prompts',
+      { type: 'Prompt', id: ref.name, orgId: call.principal.orgId },
+      { ip: call.clientIp },
+    );
+    trace.step('prompt', decision.decision, decision.reasons);
+    if (decision.decision === 'deny')
+      throw new AppError('authz.denied', {
+        publicMessage: 'using a registry prompt needs read:prompts',
+        details: { reasons: [...decision.reasons] },
+      });
+    const rendered = await this.deps.prompts.render(call.principal.orgId, ref);
+    trace.note({ prompt: { name: rendered.name, version: rendered.version } });
+    return { ...request, messages: [{ role: 'system', content: rendered.text }, ...request.messages] };
+  }
+
+  private async admitChat(
+    call: GatewayCall,
+    trace: RequestTrace,
+    original: ChatRequest,
+    extensions: ChatExtensions,
+  ): Promise<Admitted> {
+    const resolved = await this.resolve(call, trace, original.model, 'chat');
+    const plan = resolved.route ? planRoute(resolved.route, call.requestId) : null;
+    const request = extensions.prompt ? await this.withPrompt(call, trace, original, extensions.prompt) : original;
     const text = promptText(request);
     if (text === null) throw unjoinable('messages');
     refuseOversized(text.joined, 'messages');
@@ -444,10 +516,81 @@ export class GatewayService {
       upstream = rewritten;
     }
     const prompt = promptText(upstream)?.joined ?? text.joined;
-    await this.authorize(call, trace, model, scan.result.findings, prompt);
+    const primary = plan ? plan.primary : resolved;
+    const others = plan ? [...plan.fallbacks, ...(plan.shadow ? [plan.shadow] : [])] : [];
+    const allowed = await this.authorize(call, trace, primary, scan.result.findings, prompt, others);
+    let model = primary;
+    let route: Admitted['route'] = null;
+    if (plan) {
+      const fallbacks = plan.fallbacks.filter((f) => allowed.includes(f));
+      const shadowAllowed = plan.shadow !== null && allowed.includes(plan.shadow);
+      // The chain: the picked arm's targets, then the other arms' in declared order (those policy allows).
+      model = { ...primary, targets: [...primary.targets, ...fallbacks.flatMap((f) => f.targets)] };
+      route = {
+        plan,
+        shadowSkippedFor: plan.shadow !== null && !shadowAllowed ? 'gateway.model_policy_denied' : null,
+      };
+      trace.note({
+        route: {
+          name: plan.route,
+          version: plan.version,
+          arm: primary.name,
+          fallbacks: fallbacks.map((f) => f.name),
+          fallbacks_denied: plan.fallbacks.filter((f) => !fallbacks.includes(f)).map((f) => f.name),
+          shadow: plan.shadow?.name ?? null,
+          ...(plan.shadow ? { shadow_policy: shadowAllowed ? 'allow' : 'deny' } : {}),
+        },
+      });
+    }
     const answer = request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_ANSWER_TOKENS;
     const reservation = await this.reserve(call, trace, model, countTokens(prompt) + answer);
-    return { model, request: upstream, prompt, reservation, controller: linkedController(call.signal) };
+    return { model, request: upstream, prompt, reservation, controller: linkedController(call.signal), route };
+  }
+
+  /** Resolves once every shadow call started so far has been recorded (tests; shutdown). */
+  async shadowsSettled(): Promise<void> {
+    await Promise.all([...this.#shadows]);
+  }
+
+  // Starts the route's shadow call in the background; the client's answer never waits for it or depends on it.
+  private startShadow(
+    call: GatewayCall,
+    admitted: Admitted,
+    completion: ChatCompletion,
+    completionTokens: number,
+    latencyMs: number,
+  ): void {
+    const route = admitted.route;
+    // A shadow that policy denied is recorded as skipped (`shadowSkippedFor`) and is sent nothing.
+    const shadow = route?.plan.shadow;
+    if (!route || !shadow) return;
+    const run = runShadowCall(
+      {
+        circuits: this.deps.circuits,
+        meter: this.deps.meter,
+        record: (orgId, comparison) => this.deps.recordShadow(orgId, comparison),
+        now: () => this.deps.clock.now(),
+      },
+      {
+        orgId: call.principal.orgId,
+        requestId: call.requestId,
+        route: { name: route.plan.route, version: route.plan.version },
+        shadow,
+        request: admitted.request,
+        subject: this.subjectOf(call, shadow),
+        estimatedTokens: admitted.reservation.reservedTokens,
+        promptTokens: countTokens(admitted.prompt),
+        primary: {
+          model: route.plan.primary.name,
+          text: completion.choices[0]?.message.content ?? '',
+          tokens: completionTokens,
+          latencyMs,
+        },
+        skippedFor: route.shadowSkippedFor,
+      },
+    );
+    this.#shadows.add(run);
+    void run.finally(() => this.#shadows.delete(run));
   }
 
   private async guardChatOutput(

@@ -4,7 +4,15 @@ import type { GatewayCall } from './gateway-call.js';
 
 /** The pipeline steps, in the order they run. */
 export type GatewayStep =
-  'model' | 'cross_tenant' | 'input_guard' | 'policy' | 'meter_reserve' | 'provider' | 'output_guard' | 'meter_settle';
+  | 'model'
+  | 'prompt'
+  | 'cross_tenant'
+  | 'input_guard'
+  | 'policy'
+  | 'meter_reserve'
+  | 'provider'
+  | 'output_guard'
+  | 'meter_settle';
 
 /** One step's outcome as recorded: a decision word and the reason codes behind it (never text). */
 export interface StepRecord {

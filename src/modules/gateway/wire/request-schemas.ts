@@ -83,9 +83,23 @@ export const chatCompletionBodySchema = z.object({
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
   ...sampling,
   bulwark: z
-    .object({ retrieval: chatRetrievalSchema.optional() })
+    .object({
+      retrieval: chatRetrievalSchema.optional(),
+      prompt: z
+        .object({
+          name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/),
+          version: z.number().int().min(1).max(2_147_483_647).optional().describe('Default: the head version.'),
+          variables: z
+            .record(z.string().max(64), z.string().max(8 * 1024))
+            .refine((v) => Object.keys(v).length <= 32, 'at most 32 variables')
+            .optional(),
+        })
+        .strict()
+        .optional()
+        .describe('A registry prompt rendered as the first system message (needs read:prompts).'),
+    })
     .optional()
-    .describe('Bulwark extensions; never forwarded upstream.'),
+    .describe("Bulwark's extensions; never forwarded upstream."),
 });
 
 /** A parsed `POST /v1/chat/completions` body. */
