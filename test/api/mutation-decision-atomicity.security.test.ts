@@ -84,7 +84,51 @@ describe(`every mutating route commits its allowed decision with its change (${b
 
     const documentId = (await as('POST', '/v1/retrieval/documents', { text: 'A page to delete.' })).json().id as string;
 
+    const card = (await as('POST', `/v1/orgs/${org}/billing/payment-methods`, { token: 'pm_card_visa' })).json()
+      .id as string;
+    let charges = 0;
+    await as('POST', '/v1/prompts', { name: 'walk-prompt', template: 'Be brief.' });
+    await as('POST', '/v1/model-routes', {
+      name: 'walk-route',
+      targets: [{ model: 'bulwark-local-chat', weight: 100 }],
+    });
+
     const add = (method: string, url: string, fixture: Fixture) => fixtures.set(`${method} ${url}`, fixture);
+    add('POST', '/v1/orgs/:org_id/billing/payment-methods', async () => ({
+      url: `/v1/orgs/${org}/billing/payment-methods`,
+      body: { token: 'pm_card_mastercard' },
+    }));
+    add('POST', '/v1/prompts', async () => ({
+      url: '/v1/prompts',
+      body: { name: 'walk-new-prompt', template: 'Answer in {{language}}.', variables: [{ name: 'language' }] },
+    }));
+    add('POST', '/v1/prompts/:name/versions', async () => ({
+      url: '/v1/prompts/walk-prompt/versions',
+      body: { template: 'Be brief and kind.' },
+      headers: { 'if-match': await etag('/v1/prompts/walk-prompt') },
+    }));
+    add('POST', '/v1/prompts/:name/rollback', async () => ({
+      url: '/v1/prompts/walk-prompt/rollback',
+      body: { version: 1 },
+    }));
+    add('POST', '/v1/model-routes', async () => ({
+      url: '/v1/model-routes',
+      body: { name: 'walk-new-route', targets: [{ model: 'bulwark-local-chat', weight: 100 }] },
+    }));
+    add('POST', '/v1/model-routes/:name/versions', async () => ({
+      url: '/v1/model-routes/walk-route/versions',
+      body: { targets: [{ model: 'bulwark-local-chat', weight: 100 }] },
+      headers: { 'if-match': await etag('/v1/model-routes/walk-route') },
+    }));
+    add('POST', '/v1/model-routes/:name/rollback', async () => ({
+      url: '/v1/model-routes/walk-route/rollback',
+      body: { version: 1 },
+    }));
+    add('POST', '/v1/orgs/:org_id/billing/payments', async () => ({
+      url: `/v1/orgs/${org}/billing/payments`,
+      body: { payment_method_id: card, amount: 1_500, currency: 'eur' },
+      headers: { 'idempotency-key': `walk-charge-${(charges += 1)}` },
+    }));
     add('POST', '/v1/orgs', async () => ({
       url: '/v1/orgs',
       body: { name: 'Walk', slug: 'walk-org', owner_email: 'owner@walk.example' },
@@ -248,7 +292,11 @@ describe(`every mutating route commits its allowed decision with its change (${b
       );
       const failed = await send(route.method, attempt);
       await restore();
-      expect([route.url, failed.statusCode >= 500]).toEqual([route.url, true]);
+      expect([route.url, failed.statusCode >= 500, failed.body.slice(0, 200)]).toEqual([
+        route.url,
+        true,
+        failed.body.slice(0, 200),
+      ]);
       expect([route.url, await eventsOf(failed.headers['x-request-id'])]).toEqual([route.url, []]);
       expect([route.url, await snapshot(server.testDb, TABLES)]).toEqual([route.url, before]);
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { injectFailure } from '../support/inject-failure.js';
 import { backendName } from '../support/test-db.js';
 import { startBillingKit, type BillingKit } from './billing-kit.js';
 
@@ -42,4 +43,40 @@ describe(`1,000 concurrent charges with one idempotency key (${backendName})`, (
       created[0]?.json().id,
     ]);
   }, 300_000);
+});
+
+// Fault: the charge went through at the processor, then recording it failed (the database refused its audit event).
+// The retry with the same key must get that very charge back, never make a second one.
+describe(`a charge whose recording failed, retried (${backendName})`, () => {
+  let kit: BillingKit;
+
+  beforeAll(async () => {
+    kit = await startBillingKit();
+  }, 120_000);
+  afterAll(async () => kit.close());
+
+  it('leaves a released pending claim, and the retry finishes it with the same processor charge', async () => {
+    const card = await kit.addCard('pm_card_visa');
+    const restore = await injectFailure(
+      kit.testDb,
+      'audit_events',
+      'INSERT',
+      "NEW.action = 'billing.payment.succeeded'",
+    );
+    const failed = await kit.pay(card, 'crash-key');
+    await restore();
+    expect(failed.statusCode).toBeGreaterThanOrEqual(500);
+    const [claim] = await kit.testDb.superuser(
+      "SELECT status, intent_ciphertext, claimed_at < now() - interval '1 hour' AS released FROM billing_payments WHERE idempotency_key = 'crash-key'",
+    );
+    expect(claim).toEqual({ status: 'pending', intent_ciphertext: null, released: true });
+
+    const retry = await kit.pay(card, 'crash-key');
+    expect([retry.statusCode, retry.json().status]).toEqual([201, 'succeeded']);
+    await kit.delivered();
+    const charges = kit.sandbox.webhooks
+      .list()
+      .filter((e) => e.type === 'charge.succeeded' && JSON.stringify(e).includes(retry.json().id as string));
+    expect(charges).toHaveLength(1);
+  }, 120_000);
 });
