@@ -292,9 +292,13 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     audit,
     quarantine,
     policies: guardPolicies,
-    createPool: () => embeddingPool,
+    ...(config.guardEmbeddingStage ? { createPool: () => embeddingPool } : {}),
   });
-  const moderation = new ModerationService({ db, audit, pool: embeddingPool });
+  const moderation = new ModerationService({
+    db,
+    audit,
+    ...(config.guardEmbeddingStage ? { pool: embeddingPool } : {}),
+  });
   const redis = config.redisUrl
     ? openRedis(config.redisUrl.reveal(), (error) =>
         logger.warn({ err: error }, 'redis unavailable; throttling counters fall back to this node'),

@@ -182,6 +182,11 @@ export const configSchema = z.object({
     })
     .default({ localProvider: true, allowLocalProviderInProduction: false, streamHoldBackChars: 64 })
     .describe('The AI gateway (/v1/chat/completions, /v1/responses, /v1/embeddings, /v1/models).'),
+  guardEmbeddingStage: booleanish
+    .default(true)
+    .describe(
+      'Run the embedding classifier stage of the injection and toxicity detectors (in a worker thread, about 120 MB). Off, they decide on their lexical stage alone: less recall on paraphrased attacks. For benchmarks and small nodes.',
+    ),
   allowDevShortcuts: booleanish
     .default(false)
     .describe(
@@ -247,6 +252,7 @@ export const envBindings: Readonly<Record<string, readonly string[]>> = {
   BULWARK_GATEWAY_LOCAL_PROVIDER: ['gateway', 'localProvider'],
   BULWARK_GATEWAY_ALLOW_LOCAL_PROVIDER_IN_PRODUCTION: ['gateway', 'allowLocalProviderInProduction'],
   BULWARK_GATEWAY_STREAM_HOLD_BACK_CHARS: ['gateway', 'streamHoldBackChars'],
+  BULWARK_GUARD_EMBEDDING_STAGE: ['guardEmbeddingStage'],
   BULWARK_VAULT: ['vault', 'kind'],
   BULWARK_VAULT_KEY_FILE: ['vault', 'keyFile'],
   BULWARK_PKCS11_MODULE: ['vault', 'pkcs11', 'module'],
