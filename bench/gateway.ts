@@ -209,6 +209,8 @@ async function saturation(target: Target, seconds: number, concurrency: number):
 interface DbCounts {
   transactions: number;
   statements: number;
+  /** When set, each transaction and statement is printed (`trace=1`). */
+  trace?: boolean;
 }
 
 function countDb(db: Db): DbCounts {
@@ -219,6 +221,7 @@ function countDb(db: Db): DbCounts {
         if (prop === 'query')
           return (text: string, params?: readonly unknown[]) => {
             counts.statements++;
+            if (counts.trace) console.log(`    ${text.replace(/\s+/g, ' ').slice(0, 110)}`);
             return target.query(text, params);
           };
         if (prop === 'enterTenant')
@@ -234,10 +237,12 @@ function countDb(db: Db): DbCounts {
   const withPlatform = db.withPlatform.bind(db);
   db.withTenant = (orgId, fn) => {
     counts.transactions++;
+    if (counts.trace) console.log('  tenant transaction');
     return withTenant(orgId, (sql) => fn(countQuery(sql)));
   };
   db.withPlatform = (fn) => {
     counts.transactions++;
+    if (counts.trace) console.log('  platform transaction');
     return withPlatform((sql) => fn(countQuery(sql)));
   };
   return counts;
@@ -364,7 +369,7 @@ async function main(): Promise<void> {
   );
   const results = new Map<string, { steady: OpenLoopResult; sat: number; stream: OpenLoopResult }>();
   try {
-    for (const target of targets) {
+    for (const target of args.load === '0' ? [] : targets) {
       await openLoop(target, 100, 1, false); // warm-up: connections, JIT, caches
       await openLoop(target, 50, 0.5, true);
       const steady = await openLoop(target, RATE, STEADY_S, false);
@@ -404,6 +409,13 @@ async function main(): Promise<void> {
       console.log(
         `bulwark ${label} call: ${((counts.transactions - before.transactions) / n).toFixed(2)} transactions, ${((counts.statements - before.statements) / n).toFixed(2)} statements in them (each transaction adds BEGIN, role, context, COMMIT; audit group commits included)`,
       );
+    }
+    if (args.trace) {
+      console.log('one non-streamed call, traced:');
+      counts.trace = true;
+      await call(bulwarkTarget, false, performance.now());
+      await bulwark.server.runtime.auditBuffer.flush();
+      counts.trace = false;
     }
   } finally {
     for (const target of targets) await target.pool.close();
