@@ -59,7 +59,7 @@ export class OrgGenerations {
  * INVARIANT: the loader's generation is read before the data it loads, so an entry is never stamped newer than its
  * data (a change committed in between raises the generation and the next lookup reloads).
  */
-export class GenerationCache<K extends string, V extends {}> {
+export class GenerationCache<K extends string, V extends object> {
   private readonly entries: LRUCache<K, { generation: number; value: V }>;
 
   constructor(max: number) {
