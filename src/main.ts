@@ -55,12 +55,14 @@ import {
   bootstrapPlatform,
   findPlatformOrgId,
   MemberService,
+  OrgFrozenCheck,
   OrgService,
   redeemBootstrapSecret,
   reissueBootstrapSecret,
   ServiceAccountService,
   type BootstrapResult,
 } from './modules/tenancy/index.js';
+import { OrgGenerations } from './platform/cache-generation/index.js';
 import {
   assertServingRoleSafe,
   checkEnvironment,
@@ -290,7 +292,9 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
   const grantable = (held: readonly string[], role: string) => isRole(role) && canGrantRole(held.filter(isRole), role);
   const cipher = new FieldCipher({ vault: core.vault, clock });
   const quarantine = new QuarantineService({ db, cipher, audit, clock });
-  const guardPolicies = new GuardPolicyStore({ db, audit, clock });
+  // Caches of principals, org status and policies are trusted only under each org's cache generation.
+  const generations = new OrgGenerations(db);
+  const guardPolicies = new GuardPolicyStore({ db, audit, clock, generations });
   // One embedding worker pool for the guard and moderation; its workers start on first use.
   const embeddingPool = new EmbeddingPool({ size: 1 });
   const guard = new GuardService({
@@ -298,9 +302,14 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     audit,
     quarantine,
     policies: guardPolicies,
-    createPool: () => embeddingPool,
+    ...(config.guardEmbeddingStage ? { createPool: () => embeddingPool } : {}),
+    recordEvent: (event) => auditBuffer.add(event),
   });
-  const moderation = new ModerationService({ db, audit, pool: embeddingPool });
+  const moderation = new ModerationService({
+    db,
+    audit,
+    ...(config.guardEmbeddingStage ? { pool: embeddingPool } : {}),
+  });
   const redis = config.redisUrl
     ? openRedis(config.redisUrl.reveal(), (error) =>
         logger.warn({ err: error }, 'redis unavailable; throttling counters fall back to this node'),
@@ -360,7 +369,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     audit,
     auditBuffer,
     engine,
-    policies: new PolicyStore({ db, engine, audit, clock }),
+    policies: new PolicyStore({ db, engine, audit, clock, generations }),
     apiKeys: new ApiKeyService({
       db,
       clock,
@@ -368,6 +377,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
       env: keyEnvFor(config.env),
       onChange: (orgId) => engine.invalidate(orgId),
       permits: keyScopePermits,
+      generations,
     }),
     orgs,
     members: new MemberService({ audit, canGrantRole: grantable }),
@@ -375,6 +385,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     quarantine,
     guard,
     guardPolicies,
+    orgFrozen: new OrgFrozenCheck({ db, generations }),
     moderation,
     gatewayProviders: new ProviderConnectionService({
       db,
@@ -571,7 +582,13 @@ async function openServices(config: Config): Promise<OperatorServices> {
         clock: runtime.clock,
         onAlert: () => undefined,
       });
-      const store = new PolicyStore({ db: runtime.db, engine, audit: runtime.audit, clock: runtime.clock });
+      const store = new PolicyStore({
+        db: runtime.db,
+        engine,
+        audit: runtime.audit,
+        clock: runtime.clock,
+        generations: new OrgGenerations(runtime.db),
+      });
       return store.reset(orgId, { actor: { type: 'system', id: 'cli' } });
     },
     rollbackPrompt: (orgId, name, toVersion) =>

@@ -211,6 +211,11 @@ export const configSchema = z.object({
         ctx.addIssue({ code: 'custom', path: ['stripeWebhookSecrets'], message: 'required with processor stripe' });
     })
     .describe('Payments (/v1/orgs/{org_id}/billing/…, the processor webhook).'),
+  guardEmbeddingStage: booleanish
+    .default(true)
+    .describe(
+      'Run the embedding classifier stage of the injection and toxicity detectors (in a worker thread, about 120 MB). Off, they decide on their lexical stage alone: less recall on paraphrased attacks. For benchmarks and small nodes.',
+    ),
   allowDevShortcuts: booleanish
     .default(false)
     .describe(
@@ -280,6 +285,7 @@ export const envBindings: Readonly<Record<string, readonly string[]>> = {
   BULWARK_BILLING_ALLOW_SANDBOX_IN_PRODUCTION: ['billing', 'allowSandboxInProduction'],
   BULWARK_GATEWAY_ALLOW_LOCAL_PROVIDER_IN_PRODUCTION: ['gateway', 'allowLocalProviderInProduction'],
   BULWARK_GATEWAY_STREAM_HOLD_BACK_CHARS: ['gateway', 'streamHoldBackChars'],
+  BULWARK_GUARD_EMBEDDING_STAGE: ['guardEmbeddingStage'],
   BULWARK_VAULT: ['vault', 'kind'],
   BULWARK_VAULT_KEY_FILE: ['vault', 'keyFile'],
   BULWARK_PKCS11_MODULE: ['vault', 'pkcs11', 'module'],

@@ -15,7 +15,13 @@ import type {
   RouteService,
 } from '../modules/gateway/index.js';
 import type { GuardPolicyStore, GuardService, ModerationService, QuarantineService } from '../modules/guard/index.js';
-import type { BootstrapOwner, MemberService, OrgService, ServiceAccountService } from '../modules/tenancy/index.js';
+import type {
+  BootstrapOwner,
+  MemberService,
+  OrgFrozenCheck,
+  OrgService,
+  ServiceAccountService,
+} from '../modules/tenancy/index.js';
 import type { Db, PlatformSql, TenantSql } from '../platform/db/index.js';
 import type { Metrics } from '../platform/metrics/index.js';
 import type { AuthThrottle } from '../platform/rate-limit/index.js';
@@ -38,6 +44,8 @@ export interface ApiServices {
   quarantine: QuarantineService;
   guard: GuardService;
   guardPolicies: GuardPolicyStore;
+  /** Whether an org is frozen, cached under its cache generation. */
+  orgFrozen: OrgFrozenCheck;
   /** Moderation in OpenAI's categories (`POST /v1/moderations`). */
   moderation: ModerationService;
   /** The gateway's per-org provider connections and models. */

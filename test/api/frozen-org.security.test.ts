@@ -73,7 +73,14 @@ describe(`a frozen org is frozen on every route (${backendName})`, () => {
     );
 
   it('a frozen status set in the database is enforced on every mutating route; every read still works', async () => {
+    // Behind the app's back, so every route sees the status first (freezeOrg is tested below); the org's cache
+    // generation is bumped with it as every change that nodes cache must do (docs/architecture.md, "Hot path").
     await server.testDb.superuser(`UPDATE orgs SET status = 'frozen' WHERE id = $1`, [ctx.a.orgId]);
+    await server.testDb.superuser(
+      `INSERT INTO org_generations (org_id, generation) VALUES ($1, 1)
+       ON CONFLICT (org_id) DO UPDATE SET generation = org_generations.generation + 1`,
+      [ctx.a.orgId],
+    );
     const failures: string[] = [];
     const tenantRoutes = server.routes.filter((r) => r.url.includes(':org_id'));
     expect(tenantRoutes.filter((r) => !isRead(r.method, r.action)).length).toBeGreaterThanOrEqual(10);

@@ -28,9 +28,12 @@ export async function createTestServer(
     registerRoutes?: (app: FastifyInstance) => void;
     /** The gateway's catalogue and meter (recording providers, an instrumented meter). */
     gateway?: RuntimeOverrides['gateway'];
+    /** A second node: serve the database (and the data folder, so the same vault key) of this running node. */
+    sameDatabaseAs?: TestServer;
   } = {},
 ): Promise<TestServer> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'bulwark-test-'));
+  const shared = options.sameDatabaseAs;
+  const dataDir = shared ? shared.config.dataDir : await mkdtemp(path.join(tmpdir(), 'bulwark-test-'));
   const config = loadConfig({
     env: {
       BULWARK_ENV: 'test',
@@ -39,7 +42,7 @@ export async function createTestServer(
       ...options.env,
     },
   });
-  const testDb = await createTestDb();
+  const testDb = shared ? shared.testDb : await createTestDb();
   let runtime: Runtime | undefined;
   try {
     runtime = await openRuntime(config, {
@@ -53,10 +56,10 @@ export async function createTestServer(
     const app = await buildApp(runtime, { accepting: true }, routes);
     if (options.registerRoutes) options.registerRoutes(app);
     await app.ready();
-    return createHandle(app, runtime, testDb, config, routes);
+    return createHandle(app, runtime, testDb, config, routes, !shared);
   } catch (error) {
     await runtime?.close();
-    await testDb.close();
+    if (!shared) await testDb.close();
     throw error;
   }
 }
@@ -67,6 +70,7 @@ function createHandle(
   testDb: TestDb,
   config: Config,
   routes: ProtectedRoute[],
+  ownsDb: boolean,
 ): TestServer {
   return {
     app,
@@ -77,7 +81,7 @@ function createHandle(
     async close() {
       await app.close();
       await runtime.close();
-      await testDb.close();
+      if (ownsDb) await testDb.close();
     },
   };
 }

@@ -1,7 +1,6 @@
 import type { FastifyRequest, preParsingHookHandler } from 'fastify';
 import { AppError } from '../../lib/errors/index.js';
 import { actorOf } from '../../modules/authz/index.js';
-import { isOrgFrozen } from '../../modules/tenancy/index.js';
 import type { ApiServices } from '../api-services.js';
 import { requestMeta } from './route-auth.js';
 
@@ -22,8 +21,9 @@ export function refuseFrozenOrg(services: ApiServices): preParsingHookHandler {
     const principal = request.principal;
     const action = request.routeOptions.config.authz?.action;
     if (!principal || !action || staysOpenWhenFrozen(request.method, action)) return payload;
-    // INVARIANT: the status is read from the database on every such request, so a freeze holds at once on every node.
-    if (!(await isOrgFrozen(services.db, principal.orgId))) return payload;
+    // INVARIANT: the status is cached only under the org's cache generation, which this request's authentication read
+    // from the database and a freeze bumps, so a freeze holds from the next request on every node.
+    if (!(await services.orgFrozen.isFrozen(principal.orgId))) return payload;
     try {
       await services.audit.record(principal.orgId, [
         {

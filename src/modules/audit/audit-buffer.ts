@@ -20,7 +20,9 @@ interface Pending {
 
 /**
  * Group commit for events that need not commit with a mutation (read decisions): events are batched per
- * org and written every `flushIntervalMs`, and `add` resolves once the event's batch is stored. A caller
+ * org, and `add` resolves once the event's batch is stored. An org with no batch in flight has its events written
+ * at the end of the current event-loop turn; events that arrive while one is in flight go out together as soon as it
+ * is stored, and `flushIntervalMs` bounds the wait either way. A caller
  * that waits for it before answering (the HTTP layer does) never acknowledges a request whose decision
  * a `kill -9` could lose; a caller that does not wait risks at most `flushIntervalMs` of events.
  *
@@ -35,6 +37,7 @@ export class AuditBuffer {
   private readonly flushIntervalMs: number;
   private readonly maxBatch: number;
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   /** The last write of each org; the next batch of that org starts after it. */
   private readonly tails = new Map<OrgId, Promise<void>>();
   private closed = false;
@@ -55,7 +58,16 @@ export class AuditBuffer {
       queue.push({ event, resolve, reject });
       this.queues.set(event.orgId, queue);
       if (queue.length >= this.maxBatch) void this.flush();
+      else if (!this.tails.has(event.orgId)) this.flushSoon();
       else this.timer ??= setTimeout(() => void this.flush(), this.flushIntervalMs);
+    });
+  }
+
+  // At the end of this event-loop turn, so the events added by the callbacks of one turn share a batch.
+  private flushSoon(): void {
+    this.immediate ??= setImmediate(() => {
+      this.immediate = undefined;
+      void this.flush();
     });
   }
 
@@ -70,6 +82,8 @@ export class AuditBuffer {
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
+    clearImmediate(this.immediate);
+    this.immediate = undefined;
     const batches = [...this.queues.entries()];
     this.queues.clear();
     for (const [orgId, pending] of batches) {
@@ -79,6 +93,8 @@ export class AuditBuffer {
       // Forget an org's tail once it is the last one, so idle orgs do not accumulate.
       void tail.then(() => {
         if (this.tails.get(orgId) === tail) this.tails.delete(orgId);
+        // Events that waited for this batch go out now rather than at the interval.
+        if (!this.closed && this.queues.has(orgId)) this.flushSoon();
       });
     }
     return Promise.all([...this.tails.values()]).then(() => undefined);

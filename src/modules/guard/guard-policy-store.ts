@@ -1,6 +1,7 @@
 import type { Clock } from '../../lib/clock.js';
 import { AppError } from '../../lib/errors/index.js';
 import type { OrgId } from '../../lib/ids.js';
+import { bumpOrgGeneration, GenerationCache, type OrgGenerations } from '../../platform/cache-generation/index.js';
 import type { Db, TenantSql } from '../../platform/db/index.js';
 import type { AuditActor, AuditLog } from '../audit/index.js';
 import {
@@ -35,29 +36,33 @@ async function latest(sql: TenantSql): Promise<GuardPolicyVersion> {
 
 /**
  * Per-org guard class policies, versioned: each change is a new version (If-Match on the current one), validated
- * before it is stored and audited in the same transaction. Nodes re-read an org's version at most every `refreshMs`.
+ * before it is stored and audited in the same transaction, which also bumps the org's cache generation. Nodes re-read
+ * an org's policy on the first request that sees a new generation.
  */
 export class GuardPolicyStore {
-  private readonly cache = new Map<OrgId, { version: number; policy: ClassPolicy; checkedAt: number }>();
+  private readonly cache = new GenerationCache<OrgId, { version: number; policy: ClassPolicy }>(10_000);
 
-  constructor(private readonly deps: { db: Db; audit: AuditLog; clock: Clock; refreshMs?: number }) {}
+  constructor(private readonly deps: { db: Db; audit: AuditLog; clock: Clock; generations: OrgGenerations }) {}
 
   /** The version in force (version 0 and `{}` when the org runs the defaults). */
   current(orgId: OrgId): Promise<GuardPolicyVersion> {
     return this.deps.db.withTenant(orgId, latest);
   }
 
-  /** The effective policy of an org: its rules over the defaults, cached briefly. */
+  /** The effective policy of an org: its rules over the defaults, cached under the org's cache generation. */
   async effective(orgId: OrgId): Promise<{ version: number; policy: ClassPolicy }> {
-    const now = this.deps.clock.now().getTime();
-    const cached = this.cache.get(orgId);
-    if (cached && now - cached.checkedAt < (this.deps.refreshMs ?? 2_000)) return cached;
+    // INVARIANT: the generation is read before the policy, so an entry is never stamped newer than what it holds.
+    const generation = await this.deps.generations.current(orgId);
+    const cached = this.cache.get(orgId, generation);
+    if (cached) return cached;
     const stored = await this.current(orgId);
+    const previous = this.cache.peek(orgId);
+    // The same version keeps its resolved object: guard pipelines are cached per policy object.
     const entry =
-      cached && cached.version === stored.version
-        ? { ...cached, checkedAt: now }
-        : { version: stored.version, policy: resolveClassPolicy(stored.policy), checkedAt: now };
-    this.cache.set(orgId, entry);
+      previous && previous.version === stored.version
+        ? previous
+        : { version: stored.version, policy: resolveClassPolicy(stored.policy) };
+    this.cache.set(orgId, generation, entry);
     return entry;
   }
 
@@ -106,9 +111,8 @@ export class GuardPolicyStore {
         details: { version, policy: policy as Record<string, unknown> },
       },
     ]);
+    await bumpOrgGeneration(sql);
     const row = rows[0] as Row;
-    // A rolled-back change only costs this node one re-read.
-    this.cache.delete(orgId);
     return { version: row.version, policy: row.policy, createdAt: new Date(row.created_at) };
   }
 }

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { OrgId } from '../../lib/ids.js';
 import type { Db, TenantSql } from '../../platform/db/index.js';
-import type { AuditActor, AuditDecision, AuditLog } from '../audit/index.js';
+import type { AuditActor, AuditDecision, AuditEventInput, AuditLog } from '../audit/index.js';
 import type { Hook } from './detector.js';
 import type { EmbeddingPool } from './embedding/embedding-pool.js';
 import { createInjectionDetector } from './injection/injection-detector.js';
@@ -36,6 +36,11 @@ export interface GuardServiceDeps {
   policies?: GuardPolicyStore;
   /** Starts the embedding worker pool; called on the first scan, so nodes that never scan never load the model. */
   createPool?: () => EmbeddingPool;
+  /**
+   * Stores one event through the audit group commit, resolving once it is stored. A scan without a caller's
+   * transaction and without a hold records its verdict here instead of in a transaction of its own.
+   */
+  recordEvent?: (event: AuditEventInput) => Promise<void>;
 }
 
 const DEFAULT_POLICY = resolveClassPolicy();
@@ -71,6 +76,27 @@ export class GuardService {
     transaction?: <T>(fn: (sql: TenantSql) => Promise<T>) => Promise<T>,
   ): Promise<{ result: GuardResult; quarantineId: string | null }> {
     const result = await this.evaluate(orgId, input);
+    const event = (held: { id: string } | undefined): AuditEventInput => ({
+      orgId,
+      actor,
+      action: 'guard.scan.completed',
+      resource: held ? { type: 'QuarantineItem', id: held.id } : null,
+      decision: AUDIT_DECISION[result.verdict],
+      reasonCodes: result.reasons,
+      requestId,
+      // SECURITY: classes and counts only; matched text never reaches the audit log.
+      details: {
+        hook: input.hook,
+        classes: [...new Set(result.findings.map((f) => f.class))],
+        findings: result.findings.length,
+        size: input.text.length,
+      },
+    });
+    // The verdict is stored before the caller hears it either way; without a hold it joins the group commit.
+    if (!transaction && result.verdict !== 'quarantine' && this.deps.recordEvent) {
+      await this.deps.recordEvent(event(undefined));
+      return { result, quarantineId: null };
+    }
     const inTransaction =
       transaction ?? (<T>(fn: (sql: TenantSql) => Promise<T>) => this.deps.db.withTenant(orgId, fn));
     return inTransaction(async (sql) => {
@@ -85,24 +111,7 @@ export class GuardService {
               actor,
             })
           : undefined;
-      await this.deps.audit.append(sql, [
-        {
-          orgId,
-          actor,
-          action: 'guard.scan.completed',
-          resource: held ? { type: 'QuarantineItem', id: held.id } : null,
-          decision: AUDIT_DECISION[result.verdict],
-          reasonCodes: result.reasons,
-          requestId,
-          // SECURITY: classes and counts only; matched text never reaches the audit log.
-          details: {
-            hook: input.hook,
-            classes: [...new Set(result.findings.map((f) => f.class))],
-            findings: result.findings.length,
-            size: input.text.length,
-          },
-        },
-      ]);
+      await this.deps.audit.append(sql, [event(held)]);
       return { result, quarantineId: held?.id ?? null };
     });
   }

@@ -18,7 +18,7 @@ export type { ActingPrincipal, CanGrantRole } from './acting-principal.js';
 export {
   freezeOrg,
   freezeReasons,
-  isOrgFrozen,
+  OrgFrozenCheck,
   orgStatusChangeSchema,
   unfreezeOrg,
   type OrgStatusChange,

@@ -1,5 +1,6 @@
 import { AppError } from '../../lib/errors/index.js';
 import { isId, newId, type OrgId, type UserId } from '../../lib/ids.js';
+import { bumpOrgGeneration } from '../../platform/cache-generation/index.js';
 import type { PlatformSql, TenantSql } from '../../platform/db/index.js';
 import type { AuditLog } from '../audit/index.js';
 import {
@@ -110,6 +111,8 @@ export class MemberService {
         'INSERT INTO memberships (org_id, id, user_id, roles, attributes, display_name) VALUES ($1, $2, $3, $4, $5, $6)',
         [orgId, id, userId, input.roles, JSON.stringify(input.attributes), input.displayName ?? ''],
       );
+      // A user's keys in this org work again once they are a member again: cached owners must be reread.
+      await bumpOrgGeneration(sql);
       await this.deps.audit.append(sql, [
         {
           orgId,
@@ -144,6 +147,8 @@ export class MemberService {
       'UPDATE memberships SET roles = COALESCE($2, roles), attributes = COALESCE($3::jsonb, attributes), updated_at = now() WHERE id = $1',
       [memberId, change.roles ?? null, change.attributes ? JSON.stringify(change.attributes) : null],
     );
+    // SECURITY: the member's keys act with these roles and attributes from the next request on, on every node.
+    await bumpOrgGeneration(sql);
     await this.deps.audit.append(sql, [
       {
         orgId: sql.orgId,
@@ -164,6 +169,7 @@ export class MemberService {
     assertMayRemove(by, member, this.deps.canGrantRole);
     if (member.roles.includes('owner')) await this.assertAnotherOwner(sql, memberId);
     await sql.query('DELETE FROM memberships WHERE id = $1', [memberId]);
+    await bumpOrgGeneration(sql);
     await this.deps.audit.append(sql, [
       {
         orgId: sql.orgId,

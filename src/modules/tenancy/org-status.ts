@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../../lib/clock.js';
 import { AppError } from '../../lib/errors/index.js';
 import { isId, type OrgId } from '../../lib/ids.js';
+import { bumpOrgGeneration, GenerationCache, type OrgGenerations } from '../../platform/cache-generation/index.js';
 import type { Db, PlatformSql } from '../../platform/db/index.js';
 import type { AuditEventInput, AuditLog } from '../audit/index.js';
 import type { AuditContext } from './audit-context.js';
@@ -83,6 +84,7 @@ async function setStatus(
   };
   const org = await platform.inTenant(orgId as OrgId, async (tenant) => {
     await deps.audit.append(tenant, [event]);
+    await bumpOrgGeneration(tenant);
     return selectOrg(tenant, orgId as OrgId);
   });
   if (!org) throw new AppError('tenancy.org_not_found');
@@ -115,8 +117,24 @@ export function unfreezeOrg(
   return setStatus(platform, deps, orgId, 'active', change, ctx);
 }
 
-/** Whether the org is frozen, read from the database on every call (a freeze takes effect at once on every node). */
-export async function isOrgFrozen(db: Db, orgId: OrgId): Promise<boolean> {
-  const org = await db.withTenant(orgId, (sql) => selectOrg(sql, orgId));
-  return org?.status === 'frozen';
+/**
+ * Whether an org is frozen, cached under the org's cache generation (a freeze or unfreeze bumps it in its own
+ * transaction), so a freeze takes effect on the next request on every node.
+ */
+export class OrgFrozenCheck {
+  private readonly frozen = new GenerationCache<OrgId, { frozen: boolean }>(10_000);
+
+  constructor(private readonly deps: { db: Db; generations: OrgGenerations }) {}
+
+  /** Whether the org is frozen now, as of the generation this node last read for it. */
+  async isFrozen(orgId: OrgId): Promise<boolean> {
+    // INVARIANT: the generation is read before the status, so an entry is never stamped newer than its status.
+    const generation = await this.deps.generations.current(orgId);
+    const cached = this.frozen.get(orgId, generation);
+    if (cached) return cached.frozen;
+    const org = await this.deps.db.withTenant(orgId, (sql) => selectOrg(sql, orgId));
+    const frozen = org?.status === 'frozen';
+    this.frozen.set(orgId, generation, { frozen });
+    return frozen;
+  }
 }

@@ -1,5 +1,6 @@
 import { AppError } from '../../lib/errors/index.js';
 import { isId, newId, type OrgId } from '../../lib/ids.js';
+import { bumpOrgGeneration } from '../../platform/cache-generation/index.js';
 import type { TenantSql } from '../../platform/db/index.js';
 import type { AuditLog } from '../audit/index.js';
 import { assertMayGrant, assertMayRemove, type ActingPrincipal, type CanGrantRole } from './acting-principal.js';
@@ -75,6 +76,7 @@ export class ServiceAccountService {
       `INSERT INTO service_accounts (org_id, id, name, roles, attributes) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
       [sql.orgId, id, input.name, input.roles, JSON.stringify(input.attributes)],
     );
+    await bumpOrgGeneration(sql);
     await this.deps.audit.append(sql, [
       {
         orgId: sql.orgId,
@@ -94,6 +96,8 @@ export class ServiceAccountService {
     const account = await this.get(sql, id);
     assertMayRemove(by, account, this.deps.canGrantRole);
     await sql.query("UPDATE service_accounts SET status = 'disabled', updated_at = now() WHERE id = $1", [id]);
+    // SECURITY: the account's keys are refused from the next request on, on every node.
+    await bumpOrgGeneration(sql);
     await this.deps.audit.append(sql, [
       {
         orgId: sql.orgId,

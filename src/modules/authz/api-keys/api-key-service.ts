@@ -3,6 +3,12 @@ import type { Clock } from '../../../lib/clock.js';
 import { constantTimeEqual } from '../../../lib/constant-time.js';
 import { AppError, type ErrorCode } from '../../../lib/errors/index.js';
 import { isId, newId, type ApiKeyId, type OrgId } from '../../../lib/ids.js';
+import {
+  bumpOrgGeneration,
+  GenerationCache,
+  selectOrgGeneration,
+  type OrgGenerations,
+} from '../../../platform/cache-generation/index.js';
 import type { Db, TenantSql } from '../../../platform/db/index.js';
 import type { AuditActor, AuditEventInput, AuditLog } from '../../audit/index.js';
 import { activeOwner, type ActiveOwner } from '../../tenancy/index.js';
@@ -22,6 +28,7 @@ import {
   selectKeys,
   shortenExpiry,
   touchKey,
+  type KeyForAuth,
 } from './repo.js';
 import { MAX_OVERLAP_SECONDS, MIN_OVERLAP_SECONDS, type CreateKeyBody } from './schema.js';
 import { unusableScopes, type ScopePermits } from './usable-scopes.js';
@@ -37,7 +44,18 @@ export interface ApiKeyServiceDeps {
   onChange?: (orgId: OrgId) => void;
   /** Whether a key about to be issued could ever use a scope (see createScopePermits). */
   permits: ScopePermits;
+  /** The orgs' cache generations: a cached key is used only under the generation it was loaded at. */
+  generations: OrgGenerations;
 }
+
+/** A key as authentication last read it, with its owner's roles and attributes then. */
+interface KeyForAuthWithOwner extends KeyForAuth {
+  ownerAttributes: Record<string, unknown> | undefined;
+  ownerRoles: string[];
+}
+
+// A key's last use is written at most once a minute (touchKey); the cache skips the write in between.
+const TOUCH_INTERVAL_MS = 60_000;
 
 /** Why authentication failed; recorded in the audit log, never shown to the client. */
 export class AuthenticationFailure extends Error {
@@ -80,6 +98,10 @@ function ownerOfCreator(creator: Principal): KeyOwner {
 
 /** Issuing, rotating, revoking and authenticating scoped API keys. */
 export class ApiKeyService {
+  // SECURITY: keyed by key id, holding the org with it (a key id belongs to one org); entries are used only when the
+  // presented secret matches their hash and the org's generation is the one they were loaded at.
+  private readonly keys = new GenerationCache<string, KeyForAuthWithOwner>(10_000);
+
   constructor(private readonly deps: ApiKeyServiceDeps) {}
 
   /**
@@ -140,6 +162,7 @@ export class ApiKeyService {
         expires_at: key.expiresAt?.toISOString() ?? null,
       }),
     ]);
+    await bumpOrgGeneration(sql);
     this.deps.onChange?.(sql.orgId);
     return { key, token: minted.token };
   }
@@ -196,6 +219,7 @@ export class ApiKeyService {
         overlap_seconds: overlapSeconds,
       }),
     ]);
+    await bumpOrgGeneration(sql);
     this.deps.onChange?.(sql.orgId);
     return { key, token: minted.token };
   }
@@ -206,6 +230,7 @@ export class ApiKeyService {
     if (!(await revokeKey(sql, keyId, this.deps.clock.now())))
       throw new AppError('db.conflict', { publicMessage: 'the key is already revoked' });
     await this.deps.audit.append(sql, [this.changeEvent(sql.orgId, actor, 'authz.api_key.revoked', keyId, meta, {})]);
+    await bumpOrgGeneration(sql);
     this.deps.onChange?.(sql.orgId);
     return this.mustFind(sql, keyId);
   }
@@ -236,36 +261,25 @@ export class ApiKeyService {
     if (parsed.env !== this.deps.env)
       throw new AuthenticationFailure('authn.key_wrong_environment', undefined, parsed.keyId);
     const now = this.deps.clock.now();
-    // SECURITY: an unknown key id runs the same queries and the same compare as a known one (against an org and an
-    // owner that cannot exist and a dummy hash), so response time does not tell which key ids are real.
-    const found = await this.deps.db.withPlatform(async (platform) => {
-      const orgId = await selectKeyOrg(platform, parsed.keyId);
-      const tenant = await platform.enterTenant(orgId ?? NO_ORG);
-      const key = await selectKeyForAuth(tenant, parsed.keyId);
-      const owner = await activeOwner(tenant, key?.owner ?? NO_OWNER);
-      if (!key) return void constantTimeEqual(hashKey(token), NO_HASH);
-      if (
-        constantTimeEqual(hashKey(token), key.secretHash) &&
-        !key.revokedAt &&
-        !(key.expiresAt && key.expiresAt <= now)
-      )
-        await touchKey(tenant, key.id, now);
-      return { ...key, ownerAttributes: owner?.attributes, ownerRoles: owner?.roles ?? [] };
-    });
-    if (!found || !constantTimeEqual(hashKey(token), found.secretHash))
+    const hash = hashKey(token);
+    const found = (await this.fromCache(parsed.keyId, hash)) ?? (await this.load(parsed.keyId, hash));
+    if (!found || !constantTimeEqual(hash, found.secretHash))
       throw new AuthenticationFailure('authn.key_unknown', found?.orgId, parsed.keyId);
     const fail = (reason: AuthenticationFailure['reason']) => new AuthenticationFailure(reason, found.orgId, found.id);
+    // Expiry and the CIDR list are checked against this request's clock and address, never a cached verdict.
     if (found.revokedAt) throw fail('authn.key_revoked');
     if (found.expiresAt && found.expiresAt <= now) throw fail('authn.key_expired');
     if (found.cidrs.length > 0 && (!clientIp || !ipAllowed(clientIp, found.cidrs)))
       throw fail('authn.key_ip_not_allowed');
     if (!found.ownerAttributes) throw fail('authn.owner_inactive');
+    await this.touchIfDue(found, now);
     const attributes = found.ownerAttributes;
     return {
       kind: 'api_key',
       id: found.id,
       orgId: found.orgId,
-      // SECURITY: the owner's roles are read on every request, so a demotion caps the key at once (cache keys hold roles).
+      // SECURITY: the owner's roles are those read under the org's current generation (a demotion bumps it), so a
+      // demotion caps the key on the next request (decision-cache keys hold roles).
       roles: effectiveKeyRoles(found.role, found.ownerRoles),
       attributes: {
         ...(typeof attributes.region === 'string' ? { region: attributes.region } : {}),
@@ -277,6 +291,44 @@ export class ApiKeyService {
       amr: found.amr,
       ownerId: found.owner.id,
     };
+  }
+
+  // A cached key whose hash matches the presented secret, if its org's generation (read now, from the database) is
+  // the one it was loaded at. A wrong secret never uses the cache: it takes the full path below, so a rejected key id
+  // that exists costs the same as one that does not (bench/auth-timing.ts).
+  private async fromCache(keyId: string, hash: string): Promise<KeyForAuthWithOwner | undefined> {
+    const cached = this.keys.peek(keyId);
+    if (!cached || !constantTimeEqual(hash, cached.secretHash)) return undefined;
+    const generation = await this.deps.generations.read(cached.orgId);
+    return this.keys.get(keyId, generation);
+  }
+
+  // SECURITY: an unknown key id runs the same queries and the same compare as a known one (against an org and an
+  // owner that cannot exist and a dummy hash), so response time does not tell which key ids are real.
+  private async load(keyId: string, hash: string): Promise<KeyForAuthWithOwner | undefined> {
+    const loaded = await this.deps.db.withPlatform(async (platform) => {
+      const orgId = await selectKeyOrg(platform, keyId);
+      const tenant = await platform.enterTenant(orgId ?? NO_ORG);
+      // INVARIANT: the generation is read before the key and its owner, so the entry is never stamped newer than them.
+      const generation = await selectOrgGeneration(tenant, orgId ?? NO_ORG);
+      const key = await selectKeyForAuth(tenant, keyId);
+      const owner = await activeOwner(tenant, key?.owner ?? NO_OWNER);
+      if (!key) return void constantTimeEqual(hash, NO_HASH);
+      return { generation, key: { ...key, ownerAttributes: owner?.attributes, ownerRoles: owner?.roles ?? [] } };
+    });
+    if (!loaded) return undefined;
+    const { generation, key } = loaded;
+    this.deps.generations.observe(key.orgId, generation);
+    // Only a key whose secret was presented is cached; an entry is looked up only with that secret again.
+    if (constantTimeEqual(hash, key.secretHash)) this.keys.set(keyId, generation, key);
+    return key;
+  }
+
+  private async touchIfDue(key: KeyForAuthWithOwner, now: Date): Promise<void> {
+    if (key.lastUsedAt && now.getTime() - key.lastUsedAt.getTime() < TOUCH_INTERVAL_MS) return;
+    await this.deps.db.withTenant(key.orgId, (sql) => touchKey(sql, key.id, now));
+    // The cached entry's last use moves on with it (touchKey writes no more than once a minute either way).
+    key.lastUsedAt = now;
   }
 
   private async mustFindActiveOwner(sql: TenantSql, owner: KeyOwner): Promise<ActiveOwner> {

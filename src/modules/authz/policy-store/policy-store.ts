@@ -1,6 +1,8 @@
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../../lib/clock.js';
 import { AppError } from '../../../lib/errors/index.js';
 import type { OrgId } from '../../../lib/ids.js';
+import { bumpOrgGeneration, type OrgGenerations } from '../../../platform/cache-generation/index.js';
 import type { Db, TenantSql } from '../../../platform/db/index.js';
 import type { AuditEventInput, AuditLog } from '../../audit/index.js';
 import type { AuthzEngine } from '../engine/authz-engine.js';
@@ -24,8 +26,8 @@ export interface PolicyStoreDeps {
   engine: AuthzEngine;
   audit: AuditLog;
   clock: Clock;
-  /** How long a node trusts its loaded version before checking the database again (other nodes may have changed it). */
-  refreshMs?: number;
+  /** The orgs' cache generations: a policy change bumps its org's, and a node reloads when it sees a new one. */
+  generations: OrgGenerations;
 }
 
 interface VersionRow {
@@ -55,26 +57,29 @@ async function latest(sql: TenantSql): Promise<PolicyVersion | undefined> {
 
 /**
  * Org policies as versioned data: every change is a new version (a rollback copies an old text forward),
- * validated before it is stored, loaded into the engine after it commits, and re-checked by every node
- * at most `refreshMs` later.
+ * validated before it is stored, loaded into the engine after it commits, and reloaded by every node on the first
+ * request that sees the org's cache generation move (a change bumps it in its own transaction).
  */
 export class PolicyStore {
-  private readonly checkedAt = new Map<OrgId, number>();
-  private readonly refreshMs: number;
+  /** The generation each org's policies were last loaded under (bounded like the engine's org policy sets). */
+  private readonly loadedAt = new LRUCache<OrgId, number>({ max: 100_000 });
 
-  constructor(private readonly deps: PolicyStoreDeps) {
-    this.refreshMs = deps.refreshMs ?? 2_000;
-  }
+  constructor(private readonly deps: PolicyStoreDeps) {}
 
-  /** Makes sure the engine has the org's newest policy version; cheap when checked recently. */
+  /**
+   * Makes sure the engine has the org's newest policy version: free when the org's generation (as this request's
+   * authentication read it) is the one they were loaded under; `force` reads the generation afresh.
+   */
   async ensureLoaded(orgId: OrgId, force = false): Promise<void> {
-    const now = this.deps.clock.now().getTime();
-    if (!force && now - (this.checkedAt.get(orgId) ?? -Infinity) < this.refreshMs) return;
+    const generations = this.deps.generations;
+    // INVARIANT: the generation is read before the policy text, so a load is never stamped newer than what it read.
+    const generation = force ? await generations.read(orgId) : await generations.current(orgId);
+    if ((this.loadedAt.get(orgId) ?? -1) >= generation) return;
     const current = await this.deps.db.withTenant(orgId, latest);
     if (current && current.version > (this.deps.engine.orgPolicyVersion(orgId) ?? 0)) {
       this.deps.engine.setOrgPolicies(orgId, current.text, current.version);
     }
-    this.checkedAt.set(orgId, now);
+    if ((this.loadedAt.get(orgId) ?? -1) < generation) this.loadedAt.set(orgId, generation);
   }
 
   /** The version in force, or version 0 with empty text when the org has none. */
@@ -187,6 +192,7 @@ export class PolicyStore {
         },
       },
     ]);
+    await bumpOrgGeneration(sql);
     return toVersion(rows[0] as VersionRow);
   }
 

@@ -1,0 +1,1 @@
+export { bumpOrgGeneration, GenerationCache, OrgGenerations, selectOrgGeneration } from './org-generation.js';

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backendName, createTestDb, type TestDb } from '../../../test/support/test-db.js';
+import { newId, type OrgId } from '../../lib/ids.js';
+import { bumpOrgGeneration, GenerationCache, OrgGenerations, selectOrgGeneration } from './org-generation.js';
+
+describe(`org cache generations (${backendName})`, () => {
+  let t: TestDb;
+
+  async function newOrg(): Promise<OrgId> {
+    const orgId = newId('org');
+    await t.db.withPlatform((sql) =>
+      sql.query('INSERT INTO orgs (id, name, slug) VALUES ($1, $2, $3)', [orgId, 'Gen', `gen-${orgId.slice(-12)}`]),
+    );
+    return orgId;
+  }
+
+  beforeAll(async () => {
+    t = await createTestDb();
+  });
+  afterAll(async () => t.close());
+
+  it('starts at 0, rises by one per committed bump, and a rolled-back bump leaves it as it was', async () => {
+    const orgId = await newOrg();
+    const generations = new OrgGenerations(t.db);
+    expect(await generations.read(orgId)).toBe(0);
+    await t.db.withTenant(orgId, bumpOrgGeneration);
+    await t.db.withTenant(orgId, bumpOrgGeneration);
+    expect(await generations.read(orgId)).toBe(2);
+    await expect(
+      t.db.withTenant(orgId, async (sql) => {
+        await bumpOrgGeneration(sql);
+        throw new Error('the change fails');
+      }),
+    ).rejects.toThrow('the change fails');
+    expect(await generations.read(orgId)).toBe(2);
+  });
+
+  it("bumps only the transaction's own org, and another org's generation is not readable from a tenant", async () => {
+    const [a, b] = [await newOrg(), await newOrg()];
+    await t.db.withTenant(a, bumpOrgGeneration);
+    const generations = new OrgGenerations(t.db);
+    expect(await generations.read(a)).toBe(1);
+    expect(await generations.read(b)).toBe(0);
+    // Row-level security: org B's transaction sees no row of org A.
+    expect(await t.db.withTenant(b, (sql) => selectOrgGeneration(sql, a))).toBe(0);
+  });
+
+  it('current() answers the highest generation seen, never an older one observed later', async () => {
+    const orgId = await newOrg();
+    const generations = new OrgGenerations(t.db);
+    expect(await generations.current(orgId)).toBe(0);
+    await t.db.withTenant(orgId, bumpOrgGeneration);
+    // Not read again yet: current() is what this node last read.
+    expect(await generations.current(orgId)).toBe(0);
+    expect(await generations.read(orgId)).toBe(1);
+    expect(generations.observe(orgId, 0)).toBe(1);
+    expect(await generations.current(orgId)).toBe(1);
+  });
+});
+
+describe('GenerationCache', () => {
+  it('answers an entry only under the generation it was loaded at, and never replaces a newer one', () => {
+    const cache = new GenerationCache<string, { v: string }>(10);
+    cache.set('k', 3, { v: 'three' });
+    expect(cache.get('k', 3)).toEqual({ v: 'three' });
+    expect(cache.get('k', 4)).toBeUndefined();
+    expect(cache.get('k', 2)).toBeUndefined();
+    cache.set('k', 2, { v: 'two' });
+    expect(cache.get('k', 3)).toEqual({ v: 'three' });
+    cache.set('k', 4, { v: 'four' });
+    expect(cache.peek('k')).toEqual({ v: 'four' });
+    cache.delete('k');
+    expect(cache.peek('k')).toBeUndefined();
+  });
+
+  it('is bounded: the least recently used entry goes first', () => {
+    const cache = new GenerationCache<string, { v: number }>(2);
+    cache.set('a', 1, { v: 1 });
+    cache.set('b', 1, { v: 2 });
+    cache.get('a', 1);
+    cache.set('c', 1, { v: 3 });
+    expect(cache.peek('b')).toBeUndefined();
+    expect(cache.peek('a')).toEqual({ v: 1 });
+  });
+});

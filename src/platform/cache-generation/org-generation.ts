@@ -1,0 +1,91 @@
+import { LRUCache } from 'lru-cache';
+import type { OrgId } from '../../lib/ids.js';
+import type { Db, Sql, TenantSql } from '../db/index.js';
+
+/**
+ * Bumps the org's cache generation inside the caller's transaction, so the change and the bump commit together.
+ * INVARIANT: every change to something a node caches for an org (keys, members, service accounts, org status, org and
+ * guard policies) calls this in its own transaction; a change without it would be served stale from caches.
+ */
+export async function bumpOrgGeneration(sql: TenantSql): Promise<void> {
+  await sql.query(
+    `INSERT INTO org_generations (org_id, generation) VALUES ($1, 1)
+     ON CONFLICT (org_id) DO UPDATE SET generation = org_generations.generation + 1`,
+    [sql.orgId],
+  );
+}
+
+/** Reads the org's cache generation in the caller's tenant transaction (0 before its first change). */
+export async function selectOrgGeneration(sql: Sql, orgId: OrgId): Promise<number> {
+  const { rows } = await sql.query<{ generation: string | number }>(
+    'SELECT generation FROM org_generations WHERE org_id = $1',
+    [orgId],
+  );
+  return rows[0] ? Number(rows[0].generation) : 0;
+}
+
+/**
+ * A node's view of the orgs' cache generations. `read` asks the database (one short read-only transaction) and is
+ * what authentication does on every request; `current` answers the highest generation this node has read, so the
+ * caches consulted later in the same request (policies, guard policy, org status) are at least as fresh as what the
+ * request's own authentication read. Generations only grow, so the highest seen is never older than a read.
+ */
+export class OrgGenerations {
+  private readonly seen = new LRUCache<OrgId, number>({ max: 100_000 });
+
+  constructor(private readonly db: Db) {}
+
+  /** The org's generation as stored now; remembered as seen. */
+  async read(orgId: OrgId): Promise<number> {
+    return this.observe(orgId, await this.db.withTenant(orgId, (sql) => selectOrgGeneration(sql, orgId)));
+  }
+
+  /** Records a generation read inside another transaction; returns the highest seen for the org. */
+  observe(orgId: OrgId, generation: number): number {
+    const seen = this.seen.get(orgId);
+    if (seen !== undefined && seen >= generation) return seen;
+    this.seen.set(orgId, generation);
+    return generation;
+  }
+
+  /** The highest generation this node has seen for the org, read from the database when it has seen none. */
+  async current(orgId: OrgId): Promise<number> {
+    return this.seen.get(orgId) ?? this.read(orgId);
+  }
+}
+
+/**
+ * A bounded, org-keyed cache whose entries are valid only under the generation they were loaded at.
+ * INVARIANT: the loader's generation is read before the data it loads, so an entry is never stamped newer than its
+ * data (a change committed in between raises the generation and the next lookup reloads).
+ */
+export class GenerationCache<K extends string, V extends object> {
+  private readonly entries: LRUCache<K, { generation: number; value: V }>;
+
+  constructor(max: number) {
+    this.entries = new LRUCache({ max });
+  }
+
+  /** The value cached for `key` if it was loaded under `generation`. */
+  get(key: K, generation: number): V | undefined {
+    const entry = this.entries.get(key);
+    return entry && entry.generation === generation ? entry.value : undefined;
+  }
+
+  /** The value cached for `key` under any generation (to find its org before reading that org's generation). */
+  peek(key: K): V | undefined {
+    return this.entries.peek(key)?.value;
+  }
+
+  /** Caches `value`, loaded under `generation`, unless a newer one is already cached. */
+  set(key: K, generation: number, value: V): void {
+    const entry = this.entries.peek(key);
+    if (entry && entry.generation > generation) return;
+    this.entries.set(key, { generation, value });
+  }
+
+  /** Drops the entry for `key`. */
+  delete(key: K): void {
+    this.entries.delete(key);
+  }
+}
