@@ -56,7 +56,20 @@ describe(`a frozen org is frozen on every route (${backendName})`, () => {
         targets: [{ provider_id: provider.id, upstream_model: 'm' }],
       })
     ).json();
+    const card = (
+      await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/billing/payment-methods`, { token: 'pm_card_visa' })
+    ).json();
+    const payment = (
+      await ctx.call(
+        ownerKey,
+        'POST',
+        `/v1/orgs/${orgId}/billing/payments`,
+        { payment_method_id: card.id, amount: 1_000, currency: 'usd' },
+        { 'idempotency-key': 'frozen-walk' },
+      )
+    ).json();
     Object.assign(ids, {
+      payment_id: payment.id,
       member_id: member.id,
       service_account_id: account.id,
       key_id: key.id,
