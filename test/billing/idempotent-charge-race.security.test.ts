@@ -65,14 +65,18 @@ describe(`a charge whose recording failed, retried (${backendName})`, () => {
     );
     const failed = await kit.pay(card, 'crash-key');
     await restore();
-    expect(failed.statusCode).toBeGreaterThanOrEqual(500);
+    expect([failed.statusCode >= 500, failed.body.slice(0, 300)]).toEqual([true, failed.body.slice(0, 300)]);
     const [claim] = await kit.testDb.superuser(
       "SELECT status, intent_ciphertext, claimed_at < now() - interval '1 hour' AS released FROM billing_payments WHERE idempotency_key = 'crash-key'",
     );
     expect(claim).toEqual({ status: 'pending', intent_ciphertext: null, released: true });
 
     const retry = await kit.pay(card, 'crash-key');
-    expect([retry.statusCode, retry.json().status]).toEqual([201, 'succeeded']);
+    expect([retry.statusCode, retry.json().status, retry.body.slice(0, 300)]).toEqual([
+      201,
+      'succeeded',
+      retry.body.slice(0, 300),
+    ]);
     await kit.delivered();
     const charges = kit.sandbox.webhooks
       .list()

@@ -130,6 +130,15 @@ export class AuditLog {
     }
   }
 
+  /**
+   * Takes the org's chain lock now, for the rest of the transaction. INVARIANT: every audited route takes it first
+   * (its decision is appended before its change), so a use case that also locks rows of its own takes this before
+   * them, in the same order, and the two cannot deadlock.
+   */
+  async lockChain(sql: TenantSql): Promise<void> {
+    await lockHead(sql);
+  }
+
   /** Appends events of one org in a transaction of their own. */
   record(orgId: OrgId, events: readonly AuditEventInput[]): Promise<AuditRecord[]> {
     return this.deps.db.withTenant(orgId, (sql) => this.append(sql, events));

@@ -308,8 +308,13 @@ export class BillingService {
         if (existing.request_hash !== key.requestHash) throw new AppError('billing.idempotency_conflict');
         if (existing.status !== 'pending') return { replay: paymentView(existing) };
         const leased = now.getTime() - existing.claimed_at.getTime() < CLAIM_LEASE_MS;
-        if (leased || !(await reclaimPayment(sql, existing.id, existing.claimed_at, now)))
+        if (leased) throw new AppError('billing.idempotency_in_progress');
+        if (!(await reclaimPayment(sql, existing.id, existing.claimed_at, now))) {
+          // Someone else moved it first: another retry took the claim, or the processor's webhook recorded the charge.
+          const moved = await selectPayment(sql, existing.id);
+          if (moved && moved.status !== 'pending') return { replay: paymentView(moved) };
           throw new AppError('billing.idempotency_in_progress');
+        }
         paymentId = existing.id;
       } else {
         if (!isId('pmt', input.paymentMethodId)) throw new AppError('billing.payment_method_not_found');

@@ -76,6 +76,8 @@ export class WebhookService {
   }
 
   private async apply(sql: TenantSql, event: ProcessorEvent, requestId: string): Promise<WebhookReceipt> {
+    // The chain first, then the payment row: the order a charge's own transaction takes them in.
+    await this.deps.audit.lockChain(sql);
     const change = await this.paymentChange(sql, event);
     const outcome = change === null ? 'ignored' : change.applies ? 'applied' : 'stale';
     const at = this.deps.clock.now();
