@@ -361,7 +361,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     holdBackChars: config.gateway.streamHoldBackChars,
     circuits: providerCircuits,
   });
-  const billing = await openBilling({ config, db, cipher, audit, clock, platformOrgId });
+  const billing = await openBilling({ config, db, cipher, audit, clock, orgs, platformOrgId });
   const services: ApiServices = {
     config,
     clock,

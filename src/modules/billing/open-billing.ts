@@ -5,6 +5,7 @@ import type { OrgId } from '../../lib/ids.js';
 import type { Db } from '../../platform/db/index.js';
 import type { FieldCipher } from '../../platform/vault/index.js';
 import type { AuditLog } from '../audit/index.js';
+import type { OrgService } from '../tenancy/index.js';
 import { BillingService } from './payments/billing-service.js';
 import type { PaymentProcessor } from './ports.js';
 import { startSandboxProcessor, type SandboxProcessor } from './sandbox/sandbox-server.js';
@@ -36,6 +37,7 @@ export async function openBilling(deps: {
   cipher: FieldCipher;
   audit: AuditLog;
   clock: Clock;
+  orgs: Pick<OrgService, 'get'>;
   platformOrgId: OrgId;
 }): Promise<Billing> {
   const { config, clock } = deps;
@@ -62,7 +64,7 @@ export async function openBilling(deps: {
   return {
     processor,
     payments: new BillingService(shared),
-    webhooks: new WebhookService({ ...shared, platformOrgId: deps.platformOrgId }),
+    webhooks: new WebhookService({ ...shared, orgs: deps.orgs, platformOrgId: deps.platformOrgId }),
     sandbox,
     connectSandboxWebhooks(baseUrl) {
       sandbox?.webhooks.addEndpoint({ url: `${baseUrl}${PROCESSOR_WEBHOOK_PATH}`, secret: sandboxWebhookSecret });

@@ -1,9 +1,10 @@
 import type { Clock } from '../../../lib/clock.js';
-import { AppError } from '../../../lib/errors/index.js';
+import { AppError, isAppError } from '../../../lib/errors/index.js';
 import { isId, type OrgId } from '../../../lib/ids.js';
 import type { Db, TenantSql } from '../../../platform/db/index.js';
 import type { FieldCipher } from '../../../platform/vault/index.js';
 import type { AuditLog } from '../../audit/index.js';
+import type { OrgService } from '../../tenancy/index.js';
 import type { PaymentProcessor, ProcessorEvent } from '../ports.js';
 import { intentRef } from '../payments/billing-service.js';
 import { advances } from '../payments/payment-status.js';
@@ -17,6 +18,7 @@ export interface WebhookServiceDeps {
   audit: AuditLog;
   clock: Clock;
   processor: PaymentProcessor;
+  orgs: Pick<OrgService, 'get'>;
   /** Where an event that names no (existing) org is recorded. */
   platformOrgId: OrgId;
 }
@@ -68,11 +70,13 @@ export class WebhookService {
   private async orgOf(event: ProcessorEvent): Promise<OrgId> {
     const named = event.object.metadata?.bulwark_org_id;
     if (named === undefined || !isId('org', named)) return this.deps.platformOrgId;
-    const exists = await this.deps.db.withTenant(named, async (sql) => {
-      const { rows } = await sql.query('SELECT 1 FROM orgs WHERE id = $1', [named]);
-      return rows.length > 0;
-    });
-    return exists ? named : this.deps.platformOrgId;
+    try {
+      await this.deps.orgs.get(named);
+      return named;
+    } catch (error) {
+      if (isAppError(error, 'tenancy.org_not_found')) return this.deps.platformOrgId;
+      throw error;
+    }
   }
 
   private async apply(sql: TenantSql, event: ProcessorEvent, requestId: string): Promise<WebhookReceipt> {
