@@ -49,6 +49,12 @@ export const gatewayProviderErrors = defineErrors({
     description:
       'The provider connection is a target of one or more org models; delete those models (or change their targets) first. `details.models` names them.',
   },
+  'gateway.model_in_use': {
+    status: 409,
+    title: 'Model in use',
+    description:
+      "The org model is a target or the shadow of one or more model routes' current versions; point those routes elsewhere first. `details.routes` names them.",
+  },
   'gateway.provider_name_taken': {
     status: 409,
     title: 'Provider name taken',

@@ -4,6 +4,7 @@ import { isId, newId, type OrgId } from '../../../lib/ids.js';
 import type { Db, TenantSql } from '../../../platform/db/index.js';
 import type { FieldCipher, FieldRef } from '../../../platform/vault/index.js';
 import type { AuditActor, AuditLog } from '../../audit/index.js';
+import { lockRouteTargets, routesTargetingModel } from '../routing/index.js';
 import { checkProviderBaseUrl, type BaseUrlRules } from './check-provider-base-url.js';
 import {
   MAX_TARGETS,
@@ -321,11 +322,22 @@ export class ProviderConnectionService {
     return model;
   }
 
-  /** Deletes an org model and its chain (`gateway.model.deleted`). */
+  /**
+   * Deletes an org model and its chain (`gateway.model.deleted`); one that a route's head version targets or shadows is
+   * `gateway.model_in_use`, so no route is left pointing at a model that no longer exists.
+   */
   async deleteModel(sql: TenantSql, actor: AuditActor, id: string, options: UseCaseOptions = {}): Promise<void> {
     if (!isId('mdl', id)) throw modelNotFound();
+    await lockRouteTargets(sql);
     const model = await selectModel(sql, id);
-    if (!model || !(await deleteModel(sql, id))) throw modelNotFound();
+    if (!model) throw modelNotFound();
+    const routes = await routesTargetingModel(sql, model.name);
+    if (routes.length)
+      throw new AppError('gateway.model_in_use', {
+        publicMessage: `the model is a target of ${routes.length} route(s)`,
+        details: { routes },
+      });
+    if (!(await deleteModel(sql, id))) throw modelNotFound();
     await this.#audit(sql, actor, 'gateway.model.deleted', id, { name: model.name }, options);
     this.deps.onChange?.(sql.orgId);
   }

@@ -5,6 +5,7 @@ export { modelKindIn } from './model-kind.js';
 export { planRoute, type RoutePlan } from './route-plan.js';
 export type { RouteSpec, RouteTarget } from './route-spec.js';
 export type { RouteHead, RouteVersion, ShadowComparison } from './repo.js';
+export { lockRouteTargets, routesTargetingModel } from './repo.js';
 export {
   createRouteBodySchema,
   routeContentSchema,

@@ -164,6 +164,28 @@ export async function selectRouteHeads(
   return rows.map(toHead);
 }
 
+/**
+ * Serializes, per org, the changes that decide which models routes may target: a route version naming a model and
+ * the model's deletion. Without it a route could be written to a model deleted in a concurrent transaction.
+ */
+export async function lockRouteTargets(sql: TenantSql): Promise<void> {
+  await sql.query(`SELECT pg_advisory_xact_lock(hashtextextended('bulwark.gateway_route_targets:' || $1, 0))`, [
+    sql.orgId,
+  ]);
+}
+
+/** The names of the org's routes whose head version targets or shadows `model`. */
+export async function routesTargetingModel(sql: TenantSql, model: string): Promise<string[]> {
+  const { rows } = await sql.query<{ route_name: string }>(
+    `SELECT v.route_name FROM gateway_route_versions v
+       JOIN gateway_routes r ON r.org_id = v.org_id AND r.name = v.route_name AND r.head_version = v.version
+      WHERE v.shadow_model = $1 OR v.targets @> jsonb_build_array(jsonb_build_object('model', $1::text))
+      ORDER BY v.route_name`,
+    [model],
+  );
+  return rows.map((row) => row.route_name);
+}
+
 /** The head versions of all the org's routes (for the model list). */
 export async function selectRouteHeadVersions(sql: TenantSql): Promise<RouteVersion[]> {
   const { rows } = await sql.query<VersionRow>(

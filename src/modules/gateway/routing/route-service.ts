@@ -4,6 +4,7 @@ import type { OrgId } from '../../../lib/ids.js';
 import type { Db, TenantSql } from '../../../platform/db/index.js';
 import type { AuditActor, AuditLog } from '../../audit/index.js';
 import {
+  lockRouteTargets,
   insertRouteHead,
   insertRouteVersion,
   insertShadowComparison,
@@ -143,7 +144,8 @@ export class RouteService {
     return this.deps.db.withTenant(orgId, (sql) => insertShadowComparison(sql, comparison));
   }
 
-  #check(sql: TenantSql, spec: RouteSpec): Promise<RouteSpec> {
+  async #check(sql: TenantSql, spec: RouteSpec): Promise<RouteSpec> {
+    await lockRouteTargets(sql);
     return checkRouteSpec(spec, (model) => this.deps.modelKind(sql, model));
   }
 
