@@ -1,24 +1,12 @@
 import type { TenantSql } from '../../../platform/db/index.js';
-import type { AuditActor } from '../../audit/index.js';
+import { VersionedStore, type RegistryHead, type Versioned } from '../registry/versioned-store.js';
 import type { RouteSpec } from './route-spec.js';
 
 /** One immutable version of a model route. */
-export interface RouteVersion extends RouteSpec {
-  name: string;
-  version: number;
-  /** The version this one copies, when it was made by a rollback. */
-  restoredFrom: number | null;
-  createdBy: AuditActor;
-  createdAt: Date;
-}
+export type RouteVersion = Versioned<RouteSpec>;
 
 /** A route's head: its name and current version number. */
-export interface RouteHead {
-  name: string;
-  headVersion: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
+export type RouteHead = RegistryHead;
 
 /** How one shadow call compared with the primary's answer (never either answer's text). */
 export interface ShadowComparison {
@@ -39,130 +27,18 @@ export interface ShadowComparison {
   createdAt: Date;
 }
 
-interface VersionRow {
-  route_name: string;
-  version: number;
-  targets: { model: string; weight: number }[];
-  shadow_model: string | null;
-  restored_from: number | null;
-  created_by: AuditActor;
-  created_at: Date | string;
-}
-
-interface HeadRow {
-  name: string;
-  head_version: number;
-  created_at: Date | string;
-  updated_at: Date | string;
-}
-
-const VERSION_COLUMNS = 'route_name, version, targets, shadow_model, restored_from, created_by, created_at';
-
-function toVersion(row: VersionRow): RouteVersion {
-  return {
-    name: row.route_name,
-    version: row.version,
-    targets: row.targets.map((t) => ({ model: t.model, weight: t.weight })),
-    shadow: row.shadow_model,
-    restoredFrom: row.restored_from,
-    createdBy: row.created_by,
-    createdAt: new Date(row.created_at),
-  };
-}
-
-function toHead(row: HeadRow): RouteHead {
-  return {
-    name: row.name,
-    headVersion: row.head_version,
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
-  };
-}
-
-/** The route's head row, locked for update when asked. */
-export async function selectRouteHead(
-  sql: TenantSql,
-  name: string,
-  options: { forUpdate?: boolean } = {},
-): Promise<RouteHead | undefined> {
-  const { rows } = await sql.query<HeadRow>(
-    `SELECT name, head_version, created_at, updated_at FROM gateway_routes WHERE name = $1${options.forUpdate ? ' FOR UPDATE' : ''}`,
-    [name],
-  );
-  return rows[0] ? toHead(rows[0]) : undefined;
-}
-
-/** Inserts a route's head at version 1 (the caller inserts the version). */
-export async function insertRouteHead(sql: TenantSql, name: string, at: Date): Promise<void> {
-  await sql.query(
-    'INSERT INTO gateway_routes (org_id, name, head_version, created_at, updated_at) VALUES ($1, $2, 1, $3, $3)',
-    [sql.orgId, name, at],
-  );
-}
-
-/** Moves a route's head to `version`. */
-export async function updateRouteHead(sql: TenantSql, name: string, version: number, at: Date): Promise<void> {
-  await sql.query('UPDATE gateway_routes SET head_version = $2, updated_at = $3 WHERE name = $1', [name, version, at]);
-}
-
-/** Appends an immutable version. */
-export async function insertRouteVersion(sql: TenantSql, v: RouteVersion): Promise<void> {
-  await sql.query(
-    `INSERT INTO gateway_route_versions (org_id, route_name, version, targets, shadow_model, restored_from, created_by, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [
-      sql.orgId,
-      v.name,
-      v.version,
-      JSON.stringify(v.targets.map((t) => ({ model: t.model, weight: t.weight }))),
-      v.shadow,
-      v.restoredFrom,
-      JSON.stringify(v.createdBy),
-      v.createdAt,
-    ],
-  );
-}
-
-/** One version of a route, or its head version when `version` is absent. */
-export async function selectRouteVersion(
-  sql: TenantSql,
-  name: string,
-  version?: number,
-): Promise<RouteVersion | undefined> {
-  const { rows } = await sql.query<VersionRow>(
-    `SELECT ${VERSION_COLUMNS} FROM gateway_route_versions
-      WHERE route_name = $1 AND version = coalesce($2::int, (SELECT head_version FROM gateway_routes WHERE name = $1))`,
-    [name, version ?? null],
-  );
-  return rows[0] ? toVersion(rows[0]) : undefined;
-}
-
-/** A page of a route's versions, newest first, below `beforeVersion`. */
-export async function selectRouteVersions(
-  sql: TenantSql,
-  name: string,
-  page: { limit: number; beforeVersion?: number },
-): Promise<RouteVersion[]> {
-  const { rows } = await sql.query<VersionRow>(
-    `SELECT ${VERSION_COLUMNS} FROM gateway_route_versions
-      WHERE route_name = $1 AND ($2::int IS NULL OR version < $2) ORDER BY version DESC LIMIT $3`,
-    [name, page.beforeVersion ?? null, page.limit],
-  );
-  return rows.map(toVersion);
-}
-
-/** A page of the org's routes in name order, after `afterName`. */
-export async function selectRouteHeads(
-  sql: TenantSql,
-  page: { limit: number; afterName?: string },
-): Promise<RouteHead[]> {
-  const { rows } = await sql.query<HeadRow>(
-    `SELECT name, head_version, created_at, updated_at FROM gateway_routes
-      WHERE ($1::text IS NULL OR name > $1) ORDER BY name LIMIT $2`,
-    [page.afterName ?? null, page.limit],
-  );
-  return rows.map(toHead);
-}
+/** Where model routes live: `gateway_routes` heads and `gateway_route_versions` (migration 0016). */
+export const routeStore = new VersionedStore<RouteSpec>({
+  heads: 'gateway_routes',
+  versions: 'gateway_route_versions',
+  nameColumn: 'route_name',
+  contentColumns: ['targets', 'shadow_model'],
+  toRow: (spec) => [JSON.stringify(spec.targets.map((t) => ({ model: t.model, weight: t.weight }))), spec.shadow],
+  fromRow: (row) => ({
+    targets: (row.targets as { model: string; weight: number }[]).map((t) => ({ model: t.model, weight: t.weight })),
+    shadow: row.shadow_model as string | null,
+  }),
+});
 
 /**
  * Serializes, per org, the changes that decide which models routes may target: a route version naming a model and
@@ -184,18 +60,6 @@ export async function routesTargetingModel(sql: TenantSql, model: string): Promi
     [model],
   );
   return rows.map((row) => row.route_name);
-}
-
-/** The head versions of all the org's routes (for the model list). */
-export async function selectRouteHeadVersions(sql: TenantSql): Promise<RouteVersion[]> {
-  const { rows } = await sql.query<VersionRow>(
-    `SELECT ${VERSION_COLUMNS.split(', ')
-      .map((c) => `v.${c}`)
-      .join(', ')}
-       FROM gateway_route_versions v JOIN gateway_routes r ON r.org_id = v.org_id AND r.name = v.route_name AND r.head_version = v.version
-      ORDER BY v.route_name`,
-  );
-  return rows.map(toVersion);
 }
 
 interface ComparisonRow {

@@ -1,7 +1,7 @@
 import type { OrgId } from '../../../lib/ids.js';
 import type { Db } from '../../../platform/db/index.js';
 import type { ModelCatalog, ResolvedModel } from '../ports.js';
-import { selectRouteHeadVersions, selectRouteVersion, type RouteVersion } from './repo.js';
+import { routeStore, type RouteVersion } from './repo.js';
 import { ROUTE_NAME } from './route-service.js';
 
 /**
@@ -16,7 +16,7 @@ export class RoutedCatalog implements ModelCatalog {
   /** The route of this name resolved to its arms, else the underlying catalogue's model. */
   async resolve(orgId: OrgId, name: string): Promise<ResolvedModel | null> {
     const route = ROUTE_NAME.test(name)
-      ? await this.deps.db.withTenant(orgId, (sql) => selectRouteVersion(sql, name))
+      ? await this.deps.db.withTenant(orgId, (sql) => routeStore.version(sql, name))
       : undefined;
     if (!route) return this.deps.models.resolve(orgId, name);
     return this.#resolveRoute(orgId, route);
@@ -24,7 +24,7 @@ export class RoutedCatalog implements ModelCatalog {
 
   /** The org's routes (as models named by the route), then the underlying catalogue's models they do not shadow. */
   async list(orgId: OrgId): Promise<ResolvedModel[]> {
-    const routes = await this.deps.db.withTenant(orgId, (sql) => selectRouteHeadVersions(sql));
+    const routes = await this.deps.db.withTenant(orgId, (sql) => routeStore.headVersions(sql));
     const resolved: ResolvedModel[] = [];
     for (const route of routes) {
       const model = await this.#resolveRoute(orgId, route);
