@@ -38,19 +38,25 @@ describe(`200 concurrent calls against a nearly spent budget, over HTTP (${backe
     const responses = await Promise.all(
       Array.from({ length: CONCURRENT }, (_, i) => call(kit.a.ownerKey, 'POST', '/v1/chat/completions', body(i))),
     );
-    const codeOf = (r: (typeof responses)[number]) => (r.json() as { error?: { code?: string } }).error?.code;
-    const answered = responses.filter((r) => r.statusCode === 200).length;
+    const errorOf = (r: (typeof responses)[number]) =>
+      (r.json() as { error?: { code?: string; message?: string } }).error;
+    const codeOf = (r: (typeof responses)[number]) => errorOf(r)?.code;
+    const answered = responses.filter((r) => r.statusCode === 200 && !r.body.includes('"error"')).length;
     const refused = responses.filter((r) => r.statusCode === 402);
-    // The embedding detectors fail closed when a burst outruns their worker: such a call was metered (input side:
-    // refused before the provider; output side: answered, then withheld), never a 5xx of the meter.
+    // The embedding detectors fail closed when a burst outruns their worker (503 guard.detector_unavailable): such a
+    // call was metered (input side: refused before the provider; output side: answered, then withheld), never a 5xx
+    // of the meter. A stream that fails after it opened says so in its last event.
     const overloaded = responses.filter(
       (r) =>
         (r.statusCode === 503 && codeOf(r) === 'guard.detector_unavailable') ||
-        (r.statusCode === 502 && codeOf(r) === 'gateway.output_blocked'),
+        (r.statusCode === 200 && r.body.includes('"guard.detector_unavailable"')),
     );
-    const withheld = overloaded.filter((r) => r.statusCode === 502).length;
+    const withheld = overloaded.filter(
+      (r) => r.statusCode === 200 || (errorOf(r)?.message ?? '').includes('output guard'),
+    ).length;
     expect(answered + refused.length + overloaded.length).toBe(CONCURRENT);
-    expect(answered).toBeGreaterThan(0);
+    // Some calls reached the provider (on a loaded machine, all of those may have been withheld as above).
+    expect(answered + withheld).toBeGreaterThan(0);
     expect(refused.length).toBeGreaterThan(CONCURRENT / 2);
     for (const r of refused) expect(codeOf(r)).toBe('gateway.budget_exceeded');
 

@@ -36,6 +36,7 @@ import { countTokens } from '../tokens.js';
 import { MAX_REQUEST_TEXT } from '../wire/request-schemas.js';
 import { findCrossTenantRequest } from './cross-tenant.js';
 import type { GatewayCall } from './gateway-call.js';
+import { guardOutage, onlyUnavailable } from './guard-outage.js';
 import { decideModelCall } from './model-policy.js';
 import {
   applyRewrite,
@@ -94,15 +95,6 @@ interface Admitted {
 
 function violates(result: GuardResult): boolean {
   return result.verdict === 'block' || result.verdict === 'quarantine';
-}
-
-const UNAVAILABLE = '.detector_unavailable';
-
-// True when the only findings that refuse the text are detectors that could not answer (an outage, not a finding).
-function onlyUnavailable(result: GuardResult): boolean {
-  const refusing = result.findings.filter((f) => f.action === 'block' || f.action === 'quarantine');
-  if (refusing.length === 0) return result.reasons.includes('guard.detector_unavailable');
-  return refusing.every((f) => f.class.endsWith(UNAVAILABLE));
 }
 
 function outcomeOf(error: unknown): AuditDecision {
@@ -385,13 +377,7 @@ export class GatewayService {
   }
 
   private blocked(trace: RequestTrace, result: GuardResult): AppError {
-    if (onlyUnavailable(result))
-      // SECURITY: still refused (fail closed), but as the outage it is: a 503 the client may retry, not a 400 that
-      // says its prompt was at fault.
-      return new AppError('guard.detector_unavailable', {
-        publicMessage: 'the input guard could not scan the request in time; retry shortly',
-        details: { retry_after_seconds: 1 },
-      });
+    if (onlyUnavailable(result)) return guardOutage('input');
     const classes = [
       ...new Set(
         result.findings
@@ -622,6 +608,7 @@ export class GatewayService {
     const parts =
       scan.result.transformed !== undefined ? splitTexts(joined, scan.result.transformed) : [content, ...toolTexts];
     const toolsRewritten = parts === null || parts.slice(1).some((p, i) => p !== toolTexts[i]);
+    if (violates(scan.result) && onlyUnavailable(scan.result)) throw guardOutage('output');
     if (violates(scan.result) || toolsRewritten) {
       if (quarantineId === null) quarantineId = await this.hold(call, joined.joined, scan.result, admitted.model.name);
       throw new AppError('gateway.output_blocked', {

@@ -1,6 +1,7 @@
 import { AppError } from '../../../lib/errors/index.js';
 import type { GuardResult } from '../../guard/index.js';
 import type { ChatCompletionChunk, TokenUsage } from '../ports.js';
+import { guardOutage, onlyUnavailable } from './guard-outage.js';
 import { joinOutputTexts, splitTexts } from './prompt-segments.js';
 
 /** What the hold-back needs from the guard and the caller. */
@@ -79,6 +80,7 @@ export async function* holdBack(
   const fail = async (text: string, result: GuardResult | null, reason: string): Promise<never> => {
     outcome.verdict = result?.verdict ?? 'quarantine';
     outcome.reasons = result?.reasons.length ? result.reasons : [reason];
+    if (result && violates(result) && onlyUnavailable(result)) throw guardOutage('output');
     outcome.quarantineId = await options.quarantine(text, result, reason);
     throw withheld(outcome.quarantineId);
   };
@@ -128,6 +130,7 @@ export async function* holdBack(
   outcome.verdict = scan.result.verdict;
   outcome.reasons = scan.result.reasons;
   if (violates(scan.result)) {
+    if (onlyUnavailable(scan.result)) throw guardOutage('output');
     outcome.quarantineId = scan.quarantineId ?? (await options.quarantine(raw, scan.result, 'guard.blocked'));
     throw withheld(outcome.quarantineId);
   }

@@ -52,7 +52,7 @@ describe('class policy', () => {
       output: { 'moderation.detector_unavailable': 'allow' },
     });
     expect(policy.rules.input['injection.detector_unavailable']).toBe('block');
-    expect(policy.rules.output['moderation.detector_unavailable']).toBe('quarantine');
+    expect(policy.rules.output['moderation.detector_unavailable']).toBe('block');
     expect(policy.rules.input['injection.*']).toBe('allow');
   });
 });

@@ -50,9 +50,10 @@ const DEFAULT_OUTPUT: Record<string, GuardAction> = {
   'moderation.*': 'quarantine',
 };
 
-// SECURITY: a detector that cannot answer always fails closed where it guards; no org rule can relax that.
+// SECURITY: a detector that cannot answer always fails closed where it guards; no org rule can relax that. Unscanned
+// output is blocked, not quarantined: an outage would otherwise fill the review queue with text nothing found risky.
 const FAIL_CLOSED_INPUT: Record<string, GuardAction> = { 'injection.detector_unavailable': 'block' };
-const FAIL_CLOSED_OUTPUT: Record<string, GuardAction> = { 'moderation.detector_unavailable': 'quarantine' };
+const FAIL_CLOSED_OUTPUT: Record<string, GuardAction> = { 'moderation.detector_unavailable': 'block' };
 
 /** Per-org guard policy as stored and submitted (org rules are laid over the defaults). */
 export const classPolicySchema = z.object({
