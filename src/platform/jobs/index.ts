@@ -1,0 +1,9 @@
+export {
+  completeJob,
+  enqueueJob,
+  failJob,
+  leaseJobs,
+  retryDelayMs,
+  type LeasedJob,
+  type NewJob,
+} from './job-queue.js';
