@@ -383,7 +383,8 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     batchSize: 16,
     retryBaseMs: 10_000,
     retryCapMs: 6 * 60 * 60 * 1000,
-    onError: (error, job) => logger.warn({ err: error, job_id: job.id, kind: job.kind, attempt: job.attempt }, 'job failed'),
+    onError: (error, job) =>
+      logger.warn({ err: error, job_id: job.id, kind: job.kind, attempt: job.attempt }, 'job failed'),
   }).register(DELIVER_JOB_KIND, (job) => webhookDeliverer.deliver(job));
   const services: ApiServices = {
     config,

@@ -96,15 +96,19 @@ export class JobRunner {
     } catch (error) {
       onError?.(error, job);
       const delay = retryDelayMs(job.attempt, retryBaseMs, retryCapMs);
-      await db.withPlatform((sql) => failJob(sql, job, messageOf(error), delay, clock.now())).catch((e: unknown) => {
-        onError?.(e, job);
-      });
+      await db
+        .withPlatform((sql) => failJob(sql, job, messageOf(error), delay, clock.now()))
+        .catch((e: unknown) => {
+          onError?.(e, job);
+        });
       return;
     }
-    const kept = await db.withPlatform((sql) => completeJob(sql, job, clock.now())).catch((e: unknown) => {
-      onError?.(e, job);
-      return true;
-    });
+    const kept = await db
+      .withPlatform((sql) => completeJob(sql, job, clock.now()))
+      .catch((e: unknown) => {
+        onError?.(e, job);
+        return true;
+      });
     // The lease expired while the handler ran and another runner took the job: it runs (or ran) there again.
     if (!kept) onError?.(new Error(`lease of job ${job.id} was lost before it completed`), job);
   }

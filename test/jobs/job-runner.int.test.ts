@@ -61,7 +61,9 @@ describe(`job runner (${backendName})`, () => {
     await Promise.all([one.drain(), two.drain(), one.drain(), two.drain()]);
     expect(runs.size).toBe(n);
     expect([...runs.values()].every((count) => count === 1)).toBe(true);
-    const statuses = await t.superuser(`SELECT status, count(*)::int AS n FROM jobs WHERE kind = 'test.count' GROUP BY status`);
+    const statuses = await t.superuser(
+      `SELECT status, count(*)::int AS n FROM jobs WHERE kind = 'test.count' GROUP BY status`,
+    );
     expect(statuses).toEqual([{ status: 'succeeded', n }]);
   });
 

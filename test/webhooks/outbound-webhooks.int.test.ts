@@ -80,9 +80,9 @@ describe(`outbound webhooks (${backendName})`, () => {
     const tampered = request.body.replace('"amount":2000', '"amount":1');
     expect(tampered).not.toBe(request.body);
     expect(() => verifier.verify(tampered, headersOf(request))).toThrow(WebhookVerificationError);
-    expect(() => new Webhook(`whsec_${Buffer.alloc(24, 7).toString('base64')}`).verify(request.body, headersOf(request))).toThrow(
-      WebhookVerificationError,
-    );
+    expect(() =>
+      new Webhook(`whsec_${Buffer.alloc(24, 7).toString('base64')}`).verify(request.body, headersOf(request)),
+    ).toThrow(WebhookVerificationError);
     const [delivery] = await deliveries(endpoint.id);
     expect(delivery).toMatchObject({ status: 'succeeded', event_type: 'billing.payment.succeeded' });
     expect(delivery?.attempts).toEqual([expect.objectContaining({ attempt: 1, status_code: 200 })]);

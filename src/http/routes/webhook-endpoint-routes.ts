@@ -2,15 +2,20 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../../modules/authz/index.js';
-import {
-  EVENT_FILTER_PATTERN,
-  type DeliveryView,
-  type EndpointView,
-} from '../../modules/webhooks/index.js';
+import { EVENT_FILTER_PATTERN, type DeliveryView, type EndpointView } from '../../modules/webhooks/index.js';
 import type { ApiServices } from '../api-services.js';
 import { principalOf, requestMeta } from '../auth/route-auth.js';
 import { inTenantTransaction } from '../auth/route-transaction.js';
-import { afterCursor, idParam, orgParams, pageOf, pageQuery, pageSchema, pathOrg, resourceFromPath } from './route-helpers.js';
+import {
+  afterCursor,
+  idParam,
+  orgParams,
+  pageOf,
+  pageQuery,
+  pageSchema,
+  pathOrg,
+  resourceFromPath,
+} from './route-helpers.js';
 
 const tags = ['webhooks'];
 const security = [{ bearer: [] }];
@@ -61,7 +66,10 @@ const createBody = z
         z
           .string()
           .max(100)
-          .regex(EVENT_FILTER_PATTERN, 'an event type (`billing.payment.succeeded`) or a prefix and `.*` (`billing.*`)'),
+          .regex(
+            EVENT_FILTER_PATTERN,
+            'an event type (`billing.payment.succeeded`) or a prefix and `.*` (`billing.*`)',
+          ),
       )
       .min(1)
       .max(20)

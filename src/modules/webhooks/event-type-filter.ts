@@ -6,7 +6,5 @@ export const EVENT_FILTER_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){0,4}(\.
 
 /** Whether an endpoint subscribed with `filters` receives events of `type`. */
 export function matchesEventFilter(filters: readonly string[], type: string): boolean {
-  return filters.some((filter) =>
-    filter.endsWith('.*') ? type.startsWith(filter.slice(0, -1)) : filter === type,
-  );
+  return filters.some((filter) => (filter.endsWith('.*') ? type.startsWith(filter.slice(0, -1)) : filter === type));
 }

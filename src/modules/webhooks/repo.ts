@@ -131,8 +131,7 @@ export async function selectDeliveryToSend(
   sql: TenantSql,
   id: string,
 ): Promise<
-  | (DeliveryRow & { body: string; url: string; secret_ciphertext: string; endpoint_deleted: boolean })
-  | undefined
+  (DeliveryRow & { body: string; url: string; secret_ciphertext: string; endpoint_deleted: boolean }) | undefined
 > {
   const { rows } = await sql.query<
     DeliveryRow & { body: string; url: string; secret_ciphertext: string; endpoint_deleted: boolean }
@@ -149,11 +148,7 @@ export async function selectDeliveryToSend(
 }
 
 /** One delivery of an endpoint. */
-export async function selectDelivery(
-  sql: TenantSql,
-  endpointId: string,
-  id: string,
-): Promise<DeliveryRow | undefined> {
+export async function selectDelivery(sql: TenantSql, endpointId: string, id: string): Promise<DeliveryRow | undefined> {
   const { rows } = await sql.query<DeliveryRow>(
     `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN webhook_events e ON e.org_id = d.org_id AND e.id = d.event_id
       WHERE d.endpoint_id = $1 AND d.id = $2`,
