@@ -384,7 +384,10 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     retryBaseMs: 10_000,
     retryCapMs: 6 * 60 * 60 * 1000,
     onError: (error, job) =>
-      logger.warn({ err: error, job_id: job.id, kind: job.kind, attempt: job.attempt }, 'job failed'),
+      logger.warn(
+        { err: error, ...(job ? { job_id: job.id, kind: job.kind, attempt: job.attempt } : {}) },
+        job ? 'job failed' : 'job poll failed',
+      ),
   }).register(DELIVER_JOB_KIND, (job) => webhookDeliverer.deliver(job));
   const services: ApiServices = {
     config,

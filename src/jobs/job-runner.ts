@@ -18,8 +18,8 @@ export interface JobRunnerOptions {
   /** First retry delay and its cap (exponential backoff with jitter between). */
   retryBaseMs: number;
   retryCapMs: number;
-  /** A job that failed, or a lost lease; logged by the caller. */
-  onError?: (error: unknown, job: LeasedJob) => void;
+  /** A job that failed, a lost lease, or a poll that failed (no job); logged by the caller. */
+  onError?: (error: unknown, job?: LeasedJob) => void;
 }
 
 function messageOf(error: unknown): string {
@@ -77,10 +77,10 @@ export class JobRunner {
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      const pass = this.runDue().then(
-        (leased) => leased,
-        () => 0,
-      );
+      const pass = this.runDue().catch((error: unknown) => {
+        this.options.onError?.(error);
+        return 0;
+      });
       this.running = pass;
       void pass.then((leased) => this.schedule(leased > 0 ? 0 : this.options.pollIntervalMs));
     }, delayMs);
