@@ -7,7 +7,7 @@ import { insertDelivery, insertEvent, selectEndpoints } from './repo.js';
 /** The job kind that sends one delivery. */
 export const DELIVER_JOB_KIND = 'webhooks.deliver';
 
-/** Tries of one delivery before it is `failed` (with the runner's backoff, about a day). */
+/** Tries of one delivery before it is `failed` (with the runner's backoff, spread over 3 to 6 hours). */
 export const DELIVERY_MAX_ATTEMPTS = 12;
 
 /** An event of this org to send to its subscribed endpoints. */
