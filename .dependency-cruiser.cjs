@@ -3,7 +3,7 @@
  * Between modules: tenancy <- identity <- oidc; tenancy <- authz <- billing <- gateway; guard <- gateway;
  * any module may import audit; audit imports no module. A module is used only through its index.ts.
  */
-const modules = ['tenancy', 'audit', 'authz', 'identity', 'oidc', 'guard', 'billing', 'gateway', 'ops'];
+const modules = ['tenancy', 'audit', 'authz', 'identity', 'oidc', 'guard', 'billing', 'gateway', 'ops', 'webhooks'];
 const allowedModuleDeps = {
   tenancy: ['audit'],
   audit: [],
@@ -11,9 +11,10 @@ const allowedModuleDeps = {
   identity: ['tenancy', 'audit'],
   oidc: ['tenancy', 'identity', 'audit'],
   guard: ['audit'],
-  billing: ['tenancy', 'authz', 'audit'],
+  billing: ['tenancy', 'authz', 'audit', 'webhooks'],
   gateway: ['tenancy', 'authz', 'billing', 'guard', 'audit'],
   ops: ['audit'],
+  webhooks: ['tenancy', 'authz', 'audit'],
 };
 
 const betweenModules = modules.map((from) => ({

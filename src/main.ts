@@ -11,6 +11,7 @@ import type { OrgId } from './lib/ids.js';
 import type { ApiServices } from './http/api-services.js';
 import type { ProtectedRoute } from './http/auth/install-auth.js';
 import { registerApiRoutes } from './http/routes/index.js';
+import { JobRunner } from './jobs/index.js';
 import { AuditBuffer, AuditLog, AuditSealer } from './modules/audit/index.js';
 import { openBilling } from './modules/billing/index.js';
 import {
@@ -62,6 +63,7 @@ import {
   ServiceAccountService,
   type BootstrapResult,
 } from './modules/tenancy/index.js';
+import { DELIVER_JOB_KIND, WebhookDeliverer, WebhookEndpointService } from './modules/webhooks/index.js';
 import { OrgGenerations } from './platform/cache-generation/index.js';
 import {
   assertServingRoleSafe,
@@ -93,6 +95,8 @@ export interface Runtime extends Core {
   bootstrap: BootstrapResult | undefined;
   /** Everything the API routes use. */
   services: ApiServices;
+  /** The background job runner (webhook deliveries); `serve` starts it, close stops it. */
+  jobs: JobRunner;
 }
 
 /** Overrides for tests: an existing database (and its owner connection, to migrate it), a clock, a logger. */
@@ -362,6 +366,29 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     circuits: providerCircuits,
   });
   const billing = await openBilling({ config, db, cipher, audit, clock, orgs, platformOrgId });
+  const webhookRules = { allowPrivateTargets: config.webhooks.allowPrivateTargets };
+  const webhookDeliverer = new WebhookDeliverer({
+    db,
+    cipher,
+    audit,
+    clock,
+    rules: webhookRules,
+    timeoutMs: config.webhooks.timeoutMs,
+  });
+  const jobs = new JobRunner({
+    db,
+    clock,
+    pollIntervalMs: config.jobs.pollIntervalMs,
+    leaseMs: config.jobs.leaseSeconds * 1000,
+    batchSize: 16,
+    retryBaseMs: 10_000,
+    retryCapMs: 6 * 60 * 60 * 1000,
+    onError: (error, job) =>
+      logger.warn(
+        { err: error, ...(job ? { job_id: job.id, kind: job.kind, attempt: job.attempt } : {}) },
+        job ? 'job failed' : 'job poll failed',
+      ),
+  }).register(DELIVER_JOB_KIND, (job) => webhookDeliverer.deliver(job));
   const services: ApiServices = {
     config,
     clock,
@@ -415,6 +442,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     rejectedCredentials,
     gatewayUsage,
     billing,
+    webhookEndpoints: new WebhookEndpointService({ db, cipher, audit, clock, rules: webhookRules }),
     redeemBootstrap: (platform, secret, mintOwnerKey) =>
       redeemBootstrapSecret({ clock, audit }, platform, secret, mintOwnerKey),
   };
@@ -422,7 +450,11 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     ...core,
     bootstrap,
     services,
+    jobs,
     async close() {
+      // Jobs running finish (and record their outcome) before anything they use closes.
+      await jobs.stop();
+      await webhookDeliverer.close();
       // Shadow calls still running finish (and record their comparison) before their database goes.
       await gateway.shadowsSettled();
       await guard.close();
@@ -528,6 +560,7 @@ export async function serve(config: Config): Promise<void> {
   runtime.services.billing.connectSandboxWebhooks(address);
   printBanner(address, config.publicUrl, bootstrap);
   runtime.auditSealer.start();
+  runtime.jobs.start();
   // Load the guard's embedding model in the background; until it is up, scans wait for it (bounded) rather than fail.
   void runtime.services.guard
     .warmUp()

@@ -101,6 +101,11 @@ export function developmentShortcuts(config: Config): { setting: string; problem
       problem:
         'the sandbox payment processor takes no real payment; set it to stripe (or BULWARK_BILLING_ALLOW_SANDBOX_IN_PRODUCTION=true)',
     });
+  if (config.webhooks.allowPrivateTargets)
+    found.push({
+      setting: 'BULWARK_WEBHOOKS_ALLOW_PRIVATE_TARGETS',
+      problem: 'outbound webhooks may reach private and loopback addresses (SSRF); set it to false',
+    });
   return found;
 }
 

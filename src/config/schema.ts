@@ -211,6 +211,44 @@ export const configSchema = z.object({
         ctx.addIssue({ code: 'custom', path: ['stripeWebhookSecrets'], message: 'required with processor stripe' });
     })
     .describe('Payments (/v1/orgs/{org_id}/billing/…, the processor webhook).'),
+  jobs: z
+    .object({
+      pollIntervalMs: z.coerce
+        .number()
+        .int()
+        .min(50)
+        .max(60_000)
+        .default(1_000)
+        .describe('How long the job runner waits between polls of the jobs table when nothing was due.'),
+      leaseSeconds: z.coerce
+        .number()
+        .int()
+        .min(5)
+        .max(3_600)
+        .default(60)
+        .describe(
+          'How long a node holds a job it is running; a job still unfinished then (its node died) is run again by another node.',
+        ),
+    })
+    .default({ pollIntervalMs: 1_000, leaseSeconds: 60 })
+    .describe('The background job runner `bulwark serve` starts (webhook deliveries and retries).'),
+  webhooks: z
+    .object({
+      allowPrivateTargets: booleanish
+        .default(false)
+        .describe(
+          'Lets outbound webhook endpoints point at loopback, private, link-local and other non-public addresses. Off, such URLs are refused and a host that resolves to one is not connected to (SSRF). For tests and local development only.',
+        ),
+      timeoutMs: z.coerce
+        .number()
+        .int()
+        .min(500)
+        .max(60_000)
+        .default(10_000)
+        .describe('How long one outbound webhook delivery may take (connect to last byte) before it counts as failed.'),
+    })
+    .default({ allowPrivateTargets: false, timeoutMs: 10_000 })
+    .describe('Outbound webhooks (/v1/orgs/{org_id}/webhook-endpoints).'),
   guardEmbeddingStage: booleanish
     .default(true)
     .describe(
@@ -286,6 +324,10 @@ export const envBindings: Readonly<Record<string, readonly string[]>> = {
   BULWARK_GATEWAY_ALLOW_LOCAL_PROVIDER_IN_PRODUCTION: ['gateway', 'allowLocalProviderInProduction'],
   BULWARK_GATEWAY_STREAM_HOLD_BACK_CHARS: ['gateway', 'streamHoldBackChars'],
   BULWARK_GUARD_EMBEDDING_STAGE: ['guardEmbeddingStage'],
+  BULWARK_JOBS_POLL_INTERVAL_MS: ['jobs', 'pollIntervalMs'],
+  BULWARK_JOBS_LEASE_SECONDS: ['jobs', 'leaseSeconds'],
+  BULWARK_WEBHOOKS_ALLOW_PRIVATE_TARGETS: ['webhooks', 'allowPrivateTargets'],
+  BULWARK_WEBHOOKS_TIMEOUT_MS: ['webhooks', 'timeoutMs'],
   BULWARK_VAULT: ['vault', 'kind'],
   BULWARK_VAULT_KEY_FILE: ['vault', 'keyFile'],
   BULWARK_PKCS11_MODULE: ['vault', 'pkcs11', 'module'],

@@ -22,6 +22,7 @@ import type {
   OrgService,
   ServiceAccountService,
 } from '../modules/tenancy/index.js';
+import type { WebhookEndpointService } from '../modules/webhooks/index.js';
 import type { Db, PlatformSql, TenantSql } from '../platform/db/index.js';
 import type { Metrics } from '../platform/metrics/index.js';
 import type { AuthThrottle } from '../platform/rate-limit/index.js';
@@ -72,6 +73,8 @@ export interface ApiServices {
   gatewayUsage: GatewayUsage;
   /** Payments: saved cards, idempotent charges, the processor's webhooks (and the in-process sandbox processor). */
   billing: Billing;
+  /** The org's outbound webhook endpoints, their delivery log and replay. */
+  webhookEndpoints: WebhookEndpointService;
   /** Redeems the one-time bootstrap secret in the caller's platform transaction; `mintOwnerKey` issues the owner's key in it. */
   redeemBootstrap<K>(
     platform: PlatformSql,

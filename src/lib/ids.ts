@@ -17,6 +17,10 @@ export const idPrefixes = {
   payment: 'pay',
   paymentMethod: 'pmt',
   document: 'doc',
+  job: 'job',
+  webhookEndpoint: 'whe',
+  webhookEvent: 'wev',
+  webhookDelivery: 'whd',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

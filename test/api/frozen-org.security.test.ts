@@ -56,6 +56,12 @@ describe(`a frozen org is frozen on every route (${backendName})`, () => {
         targets: [{ provider_id: provider.id, upstream_model: 'm' }],
       })
     ).json();
+    const endpoint = (
+      await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/webhook-endpoints`, {
+        url: 'https://hooks.example.com/frozen',
+        event_types: ['billing.*'],
+      })
+    ).json();
     const card = (
       await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/billing/payment-methods`, { token: 'pm_card_visa' })
     ).json();
@@ -68,7 +74,12 @@ describe(`a frozen org is frozen on every route (${backendName})`, () => {
         { 'idempotency-key': 'frozen-walk' },
       )
     ).json();
+    const delivery = (
+      await ctx.call(ownerKey, 'GET', `/v1/orgs/${orgId}/webhook-endpoints/${endpoint.id}/deliveries`)
+    ).json().data[0];
     Object.assign(ids, {
+      endpoint_id: endpoint.id,
+      delivery_id: delivery.id,
       payment_id: payment.id,
       member_id: member.id,
       service_account_id: account.id,

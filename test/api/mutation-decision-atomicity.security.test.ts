@@ -30,6 +30,10 @@ describe(`every mutating route commits its allowed decision with its change (${b
     'gateway_prices',
     'gateway_documents',
     'gateway_document_chunks',
+    'webhook_endpoints',
+    'webhook_events',
+    'webhook_deliveries',
+    'jobs',
     'audit_events',
   ];
   type Fixture = () => Promise<{ url: string; body?: unknown; headers?: Record<string, string> }>;
@@ -87,6 +91,27 @@ describe(`every mutating route commits its allowed decision with its change (${b
     const card = (await as('POST', `/v1/orgs/${org}/billing/payment-methods`, { token: 'pm_card_visa' })).json()
       .id as string;
     let charges = 0;
+    const endpoint = async (eventTypes: string[]) =>
+      (
+        await as('POST', `/v1/orgs/${org}/webhook-endpoints`, {
+          url: 'https://hooks.example.com/walk',
+          event_types: eventTypes,
+        })
+      ).json().id as string;
+    const webhookIds = {
+      replayed: await endpoint(['billing.*']),
+      deleted: await endpoint(['dispute.*']),
+      delivery: '',
+    };
+    await as(
+      'POST',
+      `/v1/orgs/${org}/billing/payments`,
+      { payment_method_id: card, amount: 1_500, currency: 'eur' },
+      { 'idempotency-key': 'walk-charge-for-webhook' },
+    );
+    webhookIds.delivery = (
+      await ctx.call(ctx.a.ownerKey, 'GET', `/v1/orgs/${org}/webhook-endpoints/${webhookIds.replayed}/deliveries`)
+    ).json().data[0].id as string;
     await as('POST', '/v1/prompts', { name: 'walk-prompt', template: 'Be brief.' });
     await as('POST', '/v1/model-routes', {
       name: 'walk-route',
@@ -128,6 +153,16 @@ describe(`every mutating route commits its allowed decision with its change (${b
       url: `/v1/orgs/${org}/billing/payments`,
       body: { payment_method_id: card, amount: 1_500, currency: 'eur' },
       headers: { 'idempotency-key': `walk-charge-${(charges += 1)}` },
+    }));
+    add('POST', '/v1/orgs/:org_id/webhook-endpoints', async () => ({
+      url: `/v1/orgs/${org}/webhook-endpoints`,
+      body: { url: 'https://hooks.example.com/new', event_types: ['alert.*'] },
+    }));
+    add('DELETE', '/v1/orgs/:org_id/webhook-endpoints/:endpoint_id', async () => ({
+      url: `/v1/orgs/${org}/webhook-endpoints/${webhookIds.deleted}`,
+    }));
+    add('POST', '/v1/orgs/:org_id/webhook-endpoints/:endpoint_id/deliveries/:delivery_id/replay', async () => ({
+      url: `/v1/orgs/${org}/webhook-endpoints/${webhookIds.replayed}/deliveries/${webhookIds.delivery}/replay`,
     }));
     add('POST', '/v1/orgs', async () => ({
       url: '/v1/orgs',

@@ -81,6 +81,12 @@ describe(`tenant isolation across every route (${backendName})`, () => {
           targets: [{ provider_id: provider.id, upstream_model: 'm' }],
         })
       ).json();
+      const endpoint = (
+        await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/webhook-endpoints`, {
+          url: `https://hooks.example.com/${side}`,
+          event_types: ['billing.*'],
+        })
+      ).json();
       const card = (
         await ctx.call(ownerKey, 'POST', `/v1/orgs/${orgId}/billing/payment-methods`, { token: 'pm_card_visa' })
       ).json();
@@ -93,7 +99,13 @@ describe(`tenant isolation across every route (${backendName})`, () => {
           { 'idempotency-key': `matrix-${side}` },
         )
       ).json();
+      // The payment's event made a delivery to the endpoint (queued: no job runner runs here).
+      const delivery = (
+        await ctx.call(ownerKey, 'GET', `/v1/orgs/${orgId}/webhook-endpoints/${endpoint.id}/deliveries`)
+      ).json().data[0];
       ids[side] = {
+        endpoint_id: endpoint.id,
+        delivery_id: delivery.id,
         payment_id: payment.id,
         member_id: member.id,
         service_account_id: account.id,
@@ -148,7 +160,7 @@ describe(`tenant isolation across every route (${backendName})`, () => {
     const before = await fingerprint(server, ctx.b.orgId);
     const failures: string[] = [];
     const withResourceIds = server.routes.filter((r) =>
-      /:(member_id|service_account_id|key_id|item_id|provider_id|model_id|payment_id)/.test(r.url),
+      /:(member_id|service_account_id|key_id|item_id|provider_id|model_id|payment_id|endpoint_id)/.test(r.url),
     );
     expect(withResourceIds.length).toBeGreaterThanOrEqual(8);
     const bodies: Record<string, unknown> = { PATCH: { roles: ['viewer'] }, POST: {} };

@@ -38,10 +38,12 @@ export interface BillingKit {
   close(): Promise<void>;
 }
 
-/** Starts a billing kit on a fresh database. */
-export async function startBillingKit(): Promise<BillingKit> {
+/** Starts a billing kit on a fresh database; `env` adds configuration (`BULWARK_…` variables). */
+export async function startBillingKit(env: Record<string, string> = {}): Promise<BillingKit> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'bulwark-billing-'));
-  const config = loadConfig({ env: { BULWARK_ENV: 'test', BULWARK_DATA_DIR: dataDir, BULWARK_LOG_LEVEL: 'debug' } });
+  const config = loadConfig({
+    env: { BULWARK_ENV: 'test', BULWARK_DATA_DIR: dataDir, BULWARK_LOG_LEVEL: 'debug', ...env },
+  });
   const out = new PassThrough();
   let logs = '';
   out.on('data', (chunk: Buffer) => (logs += chunk.toString('utf8')));

@@ -16,6 +16,7 @@ import { registerQuarantineRoutes } from './quarantine-routes.js';
 import { registerRetrievalRoutes } from './retrieval-routes.js';
 import { enforceModelRouteDeclarations } from './model-route-declaration.js';
 import { registerTenancyRoutes } from './tenancy-routes.js';
+import { registerWebhookEndpointRoutes } from './webhook-endpoint-routes.js';
 
 /** Installs authentication and authorization, then every /v1 route; returns the table of protected routes. */
 export function registerApiRoutes(app: FastifyInstance, services: ApiServices): ProtectedRoute[] {
@@ -35,5 +36,6 @@ export function registerApiRoutes(app: FastifyInstance, services: ApiServices): 
   registerGatewayRoutes(app, services);
   registerBillingRoutes(app, services);
   registerRetrievalRoutes(app, services);
+  registerWebhookEndpointRoutes(app, services);
   return table;
 }

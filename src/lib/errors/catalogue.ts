@@ -9,6 +9,7 @@ import { guardErrors } from './catalogue/guard.js';
 import { platformErrors } from './catalogue/platform.js';
 import { tenancyErrors } from './catalogue/tenancy.js';
 import { vaultErrors } from './catalogue/vault.js';
+import { webhookErrors } from './catalogue/webhooks.js';
 import type { ErrorSpec } from './error-spec.js';
 
 // INVARIANT: codes are stable. A retired code stays here (marked retired in its description) and is never reused.
@@ -25,6 +26,7 @@ export const errorCatalogue = {
   ...gatewayRegistryErrors,
   ...gatewayErrors,
   ...billingErrors,
+  ...webhookErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A stable, namespaced error code (`authz.denied`, `guard.blocked`, …). */

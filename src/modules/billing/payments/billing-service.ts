@@ -4,6 +4,7 @@ import { isId, newId, type OrgId } from '../../../lib/ids.js';
 import type { Db, TenantSql } from '../../../platform/db/index.js';
 import type { FieldCipher, FieldRef } from '../../../platform/vault/index.js';
 import type { AuditActor, AuditEventInput, AuditLog } from '../../audit/index.js';
+import { publishEvent } from '../../webhooks/index.js';
 import { CardDeclined, ProcessorUnavailable, type PaymentOutcome, type PaymentProcessor } from '../ports.js';
 import { advances } from './payment-status.js';
 import {
@@ -259,6 +260,19 @@ export class BillingService {
       );
       const stored = await selectPayment(sql, claim.paymentId);
       if (!stored) throw new AppError('billing.payment_not_found');
+      // The org's webhook endpoints hear of the outcome; its deliveries commit with it.
+      if (outcome.status !== 'requires_action')
+        await publishEvent(sql, {
+          type: outcome.status === 'succeeded' ? 'billing.payment.succeeded' : 'billing.payment.declined',
+          data: {
+            payment_id: claim.paymentId,
+            amount: input.amount,
+            currency: input.currency,
+            status: stored.status,
+            ...(outcome.status === 'failed' ? { decline_code: outcome.declineCode } : {}),
+          },
+          at: now,
+        });
       return paymentView(stored);
     });
     return { payment, replayed: false };

@@ -1,0 +1,1 @@
+export { JobRunner, type JobHandler, type JobRunnerOptions } from './job-runner.js';

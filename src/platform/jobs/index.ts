@@ -1,0 +1,1 @@
+export { completeJob, enqueueJob, failJob, leaseJobs, retryDelayMs, type LeasedJob, type NewJob } from './job-queue.js';
