@@ -17,6 +17,8 @@ export const idPrefixes = {
   payment: 'pay',
   paymentMethod: 'pmt',
   document: 'doc',
+  recoveryCase: 'rcv',
+  outboxMessage: 'msg',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];
