@@ -201,8 +201,11 @@ export const configSchema = z.object({
       allowSandboxInProduction: booleanish
         .default(false)
         .describe('Lets production start with the sandbox processor (staging drills only: no real payment is taken).'),
+      recoveryGraceDays: count(0, 60, 7).describe(
+        'Days after a failed payment during which the org keeps its paid entitlements while recovery retries the charge or waits for the customer; after them, recovery reports the grace as over.',
+      ),
     })
-    .default({ processor: 'sandbox', allowSandboxInProduction: false })
+    .default({ processor: 'sandbox', allowSandboxInProduction: false, recoveryGraceDays: 7 })
     .superRefine((billing, ctx) => {
       if (billing.processor !== 'stripe') return;
       if (!billing.stripeSecretKey)
@@ -283,6 +286,7 @@ export const envBindings: Readonly<Record<string, readonly string[]>> = {
   BULWARK_BILLING_STRIPE_SECRET_KEY: ['billing', 'stripeSecretKey'],
   BULWARK_BILLING_STRIPE_WEBHOOK_SECRETS: ['billing', 'stripeWebhookSecrets'],
   BULWARK_BILLING_ALLOW_SANDBOX_IN_PRODUCTION: ['billing', 'allowSandboxInProduction'],
+  BULWARK_BILLING_RECOVERY_GRACE_DAYS: ['billing', 'recoveryGraceDays'],
   BULWARK_GATEWAY_ALLOW_LOCAL_PROVIDER_IN_PRODUCTION: ['gateway', 'allowLocalProviderInProduction'],
   BULWARK_GATEWAY_STREAM_HOLD_BACK_CHARS: ['gateway', 'streamHoldBackChars'],
   BULWARK_GUARD_EMBEDDING_STAGE: ['guardEmbeddingStage'],

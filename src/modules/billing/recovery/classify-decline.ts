@@ -7,11 +7,7 @@
  * - `hard_decline`: fraud, stolen, lost or picked-up card (or the issuer says never to retry): never retried.
  */
 export type DeclineReason =
-  | 'insufficient_funds'
-  | 'expired_card'
-  | 'authentication_required'
-  | 'do_not_honor'
-  | 'hard_decline';
+  'insufficient_funds' | 'expired_card' | 'authentication_required' | 'do_not_honor' | 'hard_decline';
 
 // Stripe's documented decline codes (https://docs.stripe.com/declines/codes), grouped by what a retry can achieve.
 // A code not listed is treated as `do_not_honor` (a soft decline with few retries): retrying an unknown soft
