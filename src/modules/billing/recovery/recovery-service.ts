@@ -528,8 +528,18 @@ export class RecoveryService {
     return (await this.recoveryStatus(sql)).status === 'in_grace';
   }
 
-  /** The org's recovery report: cases open now; recovered (count, amount), exhausted and hard-declined in [from, to). */
-  async report(orgId: OrgId, from: Date, to: Date): Promise<RecoveryReport> {
+  /**
+   * The org's recovery report: cases open now; recovered (count, amount), exhausted and hard-declined in [from, to)
+   * (by default the 30 days up to now).
+   */
+  async report(orgId: OrgId, period: { from?: Date; to?: Date } = {}): Promise<RecoveryReport> {
+    const to = period.to ?? this.deps.clock.now();
+    const from = period.from ?? new Date(to.getTime() - 30 * 24 * 60 * 60 * 1000);
+    if (from >= to)
+      throw new AppError('http.bad_request', {
+        publicMessage: 'from must be before to',
+        details: { issues: [{ field: 'query.from', message: 'must be before to' }] },
+      });
     return this.deps.db.withTenant(orgId, async (sql) => {
       const totals = await selectTotals(sql, from, to);
       const open = await selectActiveCases(sql);

@@ -205,6 +205,12 @@ export const SANDBOX_RENEWAL_CARDS: readonly { id: string; decline: Decline; lat
     laterChargeSucceeds: 0.3,
   },
   {
+    // For tests: the first charge fails for insufficient funds, every later one succeeds.
+    id: 'pm_card_bulwarkSandbox_renewalDeclined_insufficientFunds_thenSucceeds',
+    decline: declined('insufficient_funds', 'Your card has insufficient funds.'),
+    laterChargeSucceeds: 1,
+  },
+  {
     id: 'pm_card_bulwarkSandbox_renewalDeclined_doNotHonor',
     decline: declined('do_not_honor', 'Your card was declined.'),
     laterChargeSucceeds: 0.2,
