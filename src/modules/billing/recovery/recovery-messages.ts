@@ -9,8 +9,8 @@ function money(amount: number, currency: string): string {
   return `${(amount / 100).toFixed(2)} ${currency.toUpperCase()}`;
 }
 
-// SECURITY: a message names the amount, the date and a hosted link only: never a card number, its last digits or a
-// processor id, so a forwarded or leaked e-mail gives nothing away.
+// SECURITY: a message names the amount, the date and the processor's hosted link only (which carries the intent id,
+// as the processor's own links do): never a card number, its brand or last digits, so a leaked e-mail shows no card.
 
 /** Asks the billing contacts to complete 3-D Secure for a payment at the processor's hosted page. */
 export function authenticateMessage(input: { amount: number; currency: string; url: string; graceEndsAt: Date }) {

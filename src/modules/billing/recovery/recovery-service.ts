@@ -420,14 +420,20 @@ export class RecoveryService {
       return 'awaiting_customer';
     }
     const declineCode = outcome.declineCode.slice(0, 64);
-    const now = classifyDecline(declineCode);
-    await this.record(sql, 'billing.recovery.retried', 'deny', ['billing.card_declined', `billing.recovery.${now}`], {
-      ...base,
-      outcome: 'failed',
-      decline_code: declineCode,
-    });
+    const retryReason = classifyDecline(declineCode);
+    await this.record(
+      sql,
+      'billing.recovery.retried',
+      'deny',
+      ['billing.card_declined', `billing.recovery.${retryReason}`],
+      {
+        ...base,
+        outcome: 'failed',
+        decline_code: declineCode,
+      },
+    );
     // A retry that comes back as a hard decline ends the case: it is never retried again.
-    if (now === 'hard_decline') {
+    if (retryReason === 'hard_decline') {
       await updateCase(sql, row.id, {
         state: 'hard_declined',
         last_decline_code: declineCode,

@@ -163,28 +163,6 @@ export async function insertOutboxMessage(
   );
 }
 
-/** A queued outbox message. */
-export interface OutboxMessageRow {
-  id: string;
-  kind: string;
-  audience: string;
-  case_id: string;
-  subject: string;
-  body: string;
-  created_at: Date;
-  sent_at: Date | null;
-}
-
-/** The org's outbox messages not sent yet, oldest first. */
-export async function selectUnsentMessages(sql: TenantSql, limit: number): Promise<OutboxMessageRow[]> {
-  const { rows } = await sql.query<OutboxMessageRow>(
-    `SELECT id, kind, audience, case_id, subject, body, created_at, sent_at FROM billing_outbox
-     WHERE org_id = $1 AND sent_at IS NULL ORDER BY created_at, id LIMIT $2`,
-    [sql.orgId, limit],
-  );
-  return rows;
-}
-
 /** Counts and sums of the org's cases for the recovery report. */
 export interface RecoveryTotals {
   open_count: number;
