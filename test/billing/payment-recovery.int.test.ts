@@ -22,6 +22,11 @@ describe(`failed-payment recovery (${backendName})`, () => {
     expect(opened).toMatchObject({ reason: 'insufficient_funds', state: 'open', attempts: 0 });
     expect(opened.nextAttemptAt?.getTime()).toBe(opened.openedAt.getTime() + 86_400_000);
 
+    // Owed, inside the grace period: entitlements are kept.
+    await kit.runtime.db.withTenant(r.orgId, async (sql) => {
+      expect(await r.recovery.recoveryStatus(sql)).toMatchObject({ status: 'in_grace', activeCases: 1 });
+      expect(await r.recovery.inGracePeriod(sql)).toBe(true);
+    });
     // Half a day later nothing is due yet.
     kit.shiftClock(43_200);
     expect((await r.recovery.runDueRecoveryAttempts(r.now())).due).toBe(0);
