@@ -388,7 +388,11 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
         { err: error, ...(job ? { job_id: job.id, kind: job.kind, attempt: job.attempt } : {}) },
         job ? 'job failed' : 'job poll failed',
       ),
-  }).register(DELIVER_JOB_KIND, (job) => webhookDeliverer.deliver(job));
+  })
+    .register(DELIVER_JOB_KIND, (job) => webhookDeliverer.deliver(job))
+    .every('billing.recovery', config.billing.recoveryRunIntervalSeconds * 1000, (now) =>
+      billing.recovery.runDueRecoveryAttempts(now),
+    );
   const services: ApiServices = {
     config,
     clock,

@@ -201,8 +201,19 @@ export const configSchema = z.object({
       allowSandboxInProduction: booleanish
         .default(false)
         .describe('Lets production start with the sandbox processor (staging drills only: no real payment is taken).'),
+      recoveryGraceDays: count(0, 60, 7).describe(
+        'Days after a failed payment during which the org keeps its paid entitlements while recovery retries the charge or waits for the customer; after them, recovery reports the grace as over.',
+      ),
+      recoveryRunIntervalSeconds: count(1, 86_400, 900).describe(
+        "How often each node's job runner looks for failed-payment retries that have come due (the retries are scheduled in days; several nodes may look at once, each attempt is claimed first).",
+      ),
     })
-    .default({ processor: 'sandbox', allowSandboxInProduction: false })
+    .default({
+      processor: 'sandbox',
+      allowSandboxInProduction: false,
+      recoveryGraceDays: 7,
+      recoveryRunIntervalSeconds: 900,
+    })
     .superRefine((billing, ctx) => {
       if (billing.processor !== 'stripe') return;
       if (!billing.stripeSecretKey)
@@ -321,6 +332,8 @@ export const envBindings: Readonly<Record<string, readonly string[]>> = {
   BULWARK_BILLING_STRIPE_SECRET_KEY: ['billing', 'stripeSecretKey'],
   BULWARK_BILLING_STRIPE_WEBHOOK_SECRETS: ['billing', 'stripeWebhookSecrets'],
   BULWARK_BILLING_ALLOW_SANDBOX_IN_PRODUCTION: ['billing', 'allowSandboxInProduction'],
+  BULWARK_BILLING_RECOVERY_GRACE_DAYS: ['billing', 'recoveryGraceDays'],
+  BULWARK_BILLING_RECOVERY_RUN_INTERVAL_SECONDS: ['billing', 'recoveryRunIntervalSeconds'],
   BULWARK_GATEWAY_ALLOW_LOCAL_PROVIDER_IN_PRODUCTION: ['gateway', 'allowLocalProviderInProduction'],
   BULWARK_GATEWAY_STREAM_HOLD_BACK_CHARS: ['gateway', 'streamHoldBackChars'],
   BULWARK_GUARD_EMBEDDING_STAGE: ['guardEmbeddingStage'],

@@ -5,6 +5,12 @@ import { completeJob, failJob, leaseJobs, retryDelayMs, type LeasedJob } from '.
 /** Runs one job of a kind. Throwing fails this try: the job is retried with backoff until its last attempt. */
 export type JobHandler = (job: LeasedJob) => Promise<void>;
 
+/**
+ * Work that scans for what has come due instead of being enqueued (recovery retries, whose due times live in their
+ * own table). It must be safe to run on several nodes at once: the runner of every node runs it.
+ */
+export type Sweep = (now: Date) => Promise<unknown>;
+
 /** How a runner polls, leases and retries. */
 export interface JobRunnerOptions {
   db: Db;
@@ -33,6 +39,7 @@ function messageOf(error: unknown): string {
  */
 export class JobRunner {
   private readonly handlers = new Map<string, JobHandler>();
+  private readonly sweeps: { name: string; everyMs: number; sweep: Sweep; lastRunMs: number }[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = true;
@@ -43,6 +50,13 @@ export class JobRunner {
   register(kind: string, handler: JobHandler): this {
     if (this.handlers.has(kind)) throw new Error(`a handler of job kind ${kind} is already registered`);
     this.handlers.set(kind, handler);
+    return this;
+  }
+
+  /** Adds a sweep, run from the poll loop at most every `everyMs` of the clock (first at the first poll). */
+  every(name: string, everyMs: number, sweep: Sweep): this {
+    if (this.sweeps.some((s) => s.name === name)) throw new Error(`a sweep named ${name} is already added`);
+    this.sweeps.push({ name, everyMs, sweep, lastRunMs: Number.NEGATIVE_INFINITY });
     return this;
   }
 
@@ -77,14 +91,26 @@ export class JobRunner {
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      const pass = this.runDue().catch((error: unknown) => {
-        this.options.onError?.(error);
-        return 0;
-      });
+      const pass = this.runSweeps()
+        .then(() => this.runDue())
+        .catch((error: unknown) => {
+          this.options.onError?.(error);
+          return 0;
+        });
       this.running = pass;
       void pass.then((leased) => this.schedule(leased > 0 ? 0 : this.options.pollIntervalMs));
     }, delayMs);
     this.timer.unref();
+  }
+
+  private async runSweeps(): Promise<void> {
+    const now = this.options.clock.now();
+    for (const entry of this.sweeps) {
+      if (now.getTime() - entry.lastRunMs < entry.everyMs) continue;
+      entry.lastRunMs = now.getTime();
+      // One failing sweep neither stops the others nor the jobs; it runs again at its next turn.
+      await entry.sweep(now).catch((error: unknown) => this.options.onError?.(error));
+    }
   }
 
   private async run(job: LeasedJob): Promise<void> {

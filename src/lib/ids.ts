@@ -21,6 +21,8 @@ export const idPrefixes = {
   webhookEndpoint: 'whe',
   webhookEvent: 'wev',
   webhookDelivery: 'whd',
+  recoveryCase: 'rcv',
+  outboxMessage: 'msg',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

@@ -162,4 +162,20 @@ describe(`job runner (${backendName})`, () => {
       ),
     ).rejects.toThrow(/row-level security/);
   });
+  it('runs a sweep from the poll loop at most once per interval of the clock, and a failing sweep stops nothing', async () => {
+    const seen: string[] = [];
+    const errors: unknown[] = [];
+    const loop = runner({ pollIntervalMs: 5, onError: (error) => errors.push(error) })
+      .every('hourly', 60 * 60 * 1000, async (now) => void seen.push(now.toISOString()))
+      .every('broken', 0, () => Promise.reject(new Error('sweep down')));
+    loop.start();
+    await expect.poll(() => errors.length).toBeGreaterThan(3);
+    expect(seen).toEqual([clock.now().toISOString()]);
+    clock.advance(60 * 60 * 1000);
+    await expect.poll(() => seen.length).toBe(2);
+    await loop.stop();
+    const after = errors.length;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(errors.length).toBe(after);
+  });
 });

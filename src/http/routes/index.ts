@@ -3,6 +3,7 @@ import type { ApiServices } from '../api-services.js';
 import { installAuth, type ProtectedRoute } from '../auth/install-auth.js';
 import { documentRoutes } from '../openapi/document-routes.js';
 import { registerApiKeyRoutes } from './api-key-routes.js';
+import { registerBillingRecoveryRoutes } from './billing-recovery-routes.js';
 import { registerBillingRoutes } from './billing-routes.js';
 import { registerGatewayUsageRoutes } from './gateway-usage-routes.js';
 import { registerGatewayAdminRoutes } from './gateway-admin-routes.js';
@@ -35,6 +36,7 @@ export function registerApiRoutes(app: FastifyInstance, services: ApiServices): 
   registerGatewayRegistryRoutes(app, services);
   registerGatewayRoutes(app, services);
   registerBillingRoutes(app, services);
+  registerBillingRecoveryRoutes(app, services);
   registerRetrievalRoutes(app, services);
   registerWebhookEndpointRoutes(app, services);
   return table;

@@ -5,3 +5,14 @@ export { openBilling, PROCESSOR_WEBHOOK_PATH, type Billing } from './open-billin
 export type { CardView, PaymentView, NewPayment, RequestFacts } from './payments/billing-service.js';
 export type { WebhookReceipt } from './webhooks/webhook-service.js';
 export { findPan } from './pan/find-pan.js';
+export {
+  RecoveryService,
+  recoveryAttemptKey,
+  type RecoveryCaseView,
+  type RecoveryReport,
+  type RecoveryRunSummary,
+  type RecoveryStatus,
+} from './recovery/recovery-service.js';
+export { classifyDecline, type DeclineReason } from './recovery/classify-decline.js';
+export { RETRY_SCHEDULE_DAYS } from './recovery/retry-schedule.js';
+export { SANDBOX_RENEWAL_CARDS } from './sandbox/test-cards.js';

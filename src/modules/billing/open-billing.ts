@@ -7,6 +7,7 @@ import type { FieldCipher } from '../../platform/vault/index.js';
 import type { AuditLog } from '../audit/index.js';
 import type { OrgService } from '../tenancy/index.js';
 import { BillingService } from './payments/billing-service.js';
+import { RecoveryService } from './recovery/recovery-service.js';
 import type { PaymentProcessor } from './ports.js';
 import { startSandboxProcessor, type SandboxProcessor } from './sandbox/sandbox-server.js';
 import { StripeProcessor } from './stripe/stripe-processor.js';
@@ -20,6 +21,8 @@ export interface Billing {
   processor: PaymentProcessor;
   payments: BillingService;
   webhooks: WebhookService;
+  /** Failed-payment recovery (`runDueRecoveryAttempts(now)` is the job; `recoveryStatus(sql)` for entitlements). */
+  recovery: RecoveryService;
   /** The in-process sandbox processor, when `billing.processor` is `sandbox`. */
   sandbox: SandboxProcessor | undefined;
   /** Points the sandbox's webhooks at this node once it listens (`baseUrl` = its address). */
@@ -37,7 +40,7 @@ export async function openBilling(deps: {
   cipher: FieldCipher;
   audit: AuditLog;
   clock: Clock;
-  orgs: Pick<OrgService, 'get'>;
+  orgs: Pick<OrgService, 'get' | 'allIds'>;
   platformOrgId: OrgId;
 }): Promise<Billing> {
   const { config, clock } = deps;
@@ -61,10 +64,17 @@ export async function openBilling(deps: {
     );
   }
   const shared = { db: deps.db, cipher: deps.cipher, audit: deps.audit, clock, processor };
+  const recovery = new RecoveryService({
+    ...shared,
+    orgs: deps.orgs,
+    graceDays: config.billing.recoveryGraceDays,
+    cardUpdateUrl: sandbox ? `${sandbox.url}/sandbox/tokenize` : undefined,
+  });
   return {
     processor,
     payments: new BillingService(shared),
-    webhooks: new WebhookService({ ...shared, orgs: deps.orgs, platformOrgId: deps.platformOrgId }),
+    webhooks: new WebhookService({ ...shared, orgs: deps.orgs, platformOrgId: deps.platformOrgId, recovery }),
+    recovery,
     sandbox,
     connectSandboxWebhooks(baseUrl) {
       sandbox?.webhooks.addEndpoint({ url: `${baseUrl}${PROCESSOR_WEBHOOK_PATH}`, secret: sandboxWebhookSecret });

@@ -59,6 +59,8 @@ export interface PaymentProcessor {
       currency: string;
       description?: string;
       metadata: Record<string, string>;
+      /** The customer is not present (a renewal or a recovery retry): the processor fails rather than ask for 3DS. */
+      offSession?: boolean;
     },
     idempotencyKey: string,
   ): Promise<PaymentOutcome>;

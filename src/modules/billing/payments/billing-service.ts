@@ -75,17 +75,21 @@ export interface NewPayment {
   amount: number;
   currency: string;
   description?: string;
+  /** A charge the customer is not present for (a renewal): never routed through 3-D Secure. */
+  offSession?: boolean;
 }
 
 // How long a pending claim keeps a retry out (409) before the retry may take the charge over.
 const CLAIM_LEASE_MS = 60_000;
 
-const customerRef = (orgId: string): FieldRef => ({
+/** The field an org's processor customer id is encrypted for. */
+export const customerRef = (orgId: string): FieldRef => ({
   table: 'billing_accounts',
   column: 'customer_ciphertext',
   rowId: orgId,
 });
-const cardRef = (id: string): FieldRef => ({
+/** The field a saved card's processor id is encrypted for. */
+export const cardRef = (id: string): FieldRef => ({
   table: 'billing_payment_methods',
   column: 'processor_ciphertext',
   rowId: id,
@@ -220,6 +224,7 @@ export class BillingService {
           amount: input.amount,
           currency: input.currency,
           metadata: { bulwark_org_id: orgId, bulwark_payment_id: claim.paymentId },
+          ...(input.offSession === true ? { offSession: true } : {}),
           ...(input.description !== undefined ? { description: input.description } : {}),
         },
         `bulwark-payment-${claim.paymentId}`,

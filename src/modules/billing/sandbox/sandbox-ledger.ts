@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../../lib/clock.js';
 import { invalidRequest, noSuch, StripeFailure } from './stripe-failure.js';
 import { testCardByAlias, type CardBehaviour, type Decline } from './test-cards.js';
@@ -12,6 +12,10 @@ interface PaymentMethod {
   behaviour: CardBehaviour;
   /** Set once a setup intent authenticated it for later off-session use. */
   setUpForFutureUse: boolean;
+  /** The order it was created in (seeds the outcome of a Bulwark-sandbox renewal card's later charges). */
+  sequence: number;
+  /** Charges attempted on it so far. */
+  charges: number;
   created: number;
 }
 
@@ -96,6 +100,15 @@ function stripeId(prefix: string): string {
   return `${prefix}_${randomBytes(18).toString('base64url').replace(/[-_]/g, 'x').slice(0, 24)}`;
 }
 
+// The seed of the Bulwark-sandbox renewal cards' later-charge outcomes: fixed, so runs are reproducible.
+const RENEWAL_SEED = 'bulwark-sandbox-renewals-v1';
+
+// A uniform number in [0, 1) from the card's creation order and its charge attempt: deterministic, not random.
+function seededUniform(sequence: number, attempt: number): number {
+  const digest = createHash('sha256').update(`${RENEWAL_SEED}:${sequence}:${attempt}`).digest();
+  return digest.readUInt32BE(0) / 2 ** 32;
+}
+
 function declineError(decline: Decline): LastError {
   return {
     type: 'card_error',
@@ -118,6 +131,7 @@ export class SandboxLedger {
   private readonly charges = new Map<string, Charge>();
   private readonly refunds = new Map<string, Record<string, unknown>>();
   private readonly disputes = new Map<string, Dispute>();
+  private paymentMethodCount = 0;
 
   constructor(
     private readonly deps: {
@@ -182,6 +196,8 @@ export class SandboxLedger {
       customer: null,
       behaviour,
       setUpForFutureUse: false,
+      sequence: (this.paymentMethodCount += 1),
+      charges: 0,
       created: this.now(),
     };
     this.paymentMethods.set(pm.id, pm);
@@ -472,8 +488,9 @@ export class SandboxLedger {
   }
 
   private charge(pi: PaymentIntent, pm: PaymentMethod): Record<string, unknown> {
+    pm.charges += 1;
     const decline = pm.behaviour.chargeDecline;
-    if (decline) return this.failPayment(pi, pm, decline);
+    if (decline && !this.laterChargeSucceeds(pm)) return this.failPayment(pi, pm, decline);
     const charge = this.newCharge(pi, pm, null);
     pi.status = 'succeeded';
     pi.lastError = null;
@@ -482,6 +499,13 @@ export class SandboxLedger {
     this.deps.emit({ type: 'payment_intent.succeeded', object: view });
     if (pm.behaviour.disputed) this.openDispute(charge);
     return view;
+  }
+
+  // A Bulwark-sandbox renewal card fails its first charge; a later one succeeds with the card's stated chance.
+  private laterChargeSucceeds(pm: PaymentMethod): boolean {
+    const chance = pm.behaviour.laterChargeSucceeds;
+    if (chance === undefined || pm.charges === 1) return false;
+    return seededUniform(pm.sequence, pm.charges) < chance;
   }
 
   private failPayment(pi: PaymentIntent, pm: PaymentMethod, decline: Decline): never {

@@ -21,6 +21,11 @@ export interface CardBehaviour {
   authentication: 'always' | 'unless_setup' | 'none';
   /** A successful charge is disputed right after (reason `fraudulent`). */
   disputed?: boolean;
+  /**
+   * Bulwark-sandbox renewal cards only: the first charge fails with `chargeDecline`; each later charge succeeds with
+   * this seeded, deterministic chance (0: never).
+   */
+  laterChargeSucceeds?: number;
 }
 
 const declined = (declineCode: string, message: string): Decline => ({ code: 'card_declined', declineCode, message });
@@ -187,7 +192,71 @@ const CARDS: readonly { number: string; aliases: readonly string[]; behaviour: C
   },
 ];
 
-const byAlias = new Map(CARDS.flatMap((card) => card.aliases.map((alias) => [alias, card.behaviour] as const)));
+/**
+ * BULWARK-SANDBOX-ONLY payment method ids, not Stripe's (Stripe knows none of them): cards that attach, fail their
+ * first charge with a given decline code, and succeed on a later charge with a stated chance per attempt, so
+ * failed-payment recovery can be exercised. The chance is decided by a seeded hash of the card's creation order in
+ * the sandbox and the attempt number, so a run that creates cards in the same order sees the same outcomes.
+ */
+export const SANDBOX_RENEWAL_CARDS: readonly { id: string; decline: Decline; laterChargeSucceeds: number }[] = [
+  {
+    id: 'pm_card_bulwarkSandbox_renewalDeclined_insufficientFunds',
+    decline: declined('insufficient_funds', 'Your card has insufficient funds.'),
+    laterChargeSucceeds: 0.3,
+  },
+  {
+    // For tests: the first charge fails for insufficient funds, every later one succeeds.
+    id: 'pm_card_bulwarkSandbox_renewalDeclined_insufficientFunds_thenSucceeds',
+    decline: declined('insufficient_funds', 'Your card has insufficient funds.'),
+    laterChargeSucceeds: 1,
+  },
+  {
+    id: 'pm_card_bulwarkSandbox_renewalDeclined_doNotHonor',
+    decline: declined('do_not_honor', 'Your card was declined.'),
+    laterChargeSucceeds: 0.2,
+  },
+  { id: 'pm_card_bulwarkSandbox_renewalDeclined_genericDecline', decline: GENERIC, laterChargeSucceeds: 0.2 },
+  {
+    id: 'pm_card_bulwarkSandbox_renewalDeclined_expiredCard',
+    decline: { code: 'expired_card', declineCode: 'expired_card', message: 'Your card has expired.' },
+    laterChargeSucceeds: 0,
+  },
+  {
+    id: 'pm_card_bulwarkSandbox_renewalDeclined_fraudulent',
+    decline: declined('fraudulent', 'Your card was declined.'),
+    laterChargeSucceeds: 0,
+  },
+  {
+    id: 'pm_card_bulwarkSandbox_renewalDeclined_stolenCard',
+    decline: declined('stolen_card', 'Your card was declined.'),
+    laterChargeSucceeds: 0,
+  },
+  {
+    id: 'pm_card_bulwarkSandbox_renewalDeclined_lostCard',
+    decline: declined('lost_card', 'Your card was declined.'),
+    laterChargeSucceeds: 0,
+  },
+];
+
+const renewalCards = SANDBOX_RENEWAL_CARDS.map(
+  (card, i) =>
+    [
+      card.id,
+      {
+        brand: 'visa',
+        last4: String(9000 + i),
+        funding: 'credit',
+        authentication: 'none',
+        chargeDecline: card.decline,
+        laterChargeSucceeds: card.laterChargeSucceeds,
+      },
+    ] as const satisfies readonly [string, CardBehaviour],
+);
+
+const byAlias = new Map<string, CardBehaviour>([
+  ...CARDS.flatMap((card) => card.aliases.map((alias) => [alias, card.behaviour] as const)),
+  ...renewalCards,
+]);
 const byNumber = new Map(CARDS.map((card) => [card.number, card.behaviour] as const));
 
 /** The behaviour of a documented test PaymentMethod id or token (`pm_card_visa`, `tok_visa`, …), if it is one. */

@@ -97,6 +97,7 @@ export class StripeProcessor implements PaymentProcessor {
             payment_method: input.cardId,
             confirm: true,
             metadata: input.metadata,
+            ...(input.offSession === true ? { off_session: true } : {}),
             ...(input.description !== undefined ? { description: input.description } : {}),
           },
           { idempotencyKey },
