@@ -16,6 +16,9 @@ export const idPrefixes = {
   orgModel: 'mdl',
   payment: 'pay',
   paymentMethod: 'pmt',
+  refund: 'ref',
+  dispute: 'dsp',
+  legalHold: 'hld',
   document: 'doc',
 } as const;
 

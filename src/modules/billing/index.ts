@@ -5,3 +5,6 @@ export { openBilling, PROCESSOR_WEBHOOK_PATH, type Billing } from './open-billin
 export type { CardView, PaymentView, NewPayment, RequestFacts } from './payments/billing-service.js';
 export type { WebhookReceipt } from './webhooks/webhook-service.js';
 export { findPan } from './pan/find-pan.js';
+export { paidEntitlementsFrozen } from './disputes/entitlement-freeze.js';
+export type { DisputeView, EvidenceInput, FreezeLiftReason } from './disputes/dispute-service.js';
+export type { RefundView, NewRefund } from './refunds/refund-service.js';

@@ -6,7 +6,9 @@ import type { Db } from '../../platform/db/index.js';
 import type { FieldCipher } from '../../platform/vault/index.js';
 import type { AuditLog } from '../audit/index.js';
 import type { OrgService } from '../tenancy/index.js';
+import { DisputeService } from './disputes/dispute-service.js';
 import { BillingService } from './payments/billing-service.js';
+import { RefundService } from './refunds/refund-service.js';
 import type { PaymentProcessor } from './ports.js';
 import { startSandboxProcessor, type SandboxProcessor } from './sandbox/sandbox-server.js';
 import { StripeProcessor } from './stripe/stripe-processor.js';
@@ -20,6 +22,8 @@ export interface Billing {
   processor: PaymentProcessor;
   payments: BillingService;
   webhooks: WebhookService;
+  refunds: RefundService;
+  disputes: DisputeService;
   /** The in-process sandbox processor, when `billing.processor` is `sandbox`. */
   sandbox: SandboxProcessor | undefined;
   /** Points the sandbox's webhooks at this node once it listens (`baseUrl` = its address). */
@@ -61,10 +65,14 @@ export async function openBilling(deps: {
     );
   }
   const shared = { db: deps.db, cipher: deps.cipher, audit: deps.audit, clock, processor };
+  const refunds = new RefundService(shared);
+  const disputes = new DisputeService({ ...shared, serviceDocumentationUrl: `${config.publicUrl}/openapi.json` });
   return {
     processor,
     payments: new BillingService(shared),
-    webhooks: new WebhookService({ ...shared, orgs: deps.orgs, platformOrgId: deps.platformOrgId }),
+    refunds,
+    disputes,
+    webhooks: new WebhookService({ ...shared, orgs: deps.orgs, platformOrgId: deps.platformOrgId, refunds, disputes }),
     sandbox,
     connectSandboxWebhooks(baseUrl) {
       sandbox?.webhooks.addEndpoint({ url: `${baseUrl}${PROCESSOR_WEBHOOK_PATH}`, secret: sandboxWebhookSecret });
