@@ -52,7 +52,7 @@ export async function assembleEvidencePack(sql: TenantSql, subject: PackSubject)
     period: { from: subject.period.from.toISOString(), to: subject.period.to.toISOString() },
     access_activity_log: {
       events: activity.events,
-      authorization_decisions: byPrefix('authz.'),
+      authorization_decisions: byPrefix('authz.decision.'),
       distinct_actors: activity.distinctActors,
       first_at: activity.firstAt,
       last_at: activity.lastAt,
