@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrgId } from '../../src/lib/ids.js';
+import { seedDispute } from '../billing/seed-dispute.js';
 import { backendName } from '../support/test-db.js';
 import { createTestServer, type TestServer } from '../support/test-server.js';
 import { twoOrgs } from './api-client.js';
@@ -93,7 +94,9 @@ describe(`tenant isolation across every route (${backendName})`, () => {
           { 'idempotency-key': `matrix-${side}` },
         )
       ).json();
+      const { disputeId } = await seedDispute(server.app, server.runtime, ctx.call, ctx[side], `disputed-${side}`);
       ids[side] = {
+        dispute_id: disputeId,
         payment_id: payment.id,
         member_id: member.id,
         service_account_id: account.id,

@@ -345,8 +345,20 @@ export class DisputeService {
       await this.deps.processor.updateDispute(processorId, evidence, submit);
     } catch (error) {
       if (error instanceof ProcessorUnavailable) throw new AppError('billing.processor_unavailable', { cause: error });
+      // An earlier submit reached the issuer but its record did not commit: the processor now refuses evidence, and
+      // the submission it holds is recorded (once) instead of being lost.
+      if (submit && (await this.submittedAtProcessor(processorId))) return;
       // The processor refuses evidence on a dispute it already decided: Bulwark's row learns it from the close event.
       throw new AppError('billing.dispute_closed', { cause: error });
+    }
+  }
+
+  private async submittedAtProcessor(processorId: string): Promise<boolean> {
+    try {
+      return (await this.deps.processor.retrieveDispute(processorId)).submissionCount > 0;
+    } catch (error) {
+      if (error instanceof ProcessorUnavailable) throw new AppError('billing.processor_unavailable', { cause: error });
+      throw error;
     }
   }
 
