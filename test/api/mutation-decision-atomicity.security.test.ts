@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { injectFailure, snapshot } from '../support/inject-failure.js';
-import { seedDispute } from '../billing/seed-dispute.js';
+import { seedDispute, withWebhooks } from '../billing/seed-dispute.js';
 import { backendName } from '../support/test-db.js';
 import { createTestServer, type TestServer } from '../support/test-server.js';
 import { twoOrgs } from './api-client.js';
@@ -100,9 +100,10 @@ describe(`every mutating route commits its allowed decision with its change (${b
     const reviewed = await seedDispute(server.app, server.runtime, ctx.call, ctx.a, 'walk-disputed');
     const lost = await seedDispute(server.app, server.runtime, ctx.call, ctx.a, 'walk-disputed-lost');
     const lostUrl = `/v1/orgs/${org}/billing/disputes/${lost.disputeId}`;
-    await as('POST', `${lostUrl}/evidence`, { uncategorized_text: 'losing_evidence' });
-    await as('POST', `${lostUrl}/submit`, {});
-    await server.runtime.services.billing.sandbox?.webhooks.settled();
+    await withWebhooks(server.app, server.runtime, async () => {
+      await as('POST', `${lostUrl}/evidence`, { uncategorized_text: 'losing_evidence' });
+      await as('POST', `${lostUrl}/submit`, {});
+    });
     await as('POST', '/v1/prompts', { name: 'walk-prompt', template: 'Be brief.' });
     await as('POST', '/v1/model-routes', {
       name: 'walk-route',

@@ -35,7 +35,9 @@ const disputeSchema = z.object({
   evidence_state: z.enum(['none', 'staged', 'submitted']),
   entitlements_frozen: z.boolean().describe("True while this dispute freezes the org's paid entitlements."),
   period: z.object({ from: z.string(), to: z.string() }).describe('The disputed period, on legal hold.'),
-  evidence_pack: z.record(z.string(), z.unknown()).describe('Ids, counts and chain positions from the audit log; never PII.'),
+  evidence_pack: z
+    .record(z.string(), z.unknown())
+    .describe('Ids, counts and chain positions from the audit log; never PII.'),
   staged_evidence: z.record(z.string(), z.string()),
   submitted_at: z.string().nullable(),
   closed_at: z.string().nullable(),
