@@ -163,7 +163,7 @@ export function registerBillingDisputeRoutes(app: FastifyInstance, services: Api
         requestMeta(request),
       );
       if (replayed) reply.header('idempotent-replayed', 'true');
-      if (refund.status === 'failed' && refund.failureCode !== null && !replayed)
+      if (refund.status === 'failed')
         throw new AppError('billing.refund_refused', { details: { refund_id: refund.id } });
       return reply.code(201).send(toRefundWire(refund));
     },

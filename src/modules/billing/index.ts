@@ -6,5 +6,5 @@ export type { CardView, PaymentView, NewPayment, RequestFacts } from './payments
 export type { WebhookReceipt } from './webhooks/webhook-service.js';
 export { findPan } from './pan/find-pan.js';
 export { paidEntitlementsFrozen } from './disputes/entitlement-freeze.js';
-export type { DisputeView, EvidenceInput, FreezeLiftReason } from './disputes/dispute-service.js';
-export type { RefundView, NewRefund } from './refunds/refund-service.js';
+export type { DisputeView } from './disputes/dispute-service.js';
+export type { RefundView } from './refunds/refund-service.js';
