@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { injectFailure, snapshot } from '../support/inject-failure.js';
+import { seedDispute, withWebhooks } from '../billing/seed-dispute.js';
 import { backendName } from '../support/test-db.js';
 import { createTestServer, type TestServer } from '../support/test-server.js';
 import { twoOrgs } from './api-client.js';
@@ -112,6 +113,22 @@ describe(`every mutating route commits its allowed decision with its change (${b
     webhookIds.delivery = (
       await ctx.call(ctx.a.ownerKey, 'GET', `/v1/orgs/${org}/webhook-endpoints/${webhookIds.replayed}/deliveries`)
     ).json().data[0].id as string;
+    const refundable = (
+      await as(
+        'POST',
+        `/v1/orgs/${org}/billing/payments`,
+        { payment_method_id: card, amount: 5_000, currency: 'eur' },
+        { 'idempotency-key': 'walk-refundable' },
+      )
+    ).json().id as string;
+    let refunds = 0;
+    const reviewed = await seedDispute(server.app, server.runtime, ctx.call, ctx.a, 'walk-disputed');
+    const lost = await seedDispute(server.app, server.runtime, ctx.call, ctx.a, 'walk-disputed-lost');
+    const lostUrl = `/v1/orgs/${org}/billing/disputes/${lost.disputeId}`;
+    await withWebhooks(server.app, server.runtime, async () => {
+      await as('POST', `${lostUrl}/evidence`, { uncategorized_text: 'losing_evidence' });
+      await as('POST', `${lostUrl}/submit`, {});
+    });
     await as('POST', '/v1/prompts', { name: 'walk-prompt', template: 'Be brief.' });
     await as('POST', '/v1/model-routes', {
       name: 'walk-route',
@@ -163,6 +180,24 @@ describe(`every mutating route commits its allowed decision with its change (${b
     }));
     add('POST', '/v1/orgs/:org_id/webhook-endpoints/:endpoint_id/deliveries/:delivery_id/replay', async () => ({
       url: `/v1/orgs/${org}/webhook-endpoints/${webhookIds.replayed}/deliveries/${webhookIds.delivery}/replay`,
+    }));
+    add('POST', '/v1/orgs/:org_id/billing/payments/:payment_id/refunds', async () => ({
+      url: `/v1/orgs/${org}/billing/payments/${refundable}/refunds`,
+      body: { amount: 1_000 },
+      headers: { 'idempotency-key': `walk-refund-${(refunds += 1)}` },
+    }));
+    add('POST', '/v1/orgs/:org_id/billing/disputes/:dispute_id/evidence', async () => ({
+      url: `/v1/orgs/${org}/billing/disputes/${reviewed.disputeId}/evidence`,
+      // Text that neither wins nor loses at the sandbox: the dispute stays under review once submitted.
+      body: { uncategorized_text: 'see the activity log' },
+    }));
+    add('POST', '/v1/orgs/:org_id/billing/disputes/:dispute_id/submit', async () => ({
+      url: `/v1/orgs/${org}/billing/disputes/${reviewed.disputeId}/submit`,
+      body: {},
+    }));
+    add('POST', '/v1/orgs/:org_id/billing/disputes/:dispute_id/lift-freeze', async () => ({
+      url: `${lostUrl}/lift-freeze`,
+      body: { reason: 'debt_settled' },
     }));
     add('POST', '/v1/orgs', async () => ({
       url: '/v1/orgs',

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrgId } from '../../src/lib/ids.js';
+import { seedDispute } from '../billing/seed-dispute.js';
 import { backendName } from '../support/test-db.js';
 import { createTestServer, type TestServer } from '../support/test-server.js';
 import { twoOrgs } from './api-client.js';
@@ -103,9 +104,11 @@ describe(`tenant isolation across every route (${backendName})`, () => {
       const delivery = (
         await ctx.call(ownerKey, 'GET', `/v1/orgs/${orgId}/webhook-endpoints/${endpoint.id}/deliveries`)
       ).json().data[0];
+      const { disputeId } = await seedDispute(server.app, server.runtime, ctx.call, ctx[side], `disputed-${side}`);
       ids[side] = {
         endpoint_id: endpoint.id,
         delivery_id: delivery.id,
+        dispute_id: disputeId,
         payment_id: payment.id,
         member_id: member.id,
         service_account_id: account.id,

@@ -21,17 +21,19 @@ describe(`a recovery retry that crashed before it was recorded (${backendName})`
     const { runtime } = kit;
     const real = runtime.services.billing.processor;
     const keys: string[] = [];
-    const crashing: PaymentProcessor = {
-      name: real.name,
-      createCustomer: (input, key) => real.createCustomer(input, key),
-      attachCard: (token, customer) => real.attachCard(token, customer),
-      verifyWebhook: (body, signature) => real.verifyWebhook(body, signature),
-      pay: async (input, key) => {
-        keys.push(key);
-        await real.pay(input, key);
-        throw new Error('the node died before recording the charge');
-      },
+    const crashingPay: PaymentProcessor['pay'] = async (input, key) => {
+      keys.push(key);
+      await real.pay(input, key);
+      throw new Error('the node died before recording the charge');
     };
+    // The real processor, but its node dies right after every charge the processor made.
+    const crashing = new Proxy(real, {
+      get: (target, prop) => {
+        if (prop === 'pay') return crashingPay;
+        const value: unknown = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
     const crashingRecovery = new RecoveryService({
       db: runtime.db,
       cipher: runtime.services.cipher,

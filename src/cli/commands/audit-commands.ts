@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { isId, type OrgId } from '../../lib/ids.js';
 import type { AuditVerdict } from '../../modules/audit/index.js';
+import { pruneUsageRecords } from '../../modules/gateway/index.js';
 import type { CliContext } from '../cli-context.js';
 import { EXIT, runCommand } from '../run-command.js';
 
@@ -101,6 +102,37 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
             options.json ? `${JSON.stringify({ org_id: orgId, ...verdict })}\n` : describeVerdict(orgId, verdict),
           );
           return verdict.ok ? EXIT.ok : EXIT.failed;
+        } finally {
+          await services.close();
+        }
+      }),
+    );
+
+  audit
+    .command('prune-usage')
+    .description(
+      'Delete settled and released gateway usage records created before --before, except those under a legal hold (audit events are never pruned)',
+    )
+    .requiredOption('--before <date>', 'an RFC 3339 date or time: records created before it are pruned')
+    .option('--org <org_id>', 'the org to prune (default: all orgs)')
+    .option('--json', 'print JSON')
+    .action((options: { before: string; org?: string; json?: boolean }) =>
+      runCommand(async () => {
+        const before = new Date(options.before);
+        if (!/^\d{4}-\d{2}-\d{2}/.test(options.before) || Number.isNaN(before.getTime()))
+          throw new Error(`--before: '${options.before}' is not an RFC 3339 date`);
+        const services = await ctx.openServices(ctx.loadConfig());
+        try {
+          const orgIds = options.org ? [orgIdOption(options.org)] : await services.orgs.allIds();
+          for (const orgId of orgIds) {
+            const result = await pruneUsageRecords(services, orgId, before, { type: 'system', id: 'cli' });
+            process.stdout.write(
+              options.json
+                ? `${JSON.stringify({ org_id: orgId, ...result })}\n`
+                : `${orgId}  deleted ${result.deleted}, kept ${result.held} under legal hold\n`,
+            );
+          }
+          return EXIT.ok;
         } finally {
           await services.close();
         }

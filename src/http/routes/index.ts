@@ -4,6 +4,7 @@ import { installAuth, type ProtectedRoute } from '../auth/install-auth.js';
 import { documentRoutes } from '../openapi/document-routes.js';
 import { registerApiKeyRoutes } from './api-key-routes.js';
 import { registerBillingRecoveryRoutes } from './billing-recovery-routes.js';
+import { registerBillingDisputeRoutes } from './billing-dispute-routes.js';
 import { registerBillingRoutes } from './billing-routes.js';
 import { registerGatewayUsageRoutes } from './gateway-usage-routes.js';
 import { registerGatewayAdminRoutes } from './gateway-admin-routes.js';
@@ -37,6 +38,7 @@ export function registerApiRoutes(app: FastifyInstance, services: ApiServices): 
   registerGatewayRoutes(app, services);
   registerBillingRoutes(app, services);
   registerBillingRecoveryRoutes(app, services);
+  registerBillingDisputeRoutes(app, services);
   registerRetrievalRoutes(app, services);
   registerWebhookEndpointRoutes(app, services);
   return table;

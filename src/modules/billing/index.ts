@@ -16,3 +16,6 @@ export {
 export { classifyDecline, type DeclineReason } from './recovery/classify-decline.js';
 export { RETRY_SCHEDULE_DAYS } from './recovery/retry-schedule.js';
 export { SANDBOX_RENEWAL_CARDS } from './sandbox/test-cards.js';
+export { paidEntitlementsFrozen } from './disputes/entitlement-freeze.js';
+export type { DisputeView } from './disputes/dispute-service.js';
+export type { RefundView } from './refunds/refund-service.js';

@@ -6,8 +6,10 @@ import type { Db } from '../../platform/db/index.js';
 import type { FieldCipher } from '../../platform/vault/index.js';
 import type { AuditLog } from '../audit/index.js';
 import type { OrgService } from '../tenancy/index.js';
+import { DisputeService } from './disputes/dispute-service.js';
 import { BillingService } from './payments/billing-service.js';
 import { RecoveryService } from './recovery/recovery-service.js';
+import { RefundService } from './refunds/refund-service.js';
 import type { PaymentProcessor } from './ports.js';
 import { startSandboxProcessor, type SandboxProcessor } from './sandbox/sandbox-server.js';
 import { StripeProcessor } from './stripe/stripe-processor.js';
@@ -23,6 +25,8 @@ export interface Billing {
   webhooks: WebhookService;
   /** Failed-payment recovery (`runDueRecoveryAttempts(now)` is the job; `recoveryStatus(sql)` for entitlements). */
   recovery: RecoveryService;
+  refunds: RefundService;
+  disputes: DisputeService;
   /** The in-process sandbox processor, when `billing.processor` is `sandbox`. */
   sandbox: SandboxProcessor | undefined;
   /** Points the sandbox's webhooks at this node once it listens (`baseUrl` = its address). */
@@ -70,11 +74,22 @@ export async function openBilling(deps: {
     graceDays: config.billing.recoveryGraceDays,
     cardUpdateUrl: sandbox ? `${sandbox.url}/sandbox/tokenize` : undefined,
   });
+  const refunds = new RefundService(shared);
+  const disputes = new DisputeService({ ...shared, serviceDocumentationUrl: `${config.publicUrl}/openapi.json` });
   return {
     processor,
     payments: new BillingService(shared),
-    webhooks: new WebhookService({ ...shared, orgs: deps.orgs, platformOrgId: deps.platformOrgId, recovery }),
+    refunds,
+    disputes,
     recovery,
+    webhooks: new WebhookService({
+      ...shared,
+      orgs: deps.orgs,
+      platformOrgId: deps.platformOrgId,
+      refunds,
+      disputes,
+      recovery,
+    }),
     sandbox,
     connectSandboxWebhooks(baseUrl) {
       sandbox?.webhooks.addEndpoint({ url: `${baseUrl}${PROCESSOR_WEBHOOK_PATH}`, secret: sandboxWebhookSecret });

@@ -42,6 +42,43 @@ export interface ProcessorEvent {
   object: { id: string; object: string; status?: string; metadata?: Record<string, string> } & Record<string, unknown>;
 }
 
+/** A refund as the processor answered it. */
+export interface ProcessorRefund {
+  id: string;
+  status: 'pending' | 'succeeded' | 'failed' | 'canceled';
+}
+
+/** The processor refused a refund as invalid (more than the charge's unrefunded amount, a charge it cannot refund). */
+export class RefundRefused extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RefundRefused';
+  }
+}
+
+/** A dispute as the processor describes it (what Bulwark reads of it). */
+export interface ProcessorDispute {
+  id: string;
+  status: string;
+  submissionCount: number;
+}
+
+/** Evidence fields Bulwark sends with a dispute response (Stripe's names, text only). */
+export type DisputeEvidence = Partial<
+  Record<
+    | 'access_activity_log'
+    | 'customer_communication'
+    | 'product_description'
+    | 'service_date'
+    | 'service_documentation'
+    | 'uncategorized_text',
+    string
+  >
+>;
+
 /**
  * The payment processor port: customers, cards by token, payments (3-D Secure included) and webhook verification.
  * Idempotency keys are passed through, so a retried call never creates a second object at the processor.
@@ -64,6 +101,16 @@ export interface PaymentProcessor {
     },
     idempotencyKey: string,
   ): Promise<PaymentOutcome>;
+  /** Refunds (part of) a succeeded payment intent; throws RefundRefused when the processor refuses it as invalid. */
+  refund(
+    input: { intentId: string; amount: number; metadata: Record<string, string> },
+    idempotencyKey: string,
+  ): Promise<ProcessorRefund>;
+  /** The metadata Bulwark set on a payment intent (its org and payment ids), read back from the processor. */
+  paymentIntentMetadata(intentId: string): Promise<Record<string, string>>;
+  /** Stages evidence on a dispute (`submit: false`) or sends it to the issuer (`submit: true`, final). */
+  updateDispute(id: string, evidence: DisputeEvidence, submit: boolean): Promise<ProcessorDispute>;
+  retrieveDispute(id: string): Promise<ProcessorDispute>;
   /** Verifies a webhook's signature over the raw body and returns its event; throws WebhookSignatureError. */
   verifyWebhook(rawBody: Buffer, signature: string | undefined): ProcessorEvent;
 }

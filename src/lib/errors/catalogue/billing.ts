@@ -48,6 +48,76 @@ export const billingErrors = defineErrors({
     description:
       'The payment processor could not be reached or failed. Retry with the same `Idempotency-Key`: the processor is asked with the same key, so nothing is charged twice.',
   },
+  'billing.payment_not_refundable': {
+    status: 409,
+    title: 'Payment cannot be refunded',
+    description:
+      "Only a succeeded payment can be refunded; `details.status` is the payment's state (`pending`, `requires_action`, `failed`).",
+  },
+  'billing.refund_exceeds_remaining': {
+    status: 409,
+    title: 'Refund exceeds the refundable amount',
+    description:
+      "The refund's `amount` is more than what remains of the payment after its earlier refunds (pending ones included); `details.remaining` is that amount.",
+  },
+  'billing.refund_refused': {
+    status: 409,
+    title: 'Refund refused by the processor',
+    description: "The processor refused the refund; the attempt is recorded as `failed` with the processor's code.",
+  },
+  'billing.refund_not_found': {
+    status: 404,
+    title: 'Refund not found',
+    description: 'The refund does not exist in this organization.',
+  },
+  'billing.dispute_not_found': {
+    status: 404,
+    title: 'Dispute not found',
+    description: 'The dispute does not exist in this organization.',
+  },
+  'billing.dispute_already_submitted': {
+    status: 409,
+    title: 'Dispute evidence already submitted',
+    description:
+      'Evidence for this dispute was submitted to the issuer; it is final and cannot be staged or submitted again.',
+  },
+  'billing.dispute_closed': {
+    status: 409,
+    title: 'Dispute closed',
+    description: 'The dispute is closed (`won` or `lost`); evidence can no longer be staged or submitted.',
+  },
+  'billing.dispute_open': {
+    status: 409,
+    title: 'Dispute still open',
+    description:
+      'The freeze of a dispute that is still open cannot be lifted by hand: it is lifted when the dispute is won, or by an operator after it is lost.',
+  },
+  'billing.dispute_not_frozen': {
+    status: 409,
+    title: 'Dispute holds no freeze',
+    description: "This dispute's freeze of paid entitlements is already lifted.",
+  },
+  'billing.dispute_lost': {
+    status: 409,
+    title: 'Dispute lost',
+    description:
+      'Reason code of a dispute the issuer decided for the cardholder; the freeze of paid entitlements stays until an operator lifts it.',
+  },
+  'billing.dispute_opened': {
+    status: 409,
+    title: 'Payment disputed',
+    description: "Reason code of the freeze a dispute puts on the org's paid entitlements while it is open.",
+  },
+  'billing.dispute_evidence_not_staged': {
+    status: 409,
+    title: 'No evidence staged',
+    description: 'Stage the evidence (`POST …/disputes/{id}/evidence`) and review it before submitting it.',
+  },
+  'billing.dispute_won': {
+    status: 409,
+    title: 'Dispute won',
+    description: 'Reason code of the restored paid entitlements when the issuer decided a dispute for the merchant.',
+  },
   'billing.webhook_signature_invalid': {
     status: 400,
     title: 'Webhook signature invalid',

@@ -3,8 +3,12 @@ import type { Clock } from '../../../lib/clock.js';
 import {
   CardDeclined,
   ProcessorUnavailable,
+  RefundRefused,
   type CardSummary,
+  type DisputeEvidence,
   type PaymentOutcome,
+  type ProcessorDispute,
+  type ProcessorRefund,
   type PaymentProcessor,
   type ProcessorEvent,
 } from '../ports.js';
@@ -25,6 +29,19 @@ function declineOf(error: Stripe.errors.StripeCardError): CardDeclined {
   const code = error.decline_code || error.code || 'card_declined';
   const intent = (error.payment_intent as { id?: string } | undefined)?.id ?? null;
   return new CardDeclined(code, error.message, intent);
+}
+
+function refundStatus(status: string | null): ProcessorRefund['status'] {
+  if (status === 'succeeded' || status === 'failed' || status === 'canceled') return status;
+  return 'pending';
+}
+
+function disputeOf(dispute: Stripe.Dispute): ProcessorDispute {
+  return {
+    id: dispute.id,
+    status: dispute.status,
+    submissionCount: dispute.evidence_details?.submission_count ?? 0,
+  };
 }
 
 async function call<T>(run: () => Promise<T>): Promise<T> {
@@ -113,6 +130,36 @@ export class StripeProcessor implements PaymentProcessor {
         return { status: 'failed', intentId: error.intentId, declineCode: error.declineCode, message: error.message };
       throw error;
     }
+  }
+
+  async refund(input: Parameters<PaymentProcessor['refund']>[0], idempotencyKey: string): Promise<ProcessorRefund> {
+    try {
+      const refund = await call(() =>
+        this.stripe.refunds.create(
+          { payment_intent: input.intentId, amount: input.amount, metadata: input.metadata },
+          { idempotencyKey },
+        ),
+      );
+      return { id: refund.id, status: refundStatus(refund.status) };
+    } catch (error) {
+      // SECURITY: only the processor's code leaves; its message may echo request data.
+      if (error instanceof Stripe.errors.StripeInvalidRequestError)
+        throw new RefundRefused(error.code ?? 'invalid_request', 'the processor refused the refund');
+      throw error;
+    }
+  }
+
+  async paymentIntentMetadata(intentId: string): Promise<Record<string, string>> {
+    const intent = await call(() => this.stripe.paymentIntents.retrieve(intentId));
+    return intent.metadata;
+  }
+
+  async updateDispute(id: string, evidence: DisputeEvidence, submit: boolean): Promise<ProcessorDispute> {
+    return disputeOf(await call(() => this.stripe.disputes.update(id, { evidence, submit })));
+  }
+
+  async retrieveDispute(id: string): Promise<ProcessorDispute> {
+    return disputeOf(await call(() => this.stripe.disputes.retrieve(id)));
   }
 
   verifyWebhook(rawBody: Buffer, signature: string | undefined): ProcessorEvent {

@@ -10,6 +10,8 @@ import { intentRef } from '../payments/billing-service.js';
 import { advances } from '../payments/payment-status.js';
 import { insertWebhookEvent, recordOutcome, selectPayment, type PaymentStatus } from '../payments/repo.js';
 import type { RecoveryService } from '../recovery/recovery-service.js';
+import type { DisputeChange, DisputeService } from '../disputes/dispute-service.js';
+import type { RefundService } from '../refunds/refund-service.js';
 import { WebhookSignatureError } from './verify-stripe-signature.js';
 
 /** Dependencies of webhook intake. */
@@ -24,7 +26,12 @@ export interface WebhookServiceDeps {
   platformOrgId: OrgId;
   /** Failed-payment recovery: what an event about a recovery attempt's intent changes. */
   recovery?: Pick<RecoveryService, 'eventChange'>;
+  refunds: Pick<RefundService, 'refundChange'>;
+  disputes: Pick<DisputeService, 'disputeOpened' | 'disputeClosed'>;
 }
+
+const REFUND_EVENTS = new Set(['refund.created', 'refund.updated', 'refund.failed']);
+const DISPUTE_EVENTS = new Set(['charge.dispute.created', 'charge.dispute.closed']);
 
 /** What became of one delivered event. */
 export interface WebhookReceipt {
@@ -65,13 +72,25 @@ export class WebhookService {
         throw new AppError('billing.webhook_signature_invalid', { details: { reason: error.reason }, cause: error });
       throw error;
     }
-    const orgId = await this.orgOf(event);
-    return this.deps.db.withTenant(orgId, (sql) => this.apply(sql, event, requestId));
+    const owner = await this.disputeOwner(event);
+    const orgId = await this.orgOf(owner?.orgId ?? event.object.metadata?.bulwark_org_id);
+    return this.deps.db.withTenant(orgId, (sql) => this.apply(sql, event, requestId, owner?.paymentId));
+  }
+
+  // A dispute carries no metadata of Bulwark's: its org and payment are in the metadata of the payment intent it
+  // disputes, read back from the processor (an authenticated call, before the transaction opens).
+  private async disputeOwner(event: ProcessorEvent): Promise<{ orgId?: string; paymentId?: string } | null> {
+    const intent = event.object.payment_intent;
+    if (!DISPUTE_EVENTS.has(event.type) || event.object.object !== 'dispute' || typeof intent !== 'string') return null;
+    const metadata = await this.deps.processor.paymentIntentMetadata(intent);
+    return {
+      ...(metadata.bulwark_org_id !== undefined ? { orgId: metadata.bulwark_org_id } : {}),
+      ...(metadata.bulwark_payment_id !== undefined ? { paymentId: metadata.bulwark_payment_id } : {}),
+    };
   }
 
   // The org an event belongs to is in the metadata Bulwark set on the object; the signature vouches for it.
-  private async orgOf(event: ProcessorEvent): Promise<OrgId> {
-    const named = event.object.metadata?.bulwark_org_id;
+  private async orgOf(named: string | undefined): Promise<OrgId> {
     if (named === undefined || !isId('org', named)) return this.deps.platformOrgId;
     try {
       await this.deps.orgs.get(named);
@@ -82,13 +101,17 @@ export class WebhookService {
     }
   }
 
-  private async apply(sql: TenantSql, event: ProcessorEvent, requestId: string): Promise<WebhookReceipt> {
+  private async apply(
+    sql: TenantSql,
+    event: ProcessorEvent,
+    requestId: string,
+    disputedPaymentId: string | undefined,
+  ): Promise<WebhookReceipt> {
     // The chain first, then the payment row: the order a charge's own transaction takes them in.
     await this.deps.audit.lockChain(sql);
     const change = await this.paymentChange(sql, event);
-    const recovery = change === null ? ((await this.deps.recovery?.eventChange(sql, event)) ?? null) : null;
-    const applies = change?.applies ?? recovery?.applies;
-    const outcome = change === null && recovery === null ? 'ignored' : applies ? 'applied' : 'stale';
+    const other = change === null ? await this.otherChange(sql, event, disputedPaymentId) : null;
+    const outcome = other?.outcome ?? (change === null ? 'ignored' : change.applies ? 'applied' : 'stale');
     const at = this.deps.clock.now();
     // INVARIANT: the event id is stored before anything is changed, in the same transaction: a concurrent or later
     // delivery of the same id finds it and changes nothing.
@@ -102,7 +125,7 @@ export class WebhookService {
         actionUrl: change.actionUrl,
         at,
       });
-    if (recovery?.applies) await recovery.apply();
+    if (other?.outcome === 'applied') await other.apply(requestId);
     await this.deps.audit.append(sql, [
       {
         orgId: sql.orgId,
@@ -117,11 +140,38 @@ export class WebhookService {
           type: event.type.slice(0, 100),
           outcome,
           ...(change ? { payment_id: change.paymentId, status: change.status } : {}),
-          ...(recovery ? { recovery_case_id: recovery.caseId } : {}),
+          ...(other?.details ?? {}),
         },
       },
     ]);
     return { eventId: event.id, duplicate: false, outcome };
+  }
+
+  // What a refund or dispute event would change (computed before its event id is stored, applied after).
+  private async otherChange(
+    sql: TenantSql,
+    event: ProcessorEvent,
+    disputedPaymentId: string | undefined,
+  ): Promise<DisputeChange | null> {
+    if (REFUND_EVENTS.has(event.type)) {
+      const refund = await this.deps.refunds.refundChange(sql, event);
+      if (!refund) return null;
+      return {
+        outcome: refund.applies ? 'applied' : 'stale',
+        details: { refund_id: refund.refundId, status: refund.status },
+        apply: () => refund.apply(),
+      };
+    }
+    if (event.type === 'charge.dispute.created' && disputedPaymentId !== undefined)
+      return this.deps.disputes.disputeOpened(sql, event.object, disputedPaymentId);
+    if (event.type === 'charge.dispute.closed') return this.deps.disputes.disputeClosed(sql, event.object);
+    const recovery = await this.deps.recovery?.eventChange(sql, event);
+    if (!recovery) return null;
+    return {
+      outcome: recovery.applies ? 'applied' : 'stale',
+      details: { recovery_case_id: recovery.caseId },
+      apply: () => recovery.apply(),
+    };
   }
 
   // What a payment-intent event would change, or null when it is about nothing of this org's.

@@ -18,3 +18,4 @@ export {
   type LimitsView,
   type SpendLimitStatus,
 } from './usage-service.js';
+export { pruneUsageRecords, type UsagePruneResult } from './usage-retention.js';
