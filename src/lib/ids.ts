@@ -16,6 +16,7 @@ export const idPrefixes = {
   orgModel: 'mdl',
   payment: 'pay',
   paymentMethod: 'pmt',
+  subscription: 'sub',
   document: 'doc',
 } as const;
 

@@ -7,6 +7,7 @@ import type { FieldCipher } from '../../platform/vault/index.js';
 import type { AuditLog } from '../audit/index.js';
 import type { OrgService } from '../tenancy/index.js';
 import { BillingService } from './payments/billing-service.js';
+import { PlanService } from './plans/subscription-service.js';
 import type { PaymentProcessor } from './ports.js';
 import { startSandboxProcessor, type SandboxProcessor } from './sandbox/sandbox-server.js';
 import { StripeProcessor } from './stripe/stripe-processor.js';
@@ -19,6 +20,8 @@ export const PROCESSOR_WEBHOOK_PATH = '/v1/billing/webhooks/stripe';
 export interface Billing {
   processor: PaymentProcessor;
   payments: BillingService;
+  /** Plans, trials and subscriptions. */
+  plans: PlanService;
   webhooks: WebhookService;
   /** The in-process sandbox processor, when `billing.processor` is `sandbox`. */
   sandbox: SandboxProcessor | undefined;
@@ -61,10 +64,13 @@ export async function openBilling(deps: {
     );
   }
   const shared = { db: deps.db, cipher: deps.cipher, audit: deps.audit, clock, processor };
+  const payments = new BillingService(shared);
+  const plans = new PlanService({ ...shared, customerOf: (sql) => payments.customerOf(sql) });
   return {
     processor,
-    payments: new BillingService(shared),
-    webhooks: new WebhookService({ ...shared, orgs: deps.orgs, platformOrgId: deps.platformOrgId }),
+    payments,
+    plans,
+    webhooks: new WebhookService({ ...shared, orgs: deps.orgs, platformOrgId: deps.platformOrgId, plans }),
     sandbox,
     connectSandboxWebhooks(baseUrl) {
       sandbox?.webhooks.addEndpoint({ url: `${baseUrl}${PROCESSOR_WEBHOOK_PATH}`, secret: sandboxWebhookSecret });

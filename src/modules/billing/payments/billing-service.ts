@@ -84,7 +84,8 @@ const customerRef = (orgId: string): FieldRef => ({
   column: 'customer_ciphertext',
   rowId: orgId,
 });
-const cardRef = (id: string): FieldRef => ({
+/** The field a saved card's processor id is encrypted for. */
+export const cardRef = (id: string): FieldRef => ({
   table: 'billing_payment_methods',
   column: 'processor_ciphertext',
   rowId: id,
@@ -349,8 +350,8 @@ export class BillingService {
     });
   }
 
-  // The org's processor customer, created on first use (the processor key makes a concurrent creation return one).
-  private async customerOf(sql: TenantSql): Promise<string> {
+  /** The org's processor customer, created on first use (the processor key makes a concurrent creation return one). */
+  async customerOf(sql: TenantSql): Promise<string> {
     const stored = await selectAccount(sql);
     if (stored) return this.deps.cipher.decryptString(sql, customerRef(sql.orgId), stored);
     let customerId: string;

@@ -3,6 +3,7 @@ import type { Clock } from '../../../lib/clock.js';
 import {
   CardDeclined,
   ProcessorUnavailable,
+  type CardCheckOutcome,
   type CardSummary,
   type PaymentOutcome,
   type PaymentProcessor,
@@ -24,7 +25,8 @@ export interface StripeEndpoint {
 function declineOf(error: Stripe.errors.StripeCardError): CardDeclined {
   const code = error.decline_code || error.code || 'card_declined';
   const intent = (error.payment_intent as { id?: string } | undefined)?.id ?? null;
-  return new CardDeclined(code, error.message, intent);
+  const setupIntent = (error.setup_intent as { id?: string } | undefined)?.id ?? null;
+  return new CardDeclined(code, error.message, intent, setupIntent);
 }
 
 async function call<T>(run: () => Promise<T>): Promise<T> {
@@ -112,6 +114,50 @@ export class StripeProcessor implements PaymentProcessor {
         return { status: 'failed', intentId: error.intentId, declineCode: error.declineCode, message: error.message };
       throw error;
     }
+  }
+
+  async checkCard(
+    input: Parameters<PaymentProcessor['checkCard']>[0],
+    idempotencyKey: string,
+  ): Promise<CardCheckOutcome> {
+    let intent: Stripe.SetupIntent;
+    try {
+      intent = await call(() =>
+        this.stripe.setupIntents.create(
+          {
+            customer: input.customerId,
+            payment_method: input.token,
+            confirm: true,
+            usage: 'off_session',
+            metadata: input.metadata,
+          },
+          { idempotencyKey },
+        ),
+      );
+    } catch (error) {
+      if (error instanceof CardDeclined)
+        return { status: 'failed', setupIntentId: error.setupIntentId, declineCode: error.declineCode };
+      throw error;
+    }
+    const url = intent.next_action?.redirect_to_url?.url;
+    if (intent.status === 'requires_action' && url)
+      return { status: 'requires_action', setupIntentId: intent.id, actionUrl: url };
+    if (intent.status !== 'succeeded') throw new ProcessorUnavailable(`unexpected setup intent status ${intent.status}`);
+    const pmId = typeof intent.payment_method === 'string' ? intent.payment_method : intent.payment_method?.id;
+    if (!pmId) throw new ProcessorUnavailable('the processor returned a setup intent without a payment method');
+    const pm = await call(() => this.stripe.paymentMethods.retrieve(pmId));
+    if (!pm.card) throw new ProcessorUnavailable('the processor returned a payment method without card details');
+    return {
+      status: 'succeeded',
+      setupIntentId: intent.id,
+      card: {
+        processorId: pm.id,
+        brand: pm.card.brand,
+        last4: pm.card.last4,
+        expMonth: pm.card.exp_month,
+        expYear: pm.card.exp_year,
+      },
+    };
   }
 
   verifyWebhook(rawBody: Buffer, signature: string | undefined): ProcessorEvent {

@@ -9,6 +9,7 @@ import type { PaymentProcessor, ProcessorEvent } from '../ports.js';
 import { intentRef } from '../payments/billing-service.js';
 import { advances } from '../payments/payment-status.js';
 import { insertWebhookEvent, recordOutcome, selectPayment, type PaymentStatus } from '../payments/repo.js';
+import type { PlanService } from '../plans/subscription-service.js';
 import { WebhookSignatureError } from './verify-stripe-signature.js';
 
 /** Dependencies of webhook intake. */
@@ -21,6 +22,8 @@ export interface WebhookServiceDeps {
   orgs: Pick<OrgService, 'get'>;
   /** Where an event that names no (existing) org is recorded. */
   platformOrgId: OrgId;
+  /** What a card or payment event changes on the org's subscription (a declined card disables its trial). */
+  plans: Pick<PlanService, 'eventChange'>;
 }
 
 /** What became of one delivered event. */
@@ -83,7 +86,8 @@ export class WebhookService {
     // The chain first, then the payment row: the order a charge's own transaction takes them in.
     await this.deps.audit.lockChain(sql);
     const change = await this.paymentChange(sql, event);
-    const outcome = change === null ? 'ignored' : change.applies ? 'applied' : 'stale';
+    const subscription = await this.deps.plans.eventChange(sql, event);
+    const outcome = change === null ? (subscription ? 'applied' : 'ignored') : change.applies ? 'applied' : 'stale';
     const at = this.deps.clock.now();
     // INVARIANT: the event id is stored before anything is changed, in the same transaction: a concurrent or later
     // delivery of the same id finds it and changes nothing.
@@ -97,6 +101,7 @@ export class WebhookService {
         actionUrl: change.actionUrl,
         at,
       });
+    if (subscription) await subscription.apply(sql, at, requestId);
     await this.deps.audit.append(sql, [
       {
         orgId: sql.orgId,
@@ -111,6 +116,7 @@ export class WebhookService {
           type: event.type.slice(0, 100),
           outcome,
           ...(change ? { payment_id: change.paymentId, status: change.status } : {}),
+          ...(subscription ? { subscription_id: subscription.subscriptionId, subscription_status: subscription.status } : {}),
         },
       },
     ]);
