@@ -3,6 +3,7 @@ import type { ApiServices } from '../api-services.js';
 import { installAuth, type ProtectedRoute } from '../auth/install-auth.js';
 import { documentRoutes } from '../openapi/document-routes.js';
 import { registerApiKeyRoutes } from './api-key-routes.js';
+import { registerBillingPlanRoutes } from './billing-plan-routes.js';
 import { registerBillingRoutes } from './billing-routes.js';
 import { registerGatewayUsageRoutes } from './gateway-usage-routes.js';
 import { registerGatewayAdminRoutes } from './gateway-admin-routes.js';
@@ -34,6 +35,7 @@ export function registerApiRoutes(app: FastifyInstance, services: ApiServices): 
   registerGatewayRegistryRoutes(app, services);
   registerGatewayRoutes(app, services);
   registerBillingRoutes(app, services);
+  registerBillingPlanRoutes(app, services);
   registerRetrievalRoutes(app, services);
   return table;
 }
