@@ -336,6 +336,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     counterStore,
     platformOrgId,
     settings: gatewayUsageSettings(config),
+    engine,
   });
   const wrapMeter = overrides.gateway?.wrapMeter ?? ((meter: UsageMeter) => meter);
   // Prompts and model routes: a route resolves its arms through the model catalogue (org models, then built-in).

@@ -15,7 +15,8 @@ describe(`plans, trials and entitlements through the API and the sandbox (${back
   const orgB = () => `/v1/orgs/${kit.ctx.b.orgId}/billing`;
   const asA = (method: 'GET' | 'POST', url: string, body?: unknown, headers?: Record<string, string>) =>
     kit.ctx.call(kit.ctx.a.ownerKey, method, url, body, headers);
-  const asB = (method: 'GET' | 'POST', url: string, body?: unknown) => kit.ctx.call(kit.ctx.b.ownerKey, method, url, body);
+  const asB = (method: 'GET' | 'POST', url: string, body?: unknown) =>
+    kit.ctx.call(kit.ctx.b.ownerKey, method, url, body);
   const chat = (key: string) => kit.ctx.call(key, 'POST', '/v1/chat/completions', bigCall);
 
   beforeAll(async () => {
@@ -36,7 +37,12 @@ describe(`plans, trials and entitlements through the API and the sandbox (${back
     expect(res.statusCode).toBe(402);
     expect(res.json().code).toBe('billing.card_declined');
     const sub = (await asB('GET', `${orgB()}/subscription`)).json();
-    expect(sub).toMatchObject({ plan: 'pro', status: 'canceled', trial_ends_at: null, decline_code: 'generic_decline' });
+    expect(sub).toMatchObject({
+      plan: 'pro',
+      status: 'canceled',
+      trial_ends_at: null,
+      decline_code: 'generic_decline',
+    });
     expect(sub.entitlements).toMatchObject({ plan: 'free', rpm: 10, tpm: 20_000 });
     expect((await chat(kit.ctx.b.ownerKey)).statusCode).toBe(429);
   });
@@ -61,13 +67,10 @@ describe(`plans, trials and entitlements through the API and the sandbox (${back
       entitlements: { plan: 'free' },
     });
     expect((await chat(kit.ctx.b.ownerKey)).statusCode).toBe(429);
-    const events = await kit.runtime.services.db.withTenant(kit.ctx.b.orgId, (sql) =>
-      sql.query<{ action: string; reason_codes: string[] }>(
-        "SELECT action, reason_codes FROM audit_events WHERE org_id = $1 AND action LIKE 'billing.trial.%' ORDER BY seq",
-        [kit.ctx.b.orgId],
-      ),
+    const events = await kit.testDb.superuser(
+      `SELECT action FROM audit_events WHERE org_id = '${kit.ctx.b.orgId}' AND action LIKE 'billing.trial.%' ORDER BY seq`,
     );
-    expect(events.rows.map((r) => r.action)).toEqual([
+    expect(events.map((r) => r.action)).toEqual([
       'billing.trial.disabled',
       'billing.trial.verification_pending',
       'billing.trial.disabled',

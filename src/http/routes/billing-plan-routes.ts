@@ -106,7 +106,13 @@ export function registerBillingPlanRoutes(app: FastifyInstance, services: ApiSer
 
   r.get(`${base}/subscription`, {
     config: { authz: { action: 'read:billing', resource: resourceFromPath('Org') } },
-    schema: { summary: "The org's subscription", tags, security, params: orgParams, response: { 200: subscriptionSchema } },
+    schema: {
+      summary: "The org's subscription",
+      tags,
+      security,
+      params: orgParams,
+      response: { 200: subscriptionSchema },
+    },
     handler: async (request) => toSubscriptionWire(await plans.subscription(pathOrg(request))),
   });
 

@@ -140,7 +140,9 @@ export class PlanService {
         `bulwark-trial-${id}`,
       );
     } catch (error) {
-      throw error instanceof ProcessorUnavailable ? new AppError('billing.processor_unavailable', { cause: error }) : error;
+      throw error instanceof ProcessorUnavailable
+        ? new AppError('billing.processor_unavailable', { cause: error })
+        : error;
     }
     const base = {
       id,
@@ -254,7 +256,11 @@ export class PlanService {
     );
     const delta = planOf(code).priceCents - planOf(from).priceCents;
     const action =
-      delta > 0 ? 'billing.subscription.upgraded' : delta < 0 ? 'billing.subscription.downgraded' : 'billing.subscription.activated';
+      delta > 0
+        ? 'billing.subscription.upgraded'
+        : delta < 0
+          ? 'billing.subscription.downgraded'
+          : 'billing.subscription.activated';
     await this.record(sql, actor, action, 'allow', [], facts, row, { from_plan: from });
     await bumpOrgGeneration(sql);
     return view(row, now);
@@ -285,7 +291,11 @@ export class PlanService {
     if (event.object.object === 'setup_intent') {
       // SECURITY: only the setup intent this subscription's card check made may move it.
       if (current.setup_intent_ciphertext === null) return null;
-      const intent = await this.deps.cipher.decryptString(sql, setupIntentRef(sql.orgId), current.setup_intent_ciphertext);
+      const intent = await this.deps.cipher.decryptString(
+        sql,
+        setupIntentRef(sql.orgId),
+        current.setup_intent_ciphertext,
+      );
       if (intent !== event.object.id) return null;
     } else if (event.object.object !== 'payment_intent') return null;
     let status: SubscriptionStatus;
@@ -298,16 +308,16 @@ export class PlanService {
     else if (event.type === 'payment_intent.payment_failed' && current.status === 'active') status = 'past_due';
     else return null;
     const lastError = (event.object.last_setup_error ?? event.object.last_payment_error) as
-      | { decline_code?: unknown; code?: unknown }
-      | null
-      | undefined;
+      { decline_code?: unknown; code?: unknown } | null | undefined;
     const code = [lastError?.decline_code, lastError?.code].find((c): c is string => typeof c === 'string' && c !== '');
     return {
       subscriptionId,
       status,
       apply: async (tx, at, requestId) => {
         const trialEnds =
-          status === 'trialing' ? new Date(at.getTime() + planOf(current.plan).trialDays * DAY_MS) : current.trial_ends_at;
+          status === 'trialing'
+            ? new Date(at.getTime() + planOf(current.plan).trialDays * DAY_MS)
+            : current.trial_ends_at;
         const row = await upsertSubscription(
           tx,
           {

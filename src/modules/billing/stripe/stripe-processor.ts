@@ -142,7 +142,8 @@ export class StripeProcessor implements PaymentProcessor {
     const url = intent.next_action?.redirect_to_url?.url;
     if (intent.status === 'requires_action' && url)
       return { status: 'requires_action', setupIntentId: intent.id, actionUrl: url };
-    if (intent.status !== 'succeeded') throw new ProcessorUnavailable(`unexpected setup intent status ${intent.status}`);
+    if (intent.status !== 'succeeded')
+      throw new ProcessorUnavailable(`unexpected setup intent status ${intent.status}`);
     const pmId = typeof intent.payment_method === 'string' ? intent.payment_method : intent.payment_method?.id;
     if (!pmId) throw new ProcessorUnavailable('the processor returned a setup intent without a payment method');
     const pm = await call(() => this.stripe.paymentMethods.retrieve(pmId));

@@ -116,7 +116,9 @@ export class WebhookService {
           type: event.type.slice(0, 100),
           outcome,
           ...(change ? { payment_id: change.paymentId, status: change.status } : {}),
-          ...(subscription ? { subscription_id: subscription.subscriptionId, subscription_status: subscription.status } : {}),
+          ...(subscription
+            ? { subscription_id: subscription.subscriptionId, subscription_status: subscription.status }
+            : {}),
         },
       },
     ]);
