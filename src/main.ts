@@ -362,7 +362,16 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     holdBackChars: config.gateway.streamHoldBackChars,
     circuits: providerCircuits,
   });
-  const billing = await openBilling({ config, db, cipher, audit, clock, orgs, platformOrgId });
+  const billing = await openBilling({
+    config,
+    db,
+    cipher,
+    audit,
+    clock,
+    orgs,
+    platformOrgId,
+    usage: { meteredTokens: (orgId, from, to) => gatewayUsage.service.meteredTokens(orgId, from, to) },
+  });
   const services: ApiServices = {
     config,
     clock,

@@ -48,6 +48,13 @@ const subscriptionSchema = z.object({
     .describe("What the gateway enforces besides the org's written limits (null: the org is on no billing plan)."),
 });
 
+const usageReportSchema = z.object({
+  period: z.string(),
+  event_id: z.string().describe("The processor meter event's identifier."),
+  tokens: z.number().int(),
+  reported_at: z.string(),
+});
+
 const trialBody = z
   .object({
     plan: paidPlan,
@@ -183,6 +190,36 @@ export function registerBillingPlanRoutes(app: FastifyInstance, services: ApiSer
       );
       if (replayed) reply.header('idempotent-replayed', 'true');
       return toSubscriptionWire(subscription);
+    },
+  });
+
+  r.post(`${base}/usage-reports`, {
+    config: { authz: { action: 'bill:payments', resource: resourceFromPath('Org') }, transaction: 'tenant' },
+    schema: {
+      summary: "Report a closed month of the org's metered tokens to the processor (once per month)",
+      description:
+        'The processor receives one meter event with identifier `usage-<org_id>-<period>`; reporting the month again answers the first report (`idempotent-replayed: true`) and counts nothing twice.',
+      tags,
+      security,
+      params: orgParams,
+      body: z.object({ period: z.string().regex(/^[0-9]{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM') }).strict(),
+      response: { 201: usageReportSchema, 200: usageReportSchema },
+    },
+    handler: async (request, reply) => {
+      const { report, replayed } = await services.billing.reportUsage(
+        pathOrg(request),
+        (fn) => inTenantTransaction(request, fn),
+        actorOf(principalOf(request)),
+        request.body.period,
+        requestMeta(request),
+      );
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(replayed ? 200 : 201).send({
+        period: report.period,
+        event_id: report.eventId,
+        tokens: report.tokens,
+        reported_at: report.reportedAt.toISOString(),
+      });
     },
   });
 

@@ -17,3 +17,4 @@ export {
 export { readEntitlements } from './plans/entitlements.js';
 export type { SubscriptionView } from './plans/subscription-service.js';
 export type { SubscriptionStatus } from './plans/subscription-repo.js';
+export type { MeteredUsageSource, UsageReportView } from './plans/usage-reports.js';

@@ -9,6 +9,9 @@ import type { OrgService } from '../tenancy/index.js';
 import { BillingService } from './payments/billing-service.js';
 import { PlanService } from './plans/subscription-service.js';
 import type { PaymentProcessor } from './ports.js';
+import { reportUsage, type MeteredUsageSource, type UsageReportView } from './plans/usage-reports.js';
+import type { RequestFacts, TenantScope } from './payments/billing-service.js';
+import type { AuditActor } from '../audit/index.js';
 import { startSandboxProcessor, type SandboxProcessor } from './sandbox/sandbox-server.js';
 import { StripeProcessor } from './stripe/stripe-processor.js';
 import { WebhookService } from './webhooks/webhook-service.js';
@@ -22,6 +25,14 @@ export interface Billing {
   payments: BillingService;
   /** Plans, trials and subscriptions. */
   plans: PlanService;
+  /** Reports a closed month of the org's metered tokens to the processor, once (see `reportUsage`). */
+  reportUsage(
+    orgId: OrgId,
+    finalize: TenantScope,
+    actor: AuditActor,
+    period: string,
+    facts: RequestFacts,
+  ): Promise<{ report: UsageReportView; replayed: boolean }>;
   webhooks: WebhookService;
   /** The in-process sandbox processor, when `billing.processor` is `sandbox`. */
   sandbox: SandboxProcessor | undefined;
@@ -42,6 +53,8 @@ export async function openBilling(deps: {
   clock: Clock;
   orgs: Pick<OrgService, 'get'>;
   platformOrgId: OrgId;
+  /** The gateway's metered usage, which metered billing reports. */
+  usage: MeteredUsageSource;
 }): Promise<Billing> {
   const { config, clock } = deps;
   let sandbox: SandboxProcessor | undefined;
@@ -70,6 +83,15 @@ export async function openBilling(deps: {
     processor,
     payments,
     plans,
+    reportUsage: (orgId, finalize, actor, period, facts) =>
+      reportUsage(
+        { ...shared, usage: deps.usage, customerOf: (sql) => payments.customerOf(sql) },
+        orgId,
+        finalize,
+        actor,
+        period,
+        facts,
+      ),
     webhooks: new WebhookService({ ...shared, orgs: deps.orgs, platformOrgId: deps.platformOrgId, plans }),
     sandbox,
     connectSandboxWebhooks(baseUrl) {

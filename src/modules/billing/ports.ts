@@ -76,6 +76,17 @@ export interface PaymentProcessor {
     input: { customerId: string; token: string; metadata: Record<string, string> },
     idempotencyKey: string,
   ): Promise<CardCheckOutcome>;
+  /**
+   * Reports metered usage (a billing meter event) under `identifier`, which the processor records once: a second
+   * report with the identifier returns `duplicate: true` and counts nothing.
+   */
+  reportUsage(input: {
+    customerId: string;
+    eventName: string;
+    value: number;
+    timestamp: Date;
+    identifier: string;
+  }): Promise<{ duplicate: boolean }>;
   /** Verifies a webhook's signature over the raw body and returns its event; throws WebhookSignatureError. */
   verifyWebhook(rawBody: Buffer, signature: string | undefined): ProcessorEvent;
 }

@@ -161,6 +161,32 @@ export class StripeProcessor implements PaymentProcessor {
     };
   }
 
+  async reportUsage(input: Parameters<PaymentProcessor['reportUsage']>[0]): Promise<{ duplicate: boolean }> {
+    try {
+      // The identifier is the idempotency key too: a retry is replayed (same value) or refused (another value, or the
+      // identifier seen after the key expired); either way the processor holds one event, the first.
+      const event = await call(() =>
+        this.stripe.billing.meterEvents.create(
+          {
+            event_name: input.eventName,
+            identifier: input.identifier,
+            timestamp: Math.floor(input.timestamp.getTime() / 1000),
+            payload: { stripe_customer_id: input.customerId, value: String(input.value) },
+          },
+          { idempotencyKey: input.identifier },
+        ),
+      );
+      return { duplicate: event.lastResponse.headers['idempotent-replayed'] === 'true' };
+    } catch (error) {
+      if (
+        (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_already_exists') ||
+        error instanceof Stripe.errors.StripeIdempotencyError
+      )
+        return { duplicate: true };
+      throw error;
+    }
+  }
+
   verifyWebhook(rawBody: Buffer, signature: string | undefined): ProcessorEvent {
     const event = verifyStripeSignature(rawBody, signature, this.endpoint.webhookSecrets, this.clock);
     return { id: event.id, type: event.type, object: event.data.object as unknown as ProcessorEvent['object'] };

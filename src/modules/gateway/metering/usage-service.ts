@@ -17,7 +17,7 @@ import {
 } from './limits-repo.js';
 import { periodStartDate } from './periods.js';
 import { listPrices, upsertPrice, type ModelPrice } from './pricing.js';
-import { usageTotals, type UsageGroup, type UsageTotal } from './usage-repo.js';
+import { settledTokens, usageTotals, type UsageGroup, type UsageTotal } from './usage-repo.js';
 
 /** Dependencies of the usage use cases. */
 export interface GatewayUsageServiceDeps {
@@ -112,6 +112,11 @@ export class GatewayUsageService {
   ): Promise<UsageTotal[]> {
     if (!(q.from < q.to)) throw badField('query.from', 'must be before `to`');
     return this.deps.db.withTenant(orgId, (sql) => usageTotals(sql, q));
+  }
+
+  /** Tokens (input + output) of the org's settled calls over [from, to): what metered billing reports. */
+  meteredTokens(orgId: OrgId, from: Date, to: Date): Promise<number> {
+    return this.deps.db.withTenant(orgId, (sql) => settledTokens(sql, from, to));
   }
 
   /** The org's plan, budgets and caps with what the current period has used. */
