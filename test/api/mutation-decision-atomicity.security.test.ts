@@ -7,6 +7,9 @@ import { twoOrgs } from './api-client.js';
 // Fault: a mutation's allowed decision used to be written apart from its change when a handler forgot to append it,
 // or by an after-response "safety net" when its transaction failed: the log said "allow" for a change that never
 // happened. Now the route declares its transaction and the framework appends the decision inside it.
+const lastMonth = (now: Date) =>
+  new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+
 describe(`every mutating route commits its allowed decision with its change (${backendName})`, () => {
   let server: TestServer;
   let ctx: Awaited<ReturnType<typeof twoOrgs>>;
@@ -30,6 +33,9 @@ describe(`every mutating route commits its allowed decision with its change (${b
     'gateway_prices',
     'gateway_documents',
     'gateway_document_chunks',
+    'billing_subscriptions',
+    'billing_subscription_requests',
+    'billing_usage_reports',
     'audit_events',
   ];
   type Fixture = () => Promise<{ url: string; body?: unknown; headers?: Record<string, string> }>;
@@ -128,6 +134,25 @@ describe(`every mutating route commits its allowed decision with its change (${b
       url: `/v1/orgs/${org}/billing/payments`,
       body: { payment_method_id: card, amount: 1_500, currency: 'eur' },
       headers: { 'idempotency-key': `walk-charge-${(charges += 1)}` },
+    }));
+    // In this order: the trial verifies the card the plan change needs, and the cancel ends what it made.
+    let planChanges = 0;
+    add('POST', '/v1/orgs/:org_id/billing/subscription/trial', async () => ({
+      url: `/v1/orgs/${org}/billing/subscription/trial`,
+      body: { plan: 'pro', token: 'pm_card_visa' },
+    }));
+    add('POST', '/v1/orgs/:org_id/billing/subscription', async () => ({
+      url: `/v1/orgs/${org}/billing/subscription`,
+      body: { plan: 'enterprise' },
+      headers: { 'idempotency-key': `walk-plan-${(planChanges += 1)}` },
+    }));
+    add('POST', '/v1/orgs/:org_id/billing/subscription/cancel', async () => ({
+      url: `/v1/orgs/${org}/billing/subscription/cancel`,
+    }));
+    add('POST', '/v1/orgs/:org_id/billing/usage-reports', async () => ({
+      url: `/v1/orgs/${org}/billing/usage-reports`,
+      // Last month: closed, and within the 35 days the processor takes usage for.
+      body: { period: lastMonth(server.runtime.services.clock.now()) },
     }));
     add('POST', '/v1/orgs', async () => ({
       url: '/v1/orgs',

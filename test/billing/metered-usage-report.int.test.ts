@@ -24,9 +24,11 @@ describe(`metered usage reported to the processor (${backendName})`, () => {
   }, 120_000);
   afterAll(async () => kit.close());
 
-  it('refuses a month that has not ended', async () => {
+  it('refuses a month that has not ended, or ended longer ago than the processor takes usage for', async () => {
     const res = await report(period);
     expect([res.statusCode, res.json().code]).toEqual([400, 'http.bad_request']);
+    const old = await report('2020-01');
+    expect([old.statusCode, old.json().code]).toEqual([400, 'http.bad_request']);
     expect(kit.sandbox.meterEvents()).toEqual([]);
   });
 

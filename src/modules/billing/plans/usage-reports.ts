@@ -33,6 +33,8 @@ export interface UsageReportView {
 /** The processor's meter the gateway's tokens are reported to. */
 export const TOKEN_METER_EVENT = 'bulwark_tokens';
 
+const REPORT_WINDOW_MS = 35 * 86_400_000 - 60_000;
+
 const PERIOD = /^([0-9]{4})-(0[1-9]|1[0-2])$/;
 
 function periodBounds(period: string): { from: Date; to: Date } {
@@ -96,6 +98,12 @@ export async function reportUsage(
     await finalize(async () => undefined);
     return { report: toView(stored), replayed: true };
   }
+  // The processor takes meter events up to 35 days old (Stripe's limit).
+  if (deps.clock.now().getTime() - to.getTime() > REPORT_WINDOW_MS)
+    throw new AppError('http.bad_request', {
+      publicMessage: 'body.period: the processor takes usage only up to 35 days after the month ended',
+      details: { issues: [{ field: 'body.period', message: 'ended more than 35 days ago' }] },
+    });
   const tokens = await deps.usage.meteredTokens(orgId, from, to);
   const eventId = `usage-${orgId}-${period}`;
   const customerId = await deps.db.withTenant(orgId, (sql) => deps.customerOf(sql));
