@@ -77,6 +77,24 @@ describe(`plans, trials and entitlements through the API and the sandbox (${back
     ]);
   });
 
+  it('a card whose 3-D Secure check passes starts the trial through the webhook, with the card saved', async () => {
+    const res = await asB('POST', `${orgB()}/subscription/trial`, {
+      plan: 'enterprise',
+      token: 'pm_card_authenticationRequiredOnSetup',
+    });
+    expect(res.statusCode).toBe(202);
+    const approve = await fetch(res.json().next_action.url as string, {
+      method: 'POST',
+      body: new URLSearchParams({ result: 'approve' }),
+    });
+    expect(approve.status).toBe(200);
+    await kit.delivered();
+    const sub = (await asB('GET', `${orgB()}/subscription`)).json();
+    expect(sub).toMatchObject({ plan: 'enterprise', status: 'trialing', entitlements: { plan: 'enterprise' } });
+    expect(sub.payment_method_id).toMatch(/^pmt_/);
+    expect((await chat(kit.ctx.b.ownerKey)).statusCode).toBe(200);
+  });
+
   it('a verified card starts a Pro trial that raises the limits the gateway enforces', async () => {
     expect((await chat(kit.ctx.a.ownerKey)).statusCode).toBe(200);
     // Before its first trial or subscription the org is on no billing plan: its written limits alone apply.

@@ -76,6 +76,8 @@ export interface PaymentProcessor {
     input: { customerId: string; token: string; metadata: Record<string, string> },
     idempotencyKey: string,
   ): Promise<CardCheckOutcome>;
+  /** A payment method's card details (brand, last 4 digits, expiry), never its number. */
+  cardOf(paymentMethodId: string): Promise<CardSummary>;
   /**
    * Reports metered usage (a billing meter event) under `identifier`, which the processor records once: a second
    * report with the identifier returns `duplicate: true` and counts nothing.

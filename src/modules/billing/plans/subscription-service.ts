@@ -7,7 +7,7 @@ import type { FieldCipher, FieldRef } from '../../../platform/vault/index.js';
 import type { AuditActor, AuditDecision, AuditLog } from '../../audit/index.js';
 import { cardRef, type RequestFacts, type TenantScope } from '../payments/billing-service.js';
 import { insertCard } from '../payments/repo.js';
-import { ProcessorUnavailable, type PaymentProcessor, type ProcessorEvent } from '../ports.js';
+import { ProcessorUnavailable, type CardSummary, type PaymentProcessor, type ProcessorEvent } from '../ports.js';
 import { planOf, type Entitlements, type PlanCode } from './catalogue.js';
 import { entitles, entitlementsNow } from './entitlements.js';
 import {
@@ -158,17 +158,7 @@ export class PlanService {
     };
     let row: SubscriptionRow;
     if (outcome.status === 'succeeded') {
-      const cardId = newId('pmt', now.getTime());
-      await insertCard(sql, {
-        id: cardId,
-        processor_ciphertext: await this.deps.cipher.encrypt(sql, cardRef(cardId), outcome.card.processorId),
-        brand: outcome.card.brand.slice(0, 32),
-        last4: outcome.card.last4,
-        exp_month: outcome.card.expMonth,
-        exp_year: outcome.card.expYear,
-        created_by: actor.id ?? actor.type,
-        created_at: now,
-      });
+      const cardId = await this.saveCard(sql, outcome.card, actor, now);
       const trialEnds = new Date(now.getTime() + plan.trialDays * DAY_MS);
       row = await upsertSubscription(
         sql,
@@ -314,6 +304,12 @@ export class PlanService {
       subscriptionId,
       status,
       apply: async (tx, at, requestId) => {
+        // A trial started by a passed 3-D Secure check saves the card it checked, as a verified check at once does.
+        const pmId = event.object.payment_method;
+        const card =
+          status === 'trialing' && typeof pmId === 'string'
+            ? await this.saveCard(tx, await this.deps.processor.cardOf(pmId), PROCESSOR, at)
+            : current.payment_method_id;
         const trialEnds =
           status === 'trialing'
             ? new Date(at.getTime() + planOf(current.plan).trialDays * DAY_MS)
@@ -323,6 +319,7 @@ export class PlanService {
           {
             ...keep(current),
             status,
+            payment_method_id: card,
             trial_ends_at: status === 'canceled' && current.status === 'incomplete' ? null : trialEnds,
             action_url: null,
             decline_code: status === 'trialing' ? null : (code ?? 'card_declined').slice(0, 64),
@@ -348,6 +345,22 @@ export class PlanService {
         await bumpOrgGeneration(tx);
       },
     };
+  }
+
+  // Saves the card a setup intent verified as one of the org's cards; returns its id.
+  private async saveCard(sql: TenantSql, card: CardSummary, actor: AuditActor, at: Date): Promise<string> {
+    const id = newId('pmt', at.getTime());
+    await insertCard(sql, {
+      id,
+      processor_ciphertext: await this.deps.cipher.encrypt(sql, cardRef(id), card.processorId),
+      brand: card.brand.slice(0, 32),
+      last4: card.last4,
+      exp_month: card.expMonth,
+      exp_year: card.expYear,
+      created_by: actor.id ?? actor.type,
+      created_at: at,
+    });
+    return id;
   }
 
   private async record(

@@ -146,18 +146,18 @@ export class StripeProcessor implements PaymentProcessor {
       throw new ProcessorUnavailable(`unexpected setup intent status ${intent.status}`);
     const pmId = typeof intent.payment_method === 'string' ? intent.payment_method : intent.payment_method?.id;
     if (!pmId) throw new ProcessorUnavailable('the processor returned a setup intent without a payment method');
-    const pm = await call(() => this.stripe.paymentMethods.retrieve(pmId));
+    return { status: 'succeeded', setupIntentId: intent.id, card: await this.cardOf(pmId) };
+  }
+
+  async cardOf(paymentMethodId: string): Promise<CardSummary> {
+    const pm = await call(() => this.stripe.paymentMethods.retrieve(paymentMethodId));
     if (!pm.card) throw new ProcessorUnavailable('the processor returned a payment method without card details');
     return {
-      status: 'succeeded',
-      setupIntentId: intent.id,
-      card: {
-        processorId: pm.id,
-        brand: pm.card.brand,
-        last4: pm.card.last4,
-        expMonth: pm.card.exp_month,
-        expYear: pm.card.exp_year,
-      },
+      processorId: pm.id,
+      brand: pm.card.brand,
+      last4: pm.card.last4,
+      expMonth: pm.card.exp_month,
+      expYear: pm.card.exp_year,
     };
   }
 
