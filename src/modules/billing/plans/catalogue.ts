@@ -70,11 +70,6 @@ export function planOf(code: PlanCode): Plan {
   return PLANS[code];
 }
 
-/** True when `code` names a plan of the catalogue. */
-export function isPlanCode(code: string): code is PlanCode {
-  return Object.hasOwn(PLANS, code);
-}
-
 /** What a plan entitles to (the catalogue row without its price). */
 export function entitlementsOf(code: PlanCode): Entitlements {
   const { plan, monthlyTokens, rpm, tpm, features } = PLANS[code];

@@ -72,6 +72,7 @@ export interface SubscriptionRequestRow {
   request_hash: string;
   state: 'pending' | 'done';
   result: unknown;
+  created_at: Date;
 }
 
 /** Claims an Idempotency-Key for a subscription change; false when the key is already taken. */
@@ -92,10 +93,20 @@ export async function claimSubscriptionRequest(
 /** The idempotency record of a key, if any. */
 export async function selectSubscriptionRequest(sql: TenantSql, key: string): Promise<SubscriptionRequestRow | null> {
   const { rows } = await sql.query<SubscriptionRequestRow>(
-    'SELECT request_hash, state, result FROM billing_subscription_requests WHERE org_id = $1 AND idempotency_key = $2',
+    'SELECT request_hash, state, result, created_at FROM billing_subscription_requests WHERE org_id = $1 AND idempotency_key = $2',
     [sql.orgId, key],
   );
   return rows[0] ?? null;
+}
+
+/** Takes over a pending claim whose holder died (compare-and-set on its claim time); false when someone else did. */
+export async function reclaimSubscriptionRequest(sql: TenantSql, key: string, seen: Date, at: Date): Promise<boolean> {
+  const result = await sql.query(
+    `UPDATE billing_subscription_requests SET created_at = $4
+      WHERE org_id = $1 AND idempotency_key = $2 AND state = 'pending' AND created_at = $3`,
+    [sql.orgId, key, seen, at],
+  );
+  return result.rowCount > 0;
 }
 
 /** Stores the answer of a claimed key. */

@@ -13,6 +13,7 @@ import { entitles, entitlementsNow } from './entitlements.js';
 import {
   claimSubscriptionRequest,
   completeSubscriptionRequest,
+  reclaimSubscriptionRequest,
   releaseSubscriptionRequest,
   selectSubscription,
   selectSubscriptionRequest,
@@ -56,6 +57,8 @@ const setupIntentRef = (orgId: string): FieldRef => ({
 
 const PROCESSOR = { type: 'system' as const, id: 'payment_processor' };
 const DAY_MS = 86_400_000;
+// How long a pending subscription change keeps a retry out (409) before the retry may take it over.
+const CLAIM_LEASE_MS = 60_000;
 
 function view(row: SubscriptionRow | null, now: Date): SubscriptionView {
   if (!row)
@@ -196,11 +199,17 @@ export class PlanService {
     facts: RequestFacts,
   ): Promise<{ subscription: SubscriptionView; replayed: boolean }> {
     const replay = await this.deps.db.withTenant(orgId, async (sql) => {
-      if (await claimSubscriptionRequest(sql, key.key, key.requestHash, this.deps.clock.now())) return null;
+      const now = this.deps.clock.now();
+      if (await claimSubscriptionRequest(sql, key.key, key.requestHash, now)) return null;
       const existing = await selectSubscriptionRequest(sql, key.key);
       if (!existing || existing.request_hash !== key.requestHash) throw new AppError('billing.idempotency_conflict');
-      if (existing.state === 'pending') throw new AppError('billing.idempotency_in_progress');
-      return existing.result as SubscriptionView;
+      if (existing.state === 'done') return existing.result as SubscriptionView;
+      // INVARIANT: a claim is released when its change fails; one still pending after the lease lost its node, and
+      // exactly one retry (compare-and-set on the claim time) takes it over.
+      const leased = now.getTime() - new Date(existing.created_at).getTime() < CLAIM_LEASE_MS;
+      if (leased || !(await reclaimSubscriptionRequest(sql, key.key, existing.created_at, now)))
+        throw new AppError('billing.idempotency_in_progress');
+      return null;
     });
     if (replay) {
       await finalize(async () => undefined);

@@ -30,8 +30,8 @@ export interface UsageReportView {
   reportedAt: Date;
 }
 
-/** The processor's meter the gateway's tokens are reported to. */
-export const TOKEN_METER_EVENT = 'bulwark_tokens';
+// The processor's meter the gateway's tokens are reported to.
+const TOKEN_METER_EVENT = 'bulwark_tokens';
 
 const REPORT_WINDOW_MS = 35 * 86_400_000 - 60_000;
 
