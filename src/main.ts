@@ -340,6 +340,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     counterStore,
     platformOrgId,
     settings: gatewayUsageSettings(config),
+    engine,
   });
   const wrapMeter = overrides.gateway?.wrapMeter ?? ((meter: UsageMeter) => meter);
   // Prompts and model routes: a route resolves its arms through the model catalogue (org models, then built-in).
@@ -365,7 +366,16 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     holdBackChars: config.gateway.streamHoldBackChars,
     circuits: providerCircuits,
   });
-  const billing = await openBilling({ config, db, cipher, audit, clock, orgs, platformOrgId });
+  const billing = await openBilling({
+    config,
+    db,
+    cipher,
+    audit,
+    clock,
+    orgs,
+    platformOrgId,
+    usage: { meteredTokens: (orgId, from, to) => gatewayUsage.service.meteredTokens(orgId, from, to) },
+  });
   const webhookRules = { allowPrivateTargets: config.webhooks.allowPrivateTargets };
   const webhookDeliverer = new WebhookDeliverer({
     db,

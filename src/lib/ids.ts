@@ -19,6 +19,7 @@ export const idPrefixes = {
   refund: 'ref',
   dispute: 'dsp',
   legalHold: 'hld',
+  subscription: 'sub',
   document: 'doc',
   job: 'job',
   webhookEndpoint: 'whe',

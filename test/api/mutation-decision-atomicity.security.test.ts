@@ -8,6 +8,9 @@ import { twoOrgs } from './api-client.js';
 // Fault: a mutation's allowed decision used to be written apart from its change when a handler forgot to append it,
 // or by an after-response "safety net" when its transaction failed: the log said "allow" for a change that never
 // happened. Now the route declares its transaction and the framework appends the decision inside it.
+const lastMonth = (now: Date) =>
+  new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+
 describe(`every mutating route commits its allowed decision with its change (${backendName})`, () => {
   let server: TestServer;
   let ctx: Awaited<ReturnType<typeof twoOrgs>>;
@@ -35,6 +38,9 @@ describe(`every mutating route commits its allowed decision with its change (${b
     'webhook_events',
     'webhook_deliveries',
     'jobs',
+    'billing_subscriptions',
+    'billing_subscription_requests',
+    'billing_usage_reports',
     'audit_events',
   ];
   type Fixture = () => Promise<{ url: string; body?: unknown; headers?: Record<string, string> }>;
@@ -198,6 +204,25 @@ describe(`every mutating route commits its allowed decision with its change (${b
     add('POST', '/v1/orgs/:org_id/billing/disputes/:dispute_id/lift-freeze', async () => ({
       url: `${lostUrl}/lift-freeze`,
       body: { reason: 'debt_settled' },
+    }));
+    // In this order: the trial verifies the card the plan change needs, and the cancel ends what it made.
+    let planChanges = 0;
+    add('POST', '/v1/orgs/:org_id/billing/subscription/trial', async () => ({
+      url: `/v1/orgs/${org}/billing/subscription/trial`,
+      body: { plan: 'pro', token: 'pm_card_visa' },
+    }));
+    add('POST', '/v1/orgs/:org_id/billing/subscription', async () => ({
+      url: `/v1/orgs/${org}/billing/subscription`,
+      body: { plan: 'enterprise' },
+      headers: { 'idempotency-key': `walk-plan-${(planChanges += 1)}` },
+    }));
+    add('POST', '/v1/orgs/:org_id/billing/subscription/cancel', async () => ({
+      url: `/v1/orgs/${org}/billing/subscription/cancel`,
+    }));
+    add('POST', '/v1/orgs/:org_id/billing/usage-reports', async () => ({
+      url: `/v1/orgs/${org}/billing/usage-reports`,
+      // Last month: closed, and within the 35 days the processor takes usage for.
+      body: { period: lastMonth(server.runtime.services.clock.now()) },
     }));
     add('POST', '/v1/orgs', async () => ({
       url: '/v1/orgs',

@@ -46,8 +46,14 @@ describe(`the dispute playbook (${backendName})`, () => {
 
   it('freezes, holds and packs on the dispute; stage, submit with winning evidence, and the won close lifts the freeze', async () => {
     expect(await frozen()).toBe(false);
+    const trial = await call('POST', '/subscription/trial', { plan: 'pro', token: 'pm_card_visa' });
+    expect(trial.statusCode, trial.body).toBe(201);
+    const plan = async () => (await call('GET', '/entitlements')).json().entitlements.plan as string;
+    expect(await plan()).toBe('pro');
     const { paymentId, disputeId } = await disputedCharge('order-disputed-won');
     expect(await frozen()).toBe(true);
+    // The freeze reaches what the gateway enforces: the trial's Pro entitlements drop to Free while it holds.
+    expect(await plan()).toBe('free');
 
     const shown = await call('GET', `/disputes/${disputeId}`);
     expect(shown.statusCode).toBe(200);
@@ -101,6 +107,7 @@ describe(`the dispute playbook (${backendName})`, () => {
     const closed = (await call('GET', `/disputes/${disputeId}`)).json();
     expect(closed).toMatchObject({ status: 'won', entitlements_frozen: false });
     expect(await frozen()).toBe(false);
+    expect(await plan()).toBe('pro');
     expect(await actions()).toEqual([
       'billing.dispute.opened',
       'billing.entitlements.frozen',

@@ -94,9 +94,10 @@ function declined(declineCode: string, paymentId?: string): AppError {
   });
 }
 
+/** Refuses a body holding a card number (400 `billing.pan_forbidden`, naming the field). */
 // SECURITY: a card number in any field is refused before the body is validated, stored or logged; the answer names
 // the field, never its value. Cards enter only as the processor's tokens.
-const refusePan: preValidationHookHandler = async (request: FastifyRequest) => {
+export const refusePan: preValidationHookHandler = async (request: FastifyRequest) => {
   const field = findPan(request.body ?? null);
   if (field !== null)
     throw new AppError('billing.pan_forbidden', {

@@ -289,7 +289,7 @@ export function registerGatewayUsageRoutes(app: FastifyInstance, services: ApiSe
           sql,
           { monthlyTokens: body.monthly_tokens, rpm: body.rpm, tpm: body.tpm, costGuardMode: body.cost_guard, limits },
           version,
-          { actor: actorOf(principalOf(request)), requestId: request.id },
+          { actor: actorOf(principalOf(request)), requestId: request.id, principal: principalOf(request) },
         ),
       );
       reply.header('etag', `"v${view.plan.version}"`);

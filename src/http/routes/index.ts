@@ -5,6 +5,7 @@ import { documentRoutes } from '../openapi/document-routes.js';
 import { registerApiKeyRoutes } from './api-key-routes.js';
 import { registerBillingRecoveryRoutes } from './billing-recovery-routes.js';
 import { registerBillingDisputeRoutes } from './billing-dispute-routes.js';
+import { registerBillingPlanRoutes } from './billing-plan-routes.js';
 import { registerBillingRoutes } from './billing-routes.js';
 import { registerGatewayUsageRoutes } from './gateway-usage-routes.js';
 import { registerGatewayAdminRoutes } from './gateway-admin-routes.js';
@@ -39,6 +40,7 @@ export function registerApiRoutes(app: FastifyInstance, services: ApiServices): 
   registerBillingRoutes(app, services);
   registerBillingRecoveryRoutes(app, services);
   registerBillingDisputeRoutes(app, services);
+  registerBillingPlanRoutes(app, services);
   registerRetrievalRoutes(app, services);
   registerWebhookEndpointRoutes(app, services);
   return table;

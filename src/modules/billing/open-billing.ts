@@ -10,7 +10,11 @@ import { DisputeService } from './disputes/dispute-service.js';
 import { BillingService } from './payments/billing-service.js';
 import { RecoveryService } from './recovery/recovery-service.js';
 import { RefundService } from './refunds/refund-service.js';
+import { PlanService } from './plans/subscription-service.js';
 import type { PaymentProcessor } from './ports.js';
+import { reportUsage, type MeteredUsageSource, type UsageReportView } from './plans/usage-reports.js';
+import type { RequestFacts, TenantScope } from './payments/billing-service.js';
+import type { AuditActor } from '../audit/index.js';
 import { startSandboxProcessor, type SandboxProcessor } from './sandbox/sandbox-server.js';
 import { StripeProcessor } from './stripe/stripe-processor.js';
 import { WebhookService } from './webhooks/webhook-service.js';
@@ -22,6 +26,16 @@ export const PROCESSOR_WEBHOOK_PATH = '/v1/billing/webhooks/stripe';
 export interface Billing {
   processor: PaymentProcessor;
   payments: BillingService;
+  /** Plans, trials and subscriptions. */
+  plans: PlanService;
+  /** Reports a closed month of the org's metered tokens to the processor, once (see `reportUsage`). */
+  reportUsage(
+    orgId: OrgId,
+    finalize: TenantScope,
+    actor: AuditActor,
+    period: string,
+    facts: RequestFacts,
+  ): Promise<{ report: UsageReportView; replayed: boolean }>;
   webhooks: WebhookService;
   /** Failed-payment recovery (`runDueRecoveryAttempts(now)` is the job; `recoveryStatus(sql)` for entitlements). */
   recovery: RecoveryService;
@@ -46,6 +60,8 @@ export async function openBilling(deps: {
   clock: Clock;
   orgs: Pick<OrgService, 'get' | 'allIds'>;
   platformOrgId: OrgId;
+  /** The gateway's metered usage, which metered billing reports. */
+  usage: MeteredUsageSource;
 }): Promise<Billing> {
   const { config, clock } = deps;
   let sandbox: SandboxProcessor | undefined;
@@ -68,6 +84,8 @@ export async function openBilling(deps: {
     );
   }
   const shared = { db: deps.db, cipher: deps.cipher, audit: deps.audit, clock, processor };
+  const payments = new BillingService(shared);
+  const plans = new PlanService({ ...shared, customerOf: (sql) => payments.customerOf(sql) });
   const recovery = new RecoveryService({
     ...shared,
     orgs: deps.orgs,
@@ -78,14 +96,25 @@ export async function openBilling(deps: {
   const disputes = new DisputeService({ ...shared, serviceDocumentationUrl: `${config.publicUrl}/openapi.json` });
   return {
     processor,
-    payments: new BillingService(shared),
+    payments,
+    plans,
     refunds,
     disputes,
     recovery,
+    reportUsage: (orgId, finalize, actor, period, facts) =>
+      reportUsage(
+        { ...shared, usage: deps.usage, customerOf: (sql) => payments.customerOf(sql) },
+        orgId,
+        finalize,
+        actor,
+        period,
+        facts,
+      ),
     webhooks: new WebhookService({
       ...shared,
       orgs: deps.orgs,
       platformOrgId: deps.platformOrgId,
+      plans,
       refunds,
       disputes,
       recovery,

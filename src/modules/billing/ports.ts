@@ -14,12 +14,21 @@ export type PaymentOutcome =
   | { status: 'requires_action'; intentId: string; actionUrl: string }
   | { status: 'failed'; intentId: string | null; declineCode: string; message: string };
 
+/** The outcome of checking a card with a setup intent (saved for later off-session payments when it succeeds). */
+export type CardCheckOutcome =
+  | { status: 'succeeded'; setupIntentId: string; card: CardSummary }
+  /** 3-D Secure on setup: the customer completes it at `actionUrl`; the processor's webhook tells the result. */
+  | { status: 'requires_action'; setupIntentId: string; actionUrl: string }
+  | { status: 'failed'; setupIntentId: string | null; declineCode: string };
+
 /** The processor's answer to a request it refused as a card decline (`card_error`). */
 export class CardDeclined extends Error {
   constructor(
     readonly declineCode: string,
     message: string,
     readonly intentId: string | null,
+    /** The setup intent the decline happened on, when it was a card check. */
+    readonly setupIntentId: string | null = null,
   ) {
     super(message);
     this.name = 'CardDeclined';
@@ -111,6 +120,24 @@ export interface PaymentProcessor {
   /** Stages evidence on a dispute (`submit: false`) or sends it to the issuer (`submit: true`, final). */
   updateDispute(id: string, evidence: DisputeEvidence, submit: boolean): Promise<ProcessorDispute>;
   retrieveDispute(id: string): Promise<ProcessorDispute>;
+  /** Checks a card token with a confirmed off-session setup intent for the customer (attaching it on success). */
+  checkCard(
+    input: { customerId: string; token: string; metadata: Record<string, string> },
+    idempotencyKey: string,
+  ): Promise<CardCheckOutcome>;
+  /** A payment method's card details (brand, last 4 digits, expiry), never its number. */
+  cardOf(paymentMethodId: string): Promise<CardSummary>;
+  /**
+   * Reports metered usage (a billing meter event) under `identifier`, which the processor records once: a second
+   * report with the identifier returns `duplicate: true` and counts nothing.
+   */
+  reportUsage(input: {
+    customerId: string;
+    eventName: string;
+    value: number;
+    timestamp: Date;
+    identifier: string;
+  }): Promise<{ duplicate: boolean }>;
   /** Verifies a webhook's signature over the raw body and returns its event; throws WebhookSignatureError. */
   verifyWebhook(rawBody: Buffer, signature: string | undefined): ProcessorEvent;
 }

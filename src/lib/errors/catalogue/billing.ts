@@ -124,4 +124,27 @@ export const billingErrors = defineErrors({
     description:
       'The webhook has no valid `Stripe-Signature` for its exact body under a current signing secret, or its timestamp is more than 300 s old or more than 60 s ahead. Nothing in it was read.',
   },
+  'billing.trial_unavailable': {
+    status: 409,
+    title: 'Trial not available',
+    description:
+      'An organization gets one trial, and only before it has subscribed; a trial whose card check failed may be started again with another card.',
+  },
+  'billing.card_required': {
+    status: 409,
+    title: 'Verified card required',
+    description:
+      "A paid plan needs a card the processor verified: start a trial with a card token first (its setup intent checks the card), or keep the subscription's card.",
+  },
+  'billing.subscription_not_found': {
+    status: 404,
+    title: 'No subscription',
+    description: 'The organization has no subscription to change (it is on the Free plan).',
+  },
+  'billing.cap_raise_forbidden': {
+    status: 403,
+    title: 'Raising a spending cap needs bill:payments',
+    description:
+      'Raising or removing a budget or spending cap lets more money be spent, so it needs the `bill:payments` action (finance or owner) besides the one that edits limits. Lowering or adding caps does not.',
+  },
 });

@@ -368,8 +368,8 @@ export class BillingService {
     });
   }
 
-  // The org's processor customer, created on first use (the processor key makes a concurrent creation return one).
-  private async customerOf(sql: TenantSql): Promise<string> {
+  /** The org's processor customer, created on first use (the processor key makes a concurrent creation return one). */
+  async customerOf(sql: TenantSql): Promise<string> {
     const stored = await selectAccount(sql);
     if (stored) return this.deps.cipher.decryptString(sql, customerRef(sql.orgId), stored);
     let customerId: string;

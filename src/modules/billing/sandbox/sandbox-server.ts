@@ -15,6 +15,7 @@ import {
 } from './form-params.js';
 import { authenticationPage, tokenizationPage } from './hosted-pages.js';
 import { SandboxLedger } from './sandbox-ledger.js';
+import { SandboxMeterEvents, type RecordedMeterEvent } from './sandbox-meter-events.js';
 import { SandboxWebhooks, type WebhookEndpoint } from './sandbox-webhooks.js';
 import { invalidRequest, StripeFailure } from './stripe-failure.js';
 import { testCardByNumber } from './test-cards.js';
@@ -37,6 +38,8 @@ export interface SandboxProcessor {
   host: string;
   port: number;
   webhooks: SandboxWebhooks;
+  /** The billing meter events recorded so far (what a Stripe dashboard would show), oldest first. */
+  meterEvents(): readonly RecordedMeterEvent[];
   close(): Promise<void>;
 }
 
@@ -116,7 +119,18 @@ export async function startSandboxProcessor(options: SandboxProcessorOptions): P
     },
     emit: (event) => webhooks.publish(event, context),
   });
-  const app = buildSandboxApp(options, ledger, webhooks, (next) => {
+  const meters = new SandboxMeterEvents({
+    clock: options.clock,
+    customerExists: (id) => {
+      try {
+        ledger.retrieveCustomer(id);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  });
+  const app = buildSandboxApp(options, ledger, meters, webhooks, (next) => {
     context = next;
   });
   const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
@@ -127,6 +141,7 @@ export async function startSandboxProcessor(options: SandboxProcessorOptions): P
     host: url.hostname,
     port: Number(url.port),
     webhooks,
+    meterEvents: () => meters.list(),
     close: async () => {
       await app.close();
       await webhooks.settled();
@@ -142,6 +157,7 @@ interface RequestContext {
 function buildSandboxApp(
   options: SandboxProcessorOptions,
   ledger: SandboxLedger,
+  meters: SandboxMeterEvents,
   webhooks: SandboxWebhooks,
   setContext: (context: RequestContext) => void,
 ): FastifyInstance {
@@ -264,6 +280,26 @@ function buildSandboxApp(
       (r.params as { id: string }).id,
       paymentMethod !== undefined ? { paymentMethod } : {},
     );
+  });
+
+  post('/v1/billing/meter_events', (p) => {
+    onlyKnown(p, ['event_name', 'payload', 'identifier', 'timestamp']);
+    const payload = stringMap(p, 'payload') ?? {};
+    const customer = payload.stripe_customer_id;
+    const value = payload.value;
+    if (customer === undefined) throw invalidRequest('Missing required param: payload[stripe_customer_id].', 'payload');
+    if (value === undefined) throw invalidRequest('Missing required param: payload[value].', 'payload');
+    const stamp = optionalString(p, 'timestamp', 12);
+    if (stamp !== undefined && !/^[1-9][0-9]{0,11}$/.test(stamp))
+      throw invalidRequest('Invalid integer: timestamp', 'timestamp');
+    const timestamp = stamp === undefined ? undefined : Number(stamp);
+    return meters.create({
+      eventName: requiredString(p, 'event_name', 100),
+      customer,
+      value,
+      identifier: optionalString(p, 'identifier', 100) ?? `mev_${randomBytes(12).toString('hex')}`,
+      ...(timestamp !== undefined ? { timestamp } : {}),
+    });
   });
 
   post('/v1/payment_intents', (p) => {

@@ -4,6 +4,7 @@ import {
   CardDeclined,
   ProcessorUnavailable,
   RefundRefused,
+  type CardCheckOutcome,
   type CardSummary,
   type DisputeEvidence,
   type PaymentOutcome,
@@ -28,7 +29,8 @@ export interface StripeEndpoint {
 function declineOf(error: Stripe.errors.StripeCardError): CardDeclined {
   const code = error.decline_code || error.code || 'card_declined';
   const intent = (error.payment_intent as { id?: string } | undefined)?.id ?? null;
-  return new CardDeclined(code, error.message, intent);
+  const setupIntent = (error.setup_intent as { id?: string } | undefined)?.id ?? null;
+  return new CardDeclined(code, error.message, intent, setupIntent);
 }
 
 function refundStatus(status: string | null): ProcessorRefund['status'] {
@@ -145,6 +147,77 @@ export class StripeProcessor implements PaymentProcessor {
       // SECURITY: only the processor's code leaves; its message may echo request data.
       if (error instanceof Stripe.errors.StripeInvalidRequestError)
         throw new RefundRefused(error.code ?? 'invalid_request', 'the processor refused the refund');
+      throw error;
+    }
+  }
+
+  async checkCard(
+    input: Parameters<PaymentProcessor['checkCard']>[0],
+    idempotencyKey: string,
+  ): Promise<CardCheckOutcome> {
+    let intent: Stripe.SetupIntent;
+    try {
+      intent = await call(() =>
+        this.stripe.setupIntents.create(
+          {
+            customer: input.customerId,
+            payment_method: input.token,
+            confirm: true,
+            usage: 'off_session',
+            metadata: input.metadata,
+          },
+          { idempotencyKey },
+        ),
+      );
+    } catch (error) {
+      if (error instanceof CardDeclined)
+        return { status: 'failed', setupIntentId: error.setupIntentId, declineCode: error.declineCode };
+      throw error;
+    }
+    const url = intent.next_action?.redirect_to_url?.url;
+    if (intent.status === 'requires_action' && url)
+      return { status: 'requires_action', setupIntentId: intent.id, actionUrl: url };
+    if (intent.status !== 'succeeded')
+      throw new ProcessorUnavailable(`unexpected setup intent status ${intent.status}`);
+    const pmId = typeof intent.payment_method === 'string' ? intent.payment_method : intent.payment_method?.id;
+    if (!pmId) throw new ProcessorUnavailable('the processor returned a setup intent without a payment method');
+    return { status: 'succeeded', setupIntentId: intent.id, card: await this.cardOf(pmId) };
+  }
+
+  async cardOf(paymentMethodId: string): Promise<CardSummary> {
+    const pm = await call(() => this.stripe.paymentMethods.retrieve(paymentMethodId));
+    if (!pm.card) throw new ProcessorUnavailable('the processor returned a payment method without card details');
+    return {
+      processorId: pm.id,
+      brand: pm.card.brand,
+      last4: pm.card.last4,
+      expMonth: pm.card.exp_month,
+      expYear: pm.card.exp_year,
+    };
+  }
+
+  async reportUsage(input: Parameters<PaymentProcessor['reportUsage']>[0]): Promise<{ duplicate: boolean }> {
+    try {
+      // The identifier is the idempotency key too: a retry is replayed (same value) or refused (another value, or the
+      // identifier seen after the key expired); either way the processor holds one event, the first.
+      const event = await call(() =>
+        this.stripe.billing.meterEvents.create(
+          {
+            event_name: input.eventName,
+            identifier: input.identifier,
+            timestamp: Math.floor(input.timestamp.getTime() / 1000),
+            payload: { stripe_customer_id: input.customerId, value: String(input.value) },
+          },
+          { idempotencyKey: input.identifier },
+        ),
+      );
+      return { duplicate: event.lastResponse.headers['idempotent-replayed'] === 'true' };
+    } catch (error) {
+      if (
+        (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_already_exists') ||
+        error instanceof Stripe.errors.StripeIdempotencyError
+      )
+        return { duplicate: true };
       throw error;
     }
   }

@@ -12,6 +12,7 @@ import { insertWebhookEvent, recordOutcome, selectPayment, type PaymentStatus } 
 import type { RecoveryService } from '../recovery/recovery-service.js';
 import type { DisputeChange, DisputeService } from '../disputes/dispute-service.js';
 import type { RefundService } from '../refunds/refund-service.js';
+import type { PlanService } from '../plans/subscription-service.js';
 import { WebhookSignatureError } from './verify-stripe-signature.js';
 
 /** Dependencies of webhook intake. */
@@ -28,6 +29,8 @@ export interface WebhookServiceDeps {
   recovery?: Pick<RecoveryService, 'eventChange'>;
   refunds: Pick<RefundService, 'refundChange'>;
   disputes: Pick<DisputeService, 'disputeOpened' | 'disputeClosed'>;
+  /** What a card or payment event changes on the org's subscription (a declined card disables its trial). */
+  plans: Pick<PlanService, 'eventChange'>;
 }
 
 const REFUND_EVENTS = new Set(['refund.created', 'refund.updated', 'refund.failed']);
@@ -111,7 +114,10 @@ export class WebhookService {
     await this.deps.audit.lockChain(sql);
     const change = await this.paymentChange(sql, event);
     const other = change === null ? await this.otherChange(sql, event, disputedPaymentId) : null;
-    const outcome = other?.outcome ?? (change === null ? 'ignored' : change.applies ? 'applied' : 'stale');
+    const subscription = await this.deps.plans.eventChange(sql, event);
+    const outcome =
+      other?.outcome ??
+      (change === null ? (subscription ? 'applied' : 'ignored') : change.applies ? 'applied' : 'stale');
     const at = this.deps.clock.now();
     // INVARIANT: the event id is stored before anything is changed, in the same transaction: a concurrent or later
     // delivery of the same id finds it and changes nothing.
@@ -126,6 +132,7 @@ export class WebhookService {
         at,
       });
     if (other?.outcome === 'applied') await other.apply(requestId);
+    if (subscription) await subscription.apply(sql, at, requestId);
     await this.deps.audit.append(sql, [
       {
         orgId: sql.orgId,
@@ -141,6 +148,9 @@ export class WebhookService {
           outcome,
           ...(change ? { payment_id: change.paymentId, status: change.status } : {}),
           ...(other?.details ?? {}),
+          ...(subscription
+            ? { subscription_id: subscription.subscriptionId, subscription_status: subscription.status }
+            : {}),
         },
       },
     ]);

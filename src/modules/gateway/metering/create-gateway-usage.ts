@@ -4,6 +4,7 @@ import type { OrgId } from '../../../lib/ids.js';
 import type { Db } from '../../../platform/db/index.js';
 import type { CounterStore } from '../../../platform/rate-limit/index.js';
 import type { AuditLog } from '../../audit/index.js';
+import type { AuthzEngine } from '../../authz/index.js';
 import type { CostGuardRule } from './cost-guard.js';
 import { RateWindows } from './rate-windows.js';
 import { DbUsageMeter } from './usage-meter.js';
@@ -31,6 +32,8 @@ export function createGatewayUsage(deps: {
   counterStore: CounterStore;
   platformOrgId: OrgId;
   settings: GatewayUsageSettings;
+  /** Decides whether a principal may raise spend limits (`bill:payments`); without it only system callers may. */
+  engine?: Pick<AuthzEngine, 'decide'>;
 }): GatewayUsage {
   const rates = new RateWindows(deps.counterStore, deps.settings.keyPrefix);
   return {
@@ -47,6 +50,7 @@ export function createGatewayUsage(deps: {
       audit: deps.audit,
       clock: deps.clock,
       platformOrgId: deps.platformOrgId,
+      ...(deps.engine ? { engine: deps.engine } : {}),
     }),
   };
 }

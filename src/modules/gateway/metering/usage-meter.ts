@@ -6,6 +6,7 @@ import type { AuditEventInput, AuditLog } from '../../audit/index.js';
 import type { MeterSubject, UsageMeter, UsageReservation } from '../ports.js';
 import { isSpendSpike, recordSpend, spendRate, type CostGuardRule } from './cost-guard.js';
 import { reserveOnCounter, settleOnCounter, type CounterHold } from './counters-repo.js';
+import { readEffectivePlan } from './effective-plan.js';
 import { readPlan, readSpendLimits, tripCostGuard, type OrgPlan, type SpendLimit } from './limits-repo.js';
 import { periodStartDate } from './periods.js';
 import { costMicros, priceOf, reservedMicros, type ModelPrice } from './pricing.js';
@@ -125,7 +126,7 @@ export class DbUsageMeter implements UsageMeter {
     let rateHold: RateHold | undefined;
     try {
       return await this.deps.db.withTenant(subject.orgId, async (sql) => {
-        const plan = await readPlan(sql);
+        const plan = await readEffectivePlan(sql, this.deps.clock);
         if (plan.costGuardMode === 'block' && plan.costGuardTrippedAt)
           throw new AppError('gateway.cost_guard_tripped', {
             details: { tripped_at: plan.costGuardTrippedAt.toISOString() },

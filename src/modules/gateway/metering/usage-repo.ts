@@ -151,3 +151,13 @@ export async function usageTotals(
     costMicros: Number(row.cost_micros),
   }));
 }
+
+/** Tokens (input + output) of the org's settled usage over [from, to). */
+export async function settledTokens(sql: TenantSql, from: Date, to: Date): Promise<number> {
+  const { rows } = await sql.query<{ tokens: string | number | null }>(
+    `SELECT SUM(input_tokens + output_tokens) AS tokens FROM gateway_usage
+      WHERE org_id = $1 AND state = 'settled' AND created_at >= $2 AND created_at < $3`,
+    [sql.orgId, from, to],
+  );
+  return Number(rows[0]?.tokens ?? 0);
+}

@@ -3,7 +3,7 @@ import { AppError } from '../../../lib/errors/index.js';
 import type { OrgId } from '../../../lib/ids.js';
 import type { Db, PlatformSql, TenantSql } from '../../../platform/db/index.js';
 import type { AuditActor, AuditLog } from '../../audit/index.js';
-import { isRole } from '../../authz/index.js';
+import { isRole, type AuthzEngine, type Principal } from '../../authz/index.js';
 import { readCounters, type CounterState } from './counters-repo.js';
 import {
   planVersion,
@@ -17,7 +17,7 @@ import {
 } from './limits-repo.js';
 import { periodStartDate } from './periods.js';
 import { listPrices, upsertPrice, type ModelPrice } from './pricing.js';
-import { usageTotals, type UsageGroup, type UsageTotal } from './usage-repo.js';
+import { settledTokens, usageTotals, type UsageGroup, type UsageTotal } from './usage-repo.js';
 
 /** Dependencies of the usage use cases. */
 export interface GatewayUsageServiceDeps {
@@ -25,12 +25,16 @@ export interface GatewayUsageServiceDeps {
   audit: AuditLog;
   clock: Clock;
   platformOrgId: OrgId;
+  /** Decides whether a principal may raise spend limits (`bill:payments`); without it only system callers may. */
+  engine?: Pick<AuthzEngine, 'decide'>;
 }
 
 /** Who changed something, for the audit event. */
 export interface ChangeContext {
   actor: AuditActor;
   requestId: string;
+  /** The principal making the change through the API; absent only for Bulwark's own (system) callers. */
+  principal?: Principal;
 }
 
 /** A plan, budget and caps as an administrator writes them (replacing the previous ones). */
@@ -87,6 +91,16 @@ function checkLimits(input: LimitsInput): void {
   });
 }
 
+/** The budgets and caps `next` raises or removes compared with `current` (a removed limit is no limit at all). */
+export function raisedLimits(current: readonly SpendLimit[], next: readonly SpendLimit[]): SpendLimit[] {
+  const key = (l: SpendLimit) => `${l.subjectKind}:${l.subjectId}:${l.period}`;
+  const proposed = new Map(next.map((l) => [key(l), l]));
+  return current.filter((l) => {
+    const replacement = proposed.get(key(l));
+    return replacement === undefined || replacement.limitMicros > l.limitMicros;
+  });
+}
+
 /** Usage reports, plan and budget management, the cost-guard reset and the price table. */
 export class GatewayUsageService {
   constructor(private readonly deps: GatewayUsageServiceDeps) {}
@@ -98,6 +112,11 @@ export class GatewayUsageService {
   ): Promise<UsageTotal[]> {
     if (!(q.from < q.to)) throw badField('query.from', 'must be before `to`');
     return this.deps.db.withTenant(orgId, (sql) => usageTotals(sql, q));
+  }
+
+  /** Tokens (input + output) of the org's settled calls over [from, to): what metered billing reports. */
+  meteredTokens(orgId: OrgId, from: Date, to: Date): Promise<number> {
+    return this.deps.db.withTenant(orgId, (sql) => settledTokens(sql, from, to));
   }
 
   /** The org's plan, budgets and caps with what the current period has used. */
@@ -135,6 +154,7 @@ export class GatewayUsageService {
     ctx: ChangeContext,
   ): Promise<LimitsView> {
     checkLimits(input);
+    await this.assertMayRaise(sql, await readSpendLimits(sql), input.limits, ctx);
     const current = await planVersion(sql);
     if (current !== expectedVersion)
       throw new AppError('http.precondition_failed', {
@@ -171,6 +191,27 @@ export class GatewayUsageService {
       },
     ]);
     return this.view(sql);
+  }
+
+  // SECURITY: raising or removing a budget or cap lets more money be spent, so it needs `bill:payments` (finance,
+  // owner) on top of the route's `manage:org`: an admin or a developer cannot spend past a cap finance set. The use
+  // case checks it itself; only Bulwark's own system callers come without a principal.
+  private async assertMayRaise(
+    sql: TenantSql,
+    current: readonly SpendLimit[],
+    next: readonly SpendLimit[],
+    ctx: ChangeContext,
+  ): Promise<void> {
+    const raised = raisedLimits(current, next);
+    if (raised.length === 0) return;
+    const allowed = ctx.principal
+      ? this.deps.engine?.decide(ctx.principal, 'bill:payments', { type: 'Org', id: sql.orgId, orgId: sql.orgId })
+          .decision === 'allow'
+      : ctx.actor.type === 'system';
+    if (!allowed)
+      throw new AppError('billing.cap_raise_forbidden', {
+        details: { raised: raised.map((l) => ({ subject: l.subjectKind, id: l.subjectId, period: l.period })) },
+      });
   }
 
   /** Clears a tripped cost guard so model calls proceed again; 409 when it had not tripped. */
