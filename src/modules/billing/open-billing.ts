@@ -37,7 +37,7 @@ export interface Billing {
     facts: RequestFacts,
   ): Promise<{ report: UsageReportView; replayed: boolean }>;
   webhooks: WebhookService;
-  /** Failed-payment recovery (`runDueRecoveryAttempts(now)` is the job; `recoveryStatus(sql)` for entitlements). */
+  /** Failed-payment recovery (`runDueRecoveryAttempts(now)` is the job; `recoveryStatus(sql)` for the report; entitlements read `recoveryGraceOver`). */
   recovery: RecoveryService;
   refunds: RefundService;
   disputes: DisputeService;

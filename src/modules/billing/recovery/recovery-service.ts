@@ -529,11 +529,6 @@ export class RecoveryService {
     return { status, graceEndsAt: graceEnd, activeCases: active.length };
   }
 
-  /** True while the org owes a failed payment and its grace period has not ended. */
-  async inGracePeriod(sql: TenantSql): Promise<boolean> {
-    return (await this.recoveryStatus(sql)).status === 'in_grace';
-  }
-
   /**
    * The org's recovery report: cases open now; recovered (count, amount), exhausted and hard-declined in [from, to)
    * (by default the 30 days up to now).
