@@ -12,5 +12,5 @@ export {
 export { toCheckpointLine, toJsonLine, verifyExport, verifyJsonLines } from './export-jsonl.js';
 export { canonicalEvent, chainHash, GENESIS_HASH, type ChainProblem, type ChainVerdict } from './hash-chain.js';
 export type { AuditProblem, AuditVerdict } from './sealed-chain-verifier.js';
-export { placeLegalHold, type LegalHold } from './legal-holds.js';
+export { legalHolds, placeLegalHold, type LegalHold } from './legal-holds.js';
 export { activitySummary, firstEventOf, type ActivitySummary } from './activity-summary.js';

@@ -42,6 +42,8 @@ export async function placeLegalHold(
   audit: AuditLog,
   hold: { from: Date; to: Date; reason: string; sourceId: string; actor: AuditActor; at: Date },
 ): Promise<LegalHold> {
+  // INVARIANT: placed under the org's chain lock, which a prune takes before it reads the holds.
+  await audit.lockChain(sql);
   const { rows } = await sql.query<HoldRow>(
     `INSERT INTO audit_legal_holds (org_id, id, held_from, held_to, reason, source_id, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (org_id, source_id) DO NOTHING

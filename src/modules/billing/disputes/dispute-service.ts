@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { appendBillingEvent } from '../billing-audit-event.js';
 import type { Clock } from '../../../lib/clock.js';
 import { AppError } from '../../../lib/errors/index.js';
 import { isId, newId, type OrgId } from '../../../lib/ids.js';
@@ -378,17 +379,14 @@ export class DisputeService {
     facts: RequestFacts,
     details: Record<string, unknown>,
   ): Promise<void> {
-    await this.deps.audit.append(sql, [
-      {
-        orgId: sql.orgId,
-        actor,
-        action,
-        resource: { type: 'Dispute', id: disputeId },
-        decision,
-        reasonCodes,
-        ...facts,
-        details: { dispute_id: disputeId, ...details },
-      },
-    ]);
+    await appendBillingEvent(this.deps.audit, sql, {
+      actor,
+      action,
+      decision,
+      reasonCodes,
+      facts,
+      resource: { type: 'Dispute', id: disputeId },
+      details: { dispute_id: disputeId, ...details },
+    });
   }
 }

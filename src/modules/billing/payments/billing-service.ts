@@ -1,4 +1,5 @@
 import type { Clock } from '../../../lib/clock.js';
+import { appendBillingEvent, type RequestFacts } from '../billing-audit-event.js';
 import { AppError } from '../../../lib/errors/index.js';
 import { isId, newId, type OrgId } from '../../../lib/ids.js';
 import type { Db, TenantSql } from '../../../platform/db/index.js';
@@ -34,12 +35,7 @@ export interface BillingServiceDeps {
   processor: PaymentProcessor;
 }
 
-/** Request facts every audit event carries. */
-export interface RequestFacts {
-  requestId?: string;
-  clientIp?: string;
-  userAgent?: string;
-}
+export type { RequestFacts } from '../billing-audit-event.js';
 
 /** Runs work in the route's tenant transaction (its authorization decision commits with it). */
 export type TenantScope = <R>(fn: (sql: TenantSql) => Promise<R>) => Promise<R>;
@@ -394,17 +390,6 @@ export class BillingService {
     facts: RequestFacts,
     details: Record<string, unknown>,
   ): Promise<void> {
-    await this.deps.audit.append(sql, [
-      {
-        orgId: sql.orgId,
-        actor,
-        action,
-        resource: { type: 'Org', id: sql.orgId },
-        decision,
-        reasonCodes,
-        ...facts,
-        details,
-      },
-    ]);
+    await appendBillingEvent(this.deps.audit, sql, { actor, action, decision, reasonCodes, facts, details });
   }
 }

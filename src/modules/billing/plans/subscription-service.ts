@@ -1,4 +1,5 @@
 import type { Clock } from '../../../lib/clock.js';
+import { appendBillingEvent } from '../billing-audit-event.js';
 import { AppError } from '../../../lib/errors/index.js';
 import { isId, newId, type OrgId } from '../../../lib/ids.js';
 import { bumpOrgGeneration } from '../../../platform/cache-generation/index.js';
@@ -384,26 +385,22 @@ export class PlanService {
     row: SubscriptionRow,
     extra: Record<string, unknown> = {},
   ): Promise<void> {
-    await this.deps.audit.append(sql, [
-      {
-        orgId: sql.orgId,
-        actor,
-        action,
-        resource: { type: 'Org', id: sql.orgId },
-        decision,
-        reasonCodes,
-        ...facts,
-        details: {
-          subscription_id: row.id,
-          plan: row.plan,
-          status: row.status,
-          version: row.version,
-          ...(row.trial_ends_at ? { trial_ends_at: row.trial_ends_at.toISOString() } : {}),
-          ...(row.decline_code ? { decline_code: row.decline_code } : {}),
-          ...extra,
-        },
+    await appendBillingEvent(this.deps.audit, sql, {
+      actor,
+      action,
+      decision,
+      reasonCodes,
+      facts,
+      details: {
+        subscription_id: row.id,
+        plan: row.plan,
+        status: row.status,
+        version: row.version,
+        ...(row.trial_ends_at ? { trial_ends_at: row.trial_ends_at.toISOString() } : {}),
+        ...(row.decline_code ? { decline_code: row.decline_code } : {}),
+        ...extra,
       },
-    ]);
+    });
   }
 }
 

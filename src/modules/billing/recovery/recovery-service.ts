@@ -1,4 +1,5 @@
 import type { Clock } from '../../../lib/clock.js';
+import { appendBillingEvent } from '../billing-audit-event.js';
 import { AppError } from '../../../lib/errors/index.js';
 import { isId, newId, type OrgId } from '../../../lib/ids.js';
 import type { Db, TenantSql } from '../../../platform/db/index.js';
@@ -565,16 +566,6 @@ export class RecoveryService {
     reasonCodes: string[],
     details: Record<string, unknown>,
   ): Promise<void> {
-    await this.deps.audit.append(sql, [
-      {
-        orgId: sql.orgId,
-        actor: ACTOR,
-        action,
-        resource: { type: 'Org', id: sql.orgId },
-        decision,
-        reasonCodes,
-        details,
-      },
-    ]);
+    await appendBillingEvent(this.deps.audit, sql, { actor: ACTOR, action, decision, reasonCodes, details });
   }
 }
