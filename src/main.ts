@@ -402,6 +402,9 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     .register(DELIVER_JOB_KIND, (job) => webhookDeliverer.deliver(job))
     .every('billing.recovery', config.billing.recoveryRunIntervalSeconds * 1000, (now) =>
       billing.recovery.runDueRecoveryAttempts(now),
+    )
+    .every('billing.renewals', config.billing.renewalRunIntervalSeconds * 1000, (now) =>
+      billing.renewals.runDueRenewals(now),
     );
   const services: ApiServices = {
     config,

@@ -207,12 +207,16 @@ export const configSchema = z.object({
       recoveryRunIntervalSeconds: count(1, 86_400, 900).describe(
         "How often each node's job runner looks for failed-payment retries that have come due (the retries are scheduled in days; several nodes may look at once, each attempt is claimed first).",
       ),
+      renewalRunIntervalSeconds: count(1, 86_400, 900).describe(
+        "How often each node's job runner charges the paid periods and trials that have ended (a renewal is charged at most this long after its period ends; several nodes may look at once, each charge is claimed under one key first).",
+      ),
     })
     .default({
       processor: 'sandbox',
       allowSandboxInProduction: false,
       recoveryGraceDays: 7,
       recoveryRunIntervalSeconds: 900,
+      renewalRunIntervalSeconds: 900,
     })
     .superRefine((billing, ctx) => {
       if (billing.processor !== 'stripe') return;
@@ -334,6 +338,7 @@ export const envBindings: Readonly<Record<string, readonly string[]>> = {
   BULWARK_BILLING_ALLOW_SANDBOX_IN_PRODUCTION: ['billing', 'allowSandboxInProduction'],
   BULWARK_BILLING_RECOVERY_GRACE_DAYS: ['billing', 'recoveryGraceDays'],
   BULWARK_BILLING_RECOVERY_RUN_INTERVAL_SECONDS: ['billing', 'recoveryRunIntervalSeconds'],
+  BULWARK_BILLING_RENEWAL_RUN_INTERVAL_SECONDS: ['billing', 'renewalRunIntervalSeconds'],
   BULWARK_GATEWAY_ALLOW_LOCAL_PROVIDER_IN_PRODUCTION: ['gateway', 'allowLocalProviderInProduction'],
   BULWARK_GATEWAY_STREAM_HOLD_BACK_CHARS: ['gateway', 'streamHoldBackChars'],
   BULWARK_GUARD_EMBEDDING_STAGE: ['guardEmbeddingStage'],

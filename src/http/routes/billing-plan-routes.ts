@@ -3,13 +3,13 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../lib/errors/index.js';
 import { actorOf } from '../../modules/authz/index.js';
-import { listPlans, type Entitlements, type SubscriptionView } from '../../modules/billing/index.js';
+import { listPlans, type Entitlements, type PlanCharge, type SubscriptionView } from '../../modules/billing/index.js';
 import type { ApiServices } from '../api-services.js';
 import { principalOf, requestMeta } from '../auth/route-auth.js';
 import { inTenantTransaction } from '../auth/route-transaction.js';
-import { refusePan } from './billing-routes.js';
+import { declined, refusePan } from './billing-routes.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
-import { orgParams, pathOrg, resourceFromPath } from './route-helpers.js';
+import { idParam, orgParams, pathOrg, resourceFromPath } from './route-helpers.js';
 
 const tags = ['billing'];
 const security = [{ bearer: [] }];
@@ -38,15 +38,36 @@ const subscriptionSchema = z.object({
   trial_ends_at: z.string().nullable(),
   payment_method_id: z.string().nullable(),
   decline_code: z.string().nullable(),
+  current_period_start: z.string().nullable(),
+  current_period_end: z
+    .string()
+    .nullable()
+    .describe('The active plan is paid up to here; the renewal job charges the next period then.'),
+  pending_plan: paidPlan.nullable().describe('The plan a change waits on its payment (3-D Secure) for.'),
+  pending_payment_id: z.string().nullable(),
   next_action: z
     .object({ type: z.literal('redirect_to_url'), url: z.string() })
     .nullable()
-    .describe('Where the customer completes the card check (3-D Secure) while the status is `incomplete`.'),
+    .describe(
+      'Where the customer completes 3-D Secure: for the card check while the status is `incomplete`, or for the payment of `pending_plan`.',
+    ),
   version: z.number().int(),
   entitlements: entitlementsSchema
     .nullable()
     .describe("What the gateway enforces besides the org's written limits (null: the org is on no billing plan)."),
 });
+
+const chargeSchema = z
+  .object({
+    payment_id: z.string(),
+    status: z.enum(['pending', 'requires_action', 'failed', 'succeeded']),
+    amount: z.number().int().describe('In cents.'),
+    currency: z.string(),
+  })
+  .nullable()
+  .describe('The payment the change made (null when it cost nothing: Free, a downgrade, a tiny proration).');
+
+const subscriptionChangeSchema = subscriptionSchema.extend({ charge: chargeSchema });
 
 const usageReportSchema = z.object({
   period: z.string(),
@@ -65,7 +86,14 @@ const trialBody = z
   })
   .strict();
 
-const subscribeBody = z.object({ plan: planCode }).strict();
+const subscribeBody = z
+  .object({
+    plan: planCode,
+    payment_method_id: idParam('pmt', 'a saved card')
+      .optional()
+      .describe("The saved card to pay with and renew on; the subscription's card when absent."),
+  })
+  .strict();
 
 function toEntitlementsWire(e: Entitlements): z.infer<typeof entitlementsSchema> {
   return { plan: e.plan, monthly_tokens: e.monthlyTokens, rpm: e.rpm, tpm: e.tpm, features: [...e.features] };
@@ -79,10 +107,21 @@ function toSubscriptionWire(s: SubscriptionView): z.infer<typeof subscriptionSch
     trial_ends_at: s.trialEndsAt ? s.trialEndsAt.toISOString() : null,
     payment_method_id: s.paymentMethodId,
     decline_code: s.declineCode,
-    next_action: s.status === 'incomplete' && s.actionUrl ? { type: 'redirect_to_url', url: s.actionUrl } : null,
+    current_period_start: s.currentPeriodStart ? s.currentPeriodStart.toISOString() : null,
+    current_period_end: s.currentPeriodEnd ? s.currentPeriodEnd.toISOString() : null,
+    pending_plan: s.pendingPlan === 'pro' || s.pendingPlan === 'enterprise' ? s.pendingPlan : null,
+    pending_payment_id: s.pendingPaymentId,
+    next_action:
+      (s.status === 'incomplete' || s.pendingPlan !== null) && s.actionUrl
+        ? { type: 'redirect_to_url', url: s.actionUrl }
+        : null,
     version: s.version,
     entitlements: s.entitlements ? toEntitlementsWire(s.entitlements) : null,
   };
+}
+
+function toChargeWire(c: PlanCharge | null): z.infer<typeof chargeSchema> {
+  return c && { payment_id: c.paymentId, status: c.status, amount: c.amount, currency: c.currency };
 }
 
 /** The plan catalogue, the org's subscription (trial, plan changes, cancellation) and its entitlements. */
@@ -168,28 +207,35 @@ export function registerBillingPlanRoutes(app: FastifyInstance, services: ApiSer
     config: { authz: { action: 'bill:payments', resource: resourceFromPath('Org') }, transaction: 'tenant' },
     preValidation: refusePan,
     schema: {
-      summary: 'Subscribe, upgrade or downgrade (Idempotency-Key required)',
+      summary: 'Subscribe, upgrade or downgrade (Idempotency-Key required); a paid move is charged',
       description:
-        "A paid plan needs the card the org's trial verified. A retry with the same key replays the first answer; the key with another body is 400 `billing.idempotency_conflict`, a concurrent duplicate 409.",
+        "A paid plan needs the card the org's trial verified, and is charged with it at once: its whole price from Free, a trial or a lapsed plan (a new monthly period starts), the price difference for the rest of the period on an upgrade (not charged under 50 cents). A downgrade takes effect at once and is not credited. Answers 200 once changed (`charge` says what was paid), 202 with `pending_plan` and `next_action.url` when the payment needs 3-D Secure (the processor's webhook applies the plan once paid), and 402 `billing.card_declined` when the charge is declined: nothing changes. A retry with the same key replays the first answer; the key with another body is 400 `billing.idempotency_conflict`, a concurrent duplicate 409.",
       tags,
       security,
       params: orgParams,
       body: subscribeBody,
-      response: { 200: subscriptionSchema },
+      response: { 200: subscriptionChangeSchema, 202: subscriptionChangeSchema },
     },
     handler: async (request, reply) => {
       const key = idempotencyKeyOf(request);
       if (!key) throw new AppError('billing.idempotency_key_required');
-      const { subscription, replayed } = await plans.subscribe(
+      const { change, replayed } = await plans.subscribe(
         pathOrg(request),
         (fn) => inTenantTransaction(request, fn),
         actorOf(principalOf(request)),
-        request.body,
+        {
+          plan: request.body.plan,
+          ...(request.body.payment_method_id ? { paymentMethodId: request.body.payment_method_id } : {}),
+        },
         key,
         requestMeta(request),
       );
       if (replayed) reply.header('idempotent-replayed', 'true');
-      return toSubscriptionWire(subscription);
+      const { charge } = change;
+      if (charge?.status === 'failed') throw declined(charge.declineCode ?? 'card_declined', charge.paymentId);
+      return reply
+        .code(charge?.status === 'requires_action' ? 202 : 200)
+        .send({ ...toSubscriptionWire(change.subscription), charge: toChargeWire(charge) });
     },
   });
 

@@ -87,7 +87,8 @@ function toPaymentWire(p: PaymentView): z.infer<typeof paymentSchema> {
   };
 }
 
-function declined(declineCode: string, paymentId?: string): AppError {
+/** 402 `billing.card_declined` for a declined charge, naming its decline code and payment. */
+export function declined(declineCode: string, paymentId?: string): AppError {
   return new AppError('billing.card_declined', {
     publicMessage: `the card was declined (${declineCode})`,
     details: { decline_code: declineCode, ...(paymentId ? { payment_id: paymentId } : {}) },

@@ -21,5 +21,5 @@ export type { DisputeView } from './disputes/dispute-service.js';
 export type { RefundView } from './refunds/refund-service.js';
 export { listPlans, type Plan, type PlanCode, type Entitlements } from './plans/catalogue.js';
 export { readEntitlements } from './plans/entitlements.js';
-export type { SubscriptionView } from './plans/subscription-service.js';
+export type { PlanCharge, SubscriptionView } from './plans/subscription-service.js';
 export type { MeteredUsageSource, UsageReportView } from './plans/usage-reports.js';

@@ -11,6 +11,7 @@ import { BillingService } from './payments/billing-service.js';
 import { RecoveryService } from './recovery/recovery-service.js';
 import { RefundService } from './refunds/refund-service.js';
 import { PlanService } from './plans/subscription-service.js';
+import { RenewalService } from './plans/renewal-service.js';
 import type { PaymentProcessor } from './ports.js';
 import { reportUsage, type MeteredUsageSource, type UsageReportView } from './plans/usage-reports.js';
 import type { RequestFacts, TenantScope } from './payments/billing-service.js';
@@ -28,6 +29,8 @@ export interface Billing {
   payments: BillingService;
   /** Plans, trials and subscriptions. */
   plans: PlanService;
+  /** The renewal job (`runDueRenewals(now)`): paid periods and ended trials charged. */
+  renewals: RenewalService;
   /** Reports a closed month of the org's metered tokens to the processor, once (see `reportUsage`). */
   reportUsage(
     orgId: OrgId,
@@ -85,19 +88,21 @@ export async function openBilling(deps: {
   }
   const shared = { db: deps.db, cipher: deps.cipher, audit: deps.audit, clock, processor };
   const payments = new BillingService(shared);
-  const plans = new PlanService({ ...shared, customerOf: (sql) => payments.customerOf(sql) });
+  const plans = new PlanService({ ...shared, payments, customerOf: (sql) => payments.customerOf(sql) });
   const recovery = new RecoveryService({
     ...shared,
     orgs: deps.orgs,
     graceDays: config.billing.recoveryGraceDays,
     cardUpdateUrl: sandbox ? `${sandbox.url}/sandbox/tokenize` : undefined,
   });
+  const renewals = new RenewalService({ ...shared, orgs: deps.orgs, payments, recovery });
   const refunds = new RefundService(shared);
   const disputes = new DisputeService({ ...shared, serviceDocumentationUrl: `${config.publicUrl}/openapi.json` });
   return {
     processor,
     payments,
     plans,
+    renewals,
     refunds,
     disputes,
     recovery,

@@ -134,7 +134,13 @@ export const billingErrors = defineErrors({
     status: 409,
     title: 'Verified card required',
     description:
-      "A paid plan needs a card the processor verified: start a trial with a card token first (its setup intent checks the card), or keep the subscription's card.",
+      "A paid plan is paid for with a card of the organization's: name a saved card (`payment_method_id`), keep the subscription's card, or start a trial with a card token (its setup intent checks the card). The renewal job also reports it when it drops a paid plan that has no card to charge.",
+  },
+  'billing.payment_overdue': {
+    status: 402,
+    title: 'Payment overdue',
+    description:
+      "The organization's last failed payment is still owed after its grace period; the renewal job does not charge the next period and drops the plan to Free (the reason of `billing.subscription.canceled`).",
   },
   'billing.subscription_not_found': {
     status: 404,

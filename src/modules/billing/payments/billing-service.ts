@@ -108,7 +108,8 @@ function cardView(row: CardRow): CardView {
   };
 }
 
-function paymentView(row: PaymentRow): PaymentView {
+/** A payment row as the API shows it. */
+export function paymentView(row: PaymentRow): PaymentView {
   return {
     id: row.id,
     status: row.status,
@@ -196,6 +197,9 @@ export class BillingService {
    * in `finalize`. INVARIANT: a payment id is asked of the processor under one processor key only, so a crash or an
    * unreachable processor leaves a claim that a retry takes over, and the processor answers that retry with the
    * charge it already made instead of making a second one.
+   *
+   * `settle`, when given, runs in the finalizing transaction with the recorded payment (also with a replayed one,
+   * whose first finalize may have crashed after a webhook recorded it): what the charge pays for commits with it.
    */
   async pay(
     orgId: OrgId,
@@ -204,11 +208,12 @@ export class BillingService {
     input: NewPayment,
     key: { key: string; requestHash: string },
     facts: RequestFacts,
+    settle?: (sql: TenantSql, payment: PaymentView) => Promise<void>,
   ): Promise<{ payment: PaymentView; replayed: boolean }> {
     const claim = await this.claim(orgId, actor, input, key);
     if ('replay' in claim) {
       // The replay changes nothing, but the route's decision to allow it is recorded like any other.
-      await finalize(async () => undefined);
+      await finalize(async (sql) => settle?.(sql, claim.replay));
       return { payment: claim.replay, replayed: true };
     }
     let outcome: PaymentOutcome;
@@ -217,8 +222,9 @@ export class BillingService {
         {
           customerId: claim.customerId,
           cardId: claim.cardId,
-          amount: input.amount,
-          currency: input.currency,
+          // A taken-over claim is asked again with what it was first asked with, as the processor key demands.
+          amount: claim.amount,
+          currency: claim.currency,
           metadata: { bulwark_org_id: orgId, bulwark_payment_id: claim.paymentId },
           ...(input.offSession === true ? { offSession: true } : {}),
           ...(input.description !== undefined ? { description: input.description } : {}),
@@ -254,27 +260,29 @@ export class BillingService {
         facts,
         {
           payment_id: claim.paymentId,
-          amount: input.amount,
-          currency: input.currency,
+          amount: claim.amount,
+          currency: claim.currency,
           ...(outcome.status === 'failed' ? { decline_code: outcome.declineCode } : {}),
         },
       );
       const stored = await selectPayment(sql, claim.paymentId);
       if (!stored) throw new AppError('billing.payment_not_found');
+      const view = paymentView(stored);
+      await settle?.(sql, view);
       // The org's webhook endpoints hear of the outcome; its deliveries commit with it.
       if (outcome.status !== 'requires_action')
         await publishEvent(sql, {
           type: outcome.status === 'succeeded' ? 'billing.payment.succeeded' : 'billing.payment.declined',
           data: {
             payment_id: claim.paymentId,
-            amount: input.amount,
-            currency: input.currency,
+            amount: claim.amount,
+            currency: claim.currency,
             status: stored.status,
             ...(outcome.status === 'failed' ? { decline_code: outcome.declineCode } : {}),
           },
           at: now,
         });
-      return paymentView(stored);
+      return view;
     });
     return { payment, replayed: false };
   }
@@ -314,7 +322,10 @@ export class BillingService {
     actor: AuditActor,
     input: NewPayment,
     key: { key: string; requestHash: string },
-  ): Promise<{ replay: PaymentView } | { paymentId: string; customerId: string; cardId: string }> {
+  ): Promise<
+    | { replay: PaymentView }
+    | { paymentId: string; customerId: string; cardId: string; amount: number; currency: string }
+  > {
     return this.deps.db.withTenant(orgId, async (sql) => {
       const now = this.deps.clock.now();
       const existing = await selectPaymentByKey(sql, key.key);
@@ -358,6 +369,8 @@ export class BillingService {
       if (!row || !card || !account) throw new AppError('billing.payment_method_not_found');
       return {
         paymentId,
+        amount: Number(row.amount),
+        currency: row.currency,
         cardId: await this.deps.cipher.decryptString(sql, cardRef(card.id), card.processor_ciphertext),
         customerId: await this.deps.cipher.decryptString(sql, customerRef(sql.orgId), account),
       };

@@ -30,7 +30,9 @@ export async function entitlementsFor(
   const entitled = entitlementsNow(row, now);
   if (entitled === null || entitled.plan === 'free') return entitled;
   // SECURITY: a disputed charge freezes what the org paid for, and so does a failed payment past its grace period.
-  if ((await paidEntitlementsFrozen(sql)) || (await recoveryGraceOver(sql, now))) return entitlementsOf('free');
+  const paidSince = row?.current_period_start ?? null;
+  if ((await paidEntitlementsFrozen(sql)) || (await recoveryGraceOver(sql, now, paidSince)))
+    return entitlementsOf('free');
   return entitled;
 }
 

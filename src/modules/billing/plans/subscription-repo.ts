@@ -14,13 +14,19 @@ export interface SubscriptionRow {
   setup_intent_ciphertext: string | null;
   action_url: string | null;
   decline_code: string | null;
+  /** The paid period of an active subscription (null on Free, in a trial, or before the first payment). */
+  current_period_start: Date | null;
+  current_period_end: Date | null;
+  /** The paid plan an activation or upgrade waits on its payment (3-D Secure) for, and that payment. */
+  pending_plan: PlanCode | null;
+  pending_payment_id: string | null;
   version: number;
   created_at: Date;
   updated_at: Date;
 }
 
-const COLUMNS =
-  'id, plan, status, trial_ends_at, payment_method_id, setup_intent_ciphertext, action_url, decline_code, version, created_at, updated_at';
+const COLUMNS = `id, plan, status, trial_ends_at, payment_method_id, setup_intent_ciphertext, action_url, decline_code,
+  current_period_start, current_period_end, pending_plan, pending_payment_id, version, created_at, updated_at`;
 
 /** The org's subscription, locked for update when asked. */
 export async function selectSubscription(
@@ -42,12 +48,16 @@ export async function upsertSubscription(
 ): Promise<SubscriptionRow> {
   const { rows } = await sql.query<SubscriptionRow>(
     `INSERT INTO billing_subscriptions (org_id, id, plan, status, trial_ends_at, payment_method_id,
-       setup_intent_ciphertext, action_url, decline_code, version, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10)
+       setup_intent_ciphertext, action_url, decline_code, current_period_start, current_period_end, pending_plan,
+       pending_payment_id, version, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $12, $13, $14, 1, $10, $10)
      ON CONFLICT (org_id) DO UPDATE SET id = EXCLUDED.id, plan = EXCLUDED.plan, status = EXCLUDED.status,
        trial_ends_at = EXCLUDED.trial_ends_at, payment_method_id = EXCLUDED.payment_method_id,
        setup_intent_ciphertext = EXCLUDED.setup_intent_ciphertext, action_url = EXCLUDED.action_url,
-       decline_code = EXCLUDED.decline_code, version = billing_subscriptions.version + 1, updated_at = EXCLUDED.updated_at
+       decline_code = EXCLUDED.decline_code, current_period_start = EXCLUDED.current_period_start,
+       current_period_end = EXCLUDED.current_period_end, pending_plan = EXCLUDED.pending_plan,
+       pending_payment_id = EXCLUDED.pending_payment_id, version = billing_subscriptions.version + 1,
+       updated_at = EXCLUDED.updated_at
      RETURNING ${COLUMNS}`,
     [
       sql.orgId,
@@ -60,6 +70,10 @@ export async function upsertSubscription(
       row.action_url,
       row.decline_code,
       at,
+      row.current_period_start,
+      row.current_period_end,
+      row.pending_plan,
+      row.pending_payment_id,
     ],
   );
   const stored = rows[0];

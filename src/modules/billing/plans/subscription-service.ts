@@ -1,16 +1,24 @@
 import type { Clock } from '../../../lib/clock.js';
-import { appendBillingEvent } from '../billing-audit-event.js';
 import { AppError } from '../../../lib/errors/index.js';
 import { isId, newId, type OrgId } from '../../../lib/ids.js';
 import { bumpOrgGeneration } from '../../../platform/cache-generation/index.js';
 import type { Db, TenantSql } from '../../../platform/db/index.js';
 import type { FieldCipher, FieldRef } from '../../../platform/vault/index.js';
 import type { AuditActor, AuditDecision, AuditLog } from '../../audit/index.js';
-import { cardRef, type RequestFacts, type TenantScope } from '../payments/billing-service.js';
-import { insertCard } from '../payments/repo.js';
+import {
+  cardRef,
+  type BillingService,
+  type PaymentView,
+  type RequestFacts,
+  type TenantScope,
+} from '../payments/billing-service.js';
+import { internalPaymentKey } from '../payments/internal-payment-key.js';
+import { insertCard, selectCard } from '../payments/repo.js';
 import { ProcessorUnavailable, type CardSummary, type PaymentProcessor, type ProcessorEvent } from '../ports.js';
 import { planOf, type Entitlements, type PlanCode } from './catalogue.js';
 import { entitles, entitlementsFor } from './entitlements.js';
+import { quotePlanChange, type PlanChangeQuote } from './plan-charges.js';
+import { appendSubscriptionEvent } from './subscription-event.js';
 import {
   claimSubscriptionRequest,
   completeSubscriptionRequest,
@@ -30,6 +38,8 @@ export interface PlanServiceDeps {
   audit: AuditLog;
   clock: Clock;
   processor: PaymentProcessor;
+  /** The payment use case a plan change charges through. */
+  payments: Pick<BillingService, 'pay'>;
   /** The org's processor customer, created on first use. */
   customerOf(sql: TenantSql): Promise<string>;
 }
@@ -45,6 +55,12 @@ export interface SubscriptionView {
   /** Where the customer completes the card check (3-D Secure) while the status is `incomplete`. */
   actionUrl: string | null;
   declineCode: string | null;
+  /** The period the active plan is paid up to (null on Free and in a trial). */
+  currentPeriodStart: Date | null;
+  currentPeriodEnd: Date | null;
+  /** The plan a change waits on its payment's 3-D Secure for, and that payment (`actionUrl` says where). */
+  pendingPlan: PlanCode | null;
+  pendingPaymentId: string | null;
   version: number;
   /** What the gateway enforces besides the org's written limits; null when the org is not on a billing plan. */
   entitlements: Entitlements | null;
@@ -71,6 +87,10 @@ async function view(sql: TenantSql, row: SubscriptionRow | null, now: Date): Pro
       paymentMethodId: null,
       actionUrl: null,
       declineCode: null,
+      currentPeriodStart: null,
+      currentPeriodEnd: null,
+      pendingPlan: null,
+      pendingPaymentId: null,
       version: 0,
       entitlements: null,
     };
@@ -82,8 +102,57 @@ async function view(sql: TenantSql, row: SubscriptionRow | null, now: Date): Pro
     paymentMethodId: row.payment_method_id,
     actionUrl: row.action_url,
     declineCode: row.decline_code,
+    currentPeriodStart: row.current_period_start,
+    currentPeriodEnd: row.current_period_end,
+    pendingPlan: row.pending_plan,
+    pendingPaymentId: row.pending_payment_id,
     version: row.version,
     entitlements: await entitlementsFor(sql, row, now),
+  };
+}
+
+/** The payment a plan change made, as its answer shows it. */
+export interface PlanCharge {
+  paymentId: string;
+  status: PaymentView['status'];
+  amount: number;
+  currency: string;
+  declineCode: string | null;
+  actionUrl: string | null;
+}
+
+/** A plan change's answer: the subscription after it, and the charge it made (null when it cost nothing). */
+export interface SubscriptionChange {
+  subscription: SubscriptionView;
+  charge: PlanCharge | null;
+}
+
+function chargeOf(payment: PaymentView): PlanCharge {
+  return {
+    paymentId: payment.id,
+    status: payment.status,
+    amount: payment.amount,
+    currency: payment.currency,
+    declineCode: payment.declineCode,
+    actionUrl: payment.actionUrl,
+  };
+}
+
+// A new subscription on Free, for an org that enters billing with a change still to be paid.
+function freeSubscription(id: string): Omit<SubscriptionRow, 'version' | 'created_at' | 'updated_at'> {
+  return {
+    id,
+    plan: 'free',
+    status: 'active',
+    trial_ends_at: null,
+    payment_method_id: null,
+    setup_intent_ciphertext: null,
+    action_url: null,
+    decline_code: null,
+    current_period_start: null,
+    current_period_end: null,
+    pending_plan: null,
+    pending_payment_id: null,
   };
 }
 
@@ -161,6 +230,10 @@ export class PlanService {
           : await this.deps.cipher.encrypt(sql, setupIntentRef(sql.orgId), outcome.setupIntentId),
       action_url: null,
       decline_code: null,
+      current_period_start: null,
+      current_period_end: null,
+      pending_plan: null,
+      pending_payment_id: null,
     };
     let row: SubscriptionRow;
     if (outcome.status === 'succeeded') {
@@ -188,25 +261,27 @@ export class PlanService {
   }
 
   /**
-   * Moves the org to a plan (upgrade, downgrade, or a trial made active) once per `Idempotency-Key`. A paid plan
-   * needs the verified card of the org's trial or subscription. The key is claimed first in a transaction of its
-   * own, so a concurrent duplicate gets 409 and another body with the key 400; the change, its audit event and the
-   * stored answer commit together in `finalize`.
+   * Moves the org to a plan (upgrade, downgrade, or a trial made active) once per `Idempotency-Key`, charging what
+   * `quotePlanChange` says it costs. The key is claimed first in a transaction of its own, so a concurrent duplicate
+   * gets 409 and another body with the key 400. A paid move is charged on-session with the org's verified card
+   * through the payment use case, under a charge key derived from this key; the payment's outcome, the plan change
+   * (or none), their audit events and the stored answer commit together. A declined charge changes nothing; one
+   * that needs 3-D Secure leaves the plan pending until the processor's webhook says it was paid.
    */
   async subscribe(
     orgId: OrgId,
     finalize: TenantScope,
     actor: AuditActor,
-    input: { plan: PlanCode },
+    input: { plan: PlanCode; paymentMethodId?: string },
     key: { key: string; requestHash: string },
     facts: RequestFacts,
-  ): Promise<{ subscription: SubscriptionView; replayed: boolean }> {
+  ): Promise<{ change: SubscriptionChange; replayed: boolean }> {
     const replay = await this.deps.db.withTenant(orgId, async (sql) => {
       const now = this.deps.clock.now();
       if (await claimSubscriptionRequest(sql, key.key, key.requestHash, now)) return null;
       const existing = await selectSubscriptionRequest(sql, key.key);
       if (!existing || existing.request_hash !== key.requestHash) throw new AppError('billing.idempotency_conflict');
-      if (existing.state === 'done') return existing.result as SubscriptionView;
+      if (existing.state === 'done') return existing.result as SubscriptionChange;
       // INVARIANT: a claim is released when its change fails; one still pending after the lease lost its node, and
       // exactly one retry (compare-and-set on the claim time) takes it over.
       const leased = now.getTime() - new Date(existing.created_at).getTime() < CLAIM_LEASE_MS;
@@ -216,15 +291,10 @@ export class PlanService {
     });
     if (replay) {
       await finalize(async () => undefined);
-      return { subscription: revive(replay), replayed: true };
+      return { change: reviveChange(replay), replayed: true };
     }
     try {
-      const subscription = await finalize(async (sql) => {
-        const result = await this.changePlan(sql, actor, input.plan, facts);
-        await completeSubscriptionRequest(sql, key.key, result);
-        return result;
-      });
-      return { subscription, replayed: false };
+      return { change: await this.changePlan(orgId, finalize, actor, input, key.key, facts), replayed: false };
     } catch (error) {
       await this.deps.db.withTenant(orgId, (sql) => releaseSubscriptionRequest(sql, key.key)).catch(() => undefined);
       throw error;
@@ -232,48 +302,164 @@ export class PlanService {
   }
 
   private async changePlan(
+    orgId: OrgId,
+    finalize: TenantScope,
+    actor: AuditActor,
+    input: { plan: PlanCode; paymentMethodId?: string },
+    requestKey: string,
+    facts: RequestFacts,
+  ): Promise<SubscriptionChange> {
+    const code = input.plan;
+    const quote = await this.deps.db.withTenant(orgId, async (sql) => {
+      const current = await selectSubscription(sql);
+      if (input.paymentMethodId !== undefined && !(await selectCard(sql, input.paymentMethodId)))
+        throw new AppError('billing.payment_method_not_found');
+      const card =
+        input.paymentMethodId ?? (current && current.status !== 'canceled' ? current.payment_method_id : null);
+      // SECURITY: a paid plan is paid for with a card of the org's; no card, no paid plan.
+      if (planOf(code).priceCents > 0 && card === null) throw new AppError('billing.card_required');
+      return { ...quotePlanChange(current, code, this.deps.clock.now()), card };
+    });
+    if (quote.amount === 0 || quote.card === null)
+      return finalize(async (sql) => {
+        const change = { subscription: await this.applyPlan(sql, actor, quote, null, facts), charge: null };
+        await completeSubscriptionRequest(sql, requestKey, change);
+        return change;
+      });
+    let change: SubscriptionChange | undefined;
+    await this.deps.payments.pay(
+      orgId,
+      finalize,
+      actor,
+      {
+        paymentMethodId: quote.card,
+        amount: quote.amount,
+        currency: 'usd',
+        description: `Bulwark ${planOf(code).name}`,
+      },
+      internalPaymentKey('plan-change', `${orgId}\n${requestKey}`, { plan: code, card: quote.card }),
+      facts,
+      async (sql, payment) => {
+        change = {
+          subscription: await this.settleCharge(sql, actor, quote, payment, facts),
+          charge: chargeOf(payment),
+        };
+        await completeSubscriptionRequest(sql, requestKey, change);
+      },
+    );
+    if (!change) throw new Error('a plan charge settled nothing');
+    return change;
+  }
+
+  // What a plan change's payment changes: the plan once paid, a pending plan while 3-D Secure waits, else nothing.
+  private async settleCharge(
     sql: TenantSql,
     actor: AuditActor,
-    code: PlanCode,
+    quote: PlanChangeQuote & { card: string | null },
+    payment: PaymentView,
+    facts: RequestFacts,
+  ): Promise<SubscriptionView> {
+    if (payment.status === 'succeeded') return this.applyPlan(sql, actor, quote, payment, facts);
+    const now = this.deps.clock.now();
+    const current = await selectSubscription(sql, { forUpdate: true });
+    const details = { to_plan: quote.plan, payment_id: payment.id, amount: payment.amount };
+    if (payment.status === 'requires_action') {
+      // An org on no plan yet waits on Free: it has entered billing, and is not entitled to more until paid.
+      const row = await upsertSubscription(
+        sql,
+        {
+          ...(current ? keep(current) : freeSubscription(newId('sub', now.getTime()))),
+          pending_plan: quote.plan,
+          pending_payment_id: payment.id,
+          action_url: payment.actionUrl,
+        },
+        now,
+      );
+      await this.record(sql, actor, 'billing.subscription.payment_action_required', 'info', [], facts, row, details);
+      await bumpOrgGeneration(sql);
+      return view(sql, row, now);
+    }
+    await this.record(
+      sql,
+      actor,
+      'billing.subscription.change_declined',
+      'deny',
+      ['billing.card_declined'],
+      facts,
+      current,
+      {
+        ...details,
+        ...(payment.declineCode ? { decline_code: payment.declineCode } : {}),
+      },
+    );
+    return view(sql, current, now);
+  }
+
+  // Puts the org on the quoted plan (paid for by `payment` when it cost something) in the caller's transaction.
+  private async applyPlan(
+    sql: TenantSql,
+    actor: AuditActor,
+    quote: PlanChangeQuote & { card: string | null },
+    payment: PaymentView | null,
     facts: RequestFacts,
   ): Promise<SubscriptionView> {
     const now = this.deps.clock.now();
     const current = await selectSubscription(sql, { forUpdate: true });
-    const card = current && current.status !== 'canceled' ? current.payment_method_id : null;
-    // SECURITY: a paid plan's entitlements need a card the processor verified; no card, no paid plan.
-    if (planOf(code).priceCents > 0 && card === null) throw new AppError('billing.card_required');
     const from = current && entitles(current, now) ? current.plan : 'free';
+    // An upgrade inside the period keeps the period it was prorated over, as it stands now.
+    const period =
+      quote.keepsPeriod && current?.current_period_start && current.current_period_end
+        ? { start: current.current_period_start, end: current.current_period_end }
+        : quote.period;
     const row = await upsertSubscription(
       sql,
       {
         ...(current ? keep(current) : { setup_intent_ciphertext: null, trial_ends_at: null }),
         id: current?.id ?? newId('sub', now.getTime()),
-        plan: code,
+        plan: quote.plan,
         status: 'active',
-        payment_method_id: card,
+        // The card that paid (or was named) becomes the subscription's: renewals charge it.
+        payment_method_id: payment?.paymentMethodId ?? quote.card,
         action_url: null,
         decline_code: null,
+        current_period_start: period?.start ?? null,
+        current_period_end: period?.end ?? null,
+        pending_plan: null,
+        pending_payment_id: null,
       },
       now,
     );
-    const delta = planOf(code).priceCents - planOf(from).priceCents;
+    const delta = planOf(quote.plan).priceCents - planOf(from).priceCents;
     const action =
       delta > 0
         ? 'billing.subscription.upgraded'
         : delta < 0
           ? 'billing.subscription.downgraded'
           : 'billing.subscription.activated';
-    await this.record(sql, actor, action, 'allow', [], facts, row, { from_plan: from });
+    await this.record(sql, actor, action, payment ? 'charge' : 'allow', [], facts, row, {
+      from_plan: from,
+      ...(payment ? { payment_id: payment.id, amount: payment.amount, currency: payment.currency } : {}),
+    });
     await bumpOrgGeneration(sql);
     return view(sql, row, now);
   }
 
-  /** Cancels the org's subscription: it drops to Free at once (`billing.subscription.canceled`). */
+  /**
+   * Cancels the org's subscription: it drops to Free at once, and a change waiting on its payment's 3-D Secure is
+   * dropped too (`billing.subscription.canceled`).
+   */
   async cancel(sql: TenantSql, actor: AuditActor, facts: RequestFacts): Promise<SubscriptionView> {
     const now = this.deps.clock.now();
     const current = await selectSubscription(sql, { forUpdate: true });
-    if (!current || current.status === 'canceled') throw new AppError('billing.subscription_not_found');
-    const row = await upsertSubscription(sql, { ...keep(current), status: 'canceled', action_url: null }, now);
+    // A cancelled subscription with a change still waiting on 3-D Secure may be cancelled again: that drops the change.
+    if (!current || (current.status === 'canceled' && current.pending_plan === null))
+      throw new AppError('billing.subscription_not_found');
+    // A change still waiting on 3-D Secure is dropped with it: paying it later no longer moves the org.
+    const row = await upsertSubscription(
+      sql,
+      { ...keep(current), status: 'canceled', action_url: null, pending_plan: null, pending_payment_id: null },
+      now,
+    );
     await this.record(sql, actor, 'billing.subscription.canceled', 'allow', [], facts, row);
     await bumpOrgGeneration(sql);
     return view(sql, row, now);
@@ -359,6 +545,48 @@ export class PlanService {
     };
   }
 
+  /**
+   * Settles a plan change that waited on its payment's 3-D Secure, in the transaction where the processor's webhook
+   * recorded how that payment ended: paid, the org moves to the pending plan (a new period, or the one an upgrade
+   * was prorated over); failed, the pending plan is dropped and nothing else changes. Null when no change waits on
+   * this payment.
+   */
+  async pendingPaymentSettled(
+    sql: TenantSql,
+    payment: PaymentView,
+    facts: RequestFacts,
+  ): Promise<{ subscriptionId: string; status: SubscriptionStatus } | null> {
+    if (payment.status !== 'succeeded' && payment.status !== 'failed') return null;
+    const current = await selectSubscription(sql, { forUpdate: true });
+    if (!current || current.pending_payment_id !== payment.id || current.pending_plan === null) return null;
+    const now = this.deps.clock.now();
+    if (payment.status === 'succeeded') {
+      const quote = { ...quotePlanChange(current, current.pending_plan, now), card: payment.paymentMethodId };
+      const paid = await this.applyPlan(sql, PROCESSOR, quote, payment, facts);
+      return { subscriptionId: current.id, status: paid.status ?? 'active' };
+    }
+    const row = await upsertSubscription(
+      sql,
+      { ...keep(current), pending_plan: null, pending_payment_id: null, action_url: null },
+      now,
+    );
+    await this.record(
+      sql,
+      PROCESSOR,
+      'billing.subscription.change_declined',
+      'deny',
+      ['billing.card_declined'],
+      facts,
+      row,
+      {
+        to_plan: current.pending_plan,
+        payment_id: payment.id,
+        ...(payment.declineCode ? { decline_code: payment.declineCode } : {}),
+      },
+    );
+    return { subscriptionId: row.id, status: row.status };
+  }
+
   // Saves the card a setup intent verified as one of the org's cards; returns its id.
   private async saveCard(sql: TenantSql, card: CardSummary, actor: AuditActor, at: Date): Promise<string> {
     const id = newId('pmt', at.getTime());
@@ -382,29 +610,25 @@ export class PlanService {
     decision: AuditDecision,
     reasonCodes: string[],
     facts: RequestFacts,
-    row: SubscriptionRow,
+    row: SubscriptionRow | null,
     extra: Record<string, unknown> = {},
   ): Promise<void> {
-    await appendBillingEvent(this.deps.audit, sql, {
-      actor,
-      action,
-      decision,
-      reasonCodes,
-      facts,
-      details: {
-        subscription_id: row.id,
-        plan: row.plan,
-        status: row.status,
-        version: row.version,
-        ...(row.trial_ends_at ? { trial_ends_at: row.trial_ends_at.toISOString() } : {}),
-        ...(row.decline_code ? { decline_code: row.decline_code } : {}),
-        ...extra,
-      },
-    });
+    await appendSubscriptionEvent(this.deps.audit, sql, { actor, action, decision, reasonCodes, facts, row, extra });
   }
 }
 
+const date = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
+
 // A replayed answer comes back from JSON: its dates are strings again.
-function revive(stored: SubscriptionView): SubscriptionView {
-  return { ...stored, trialEndsAt: stored.trialEndsAt === null ? null : new Date(stored.trialEndsAt) };
+function reviveChange(stored: SubscriptionChange): SubscriptionChange {
+  const { subscription } = stored;
+  return {
+    charge: stored.charge,
+    subscription: {
+      ...subscription,
+      trialEndsAt: date(subscription.trialEndsAt),
+      currentPeriodStart: date(subscription.currentPeriodStart),
+      currentPeriodEnd: date(subscription.currentPeriodEnd),
+    },
+  };
 }

@@ -6,7 +6,7 @@ import type { FieldCipher } from '../../../platform/vault/index.js';
 import type { AuditLog } from '../../audit/index.js';
 import type { OrgService } from '../../tenancy/index.js';
 import type { PaymentProcessor, ProcessorEvent } from '../ports.js';
-import { intentRef } from '../payments/billing-service.js';
+import { intentRef, paymentView } from '../payments/billing-service.js';
 import { advances } from '../payments/payment-status.js';
 import { insertWebhookEvent, recordOutcome, selectPayment, type PaymentStatus } from '../payments/repo.js';
 import type { RecoveryService } from '../recovery/recovery-service.js';
@@ -30,7 +30,7 @@ export interface WebhookServiceDeps {
   refunds: Pick<RefundService, 'refundChange'>;
   disputes: Pick<DisputeService, 'disputeOpened' | 'disputeClosed'>;
   /** What a card or payment event changes on the org's subscription (a declined card disables its trial). */
-  plans: Pick<PlanService, 'eventChange'>;
+  plans: Pick<PlanService, 'eventChange' | 'pendingPaymentSettled'>;
 }
 
 const REFUND_EVENTS = new Set(['refund.created', 'refund.updated', 'refund.failed']);
@@ -123,7 +123,8 @@ export class WebhookService {
     // delivery of the same id finds it and changes nothing.
     if (!(await insertWebhookEvent(sql, { id: event.id, type: event.type, outcome, at })))
       return { eventId: event.id, duplicate: true, outcome };
-    if (change?.applies)
+    let planChange: { subscriptionId: string; status: string } | null = null;
+    if (change?.applies) {
       await recordOutcome(sql, change.paymentId, {
         status: change.status,
         intentCiphertext: change.intentCiphertext,
@@ -131,6 +132,10 @@ export class WebhookService {
         actionUrl: change.actionUrl,
         at,
       });
+      // A plan change that waited on this payment's 3-D Secure is settled with it.
+      const paid = await selectPayment(sql, change.paymentId);
+      if (paid) planChange = await this.deps.plans.pendingPaymentSettled(sql, paymentView(paid), { requestId });
+    }
     if (other?.outcome === 'applied') await other.apply(requestId);
     if (subscription) await subscription.apply(sql, at, requestId);
     await this.deps.audit.append(sql, [
@@ -151,6 +156,7 @@ export class WebhookService {
           ...(subscription
             ? { subscription_id: subscription.subscriptionId, subscription_status: subscription.status }
             : {}),
+          ...(planChange ? { subscription_id: planChange.subscriptionId, subscription_status: planChange.status } : {}),
         },
       },
     ]);
