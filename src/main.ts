@@ -405,6 +405,9 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     )
     .every('billing.renewals', config.billing.renewalRunIntervalSeconds * 1000, (now) =>
       billing.renewals.runDueRenewals(now),
+    )
+    .every('billing.usage-reports', config.billing.usageReportRunIntervalSeconds * 1000, (now) =>
+      billing.runDueUsageReports(now),
     );
   const services: ApiServices = {
     config,

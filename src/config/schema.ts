@@ -207,6 +207,9 @@ export const configSchema = z.object({
       recoveryRunIntervalSeconds: count(1, 86_400, 900).describe(
         "How often each node's job runner looks for failed-payment retries that have come due (the retries are scheduled in days; several nodes may look at once, each attempt is claimed first).",
       ),
+      usageReportRunIntervalSeconds: count(1, 86_400, 3_600).describe(
+        "How often each node's job runner reports last month's metered tokens of the orgs in billing that were not reported yet (once per org and month: the processor keeps one meter event per identifier).",
+      ),
       renewalRunIntervalSeconds: count(1, 86_400, 900).describe(
         "How often each node's job runner charges the paid periods and trials that have ended (a renewal is charged at most this long after its period ends; several nodes may look at once, each charge is claimed under one key first).",
       ),
@@ -217,6 +220,7 @@ export const configSchema = z.object({
       recoveryGraceDays: 7,
       recoveryRunIntervalSeconds: 900,
       renewalRunIntervalSeconds: 900,
+      usageReportRunIntervalSeconds: 3_600,
     })
     .superRefine((billing, ctx) => {
       if (billing.processor !== 'stripe') return;
@@ -339,6 +343,7 @@ export const envBindings: Readonly<Record<string, readonly string[]>> = {
   BULWARK_BILLING_RECOVERY_GRACE_DAYS: ['billing', 'recoveryGraceDays'],
   BULWARK_BILLING_RECOVERY_RUN_INTERVAL_SECONDS: ['billing', 'recoveryRunIntervalSeconds'],
   BULWARK_BILLING_RENEWAL_RUN_INTERVAL_SECONDS: ['billing', 'renewalRunIntervalSeconds'],
+  BULWARK_BILLING_USAGE_REPORT_RUN_INTERVAL_SECONDS: ['billing', 'usageReportRunIntervalSeconds'],
   BULWARK_GATEWAY_ALLOW_LOCAL_PROVIDER_IN_PRODUCTION: ['gateway', 'allowLocalProviderInProduction'],
   BULWARK_GATEWAY_STREAM_HOLD_BACK_CHARS: ['gateway', 'streamHoldBackChars'],
   BULWARK_GUARD_EMBEDDING_STAGE: ['guardEmbeddingStage'],

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendName } from '../support/test-db.js';
+import { previousMonth } from '../../src/modules/billing/plans/usage-report-job.js';
 import { startBillingKit, type BillingKit } from './billing-kit.js';
 
 const month = (d: Date) => d.toISOString().slice(0, 7);
@@ -78,5 +79,27 @@ describe(`metered usage reported to the processor (${backendName})`, () => {
   it('needs bill:payments', async () => {
     const developer = (await kit.mintKey('developer', ['read:usage'])).json().secret as string;
     expect((await report('2020-01', developer)).statusCode).toBe(403);
+  });
+
+  it('the usage-report job reports last month once for every org in billing, and only for those', async () => {
+    const { billing, clock } = kit.runtime.services;
+    // Org B enters billing on Free; org A never subscribed (its report above was asked by hand).
+    const free = await kit.ctx.call(
+      kit.ctx.b.ownerKey,
+      'POST',
+      `/v1/orgs/${kit.ctx.b.orgId}/billing/subscription`,
+      { plan: 'free' },
+      { 'idempotency-key': 'enter-billing' },
+    );
+    expect(free.statusCode).toBe(200);
+    const last = previousMonth(clock.now());
+    const events = () => kit.sandbox.meterEvents().filter((e) => e.identifier.endsWith(`-${last}`));
+    const before = events().length;
+    expect(await billing.runDueUsageReports(clock.now())).toEqual({ period: last, due: 1, reported: 1, deferred: 0 });
+    expect(events().slice(before)).toEqual([
+      expect.objectContaining({ identifier: `usage-${kit.ctx.b.orgId}-${last}`, value: 0 }),
+    ]);
+    expect(await billing.runDueUsageReports(clock.now())).toMatchObject({ due: 0, reported: 0 });
+    expect(events()).toHaveLength(before + 1);
   });
 });

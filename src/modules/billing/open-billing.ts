@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../../config/index.js';
 import type { Clock } from '../../lib/clock.js';
 import type { OrgId } from '../../lib/ids.js';
-import type { Db } from '../../platform/db/index.js';
+import type { Db, TenantSql } from '../../platform/db/index.js';
 import type { FieldCipher } from '../../platform/vault/index.js';
 import type { AuditLog } from '../audit/index.js';
 import type { OrgService } from '../tenancy/index.js';
@@ -14,6 +14,7 @@ import { PlanService } from './plans/subscription-service.js';
 import { RenewalService } from './plans/renewal-service.js';
 import type { PaymentProcessor } from './ports.js';
 import { reportUsage, type MeteredUsageSource, type UsageReportView } from './plans/usage-reports.js';
+import { runDueUsageReports, type UsageReportRunSummary } from './plans/usage-report-job.js';
 import type { RequestFacts, TenantScope } from './payments/billing-service.js';
 import type { AuditActor } from '../audit/index.js';
 import { startSandboxProcessor, type SandboxProcessor } from './sandbox/sandbox-server.js';
@@ -39,6 +40,8 @@ export interface Billing {
     period: string,
     facts: RequestFacts,
   ): Promise<{ report: UsageReportView; replayed: boolean }>;
+  /** The usage-report job: last month's metered tokens of every org in billing, reported once. */
+  runDueUsageReports(now: Date): Promise<UsageReportRunSummary>;
   webhooks: WebhookService;
   /** Failed-payment recovery (`runDueRecoveryAttempts(now)` is the job; `recoveryStatus(sql)` for the report; entitlements read `recoveryGraceOver`). */
   recovery: RecoveryService;
@@ -96,6 +99,7 @@ export async function openBilling(deps: {
     cardUpdateUrl: sandbox ? `${sandbox.url}/sandbox/tokenize` : undefined,
   });
   const renewals = new RenewalService({ ...shared, orgs: deps.orgs, payments, recovery });
+  const usageDeps = { ...shared, usage: deps.usage, customerOf: (sql: TenantSql) => payments.customerOf(sql) };
   const refunds = new RefundService(shared);
   const disputes = new DisputeService({ ...shared, serviceDocumentationUrl: `${config.publicUrl}/openapi.json` });
   return {
@@ -107,14 +111,8 @@ export async function openBilling(deps: {
     disputes,
     recovery,
     reportUsage: (orgId, finalize, actor, period, facts) =>
-      reportUsage(
-        { ...shared, usage: deps.usage, customerOf: (sql) => payments.customerOf(sql) },
-        orgId,
-        finalize,
-        actor,
-        period,
-        facts,
-      ),
+      reportUsage(usageDeps, orgId, finalize, actor, period, facts),
+    runDueUsageReports: (now) => runDueUsageReports({ ...usageDeps, orgs: deps.orgs }, now),
     webhooks: new WebhookService({
       ...shared,
       orgs: deps.orgs,

@@ -63,7 +63,8 @@ const toView = (row: ReportRow): UsageReportView => ({
   reportedAt: row.reported_at,
 });
 
-async function selectReport(sql: TenantSql, period: string): Promise<ReportRow | null> {
+/** The stored report of a period, if any. */
+export async function selectReport(sql: TenantSql, period: string): Promise<ReportRow | null> {
   const { rows } = await sql.query<ReportRow>(
     'SELECT period, event_id, tokens, reported_at FROM billing_usage_reports WHERE org_id = $1 AND period = $2',
     [sql.orgId, period],
