@@ -51,6 +51,16 @@ export function buildProvider(settings: ProviderSettings, keys: KeySet): Provide
     },
     extraClientMetadata: { properties: ['org_id', 'service_account_id', 'roles'] },
     clockTolerance: TOKEN_LEEWAY_SECONDS,
+    // Errors the provider cannot redirect (no valid redirect_uri) get Bulwark's OAuth error shape, not an HTML page.
+    renderError: (ctx, out) => {
+      const requestId = ctx.res.getHeader('x-request-id');
+      ctx.type = 'application/json; charset=utf-8';
+      ctx.body = {
+        error: out.error,
+        ...(out.error_description ? { error_description: out.error_description } : {}),
+        ...(typeof requestId === 'string' ? { request_id: requestId } : {}),
+      };
+    },
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
