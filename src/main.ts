@@ -64,7 +64,7 @@ import {
   ServiceAccountService,
   type BootstrapResult,
 } from './modules/tenancy/index.js';
-import { openOidc, type Oidc } from './modules/oidc/index.js';
+import { openOidc, rotateSigningKeyNow, type Oidc } from './modules/oidc/index.js';
 import { DELIVER_JOB_KIND, WebhookDeliverer, WebhookEndpointService } from './modules/webhooks/index.js';
 import { OrgGenerations } from './platform/cache-generation/index.js';
 import {
@@ -655,6 +655,18 @@ async function openServices(config: Config): Promise<OperatorServices> {
         clock: runtime.clock,
         createVersion: !resume,
       }),
+    rotateSigningKey: async () =>
+      rotateSigningKeyNow(
+        {
+          db: runtime.db,
+          cipher: new FieldCipher({ vault: runtime.vault, clock: runtime.clock }),
+          audit: runtime.audit,
+          clock: runtime.clock,
+          platformOrgId: await findPlatformOrgId(runtime.db),
+          accessTokenTtlSeconds: config.oidc.accessTokenTtlSeconds,
+        },
+        { type: 'system', id: 'cli' },
+      ),
     resetPolicies: async (orgId) => {
       await runtime.orgs.get(orgId);
       const engine = createAuthzEngine({

@@ -1,4 +1,4 @@
-export { openOidc, type Oidc, type OidcDeps } from './open-oidc.js';
+export { openOidc, rotateSigningKeyNow, type Oidc, type OidcDeps } from './open-oidc.js';
 export type { ClientAuthMethod } from './clients/client-repo.js';
 export type { CreatedOAuthClient } from './clients/create-oauth-client.js';
 export type { ProviderCallback } from './provider/provider-host.js';

@@ -61,10 +61,26 @@ export interface Oidc {
 const KEYRING_REFRESH_MS = 15_000;
 const KEYRING_MIN_REFRESH_MS = 2_000;
 
+type KeyOwnerDeps = Pick<OidcDeps, 'db' | 'cipher' | 'audit' | 'clock' | 'platformOrgId' | 'accessTokenTtlSeconds'>;
+
+function signingKeyDeps(deps: KeyOwnerDeps): SigningKeyDeps {
+  return { ...deps, tokenLifetimeMs: (deps.accessTokenTtlSeconds + TOKEN_LEEWAY_SECONDS) * 1000 };
+}
+
+/**
+ * Rotates the signing key now, outside a serving node (`bulwark keys rotate`): serving nodes read the new key from
+ * the database within seconds, long before it signs. Returns the key already waiting when there is one.
+ */
+export async function rotateSigningKeyNow(deps: KeyOwnerDeps, actor: AuditActor): Promise<RotatedKey> {
+  const rotated = await rotateSigningKey(signingKeyDeps(deps), { actor, reason: 'manual' });
+  if (!rotated) throw new Error('a manual rotation always yields a key');
+  return rotated;
+}
+
 /** Wires the provider: storage, clients, signing keys (the first one is created here on a first start). */
 export async function openOidc(deps: OidcDeps): Promise<Oidc> {
-  const tokenLifetimeMs = (deps.accessTokenTtlSeconds + TOKEN_LEEWAY_SECONDS) * 1000;
-  const keyDeps: SigningKeyDeps = { ...deps, tokenLifetimeMs };
+  const keyDeps = signingKeyDeps(deps);
+  const { tokenLifetimeMs } = keyDeps;
   const system: AuditActor = { type: 'system', id: null };
   // The first key signs at once; on later starts this finds the existing keys and changes nothing.
   await rotateSigningKey(keyDeps, { actor: system, reason: 'scheduled', onlyIfOlderThanMs: Number.MAX_SAFE_INTEGER });
@@ -92,11 +108,7 @@ export async function openOidc(deps: OidcDeps): Promise<Oidc> {
     callback: () => host.callback(),
     authenticate: (token) => authenticateAccessToken(token, { ...verifier, db: deps.db }),
     createClient: (sql, by, input, audit) => createOAuthClient(deps, sql, by, input, audit),
-    async rotateKeys(actor) {
-      const rotated = await rotateSigningKey(keyDeps, { actor, reason: 'manual' });
-      if (!rotated) throw new Error('a manual rotation always yields a key');
-      return rotated;
-    },
+    rotateKeys: (actor) => rotateSigningKeyNow(deps, actor),
     async rotateIfDue(maxAgeMs) {
       const rotated = await rotateSigningKey(keyDeps, {
         actor: system,
