@@ -85,6 +85,26 @@ describe(`service accounts get access tokens from the OpenID provider and call t
     expect((await t.api(tokens.access_token, 'GET', `/v1/orgs/${a.orgId}`)).status).toBe(200);
   });
 
+  it('creating a client is idempotent under an Idempotency-Key: the replay returns the same client and secret', async () => {
+    const { a } = t.orgs;
+    const account = await t.orgs.call(a.ownerKey, 'POST', `/v1/orgs/${a.orgId}/service-accounts`, {
+      name: 'idempotent',
+      roles: ['viewer'],
+    });
+    const url = `/v1/orgs/${a.orgId}/service-accounts/${account.json().id}/oauth-clients`;
+    const first = await t.orgs.call(a.ownerKey, 'POST', url, {}, { 'idempotency-key': 'client-once' });
+    const replay = await t.orgs.call(a.ownerKey, 'POST', url, {}, { 'idempotency-key': 'client-once' });
+    expect(first.statusCode).toBe(201);
+    expect(replay.statusCode).toBe(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.json()).toEqual(first.json());
+    const clients = await t.server.testDb.superuser(
+      'SELECT count(*)::int AS n FROM oidc_clients WHERE service_account_id = $1',
+      [account.json().id],
+    );
+    expect(clients[0]?.n).toBe(1);
+  });
+
   it('a disabled service account gets no token and its live token stops working', async () => {
     const { a } = t.orgs;
     const created = await t.serviceClient(a.ownerKey, a.orgId, ['viewer']);
