@@ -57,7 +57,11 @@ describe(`bulwark keys rotate (${backendName})`, () => {
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     const deadline = Date.now() + 90_000;
-    while (!output.includes('listening on') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!/listening on (http:\/\/\S+)/.test(output) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    // Ready before the signal: serve installs its SIGTERM handler just after printing the banner.
+    const address = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+    expect((await fetch(`${address}/readyz`)).status).toBe(200);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   }

@@ -30,7 +30,7 @@ export class Keyring {
     private readonly options: { refreshMs: number; minRefreshMs: number },
   ) {}
 
-  /** The current key set; `signingKid` is missing only before the first key was created (a startup error). */
+  /** The current key set (reloaded when older than `refreshMs`); fails when no key exists (openOidc creates the first). */
   async current(): Promise<KeySet> {
     const now = this.deps.clock.now().getTime();
     if (this.#current && now - this.#current.loadedAt < this.options.refreshMs) return this.#current.set;
