@@ -11,6 +11,7 @@ import type { OrgId } from './lib/ids.js';
 import type { ApiServices } from './http/api-services.js';
 import type { ProtectedRoute } from './http/auth/install-auth.js';
 import { registerApiRoutes } from './http/routes/index.js';
+import { mountOidcProvider } from './http/routes/oidc-provider-mount.js';
 import { JobRunner } from './jobs/index.js';
 import { AuditBuffer, AuditLog, AuditSealer } from './modules/audit/index.js';
 import { openBilling } from './modules/billing/index.js';
@@ -63,6 +64,7 @@ import {
   ServiceAccountService,
   type BootstrapResult,
 } from './modules/tenancy/index.js';
+import { openOidc, rotateSigningKeyNow, type Oidc } from './modules/oidc/index.js';
 import { DELIVER_JOB_KIND, WebhookDeliverer, WebhookEndpointService } from './modules/webhooks/index.js';
 import { OrgGenerations } from './platform/cache-generation/index.js';
 import {
@@ -376,6 +378,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     platformOrgId,
     usage: { meteredTokens: (orgId, from, to) => gatewayUsage.service.meteredTokens(orgId, from, to) },
   });
+  const oidc = await openProvider(config, { db, cipher, audit, clock, platformOrgId, logger, canGrantRole: grantable });
   const webhookRules = { allowPrivateTargets: config.webhooks.allowPrivateTargets };
   const webhookDeliverer = new WebhookDeliverer({
     db,
@@ -400,6 +403,10 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
       ),
   })
     .register(DELIVER_JOB_KIND, (job) => webhookDeliverer.deliver(job))
+    .every('oidc.signing_keys', config.oidc.keyCheckIntervalSeconds * 1000, () =>
+      oidc.rotateIfDue(config.oidc.signingKeyRotationDays * 24 * 60 * 60 * 1000),
+    )
+    .every('oidc.cleanup', config.oidc.cleanupIntervalSeconds * 1000, (now) => oidc.deleteExpired(now))
     .every('billing.recovery', config.billing.recoveryRunIntervalSeconds * 1000, (now) =>
       billing.recovery.runDueRecoveryAttempts(now),
     )
@@ -463,6 +470,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     gatewayUsage,
     billing,
     webhookEndpoints: new WebhookEndpointService({ db, cipher, audit, clock, rules: webhookRules }),
+    oidc,
     redeemBootstrap: (platform, secret, mintOwnerKey) =>
       redeemBootstrapSecret({ clock, audit }, platform, secret, mintOwnerKey),
   };
@@ -487,6 +495,30 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
       await core.close();
     },
   };
+}
+
+/** The embedded OpenID provider; its access tokens are for the Bulwark API (`PUBLIC_URL/v1`). */
+function openProvider(
+  config: Config,
+  deps: Pick<Core, 'db' | 'audit' | 'clock' | 'logger'> & {
+    cipher: FieldCipher;
+    platformOrgId: OrgId;
+    canGrantRole: (held: readonly string[], role: string) => boolean;
+  },
+): Promise<Oidc> {
+  return openOidc({
+    ...deps,
+    issuer: config.oidc.issuer,
+    audience: apiAudience(config),
+    accessTokenTtlSeconds: config.oidc.accessTokenTtlSeconds,
+    trustProxy: config.trustProxy,
+    onServerError: (error) => deps.logger.error({ err: error }, 'the OpenID provider answered server_error'),
+  });
+}
+
+/** The resource indicator of the Bulwark API: the audience of its access tokens. */
+function apiAudience(config: Config): string {
+  return `${config.publicUrl.replace(/\/+$/, '')}/v1`;
 }
 
 // An org's slug never changes, so it is cached for the node's life (bounded); an unknown org has none.
@@ -529,6 +561,7 @@ export async function buildApp(
     metrics: runtime.services.metrics,
     registerRoutes: (app) => {
       routes.push(...registerApiRoutes(app, runtime.services));
+      mountOidcProvider(app, runtime.services.oidc, { https: runtime.config.publicUrl.startsWith('https://') });
     },
     health: {
       accepting: () => state.accepting,
@@ -628,6 +661,18 @@ async function openServices(config: Config): Promise<OperatorServices> {
         clock: runtime.clock,
         createVersion: !resume,
       }),
+    rotateSigningKey: async () =>
+      rotateSigningKeyNow(
+        {
+          db: runtime.db,
+          cipher: new FieldCipher({ vault: runtime.vault, clock: runtime.clock }),
+          audit: runtime.audit,
+          clock: runtime.clock,
+          platformOrgId: await findPlatformOrgId(runtime.db),
+          accessTokenTtlSeconds: config.oidc.accessTokenTtlSeconds,
+        },
+        { type: 'system', id: 'cli' },
+      ),
     resetPolicies: async (orgId) => {
       await runtime.orgs.get(orgId);
       const engine = createAuthzEngine({

@@ -16,6 +16,8 @@ export interface OperatorServices {
   rotateKek(options: {
     resume: boolean;
   }): Promise<{ kekVersion: number; orgs: number; keysRewrapped: number; failedOrgs: readonly OrgId[] }>;
+  /** Rotates the OpenID provider's signing key: published now, signing one token lifetime later. */
+  rotateSigningKey(): Promise<{ kid: string; signsFrom: Date; created: boolean }>;
   /** Restores an org's built-in policies (an empty org policy text as a new version), audited with the CLI as actor. */
   resetPolicies(orgId: OrgId): Promise<{ version: number }>;
   /** Rolls a prompt or a model route back to an earlier version (a new version with its content), audited as system/cli. */

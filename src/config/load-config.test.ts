@@ -92,6 +92,28 @@ describe('loadConfig', () => {
     }
   });
 
+  it('derives the OpenID issuer from the public URL, and production refuses an http issuer', () => {
+    const base = {
+      BULWARK_ENV: 'production',
+      BULWARK_PUBLIC_URL: 'https://bulwark.example.com/',
+      DATABASE_URL: 'postgres://bulwark_server@db/bulwark',
+      BULWARK_VAULT: 'pkcs11',
+      BULWARK_PKCS11_MODULE: '/usr/lib/softhsm/libsofthsm2.so',
+      BULWARK_PKCS11_TOKEN_LABEL: 'bulwark',
+      BULWARK_PKCS11_PIN: '1234',
+      BULWARK_GATEWAY_LOCAL_PROVIDER: 'false',
+      BULWARK_BILLING_PROCESSOR: 'stripe',
+      BULWARK_BILLING_STRIPE_SECRET_KEY: 'sk_live_example',
+      BULWARK_BILLING_STRIPE_WEBHOOK_SECRETS: 'whsec_new,whsec_old',
+    };
+    expect(loadConfig({ env: base }).oidc.issuer).toBe('https://bulwark.example.com/oidc');
+    const http = loadConfig({ env: { ...base, BULWARK_OIDC_ISSUER: 'http://bulwark.example.com/oidc' } });
+    expect(() => assertProductionSafe(http)).toThrow(/BULWARK_OIDC_ISSUER/);
+    expect(() => loadConfig({ env: { BULWARK_OIDC_ACCESS_TOKEN_TTL_SECONDS: '901' } })).toThrow(
+      /oidc.accessTokenTtlSeconds/,
+    );
+  });
+
   it('accepts a production config without shortcuts', () => {
     const config = loadConfig({
       env: {

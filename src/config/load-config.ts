@@ -72,7 +72,8 @@ export function loadConfig(sources: ConfigSources): Config {
   const config = result.data;
   const publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
   const keyFile = config.vault.keyFile ?? path.join(config.dataDir, 'vault.key');
-  return deepFreeze({ ...config, publicUrl, vault: { ...config.vault, keyFile } });
+  const issuer = config.oidc.issuer ?? `${publicUrl.replace(/\/+$/, '')}/oidc`;
+  return deepFreeze({ ...config, publicUrl, oidc: { ...config.oidc, issuer }, vault: { ...config.vault, keyFile } });
 }
 
 /** The configuration of this process: its environment variables and the file BULWARK_CONFIG_FILE names. */
@@ -87,6 +88,11 @@ export function developmentShortcuts(config: Config): { setting: string; problem
     found.push({ setting: 'BULWARK_VAULT', problem: 'local key file vault; use pkcs11 (an HSM) in production' });
   if (config.publicUrl.startsWith('http://'))
     found.push({ setting: 'BULWARK_PUBLIC_URL', problem: 'HTTP public URL / issuer; production needs https' });
+  if (config.oidc.issuer.startsWith('http://'))
+    found.push({
+      setting: 'BULWARK_OIDC_ISSUER',
+      problem: 'HTTP OpenID issuer (it defaults to BULWARK_PUBLIC_URL/oidc); production needs https',
+    });
   if (config.databaseUrl === undefined)
     found.push({ setting: 'DATABASE_URL', problem: 'embedded PGlite database; production needs PostgreSQL' });
   if (config.gateway.localProvider && !config.gateway.allowLocalProviderInProduction)

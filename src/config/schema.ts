@@ -268,6 +268,35 @@ export const configSchema = z.object({
     })
     .default({ allowPrivateTargets: false, timeoutMs: 10_000 })
     .describe('Outbound webhooks (/v1/orgs/{org_id}/webhook-endpoints).'),
+  oidc: z
+    .object({
+      issuer: z
+        .url()
+        .refine(
+          (url) => new URL(url).pathname === '/oidc',
+          'the issuer path must be /oidc (where the provider is mounted)',
+        )
+        .optional()
+        .describe(
+          'Issuer of the embedded OpenID provider (its endpoints are served under it). Defaults to PUBLIC_URL/oidc. Must be https in production.',
+        ),
+      accessTokenTtlSeconds: count(60, 900, 300).describe(
+        'Lifetime of an access token in seconds (RFC 9068 JWT for the Bulwark API); at most 15 minutes.',
+      ),
+      signingKeyRotationDays: count(1, 365, 30).describe(
+        'Age in days after which the job runner rotates the signing key (a new key is published one access-token lifetime before it signs).',
+      ),
+      keyCheckIntervalSeconds: count(10, 86_400, 300).describe(
+        "How often each node's job runner checks whether the signing key is due for rotation and drops keys no token can need any more.",
+      ),
+      cleanupIntervalSeconds: count(10, 86_400, 600).describe(
+        'How often the job runner deletes expired provider records (tokens, grants, sessions, interactions).',
+      ),
+    })
+    .prefault({})
+    .describe(
+      'The embedded OpenID provider (/oidc): client_credentials for service accounts, introspection, revocation.',
+    ),
   guardEmbeddingStage: booleanish
     .default(true)
     .describe(
@@ -302,8 +331,9 @@ export type ConfigInput = z.input<typeof configSchema>;
 type ParsedConfig = z.output<typeof configSchema>;
 /** The resolved configuration: defaults applied, derived paths and URLs filled in, frozen. */
 export type Config = Readonly<
-  Omit<ParsedConfig, 'publicUrl' | 'vault'> & {
+  Omit<ParsedConfig, 'publicUrl' | 'vault' | 'oidc'> & {
     publicUrl: string;
+    oidc: Readonly<ParsedConfig['oidc'] & { issuer: string }>;
     vault: Readonly<ParsedConfig['vault'] & { keyFile: string }>;
   }
 >;
@@ -351,6 +381,11 @@ export const envBindings: Readonly<Record<string, readonly string[]>> = {
   BULWARK_JOBS_LEASE_SECONDS: ['jobs', 'leaseSeconds'],
   BULWARK_WEBHOOKS_ALLOW_PRIVATE_TARGETS: ['webhooks', 'allowPrivateTargets'],
   BULWARK_WEBHOOKS_TIMEOUT_MS: ['webhooks', 'timeoutMs'],
+  BULWARK_OIDC_ISSUER: ['oidc', 'issuer'],
+  BULWARK_OIDC_ACCESS_TOKEN_TTL_SECONDS: ['oidc', 'accessTokenTtlSeconds'],
+  BULWARK_OIDC_SIGNING_KEY_ROTATION_DAYS: ['oidc', 'signingKeyRotationDays'],
+  BULWARK_OIDC_KEY_CHECK_INTERVAL_SECONDS: ['oidc', 'keyCheckIntervalSeconds'],
+  BULWARK_OIDC_CLEANUP_INTERVAL_SECONDS: ['oidc', 'cleanupIntervalSeconds'],
   BULWARK_VAULT: ['vault', 'kind'],
   BULWARK_VAULT_KEY_FILE: ['vault', 'keyFile'],
   BULWARK_PKCS11_MODULE: ['vault', 'pkcs11', 'module'],

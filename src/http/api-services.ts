@@ -14,6 +14,7 @@ import type {
   RetrievalService,
   RouteService,
 } from '../modules/gateway/index.js';
+import type { Oidc } from '../modules/oidc/index.js';
 import type { GuardPolicyStore, GuardService, ModerationService, QuarantineService } from '../modules/guard/index.js';
 import type {
   BootstrapOwner,
@@ -75,6 +76,8 @@ export interface ApiServices {
   billing: Billing;
   /** The org's outbound webhook endpoints, their delivery log and replay. */
   webhookEndpoints: WebhookEndpointService;
+  /** The embedded OpenID provider: its handler, service-account clients, access-token authentication. */
+  oidc: Oidc;
   /** Redeems the one-time bootstrap secret in the caller's platform transaction; `mintOwnerKey` issues the owner's key in it. */
   redeemBootstrap<K>(
     platform: PlatformSql,

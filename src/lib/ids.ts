@@ -27,6 +27,8 @@ export const idPrefixes = {
   webhookDelivery: 'whd',
   recoveryCase: 'rcv',
   outboxMessage: 'msg',
+  oauthClient: 'cli',
+  signingKey: 'sgk',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

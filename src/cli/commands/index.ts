@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
 import { registerAuditCommands } from './audit-commands.js';
 import { registerGuardEval } from './guard-eval.js';
+import { registerKeyCommands } from './key-commands.js';
 import { registerOrgCommands } from './org-commands.js';
 import { registerPolicyCommands } from './policy-commands.js';
 import { registerSandboxProcessorCommand } from './sandbox-processor-command.js';
@@ -17,6 +18,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerPolicyCommands(program, ctx);
   registerRegistryCommands(program, ctx);
   registerVaultCommands(program, ctx);
+  registerKeyCommands(program, ctx);
   registerGuardEval(program);
   registerSandboxProcessorCommand(program);
 }

@@ -7,7 +7,8 @@ import type {
 } from 'fastify';
 import { AppError } from '../../lib/errors/index.js';
 import type { OrgId } from '../../lib/ids.js';
-import { actorOf, AuthenticationFailure, type Decision } from '../../modules/authz/index.js';
+import { actorOf, AuthenticationFailure, isRole, type Decision, type Principal } from '../../modules/authz/index.js';
+import { TokenRejected, type ServiceAccountToken } from '../../modules/oidc/index.js';
 import type { AuditEventInput } from '../../modules/audit/index.js';
 import { throttleSource } from '../../platform/rate-limit/index.js';
 import type { ApiServices } from '../api-services.js';
@@ -24,6 +25,21 @@ function unauthenticated(): AppError {
   return new AppError('authn.required', { publicMessage: 'valid credentials are required' });
 }
 
+function serviceAccountPrincipal(account: ServiceAccountToken): Principal {
+  const { region, projects } = account.attributes;
+  return {
+    kind: 'service_account',
+    id: account.serviceAccountId,
+    orgId: account.orgId,
+    roles: account.roles.filter(isRole),
+    attributes: {
+      ...(typeof region === 'string' ? { region } : {}),
+      ...(Array.isArray(projects) ? { projects: projects.filter((p): p is string => typeof p === 'string') } : {}),
+    },
+    amr: [],
+  };
+}
+
 function authenticate(services: ApiServices): onRequestHookHandler {
   const throttled = (reply: FastifyReply, waitMs: number): AppError => {
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
@@ -32,6 +48,30 @@ function authenticate(services: ApiServices): onRequestHookHandler {
       publicMessage: `too many failed authentications; retry in ${seconds} s`,
       details: { retry_after_seconds: seconds },
     });
+  };
+  // SECURITY: an access token's org, account and roles come from its verified claims and the account as it stands;
+  // the principal is a service account, and the Cedar decision below applies to it unchanged.
+  const authenticateAccessToken = async (request: FastifyRequest, reply: FastifyReply, token: string) => {
+    try {
+      const account = await services.oidc.authenticate(token);
+      request.principal = serviceAccountPrincipal(account);
+    } catch (error) {
+      if (!(error instanceof TokenRejected)) throw error;
+      const wait = await services.authThrottle.recordFailure(request.ip, undefined);
+      await services.rejectedCredentials
+        .record({
+          orgId: error.orgId ?? services.platformOrgId,
+          keyId: undefined,
+          reason: error.reason,
+          source: throttleSource(request.ip),
+          throttled: wait > 0,
+          ...requestMeta(request),
+        })
+        .catch(() => undefined);
+      if (wait > 0) throw throttled(reply, wait);
+      reply.header('www-authenticate', 'Bearer realm="bulwark", error="invalid_token"');
+      throw unauthenticated();
+    }
   };
   return async function authenticateRequest(request: FastifyRequest, reply: FastifyReply) {
     // SECURITY: a source that failed too often is refused before its credential is parsed or looked up (valid or not).
@@ -43,6 +83,8 @@ function authenticate(services: ApiServices): onRequestHookHandler {
       reply.header('www-authenticate', 'Bearer realm="bulwark"');
       throw unauthenticated();
     }
+    // An API key starts `bwk_`; anything else is tried as an access token of our OpenID provider.
+    if (!token.startsWith('bwk_')) return authenticateAccessToken(request, reply, token);
     try {
       request.principal = await services.apiKeys.authenticate(token, request.ip);
     } catch (error) {

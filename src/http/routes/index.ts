@@ -14,6 +14,7 @@ import { registerGatewayRoutes } from './gateway-routes.js';
 import { registerGovernanceRoutes } from './governance-routes.js';
 import { registerGuardRoutes } from './guard-routes.js';
 import { registerModerationRoutes } from './moderation-routes.js';
+import { registerOAuthClientRoutes } from './oauth-client-routes.js';
 import { registerOrgStatusRoutes } from './org-status-routes.js';
 import { registerQuarantineRoutes } from './quarantine-routes.js';
 import { registerRetrievalRoutes } from './retrieval-routes.js';
@@ -28,6 +29,7 @@ export function registerApiRoutes(app: FastifyInstance, services: ApiServices): 
   enforceModelRouteDeclarations(app);
   registerGovernanceRoutes(app, services);
   registerTenancyRoutes(app, services);
+  registerOAuthClientRoutes(app, services);
   registerOrgStatusRoutes(app, services);
   registerApiKeyRoutes(app, services);
   registerQuarantineRoutes(app, services);

@@ -99,8 +99,8 @@ const toServiceAccountWire = (s: ServiceAccount) => ({
   created_at: s.createdAt.toISOString(),
 });
 
-// Who acts, for the use cases' grantability and owner checks: effective roles, and the user behind a key.
-function actingOf(request: FastifyRequest): ActingPrincipal {
+/** Who acts, for the use cases' grantability and owner checks: effective roles, and the user behind a key. */
+export function actingOf(request: FastifyRequest): ActingPrincipal {
   const principal = principalOf(request);
   const userId =
     principal.kind === 'user'
@@ -115,7 +115,8 @@ function platformResource(services: ApiServices): () => ResourceDescriptor {
   return () => ({ type: 'Platform', id: 'platform', orgId: services.platformOrgId });
 }
 
-const auditOf = (request: FastifyRequest) => ({ actor: actorOf(principalOf(request)), requestId: request.id });
+/** Who a change is recorded as made by. */
+export const auditOf = (request: FastifyRequest) => ({ actor: actorOf(principalOf(request)), requestId: request.id });
 
 /** Orgs (platform owners), members and service accounts. */
 export function registerTenancyRoutes(app: FastifyInstance, services: ApiServices): void {

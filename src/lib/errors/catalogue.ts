@@ -6,6 +6,7 @@ import { gatewayProviderErrors } from './catalogue/gateway-providers.js';
 import { gatewayRegistryErrors } from './catalogue/gateway-registry.js';
 import { gatewayErrors } from './catalogue/gateway.js';
 import { guardErrors } from './catalogue/guard.js';
+import { oidcErrors } from './catalogue/oidc.js';
 import { platformErrors } from './catalogue/platform.js';
 import { tenancyErrors } from './catalogue/tenancy.js';
 import { vaultErrors } from './catalogue/vault.js';
@@ -20,6 +21,7 @@ export const errorCatalogue = {
   ...auditErrors,
   ...tenancyErrors,
   ...authzErrors,
+  ...oidcErrors,
   ...guardErrors,
   ...gatewayUsageErrors,
   ...gatewayProviderErrors,

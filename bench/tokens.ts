@@ -1,0 +1,123 @@
+/**
+ * Access tokens: client_credentials tokens per second through the HTTP token endpoint (client_secret_basic, a real
+ * socket), beside bare jose ES256 signing of the same claims; and access-token authentications per second through
+ * the API hook's path (`oidc.authenticate`: signature, claims, revocation, client and account checks in the
+ * database), beside bare jose verification of the same token. Both baselines run in this process in the same run;
+ * the bench prints rates and ratios. PGlite by default, PostgreSQL when DATABASE_URL is set. Run: npm run bench:tokens
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
+import { loadConfig } from '../src/config/index.js';
+import { systemClock } from '../src/lib/clock.js';
+import type { OrgId } from '../src/lib/ids.js';
+import { buildApp, openRuntime } from '../src/main.js';
+import { createLogger } from '../src/platform/logger/index.js';
+import { twoOrgs } from '../test/api/api-client.js';
+import { backendName, createTestDb } from '../test/support/test-db.js';
+
+const TOKEN_REQUESTS = 400;
+const CONCURRENCY = 8;
+const VERIFICATIONS = 2_000;
+
+async function rate(count: number, concurrency: number, run: (i: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await run(next++);
+    }),
+  );
+  return count / ((performance.now() - started) / 1000);
+}
+
+async function main(): Promise<void> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'bulwark-bench-tokens-'));
+  const config = loadConfig({
+    env: { BULWARK_ENV: 'test', BULWARK_DATA_DIR: dataDir, BULWARK_LOG_LEVEL: 'error' },
+  });
+  const testDb = await createTestDb();
+  const runtime = await openRuntime(config, {
+    db: testDb.db,
+    ownerDb: testDb.owner,
+    clock: systemClock,
+    logger: createLogger({ level: 'error' }),
+  });
+  const app = await buildApp(runtime, { accepting: true }, []);
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    const { call, a } = await twoOrgs(app, runtime.bootstrap?.secret ?? '');
+    const account = (
+      await call(a.ownerKey, 'POST', `/v1/orgs/${a.orgId}/service-accounts`, { name: 'bench', roles: ['viewer'] })
+    ).json() as { id: string };
+    const client = (
+      await call(a.ownerKey, 'POST', `/v1/orgs/${a.orgId}/service-accounts/${account.id}/oauth-clients`, {})
+    ).json() as { client_id: string; client_secret: string };
+    const basic = `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`;
+    const requestToken = async () => {
+      const response = await fetch(`${address}/oidc/token`, {
+        method: 'POST',
+        headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      });
+      if (response.status !== 200) throw new Error(`token endpoint answered ${response.status}`);
+      return ((await response.json()) as { access_token: string }).access_token;
+    };
+    const token = await requestToken();
+    await rate(40, CONCURRENCY, requestToken); // warm-up
+    const httpTokens = await rate(TOKEN_REQUESTS, CONCURRENCY, requestToken);
+
+    // The same claims and key, signed and verified by jose alone.
+    const platformOrgId = runtime.services.platformOrgId as OrgId;
+    const kid = decodeProtectedHeader(token).kid;
+    const privateJwk = await runtime.db.withTenant(platformOrgId, async (sql) => {
+      const { rows } = await sql.query<{ private_jwk_ciphertext: string }>(
+        'SELECT private_jwk_ciphertext FROM oidc_signing_keys WHERE kid = $1',
+        [kid],
+      );
+      const ref = { table: 'oidc_signing_keys', column: 'private_jwk_ciphertext', rowId: String(kid) };
+      return JSON.parse(
+        await runtime.services.cipher.decryptString(sql, ref, rows[0]?.private_jwk_ciphertext ?? ''),
+      ) as JWK;
+    });
+    const { d: _private, ...publicJwk } = privateJwk;
+    const privateKey = await importJWK(privateJwk, 'ES256');
+    const publicKey = await importJWK(publicJwk, 'ES256');
+    const claims = decodeJwt(token);
+    const joseSign = await rate(VERIFICATIONS, 1, () =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid }).sign(privateKey),
+    );
+
+    const { oidc } = runtime.services;
+    await rate(100, 1, () => oidc.authenticate(token)); // warm-up
+    const hook = await rate(VERIFICATIONS, 1, () => oidc.authenticate(token));
+    const joseVerify = await rate(VERIFICATIONS, 1, () =>
+      jwtVerify(token, publicKey, {
+        algorithms: ['ES256'],
+        typ: 'at+jwt',
+        issuer: oidc.issuer,
+        audience: oidc.audience,
+      }),
+    );
+
+    const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+    process.stdout.write(
+      [
+        `bench/tokens (${backendName}, ${TOKEN_REQUESTS} token requests at ${CONCURRENCY} in flight, ${VERIFICATIONS} verifications one at a time)`,
+        `  client_credentials over HTTP      ${fmt(httpTokens)} tokens/s`,
+        `  bare jose ES256 sign              ${fmt(joseSign)} tokens/s   (HTTP endpoint at ${(httpTokens / joseSign).toFixed(3)}x of bare signing)`,
+        `  access token through our hook     ${fmt(hook)} verifications/s (with the revocation, client and account reads)`,
+        `  bare jose ES256 verify            ${fmt(joseVerify)} verifications/s   (our hook at ${(joseVerify / hook).toFixed(2)}x the time of bare verification)`,
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    await app.close();
+    await runtime.close();
+    await testDb.close();
+  }
+}
+
+await main();

@@ -1,0 +1,77 @@
+import type { JSONWebKeySet } from 'jose';
+import type { OrgId } from '../../../lib/ids.js';
+import type { PlatformSql, TenantSql } from '../../../platform/db/index.js';
+import type { AuditActor } from '../../audit/index.js';
+
+/** How a service account's OAuth client authenticates at the token endpoint. */
+export type ClientAuthMethod = 'client_secret_basic' | 'private_key_jwt';
+
+/** A service account's OAuth client as stored (the secret stays encrypted). */
+export interface OAuthClientRow {
+  orgId: OrgId;
+  id: string;
+  serviceAccountId: string;
+  authMethod: ClientAuthMethod;
+  secretCiphertext: string | null;
+  jwks: JSONWebKeySet | null;
+  createdBy: AuditActor;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+interface Row {
+  org_id: OrgId;
+  id: string;
+  service_account_id: string;
+  auth_method: ClientAuthMethod;
+  secret_ciphertext: string | null;
+  jwks: JSONWebKeySet | null;
+  created_by: AuditActor;
+  created_at: Date | string;
+  revoked_at: Date | string | null;
+}
+
+const COLUMNS =
+  'org_id, id, service_account_id, auth_method, secret_ciphertext, jwks, created_by, created_at, revoked_at';
+const toClient = (r: Row): OAuthClientRow => ({
+  orgId: r.org_id,
+  id: r.id,
+  serviceAccountId: r.service_account_id,
+  authMethod: r.auth_method,
+  secretCiphertext: r.secret_ciphertext,
+  jwks: r.jwks,
+  createdBy: r.created_by,
+  createdAt: new Date(r.created_at),
+  revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at),
+});
+
+/** The org of a client id, read in the platform scope before any tenant data. */
+export async function selectClientOrg(sql: PlatformSql, clientId: string): Promise<OrgId | undefined> {
+  const { rows } = await sql.query<{ org_id: OrgId }>('SELECT org_id FROM oidc_client_index WHERE id = $1', [clientId]);
+  return rows[0]?.org_id;
+}
+
+/** One client of the transaction's org. */
+export async function selectClient(sql: TenantSql, clientId: string): Promise<OAuthClientRow | undefined> {
+  const { rows } = await sql.query<Row>(`SELECT ${COLUMNS} FROM oidc_clients WHERE id = $1`, [clientId]);
+  return rows[0] ? toClient(rows[0]) : undefined;
+}
+
+/** Stores a client and its index entry. */
+export async function insertClient(sql: TenantSql, client: OAuthClientRow): Promise<void> {
+  await sql.query('INSERT INTO oidc_client_index (id, org_id) VALUES ($1, $2)', [client.id, sql.orgId]);
+  await sql.query(
+    `INSERT INTO oidc_clients (org_id, id, service_account_id, auth_method, secret_ciphertext, jwks, created_by, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [
+      sql.orgId,
+      client.id,
+      client.serviceAccountId,
+      client.authMethod,
+      client.secretCiphertext,
+      client.jwks === null ? null : JSON.stringify(client.jwks),
+      JSON.stringify(client.createdBy),
+      client.createdAt,
+    ],
+  );
+}

@@ -1,0 +1,108 @@
+import { errors, importJWK, jwtVerify, type CryptoKey, type JWK, type JWTHeaderParameters } from 'jose';
+import type { Clock } from '../../../lib/clock.js';
+import type { ErrorCode } from '../../../lib/errors/index.js';
+import { isId, type OrgId } from '../../../lib/ids.js';
+import type { Keyring } from '../signing-keys/keyring.js';
+
+/** What an access token of ours says, once verified. */
+export interface AccessTokenClaims {
+  jti: string;
+  clientId: string;
+  /** `sub`: the service account the token was issued to. */
+  serviceAccountId: string;
+  orgId: OrgId;
+  roles: string[];
+  issuedAt: number;
+  expiresAt: number;
+  audience: string;
+}
+
+/** Why an access token was refused; recorded in the audit log, never shown to the client. */
+export class TokenRejected extends Error {
+  constructor(
+    readonly reason: Extract<ErrorCode, `authn.token_${string}`> | 'authn.owner_inactive',
+    readonly orgId?: OrgId,
+  ) {
+    super(reason);
+  }
+}
+
+/** What verification pins. */
+export interface TokenVerifierDeps {
+  keyring: Keyring;
+  issuer: string;
+  audience: string;
+  clock: Clock;
+}
+
+/** Seconds of clock difference tolerated on `exp`, `nbf` and `iat`. */
+export const TOKEN_LEEWAY_SECONDS = 5;
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/** Whether `value` has the shape of a compact JWS (three base64url parts). */
+export function looksLikeJwt(value: string): boolean {
+  return value.length <= 8192 && JWT_SHAPE.test(value);
+}
+
+/**
+ * Verifies an access token issued by our provider: ES256 only (`none`, HS* and every other alg refused), `typ`
+ * `at+jwt`, issuer and audience pinned, exp/nbf/iat within the leeway, signed by a key the JWKS publishes now (an
+ * unknown kid reloads the key set once, rate-limited, then fails). Revocation is checked by the caller.
+ */
+export async function verifyAccessToken(token: string, deps: TokenVerifierDeps): Promise<AccessTokenClaims> {
+  if (!looksLikeJwt(token)) throw new TokenRejected('authn.token_invalid');
+  const imported = new Map<string, CryptoKey | Uint8Array>();
+  const keyFor = async (header: JWTHeaderParameters) => {
+    // SECURITY: the alg allow-list below refuses anything but ES256 before a key is looked at; a kid must name a
+    // published key (never a key carried in the token: jwk, jku and x5u headers are ignored).
+    const find = (jwks: readonly JWK[]) => jwks.find((jwk) => typeof header.kid === 'string' && jwk.kid === header.kid);
+    const jwk = find((await deps.keyring.current()).publicJwks) ?? find((await deps.keyring.refreshSoon()).publicJwks);
+    if (!jwk?.kid) throw new TokenRejected('authn.token_invalid');
+    const key = imported.get(jwk.kid) ?? (await importJWK(jwk, 'ES256'));
+    imported.set(jwk.kid, key);
+    return key;
+  };
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(token, keyFor, {
+      algorithms: ['ES256'],
+      typ: 'at+jwt',
+      issuer: deps.issuer,
+      audience: deps.audience,
+      clockTolerance: TOKEN_LEEWAY_SECONDS,
+      currentDate: deps.clock.now(),
+      requiredClaims: ['exp', 'iat', 'jti', 'sub', 'client_id'],
+    }));
+  } catch (error) {
+    if (error instanceof TokenRejected) throw error;
+    if (error instanceof errors.JWTExpired) throw new TokenRejected('authn.token_expired');
+    if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf')
+      throw new TokenRejected('authn.token_expired');
+    throw new TokenRejected('authn.token_invalid');
+  }
+  const { jti, sub, client_id: clientId, org_id: orgId, roles, iat, exp } = payload;
+  if (
+    typeof jti !== 'string' ||
+    typeof sub !== 'string' ||
+    !isId('svc', sub) ||
+    typeof clientId !== 'string' ||
+    typeof orgId !== 'string' ||
+    !isId('org', orgId) ||
+    !Array.isArray(roles) ||
+    !roles.every((role) => typeof role === 'string') ||
+    typeof iat !== 'number' ||
+    typeof exp !== 'number'
+  )
+    throw new TokenRejected('authn.token_invalid');
+  return {
+    jti,
+    clientId,
+    serviceAccountId: sub,
+    orgId,
+    roles: roles as string[],
+    issuedAt: iat,
+    expiresAt: exp,
+    audience: deps.audience,
+  };
+}
