@@ -24,7 +24,13 @@ export function trainLinear(
   vectors: readonly Float32Array[],
   labels: readonly number[],
   sampleWeights: readonly number[],
-  options: { epochs: number; learningRate: number; l2: number },
+  options: {
+    epochs: number;
+    learningRate: number;
+    l2: number;
+    /** Dimensions whose weight is kept at or above zero (projected after every step): evidence that may only add. */
+    nonNegative?: readonly boolean[];
+  },
 ): { weights: number[]; bias: number } {
   const dims = vectors[0]?.length ?? 0;
   const weights = new Float64Array(dims);
@@ -40,8 +46,10 @@ export function trainLinear(
       for (let i = 0; i < dims; i++) grad[i] = (grad[i] ?? 0) + error * (vector[i] ?? 0);
       gradBias += error;
     });
-    for (let i = 0; i < dims; i++)
-      weights[i] = (weights[i] ?? 0) - options.learningRate * ((grad[i] ?? 0) / total + options.l2 * (weights[i] ?? 0));
+    for (let i = 0; i < dims; i++) {
+      const next = (weights[i] ?? 0) - options.learningRate * ((grad[i] ?? 0) / total + options.l2 * (weights[i] ?? 0));
+      weights[i] = options.nonNegative?.[i] === true ? Math.max(0, next) : next;
+    }
     bias -= (options.learningRate * gradBias) / total;
   }
   return { weights: Array.from(weights, (w) => Math.round(w * 1e5) / 1e5), bias };

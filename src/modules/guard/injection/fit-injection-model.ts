@@ -1,10 +1,11 @@
 import { trainLinear } from '../embedding/linear-classifier.js';
-import { trainCharLanguageModel, type CharLanguageModel } from './char-language-model.js';
-import { denseFeatures, type TextEvidence } from './injection-features.js';
+import { perplexityFeatures, trainCharLanguageModel, type CharLanguageModel } from './char-language-model.js';
+import { denseFeatureNames, denseFeatures, type TextEvidence } from './injection-features.js';
 import {
   applyFusion,
   decidedWithoutEmbedding,
   embeddingLogit,
+  floorConfidence,
   scoreStageOne,
   type Fusion,
   type InjectionModel,
@@ -62,16 +63,18 @@ function fitLexical(rows: readonly PreparedRow[], weights: readonly number[]): M
   );
 }
 
-function fitEmbedding(
-  rows: readonly PreparedRow[],
-  weights: readonly number[],
-  enabled: boolean,
-): { weights: number[]; bias: number } {
+// The sentence embedding of a pasted document says what the document is about, not whether an instruction hides in
+// it; indirect-injection rows would teach the head that "a long document" is an attack. The segment-level signals
+// (lexical MIL, embedded instructions) carry that kind, so the head is trained without it.
+const embeddingHeadRow = (row: PreparedRow): boolean => row.category !== 'indirect_injection';
+
+function fitEmbedding(rows: readonly PreparedRow[], enabled: boolean): { weights: number[]; bias: number } {
   if (!enabled) return { weights: new Array<number>(512).fill(0), bias: 0 };
+  const kept = rows.filter(embeddingHeadRow);
   return trainLinear(
-    rows.map((r) => r.embedding),
-    rows.map((r) => (r.attack ? 1 : 0)),
-    weights,
+    kept.map((r) => r.embedding),
+    kept.map((r) => (r.attack ? 1 : 0)),
+    familyWeights(kept),
     { epochs: 200, learningRate: 4, l2: 1e-3 },
   );
 }
@@ -81,8 +84,15 @@ function fitCharModel(rows: readonly PreparedRow[]): CharLanguageModel {
   return trainCharLanguageModel(rows.filter((r) => !r.attack).map((r) => normalizeText(r.text).text));
 }
 
+// Fusion inputs whose weight may not go negative: each says "more attack-like" by construction (the best segment's
+// lexical logit, rule strengths, perplexity, embedded instructions, framed harm, the embedding logit). On the training
+// families a collinear signal can take a negative weight that fits them and fails on a family where it stands alone.
+const evidenceInput = (name: string): boolean =>
+  name === 'mil:best_segment' || /^(?:rule|ppl|indirect|framing|embedding):/.test(name);
+
 function fitFusion(
   inputs: readonly (readonly number[])[],
+  names: readonly string[],
   labels: readonly number[],
   weights: readonly number[],
 ): Fusion {
@@ -92,7 +102,12 @@ function fitFusion(
     (m, d) => Math.sqrt(inputs.reduce((s, x) => s + ((x[d] ?? 0) - m) ** 2, 0) / inputs.length) || 1,
   );
   const standardised = inputs.map((x) => Float32Array.from(x, (v, d) => (v - (mean[d] ?? 0)) / (std[d] ?? 1)));
-  const { weights: w, bias } = trainLinear(standardised, labels, weights, { epochs: 600, learningRate: 1, l2: 1e-3 });
+  const { weights: w, bias } = trainLinear(standardised, labels, weights, {
+    epochs: 600,
+    learningRate: 1,
+    l2: 1e-3,
+    nonNegative: names.map(evidenceInput),
+  });
   return { mean, std, weights: w, bias };
 }
 
@@ -108,6 +123,30 @@ export function groupFolds(families: readonly string[], k: number): Map<string, 
     totals[target] = (totals[target] ?? 0) + n;
   }
   return fold;
+}
+
+/** Most benign rows of any one training family a signal's own floor may flag. */
+const floorFamilyFpr = 0.01;
+
+/**
+ * The lowest floor (0.30, 0.35, … 0.95) at which no benign family of `rows` has more than {@link floorFamilyFpr} of
+ * its rows at or above it; 1.01 (never fires) when none qualifies. The signals are rules, not learned, so the
+ * training rows themselves give an unbiased estimate.
+ */
+function floorFor(rows: readonly PreparedRow[], score: (row: PreparedRow) => number): number {
+  const benign = new Map<string, number[]>();
+  for (const row of rows) {
+    if (row.attack) continue;
+    const scores = benign.get(row.family) ?? [];
+    scores.push(score(row));
+    benign.set(row.family, scores);
+  }
+  for (let step = 0; step <= 13; step++) {
+    const floor = 0.3 + step * 0.05;
+    const ok = [...benign.values()].every((s) => s.filter((v) => v >= floor).length <= floorFamilyFpr * s.length);
+    if (ok) return floor;
+  }
+  return 1.01;
 }
 
 /** Threshold above which at most `rate` of the scores lie. */
@@ -139,34 +178,48 @@ export function fitInjectionModel(rows: readonly PreparedRow[], options: FitOpti
     rows.map((r) => r.family),
     k,
   );
+  // Pass 1: per inner fold, fit every part on the other folds.
+  const partials: { lexical: MilModel; charModel: CharLanguageModel; embedding: InjectionModel['embedding'] }[] = [];
+  for (let fold = 0; fold < k; fold++) {
+    const train = rows.filter((r) => folds.get(r.family) !== fold);
+    const weights = familyWeights(train);
+    partials.push({
+      lexical: fitLexical(train, weights),
+      charModel: fitCharModel(train),
+      embedding: { ...fitEmbedding(train, withEmbedding), inputChars: options.embeddingChars },
+    });
+    options.log?.(`  inner fold ${fold + 1}/${k}: trained on ${train.length}`);
+  }
+  const partialOf = (row: PreparedRow): (typeof partials)[number] | undefined => partials[folds.get(row.family) ?? -1];
+  // The perplexity ceiling: what out-of-fold benign text of these families stays under.
+  const perplexityCeiling = quantile(
+    rows.flatMap((row) => {
+      const partial = partialOf(row);
+      return row.attack || partial === undefined
+        ? []
+        : [perplexityFeatures(partial.charModel, row.evidence.normalized).maxWindowBits];
+    }),
+    0.99,
+  );
+  // Pass 2: out-of-fold first-stage inputs and embedding logits of every row.
   const stageInputs: number[][] = new Array<number[]>(rows.length);
   const embLogits: number[] = new Array<number>(rows.length).fill(0);
-  for (let fold = 0; fold < k; fold++) {
-    const trainIdx = rows.flatMap((r, i) => (folds.get(r.family) === fold ? [] : [i]));
-    const heldIdx = rows.flatMap((r, i) => (folds.get(r.family) === fold ? [i] : []));
-    if (heldIdx.length === 0) continue;
-    const train = trainIdx.map((i) => rows[i] as PreparedRow);
-    const weights = familyWeights(train);
-    const lexical = fitLexical(train, weights);
-    const embedding = fitEmbedding(train, weights, withEmbedding);
-    const charModel = fitCharModel(train);
-    const partial = { lexical, charModel, embedding: { ...embedding, inputChars: options.embeddingChars } };
-    for (const i of heldIdx) {
-      const row = rows[i] as PreparedRow;
-      stageInputs[i] = [
-        milLogit(lexical, row.evidence.bag).logit,
-        milLogit(lexical, row.evidence.bag.slice(0, 1)).logit,
-        ...denseFeatures(row.text, row.evidence, charModel),
-      ];
-      embLogits[i] = embeddingLogit(partial, row.embedding);
-    }
-    options.log?.(`  inner fold ${fold + 1}/${k}: trained on ${train.length}, scored ${heldIdx.length}`);
-  }
+  rows.forEach((row, i) => {
+    const partial = partialOf(row);
+    if (partial === undefined) return;
+    stageInputs[i] = [
+      milLogit(partial.lexical, row.evidence.bag).logit,
+      milLogit(partial.lexical, row.evidence.bag.slice(0, 1)).logit,
+      ...denseFeatures(row.text, row.evidence, partial.charModel, perplexityCeiling),
+    ];
+    embLogits[i] = embeddingLogit(partial, row.embedding);
+  });
   const labels = rows.map((r) => (r.attack ? 1 : 0));
   const weights = familyWeights(rows);
-  const fusionLexical = fitFusion(stageInputs, labels, weights);
+  const stageNames = ['mil:best_segment', 'mil:whole_text', ...denseFeatureNames];
+  const fusionLexical = fitFusion(stageInputs, stageNames, labels, weights);
   const fullInputs = stageInputs.map((x, i) => [...x, embLogits[i] ?? 0]);
-  const fusionFull = fitFusion(fullInputs, labels, weights);
+  const fusionFull = fitFusion(fullInputs, [...stageNames, 'embedding:logit'], labels, weights);
   const hardNegatives = rows.flatMap((r, i) => (!r.attack && r.category === 'hard_negative' ? [i] : []));
   const calibration = hardNegatives.length > 0 ? hardNegatives : rows.flatMap((r, i) => (r.attack ? [] : [i]));
   const p1 = stageInputs.map((x) => applyFusion(fusionLexical, x));
@@ -192,11 +245,16 @@ export function fitInjectionModel(rows: readonly PreparedRow[], options: FitOpti
     lexicalThreshold,
   );
   const finalWeights = familyWeights(rows);
-  const embedding = fitEmbedding(rows, finalWeights, withEmbedding);
+  const embedding = fitEmbedding(rows, withEmbedding);
   const model: InjectionModel = {
     lexical: fitLexical(rows, finalWeights),
     embedding: { ...embedding, inputChars: options.embeddingChars },
     charModel: fitCharModel(rows),
+    perplexityCeiling,
+    floors: {
+      embeddedInstruction: floorFor(rows, (row) => row.evidence.embedded.score),
+      framedHarm: floorFor(rows, (row) => row.evidence.framing.framedHarm),
+    },
     fusionLexical,
     fusionFull,
     // One threshold per hook. The development data has no output-side examples, so the output hook uses the same
@@ -217,10 +275,12 @@ export function predictPrepared(
   row: PreparedRow,
   useEmbedding = true,
 ): { flagged: boolean; usedEmbedding: boolean } {
+  const floorHit = floorConfidence(model, row.evidence) >= 0.5;
   const stage = scoreStageOne(model, row.text, row.evidence);
-  if (!useEmbedding) return { flagged: stage.probability >= model.thresholds.lexical.input, usedEmbedding: false };
+  if (!useEmbedding)
+    return { flagged: floorHit || stage.probability >= model.thresholds.lexical.input, usedEmbedding: false };
   if (decidedWithoutEmbedding(model, stage))
-    return { flagged: stage.probability > model.cascade.high, usedEmbedding: false };
+    return { flagged: floorHit || stage.probability > model.cascade.high, usedEmbedding: false };
   const p = applyFusion(model.fusionFull, [...stage.inputs, embeddingLogit(model, row.embedding)]);
-  return { flagged: p >= model.thresholds.full.input, usedEmbedding: true };
+  return { flagged: floorHit || p >= model.thresholds.full.input, usedEmbedding: true };
 }

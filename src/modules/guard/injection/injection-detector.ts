@@ -6,6 +6,7 @@ import { prepareEmbeddingInput } from '../embedding/prepare-embedding-input.js';
 import { collectEvidence, type TextEvidence } from './injection-features.js';
 import {
   decidedWithoutEmbedding,
+  floorConfidence,
   loadShippedInjectionModel,
   scoreFull,
   scoreStageOne,
@@ -56,7 +57,13 @@ const unavailable = (text: string): Finding => ({
 });
 
 /** The findings that explain a positive decision: the rules that fired, else the signal that carried it. */
-function explain(text: string, evidence: TextEvidence, stage: StageOne, confidence: number): Finding[] {
+function explain(
+  text: string,
+  evidence: TextEvidence,
+  stage: StageOne,
+  confidence: number,
+  floorHit: boolean,
+): Finding[] {
   const rules = strongestPerClass(evidence.rules).map((hit) => ({
     class: hit.class,
     start: hit.start,
@@ -74,6 +81,17 @@ function explain(text: string, evidence: TextEvidence, stage: StageOne, confiden
         end: evidence.embedded.end,
         confidence,
         reason: 'guard.injection.indirect.embedded_instruction',
+        detector: manifest.name,
+      },
+    ];
+  if (floorHit && evidence.framing.framedHarm > 0)
+    return [
+      {
+        class: 'injection.jailbreak_roleplay',
+        start: 0,
+        end: text.length,
+        confidence,
+        reason: 'guard.injection.jailbreak_roleplay.framed_harmful_goal',
         detector: manifest.name,
       },
     ];
@@ -120,8 +138,10 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
           throw error;
         }
       }
+      const floor = floorConfidence(model, evidence);
+      confidence = Math.max(confidence, floor);
       if (confidence < settings.minConfidence) return [];
-      return explain(text, evidence, stage, confidence);
+      return explain(text, evidence, stage, confidence, floor >= 0.5);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { perplexityFeatures, type CharLanguageModel } from './char-language-model.js';
 import { detectEmbeddedInstructions, type EmbeddedInstruction } from './detect-embedded-instructions.js';
+import { framedHarmScore } from './jailbreak-framing.js';
 import { lexicalFeaturesOfForm, lexicalForm, type SparseVector } from './lexical-features.js';
 import { normalizeText } from './normalize-text.js';
 import { ruleScore, scanInjectionRules, type RuleHit } from './scan-injection-rules.js';
@@ -22,7 +23,9 @@ export const denseFeatureNames = [
   'ppl:mean_bits',
   'ppl:max_window_bits',
   'ppl:high_window_share',
+  'ppl:bits_over_benign_ceiling',
   'indirect:embedded_instruction',
+  'framing:framed_harm',
   'length:log_chars',
 ] as const;
 
@@ -35,23 +38,38 @@ export interface TextEvidence {
   readonly embedded: EmbeddedInstruction;
   /** The normalised text (homoglyphs folded, invisible characters removed) the perplexity signal reads. */
   readonly normalized: string;
+  /** Role-play / fiction framing and harmful-goal scores of the normalised text. */
+  readonly framing: { readonly framedHarm: number };
 }
+
+// The framing cues read the start of a prompt; a jailbreak's frame and goal sit there.
+const framingChars = 4_000;
 
 /** Segments, lexical bag, rule hits and the embedded-instruction finding of a text (independent of learned parts). */
 export function collectEvidence(text: string): TextEvidence {
   const segments = segmentText(text);
   const bag = segments.map((segment) => lexicalFeaturesOfForm(lexicalForm(segment.text)));
+  const normalized = normalizeText(text).text;
   return {
     segments,
     bag,
     rules: scanInjectionRules(text),
     embedded: detectEmbeddedInstructions(text, segments),
-    normalized: normalizeText(text).text,
+    normalized,
+    framing: framedHarmScore(normalized.slice(0, framingChars)),
   };
 }
 
-/** Dense features of a text given its evidence and the benign character model (see {@link denseFeatureNames}). */
-export function denseFeatures(text: string, evidence: TextEvidence, charModel: CharLanguageModel): number[] {
+/**
+ * Dense features of a text given its evidence, the benign character model and its ceiling (the worst-window bits
+ * that benign text of the training families stays under; see {@link denseFeatureNames}).
+ */
+export function denseFeatures(
+  text: string,
+  evidence: TextEvidence,
+  charModel: CharLanguageModel,
+  perplexityCeiling: number,
+): number[] {
   const perClass = ruleFeatureClasses.map((cls) =>
     evidence.rules.reduce((max, hit) => (hit.class === cls ? Math.max(max, hit.weight) : max), 0),
   );
@@ -62,7 +80,9 @@ export function denseFeatures(text: string, evidence: TextEvidence, charModel: C
     ppl.meanBits / 8,
     ppl.maxWindowBits / 8,
     ppl.highWindowShare,
+    Math.max(0, ppl.maxWindowBits - perplexityCeiling),
     evidence.embedded.score,
+    evidence.framing.framedHarm,
     Math.log1p(text.length) / 8,
   ];
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Hook } from '../detector.js';
+import { calibrateProbability } from '../embedding/calibrate-probability.js';
 import { charSymbols, trigramBuckets, type CharLanguageModel } from './char-language-model.js';
 import { denseFeatureNames, denseFeatures, type TextEvidence } from './injection-features.js';
 import { lexicalBuckets } from './lexical-features.js';
@@ -19,10 +20,17 @@ export interface InjectionModel {
   readonly lexical: MilModel;
   readonly embedding: { readonly weights: readonly number[]; readonly bias: number; readonly inputChars: number };
   readonly charModel: CharLanguageModel;
+  /** Worst-window bits per character that benign text of the training families stays under (out-of-fold, 99th percentile). */
+  readonly perplexityCeiling: number;
   /** Fusion without the embedding (rules-only deployments and the cascade's first stage). */
   readonly fusionLexical: Fusion;
   /** Fusion with the embedding logit as its last input. */
   readonly fusionFull: Fusion;
+  /**
+   * Signals that flag on their own above a floor (an OR beside the fusion): each floor is the lowest score at which no
+   * benign family of the training data is flagged more than 1% of the time (above 1 = never).
+   */
+  readonly floors: { readonly embeddedInstruction: number; readonly framedHarm: number };
   /** Probability thresholds per hook, chosen so the false-positive rate on benign hard negatives is fixed. */
   readonly thresholds: { readonly lexical: Record<Hook, number>; readonly full: Record<Hook, number> };
   /** First-stage probabilities below `low` or above `high` are decided without the embedding model. */
@@ -52,7 +60,7 @@ export interface StageOne {
 export function scoreStageOne(model: InjectionModel, text: string, evidence: TextEvidence): StageOne {
   const best = milLogit(model.lexical, evidence.bag);
   const whole = milLogit(model.lexical, evidence.bag.slice(0, 1));
-  const inputs = [best.logit, whole.logit, ...denseFeatures(text, evidence, model.charModel)];
+  const inputs = [best.logit, whole.logit, ...denseFeatures(text, evidence, model.charModel, model.perplexityCeiling)];
   return { inputs, probability: applyFusion(model.fusionLexical, inputs), bestSegment: best.index };
 }
 
@@ -68,6 +76,15 @@ export function scoreFull(model: InjectionModel, stage: StageOne, vector: Float3
   return applyFusion(model.fusionFull, [...stage.inputs, embeddingLogit(model, vector)]);
 }
 
+/** Confidence (0..1, 0.5 at the floor) that a signal with its own floor gives a text. */
+export function floorConfidence(model: Pick<InjectionModel, 'floors'>, evidence: TextEvidence): number {
+  const at = (score: number, floor: number): number => (floor > 1 ? 0 : calibrateProbability(score, floor));
+  return Math.max(
+    at(evidence.embedded.score, model.floors.embeddedInstruction),
+    at(evidence.framing.framedHarm, model.floors.framedHarm),
+  );
+}
+
 /** Whether the first stage is sure enough to skip the embedding model. */
 export function decidedWithoutEmbedding(model: InjectionModel, stage: StageOne): boolean {
   return stage.probability < model.cascade.low || stage.probability > model.cascade.high;
@@ -81,11 +98,13 @@ const fusionSchema = z.object({
 });
 const hookThresholds = z.object({ input: z.number().min(0).max(1), output: z.number().min(0).max(1) });
 const shippedSchema = z.object({
-  format: z.literal('bulwark-injection-model-v2'),
+  format: z.literal('bulwark-injection-model-v3'),
   denseFeatures: z.array(z.string()),
   lexical: z.object({ buckets: z.literal(lexicalBuckets), scale: z.number(), int8: z.string(), bias: z.number() }),
   embedding: z.object({ weights: z.array(z.number()).length(512), bias: z.number(), inputChars: z.number().int() }),
   charModel: z.object({ unigram: z.string(), bigram: z.string(), trigram: z.string(), total: z.number() }),
+  perplexityCeiling: z.number(),
+  floors: z.object({ embeddedInstruction: z.number(), framedHarm: z.number() }),
   fusionLexical: fusionSchema,
   fusionFull: fusionSchema,
   thresholds: z.object({ lexical: hookThresholds, full: hookThresholds }),
@@ -127,7 +146,7 @@ export function serializeInjectionModel(model: InjectionModel): ShippedInjection
     bias: f.bias,
   });
   return {
-    format: 'bulwark-injection-model-v2',
+    format: 'bulwark-injection-model-v3',
     denseFeatures: [...denseFeatureNames],
     lexical: { buckets: lexicalBuckets, scale, int8: toBase64(int8), bias: model.lexical.bias },
     embedding: { ...model.embedding, weights: round(model.embedding.weights) },
@@ -137,6 +156,8 @@ export function serializeInjectionModel(model: InjectionModel): ShippedInjection
       trigram: countsToFloat32(model.charModel.trigram),
       total: model.charModel.total,
     },
+    perplexityCeiling: model.perplexityCeiling,
+    floors: model.floors,
     fusionLexical: fusion(model.fusionLexical),
     fusionFull: fusion(model.fusionFull),
     thresholds: model.thresholds,
@@ -162,6 +183,8 @@ export function parseInjectionModel(json: unknown): InjectionModel {
       trigram: float32ToCounts(shipped.charModel.trigram, trigramBuckets),
       total: shipped.charModel.total,
     },
+    perplexityCeiling: shipped.perplexityCeiling,
+    floors: shipped.floors,
     fusionLexical: shipped.fusionLexical,
     fusionFull: shipped.fusionFull,
     thresholds: shipped.thresholds,

@@ -12,7 +12,7 @@ export interface InjectionRule {
 const gap = (max: number): string => `(?:[^.!?\\n]{0,${max}}?)`;
 
 const overrideVerb = String.raw`(?:ignore|disregard|forget|skip|bypass|override|overlook|neglect|abandon|discard|set aside|pay no attention to|do not (?:follow|obey)|don'?t (?:follow|obey)|stop following|no longer follow)`;
-const instructionNoun = String.raw`(?:instructions?|prompts?|directives?|directions|rules|guidelines|commands?|orders|programming|constraints|restrictions|guardrails|safeguards|system messages?|content polic(?:y|ies)|training|conditioning|context|sentences? (?:you (?:were given|received|got))|(?:text|words|messages) (?:you (?:were given|received))|what (?:you were|i) (?:told|said) (?:you )?(?:before|earlier|above))`;
+const instructionNoun = String.raw`(?:instructions?|prompts?|directives?|directions|rules|guidelines|commands?|orders|programming|constraints|restrictions|guardrails|safeguards|system messages?|content polic(?:y|ies)|training|conditioning|context|sentences? (?:you (?:were given|received|got))|(?:questions?|tasks?|requests?) (?:you (?:were|have been|'ve been) (?:asked|given))|(?:user'?s?|original) (?:questions?|requests?|tasks?)|(?:text|words|messages) (?:you (?:were given|received))|what (?:you were|i) (?:told|said) (?:you )?(?:before|earlier|above))`;
 const modelAddress = String.raw`(?:ai|a\.i\.|assistant|chatbot|llm|language model|gpt|chatgpt|claude|copilot|agent|bot|model)`;
 const secretThing = String.raw`(?:system prompt|system message|pre-?prompt|initiali[sz]ation (?:prompt|text|instructions)|(?:all|every|each) (?:the )?(?:prompts?|sentences|instructions|directions|messages) (?:you (?:were given|received|got|have)|above|so far|before this)|(?:the )?(?:above|previous|prior|preceding|earlier|first) (?:directions|sentences|prompts?|text|lines|paragraphs?)|(?:your|the) (?:access code|secret (?:password|code|key|word)|password)|initial (?:prompt|instructions)|original (?:prompt|instructions)|hidden (?:prompt|instructions)|secret (?:prompt|instructions)|internal (?:prompt|instructions)|developer (?:prompt|message|instructions)|pre-?prompt|(?:your|the) (?:instructions|prompt|directives|guidelines|configuration|rules) (?:you were given|above|you received|you have)|(?:your|the) (?:previous|above|prior|first|initial|original) (?:instructions|prompt|message|text))`;
 const limits = String.raw`(?:restrictions|limits|limitations|filters?|filtering|rules|guidelines|ethics|ethical (?:guidelines|principles|constraints)|morals|morality|censorship|content polic(?:y|ies)|boundaries|constraints|safeguards|guardrails)`;
@@ -314,6 +314,13 @@ export const injectionRules: readonly InjectionRule[] = [
   ),
 
   // Obfuscation wrappers: asking the model to decode a payload and act on it.
+  // Payload splitting: the request is cut into string fragments the model is asked to join and then act on.
+  r(
+    'obfuscated.payload_split',
+    'injection.obfuscated',
+    0.75,
+    String.raw`\b(?:let|set|define)\s+\w{1,12}\s*=\s*["'“][^"'”\n]{1,300}["'”]${gap(120)}\b\w{1,12}\s*=\s*["'“][^"'”\n]{1,300}["'”][^]{0,300}?\b\w{1,12}\s*\+\s*(?:["'] ?["']\s*\+\s*)?\w{1,12}\b[^]{0,200}?\b(?:respond|answer|reply|follow|execute|act on|obey|comply|carry out|perform|complete|do what)\w*\b|\bpart\s*(?:1|one|a)\s*(?:is|=|:)\s*["'“][^"'”\n]{1,300}["'”]${gap(60)}\bpart\s*(?:2|two|b)\s*(?:is|=|:)\s*["'“]`,
+  ),
   r(
     'obfuscated.decode_and_follow',
     'injection.obfuscated',
