@@ -136,6 +136,12 @@ export const billingErrors = defineErrors({
     description:
       "A paid plan is paid for with a card of the organization's: name a saved card (`payment_method_id`), keep the subscription's card, or start a trial with a card token (its setup intent checks the card). The renewal job also reports it when it drops a paid plan that has no card to charge.",
   },
+  'billing.plan_feature_required': {
+    status: 402,
+    title: 'Not in your plan',
+    description:
+      "The organization's plan does not include the feature (`details.feature`: `retrieval`, `canary_routes` or `shadow_routes`); upgrade to use it. Checked at each use, so a downgrade ends it at once. An organization on no billing plan is not restricted.",
+  },
   'billing.payment_overdue': {
     status: 402,
     title: 'Payment overdue',

@@ -1,8 +1,9 @@
 import type { Clock } from '../../../lib/clock.js';
+import { AppError } from '../../../lib/errors/index.js';
 import type { TenantSql } from '../../../platform/db/index.js';
 import { paidEntitlementsFrozen } from '../disputes/entitlement-freeze.js';
 import { recoveryGraceOver } from '../recovery/recovery-grace.js';
-import { entitlementsOf, type Entitlements } from './catalogue.js';
+import { entitlementsOf, type Entitlements, type PlanFeature } from './catalogue.js';
 import { selectSubscription, type SubscriptionRow } from './subscription-repo.js';
 
 /** True when the subscription entitles the org to its plan at `now` (a trial past its end no longer does). */
@@ -40,4 +41,23 @@ export async function entitlementsFor(
 function entitlementsNow(row: SubscriptionRow | null, now: Date): Entitlements | null {
   if (!row) return null;
   return entitles(row, now) ? entitlementsOf(row.plan) : entitlementsOf('free');
+}
+
+/** Whether entitlements turn `feature` on: always for an org on no billing plan (its written limits alone apply). */
+export function planAllows(entitlements: Entitlements | null, feature: PlanFeature): boolean {
+  return entitlements === null || entitlements.features.includes(feature);
+}
+
+/**
+ * Refuses, in the caller's tenant transaction, what the org's plan does not include now (402
+ * `billing.plan_feature_required`, naming the feature and the plan). SECURITY: read at each use, not only when the
+ * thing was configured, so a downgrade ends the feature at once.
+ */
+export async function requirePlanFeature(sql: TenantSql, clock: Clock, feature: PlanFeature): Promise<void> {
+  const entitlements = await readEntitlements(sql, clock);
+  if (planAllows(entitlements, feature)) return;
+  throw new AppError('billing.plan_feature_required', {
+    publicMessage: `the ${entitlements?.plan ?? 'current'} plan does not include ${feature}`,
+    details: { feature, plan: entitlements?.plan ?? null },
+  });
 }

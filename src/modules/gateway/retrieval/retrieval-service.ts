@@ -4,6 +4,7 @@ import { newId } from '../../../lib/ids.js';
 import type { Db, TenantSql } from '../../../platform/db/index.js';
 import type { AuditEventInput, AuditLog } from '../../audit/index.js';
 import { actorOf, type Action, type AuthzEngine, type Decision } from '../../authz/index.js';
+import { requirePlanFeature } from '../../billing/index.js';
 import { contentText } from '../message-text.js';
 import type { GatewayCall } from '../pipeline/gateway-call.js';
 import type { GatewayService } from '../pipeline/gateway-service.js';
@@ -82,6 +83,7 @@ export class RetrievalService {
    * with the gateway's error and never stored or sent upstream), then stores it with its audit event in `transact`.
    */
   async ingest(call: GatewayCall, input: NewDocument, transact: InTenantTransaction): Promise<StoredDocument> {
+    await this.requireRetrievalPlan(call);
     const model = input.model ?? LOCAL_EMBED_MODEL;
     const chunks = chunkText(input.text);
     const embedded = await this.deps.gateway.embed(call, { model, input: chunks });
@@ -169,6 +171,7 @@ export class RetrievalService {
    * takes a place in the top k.
    */
   async search(call: GatewayCall, query: RetrievalQuery): Promise<{ model: string; hits: ChunkHit[] }> {
+    await this.requireRetrievalPlan(call);
     const model = query.model ?? LOCAL_EMBED_MODEL;
     const embedded = await this.deps.gateway.embed(call, { model, input: [query.query] });
     const vector = embedded.data[0]?.embedding ?? [];
@@ -282,6 +285,11 @@ export class RetrievalService {
       ...(call.userAgent !== undefined ? { userAgent: call.userAgent } : {}),
       details,
     };
+  }
+
+  // Retrieval is a plan feature: refused before anything is embedded (and metered) when the plan lacks it.
+  private async requireRetrievalPlan(call: GatewayCall): Promise<void> {
+    await this.deps.db.withTenant(call.principal.orgId, (sql) => requirePlanFeature(sql, this.deps.clock, 'retrieval'));
   }
 
   private async record(event: AuditEventInput): Promise<void> {
