@@ -5,6 +5,7 @@ import type { OrgId } from '../../../lib/ids.js';
 import type { Db } from '../../../platform/db/index.js';
 import type { AuditDecision, AuditEventInput } from '../../audit/index.js';
 import { actorOf, type AuthzEngine, type Principal } from '../../authz/index.js';
+import { planAllows, readEntitlements } from '../../billing/index.js';
 import {
   createSecretsDetector,
   type GuardFinding,
@@ -487,7 +488,11 @@ export class GatewayService {
     extensions: ChatExtensions,
   ): Promise<Admitted> {
     const resolved = await this.resolve(call, trace, original.model, 'chat');
-    const plan = resolved.route ? planRoute(resolved.route, call.requestId) : null;
+    // SECURITY: a route's canary split and shadow are plan features, read at each call so a downgrade ends them.
+    const features = resolved.route ? await this.routeFeatures(call.principal.orgId) : null;
+    const plan = resolved.route
+      ? planRoute(resolved.route, call.requestId, { canary: features?.canary ?? false })
+      : null;
     const request = extensions.prompt ? await this.withPrompt(call, trace, original, extensions.prompt) : original;
     const text = promptText(request);
     if (text === null) throw unjoinable('messages');
@@ -514,7 +519,14 @@ export class GatewayService {
       model = { ...primary, targets: [...primary.targets, ...fallbacks.flatMap((f) => f.targets)] };
       route = {
         plan,
-        shadowSkippedFor: plan.shadow !== null && !shadowAllowed ? 'gateway.model_policy_denied' : null,
+        shadowSkippedFor:
+          plan.shadow === null
+            ? null
+            : !features?.shadow
+              ? 'billing.plan_feature_required'
+              : !shadowAllowed
+                ? 'gateway.model_policy_denied'
+                : null,
       };
       trace.note({
         route: {
@@ -531,6 +543,12 @@ export class GatewayService {
     const answer = request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_ANSWER_TOKENS;
     const reservation = await this.reserve(call, trace, model, countTokens(prompt) + answer);
     return { model, request: upstream, prompt, reservation, controller: linkedController(call.signal), route };
+  }
+
+  // Which route features the org's plan turns on now (all of them for an org on no billing plan).
+  private async routeFeatures(orgId: OrgId): Promise<{ canary: boolean; shadow: boolean }> {
+    const entitlements = await this.deps.db.withTenant(orgId, (sql) => readEntitlements(sql, this.deps.clock));
+    return { canary: planAllows(entitlements, 'canary_routes'), shadow: planAllows(entitlements, 'shadow_routes') };
   }
 
   /** Resolves once every shadow call started so far has been recorded (tests; shutdown). */

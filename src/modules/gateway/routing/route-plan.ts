@@ -11,12 +11,13 @@ export interface RoutePlan {
   shadow: ResolvedModel | null;
 }
 
-/** The plan of a request on a route: the arm is fixed by the request id, so a retried id lands on the same arm. */
-export function planRoute(route: ResolvedRoute, requestId: string): RoutePlan {
-  const index = pickArm(
-    requestId,
-    route.arms.map((a) => a.weight),
-  );
+/**
+ * The plan of a request on a route: the arm is fixed by the request id, so a retried id lands on the same arm. Without
+ * `canary` (the org's plan lacks canary routes) the heaviest arm (the first of equals) takes every request.
+ */
+export function planRoute(route: ResolvedRoute, requestId: string, options: { canary: boolean }): RoutePlan {
+  const weights = route.arms.map((a) => a.weight);
+  const index = options.canary ? pickArm(requestId, weights) : weights.indexOf(Math.max(...weights));
   const primary = route.arms[index] ?? route.arms[0];
   if (!primary) throw new Error('a resolved route has at least one arm');
   return {

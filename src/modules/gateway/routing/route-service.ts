@@ -1,6 +1,7 @@
 import { AppError } from '../../../lib/errors/index.js';
 import type { OrgId } from '../../../lib/ids.js';
 import type { TenantSql } from '../../../platform/db/index.js';
+import { requirePlanFeature } from '../../billing/index.js';
 import {
   VersionedRegistry,
   type RegistryChangeOptions,
@@ -59,6 +60,10 @@ export class RouteService extends VersionedRegistry<RouteSpec> {
       check: async (sql, spec) => {
         // INVARIANT: taken before the targets are read, so a model deletion cannot slip between check and commit.
         await lockRouteTargets(sql);
+        // A canary split (two or more weighted targets) and a shadow are plan features; serving checks them again.
+        if (spec.targets.filter((t) => t.weight > 0).length > 1)
+          await requirePlanFeature(sql, deps.clock, 'canary_routes');
+        if (spec.shadow) await requirePlanFeature(sql, deps.clock, 'shadow_routes');
         return checkRouteSpec(spec, (model) => deps.modelKind(sql, model));
       },
       auditDetails: auditSpec,
