@@ -209,7 +209,8 @@ describe(`prompt registry and model routes (${backendName})`, () => {
       const route = resolved?.route;
       if (!route) throw new Error('the route did not resolve');
       let toCanary = 0;
-      for (let i = 0; i < 2_000; i++) if (planRoute(route, `req-${i}`, { canary: true }).primary.name === 'canary') toCanary += 1;
+      for (let i = 0; i < 2_000; i++)
+        if (planRoute(route, `req-${i}`, { canary: true }).primary.name === 'canary') toCanary += 1;
       // 10 % of 2,000 is 200; a binomial standard deviation is about 13, so 160..240 is three of them.
       expect(toCanary).toBeGreaterThan(160);
       expect(toCanary).toBeLessThan(240);
