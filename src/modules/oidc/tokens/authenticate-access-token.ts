@@ -28,8 +28,8 @@ export interface AccessTokenAuthDeps extends TokenVerifierDeps {
   generations: OrgGenerations;
 }
 
-// Resolved principals held per node; a token lives minutes, so this covers every live token of a busy node.
-const MAX_CACHED_TOKENS = 50_000;
+// Resolved principals held per node (each with its token, about 1 KB): the least recently used goes first.
+const MAX_CACHED_TOKENS = 20_000;
 
 /**
  * Authenticates bearer access tokens: verified on every request (see verifyAccessToken: signature, claims, expiry),
