@@ -378,7 +378,16 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     platformOrgId,
     usage: { meteredTokens: (orgId, from, to) => gatewayUsage.service.meteredTokens(orgId, from, to) },
   });
-  const oidc = await openProvider(config, { db, cipher, audit, clock, platformOrgId, logger, canGrantRole: grantable });
+  const oidc = await openProvider(config, {
+    db,
+    cipher,
+    audit,
+    clock,
+    platformOrgId,
+    logger,
+    generations,
+    canGrantRole: grantable,
+  });
   const webhookRules = { allowPrivateTargets: config.webhooks.allowPrivateTargets };
   const webhookDeliverer = new WebhookDeliverer({
     db,
@@ -503,6 +512,7 @@ function openProvider(
   deps: Pick<Core, 'db' | 'audit' | 'clock' | 'logger'> & {
     cipher: FieldCipher;
     platformOrgId: OrgId;
+    generations: OrgGenerations;
     canGrantRole: (held: readonly string[], role: string) => boolean;
   },
 ): Promise<Oidc> {

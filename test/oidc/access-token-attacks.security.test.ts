@@ -163,6 +163,40 @@ describe(`access-token attacks on the API and the provider (${backendName})`, ()
     expect((await client.tokenIntrospection(rp, tokens.access_token)).active).toBe(false);
   });
 
+  it('a revoked token keeps working from a warm cache: refused on the next request', async () => {
+    const tokens = await client.clientCredentialsGrant(rp, { resource: t.audience });
+    // Warm: the node has resolved and cached this token's principal.
+    expect(await status(tokens.access_token)).toBe(200);
+    expect(await status(tokens.access_token)).toBe(200);
+    await client.tokenRevocation(rp, tokens.access_token);
+    expect(await status(tokens.access_token)).toBe(401);
+    // Another token of the same client is not revoked with it.
+    expect(await status(legit.access_token)).toBe(200);
+  });
+
+  it('a disabled service account keeps working from a warm cache: its tokens and its client are refused at once', async () => {
+    const { a } = t.orgs;
+    const created = await t.serviceClient(a.ownerKey, a.orgId, ['viewer']);
+    const accountRp = await t.relyingParty(created.client_id, client.ClientSecretBasic(created.client_secret ?? ''));
+    const tokens = await client.clientCredentialsGrant(accountRp, { resource: t.audience });
+    // Warm: the token's principal and the decrypted client are cached.
+    expect(await status(tokens.access_token)).toBe(200);
+    await client.clientCredentialsGrant(accountRp, { resource: t.audience });
+    expect(await status(tokens.access_token)).toBe(200);
+    const disabled = await t.orgs.call(
+      a.ownerKey,
+      'POST',
+      `/v1/orgs/${a.orgId}/service-accounts/${created.service_account_id}/disable`,
+      {},
+    );
+    expect(disabled.statusCode).toBe(200);
+    expect(await status(tokens.access_token)).toBe(401);
+    await expect(client.clientCredentialsGrant(accountRp, { resource: t.audience })).rejects.toMatchObject({
+      status: 401,
+      cause: [{ parameters: { error: 'invalid_client' } }],
+    });
+  });
+
   it("another client cannot introspect or revoke a client's token", async () => {
     const { a } = t.orgs;
     const other = await t.serviceClient(a.ownerKey, a.orgId, ['viewer']);

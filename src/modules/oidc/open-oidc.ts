@@ -1,5 +1,6 @@
 import type { Clock } from '../../lib/clock.js';
 import type { OrgId } from '../../lib/ids.js';
+import type { OrgGenerations } from '../../platform/cache-generation/index.js';
 import type { Db, TenantSql } from '../../platform/db/index.js';
 import type { FieldCipher } from '../../platform/vault/index.js';
 import type { AuditActor, AuditLog } from '../audit/index.js';
@@ -13,7 +14,7 @@ import { Keyring } from './signing-keys/keyring.js';
 import { pruneSigningKeys } from './signing-keys/prune-signing-keys.js';
 import { rotateSigningKey, type RotatedKey, type SigningKeyDeps } from './signing-keys/rotate-signing-key.js';
 import { deleteExpiredPayloads, PostgresAdapter } from './storage/postgres-adapter.js';
-import { authenticateAccessToken, type ServiceAccountToken } from './tokens/authenticate-access-token.js';
+import { accessTokenAuthenticator, type ServiceAccountToken } from './tokens/authenticate-access-token.js';
 import { jwtIntrospection } from './tokens/jwt-introspection.js';
 import { TOKEN_LEEWAY_SECONDS, type TokenVerifierDeps } from './tokens/verify-access-token.js';
 import type { JSONWebKeySet } from 'jose';
@@ -26,6 +27,8 @@ export interface OidcDeps {
   clock: Clock;
   platformOrgId: OrgId;
   canGrantRole: CanGrantRole;
+  /** The node's view of the orgs' cache generations (the token and client caches are valid under them). */
+  generations: OrgGenerations;
   issuer: string;
   /** The Bulwark API's resource indicator (the access tokens' audience). */
   audience: string;
@@ -106,7 +109,7 @@ export async function openOidc(deps: OidcDeps): Promise<Oidc> {
     issuer: deps.issuer,
     audience: deps.audience,
     callback: () => host.callback(),
-    authenticate: (token) => authenticateAccessToken(token, { ...verifier, db: deps.db }),
+    authenticate: accessTokenAuthenticator({ ...verifier, db: deps.db, generations: deps.generations }),
     createClient: (sql, by, input, audit) => createOAuthClient(deps, sql, by, input, audit),
     rotateKeys: (actor) => rotateSigningKeyNow(deps, actor),
     async rotateIfDue(maxAgeMs) {

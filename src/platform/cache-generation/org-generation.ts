@@ -5,7 +5,8 @@ import type { Db, Sql, TenantSql } from '../db/index.js';
 /**
  * Bumps the org's cache generation inside the caller's transaction, so the change and the bump commit together.
  * INVARIANT: every change to something a node caches for an org (keys, members, service accounts, org status, org and
- * guard policies) calls this in its own transaction; a change without it would be served stale from caches.
+ * guard policies, access-token revocations and OAuth clients) calls this in its own transaction; a change without it
+ * would be served stale from caches.
  */
 export async function bumpOrgGeneration(sql: TenantSql): Promise<void> {
   await sql.query(

@@ -1,5 +1,7 @@
 import type { AdapterPayload } from 'oidc-provider';
-import { isId } from '../../../lib/ids.js';
+import type { Clock } from '../../../lib/clock.js';
+import { isId, type OrgId } from '../../../lib/ids.js';
+import { GenerationCache, selectOrgGeneration, type OrgGenerations } from '../../../platform/cache-generation/index.js';
 import type { Db } from '../../../platform/db/index.js';
 import type { FieldCipher } from '../../../platform/vault/index.js';
 import { activeOwner } from '../../tenancy/index.js';
@@ -7,37 +9,83 @@ import type { ClientLookup } from '../storage/postgres-adapter.js';
 import { selectClient, selectClientOrg } from './client-repo.js';
 import { clientSecretRef } from './create-oauth-client.js';
 
+/** What the client lookup needs. */
+export interface FindClientDeps {
+  db: Db;
+  cipher: FieldCipher;
+  clock: Clock;
+  generations: OrgGenerations;
+}
+
+// How long a decrypted client is kept even while its org's generation stands still: the decrypted secret stays in
+// this process's memory no longer than this after its last load.
+const CLIENT_CACHE_TTL_MS = 60_000;
+const MAX_CACHED_CLIENTS = 10_000;
+
+interface CachedClient {
+  orgId: OrgId;
+  loadedAt: number;
+  payload: AdapterPayload;
+}
+
 /**
- * The provider's view of a service account's OAuth client, read on every use (the provider caches none): a client
- * that was revoked, or whose service account was disabled, is unknown from the next request on. Its metadata
- * carries the org, the account and the account's current roles for the token claims.
+ * The provider's view of a service account's OAuth client (the provider caches none). Cached per client under its
+ * org's cache generation, read from the database on every lookup, for at most CLIENT_CACHE_TTL_MS: a client whose
+ * service account was disabled, or whose org was frozen, is unknown from the next request on, on every node.
+ * Its metadata carries the org, the account and the account's current roles for the token claims.
+ * INVARIANT: every change to a client or its service account bumps the org's generation in its own transaction.
  */
-export function findServiceAccountClient(deps: { db: Db; cipher: FieldCipher }): ClientLookup {
+export function findServiceAccountClient(deps: FindClientDeps): ClientLookup {
+  const clients = new GenerationCache<string, CachedClient>(MAX_CACHED_CLIENTS);
   return async (clientId) => {
     if (!isId('cli', clientId)) return undefined;
-    return deps.db.withPlatform(async (platform): Promise<AdapterPayload | undefined> => {
-      const orgId = await selectClientOrg(platform, clientId);
-      if (!orgId) return undefined;
-      const sql = await platform.enterTenant(orgId);
-      const client = await selectClient(sql, clientId);
-      if (!client || client.revokedAt) return undefined;
-      const owner = await activeOwner(sql, { type: 'service_account', id: client.serviceAccountId });
-      if (!owner) return undefined;
-      const secret = client.secretCiphertext
-        ? await deps.cipher.decryptString(sql, clientSecretRef(clientId), client.secretCiphertext)
-        : undefined;
-      return {
-        client_id: clientId,
-        token_endpoint_auth_method: client.authMethod,
-        ...(secret ? { client_secret: secret } : {}),
-        ...(client.jwks ? { jwks: client.jwks } : {}),
-        grant_types: ['client_credentials'],
-        response_types: [],
-        redirect_uris: [],
-        org_id: orgId,
-        service_account_id: client.serviceAccountId,
-        roles: owner.roles,
-      };
-    });
+    const known = clients.peek(clientId);
+    if (known) {
+      const cached = clients.get(clientId, await deps.generations.read(known.orgId));
+      if (cached && deps.clock.now().getTime() - cached.loadedAt < CLIENT_CACHE_TTL_MS)
+        return structuredClone(cached.payload);
+    }
+    const loaded = await load(clientId, deps);
+    if (!loaded) {
+      clients.delete(clientId);
+      return undefined;
+    }
+    deps.generations.observe(loaded.orgId, loaded.generation);
+    clients.set(clientId, loaded.generation, loaded);
+    return structuredClone(loaded.payload);
   };
+}
+
+async function load(
+  clientId: string,
+  deps: FindClientDeps,
+): Promise<(CachedClient & { generation: number }) | undefined> {
+  const loadedAt = deps.clock.now().getTime();
+  return deps.db.withPlatform(async (platform) => {
+    const orgId = await selectClientOrg(platform, clientId);
+    if (!orgId) return undefined;
+    const sql = await platform.enterTenant(orgId);
+    // INVARIANT: the generation is read before the client and its account, so the entry is never stamped newer.
+    const generation = await selectOrgGeneration(sql, orgId);
+    const client = await selectClient(sql, clientId);
+    if (!client || client.revokedAt) return undefined;
+    const owner = await activeOwner(sql, { type: 'service_account', id: client.serviceAccountId });
+    if (!owner) return undefined;
+    const secret = client.secretCiphertext
+      ? await deps.cipher.decryptString(sql, clientSecretRef(clientId), client.secretCiphertext)
+      : undefined;
+    const payload: AdapterPayload = {
+      client_id: clientId,
+      token_endpoint_auth_method: client.authMethod,
+      ...(secret ? { client_secret: secret } : {}),
+      ...(client.jwks ? { jwks: client.jwks } : {}),
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      org_id: orgId,
+      service_account_id: client.serviceAccountId,
+      roles: owner.roles,
+    };
+    return { orgId, generation, loadedAt, payload };
+  });
 }

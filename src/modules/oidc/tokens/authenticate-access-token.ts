@@ -1,9 +1,15 @@
 import type { OrgId } from '../../../lib/ids.js';
+import { GenerationCache, type OrgGenerations } from '../../../platform/cache-generation/index.js';
 import type { Db } from '../../../platform/db/index.js';
 import { activeOwner } from '../../tenancy/index.js';
 import { selectClient, selectClientOrg } from '../clients/client-repo.js';
 import { isTokenRevoked } from './revoked-tokens.js';
-import { TokenRejected, verifyAccessToken, type TokenVerifierDeps } from './verify-access-token.js';
+import {
+  TokenRejected,
+  verifyAccessToken,
+  type AccessTokenClaims,
+  type TokenVerifierDeps,
+} from './verify-access-token.js';
 
 /** The service account an access token authenticates, as it stands now. */
 export interface ServiceAccountToken {
@@ -16,16 +22,44 @@ export interface ServiceAccountToken {
   attributes: Record<string, unknown>;
 }
 
+/** What authenticating access tokens needs. */
+export interface AccessTokenAuthDeps extends TokenVerifierDeps {
+  db: Db;
+  generations: OrgGenerations;
+}
+
+// Resolved principals held per node (each with its token, about 1 KB): the least recently used goes first.
+const MAX_CACHED_TOKENS = 20_000;
+
 /**
- * Authenticates a bearer access token: verified (see verifyAccessToken), not revoked, its client still the
- * account's and not revoked, its service account still active in the token's org. Throws TokenRejected.
+ * Authenticates bearer access tokens: verified on every request (see verifyAccessToken: signature, claims, expiry),
+ * not revoked, its client still the account's and not revoked, its service account still active in the token's org.
+ * Throws TokenRejected. The database checks are cached per token (jti) under the org's cache generation, read from
+ * the database on every request as API-key authentication does.
+ * INVARIANT: everything that must end a token's acceptance bumps the org's generation in its own transaction: a
+ * token's revocation (jwt-introspection), a service account disabled, the org frozen; so a cached principal is
+ * never served after such a change, on any node. A cached principal also never outlives its token: the token is
+ * verified, its expiry included, before the cache is looked at.
  */
-export async function authenticateAccessToken(
-  token: string,
-  deps: TokenVerifierDeps & { db: Db },
-): Promise<ServiceAccountToken> {
-  const claims = await verifyAccessToken(token, deps);
-  return deps.db.withPlatform(async (platform) => {
+export function accessTokenAuthenticator(deps: AccessTokenAuthDeps): (token: string) => Promise<ServiceAccountToken> {
+  const principals = new GenerationCache<string, { token: string; principal: ServiceAccountToken }>(MAX_CACHED_TOKENS);
+  return async (token) => {
+    const claims = await verifyAccessToken(token, deps);
+    // The org comes from the signed token; a cached principal was resolved for the same token, byte for byte.
+    const generation = await deps.generations.read(claims.orgId);
+    const cached = principals.get(claims.jti, generation);
+    if (cached && cached.token === token) return cached.principal;
+    // INVARIANT: the generation was read (above, in its own transaction) before the revocation, the client and the
+    // account are, so the cached principal is never stamped newer than what it was resolved from.
+    const principal = await resolve(claims, deps.db);
+    principals.set(claims.jti, generation, { token, principal });
+    return principal;
+  };
+}
+
+// The database checks of one token, in one transaction.
+async function resolve(claims: AccessTokenClaims, db: Db): Promise<ServiceAccountToken> {
+  return db.withPlatform(async (platform) => {
     if (await isTokenRevoked(platform, claims.jti)) throw new TokenRejected('authn.token_revoked', claims.orgId);
     // SECURITY: the org comes from the signed token and must be the client's org too.
     if ((await selectClientOrg(platform, claims.clientId)) !== claims.orgId)

@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Clock } from '../../../lib/clock.js';
+import { bumpOrgGeneration } from '../../../platform/cache-generation/index.js';
 import type { Db } from '../../../platform/db/index.js';
 import { isTokenRevoked, recordRevokedToken } from './revoked-tokens.js';
 import { looksLikeJwt, TokenRejected, verifyAccessToken, type TokenVerifierDeps } from './verify-access-token.js';
@@ -27,7 +28,7 @@ function refusedAsStructured(ctx: KoaContextWithOIDC): boolean {
  * token and refuses both for them (`unsupported_token_type`) after it has authenticated the client; this
  * post-middleware takes over exactly then: the token is verified as the API verifies it, and only the client it was
  * issued to may introspect or revoke it (any other client hears `active: false`, and its revocation changes nothing).
- * Revoking records the jti, which the API and introspection check.
+ * Revoking records the jti, which the API and introspection check, and bumps the org's cache generation.
  */
 export function jwtIntrospection(deps: JwtIntrospectionDeps): ProviderMiddleware {
   return async function introspectAndRevokeJwts(koaCtx, next) {
@@ -51,7 +52,11 @@ export function jwtIntrospection(deps: JwtIntrospectionDeps): ProviderMiddleware
     const { jti } = claims;
     if (route === 'revocation') {
       const until = new Date(deps.clock.now().getTime() + deps.tokenLifetimeMs);
-      await deps.db.withPlatform((sql) => recordRevokedToken(sql, jti, until));
+      await deps.db.withPlatform(async (sql) => {
+        await recordRevokedToken(sql, jti, until);
+        // SECURITY: the API caches a token's principal under its org's generation; the bump ends it on every node.
+        await bumpOrgGeneration(await sql.enterTenant(claims.orgId));
+      });
       ctx.body = '';
       return;
     }

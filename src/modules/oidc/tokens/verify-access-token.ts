@@ -45,6 +45,18 @@ export function looksLikeJwt(value: string): boolean {
   return value.length <= 8192 && JWT_SHAPE.test(value);
 }
 
+// Published keys imported once per key set the keyring loads (a reload brings new JWK objects, imported anew).
+const imported = new WeakMap<JWK, Promise<CryptoKey | Uint8Array>>();
+
+function importedKey(jwk: JWK): Promise<CryptoKey | Uint8Array> {
+  let key = imported.get(jwk);
+  if (!key) {
+    key = importJWK(jwk, 'ES256');
+    imported.set(jwk, key);
+  }
+  return key;
+}
+
 /**
  * Verifies an access token issued by our provider: ES256 only (`none`, HS* and every other alg refused), `typ`
  * `at+jwt`, issuer and audience pinned, exp/nbf/iat within the leeway, signed by a key the JWKS publishes now (an
@@ -52,16 +64,13 @@ export function looksLikeJwt(value: string): boolean {
  */
 export async function verifyAccessToken(token: string, deps: TokenVerifierDeps): Promise<AccessTokenClaims> {
   if (!looksLikeJwt(token)) throw new TokenRejected('authn.token_invalid');
-  const imported = new Map<string, CryptoKey | Uint8Array>();
   const keyFor = async (header: JWTHeaderParameters) => {
     // SECURITY: the alg allow-list below refuses anything but ES256 before a key is looked at; a kid must name a
     // published key (never a key carried in the token: jwk, jku and x5u headers are ignored).
     const find = (jwks: readonly JWK[]) => jwks.find((jwk) => typeof header.kid === 'string' && jwk.kid === header.kid);
     const jwk = find((await deps.keyring.current()).publicJwks) ?? find((await deps.keyring.refreshSoon()).publicJwks);
     if (!jwk?.kid) throw new TokenRejected('authn.token_invalid');
-    const key = imported.get(jwk.kid) ?? (await importJWK(jwk, 'ES256'));
-    imported.set(jwk.kid, key);
-    return key;
+    return importedKey(jwk);
   };
   let payload;
   try {
