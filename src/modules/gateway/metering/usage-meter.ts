@@ -6,10 +6,19 @@ import type { AuditEventInput, AuditLog } from '../../audit/index.js';
 import type { MeterSubject, UsageMeter, UsageReservation } from '../ports.js';
 import { isSpendSpike, recordSpend, spendRate, type CostGuardRule } from './cost-guard.js';
 import { reserveOnCounter, settleOnCounter, type CounterHold } from './counters-repo.js';
-import { readEffectivePlan } from './effective-plan.js';
-import { readPlan, readSpendLimits, tripCostGuard, type OrgPlan, type SpendLimit } from './limits-repo.js';
+import { GenerationCache } from '../../../platform/cache-generation/index.js';
+import { readEntitlements } from '../../billing/index.js';
+import { narrowToEntitlements } from './effective-plan.js';
+import {
+  readPlan,
+  readSpendLimits,
+  tripCostGuard,
+  type CostGuardMode,
+  type OrgPlan,
+  type SpendLimit,
+} from './limits-repo.js';
 import { periodStartDate } from './periods.js';
-import { costMicros, priceOf, reservedMicros, type ModelPrice } from './pricing.js';
+import { costMicros, priceAndGeneration, reservedMicros, type ModelPrice } from './pricing.js';
 import type { RateHold, RateWindows } from './rate-windows.js';
 import { insertReservation, lockOpenUsage, markUsage, staleReservations, type UsageRow } from './usage-repo.js';
 
@@ -28,6 +37,14 @@ export interface DbUsageMeterDeps {
 export interface MeteredReservation extends UsageReservation {
   readonly reservedMicros: number;
   readonly rateHold: RateHold;
+  /** The cost-guard mode the reservation was admitted under (its settlement checks the spend rate unless `off`). */
+  readonly costGuardMode: CostGuardMode;
+}
+
+/** What an org's admins wrote (plan row, budgets and caps), as the meter caches it under the org's generation. */
+interface WrittenLimits {
+  plan: OrgPlan;
+  spendLimits: SpendLimit[];
 }
 
 /** Largest token estimate one call may reserve. */
@@ -102,6 +119,9 @@ function refusal(hold: CounterHold): AppError {
  * idempotent by request id. INVARIANT: every reservation, settlement and release is one database transaction.
  */
 export class DbUsageMeter implements UsageMeter {
+  // Only what admins write is cached, never the counters: budgets stay authoritative in the database.
+  readonly #written = new GenerationCache<OrgId, WrittenLimits>(10_000);
+
   constructor(private readonly deps: DbUsageMeterDeps) {}
 
   /** Reserves quota and estimated cost for one call; throws a gateway code when the call may not proceed. */
@@ -126,21 +146,33 @@ export class DbUsageMeter implements UsageMeter {
     let rateHold: RateHold | undefined;
     try {
       return await this.deps.db.withTenant(subject.orgId, async (sql) => {
-        const plan = await readEffectivePlan(sql, this.deps.clock);
+        // INVARIANT: read in the reservation's own transaction (the generation before the limits it validates), so a
+        // change of limits, cost-guard state or subscription is enforced on the next call.
+        const { price, generation } = await priceAndGeneration(sql, subject.model);
+        const written = await this.#writtenLimits(sql, generation);
+        const plan = narrowToEntitlements(written.plan, await readEntitlements(sql, this.deps.clock));
         if (plan.costGuardMode === 'block' && plan.costGuardTrippedAt)
           throw new AppError('gateway.cost_guard_tripped', {
             details: { tripped_at: plan.costGuardTrippedAt.toISOString() },
           });
-        const price = await priceOf(sql, subject.model);
         // SECURITY: an unpriced model fails closed; a budget must never be spent by calls it cannot price.
         if (!price) throw new AppError('gateway.price_missing', { details: { model: subject.model } });
         const micros = reservedMicros(price, tokens);
-        const holds = holdsFor(subject, plan, await readSpendLimits(sql), at, tokens, micros);
+        const holds = holdsFor(subject, plan, written.spendLimits, at, tokens, micros);
         rateHold = await this.deps.rates.admit(subject.orgId, plan, tokens);
-        for (const hold of holds) if (!(await reserveOnCounter(sql, hold))) throw refusal(hold);
         const inserted = await insertReservation(sql, { subject, requestId, price, tokens, micros, holds, at });
         if (!inserted) throw new AppError('gateway.duplicate_request', { details: { request_id: requestId } });
-        return { requestId, subject, reservedTokens: tokens, reservedMicros: micros, rateHold };
+        // The counters come last: every call of the org updates them, so their row locks are held from here to the
+        // commit only (a refusal rolls the usage row back with them).
+        for (const hold of holds) if (!(await reserveOnCounter(sql, hold))) throw refusal(hold);
+        return {
+          requestId,
+          subject,
+          reservedTokens: tokens,
+          reservedMicros: micros,
+          rateHold,
+          costGuardMode: plan.costGuardMode,
+        };
       });
     } catch (error) {
       if (rateHold) await this.deps.rates.giveBack(subject.orgId, rateHold).catch(() => undefined);
@@ -159,6 +191,12 @@ export class DbUsageMeter implements UsageMeter {
       if (!row) return false;
       const at = this.deps.clock.now();
       const cost = costMicros(priceFromRow(row), inputTokens, outputTokens);
+      await markUsage(sql, reservation.requestId, 'settled', { inputTokens, outputTokens, cost, at });
+      const mode = (reservation as Partial<MeteredReservation>).costGuardMode ?? (await readPlan(sql)).costGuardMode;
+      const tripped = mode === 'off' ? null : await this.checkCostGuard(sql, at, reservation.requestId, cost);
+      // The org's rows that every settlement updates (its minute bucket and counters) come last, so their row locks
+      // are held from here to the commit only.
+      await recordSpend(sql, at, cost);
       const events: AuditEventInput[] = [];
       for (const hold of row.holds) {
         const used = hold.unit === 'tokens' ? inputTokens + outputTokens : cost;
@@ -168,9 +206,6 @@ export class DbUsageMeter implements UsageMeter {
             ...thresholdEvents(sql.orgId, hold, change.before.used, change.after.used, reservation.requestId),
           );
       }
-      await markUsage(sql, reservation.requestId, 'settled', { inputTokens, outputTokens, cost, at });
-      await recordSpend(sql, at, cost);
-      const tripped = await this.checkCostGuard(sql, at, reservation.requestId);
       if (tripped) events.push(tripped);
       if (events.length > 0) await this.deps.audit.append(sql, events);
       return true;
@@ -187,8 +222,8 @@ export class DbUsageMeter implements UsageMeter {
     const released = await this.deps.db.withTenant(reservation.subject.orgId, async (sql) => {
       const row = await lockOpenUsage(sql, reservation.requestId);
       if (!row) return false;
-      for (const hold of row.holds) await settleOnCounter(sql, hold, 0);
       await markUsage(sql, reservation.requestId, 'released', { at: this.deps.clock.now() });
+      for (const hold of row.holds) await settleOnCounter(sql, hold, 0);
       return true;
     });
     const hold = (reservation as Partial<MeteredReservation>).rateHold;
@@ -211,22 +246,40 @@ export class DbUsageMeter implements UsageMeter {
     });
   }
 
-  private async checkCostGuard(sql: TenantSql, at: Date, requestId: string): Promise<AuditEventInput | null> {
-    const plan = await readPlan(sql);
-    if (plan.costGuardMode === 'off' || (plan.costGuardMode === 'block' && plan.costGuardTrippedAt)) return null;
+  /** The org's written limits, from cache when loaded under `generation` (read earlier in the same transaction). */
+  async #writtenLimits(sql: TenantSql, generation: number): Promise<WrittenLimits> {
+    const cached = this.#written.get(sql.orgId, generation);
+    if (cached) return cached;
+    const written = { plan: await readPlan(sql), spendLimits: await readSpendLimits(sql) };
+    this.#written.set(sql.orgId, generation, written);
+    return written;
+  }
+
+  // Trips the cost guard on a spike; `tripCostGuard` re-checks the stored mode and state, so the mode the call was
+  // admitted under only decides whether to look at the spend rate at all.
+  // `unrecorded` is this settlement's cost, not yet in the minute bucket (recorded later, with the other hot rows).
+  private async checkCostGuard(
+    sql: TenantSql,
+    at: Date,
+    requestId: string,
+    unrecorded: number,
+  ): Promise<AuditEventInput | null> {
     const rule = this.deps.costGuard;
-    const rate = await spendRate(sql, rule, at);
-    if (!isSpendSpike(rule, rate) || !(await tripCostGuard(sql, at))) return null;
+    const stored = await spendRate(sql, rule, at);
+    const rate = { ...stored, windowMicros: stored.windowMicros + Math.max(0, unrecorded) };
+    if (!isSpendSpike(rule, rate)) return null;
+    const mode = await tripCostGuard(sql, at);
+    if (mode === null) return null;
     return {
       orgId: sql.orgId,
       actor: SYSTEM_ACTOR,
       action: 'gateway.cost_guard.tripped',
       resource: { type: 'Org', id: sql.orgId },
-      decision: plan.costGuardMode === 'block' ? 'block' : 'info',
+      decision: mode === 'block' ? 'block' : 'info',
       reasonCodes: ['gateway.cost_guard_tripped'],
       requestId,
       details: {
-        mode: plan.costGuardMode,
+        mode,
         window_micros: rate.windowMicros,
         baseline_micros_per_window: Math.round(rate.baselineMicrosPerWindow),
         factor: rule.factor,
