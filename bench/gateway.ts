@@ -6,12 +6,15 @@
  * requests/s at saturation (closed loop), and the time to the first streamed content chunk. Prints the latency
  * Bulwark adds over direct and its throughput ratio to the peer, then the database work of one Bulwark call
  * (transactions and statements). PGlite by default, PostgreSQL when DATABASE_URL is set.
- * Run: npm run bench:gateway [-- rate=500 seconds=5]
+ * Run: npm run bench:gateway [-- rate=500 seconds=5 only=bulwark]
+ * (`only=` runs one setup; `profile=out.cpuprofile` writes a CPU profile of this process during Bulwark's saturation.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -192,7 +195,11 @@ async function openLoop(target: Target, rate: number, seconds: number, stream: b
 }
 
 /** Completed requests per second with `concurrency` callers each sending the next request when the last answers. */
-async function saturation(target: Target, seconds: number, concurrency: number): Promise<number> {
+async function saturation(
+  target: Target,
+  seconds: number,
+  concurrency: number,
+): Promise<{ rate: number; done: number }> {
   const end = performance.now() + seconds * 1000;
   let done = 0;
   const worker = async () => {
@@ -209,7 +216,7 @@ async function saturation(target: Target, seconds: number, concurrency: number):
   };
   const start = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return done / ((performance.now() - start) / 1000);
+  return { rate: done / ((performance.now() - start) / 1000), done };
 }
 
 // ---- database work per call: transactions and the statements run in them ----
@@ -334,7 +341,7 @@ async function main(): Promise<void> {
   let portkey: Awaited<ReturnType<typeof startPortkey>> | undefined;
   let portkeyError: unknown;
   try {
-    portkey = await startPortkey();
+    if (!args.only || args.only === 'portkey') portkey = await startPortkey();
   } catch (error) {
     portkeyError = error;
   }
@@ -375,12 +382,30 @@ async function main(): Promise<void> {
     `gateway bench on ${backendName}: ${RATE} req/s for ${STEADY_S} s (open loop), saturation ${SATURATION_S} s, streams ${STREAM_RATE} req/s`,
   );
   const results = new Map<string, { steady: OpenLoopResult; sat: number; stream: OpenLoopResult }>();
+  // Counted from the start, so the database work per call under saturation (audit batches shared) is printed too.
+  const counts = countDb(bulwark.server.testDb.db);
   try {
-    for (const target of args.load === '0' ? [] : targets) {
+    for (const target of args.load === '0' ? [] : targets.filter((t) => !args.only || t.name === args.only)) {
       await openLoop(target, 100, 1, false); // warm-up: connections, JIT, caches
       await openLoop(target, 50, 0.5, true);
       const steady = await openLoop(target, RATE, STEADY_S, false);
-      const sat = await saturation(target, SATURATION_S, 32);
+      const before = { ...counts };
+      const profiler = args.profile && target.name === 'bulwark' ? new Session() : undefined;
+      if (profiler) {
+        profiler.connect();
+        await profiler.post('Profiler.enable');
+        await profiler.post('Profiler.start');
+      }
+      const { rate: sat, done } = await saturation(target, SATURATION_S, 32);
+      if (profiler && args.profile) {
+        const { profile } = await profiler.post('Profiler.stop');
+        await writeFile(args.profile, JSON.stringify(profile));
+        profiler.disconnect();
+      }
+      if (target.name === 'bulwark')
+        console.log(
+          `bulwark under saturation: ${((counts.transactions - before.transactions) / done).toFixed(2)} transactions, ${((counts.statements - before.statements) / done).toFixed(2)} statements per call`,
+        );
       const stream = await openLoop(target, STREAM_RATE, STREAM_S, true);
       results.set(target.name, { steady, sat, stream });
       console.log(
@@ -402,7 +427,6 @@ async function main(): Promise<void> {
     }
     if (bw && peer) console.log(`saturation ratio bulwark / portkey: ${(bw.sat / peer.sat).toFixed(2)}x`);
     // Database work of one call, sequentially, after the caches are warm.
-    const counts = countDb(bulwark.server.testDb.db);
     const bulwarkTarget = targets.at(-1) as Target;
     for (const [label, stream] of [
       ['non-streamed', false],

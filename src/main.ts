@@ -40,6 +40,7 @@ import {
   ProviderHttpClient,
   LocalProvider,
   RoutedCatalog,
+  GenerationCachedCatalog,
   RouteService,
   type ModelCatalog,
   type UsageMeter,
@@ -355,7 +356,11 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
   });
   const gateway = new GatewayService({
     db,
-    catalog: new RoutedCatalog({ db, models: overrides.gateway?.catalog ?? modelCatalog }),
+    // Resolution is cached under the org's cache generation, which every model, connection and route change bumps.
+    catalog: new GenerationCachedCatalog({
+      catalog: new RoutedCatalog({ db, models: overrides.gateway?.catalog ?? modelCatalog }),
+      generations,
+    }),
     clock,
     prompts,
     recordShadow: (orgId, comparison) => modelRoutes.recordComparison(orgId, comparison),

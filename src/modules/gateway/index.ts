@@ -88,6 +88,7 @@ export {
 } from './providers/local/local-models.js';
 export { localEmbedding } from './providers/local/local-embedding.js';
 export { BuiltInCatalog, EmptyCatalog } from './catalog/built-in-catalog.js';
+export { GenerationCachedCatalog } from './catalog/generation-cached-catalog.js';
 export { countTokens, countMessageTokens } from './tokens.js';
 export { GatewayService, type ChatExtensions, type GatewayServiceDeps } from './pipeline/gateway-service.js';
 // Prompt registry and model routes (versions, rollback, canary, shadow).

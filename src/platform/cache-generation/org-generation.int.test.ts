@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendName, createTestDb, type TestDb } from '../../../test/support/test-db.js';
+import type { Db } from '../db/index.js';
 import { newId, type OrgId } from '../../lib/ids.js';
 import { bumpOrgGeneration, GenerationCache, OrgGenerations, selectOrgGeneration } from './org-generation.js';
 
@@ -43,6 +44,35 @@ describe(`org cache generations (${backendName})`, () => {
     expect(await generations.read(b)).toBe(0);
     // Row-level security: org B's transaction sees no row of org A.
     expect(await t.db.withTenant(b, (sql) => selectOrgGeneration(sql, a))).toBe(0);
+  });
+
+  it('shares a read only among callers who asked before it started, so none misses a change committed before it asked', async () => {
+    const orgId = await newOrg();
+    let release: () => void = () => undefined;
+    let gate: Promise<void> = Promise.resolve();
+    let reads = 0;
+    // The read's answer is held back after its transaction committed, so later callers arrive while it is in flight.
+    const held: Db = Object.create(t.db) as Db;
+    held.withTenant = (org, fn) => {
+      reads++;
+      const waitFor = gate;
+      return t.db.withTenant(org, fn).then(async (result) => {
+        await waitFor;
+        return result;
+      });
+    };
+    const generations = new OrgGenerations(held);
+    gate = new Promise((resolve) => (release = resolve));
+    const first = generations.read(orgId);
+    await t.db.withTenant(orgId, bumpOrgGeneration);
+    gate = Promise.resolve();
+    const later = [generations.read(orgId), generations.read(orgId), generations.read(orgId)];
+    release();
+    expect(await first).toBe(0);
+    expect(await Promise.all(later)).toEqual([1, 1, 1]);
+    expect(reads).toBe(2);
+    expect(await generations.read(orgId)).toBe(1);
+    expect(reads).toBe(3);
   });
 
   it('current() answers the highest generation seen, never an older one observed later', async () => {

@@ -5,8 +5,8 @@ import type { Db, Sql, TenantSql } from '../db/index.js';
 /**
  * Bumps the org's cache generation inside the caller's transaction, so the change and the bump commit together.
  * INVARIANT: every change to something a node caches for an org (keys, members, service accounts, org status, org and
- * guard policies, access-token revocations and OAuth clients) calls this in its own transaction; a change without it
- * would be served stale from caches.
+ * guard policies, gateway models, provider connections and routes, gateway limits, access-token revocations and OAuth
+ * clients) calls this in its own transaction; a change without it would be served stale from caches.
  */
 export async function bumpOrgGeneration(sql: TenantSql): Promise<void> {
   await sql.query(
@@ -25,6 +25,8 @@ export async function selectOrgGeneration(sql: Sql, orgId: OrgId): Promise<numbe
   return rows[0] ? Number(rows[0].generation) : 0;
 }
 
+const noop = (): void => undefined;
+
 /**
  * A node's view of the orgs' cache generations. `read` asks the database (one short read-only transaction) and is
  * what authentication does on every request; `current` answers the highest generation this node has read, so the
@@ -33,12 +35,36 @@ export async function selectOrgGeneration(sql: Sql, orgId: OrgId): Promise<numbe
  */
 export class OrgGenerations {
   private readonly seen = new LRUCache<OrgId, number>({ max: 100_000 });
+  // Per org with a read in flight: that read, and the one queued behind it (shared by everyone who asked meanwhile).
+  private readonly reads = new Map<OrgId, { running: Promise<number>; queued?: Promise<number> }>();
 
   constructor(private readonly db: Db) {}
 
-  /** The org's generation as stored now; remembered as seen. */
-  async read(orgId: OrgId): Promise<number> {
-    return this.observe(orgId, await this.db.withTenant(orgId, (sql) => selectOrgGeneration(sql, orgId)));
+  /**
+   * The org's generation as stored now; remembered as seen. Concurrent callers share reads, but only reads that
+   * start after they asked: a caller arriving while a read is in flight waits for the next one (started when the
+   * running one ends, shared by everyone who arrived in between). So every caller still sees every change committed
+   * before it asked, and an org under load pays one read per read time rather than one per request.
+   */
+  read(orgId: OrgId): Promise<number> {
+    const state = this.reads.get(orgId);
+    if (!state) return this.start(orgId);
+    state.queued ??= state.running.then(noop, noop).then(() => this.start(orgId));
+    return state.queued;
+  }
+
+  private start(orgId: OrgId): Promise<number> {
+    const running = this.db
+      .withTenant(orgId, (sql) => selectOrgGeneration(sql, orgId))
+      .then((generation) => this.observe(orgId, generation));
+    this.reads.set(orgId, { running });
+    const done = () => {
+      const state = this.reads.get(orgId);
+      if (state?.running !== running) return;
+      if (state.queued === undefined) this.reads.delete(orgId);
+    };
+    running.then(done, done);
+    return running;
   }
 
   /** Records a generation read inside another transaction; returns the highest seen for the org. */
@@ -63,8 +89,9 @@ export class OrgGenerations {
 export class GenerationCache<K extends string, V extends object> {
   private readonly entries: LRUCache<K, { generation: number; value: V }>;
 
-  constructor(max: number) {
-    this.entries = new LRUCache({ max });
+  /** At most `max` entries; with `ttlMs`, an entry is also dropped that long after it was loaded. */
+  constructor(max: number, ttlMs?: number) {
+    this.entries = new LRUCache(ttlMs === undefined ? { max } : { max, ttl: ttlMs });
   }
 
   /** The value cached for `key` if it was loaded under `generation`. */

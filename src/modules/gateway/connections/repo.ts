@@ -1,3 +1,4 @@
+import { bumpOrgGeneration } from '../../../platform/cache-generation/index.js';
 import type { TenantSql } from '../../../platform/db/index.js';
 import type {
   OrgModel,
@@ -66,6 +67,7 @@ export async function insertConnection(
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
     [sql.orgId, row.id, row.name, row.kind, row.baseUrl, row.ciphertext, JSON.stringify(row.options), row.at],
   );
+  await bumpOrgGeneration(sql);
 }
 
 /** Updates the given fields of a connection; false when it does not exist in the org. */
@@ -79,6 +81,7 @@ export async function updateConnection(
      WHERE id = $1 RETURNING id`,
     [id, row.name, row.baseUrl, row.ciphertext, JSON.stringify(row.options), row.at],
   );
+  if (rows.length === 1) await bumpOrgGeneration(sql);
   return rows.length === 1;
 }
 
@@ -121,6 +124,7 @@ export async function deleteConnection(sql: TenantSql, id: ProviderConnectionId)
     'DELETE FROM gateway_provider_connections WHERE id = $1 RETURNING id',
     [id],
   );
+  if (rows.length === 1) await bumpOrgGeneration(sql);
   return rows.length === 1;
 }
 
@@ -187,6 +191,7 @@ export async function insertModel(
       `INSERT INTO gateway_model_targets (org_id, model_id, position, connection_id, upstream_model) VALUES ($1, $2, $3, $4, $5)`,
       [sql.orgId, model.id, position, target.connectionId, target.upstreamModel],
     );
+  await bumpOrgGeneration(sql);
 }
 
 /** One model of the org by id. */
@@ -213,6 +218,7 @@ export async function selectModels(sql: TenantSql, options: { afterId?: string; 
 /** Deletes a model (its targets go with it); false when it does not exist in the org. */
 export async function deleteModel(sql: TenantSql, id: OrgModelId): Promise<boolean> {
   const { rows } = await sql.query<{ id: string }>('DELETE FROM gateway_models WHERE id = $1 RETURNING id', [id]);
+  if (rows.length === 1) await bumpOrgGeneration(sql);
   return rows.length === 1;
 }
 

@@ -1,7 +1,5 @@
-import type { Clock } from '../../../lib/clock.js';
-import type { TenantSql } from '../../../platform/db/index.js';
-import { readEntitlements, type Entitlements } from '../../billing/index.js';
-import { readPlan, type OrgPlan } from './limits-repo.js';
+import type { Entitlements } from '../../billing/index.js';
+import type { OrgPlan } from './limits-repo.js';
 
 // The stricter of two limits, where null is no limit.
 function stricter(a: number | null, b: number | null): number | null {
@@ -10,7 +8,10 @@ function stricter(a: number | null, b: number | null): number | null {
   return Math.min(a, b);
 }
 
-/** The admin-written limits narrowed by the billing plan's entitlements: per field the stricter one wins. */
+/**
+ * The admin-written limits narrowed by the billing plan's entitlements (null: the org is on no billing plan, so its
+ * written limits alone apply): per field the stricter one wins.
+ */
 export function narrowToEntitlements(plan: OrgPlan, entitlements: Entitlements | null): OrgPlan {
   if (entitlements === null) return plan;
   return {
@@ -19,14 +20,4 @@ export function narrowToEntitlements(plan: OrgPlan, entitlements: Entitlements |
     rpm: stricter(plan.rpm, entitlements.rpm),
     tpm: stricter(plan.tpm, entitlements.tpm),
   };
-}
-
-/**
- * The limits the meter enforces for the org, read in the caller's tenant transaction: its written limits and its
- * billing plan's entitlements (Free without an active or trialing subscription), the stricter per field. An org
- * that never started a trial or subscription is on no billing plan: its written limits alone apply.
- * INVARIANT: read in the reservation's own transaction, so a subscription change is enforced on the next call.
- */
-export async function readEffectivePlan(sql: TenantSql, clock: Clock): Promise<OrgPlan> {
-  return narrowToEntitlements(await readPlan(sql), await readEntitlements(sql, clock));
 }

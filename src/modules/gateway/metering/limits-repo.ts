@@ -1,3 +1,4 @@
+import { bumpOrgGeneration } from '../../../platform/cache-generation/index.js';
 import type { Sql, TenantSql } from '../../../platform/db/index.js';
 import type { Period } from './periods.js';
 
@@ -112,20 +113,27 @@ export async function writeLimits(
        VALUES ($1, $2, $3, $4, $5, $6)`,
       [sql.orgId, limit.subjectKind, limit.subjectId, limit.period, limit.limitMicros, limit.alertThresholds],
     );
+  // The meter caches the written limits under the org's cache generation.
+  await bumpOrgGeneration(sql);
   return rows[0]?.version ?? 1;
 }
 
-/** Marks the cost guard tripped unless it already is (in `alert` mode it re-arms after an hour); true when it tripped now. */
-export async function tripCostGuard(sql: TenantSql, at: Date): Promise<boolean> {
-  const { rows } = await sql.query(
+/**
+ * Marks the cost guard tripped unless it already is (in `alert` mode it re-arms after an hour); returns the mode it
+ * tripped in, null when it did not trip now.
+ */
+export async function tripCostGuard(sql: TenantSql, at: Date): Promise<CostGuardMode | null> {
+  const { rows } = await sql.query<{ cost_guard_mode: CostGuardMode }>(
     `INSERT INTO gateway_limits (org_id, cost_guard_tripped_at) VALUES ($1, $2)
      ON CONFLICT (org_id) DO UPDATE SET cost_guard_tripped_at = EXCLUDED.cost_guard_tripped_at
        WHERE gateway_limits.cost_guard_mode <> 'off' AND (gateway_limits.cost_guard_tripped_at IS NULL
          OR (gateway_limits.cost_guard_mode = 'alert' AND gateway_limits.cost_guard_tripped_at < $2::timestamptz - interval '1 hour'))
-     RETURNING org_id`,
+     RETURNING cost_guard_mode`,
     [sql.orgId, at],
   );
-  return rows.length > 0;
+  const mode = rows[0]?.cost_guard_mode ?? null;
+  if (mode !== null) await bumpOrgGeneration(sql);
+  return mode;
 }
 
 /** Clears a tripped cost guard; returns when it had tripped (null: it was not tripped). */
@@ -139,6 +147,7 @@ export async function resetCostGuard(sql: TenantSql): Promise<Date | null> {
   await sql.query('UPDATE gateway_limits SET cost_guard_tripped_at = NULL, updated_at = now() WHERE org_id = $1', [
     sql.orgId,
   ]);
+  await bumpOrgGeneration(sql);
   return new Date(tripped);
 }
 

@@ -195,6 +195,67 @@ describe(`usage meter (${backendName})`, () => {
     expect(await codeOf(usage.meter.reserve(subject(orgId), 'req_t5', 1))).toBe('gateway.budget_exceeded');
   });
 
+  it('settles one org in batches: one transaction, thresholds attributed per call, a bad report fails only itself', async () => {
+    const orgId = await newOrg();
+    const keyA = 'key_0000000000000000000000000a';
+    const keyB = 'key_0000000000000000000000000b';
+    await setLimits(orgId, {
+      limits: [
+        { subjectKind: 'org', subjectId: '', period: 'month', limitMicros: 1000, alertThresholds: [50, 80] },
+        { subjectKind: 'key', subjectId: keyA, period: 'day', limitMicros: 700, alertThresholds: [] },
+      ],
+    });
+    let transactions = 0;
+    const counted = Object.create(t.db) as TestDb['db'];
+    counted.withTenant = (org, fn) => {
+      transactions++;
+      return t.db.withTenant(org, fn);
+    };
+    const meter = createGatewayUsage({
+      db: counted,
+      audit,
+      clock,
+      counterStore: { kind: 'memory' },
+      platformOrgId: platformOrg,
+      settings: {
+        costGuard: { windowSeconds: 300, baselineSeconds: 3600, factor: 10, floorMicros: 1_000_000 },
+        staleReservationSeconds: 900,
+        keyPrefix: 'test-batch',
+      },
+    }).meter;
+    const reserve = (id: string, apiKeyId: string, tokens: number) =>
+      meter.reserve(subject(orgId, { apiKeyId }), id, tokens);
+    const [r1, r2, r3, r4, r5] = [
+      await reserve('req_g1', keyA, 300),
+      await reserve('req_g2', keyB, 300),
+      await reserve('req_g3', keyA, 300),
+      await reserve('req_g4', keyB, 10),
+      await reserve('req_g5', keyB, 50),
+    ];
+    const before = transactions;
+    await Promise.all([
+      meter.settle(r1, { inputTokens: 300, outputTokens: 0 }),
+      meter.settle(r2, { inputTokens: 300, outputTokens: 0 }),
+      meter.settle(r4, { inputTokens: 10, outputTokens: 0 }),
+    ]);
+    expect(transactions - before).toBe(1);
+    expect(await counter(orgId, 'spend:org:month')).toEqual({ used: 610, reserved: 350 });
+    expect(await counter(orgId, `spend:key:${keyA}:day`)).toEqual({ used: 300, reserved: 300 });
+    // The 50% mark (500) was crossed by the second call of the batch, at 600, not by the batch's total of 610.
+    expect(
+      (await auditActions(orgId, 'gateway.budget.threshold_crossed')).map((d) => [d.threshold_percent, d.spent_micros]),
+    ).toEqual([[50, 600]]);
+
+    // An upstream that reports absurd usage (past what the database can count) fails only its own settlement.
+    const outcomes = await Promise.allSettled([
+      meter.settle(r3, { inputTokens: 1e19, outputTokens: 0 }),
+      meter.settle(r5, { inputTokens: 50, outputTokens: 0 }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'fulfilled']);
+    expect(await counter(orgId, 'spend:org:month')).toEqual({ used: 660, reserved: 300 });
+    expect(await counter(orgId, `spend:key:${keyA}:day`)).toEqual({ used: 300, reserved: 300 });
+  });
+
   it('fails closed for a model without a price when the table has no fallback row', async () => {
     const orgId = await newOrg();
     const unknown = subject(orgId, { model: 'never-priced' });

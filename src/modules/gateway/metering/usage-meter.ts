@@ -6,10 +6,20 @@ import type { AuditEventInput, AuditLog } from '../../audit/index.js';
 import type { MeterSubject, UsageMeter, UsageReservation } from '../ports.js';
 import { isSpendSpike, recordSpend, spendRate, type CostGuardRule } from './cost-guard.js';
 import { reserveOnCounter, settleOnCounter, type CounterHold } from './counters-repo.js';
-import { readEffectivePlan } from './effective-plan.js';
-import { readPlan, readSpendLimits, tripCostGuard, type OrgPlan, type SpendLimit } from './limits-repo.js';
+import { GenerationCache } from '../../../platform/cache-generation/index.js';
+import { readEntitlements } from '../../billing/index.js';
+import { narrowToEntitlements } from './effective-plan.js';
+import {
+  readPlan,
+  readSpendLimits,
+  tripCostGuard,
+  type CostGuardMode,
+  type OrgPlan,
+  type SpendLimit,
+} from './limits-repo.js';
+import { OrgBatches } from './org-batches.js';
 import { periodStartDate } from './periods.js';
-import { costMicros, priceOf, reservedMicros, type ModelPrice } from './pricing.js';
+import { costMicros, priceAndGeneration, reservedMicros, type ModelPrice } from './pricing.js';
 import type { RateHold, RateWindows } from './rate-windows.js';
 import { insertReservation, lockOpenUsage, markUsage, staleReservations, type UsageRow } from './usage-repo.js';
 
@@ -28,6 +38,28 @@ export interface DbUsageMeterDeps {
 export interface MeteredReservation extends UsageReservation {
   readonly reservedMicros: number;
   readonly rateHold: RateHold;
+  /** The cost-guard mode the reservation was admitted under (its settlement checks the spend rate unless `off`). */
+  readonly costGuardMode: CostGuardMode;
+}
+
+/** One call's settlement as it waits for its org's batch. */
+interface Settlement {
+  reservation: UsageReservation;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** One call's share of a counter settled for a batch. */
+interface SettledPart {
+  hold: CounterHold;
+  used: number;
+  requestId: string;
+}
+
+/** What an org's admins wrote (plan row, budgets and caps), as the meter caches it under the org's generation. */
+interface WrittenLimits {
+  plan: OrgPlan;
+  spendLimits: SpendLimit[];
 }
 
 /** Largest token estimate one call may reserve. */
@@ -76,7 +108,13 @@ function holdsFor(
       });
   }
   // Counters are always locked in the same order, so two reservations cannot deadlock on each other's rows.
-  return holds.sort((a, b) => (a.counter < b.counter ? -1 : a.counter > b.counter ? 1 : 0));
+  return holds.sort(compareCounters);
+}
+
+/** The one order counters are locked in: by name, then period. */
+function compareCounters(a: CounterHold, b: CounterHold): number {
+  if (a.counter !== b.counter) return a.counter < b.counter ? -1 : 1;
+  return a.periodStart < b.periodStart ? -1 : a.periodStart > b.periodStart ? 1 : 0;
 }
 
 function refusal(hold: CounterHold): AppError {
@@ -99,9 +137,14 @@ function refusal(hold: CounterHold): AppError {
 
 /**
  * The usage meter: RPM/TPM in `RateWindows`, token quota, budget and caps as counters in the database, usage rows
- * idempotent by request id. INVARIANT: every reservation, settlement and release is one database transaction.
+ * idempotent by request id. INVARIANT: every reservation and release is one database transaction, and so is each
+ * batch of settlements (a settlement is never split across transactions).
  */
 export class DbUsageMeter implements UsageMeter {
+  // Only what admins write is cached, never the counters: budgets stay authoritative in the database.
+  readonly #written = new GenerationCache<OrgId, WrittenLimits>(10_000);
+  readonly #settlements = new OrgBatches<Settlement, boolean>((orgId, batch) => this.#settleBatch(orgId, batch));
+
   constructor(private readonly deps: DbUsageMeterDeps) {}
 
   /** Reserves quota and estimated cost for one call; throws a gateway code when the call may not proceed. */
@@ -126,21 +169,33 @@ export class DbUsageMeter implements UsageMeter {
     let rateHold: RateHold | undefined;
     try {
       return await this.deps.db.withTenant(subject.orgId, async (sql) => {
-        const plan = await readEffectivePlan(sql, this.deps.clock);
+        // INVARIANT: read in the reservation's own transaction (the generation before the limits it validates), so a
+        // change of limits, cost-guard state or subscription is enforced on the next call.
+        const { price, generation } = await priceAndGeneration(sql, subject.model);
+        const written = await this.#writtenLimits(sql, generation);
+        const plan = narrowToEntitlements(written.plan, await readEntitlements(sql, this.deps.clock));
         if (plan.costGuardMode === 'block' && plan.costGuardTrippedAt)
           throw new AppError('gateway.cost_guard_tripped', {
             details: { tripped_at: plan.costGuardTrippedAt.toISOString() },
           });
-        const price = await priceOf(sql, subject.model);
         // SECURITY: an unpriced model fails closed; a budget must never be spent by calls it cannot price.
         if (!price) throw new AppError('gateway.price_missing', { details: { model: subject.model } });
         const micros = reservedMicros(price, tokens);
-        const holds = holdsFor(subject, plan, await readSpendLimits(sql), at, tokens, micros);
+        const holds = holdsFor(subject, plan, written.spendLimits, at, tokens, micros);
         rateHold = await this.deps.rates.admit(subject.orgId, plan, tokens);
-        for (const hold of holds) if (!(await reserveOnCounter(sql, hold))) throw refusal(hold);
         const inserted = await insertReservation(sql, { subject, requestId, price, tokens, micros, holds, at });
         if (!inserted) throw new AppError('gateway.duplicate_request', { details: { request_id: requestId } });
-        return { requestId, subject, reservedTokens: tokens, reservedMicros: micros, rateHold };
+        // The counters come last: every call of the org updates them, so their row locks are held from here to the
+        // commit only (a refusal rolls the usage row back with them).
+        for (const hold of holds) if (!(await reserveOnCounter(sql, hold))) throw refusal(hold);
+        return {
+          requestId,
+          subject,
+          reservedTokens: tokens,
+          reservedMicros: micros,
+          rateHold,
+          costGuardMode: plan.costGuardMode,
+        };
       });
     } catch (error) {
       if (rateHold) await this.deps.rates.giveBack(subject.orgId, rateHold).catch(() => undefined);
@@ -150,31 +205,14 @@ export class DbUsageMeter implements UsageMeter {
     }
   }
 
-  /** Replaces the reservation by the real cost; a second settle (or one after release) of the request changes nothing. */
+  /**
+   * Replaces the reservation by the real cost; a second settle (or one after release) of the request changes nothing.
+   * Settlements of one org are group-committed (`OrgBatches`): resolves once the batch holding this one committed.
+   */
   async settle(reservation: UsageReservation, usage: { inputTokens: number; outputTokens: number }): Promise<void> {
     const inputTokens = Math.max(0, Math.floor(usage.inputTokens) || 0);
     const outputTokens = Math.max(0, Math.floor(usage.outputTokens) || 0);
-    const settled = await this.deps.db.withTenant(reservation.subject.orgId, async (sql) => {
-      const row = await lockOpenUsage(sql, reservation.requestId);
-      if (!row) return false;
-      const at = this.deps.clock.now();
-      const cost = costMicros(priceFromRow(row), inputTokens, outputTokens);
-      const events: AuditEventInput[] = [];
-      for (const hold of row.holds) {
-        const used = hold.unit === 'tokens' ? inputTokens + outputTokens : cost;
-        const change = await settleOnCounter(sql, hold, used);
-        if (change && hold.scope === 'org' && hold.unit === 'micros')
-          events.push(
-            ...thresholdEvents(sql.orgId, hold, change.before.used, change.after.used, reservation.requestId),
-          );
-      }
-      await markUsage(sql, reservation.requestId, 'settled', { inputTokens, outputTokens, cost, at });
-      await recordSpend(sql, at, cost);
-      const tripped = await this.checkCostGuard(sql, at, reservation.requestId);
-      if (tripped) events.push(tripped);
-      if (events.length > 0) await this.deps.audit.append(sql, events);
-      return true;
-    });
+    const settled = await this.#settlements.add(reservation.subject.orgId, { reservation, inputTokens, outputTokens });
     const hold = (reservation as Partial<MeteredReservation>).rateHold;
     if (settled && hold)
       await this.deps.rates
@@ -182,13 +220,72 @@ export class DbUsageMeter implements UsageMeter {
         .catch(() => undefined);
   }
 
+  // INVARIANT: one transaction settles the batch. Locks are taken in the order single calls take them: each call's own
+  // usage row, then the org's minute bucket, then each counter once for the whole batch, sorted as reservations sort
+  // them, so a batch cannot deadlock with reservations, releases or another node's batch.
+  async #settleBatch(orgId: OrgId, batch: readonly Settlement[]): Promise<boolean[]> {
+    return this.deps.db.withTenant(orgId, async (sql) => {
+      const at = this.deps.clock.now();
+      const open: { settlement: Settlement; row: UsageRow; cost: number }[] = [];
+      const settled: boolean[] = [];
+      for (const settlement of batch) {
+        const { reservation, inputTokens, outputTokens } = settlement;
+        const row = await lockOpenUsage(sql, reservation.requestId);
+        settled.push(row !== null);
+        if (!row) continue;
+        const cost = costMicros(priceFromRow(row), inputTokens, outputTokens);
+        await markUsage(sql, reservation.requestId, 'settled', { inputTokens, outputTokens, cost, at });
+        open.push({ settlement, row, cost });
+      }
+      const last = open.at(-1);
+      if (!last) return settled;
+      const total = open.reduce((sum, o) => sum + o.cost, 0);
+      const modes = open.map((o) => (o.settlement.reservation as Partial<MeteredReservation>).costGuardMode);
+      const guarded = modes.includes(undefined)
+        ? (await readPlan(sql)).costGuardMode !== 'off'
+        : modes.some((mode) => mode !== 'off');
+      const tripped = guarded ? await this.checkCostGuard(sql, at, last.settlement.reservation.requestId, total) : null;
+      // The org's rows that every settlement updates (its minute bucket and counters) come last, so their row locks
+      // are held from here to the commit only.
+      await recordSpend(sql, at, total);
+      const counters = new Map<string, { hold: CounterHold; reserved: number; used: number; parts: SettledPart[] }>();
+      for (const { settlement, row, cost } of open)
+        for (const hold of row.holds) {
+          const used = hold.unit === 'tokens' ? settlement.inputTokens + settlement.outputTokens : cost;
+          const key = `${hold.counter}\u0000${hold.periodStart}`;
+          const entry = counters.get(key) ?? { hold, reserved: 0, used: 0, parts: [] };
+          entry.reserved += hold.amount;
+          entry.used += used;
+          entry.parts.push({ hold, used, requestId: settlement.reservation.requestId });
+          counters.set(key, entry);
+        }
+      const events: AuditEventInput[] = [];
+      for (const entry of [...counters.values()].sort((a, b) => compareCounters(a.hold, b.hold))) {
+        const { counter, periodStart } = entry.hold;
+        const change = await settleOnCounter(sql, { counter, periodStart, amount: entry.reserved }, entry.used);
+        if (!change) continue;
+        // Each call's share, in batch order, so every threshold is attributed to the call that crossed it.
+        let running = change.after.used - entry.used;
+        for (const part of entry.parts) {
+          const before = running;
+          running += part.used;
+          if (part.hold.scope === 'org' && part.hold.unit === 'micros')
+            events.push(...thresholdEvents(orgId, part.hold, before, running, part.requestId));
+        }
+      }
+      if (tripped) events.push(tripped);
+      if (events.length > 0) await this.deps.audit.append(sql, events);
+      return settled;
+    });
+  }
+
   /** Gives the whole reservation back (the call failed before the provider answered); idempotent like settle. */
   async release(reservation: UsageReservation): Promise<void> {
     const released = await this.deps.db.withTenant(reservation.subject.orgId, async (sql) => {
       const row = await lockOpenUsage(sql, reservation.requestId);
       if (!row) return false;
-      for (const hold of row.holds) await settleOnCounter(sql, hold, 0);
       await markUsage(sql, reservation.requestId, 'released', { at: this.deps.clock.now() });
+      for (const hold of row.holds) await settleOnCounter(sql, hold, 0);
       return true;
     });
     const hold = (reservation as Partial<MeteredReservation>).rateHold;
@@ -211,22 +308,40 @@ export class DbUsageMeter implements UsageMeter {
     });
   }
 
-  private async checkCostGuard(sql: TenantSql, at: Date, requestId: string): Promise<AuditEventInput | null> {
-    const plan = await readPlan(sql);
-    if (plan.costGuardMode === 'off' || (plan.costGuardMode === 'block' && plan.costGuardTrippedAt)) return null;
+  /** The org's written limits, from cache when loaded under `generation` (read earlier in the same transaction). */
+  async #writtenLimits(sql: TenantSql, generation: number): Promise<WrittenLimits> {
+    const cached = this.#written.get(sql.orgId, generation);
+    if (cached) return cached;
+    const written = { plan: await readPlan(sql), spendLimits: await readSpendLimits(sql) };
+    this.#written.set(sql.orgId, generation, written);
+    return written;
+  }
+
+  // Trips the cost guard on a spike; `tripCostGuard` re-checks the stored mode and state, so the mode the call was
+  // admitted under only decides whether to look at the spend rate at all.
+  // `unrecorded` is this settlement's cost, not yet in the minute bucket (recorded later, with the other hot rows).
+  private async checkCostGuard(
+    sql: TenantSql,
+    at: Date,
+    requestId: string,
+    unrecorded: number,
+  ): Promise<AuditEventInput | null> {
     const rule = this.deps.costGuard;
-    const rate = await spendRate(sql, rule, at);
-    if (!isSpendSpike(rule, rate) || !(await tripCostGuard(sql, at))) return null;
+    const stored = await spendRate(sql, rule, at);
+    const rate = { ...stored, windowMicros: stored.windowMicros + Math.max(0, unrecorded) };
+    if (!isSpendSpike(rule, rate)) return null;
+    const mode = await tripCostGuard(sql, at);
+    if (mode === null) return null;
     return {
       orgId: sql.orgId,
       actor: SYSTEM_ACTOR,
       action: 'gateway.cost_guard.tripped',
       resource: { type: 'Org', id: sql.orgId },
-      decision: plan.costGuardMode === 'block' ? 'block' : 'info',
+      decision: mode === 'block' ? 'block' : 'info',
       reasonCodes: ['gateway.cost_guard_tripped'],
       requestId,
       details: {
-        mode: plan.costGuardMode,
+        mode,
         window_micros: rate.windowMicros,
         baseline_micros_per_window: Math.round(rate.baselineMicrosPerWindow),
         factor: rule.factor,

@@ -1,3 +1,4 @@
+import { bumpOrgGeneration } from '../../../platform/cache-generation/index.js';
 import type { TenantSql } from '../../../platform/db/index.js';
 import type { AuditActor } from '../../audit/index.js';
 
@@ -100,7 +101,7 @@ export class VersionedStore<C> {
     );
   }
 
-  /** Appends an immutable version and moves the head to it. */
+  /** Appends an immutable version and moves the head to it (and bumps the org's cache generation). */
   async append(sql: TenantSql, v: Versioned<C>): Promise<void> {
     const content = this.#t.toRow(v);
     const columns = [
@@ -123,6 +124,8 @@ export class VersionedStore<C> {
         v.version,
         v.createdAt,
       ]);
+    // Routes are cached per node under the org's cache generation (gateway catalogue), so a new head bumps it.
+    await bumpOrgGeneration(sql);
   }
 
   /** One version of an entry, or its head version when `version` is absent. */

@@ -169,6 +169,7 @@ function sentenceFrame(sentence: string): BenignFrame | undefined {
   return undefined;
 }
 
+let shipped: ToxicityLexicon | undefined;
 let compiled: CompiledRule[] | undefined;
 let lexiconSlurs: RegExp | undefined;
 
@@ -178,7 +179,8 @@ let lexiconSlurs: RegExp | undefined;
  * damped, so quoting and condemning hate is not mistaken for hate.
  */
 export function scanToxicity(text: string, lexicon?: ToxicityLexicon): ToxicityHit[] {
-  const source = lexicon ?? loadToxicityLexicon();
+  // The shipped lexicon is read and compiled once per process, not on every scan.
+  const source = lexicon ?? (shipped ??= loadToxicityLexicon());
   const rules = lexicon === undefined ? (compiled ??= compile(source)) : compile(source);
   lexiconSlurs ??= new RegExp(`\\b(?:${alternation(source.reclaimable)})\\b`, 'i');
   const countered = counterFrame.test(text);
