@@ -41,6 +41,8 @@ describe(`every mutating route commits its allowed decision with its change (${b
     'billing_subscriptions',
     'billing_subscription_requests',
     'billing_usage_reports',
+    'oidc_clients',
+    'oidc_client_index',
     'audit_events',
   ];
   type Fixture = () => Promise<{ url: string; body?: unknown; headers?: Record<string, string> }>;
@@ -205,20 +207,6 @@ describe(`every mutating route commits its allowed decision with its change (${b
       url: `${lostUrl}/lift-freeze`,
       body: { reason: 'debt_settled' },
     }));
-    // In this order: the trial verifies the card the plan change needs, and the cancel ends what it made.
-    let planChanges = 0;
-    add('POST', '/v1/orgs/:org_id/billing/subscription/trial', async () => ({
-      url: `/v1/orgs/${org}/billing/subscription/trial`,
-      body: { plan: 'pro', token: 'pm_card_visa' },
-    }));
-    add('POST', '/v1/orgs/:org_id/billing/subscription', async () => ({
-      url: `/v1/orgs/${org}/billing/subscription`,
-      body: { plan: 'enterprise' },
-      headers: { 'idempotency-key': `walk-plan-${(planChanges += 1)}` },
-    }));
-    add('POST', '/v1/orgs/:org_id/billing/subscription/cancel', async () => ({
-      url: `/v1/orgs/${org}/billing/subscription/cancel`,
-    }));
     add('POST', '/v1/orgs/:org_id/billing/usage-reports', async () => ({
       url: `/v1/orgs/${org}/billing/usage-reports`,
       // Last month: closed, and within the 35 days the processor takes usage for.
@@ -242,6 +230,10 @@ describe(`every mutating route commits its allowed decision with its change (${b
     add('POST', '/v1/orgs/:org_id/service-accounts', async () => ({
       url: `/v1/orgs/${org}/service-accounts`,
       body: { name: 'walk-svc', roles: ['service'] },
+    }));
+    add('POST', '/v1/orgs/:org_id/service-accounts/:service_account_id/oauth-clients', async () => ({
+      url: `/v1/orgs/${org}/service-accounts/${ids.serviceAccount}/oauth-clients`,
+      body: {},
     }));
     add('POST', '/v1/orgs/:org_id/service-accounts/:service_account_id/disable', async () => ({
       url: `/v1/orgs/${org}/service-accounts/${ids.serviceAccount}/disable`,
@@ -332,6 +324,21 @@ describe(`every mutating route commits its allowed decision with its change (${b
     }));
     add('DELETE', '/v1/retrieval/documents/:document_id', async () => ({
       url: `/v1/retrieval/documents/${documentId}`,
+    }));
+    // In this order, after the retrieval routes (the cancel leaves the org on Free, which has no retrieval): the trial
+    // verifies the card the plan change is charged to, and the cancel ends what it made.
+    let planChanges = 0;
+    add('POST', '/v1/orgs/:org_id/billing/subscription/trial', async () => ({
+      url: `/v1/orgs/${org}/billing/subscription/trial`,
+      body: { plan: 'pro', token: 'pm_card_visa' },
+    }));
+    add('POST', '/v1/orgs/:org_id/billing/subscription', async () => ({
+      url: `/v1/orgs/${org}/billing/subscription`,
+      body: { plan: 'enterprise' },
+      headers: { 'idempotency-key': `walk-plan-${(planChanges += 1)}` },
+    }));
+    add('POST', '/v1/orgs/:org_id/billing/subscription/cancel', async () => ({
+      url: `/v1/orgs/${org}/billing/subscription/cancel`,
     }));
     // Platform routes on org B, last (fixtures run in this order): freeze, then unfreeze the frozen org.
     add('POST', '/v1/orgs/:target_org_id/freeze', async () => ({
