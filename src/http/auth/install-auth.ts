@@ -49,6 +49,28 @@ function authenticate(services: ApiServices): onRequestHookHandler {
       details: { retry_after_seconds: seconds },
     });
   };
+  // A rejected credential counts against its source (and key id); the first rejection of a window is stored before
+  // the answer, later ones are counted into one summary event. Returns what to throw: 429 over the limit, else 401.
+  const rejected = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    failure: { orgId?: OrgId | undefined; throttleKeyId?: string; keyId: string | undefined; reason: string },
+  ): Promise<AppError> => {
+    const wait = await services.authThrottle.recordFailure(request.ip, failure.throttleKeyId);
+    await services.rejectedCredentials
+      .record({
+        orgId: failure.orgId ?? services.platformOrgId,
+        keyId: failure.keyId,
+        reason: failure.reason,
+        source: throttleSource(request.ip),
+        throttled: wait > 0,
+        ...requestMeta(request),
+      })
+      .catch(() => undefined);
+    if (wait > 0) return throttled(reply, wait);
+    reply.header('www-authenticate', 'Bearer realm="bulwark", error="invalid_token"');
+    return unauthenticated();
+  };
   // SECURITY: an access token's org, account and roles come from its verified claims and the account as it stands;
   // the principal is a service account, and the Cedar decision below applies to it unchanged.
   const authenticateAccessToken = async (request: FastifyRequest, reply: FastifyReply, token: string) => {
@@ -57,20 +79,7 @@ function authenticate(services: ApiServices): onRequestHookHandler {
       request.principal = serviceAccountPrincipal(account);
     } catch (error) {
       if (!(error instanceof TokenRejected)) throw error;
-      const wait = await services.authThrottle.recordFailure(request.ip, undefined);
-      await services.rejectedCredentials
-        .record({
-          orgId: error.orgId ?? services.platformOrgId,
-          keyId: undefined,
-          reason: error.reason,
-          source: throttleSource(request.ip),
-          throttled: wait > 0,
-          ...requestMeta(request),
-        })
-        .catch(() => undefined);
-      if (wait > 0) throw throttled(reply, wait);
-      reply.header('www-authenticate', 'Bearer realm="bulwark", error="invalid_token"');
-      throw unauthenticated();
+      throw await rejected(request, reply, { orgId: error.orgId, keyId: undefined, reason: error.reason });
     }
   };
   return async function authenticateRequest(request: FastifyRequest, reply: FastifyReply) {
@@ -91,21 +100,12 @@ function authenticate(services: ApiServices): onRequestHookHandler {
       if (!(error instanceof AuthenticationFailure)) throw error;
       // SECURITY: only failures count, per source and per presented key id (known or not, so 429 reveals nothing).
       // A key id over its limit does not lock its owner out: the right secret still authenticates above.
-      const wait = await services.authThrottle.recordFailure(request.ip, error.keyId);
-      // The first rejection of a window is stored before the answer; later ones are counted into one summary event.
-      await services.rejectedCredentials
-        .record({
-          orgId: error.orgId ?? services.platformOrgId,
-          keyId: error.orgId ? error.keyId : undefined,
-          reason: error.reason,
-          source: throttleSource(request.ip),
-          throttled: wait > 0,
-          ...requestMeta(request),
-        })
-        .catch(() => undefined);
-      if (wait > 0) throw throttled(reply, wait);
-      reply.header('www-authenticate', 'Bearer realm="bulwark", error="invalid_token"');
-      throw unauthenticated();
+      throw await rejected(request, reply, {
+        orgId: error.orgId,
+        throttleKeyId: error.keyId,
+        keyId: error.orgId ? error.keyId : undefined,
+        reason: error.reason,
+      });
     }
   };
 }

@@ -138,7 +138,7 @@ function chargeOf(payment: PaymentView): PlanCharge {
   };
 }
 
-// A new subscription on Free, for an org that enters billing with a change still to be paid.
+// A new subscription on Free: an org entering billing with a change still to be paid, or the base of a new trial.
 function freeSubscription(id: string): Omit<SubscriptionRow, 'version' | 'created_at' | 'updated_at'> {
   return {
     id,
@@ -220,20 +220,12 @@ export class PlanService {
         : error;
     }
     const base = {
-      id,
+      ...freeSubscription(id),
       plan: input.plan,
-      trial_ends_at: null,
-      payment_method_id: null,
       setup_intent_ciphertext:
         outcome.setupIntentId === null
           ? null
           : await this.deps.cipher.encrypt(sql, setupIntentRef(sql.orgId), outcome.setupIntentId),
-      action_url: null,
-      decline_code: null,
-      current_period_start: null,
-      current_period_end: null,
-      pending_plan: null,
-      pending_payment_id: null,
     };
     let row: SubscriptionRow;
     if (outcome.status === 'succeeded') {
