@@ -1,4 +1,4 @@
-import type { Sql, TenantSql } from '../../../platform/db/index.js';
+import type { Sql } from '../../../platform/db/index.js';
 
 /** A model's price: integer micro-units of currency per one million tokens, input and output. */
 export interface ModelPrice {
@@ -46,26 +46,14 @@ const toPrice = (row: PriceRow): ModelPrice => ({
   outputMicrosPerMTok: Number(row.output_micros_per_mtok),
 });
 
-/**
- * The price of `model` (its own row, else the `*` fallback row; null when the table has neither) and the org's cache generation, read in one statement of the caller's tenant
- * transaction; the generation is read first, so data cached under it is never stamped newer than what it holds.
- */
-export async function priceAndGeneration(
-  sql: TenantSql,
-  model: string,
-): Promise<{ price: ModelPrice | null; generation: number }> {
-  const { rows } = await sql.query<Partial<PriceRow> & { generation: string | number | null }>(
-    `SELECT (SELECT generation FROM org_generations WHERE org_id = $3) AS generation,
-            p.model, p.input_micros_per_mtok, p.output_micros_per_mtok
-       FROM (SELECT 1) AS one LEFT JOIN LATERAL (
-         SELECT model, input_micros_per_mtok, output_micros_per_mtok FROM gateway_prices
-          WHERE model = $1 OR model = $2 ORDER BY (model = $1) DESC LIMIT 1) AS p ON true`,
-    [model, FALLBACK_PRICE_MODEL, sql.orgId],
+/** The price of `model`: its own row, else the `*` fallback row; null when the table has neither. */
+export async function priceOf(sql: Sql, model: string): Promise<ModelPrice | null> {
+  const { rows } = await sql.query<PriceRow>(
+    `SELECT model, input_micros_per_mtok, output_micros_per_mtok FROM gateway_prices
+      WHERE model = $1 OR model = $2 ORDER BY (model = $1) DESC LIMIT 1`,
+    [model, FALLBACK_PRICE_MODEL],
   );
-  const row = rows[0];
-  const generation = Number(row?.generation ?? 0);
-  if (!row || row.model === undefined || row.model === null) return { price: null, generation };
-  return { price: toPrice(row as PriceRow), generation };
+  return rows[0] ? toPrice(rows[0]) : null;
 }
 
 /** Every row of the price table, by model name. */

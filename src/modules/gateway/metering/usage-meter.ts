@@ -6,7 +6,7 @@ import type { AuditEventInput, AuditLog } from '../../audit/index.js';
 import type { MeterSubject, UsageMeter, UsageReservation } from '../ports.js';
 import { isSpendSpike, recordSpend, spendRate, type CostGuardRule } from './cost-guard.js';
 import { reserveOnCounter, settleOnCounter, type CounterHold } from './counters-repo.js';
-import { GenerationCache } from '../../../platform/cache-generation/index.js';
+import { GenerationCache, selectOrgGeneration } from '../../../platform/cache-generation/index.js';
 import { readEntitlements } from '../../billing/index.js';
 import { narrowToEntitlements } from './effective-plan.js';
 import {
@@ -19,7 +19,7 @@ import {
 } from './limits-repo.js';
 import { OrgBatches } from './org-batches.js';
 import { periodStartDate } from './periods.js';
-import { costMicros, priceAndGeneration, reservedMicros, type ModelPrice } from './pricing.js';
+import { costMicros, priceOf, reservedMicros, type ModelPrice } from './pricing.js';
 import type { RateHold, RateWindows } from './rate-windows.js';
 import { insertReservation, lockOpenUsage, markUsage, staleReservations, type UsageRow } from './usage-repo.js';
 
@@ -171,7 +171,8 @@ export class DbUsageMeter implements UsageMeter {
       return await this.deps.db.withTenant(subject.orgId, async (sql) => {
         // INVARIANT: read in the reservation's own transaction (the generation before the limits it validates), so a
         // change of limits, cost-guard state or subscription is enforced on the next call.
-        const { price, generation } = await priceAndGeneration(sql, subject.model);
+        const generation = await selectOrgGeneration(sql, subject.orgId);
+        const price = await priceOf(sql, subject.model);
         const written = await this.#writtenLimits(sql, generation);
         const plan = narrowToEntitlements(written.plan, await readEntitlements(sql, this.deps.clock));
         if (plan.costGuardMode === 'block' && plan.costGuardTrippedAt)
