@@ -70,7 +70,10 @@ describe('what a plan change costs', () => {
     expect(quotePlanChange(row({}), 'free', mid)).toMatchObject({ amount: 0, period: null });
     const lastMinute = quotePlanChange(row({}), 'enterprise', at('2026-03-31T23:59:00Z'));
     expect(lastMinute.amount).toBe(0);
-    expect(Math.ceil(45_000 / (31 * 24 * 60))).toBeLessThan(MINIMUM_CHARGE_CENTS);
+    // Two hours before the end: 45,000 x 7,200 / 2,678,400 = 120.97, over the minimum, so charged (rounded up).
+    const lastHours = quotePlanChange(row({}), 'enterprise', at('2026-03-31T22:00:00Z'));
+    expect(lastHours.amount).toBe(121);
+    expect(lastHours.amount).toBeGreaterThanOrEqual(MINIMUM_CHARGE_CENTS);
   });
 });
 
