@@ -1,5 +1,4 @@
 import type { AdapterPayload } from 'oidc-provider';
-import type { Clock } from '../../../lib/clock.js';
 import { isId, type OrgId } from '../../../lib/ids.js';
 import { GenerationCache, selectOrgGeneration, type OrgGenerations } from '../../../platform/cache-generation/index.js';
 import type { Db } from '../../../platform/db/index.js';
@@ -13,7 +12,6 @@ import { clientSecretRef } from './create-oauth-client.js';
 export interface FindClientDeps {
   db: Db;
   cipher: FieldCipher;
-  clock: Clock;
   generations: OrgGenerations;
 }
 
@@ -24,7 +22,6 @@ const MAX_CACHED_CLIENTS = 10_000;
 
 interface CachedClient {
   orgId: OrgId;
-  loadedAt: number;
   payload: AdapterPayload;
 }
 
@@ -36,14 +33,13 @@ interface CachedClient {
  * INVARIANT: every change to a client or its service account bumps the org's generation in its own transaction.
  */
 export function findServiceAccountClient(deps: FindClientDeps): ClientLookup {
-  const clients = new GenerationCache<string, CachedClient>(MAX_CACHED_CLIENTS);
+  const clients = new GenerationCache<string, CachedClient>(MAX_CACHED_CLIENTS, CLIENT_CACHE_TTL_MS);
   return async (clientId) => {
     if (!isId('cli', clientId)) return undefined;
     const known = clients.peek(clientId);
     if (known) {
       const cached = clients.get(clientId, await deps.generations.read(known.orgId));
-      if (cached && deps.clock.now().getTime() - cached.loadedAt < CLIENT_CACHE_TTL_MS)
-        return structuredClone(cached.payload);
+      if (cached) return structuredClone(cached.payload);
     }
     const loaded = await load(clientId, deps);
     if (!loaded) {
@@ -60,7 +56,6 @@ async function load(
   clientId: string,
   deps: FindClientDeps,
 ): Promise<(CachedClient & { generation: number }) | undefined> {
-  const loadedAt = deps.clock.now().getTime();
   return deps.db.withPlatform(async (platform) => {
     const orgId = await selectClientOrg(platform, clientId);
     if (!orgId) return undefined;
@@ -86,6 +81,6 @@ async function load(
       service_account_id: client.serviceAccountId,
       roles: owner.roles,
     };
-    return { orgId, generation, loadedAt, payload };
+    return { orgId, generation, payload };
   });
 }
