@@ -29,6 +29,7 @@ export const idPrefixes = {
   outboxMessage: 'msg',
   oauthClient: 'cli',
   signingKey: 'sgk',
+  passkey: 'pky',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];
