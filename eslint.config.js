@@ -34,6 +34,12 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/http/sign-in/assets/*.js'],
+    languageOptions: {
+      globals: { document: 'readonly', navigator: 'readonly', PublicKeyCredential: 'readonly' },
+    },
+  },
+  {
     files: ['bin/**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

@@ -12,6 +12,8 @@ import type { ApiServices } from './http/api-services.js';
 import type { ProtectedRoute } from './http/auth/install-auth.js';
 import { registerApiRoutes } from './http/routes/index.js';
 import { mountOidcProvider } from './http/routes/oidc-provider-mount.js';
+import { registerSignInRoutes, signInPath } from './http/routes/sign-in-routes.js';
+import { logoutPages } from './http/sign-in/sign-in-pages.js';
 import { JobRunner } from './jobs/index.js';
 import { AuditBuffer, AuditLog, AuditSealer } from './modules/audit/index.js';
 import { openBilling } from './modules/billing/index.js';
@@ -65,7 +67,8 @@ import {
   ServiceAccountService,
   type BootstrapResult,
 } from './modules/tenancy/index.js';
-import { openOidc, rotateSigningKeyNow, type Oidc } from './modules/oidc/index.js';
+import { openIdentity, openPasskeys, type Identity, type Passkeys } from './modules/identity/index.js';
+import { openOidc, rotateSigningKeyNow, signInPasskeys, type Oidc } from './modules/oidc/index.js';
 import { DELIVER_JOB_KIND, WebhookDeliverer, WebhookEndpointService } from './modules/webhooks/index.js';
 import { OrgGenerations } from './platform/cache-generation/index.js';
 import {
@@ -383,6 +386,8 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     platformOrgId,
     usage: { meteredTokens: (orgId, from, to) => gatewayUsage.service.meteredTokens(orgId, from, to) },
   });
+  const identity = openIdentity({ db, cipher, audit, clock, platformOrgId, counterStore });
+  const passkeys = openPasskeys({ db, audit, clock, platformOrgId });
   const oidc = await openProvider(config, {
     db,
     cipher,
@@ -392,6 +397,8 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     logger,
     generations,
     canGrantRole: grantable,
+    identity,
+    passkeys,
   });
   const webhookRules = { allowPrivateTargets: config.webhooks.allowPrivateTargets };
   const webhookDeliverer = new WebhookDeliverer({
@@ -485,6 +492,8 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     billing,
     webhookEndpoints: new WebhookEndpointService({ db, cipher, audit, clock, rules: webhookRules }),
     oidc,
+    identity,
+    passkeys,
     redeemBootstrap: (platform, secret, mintOwnerKey) =>
       redeemBootstrapSecret({ clock, audit }, platform, secret, mintOwnerKey),
   };
@@ -519,13 +528,21 @@ function openProvider(
     platformOrgId: OrgId;
     generations: OrgGenerations;
     canGrantRole: (held: readonly string[], role: string) => boolean;
+    identity: Identity;
+    passkeys: Passkeys;
   },
 ): Promise<Oidc> {
+  const origin = new URL(config.publicUrl);
+  const rp = { id: origin.hostname, name: 'Bulwark', origin: origin.origin };
   return openOidc({
     ...deps,
+    passkeys: signInPasskeys(deps.passkeys, rp),
+    pages: { interactionPath: signInPath, logoutPages },
     issuer: config.oidc.issuer,
     audience: apiAudience(config),
     accessTokenTtlSeconds: config.oidc.accessTokenTtlSeconds,
+    refresh: { idleSeconds: config.oidc.refreshIdleSeconds, absoluteSeconds: config.oidc.refreshAbsoluteSeconds },
+    sessionTtlSeconds: config.oidc.sessionTtlSeconds,
     trustProxy: config.trustProxy,
     onServerError: (error) => deps.logger.error({ err: error }, 'the OpenID provider answered server_error'),
   });
@@ -577,6 +594,7 @@ export async function buildApp(
     registerRoutes: (app) => {
       routes.push(...registerApiRoutes(app, runtime.services));
       mountOidcProvider(app, runtime.services.oidc, { https: runtime.config.publicUrl.startsWith('https://') });
+      registerSignInRoutes(app, runtime.services.oidc);
     },
     health: {
       accepting: () => state.accepting,

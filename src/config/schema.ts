@@ -283,6 +283,15 @@ export const configSchema = z.object({
       accessTokenTtlSeconds: count(60, 900, 300).describe(
         'Lifetime of an access token in seconds (RFC 9068 JWT for the Bulwark API); at most 15 minutes.',
       ),
+      refreshIdleSeconds: count(300, 30 * 86_400, 86_400).describe(
+        'A refresh token unused this long (seconds) expires; each use rotates it and starts the idle time again.',
+      ),
+      refreshAbsoluteSeconds: count(3_600, 90 * 86_400, 14 * 86_400).describe(
+        'No refresh token of a sign-in lives beyond this many seconds after the sign-in (then the user signs in again).',
+      ),
+      sessionTtlSeconds: count(300, 30 * 86_400, 12 * 3_600).describe(
+        "How long a browser's sign-in session lasts (seconds): within it the org's applications sign the user in without asking again.",
+      ),
       signingKeyRotationDays: count(1, 365, 30).describe(
         'Age in days after which the job runner rotates the signing key (a new key is published one access-token lifetime before it signs).',
       ),
@@ -295,7 +304,7 @@ export const configSchema = z.object({
     })
     .prefault({})
     .describe(
-      'The embedded OpenID provider (/oidc): client_credentials for service accounts, introspection, revocation.',
+      'The embedded OpenID provider (/oidc): sign-in with the authorization code flow (PKCE), rotating refresh tokens, client_credentials for service accounts, introspection, revocation, logout.',
     ),
   guardEmbeddingStage: booleanish
     .default(true)

@@ -14,6 +14,7 @@ import type {
   RetrievalService,
   RouteService,
 } from '../modules/gateway/index.js';
+import type { Identity, Passkeys } from '../modules/identity/index.js';
 import type { Oidc } from '../modules/oidc/index.js';
 import type { GuardPolicyStore, GuardService, ModerationService, QuarantineService } from '../modules/guard/index.js';
 import type {
@@ -78,6 +79,10 @@ export interface ApiServices {
   webhookEndpoints: WebhookEndpointService;
   /** The embedded OpenID provider: its handler, service-account clients, access-token authentication. */
   oidc: Oidc;
+  /** Users' credentials (passwords, TOTP, recovery codes). */
+  identity: Identity;
+  /** Users' passkeys. */
+  passkeys: Passkeys;
   /** Redeems the one-time bootstrap secret in the caller's platform transaction; `mintOwnerKey` issues the owner's key in it. */
   redeemBootstrap<K>(
     platform: PlatformSql,

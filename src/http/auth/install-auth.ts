@@ -8,7 +8,7 @@ import type {
 import { AppError } from '../../lib/errors/index.js';
 import type { OrgId } from '../../lib/ids.js';
 import { actorOf, AuthenticationFailure, isRole, type Decision, type Principal } from '../../modules/authz/index.js';
-import { TokenRejected, type ServiceAccountToken } from '../../modules/oidc/index.js';
+import { TokenRejected, type AuthenticatedToken } from '../../modules/oidc/index.js';
 import type { AuditEventInput } from '../../modules/audit/index.js';
 import { throttleSource } from '../../platform/rate-limit/index.js';
 import type { ApiServices } from '../api-services.js';
@@ -25,18 +25,19 @@ function unauthenticated(): AppError {
   return new AppError('authn.required', { publicMessage: 'valid credentials are required' });
 }
 
-function serviceAccountPrincipal(account: ServiceAccountToken): Principal {
-  const { region, projects } = account.attributes;
+// A service account's token carries no authentication methods; a user's carries those of its sign-in.
+function tokenPrincipal(token: AuthenticatedToken): Principal {
+  const { region, projects } = token.attributes;
   return {
-    kind: 'service_account',
-    id: account.serviceAccountId,
-    orgId: account.orgId,
-    roles: account.roles.filter(isRole),
+    kind: token.subject,
+    id: token.subject === 'user' ? token.userId : token.serviceAccountId,
+    orgId: token.orgId,
+    roles: token.roles.filter(isRole),
     attributes: {
       ...(typeof region === 'string' ? { region } : {}),
       ...(Array.isArray(projects) ? { projects: projects.filter((p): p is string => typeof p === 'string') } : {}),
     },
-    amr: [],
+    amr: token.subject === 'user' ? token.amr : [],
   };
 }
 
@@ -71,12 +72,12 @@ function authenticate(services: ApiServices): onRequestHookHandler {
     reply.header('www-authenticate', 'Bearer realm="bulwark", error="invalid_token"');
     return unauthenticated();
   };
-  // SECURITY: an access token's org, account and roles come from its verified claims and the account as it stands;
-  // the principal is a service account, and the Cedar decision below applies to it unchanged.
+  // SECURITY: an access token's org, account, roles and amr come from its verified claims and the account as it
+  // stands; the principal is a service account or a user, and the Cedar decision below applies to it unchanged.
   const authenticateAccessToken = async (request: FastifyRequest, reply: FastifyReply, token: string) => {
     try {
       const account = await services.oidc.authenticate(token);
-      request.principal = serviceAccountPrincipal(account);
+      request.principal = tokenPrincipal(account);
     } catch (error) {
       if (!(error instanceof TokenRejected)) throw error;
       throw await rejected(request, reply, { orgId: error.orgId, keyId: undefined, reason: error.reason });

@@ -24,4 +24,46 @@ export const oidcErrors = defineErrors({
     description:
       'A `private_key_jwt` client needs `jwks` with 1 to 5 public signing keys (EC P-256/P-384, RSA of 2048 bits or more, or Ed25519) and no private parts; `client_secret_basic` takes no `jwks`.',
   },
+  'oidc.redirect_uri_invalid': {
+    status: 400,
+    title: 'Redirect URI refused',
+    description:
+      'An application client\'s redirect URIs (1 to 10) must be absolute https URLs (plain http only to 127.0.0.1, [::1] or localhost), without fragment, user info or wildcard; they are matched exactly. `details.field` names the URI.',
+  },
+  'oidc.first_party_not_allowed': {
+    status: 403,
+    title: 'First-party clients are the platform\'s',
+    description:
+      'Only the platform org may create a first-party application client (one that skips the consent screen); an org\'s own applications ask its members for consent.',
+  },
+  'oidc.sign_in_expired': {
+    status: 400,
+    title: 'Sign-in expired',
+    description:
+      'The sign-in page belongs to no live authorization request: it expired (after 15 minutes), was finished, or the browser lost its interaction cookie. Start again from the application.',
+  },
+  'oidc.sign_in_forbidden': {
+    status: 403,
+    title: 'Sign-in form refused',
+    description:
+      'A sign-in form was posted without the token its page carried (a form from another site, or a stale tab). Nothing was checked; reload the page.',
+  },
+  'oidc.not_a_member': {
+    status: 403,
+    title: 'No access to this application',
+    description:
+      'Audit reason only: the user signed in but is no active member of the org that owns the application; the application hears `access_denied`.',
+  },
+  'oidc.consent_declined': {
+    status: 403,
+    title: 'Consent declined',
+    description:
+      'Audit reason only: the user declined a third-party application\'s request; the application hears `access_denied`.',
+  },
+  'oidc.refresh_token_reused': {
+    status: 400,
+    title: 'Refresh token reused',
+    description:
+      'Audit reason only: a refresh token that was already exchanged was presented again (it may have been stolen). Its whole grant was revoked: every refresh and access token of that sign-in; the client hears `invalid_grant`.',
+  },
 });

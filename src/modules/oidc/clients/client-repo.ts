@@ -3,17 +3,27 @@ import type { OrgId } from '../../../lib/ids.js';
 import type { PlatformSql, TenantSql } from '../../../platform/db/index.js';
 import type { AuditActor } from '../../audit/index.js';
 
-/** How a service account's OAuth client authenticates at the token endpoint. */
-export type ClientAuthMethod = 'client_secret_basic' | 'private_key_jwt';
+/** How an OAuth client authenticates at the token endpoint (`none`: a public application client). */
+export type ClientAuthMethod = 'client_secret_basic' | 'private_key_jwt' | 'none';
 
-/** A service account's OAuth client as stored (the secret stays encrypted). */
+/** A service account's client (client_credentials) or an application users sign in to (authorization code). */
+export type ClientKind = 'service' | 'app';
+
+/** An OAuth client as stored (the secret stays encrypted). */
 export interface OAuthClientRow {
   orgId: OrgId;
   id: string;
-  serviceAccountId: string;
+  kind: ClientKind;
+  /** Service clients only. */
+  serviceAccountId: string | null;
+  name: string;
   authMethod: ClientAuthMethod;
   secretCiphertext: string | null;
   jwks: JSONWebKeySet | null;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  /** Skips the consent screen (platform clients only). */
+  firstParty: boolean;
   createdBy: AuditActor;
   createdAt: Date;
   revokedAt: Date | null;
@@ -22,24 +32,34 @@ export interface OAuthClientRow {
 interface Row {
   org_id: OrgId;
   id: string;
-  service_account_id: string;
+  kind: ClientKind;
+  service_account_id: string | null;
+  name: string;
   auth_method: ClientAuthMethod;
   secret_ciphertext: string | null;
   jwks: JSONWebKeySet | null;
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  first_party: boolean;
   created_by: AuditActor;
   created_at: Date | string;
   revoked_at: Date | string | null;
 }
 
-const COLUMNS =
-  'org_id, id, service_account_id, auth_method, secret_ciphertext, jwks, created_by, created_at, revoked_at';
+const COLUMNS = `org_id, id, kind, service_account_id, name, auth_method, secret_ciphertext, jwks, redirect_uris,
+  post_logout_redirect_uris, first_party, created_by, created_at, revoked_at`;
 const toClient = (r: Row): OAuthClientRow => ({
   orgId: r.org_id,
   id: r.id,
+  kind: r.kind,
   serviceAccountId: r.service_account_id,
+  name: r.name,
   authMethod: r.auth_method,
   secretCiphertext: r.secret_ciphertext,
   jwks: r.jwks,
+  redirectUris: r.redirect_uris,
+  postLogoutRedirectUris: r.post_logout_redirect_uris,
+  firstParty: r.first_party,
   createdBy: r.created_by,
   createdAt: new Date(r.created_at),
   revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at),
@@ -61,15 +81,21 @@ export async function selectClient(sql: TenantSql, clientId: string): Promise<OA
 export async function insertClient(sql: TenantSql, client: OAuthClientRow): Promise<void> {
   await sql.query('INSERT INTO oidc_client_index (id, org_id) VALUES ($1, $2)', [client.id, sql.orgId]);
   await sql.query(
-    `INSERT INTO oidc_clients (org_id, id, service_account_id, auth_method, secret_ciphertext, jwks, created_by, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    `INSERT INTO oidc_clients (org_id, id, kind, service_account_id, name, auth_method, secret_ciphertext, jwks,
+       redirect_uris, post_logout_redirect_uris, first_party, created_by, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
     [
       sql.orgId,
       client.id,
+      client.kind,
       client.serviceAccountId,
+      client.name,
       client.authMethod,
       client.secretCiphertext,
       client.jwks === null ? null : JSON.stringify(client.jwks),
+      client.redirectUris,
+      client.postLogoutRedirectUris,
+      client.firstParty,
       JSON.stringify(client.createdBy),
       client.createdAt,
     ],

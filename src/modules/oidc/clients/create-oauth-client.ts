@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import type { JSONWebKeySet, JWK } from 'jose';
+import type { JSONWebKeySet } from 'jose';
 import type { Clock } from '../../../lib/clock.js';
 import { AppError } from '../../../lib/errors/index.js';
 import { newId } from '../../../lib/ids.js';
@@ -13,7 +12,8 @@ import {
   type AuditContext,
   type CanGrantRole,
 } from '../../tenancy/index.js';
-import { insertClient, type ClientAuthMethod } from './client-repo.js';
+import { clientCredential, type ConfidentialAuthMethod } from './client-credential.js';
+import { insertClient } from './client-repo.js';
 
 /** What creating an OAuth client needs. */
 export interface OAuthClientDeps {
@@ -27,42 +27,9 @@ export interface OAuthClientDeps {
 export interface CreatedOAuthClient {
   clientId: string;
   serviceAccountId: string;
-  authMethod: ClientAuthMethod;
+  authMethod: ConfidentialAuthMethod;
   clientSecret?: string;
   createdAt: Date;
-}
-
-/** Where a client's secret ciphertext is bound (FieldCipher). */
-export const clientSecretRef = (clientId: string) => ({
-  table: 'oidc_clients',
-  column: 'secret_ciphertext',
-  rowId: clientId,
-});
-
-const PRIVATE_PARTS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'] as const;
-
-function usableSigningKey(jwk: JWK): boolean {
-  if (PRIVATE_PARTS.some((part) => part in jwk)) return false;
-  if (jwk.use !== undefined && jwk.use !== 'sig') return false;
-  if (jwk.kty === 'EC') return jwk.crv === 'P-256' || jwk.crv === 'P-384';
-  if (jwk.kty === 'OKP') return jwk.crv === 'Ed25519';
-  // 2048-bit modulus: 256 bytes, 342 base64url characters.
-  if (jwk.kty === 'RSA') return typeof jwk.n === 'string' && jwk.n.length >= 342;
-  return false;
-}
-
-// SECURITY: only public signing keys are stored; a private part sent by mistake is refused, never kept.
-function checkClientJwks(method: ClientAuthMethod, jwks: JSONWebKeySet | undefined): JSONWebKeySet | null {
-  if (method === 'client_secret_basic') {
-    if (jwks) throw new AppError('oidc.client_jwks_invalid', { publicMessage: 'client_secret_basic takes no jwks' });
-    return null;
-  }
-  const keys = jwks?.keys ?? [];
-  if (keys.length < 1 || keys.length > 5 || !keys.every(usableSigningKey))
-    throw new AppError('oidc.client_jwks_invalid', {
-      publicMessage: 'jwks needs 1 to 5 public signing keys (EC P-256/P-384, RSA >= 2048 bits, Ed25519)',
-    });
-  return { keys };
 }
 
 /**
@@ -75,26 +42,27 @@ export async function createOAuthClient(
   deps: OAuthClientDeps,
   sql: TenantSql,
   by: ActingPrincipal,
-  input: { serviceAccountId: string; authMethod: ClientAuthMethod; jwks?: JSONWebKeySet },
+  input: { serviceAccountId: string; authMethod: ConfidentialAuthMethod; jwks?: JSONWebKeySet },
   audit: AuditContext,
 ): Promise<CreatedOAuthClient> {
   const account = await activeOwner(sql, { type: 'service_account', id: input.serviceAccountId });
   if (!account) throw new AppError('http.not_found', { publicMessage: 'no such active service account' });
   assertMayGrant(by, account.roles, deps.canGrantRole);
-  const jwks = checkClientJwks(input.authMethod, input.jwks);
   const clientId = newId('cli');
   const createdAt = deps.clock.now();
-  const clientSecret = input.authMethod === 'client_secret_basic' ? randomBytes(32).toString('base64url') : undefined;
-  const secretCiphertext = clientSecret
-    ? await deps.cipher.encrypt(sql, clientSecretRef(clientId), clientSecret)
-    : null;
+  const credential = await clientCredential(deps.cipher, sql, clientId, input.authMethod, input.jwks);
   await insertClient(sql, {
     orgId: sql.orgId,
     id: clientId,
+    kind: 'service',
     serviceAccountId: input.serviceAccountId,
+    name: '',
     authMethod: input.authMethod,
-    secretCiphertext,
-    jwks,
+    secretCiphertext: credential.secretCiphertext,
+    jwks: credential.jwks,
+    redirectUris: [],
+    postLogoutRedirectUris: [],
+    firstParty: false,
     createdBy: audit.actor,
     createdAt,
     revokedAt: null,
@@ -114,7 +82,7 @@ export async function createOAuthClient(
     clientId,
     serviceAccountId: input.serviceAccountId,
     authMethod: input.authMethod,
-    ...(clientSecret ? { clientSecret } : {}),
+    ...(credential.clientSecret ? { clientSecret: credential.clientSecret } : {}),
     createdAt,
   };
 }

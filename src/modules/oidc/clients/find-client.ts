@@ -6,7 +6,7 @@ import type { FieldCipher } from '../../../platform/vault/index.js';
 import { activeOwner } from '../../tenancy/index.js';
 import type { ClientLookup } from '../storage/postgres-adapter.js';
 import { selectClient, selectClientOrg } from './client-repo.js';
-import { clientSecretRef } from './create-oauth-client.js';
+import { clientSecretRef } from './client-credential.js';
 
 /** What the client lookup needs. */
 export interface FindClientDeps {
@@ -26,13 +26,13 @@ interface CachedClient {
 }
 
 /**
- * The provider's view of a service account's OAuth client (the provider caches none). Cached per client under its
+ * The provider's view of an OAuth client (the provider caches none): a service account's, or an application's. Cached per client under its
  * org's cache generation, read from the database on every lookup, for at most CLIENT_CACHE_TTL_MS: a client whose
  * service account was disabled, or whose org was frozen, is unknown from the next request on, on every node.
- * Its metadata carries the org, the account and the account's current roles for the token claims.
+ * Its metadata carries the org and the kind; a service client's also its account and the account's current roles.
  * INVARIANT: every change to a client or its service account bumps the org's generation in its own transaction.
  */
-export function findServiceAccountClient(deps: FindClientDeps): ClientLookup {
+export function findClient(deps: FindClientDeps): ClientLookup {
   const clients = new GenerationCache<string, CachedClient>(MAX_CACHED_CLIENTS, CLIENT_CACHE_TTL_MS);
   return async (clientId) => {
     if (!isId('cli', clientId)) return undefined;
@@ -64,20 +64,38 @@ async function load(
     const generation = await selectOrgGeneration(sql, orgId);
     const client = await selectClient(sql, clientId);
     if (!client || client.revokedAt) return undefined;
-    const owner = await activeOwner(sql, { type: 'service_account', id: client.serviceAccountId });
-    if (!owner) return undefined;
     const secret = client.secretCiphertext
       ? await deps.cipher.decryptString(sql, clientSecretRef(clientId), client.secretCiphertext)
       : undefined;
-    const payload: AdapterPayload = {
+    const credential: AdapterPayload = {
       client_id: clientId,
       token_endpoint_auth_method: client.authMethod,
       ...(secret ? { client_secret: secret } : {}),
       ...(client.jwks ? { jwks: client.jwks } : {}),
+      org_id: orgId,
+      kind: client.kind,
+    };
+    if (client.kind === 'app') {
+      const payload: AdapterPayload = {
+        ...credential,
+        client_name: client.name,
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        redirect_uris: client.redirectUris,
+        post_logout_redirect_uris: client.postLogoutRedirectUris,
+        first_party: client.firstParty,
+      };
+      return { orgId, generation, payload };
+    }
+    const owner = client.serviceAccountId
+      ? await activeOwner(sql, { type: 'service_account', id: client.serviceAccountId })
+      : undefined;
+    if (!owner) return undefined;
+    const payload: AdapterPayload = {
+      ...credential,
       grant_types: ['client_credentials'],
       response_types: [],
       redirect_uris: [],
-      org_id: orgId,
       service_account_id: client.serviceAccountId,
       roles: owner.roles,
     };

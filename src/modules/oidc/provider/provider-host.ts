@@ -11,7 +11,7 @@ export type ProviderCallback = (req: IncomingMessage, res: ServerResponse) => Pr
  * of its own (everything is in the database), so requests in flight on the old one finish unharmed.
  */
 export class ProviderHost {
-  #built: { fingerprint: string; callback: ProviderCallback } | undefined;
+  #built: { fingerprint: string; provider: Provider; callback: ProviderCallback } | undefined;
 
   constructor(
     private readonly keyring: Keyring,
@@ -20,9 +20,20 @@ export class ProviderHost {
 
   /** The handler of the provider for the key set in force now. */
   async callback(): Promise<ProviderCallback> {
+    return (await this.current()).callback;
+  }
+
+  /** The provider for the key set in force now (interactions are stored, so any instance can finish one). */
+  async provider(): Promise<Provider> {
+    return (await this.current()).provider;
+  }
+
+  private async current(): Promise<{ provider: Provider; callback: ProviderCallback }> {
     const keys = await this.keyring.current();
-    if (this.#built?.fingerprint !== keys.fingerprint)
-      this.#built = { fingerprint: keys.fingerprint, callback: this.build(keys).callback() };
-    return this.#built.callback;
+    if (this.#built?.fingerprint !== keys.fingerprint) {
+      const provider = this.build(keys);
+      this.#built = { fingerprint: keys.fingerprint, provider, callback: provider.callback() };
+    }
+    return this.#built;
   }
 }

@@ -1,6 +1,8 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../../../lib/clock.js';
-import type { Db } from '../../../platform/db/index.js';
+import { bumpOrgGeneration } from '../../../platform/cache-generation/index.js';
+import type { Db, PlatformSql } from '../../../platform/db/index.js';
+import { selectClientOrg } from '../clients/client-repo.js';
 
 /** Finds a stored client's metadata by its id (the OAuth clients of service accounts). */
 export type ClientLookup = (clientId: string) => Promise<AdapterPayload | undefined>;
@@ -71,9 +73,18 @@ export class PostgresAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
-    await this.deps.db.withPlatform((sql) =>
-      sql.query('DELETE FROM oidc_payloads WHERE model = $1 AND id = $2', [this.model, id]),
-    );
+    await this.deps.db.withPlatform(async (sql) => {
+      const { rows } = await sql.query<{ client_id: string | null }>(
+        "DELETE FROM oidc_payloads WHERE model = $1 AND id = $2 RETURNING payload->>'clientId' AS client_id",
+        [this.model, id],
+      );
+      const clientId = rows[0]?.client_id;
+      if (this.model !== 'Grant' || !clientId) return;
+      // SECURITY: the API caches a user token's principal under its org's generation; a revoked grant (logout, a
+      // refresh token reused, a code replayed) must end its tokens on every node, so the bump commits with it.
+      const orgId = await selectClientOrg(sql, clientId);
+      if (orgId) await bumpOrgGeneration(await sql.enterTenant(orgId));
+    });
   }
 
   // SECURITY: revoking a grant removes every object issued under it (all models), not only this model's rows.
@@ -95,6 +106,15 @@ export class PostgresAdapter implements Adapter {
     if (!row) return undefined;
     return row.consumed_at ? { ...row.payload, consumed: epoch(new Date(row.consumed_at)) } : row.payload;
   }
+}
+
+/** Whether a grant still stands (not revoked, not expired): a user's access tokens end with their grant. */
+export async function grantStands(sql: PlatformSql, grantId: string, now: Date): Promise<boolean> {
+  const { rows } = await sql.query(
+    "SELECT 1 FROM oidc_payloads WHERE model = 'Grant' AND id = $1 AND (expires_at IS NULL OR expires_at > $2)",
+    [grantId, now],
+  );
+  return rows.length > 0;
 }
 
 /** Deletes provider records that expired before `now`; returns how many. */

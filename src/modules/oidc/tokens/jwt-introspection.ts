@@ -4,6 +4,7 @@ import type { Clock } from '../../../lib/clock.js';
 import { bumpOrgGeneration } from '../../../platform/cache-generation/index.js';
 import type { Db } from '../../../platform/db/index.js';
 import { isTokenRevoked, recordRevokedToken } from './revoked-tokens.js';
+import { grantStands } from '../storage/postgres-adapter.js';
 import { looksLikeJwt, TokenRejected, verifyAccessToken, type TokenVerifierDeps } from './verify-access-token.js';
 
 /** What introspecting and revoking our JWT access tokens needs. */
@@ -60,7 +61,12 @@ export function jwtIntrospection(deps: JwtIntrospectionDeps): ProviderMiddleware
       ctx.body = '';
       return;
     }
-    if (await deps.db.withPlatform((sql) => isTokenRevoked(sql, jti))) {
+    const revoked = await deps.db.withPlatform(
+      async (sql) =>
+        (await isTokenRevoked(sql, jti)) ||
+        (claims.subject === 'user' && !(await grantStands(sql, claims.grantId, deps.clock.now()))),
+    );
+    if (revoked) {
       ctx.body = { active: false };
       return;
     }
@@ -69,13 +75,14 @@ export function jwtIntrospection(deps: JwtIntrospectionDeps): ProviderMiddleware
       token_type: 'Bearer',
       iss: deps.issuer,
       aud: claims.audience,
-      sub: claims.serviceAccountId,
+      sub: claims.subject === 'user' ? claims.userId : claims.serviceAccountId,
       client_id: claims.clientId,
       jti: claims.jti,
       iat: claims.issuedAt,
       exp: claims.expiresAt,
       org_id: claims.orgId,
       roles: claims.roles,
+      ...(claims.subject === 'user' ? { amr: claims.amr, acr: claims.acr } : {}),
     };
   };
 }

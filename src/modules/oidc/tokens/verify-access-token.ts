@@ -4,18 +4,38 @@ import type { ErrorCode } from '../../../lib/errors/index.js';
 import { isId, type OrgId } from '../../../lib/ids.js';
 import type { Keyring } from '../signing-keys/keyring.js';
 
-/** What an access token of ours says, once verified. */
-export interface AccessTokenClaims {
+/** What every access token of ours says, once verified. */
+interface TokenClaims {
   jti: string;
   clientId: string;
-  /** `sub`: the service account the token was issued to. */
-  serviceAccountId: string;
   orgId: OrgId;
   roles: string[];
   issuedAt: number;
   expiresAt: number;
   audience: string;
 }
+
+/** A service account's token (client_credentials): `sub` is the account. */
+export interface ServiceAccountClaims extends TokenClaims {
+  subject: 'service_account';
+  serviceAccountId: string;
+}
+
+/** A user's token (authorization code, refresh): `sub` is the user, signed in as `amr` and `acr` say. */
+export interface UserClaims extends TokenClaims {
+  subject: 'user';
+  userId: string;
+  /** The grant the token was issued under; a revoked grant ends its tokens. */
+  grantId: string;
+  amr: string[];
+  acr: string;
+}
+
+/** What an access token of ours says, once verified: a service account's or a user's. */
+export type AccessTokenClaims = ServiceAccountClaims | UserClaims;
+
+const isStringArray = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string');
 
 /** Why an access token was refused; recorded in the audit log, never shown to the client. */
 export class TokenRejected extends Error {
@@ -94,24 +114,18 @@ export async function verifyAccessToken(token: string, deps: TokenVerifierDeps):
   if (
     typeof jti !== 'string' ||
     typeof sub !== 'string' ||
-    !isId('svc', sub) ||
     typeof clientId !== 'string' ||
     typeof orgId !== 'string' ||
     !isId('org', orgId) ||
-    !Array.isArray(roles) ||
-    !roles.every((role) => typeof role === 'string') ||
+    !isStringArray(roles) ||
     typeof iat !== 'number' ||
     typeof exp !== 'number'
   )
     throw new TokenRejected('authn.token_invalid');
-  return {
-    jti,
-    clientId,
-    serviceAccountId: sub,
-    orgId,
-    roles: roles as string[],
-    issuedAt: iat,
-    expiresAt: exp,
-    audience: deps.audience,
-  };
+  const common = { jti, clientId, orgId, roles, issuedAt: iat, expiresAt: exp, audience: deps.audience };
+  if (isId('svc', sub)) return { ...common, subject: 'service_account', serviceAccountId: sub };
+  const { grant_id: grantId, amr, acr } = payload;
+  if (!isId('usr', sub) || typeof grantId !== 'string' || !isStringArray(amr) || typeof acr !== 'string')
+    throw new TokenRejected('authn.token_invalid');
+  return { ...common, subject: 'user', userId: sub, grantId, amr, acr };
 }
