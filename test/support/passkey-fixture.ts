@@ -1,6 +1,6 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { createTestDb, type TestDb } from './test-db.js';
-import { SoftwareAuthenticator, type CeremonyAnswer } from './software-authenticator.js';
+import type { CeremonyAnswer, SoftwareAuthenticator } from './software-authenticator.js';
 import { ManualClock } from '../../src/lib/clock.js';
 import { newId, type OrgId, type UserId } from '../../src/lib/ids.js';
 import { AuditLog, type AuditRecord } from '../../src/modules/audit/index.js';

@@ -30,7 +30,9 @@ export async function removePasskey(
   meta?: SignInMeta,
 ): Promise<void> {
   const removed = await deps.db.withPlatform(async (platform) => {
-    const passkey = isId('pky', passkeyId) ? await deleteUserPasskey(platform, userId, passkeyId as PasskeyId) : undefined;
+    const passkey = isId('pky', passkeyId)
+      ? await deleteUserPasskey(platform, userId, passkeyId as PasskeyId)
+      : undefined;
     if (passkey)
       await appendPasskeyEvent(deps, platform, {
         action: 'identity.passkey.removed',

@@ -6,7 +6,11 @@ import type { PasskeyDeps } from './passkey.js';
 
 /** One passkey event: a registration, removal or sign-in, or a refused attempt at one. */
 export interface PasskeyEvent {
-  action: 'identity.passkey.registered' | 'identity.passkey.removed' | 'identity.passkey.succeeded' | 'identity.passkey.failed';
+  action:
+    | 'identity.passkey.registered'
+    | 'identity.passkey.removed'
+    | 'identity.passkey.succeeded'
+    | 'identity.passkey.failed';
   decision: AuditDecision;
   actor: AuditActor;
   /** The account concerned; null when an assertion named no known credential and no user was expected. */

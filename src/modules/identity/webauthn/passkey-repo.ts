@@ -43,10 +43,9 @@ function toPasskey(row: PasskeyRow): StoredPasskey {
 
 /** A user's passkeys, oldest first. */
 export async function selectUserPasskeys(sql: PlatformSql, userId: UserId): Promise<StoredPasskey[]> {
-  const { rows } = await sql.query<PasskeyRow>(
-    `SELECT ${COLUMNS} FROM user_passkeys WHERE user_id = $1 ORDER BY id`,
-    [userId],
-  );
+  const { rows } = await sql.query<PasskeyRow>(`SELECT ${COLUMNS} FROM user_passkeys WHERE user_id = $1 ORDER BY id`, [
+    userId,
+  ]);
   return rows.map(toPasskey);
 }
 
@@ -62,10 +61,7 @@ export async function selectPasskeyByCredentialId(
 }
 
 /** Stores a new passkey; false when its credential id is already registered (to anyone). */
-export async function insertPasskey(
-  sql: PlatformSql,
-  passkey: Omit<StoredPasskey, 'lastUsedAt'>,
-): Promise<boolean> {
+export async function insertPasskey(sql: PlatformSql, passkey: Omit<StoredPasskey, 'lastUsedAt'>): Promise<boolean> {
   // INVARIANT: credential_id is UNIQUE across all users, so one authenticator credential names one account only.
   const { rows } = await sql.query(
     `INSERT INTO user_passkeys (id, user_id, credential_id, public_key, counter, transports, name, created_at)

@@ -21,7 +21,10 @@ describe(`passkeys (${backendName})`, () => {
     const first = await f.passkeys.passkeyRegistrationOptions(userId, 'ada@example.test', RP);
     expect(first.challenge).toBe(first.options.challenge);
     expect(first.options.rp).toEqual({ id: RP.id, name: RP.name });
-    expect(first.options.authenticatorSelection).toMatchObject({ residentKey: 'preferred', userVerification: 'required' });
+    expect(first.options.authenticatorSelection).toMatchObject({
+      residentKey: 'preferred',
+      userVerification: 'required',
+    });
     expect(first.options.attestation).toBe('none');
     expect(first.options.pubKeyCredParams.map((p) => p.alg).sort((a, b) => a - b)).toEqual([-257, -8, -7]);
     expect(first.options.excludeCredentials).toEqual([]);
