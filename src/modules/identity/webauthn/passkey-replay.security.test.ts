@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPasskeyFixture, RP, type PasskeyFixture } from '../../../../test/support/passkey-fixture.js';
 import { SoftwareAuthenticator } from '../../../../test/support/software-authenticator.js';
 import { backendName } from '../../../../test/support/test-db.js';
+import { isAppError } from '../../../lib/errors/index.js';
 
 // Attack: a captured assertion (logged, or taken off the wire by a proxy) is presented again.
 describe(`passkey assertion replay (${backendName})`, () => {
@@ -46,5 +47,19 @@ describe(`passkey assertion replay (${backendName})`, () => {
     ).toEqual({ ok: false, reason: 'identity.passkey_invalid' });
     const failed = (await f.events('identity.passkey.failed')).filter((e) => e.resource?.id === userId);
     expect(failed.at(-1)?.details.problem).toMatch(/challenge/i);
+  });
+
+  it('refuses a registration answer presented against a challenge other than its own, storing nothing', async () => {
+    const userId = await f.newUser();
+    const authenticator = new SoftwareAuthenticator();
+    const first = await f.passkeys.passkeyRegistrationOptions(userId, 'replay@example.test', RP);
+    const response = authenticator.createCredential(first.options, { origin: RP.origin });
+    const second = await f.passkeys.passkeyRegistrationOptions(userId, 'replay@example.test', RP);
+    await expect(
+      f.passkeys.verifyPasskeyRegistration(userId, response, { expectedChallenge: second.challenge, rp: RP }),
+    ).rejects.toSatisfy((e: unknown) => isAppError(e, 'identity.passkey_rejected'));
+    expect(await f.passkeys.listPasskeys(userId)).toEqual([]);
+    const [failed] = (await f.events('identity.passkey.failed')).filter((e) => e.resource?.id === userId);
+    expect(failed?.details.problem).toMatch(/challenge/i);
   });
 });
