@@ -6,6 +6,7 @@ import { gatewayProviderErrors } from './catalogue/gateway-providers.js';
 import { gatewayRegistryErrors } from './catalogue/gateway-registry.js';
 import { gatewayErrors } from './catalogue/gateway.js';
 import { guardErrors } from './catalogue/guard.js';
+import { identityPasskeyErrors } from './catalogue/identity-passkeys.js';
 import { oidcErrors } from './catalogue/oidc.js';
 import { platformErrors } from './catalogue/platform.js';
 import { tenancyErrors } from './catalogue/tenancy.js';
@@ -20,6 +21,7 @@ export const errorCatalogue = {
   ...vaultErrors,
   ...auditErrors,
   ...tenancyErrors,
+  ...identityPasskeyErrors,
   ...authzErrors,
   ...oidcErrors,
   ...guardErrors,
