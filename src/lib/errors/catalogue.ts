@@ -6,6 +6,7 @@ import { gatewayProviderErrors } from './catalogue/gateway-providers.js';
 import { gatewayRegistryErrors } from './catalogue/gateway-registry.js';
 import { gatewayErrors } from './catalogue/gateway.js';
 import { guardErrors } from './catalogue/guard.js';
+import { identityErrors } from './catalogue/identity.js';
 import { oidcErrors } from './catalogue/oidc.js';
 import { platformErrors } from './catalogue/platform.js';
 import { tenancyErrors } from './catalogue/tenancy.js';
@@ -21,6 +22,7 @@ export const errorCatalogue = {
   ...auditErrors,
   ...tenancyErrors,
   ...authzErrors,
+  ...identityErrors,
   ...oidcErrors,
   ...guardErrors,
   ...gatewayUsageErrors,
