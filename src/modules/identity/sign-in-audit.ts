@@ -19,8 +19,12 @@ export interface CredentialEvent {
 }
 
 /** The audit event of `event` in the platform org's chain. */
-export function credentialAuditEvent(deps: Pick<CredentialDeps, 'platformOrgId'>, event: CredentialEvent): AuditEventInput {
-  const actor: AuditActor = event.actor ?? (event.userId ? { type: 'user', id: event.userId } : { type: 'anonymous', id: null });
+export function credentialAuditEvent(
+  deps: Pick<CredentialDeps, 'platformOrgId'>,
+  event: CredentialEvent,
+): AuditEventInput {
+  const actor: AuditActor =
+    event.actor ?? (event.userId ? { type: 'user', id: event.userId } : { type: 'anonymous', id: null });
   return {
     orgId: deps.platformOrgId,
     actor,

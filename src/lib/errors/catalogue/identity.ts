@@ -17,7 +17,8 @@ export const identityErrors = defineErrors({
   'identity.mfa_required': {
     status: 401,
     title: 'Second factor required',
-    description: 'The password was right, but the account needs a second factor (TOTP, recovery code or passkey) to sign in.',
+    description:
+      'The password was right, but the account needs a second factor (TOTP, recovery code or passkey) to sign in.',
     reserved: true,
   },
   'identity.mfa_invalid': {

@@ -18,7 +18,12 @@ export async function replaceRecoveryCodes(
 
 /** Marks the user's unused code of this hash used; true when there was one. */
 // SECURITY: `used_at IS NULL` is checked under the row lock, so one code spent twice at once succeeds once.
-export async function spendRecoveryCode(sql: PlatformSql, userId: UserId, codeHash: string, now: Date): Promise<boolean> {
+export async function spendRecoveryCode(
+  sql: PlatformSql,
+  userId: UserId,
+  codeHash: string,
+  now: Date,
+): Promise<boolean> {
   const { rowCount } = await sql.query(
     'UPDATE user_recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL',
     [userId, codeHash, now],

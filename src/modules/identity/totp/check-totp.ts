@@ -34,7 +34,7 @@ export async function checkTotp(
     // SECURITY: the step is recorded by a conditional UPDATE; a concurrent use of the same code that verified against
     // the same last_used_step finds the row changed and is refused here.
     const accepted = await acceptTotpStep(platform, userId, { secretCiphertext: totp.secretCiphertext, step });
-    if (!accepted) return { result: MFA_INVALID, events: [failed('replayed')] };
+    if (!accepted) return { result: MFA_INVALID, events: [failed('replayed_concurrently')] };
     return {
       result: { ok: true },
       events: [

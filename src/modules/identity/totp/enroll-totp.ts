@@ -72,7 +72,7 @@ export async function confirmTotpEnrollment(
       step,
       confirmAt: now,
     });
-    if (!accepted) return { result: MFA_INVALID, events: [failed('replayed')] };
+    if (!accepted) return { result: MFA_INVALID, events: [failed('replayed_concurrently')] };
     await replaceRecoveryCodes(platform, userId, codes.hashes, now);
     return {
       result: { ok: true, recoveryCodes: codes.codes },
