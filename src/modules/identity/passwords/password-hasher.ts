@@ -8,7 +8,8 @@ export interface PasswordHasher {
   verify(encoded: string, password: string): Promise<boolean>;
 }
 
-// OWASP Password Storage Cheat Sheet, argon2id: 19 MiB of memory, 2 passes, 1 lane.
+// OWASP Password Storage Cheat Sheet, argon2id: 19 MiB of memory, 2 passes, 1 lane. The algorithm is written as its
+// value: the package declares it as an ambient const enum, which isolatedModules cannot read at run time.
 const ARGON2ID_OPTIONS: Options = {
   algorithm: 2 as Algorithm.Argon2id,
   memoryCost: 19_456,
