@@ -7,6 +7,7 @@ import { gatewayRegistryErrors } from './catalogue/gateway-registry.js';
 import { gatewayErrors } from './catalogue/gateway.js';
 import { guardErrors } from './catalogue/guard.js';
 import { identityPasskeyErrors } from './catalogue/identity-passkeys.js';
+import { identityErrors } from './catalogue/identity.js';
 import { oidcErrors } from './catalogue/oidc.js';
 import { platformErrors } from './catalogue/platform.js';
 import { tenancyErrors } from './catalogue/tenancy.js';
@@ -21,8 +22,9 @@ export const errorCatalogue = {
   ...vaultErrors,
   ...auditErrors,
   ...tenancyErrors,
-  ...identityPasskeyErrors,
   ...authzErrors,
+  ...identityErrors,
+  ...identityPasskeyErrors,
   ...oidcErrors,
   ...guardErrors,
   ...gatewayUsageErrors,

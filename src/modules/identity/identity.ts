@@ -52,7 +52,10 @@ export interface Identity {
   setPassword(userId: UserId, password: string, actor: AuditActor, meta?: SignInMeta): Promise<void>;
   /** The factors a user has. */
   factors(userId: UserId): Promise<UserFactors>;
-  /** Starts (or restarts) TOTP enrollment: a new secret, unconfirmed until a code from it is checked. */
+  /**
+   * Starts (or restarts) TOTP enrollment: a new secret, unconfirmed until a code from it is checked. Throws AppError
+   * `identity.mfa_already_enrolled` when the user has a confirmed authenticator (it is never silently replaced).
+   */
   startTotpEnrollment(userId: UserId, accountName: string): Promise<{ secret: string; otpauthUri: string }>;
   /** Confirms TOTP enrollment with a code; returns fresh recovery codes (shown once). */
   confirmTotpEnrollment(

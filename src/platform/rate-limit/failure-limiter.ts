@@ -22,6 +22,11 @@ export interface FailureLimiter {
   blockedFor(key: string): Promise<number>;
   /** Counts one failure; returns how many milliseconds the key is now blocked (0 while within its allowance). */
   recordFailure(key: string): Promise<number>;
+  /**
+   * Takes back one failure counted up front for an attempt that then succeeded (a caller that counts each attempt
+   * before checking it, so concurrent attempts cannot all pass a check of the counter). A block in force stays.
+   */
+  forgive(key: string): Promise<void>;
 }
 
 const DAY_SECONDS = 24 * 60 * 60;
@@ -102,6 +107,10 @@ export function createFailureLimiter(
       const seconds = Math.min(rule.maxBlockSeconds, rule.blockSeconds * 2 ** Math.min(strike - 1, 30));
       await failures.block(key, seconds);
       return seconds * 1000;
+    },
+    async forgive(key) {
+      if (blockedMs(await failures.get(key)) > 0) return;
+      await failures.reward(key, 1);
     },
   };
 }

@@ -1,0 +1,42 @@
+import { defineErrors } from '../error-spec.js';
+
+/** Codes of human sign-in: passwords, second factors and their throttling. */
+export const identityErrors = defineErrors({
+  'identity.invalid_credentials': {
+    status: 401,
+    title: 'Invalid credentials',
+    description:
+      'The e-mail and password do not match an active account. The same answer is given whether the account exists, has no password or the password is wrong.',
+  },
+  'identity.login_throttled': {
+    status: 429,
+    title: 'Too many attempts',
+    description:
+      'Too many failed sign-in attempts for this account or from this source; `details.retry_after_seconds` says when to try again. Nothing is checked while the block lasts, so even a right password or code is refused.',
+  },
+  'identity.mfa_required': {
+    status: 401,
+    title: 'Second factor required',
+    description:
+      'The password was right, but the account needs a second factor (TOTP, recovery code or passkey) to sign in.',
+    reserved: true,
+  },
+  'identity.mfa_invalid': {
+    status: 401,
+    title: 'Invalid second factor',
+    description:
+      'The TOTP code or recovery code is wrong, already used (a TOTP code of a time step already accepted is refused), or the user has no such factor.',
+  },
+  'identity.mfa_already_enrolled': {
+    status: 409,
+    title: 'Authenticator already enrolled',
+    description:
+      'The user already has a confirmed TOTP authenticator; a new enrollment would silently replace it. Remove the current one first.',
+  },
+  'identity.password_rejected': {
+    status: 400,
+    title: 'Password rejected',
+    description:
+      'The new password breaks the password policy: 12 to 256 characters, not common or guessable (zxcvbn score 3 or more), not containing the e-mail name. `details.reasons` lists each rule broken (`too_short`, `too_long`, `too_guessable`, `contains_email`).',
+  },
+});

@@ -1,0 +1,57 @@
+import type { Clock } from '../../lib/clock.js';
+import type { OrgId } from '../../lib/ids.js';
+import type { Db } from '../../platform/db/index.js';
+import type { CounterStore } from '../../platform/rate-limit/index.js';
+import type { FieldCipher } from '../../platform/vault/index.js';
+import type { AuditLog } from '../audit/index.js';
+import type { Identity } from './identity.js';
+import type { CredentialDeps } from './identity-deps.js';
+import { checkPassword } from './passwords/check-password.js';
+import { argon2idHasher, type PasswordHasher } from './passwords/password-hasher.js';
+import { setPassword } from './passwords/set-password.js';
+import { useRecoveryCode } from './recovery-codes/use-recovery-code.js';
+import { createSignInThrottle, DEFAULT_SIGN_IN_LIMITS, type SignInLimits } from './sign-in-throttle.js';
+import { checkTotp } from './totp/check-totp.js';
+import { confirmTotpEnrollment, startTotpEnrollment } from './totp/enroll-totp.js';
+import { selectUserFactors } from './user-factors.js';
+
+/** What the identity module is built from. */
+export interface IdentityDeps {
+  db: Db;
+  cipher: FieldCipher;
+  audit: AuditLog;
+  clock: Clock;
+  /** The platform org: its audit chain records sign-ins, its data key encrypts TOTP secrets. */
+  platformOrgId: OrgId;
+  /** Where the sign-in throttling counters live (Redis shares them between nodes). */
+  counterStore: CounterStore;
+  /** Throttling rules; each one left out takes its default (DEFAULT_SIGN_IN_LIMITS). */
+  limits?: Partial<SignInLimits>;
+  /** The issuer name authenticator apps show beside a TOTP code (default `Bulwark`). */
+  totpIssuer?: string;
+  /** The password hasher (default argon2id at OWASP parameters); tests inject one to observe verifications. */
+  hasher?: PasswordHasher;
+}
+
+/** Builds the credential core of the identity module: passwords, TOTP and recovery codes, throttled and audited. */
+export function openIdentity(deps: IdentityDeps): Identity {
+  const credentials: CredentialDeps = {
+    db: deps.db,
+    cipher: deps.cipher,
+    audit: deps.audit,
+    clock: deps.clock,
+    platformOrgId: deps.platformOrgId,
+    throttle: createSignInThrottle({ ...DEFAULT_SIGN_IN_LIMITS, ...deps.limits }, deps.counterStore),
+    hasher: deps.hasher ?? argon2idHasher,
+    totpIssuer: deps.totpIssuer ?? 'Bulwark',
+  };
+  return {
+    checkPassword: (email, password, meta) => checkPassword(credentials, email, password, meta),
+    setPassword: (userId, password, actor, meta) => setPassword(credentials, userId, password, actor, meta),
+    factors: (userId) => deps.db.withPlatform((platform) => selectUserFactors(platform, userId)),
+    startTotpEnrollment: (userId, accountName) => startTotpEnrollment(credentials, userId, accountName),
+    confirmTotpEnrollment: (userId, code, meta) => confirmTotpEnrollment(credentials, userId, code, meta),
+    checkTotp: (userId, code, meta) => checkTotp(credentials, userId, code, meta),
+    useRecoveryCode: (userId, code, meta) => useRecoveryCode(credentials, userId, code, meta),
+  };
+}
