@@ -91,7 +91,7 @@ describe(`access-token attacks on the API and the provider (${backendName})`, ()
   });
 
   it('implicit and hybrid response_type: refused as unsupported_response_type, never redirected', async () => {
-    for (const responseType of ['token', 'id_token token', 'code token', 'code']) {
+    for (const responseType of ['token', 'id_token', 'id_token token', 'code token', 'code id_token']) {
       const url = new URL(`${t.issuer}/auth`);
       url.search = new URLSearchParams({
         client_id: String(rp.clientMetadata().client_id),
@@ -103,6 +103,16 @@ describe(`access-token attacks on the API and the provider (${backendName})`, ()
       expect(response.headers.get('location')).toBeNull();
       expect(await response.json()).toMatchObject({ error: 'unsupported_response_type' });
     }
+    // A service account's client may not use the code flow at all (it has no redirect URI).
+    const code = new URL(`${t.issuer}/auth`);
+    code.search = new URLSearchParams({
+      client_id: String(rp.clientMetadata().client_id),
+      response_type: 'code',
+      scope: 'openid',
+    }).toString();
+    const refused = await fetch(code, { redirect: 'manual' });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('location')).toBeNull();
     // With an unregistered redirect_uri the provider names that instead, and still redirects nowhere.
     const url = new URL(`${t.issuer}/auth`);
     url.search = new URLSearchParams({

@@ -12,18 +12,28 @@ describe(`service accounts get access tokens from the OpenID provider and call t
   });
   afterAll(async () => t?.server.close());
 
-  it('publishes discovery and an ES256 JWKS, and offers only what is built', async () => {
+  it('publishes discovery and an ES256 JWKS, and offers only what is built (no implicit, hybrid or password grant)', async () => {
     const discovered = (await (await fetch(`${t.issuer}/.well-known/openid-configuration`)).json()) as {
       issuer: string;
       jwks_uri: string;
       grant_types_supported: string[];
       response_types_supported: string[];
       token_endpoint_auth_methods_supported: string[];
+      code_challenge_methods_supported: string[];
     };
     expect(discovered.issuer).toBe(t.issuer);
-    expect(discovered.grant_types_supported).toEqual(['client_credentials']);
-    expect(discovered.response_types_supported).toEqual(['none']);
-    expect(discovered.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'private_key_jwt']);
+    expect(discovered.grant_types_supported.sort()).toEqual([
+      'authorization_code',
+      'client_credentials',
+      'refresh_token',
+    ]);
+    expect(discovered.response_types_supported).toEqual(['code']);
+    expect(discovered.code_challenge_methods_supported).toEqual(['S256']);
+    expect(discovered.token_endpoint_auth_methods_supported).toEqual([
+      'client_secret_basic',
+      'private_key_jwt',
+      'none',
+    ]);
     const jwks = await fetch(discovered.jwks_uri);
     expect(jwks.headers.get('x-content-type-options')).toBe('nosniff');
     expect(jwks.headers.get('x-request-id')).toMatch(/^req_/);

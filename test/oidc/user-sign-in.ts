@@ -1,7 +1,7 @@
 import { generate } from 'otplib';
 import * as client from 'openid-client';
 import type { UserId } from '../../src/lib/ids.js';
-import { listeningOidcServer } from './oidc-test-server.js';
+import type { listeningOidcServer } from './oidc-test-server.js';
 import { SignInAgent } from './sign-in-agent.js';
 
 /** The application's redirect URI: never fetched, the agent stops when the provider sends the browser there. */

@@ -19,7 +19,7 @@ import { ProviderHost, type ProviderCallback } from './provider/provider-host.js
 import { Keyring } from './signing-keys/keyring.js';
 import { pruneSigningKeys } from './signing-keys/prune-signing-keys.js';
 import { rotateSigningKey, type RotatedKey, type SigningKeyDeps } from './signing-keys/rotate-signing-key.js';
-import { deleteExpiredPayloads, PostgresAdapter } from './storage/postgres-adapter.js';
+import { deleteExpiredPayloads, findStandingGrantId, PostgresAdapter } from './storage/postgres-adapter.js';
 import { accessTokenAuthenticator, type AuthenticatedToken } from './tokens/authenticate-access-token.js';
 import { refreshReuseAlarm } from './tokens/refresh-reuse-alarm.js';
 import { jwtIntrospection } from './tokens/jwt-introspection.js';
@@ -123,6 +123,7 @@ export async function openOidc(deps: OidcDeps): Promise<Oidc> {
         cookieKeys,
         ...deps.pages,
         adapter: (model) => new PostgresAdapter(model, { db: deps.db, clock: deps.clock, findClient: clients }),
+        findGrantId: (userId, clientId) => findStandingGrantId(deps.db, userId, clientId, deps.clock.now()),
         userIsActive: (userId) => userIsActive(deps.db, userId),
         userRoles: (input) => userTokenRoles(deps.db, input),
         middleware: [introspection, refreshReuseAlarm(deps.audit)],

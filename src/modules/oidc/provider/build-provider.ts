@@ -25,6 +25,8 @@ export interface ProviderSettings {
   /** The path of an interaction's page (sign-in, consent), served by Bulwark outside the provider. */
   interactionPath: (uid: string) => string;
   adapter: (model: string) => Adapter;
+  /** The standing grant a user gave a client in an earlier session (consent is asked once, not per browser). */
+  findGrantId: (userId: string, clientId: string) => Promise<string | undefined>;
   /** Whether `sub` is a user who may still sign in (an active account). */
   userIsActive: (userId: string) => Promise<boolean>;
   /** The roles a user token carries in the client's org (it throws InvalidGrant for a user who is no member). */
@@ -81,7 +83,8 @@ const stepUpCheck = new interactionPolicy.Check(
   'a phishing-resistant sign-in (passkey) is required',
   (ctx) => {
     const wanted = (ctx.oidc.params?.acr_values as string | undefined)?.split(' ') ?? [];
-    if (!wanted.includes(PHISHING_RESISTANT_ACR) || ctx.oidc.result?.login) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    if (!wanted.includes(PHISHING_RESISTANT_ACR) || ctx.oidc.result?.login)
+      return interactionPolicy.Check.NO_NEED_TO_PROMPT;
     return ctx.oidc.session?.acr === PHISHING_RESISTANT_ACR
       ? interactionPolicy.Check.NO_NEED_TO_PROMPT
       : interactionPolicy.Check.REQUEST_PROMPT;
@@ -109,7 +112,7 @@ export function buildProvider(settings: ProviderSettings, keys: KeySet): Provide
     jwks: { keys: [...keys.privateJwks] },
     responseTypes: ['code'],
     scopes: ['openid', 'offline_access'],
-    claims: { openid: ['sub'] },
+    claims: { openid: ['sub', 'acr', 'amr', 'auth_time'] },
     acrValues: [...SIGN_IN_ACRS],
     clientAuthMethods: ['client_secret_basic', 'private_key_jwt', 'none'],
     clientDefaults: {
@@ -139,11 +142,15 @@ export function buildProvider(settings: ProviderSettings, keys: KeySet): Provide
       if (!(await settings.userIsActive(sub))) return undefined;
       return { accountId: sub, claims: () => ({ sub }) };
     },
-    // First-party clients (the platform's own) skip the consent screen: their grant is made here.
+    // A user's consent to a client stands across sessions until its grant is revoked. First-party clients (the
+    // platform's own) skip the consent screen: their grant is made here.
     async loadExistingGrant(ctx) {
       const { session, client } = ctx.oidc;
       if (!client || !session?.accountId) return undefined;
-      const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+      const grantId =
+        ctx.oidc.result?.consent?.grantId ??
+        session.grantIdFor(client.clientId) ??
+        (await settings.findGrantId(session.accountId, client.clientId));
       if (grantId) return ctx.oidc.provider.Grant.find(grantId);
       if (!clientOf(ctx).firstParty) return undefined;
       const grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
@@ -176,7 +183,9 @@ export function buildProvider(settings: ProviderSettings, keys: KeySet): Provide
         enabled: true,
         logoutSource: (ctx, form) => {
           const returnTo = ctx.oidc.params?.post_logout_redirect_uri;
-          const policy = settings.logoutPages.contentSecurityPolicy(typeof returnTo === 'string' ? returnTo : undefined);
+          const policy = settings.logoutPages.contentSecurityPolicy(
+            typeof returnTo === 'string' ? returnTo : undefined,
+          );
           ctx.set('content-security-policy', policy);
           ctx.body = settings.logoutPages.confirm(form, ctx.oidc.client?.clientName);
         },

@@ -117,6 +117,20 @@ export async function grantStands(sql: PlatformSql, grantId: string, now: Date):
   return rows.length > 0;
 }
 
+/** The newest standing grant of a user to a client, if any. */
+export async function findStandingGrantId(db: Db, userId: string, clientId: string, now: Date) {
+  const { rows } = await db.withPlatform((sql) =>
+    sql.query<{ id: string }>(
+      `SELECT id FROM oidc_payloads
+        WHERE model = 'Grant' AND payload->>'accountId' = $1 AND payload->>'clientId' = $2
+          AND (expires_at IS NULL OR expires_at > $3)
+        ORDER BY payload->>'iat' DESC LIMIT 1`,
+      [userId, clientId, now],
+    ),
+  );
+  return rows[0]?.id;
+}
+
 /** Deletes provider records that expired before `now`; returns how many. */
 export async function deleteExpiredPayloads(db: Db, now: Date): Promise<number> {
   const { rowCount } = await db.withPlatform((sql) =>
