@@ -4,14 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendName } from '../support/test-db.js';
 import { listeningOidcServer } from './oidc-test-server.js';
 import { SignInAgent } from './sign-in-agent.js';
-import {
-  authorizationRequest,
-  firstSignIn,
-  memberAndApp,
-  PASSWORD,
-  redeem,
-  totpCode,
-} from './user-sign-in.js';
+import { authorizationRequest, firstSignIn, memberAndApp, PASSWORD, redeem, totpCode } from './user-sign-in.js';
 
 describe(`a member signs in to an org's application: code + PKCE, password and TOTP (${backendName})`, () => {
   let t: Awaited<ReturnType<typeof listeningOidcServer>>;
@@ -85,6 +78,8 @@ describe(`a member signs in to an org's application: code + PKCE, password and T
       "SELECT actor, reason_codes FROM audit_events WHERE org_id = $1 AND action = 'identity.refresh_token.reused'",
       [t.orgs.a.orgId],
     );
-    expect(reuse).toEqual([{ actor: { type: 'user', id: member.userId }, reason_codes: ['oidc.refresh_token_reused'] }]);
+    expect(reuse).toEqual([
+      { actor: { type: 'user', id: member.userId }, reason_codes: ['oidc.refresh_token_reused'] },
+    ]);
   });
 });

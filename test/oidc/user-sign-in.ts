@@ -22,7 +22,10 @@ export async function memberAndApp(t: OidcServer, roles: string[], email: string
 }
 
 /** An application client of org A (public unless a secret method is asked for) and its relying-party config. */
-export async function appClient(t: OidcServer, options: { firstParty?: boolean; orgKey?: string; orgId?: string } = {}) {
+export async function appClient(
+  t: OidcServer,
+  options: { firstParty?: boolean; orgKey?: string; orgId?: string } = {},
+) {
   const orgId = options.orgId ?? t.orgs.a.orgId;
   const key = options.orgKey ?? (options.firstParty ? t.orgs.platformKey : t.orgs.a.ownerKey);
   const platformOrg = options.firstParty ? await platformOrgId(t) : orgId;

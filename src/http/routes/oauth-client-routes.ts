@@ -52,7 +52,9 @@ const createAppBody = z
     auth_method: z
       .enum(['none', 'client_secret_basic', 'private_key_jwt'])
       .default('none')
-      .describe('`none` for a public client (browser or native app, PKCE only); else how the server side authenticates.'),
+      .describe(
+        '`none` for a public client (browser or native app, PKCE only); else how the server side authenticates.',
+      ),
     jwks: createBody.shape.jwks,
     first_party: z
       .boolean()

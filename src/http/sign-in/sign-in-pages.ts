@@ -59,7 +59,12 @@ function codeField(id: string, label: string, error: string | undefined, pattern
 }
 
 // A passkey ceremony: the options travel in a data attribute, the script runs the ceremony and posts its answer.
-function passkeyForm(view: SignInView, action: 'passkey' | 'register_passkey', options: unknown, label: string): string {
+function passkeyForm(
+  view: SignInView,
+  action: 'passkey' | 'register_passkey',
+  options: unknown,
+  label: string,
+): string {
   const ceremony = action === 'passkey' ? 'get' : 'create';
   return form(
     view,

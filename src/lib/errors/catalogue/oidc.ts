@@ -28,13 +28,13 @@ export const oidcErrors = defineErrors({
     status: 400,
     title: 'Redirect URI refused',
     description:
-      'An application client\'s redirect URIs (1 to 10) must be absolute https URLs (plain http only to 127.0.0.1, [::1] or localhost), without fragment, user info or wildcard; they are matched exactly. `details.field` names the URI.',
+      "An application client's redirect URIs (1 to 10) must be absolute https URLs (plain http only to 127.0.0.1, [::1] or localhost), without fragment, user info or wildcard; they are matched exactly. `details.field` names the URI.",
   },
   'oidc.first_party_not_allowed': {
     status: 403,
-    title: 'First-party clients are the platform\'s',
+    title: "First-party clients are the platform's",
     description:
-      'Only the platform org may create a first-party application client (one that skips the consent screen); an org\'s own applications ask its members for consent.',
+      "Only the platform org may create a first-party application client (one that skips the consent screen); an org's own applications ask its members for consent.",
   },
   'oidc.sign_in_expired': {
     status: 400,
@@ -58,7 +58,7 @@ export const oidcErrors = defineErrors({
     status: 403,
     title: 'Consent declined',
     description:
-      'Audit reason only: the user declined a third-party application\'s request; the application hears `access_denied`.',
+      "Audit reason only: the user declined a third-party application's request; the application hears `access_denied`.",
   },
   'oidc.refresh_token_reused': {
     status: 400,

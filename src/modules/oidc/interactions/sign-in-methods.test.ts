@@ -4,10 +4,18 @@ import { acrFor, needsPasskey, rolesForSignIn } from './sign-in-methods.js';
 describe('what a sign-in earns', () => {
   it.each([
     [['owner', 'developer'], ['pwd', 'otp'], ['developer']],
-    [['owner', 'developer'], ['pwd', 'hwk'], ['owner', 'developer']],
+    [
+      ['owner', 'developer'],
+      ['pwd', 'hwk'],
+      ['owner', 'developer'],
+    ],
     [['finance'], ['pwd', 'otp'], []],
     [['security', 'viewer'], ['pwd', 'mfa'], ['viewer']],
-    [['developer', 'analyst'], ['pwd', 'otp'], ['developer', 'analyst']],
+    [
+      ['developer', 'analyst'],
+      ['pwd', 'otp'],
+      ['developer', 'analyst'],
+    ],
   ])('member roles %j signed in with %j carry %j', (roles, amr, expected) => {
     expect(rolesForSignIn(roles, amr)).toEqual(expected);
   });

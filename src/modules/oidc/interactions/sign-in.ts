@@ -130,7 +130,7 @@ export class SignIn {
         const ok =
           form.action === 'passkey'
             ? await this.deps.passkeys.authenticate(userId, form.response, challenge, meta)
-            : await this.mayRegisterPasskey(userId, secondDone) &&
+            : (await this.mayRegisterPasskey(userId, secondDone)) &&
               (await this.deps.passkeys.register(userId, form.response, challenge, meta));
         if (!ok) return this.advance(ctx, 'The passkey was not accepted.');
         await this.record(ctx, progress, ['hwk']);
@@ -215,7 +215,8 @@ export class SignIn {
   }
 
   private async factor(ctx: Context, checked: FactorCheck, method: SignInMethod): Promise<SignInOutcome> {
-    if (!checked.ok) return this.advance(ctx, failure(checked), checked.reason === 'identity.login_throttled' ? 429 : 401);
+    if (!checked.ok)
+      return this.advance(ctx, failure(checked), checked.reason === 'identity.login_throttled' ? 429 : 401);
     await this.record(ctx, ctx.progress, [method]);
     return this.advance(ctx);
   }
@@ -304,7 +305,9 @@ export class SignIn {
           amr,
           acr,
           roles,
-          ...(roles.length < memberRoles.length ? { roles_withheld: memberRoles.filter((r) => !roles.includes(r)) } : {}),
+          ...(roles.length < memberRoles.length
+            ? { roles_withheld: memberRoles.filter((r) => !roles.includes(r)) }
+            : {}),
         },
       }),
     ]);
