@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrgId } from '../../src/lib/ids.js';
 import { seedDispute } from '../billing/seed-dispute.js';
+import { listeningOidcServer } from '../oidc/oidc-test-server.js';
+import { appClient, passkeySignIn } from '../oidc/user-sign-in.js';
 import { backendName } from '../support/test-db.js';
-import { createTestServer, type TestServer } from '../support/test-server.js';
-import { twoOrgs } from './api-client.js';
+import type { TestServer } from '../support/test-server.js';
+import type { twoOrgs } from './api-client.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -23,14 +25,21 @@ async function fingerprint(server: TestServer, orgId: string): Promise<Record<st
   return out;
 }
 
+// The credentials of org A's owner that the matrix runs with: an API key, the owner's own access token (signed in
+// with a passkey, so it carries every owner action), and a service account's access token.
+const CREDENTIALS = ['API key', 'user access token', 'service account access token'] as const;
+type Credential = (typeof CREDENTIALS)[number];
+
 describe(`tenant isolation across every route (${backendName})`, () => {
   let server: TestServer;
   let ctx: Awaited<ReturnType<typeof twoOrgs>>;
   const ids: Record<'a' | 'b', Record<string, string>> = { a: {}, b: {} };
+  const credentials = {} as Record<Credential, string>;
 
   beforeAll(async () => {
-    server = await createTestServer();
-    ctx = await twoOrgs(server.app, server.runtime.bootstrap?.secret ?? '');
+    const oidc = await listeningOidcServer();
+    server = oidc.server;
+    ctx = oidc.orgs;
     for (const side of ['a', 'b'] as const) {
       const { orgId, ownerKey } = ctx[side];
       const member = (
@@ -118,6 +127,15 @@ describe(`tenant isolation across every route (${backendName})`, () => {
         model_id: model.id,
       };
     }
+    credentials['API key'] = ctx.a.ownerKey;
+    await server.runtime.services.identity.setPassword(ctx.a.ownerUserId as never, 'correct horse battery staple 42', {
+      type: 'system',
+      id: null,
+    });
+    const { rp } = await appClient(oidc);
+    credentials['user access token'] = (await passkeySignIn(oidc, rp, 'owner@org-a.example')).tokens.access_token;
+    const service = await oidc.serviceClient(ctx.a.ownerKey, ctx.a.orgId, ['admin']);
+    credentials['service account access token'] = await oidc.clientCredentialsToken(service);
     await server.runtime.auditBuffer.flush();
   });
   afterAll(async () => server.close());
@@ -133,31 +151,34 @@ describe(`tenant isolation across every route (${backendName})`, () => {
     expect(tenantRoutes.length).toBeGreaterThanOrEqual(20);
   });
 
-  it("refuses org A's owner on every route of org B and changes nothing of B's", async () => {
-    const before = await fingerprint(server, ctx.b.orgId);
-    const failures: string[] = [];
-    for (const route of server.routes.filter((r) => r.url.includes(':org_id'))) {
-      const res = await ctx.call(
-        ctx.a.ownerKey,
-        route.method as Method,
-        urlFor(route.url, 'b', 'b'),
-        route.method === 'GET' || route.method === 'DELETE' ? undefined : {},
-        route.url.includes('/policies') ? { 'if-match': '"v1"' } : {},
-      );
-      if (res.statusCode !== 404 && res.statusCode !== 403)
-        failures.push(`${route.method} ${route.url} -> ${res.statusCode}`);
-      else {
-        // The problem's `instance` echoes the path the caller sent; anything else about B would be a leak.
-        const { instance: _echo, ...rest } = res.json() as Record<string, unknown>;
-        const shown = JSON.stringify(rest);
-        if (shown.includes('secret answer of b') || Object.values(ids.b).some((id) => shown.includes(id)))
-          failures.push(`${route.method} ${route.url} leaked B data`);
+  it.each(CREDENTIALS)(
+    "refuses org A's owner (%s) on every route of org B and changes nothing of B's",
+    async (kind) => {
+      const before = await fingerprint(server, ctx.b.orgId);
+      const failures: string[] = [];
+      for (const route of server.routes.filter((r) => r.url.includes(':org_id'))) {
+        const res = await ctx.call(
+          credentials[kind],
+          route.method as Method,
+          urlFor(route.url, 'b', 'b'),
+          route.method === 'GET' || route.method === 'DELETE' ? undefined : {},
+          route.url.includes('/policies') ? { 'if-match': '"v1"' } : {},
+        );
+        if (res.statusCode !== 404 && res.statusCode !== 403)
+          failures.push(`${route.method} ${route.url} -> ${res.statusCode}`);
+        else {
+          // The problem's `instance` echoes the path the caller sent; anything else about B would be a leak.
+          const { instance: _echo, ...rest } = res.json() as Record<string, unknown>;
+          const shown = JSON.stringify(rest);
+          if (shown.includes('secret answer of b') || Object.values(ids.b).some((id) => shown.includes(id)))
+            failures.push(`${route.method} ${route.url} leaked B data`);
+        }
       }
-    }
-    expect(failures).toEqual([]);
-    await server.runtime.auditBuffer.flush();
-    expect(await fingerprint(server, ctx.b.orgId)).toEqual(before);
-  });
+      expect(failures).toEqual([]);
+      await server.runtime.auditBuffer.flush();
+      expect(await fingerprint(server, ctx.b.orgId)).toEqual(before);
+    },
+  );
 
   it("cannot reach B's resources through A's own org path either (row-level security hides them)", async () => {
     const before = await fingerprint(server, ctx.b.orgId);
@@ -179,14 +200,17 @@ describe(`tenant isolation across every route (${backendName})`, () => {
     expect(await fingerprint(server, ctx.b.orgId)).toEqual(before);
   });
 
-  it("serves the same routes to A's owner on A (the matrix is not vacuous)", async () => {
-    for (const route of server.routes.filter(
-      (r) => r.url.includes(':org_id') && r.method === 'GET' && !r.url.endsWith('/export'),
-    )) {
-      const res = await ctx.call(ctx.a.ownerKey, 'GET', urlFor(route.url, 'a', 'a'));
-      expect(`${route.url} -> ${res.statusCode}`).toBe(`${route.url} -> 200`);
-    }
-  });
+  it.each(CREDENTIALS.slice(0, 2))(
+    "serves the same routes to A's owner (%s) on A (the matrix is not vacuous)",
+    async (kind) => {
+      for (const route of server.routes.filter(
+        (r) => r.url.includes(':org_id') && r.method === 'GET' && !r.url.endsWith('/export'),
+      )) {
+        const res = await ctx.call(credentials[kind], 'GET', urlFor(route.url, 'a', 'a'));
+        expect(`${route.url} -> ${res.statusCode}`).toBe(`${route.url} -> 200`);
+      }
+    },
+  );
 
   it('records every cross-tenant attempt in the attacker’s own chain, never in the victim’s', async () => {
     await server.runtime.auditBuffer.flush();

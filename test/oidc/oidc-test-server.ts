@@ -54,6 +54,12 @@ export async function listeningOidcServer(env: Record<string, string> = {}) {
     return client.discovery(new URL(issuer), clientId, undefined, auth, { execute: [client.allowInsecureRequests] });
   }
 
+  /** A client_credentials access token of a service client made by serviceClient (client_secret_basic). */
+  async function clientCredentialsToken(created: { client_id: string; client_secret?: string }) {
+    const rp = await relyingParty(created.client_id, client.ClientSecretBasic(created.client_secret ?? ''));
+    return (await client.clientCredentialsGrant(rp, { resource: audience })).access_token;
+  }
+
   /** Calls the API over HTTP with a bearer token. */
   async function api(token: string, method: string, path: string, body?: unknown) {
     return fetch(`${server.config.publicUrl}${path}`, {
@@ -66,5 +72,5 @@ export async function listeningOidcServer(env: Record<string, string> = {}) {
     });
   }
 
-  return { server, orgs, issuer, audience, serviceClient, relyingParty, api };
+  return { server, orgs, issuer, audience, serviceClient, clientCredentialsToken, relyingParty, api };
 }

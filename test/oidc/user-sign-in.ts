@@ -2,6 +2,7 @@ import { generate } from 'otplib';
 import * as client from 'openid-client';
 import type { UserId } from '../../src/lib/ids.js';
 import type { listeningOidcServer } from './oidc-test-server.js';
+import { SoftwareAuthenticator } from '../support/software-authenticator.js';
 import { findForm, SignInAgent } from './sign-in-agent.js';
 
 /** The application's redirect URI: never fetched, the agent stops when the provider sends the browser there. */
@@ -108,4 +109,23 @@ export function redeem(rp: client.Configuration, callback: URL, request: { verif
     pkceCodeVerifier: request.verifier,
     expectedState: request.state,
   });
+}
+
+/** A first sign-in that enrolls a passkey (software authenticator) as the second factor; returns the tokens. */
+export async function passkeySignIn(t: OidcServer, rp: client.Configuration, email: string) {
+  const authenticator = new SoftwareAuthenticator();
+  const origin = new URL(t.server.config.publicUrl).origin;
+  const agent = new SignInAgent(t.server.config.publicUrl);
+  const request = await authorizationRequest(rp);
+  await agent.open(request.url.toString());
+  await agent.submit('password', { email, password: PASSWORD });
+  const register = findForm(agent.page, 'register_passkey');
+  if (!register) throw new Error(`no passkey registration offered:\n${agent.page}`);
+  const options = JSON.parse(register.attributes['data-options'] ?? '{}');
+  let step = await agent.submit('register_passkey', {
+    response: JSON.stringify(authenticator.createCredential(options, { origin })),
+  });
+  if (!step.leftTo) step = await agent.submit('consent', { approve: 'yes' });
+  if (!step.leftTo) throw new Error(`not signed in:\n${agent.page}`);
+  return { tokens: await redeem(rp, step.leftTo, request), authenticator, agent };
 }
