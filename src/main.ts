@@ -453,6 +453,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
       onChange: (orgId) => engine.invalidate(orgId),
       permits: keyScopePermits,
       generations,
+      passkeyKeyMaxLifetimeMs: config.passkeyKeyMaxDays * 24 * 60 * 60 * 1000,
     }),
     orgs,
     members: new MemberService({ audit, canGrantRole: grantable }),

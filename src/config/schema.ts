@@ -146,7 +146,7 @@ export const configSchema = z.object({
   sessionSecret: secretString
     .optional()
     .describe(
-      'Reserved for the session cookies of the identity module, which is not built yet: nothing reads it today, so it is not required.',
+      'Unused: the OpenID provider signs its session cookies with keys it generates on first start and keeps encrypted in the database (the same on every node).',
     ),
   metricsToken: secretString
     .optional()
@@ -158,6 +158,9 @@ export const configSchema = z.object({
     .max(7 * 24 * 60)
     .default(60)
     .describe('Lifetime of the one-time bootstrap secret printed on first start.'),
+  passkeyKeyMaxDays: count(1, 365, 90).describe(
+    'Longest life (days) of an API key that carries `hwk` (minted in a passkey session) with an owner, admin, security or finance role; such a key gets this expiry when none is given, and a later one is refused.',
+  ),
   authThrottle: authThrottleSchema,
   gatewayUsage: gatewayUsageSchema,
   gateway: z
@@ -392,6 +395,10 @@ export const envBindings: Readonly<Record<string, readonly string[]>> = {
   BULWARK_WEBHOOKS_TIMEOUT_MS: ['webhooks', 'timeoutMs'],
   BULWARK_OIDC_ISSUER: ['oidc', 'issuer'],
   BULWARK_OIDC_ACCESS_TOKEN_TTL_SECONDS: ['oidc', 'accessTokenTtlSeconds'],
+  BULWARK_OIDC_REFRESH_IDLE_SECONDS: ['oidc', 'refreshIdleSeconds'],
+  BULWARK_OIDC_REFRESH_ABSOLUTE_SECONDS: ['oidc', 'refreshAbsoluteSeconds'],
+  BULWARK_OIDC_SESSION_TTL_SECONDS: ['oidc', 'sessionTtlSeconds'],
+  BULWARK_PASSKEY_KEY_MAX_DAYS: ['passkeyKeyMaxDays'],
   BULWARK_OIDC_SIGNING_KEY_ROTATION_DAYS: ['oidc', 'signingKeyRotationDays'],
   BULWARK_OIDC_KEY_CHECK_INTERVAL_SECONDS: ['oidc', 'keyCheckIntervalSeconds'],
   BULWARK_OIDC_CLEANUP_INTERVAL_SECONDS: ['oidc', 'cleanupIntervalSeconds'],

@@ -24,3 +24,4 @@ export {
   type OrgStatusChange,
   type OrgStatusDeps,
 } from './org-status.js';
+export { needsPasskey, PASSKEY_ROLES } from './passkey-roles.js';

@@ -117,4 +117,10 @@ export const authzErrors = defineErrors({
     description:
       'The policy version (an update or a rollback) would deny its own author, or every owner, `read:policies` or `manage:policies`, so nobody could change it back. Nothing was stored. `details.denied` lists who would lose which action and why. An operator can restore the built-in policies with `bulwark policy reset --org ID`.',
   },
+  'authz.key_lifetime_exceeded': {
+    status: 400,
+    title: 'Key lifetime too long',
+    description:
+      'An API key that carries `hwk` (minted in a passkey session) with an owner, admin, security or finance role lives at most `passkeyKeyMaxDays` (90 by default): `expires_at` is later than that. Leave it out to get the longest allowed.',
+  },
 });

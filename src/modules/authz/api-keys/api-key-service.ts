@@ -11,7 +11,7 @@ import {
 } from '../../../platform/cache-generation/index.js';
 import type { Db, TenantSql } from '../../../platform/db/index.js';
 import type { AuditActor, AuditEventInput, AuditLog } from '../../audit/index.js';
-import { activeOwner, type ActiveOwner } from '../../tenancy/index.js';
+import { activeOwner, PASSKEY_ROLES, type ActiveOwner } from '../../tenancy/index.js';
 import { actions } from '../actions.js';
 import type { Principal } from '../principal.js';
 import type { ApiKey, KeyOwner } from './api-key.js';
@@ -46,6 +46,8 @@ export interface ApiKeyServiceDeps {
   permits: ScopePermits;
   /** The orgs' cache generations: a cached key is used only under the generation it was loaded at. */
   generations: OrgGenerations;
+  /** Longest life of a key carrying `hwk` with a passkey role (owner, admin, security, finance). */
+  passkeyKeyMaxLifetimeMs: number;
 }
 
 /** A key as authentication last read it, with its owner's roles and attributes then. */
@@ -117,12 +119,13 @@ export class ApiKeyService {
   ): Promise<{ key: ApiKey; token: string }> {
     assertCanIssueKey(creator, body);
     const now = this.deps.clock.now();
-    const expiresAt = body.expires_at ? new Date(body.expires_at) : null;
-    if (expiresAt && expiresAt <= now)
+    const requested = body.expires_at ? new Date(body.expires_at) : null;
+    if (requested && requested <= now)
       throw new AppError('http.bad_request', {
         publicMessage: 'expires_at must be in the future',
         details: { issues: [{ field: 'body.expires_at', message: 'must be in the future' }] },
       });
+    const expiresAt = this.boundedExpiry(body, requested, now);
     const owner = body.owner ?? ownerOfCreator(creator);
     const ownerNow = await this.mustFindActiveOwner(sql, owner);
     const minted = mintApiKey(newId('key', now.getTime()), this.deps.env);
@@ -205,6 +208,8 @@ export class ApiKeyService {
     const minted = mintApiKey(newId('key', now.getTime()), this.deps.env);
     const key = await insertKey(sql, {
       ...old,
+      // A successor never outlives its predecessor; an unbounded passkey-role key gets the bound from now.
+      expiresAt: old.expiresAt ?? this.boundedExpiry(old, null, now),
       id: minted.keyId,
       env: minted.env,
       rotatedFrom: old.id,
@@ -222,6 +227,19 @@ export class ApiKeyService {
     await bumpOrgGeneration(sql);
     this.deps.onChange?.(sql.orgId);
     return { key, token: minted.token };
+  }
+
+  // SECURITY: a key that carries `hwk` and a passkey role acts with admin or finance power without any further
+  // ceremony, so it lives a bounded time (at most passkeyKeyMaxLifetimeMs, that much when no expiry is asked).
+  private boundedExpiry(key: { role: string; amr: readonly string[] }, requested: Date | null, now: Date) {
+    if (!key.amr.includes('hwk') || !PASSKEY_ROLES.has(key.role)) return requested;
+    const latest = new Date(now.getTime() + this.deps.passkeyKeyMaxLifetimeMs);
+    if (requested && requested > latest)
+      throw new AppError('authz.key_lifetime_exceeded', {
+        publicMessage: `a key with hwk and role '${key.role}' may live until ${latest.toISOString()} at most`,
+        details: { issues: [{ field: 'body.expires_at', message: `at most ${latest.toISOString()}` }] },
+      });
+    return requested ?? latest;
   }
 
   /** Revokes a key at once. Revoking twice is refused with `db.conflict`. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { acrFor, needsPasskey, rolesForSignIn } from './sign-in-methods.js';
+import { needsPasskey } from '../../tenancy/index.js';
+import { acrFor, rolesForSignIn } from './sign-in-methods.js';
 
 describe('what a sign-in earns', () => {
   it.each([

@@ -1,3 +1,5 @@
+import { PASSKEY_ROLES } from '../../tenancy/index.js';
+
 /** `acr` of a sign-in with a password and a second factor (TOTP or a recovery code). */
 export const MFA_ACR = 'mfa';
 /** `acr` of a phishing-resistant sign-in: a passkey with user verification (OpenID EAP's `phr`). */
@@ -7,14 +9,6 @@ export const SIGN_IN_ACRS = [MFA_ACR, PHISHING_RESISTANT_ACR] as const;
 
 /** RFC 8176 methods: a password, a one-time code, a hardware-bound key (a passkey ceremony), multiple factors. */
 export type SignInMethod = 'pwd' | 'otp' | 'hwk' | 'mfa';
-
-/** Roles a token carries only when its sign-in used a passkey (`hwk`). */
-export const PASSKEY_ROLES: ReadonlySet<string> = new Set(['owner', 'admin', 'security', 'finance']);
-
-/** Whether any of `roles` needs a passkey sign-in. */
-export function needsPasskey(roles: readonly string[]): boolean {
-  return roles.some((role) => PASSKEY_ROLES.has(role));
-}
 
 /**
  * The roles a user token carries: the membership's, less the privileged ones when the sign-in used no passkey.

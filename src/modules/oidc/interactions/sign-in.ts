@@ -7,8 +7,8 @@ import type { OrgId, UserId } from '../../../lib/ids.js';
 import type { Db } from '../../../platform/db/index.js';
 import type { AuditEventInput, AuditLog } from '../../audit/index.js';
 import type { FactorCheck, Identity, SignInMeta } from '../../identity/index.js';
-import { activeOwner } from '../../tenancy/index.js';
-import { acrFor, needsPasskey, rolesForSignIn, type SignInMethod } from './sign-in-methods.js';
+import { activeOwner, needsPasskey } from '../../tenancy/index.js';
+import { acrFor, rolesForSignIn, type SignInMethod } from './sign-in-methods.js';
 import type { SignInProgress, SignInProgressStore } from './sign-in-progress.js';
 
 /** The passkey ceremonies a sign-in runs, bound to Bulwark's relying party. */
