@@ -7,12 +7,13 @@ import type {
 } from 'fastify';
 import { AppError } from '../../lib/errors/index.js';
 import type { OrgId } from '../../lib/ids.js';
-import { actorOf, AuthenticationFailure, isRole, type Decision, type Principal } from '../../modules/authz/index.js';
-import { TokenRejected, type AuthenticatedToken } from '../../modules/oidc/index.js';
+import { actorOf, AuthenticationFailure, type Decision } from '../../modules/authz/index.js';
+import { TokenRejected } from '../../modules/oidc/index.js';
 import type { AuditEventInput } from '../../modules/audit/index.js';
 import { throttleSource } from '../../platform/rate-limit/index.js';
 import type { ApiServices } from '../api-services.js';
 import { refuseFrozenOrg } from './refuse-frozen-org.js';
+import { tokenPrincipal } from './token-principal.js';
 import { requestMeta, type RouteAuthz } from './route-auth.js';
 import type { RouteTransaction, RouteTransactionScope } from './route-transaction.js';
 import type { ModelRouteDeclaration } from '../routes/model-route-declaration.js';
@@ -23,22 +24,6 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 function unauthenticated(): AppError {
   // One generic answer for every failure; the precise reason goes to the audit log only.
   return new AppError('authn.required', { publicMessage: 'valid credentials are required' });
-}
-
-// A service account's token carries no authentication methods; a user's carries those of its sign-in.
-function tokenPrincipal(token: AuthenticatedToken): Principal {
-  const { region, projects } = token.attributes;
-  return {
-    kind: token.subject,
-    id: token.subject === 'user' ? token.userId : token.serviceAccountId,
-    orgId: token.orgId,
-    roles: token.roles.filter(isRole),
-    attributes: {
-      ...(typeof region === 'string' ? { region } : {}),
-      ...(Array.isArray(projects) ? { projects: projects.filter((p): p is string => typeof p === 'string') } : {}),
-    },
-    amr: token.subject === 'user' ? token.amr : [],
-  };
 }
 
 function authenticate(services: ApiServices): onRequestHookHandler {
