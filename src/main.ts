@@ -63,11 +63,19 @@ import {
   OrgFrozenCheck,
   OrgService,
   redeemBootstrapSecret,
+  beginOwnerSetup,
+  abandonOwnerSetup,
   reissueBootstrapSecret,
   ServiceAccountService,
   type BootstrapResult,
 } from './modules/tenancy/index.js';
-import { openIdentity, openPasskeys, type Identity, type Passkeys } from './modules/identity/index.js';
+import {
+  openIdentity,
+  openPasskeys,
+  type Identity,
+  type Passkeys,
+  type RelyingParty,
+} from './modules/identity/index.js';
 import { openOidc, rotateSigningKeyNow, signInPasskeys, type Oidc } from './modules/oidc/index.js';
 import { DELIVER_JOB_KIND, WebhookDeliverer, WebhookEndpointService } from './modules/webhooks/index.js';
 import { OrgGenerations } from './platform/cache-generation/index.js';
@@ -388,6 +396,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
   });
   const identity = openIdentity({ db, cipher, audit, clock, platformOrgId, counterStore });
   const passkeys = openPasskeys({ db, audit, clock, platformOrgId });
+  const relyingParty = relyingPartyOf(config);
   const oidc = await openProvider(config, {
     db,
     cipher,
@@ -399,6 +408,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     canGrantRole: grantable,
     identity,
     passkeys,
+    relyingParty,
   });
   const webhookRules = { allowPrivateTargets: config.webhooks.allowPrivateTargets };
   const webhookDeliverer = new WebhookDeliverer({
@@ -495,8 +505,11 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     oidc,
     identity,
     passkeys,
-    redeemBootstrap: (platform, secret, mintOwnerKey) =>
-      redeemBootstrapSecret({ clock, audit }, platform, secret, mintOwnerKey),
+    relyingParty,
+    beginOwnerSetup: (platform, secret, challengeFor) => beginOwnerSetup({ clock }, platform, secret, challengeFor),
+    abandonOwnerSetup: (secret, reason) => abandonOwnerSetup({ db, audit }, secret, reason),
+    redeemBootstrap: (platform, secret, proveOwner, mintOwnerKey) =>
+      redeemBootstrapSecret({ clock, audit }, platform, secret, proveOwner, mintOwnerKey),
   };
   return {
     ...core,
@@ -531,13 +544,12 @@ function openProvider(
     canGrantRole: (held: readonly string[], role: string) => boolean;
     identity: Identity;
     passkeys: Passkeys;
+    relyingParty: RelyingParty;
   },
 ): Promise<Oidc> {
-  const origin = new URL(config.publicUrl);
-  const rp = { id: origin.hostname, name: 'Bulwark', origin: origin.origin };
   return openOidc({
     ...deps,
-    passkeys: signInPasskeys(deps.passkeys, rp),
+    passkeys: signInPasskeys(deps.passkeys, deps.relyingParty),
     pages: { interactionPath: signInPath, logoutPages },
     issuer: config.oidc.issuer,
     audience: apiAudience(config),
@@ -547,6 +559,12 @@ function openProvider(
     trustProxy: config.trustProxy,
     onServerError: (error) => deps.logger.error({ err: error }, 'the OpenID provider answered server_error'),
   });
+}
+
+/** The WebAuthn relying party: passkeys are bound to the public URL's host name and origin. */
+function relyingPartyOf(config: Config): RelyingParty {
+  const url = new URL(config.publicUrl);
+  return { id: url.hostname, name: 'Bulwark', origin: url.origin };
 }
 
 /** The resource indicator of the Bulwark API: the audience of its access tokens. */

@@ -14,11 +14,12 @@ import type {
   RetrievalService,
   RouteService,
 } from '../modules/gateway/index.js';
-import type { Identity, Passkeys } from '../modules/identity/index.js';
+import type { Identity, Passkeys, RelyingParty } from '../modules/identity/index.js';
 import type { Oidc } from '../modules/oidc/index.js';
 import type { GuardPolicyStore, GuardService, ModerationService, QuarantineService } from '../modules/guard/index.js';
 import type {
   BootstrapOwner,
+  SetupOwner,
   MemberService,
   OrgFrozenCheck,
   OrgService,
@@ -83,10 +84,21 @@ export interface ApiServices {
   identity: Identity;
   /** Users' passkeys. */
   passkeys: Passkeys;
+  /** The WebAuthn relying party passkeys are bound to. */
+  relyingParty: RelyingParty;
   /** Redeems the one-time bootstrap secret in the caller's platform transaction; `mintOwnerKey` issues the owner's key in it. */
+  /** Starts an owner setup: the owner of a live setup secret, with the passkey challenge recorded. */
+  beginOwnerSetup(
+    platform: PlatformSql,
+    secret: string,
+    challengeFor: (owner: SetupOwner) => Promise<string>,
+  ): Promise<SetupOwner>;
+  /** Records a failed redemption and drops its challenge. */
+  abandonOwnerSetup(secret: string, reason: string): Promise<void>;
   redeemBootstrap<K>(
     platform: PlatformSql,
     secret: string,
+    proveOwner: (owner: BootstrapOwner) => Promise<void>,
     mintOwnerKey: (tenant: TenantSql, owner: BootstrapOwner) => Promise<K>,
   ): Promise<K>;
 }

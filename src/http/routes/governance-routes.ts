@@ -7,7 +7,6 @@ import type { OrgId } from '../../lib/ids.js';
 import {
   actions,
   actorOf,
-  createdKeySchema,
   resourceTypes,
   roles,
   type Action,
@@ -15,9 +14,8 @@ import {
   type Principal,
 } from '../../modules/authz/index.js';
 import type { ApiServices } from '../api-services.js';
-import { principalOf, requestMeta } from '../auth/route-auth.js';
-import { inPlatformTransaction, inTenantTransaction } from '../auth/route-transaction.js';
-import { toKeyWire } from './api-key-routes.js';
+import { principalOf } from '../auth/route-auth.js';
+import { inTenantTransaction } from '../auth/route-transaction.js';
 import { orgParams, resourceFromPath } from './route-helpers.js';
 
 const policySchema = z.object({
@@ -102,43 +100,10 @@ const explainBodySchema = z
   })
   .strict();
 
-/** Bootstrap redemption, org policies (versioned, ETag), explain, and the audit log API. */
+/** Org policies (versioned, ETag), explain, and the audit log API. */
 export function registerGovernanceRoutes(app: FastifyInstance, services: ApiServices): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const security = [{ bearer: [] }];
-
-  r.post('/v1/bootstrap/redeem', {
-    config: { public: true, transaction: 'platform' },
-    schema: {
-      summary: "Exchange the one-time bootstrap secret for the platform owner's first API key",
-      tags: ['bootstrap'],
-      body: z.object({ secret: z.string().min(1).max(200) }).strict(),
-      response: { 201: createdKeySchema },
-    },
-    handler: async (request, reply) => {
-      // One transaction: the secret is consumed only if the owner's key is minted with it.
-      const { key, token } = await inPlatformTransaction(request, (platform) =>
-        services.redeemBootstrap(platform, request.body.secret, (tenant, { platformOrgId, ownerUserId }) => {
-          // The bootstrap secret stands in for a hardware-key login until identity issues one (see docs).
-          const owner: Principal = {
-            kind: 'user',
-            id: ownerUserId,
-            orgId: platformOrgId,
-            roles: ['owner'],
-            attributes: {},
-            amr: ['hwk'],
-          };
-          return services.apiKeys.create(
-            tenant,
-            owner,
-            { name: 'platform owner (bootstrap)', role: 'owner', scopes: [...actions], cidrs: [], amr: ['hwk'] },
-            requestMeta(request),
-          );
-        }),
-      );
-      return reply.code(201).send({ ...toKeyWire(key), secret: token });
-    },
-  });
 
   r.get('/v1/orgs/:org_id/policies', {
     config: { authz: { action: 'read:policies', resource: resourceFromPath('PolicySet') } },

@@ -16,6 +16,7 @@ import { registerGuardRoutes } from './guard-routes.js';
 import { registerModerationRoutes } from './moderation-routes.js';
 import { registerOAuthClientRoutes } from './oauth-client-routes.js';
 import { registerOrgStatusRoutes } from './org-status-routes.js';
+import { registerOwnerSetupRoutes } from './owner-setup-routes.js';
 import { registerQuarantineRoutes } from './quarantine-routes.js';
 import { registerRetrievalRoutes } from './retrieval-routes.js';
 import { enforceModelRouteDeclarations } from './model-route-declaration.js';
@@ -27,6 +28,7 @@ export function registerApiRoutes(app: FastifyInstance, services: ApiServices): 
   const table = installAuth(app, services);
   documentRoutes(app);
   enforceModelRouteDeclarations(app);
+  registerOwnerSetupRoutes(app, services);
   registerGovernanceRoutes(app, services);
   registerTenancyRoutes(app, services);
   registerOAuthClientRoutes(app, services);

@@ -3,10 +3,27 @@ import { backendName, createTestDb, type TestDb } from '../../../test/support/te
 import { ManualClock } from '../../lib/clock.js';
 import { isAppError } from '../../lib/errors/index.js';
 import { AuditLog } from '../audit/index.js';
-import { bootstrapPlatform, redeemBootstrapSecret, reissueBootstrapSecret, type BootstrapDeps } from './bootstrap.js';
+import {
+  beginOwnerSetup,
+  bootstrapPlatform,
+  redeemBootstrapSecret,
+  reissueBootstrapSecret,
+  type BootstrapDeps,
+} from './bootstrap.js';
 
-const redeem = (deps: BootstrapDeps, secret: string) =>
-  deps.db.withPlatform((platform) => redeemBootstrapSecret(deps, platform, secret, async (_tenant, owner) => owner));
+// Begins the setup (a passkey challenge recorded) unless told not to, then redeems; the passkey proof is the route's.
+const redeem = (deps: BootstrapDeps, secret: string, options: { begin?: boolean } = {}) =>
+  deps.db.withPlatform(async (platform) => {
+    if (options.begin !== false)
+      await beginOwnerSetup(deps, platform, secret, async () => 'challenge').catch(() => undefined);
+    return redeemBootstrapSecret(
+      deps,
+      platform,
+      secret,
+      async () => undefined,
+      async (_tenant, owner) => owner,
+    );
+  });
 
 describe(`platform bootstrap (${backendName})`, () => {
   let t: TestDb;
@@ -36,6 +53,10 @@ describe(`platform bootstrap (${backendName})`, () => {
       isAppError(e, 'tenancy.bootstrap_invalid'),
     );
 
+    // A redemption must answer a passkey ceremony begun for the secret: without one it is refused, unconsumed.
+    await expect(redeem(deps, third.secret, { begin: false })).rejects.toSatisfy((e: unknown) =>
+      isAppError(e, 'tenancy.bootstrap_invalid'),
+    );
     const attempts = await Promise.allSettled(Array.from({ length: 5 }, () => redeem(deps, third.secret)));
     expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
     await expect(reissueBootstrapSecret(deps, { ttlMinutes: 60 })).rejects.toThrow(/already redeemed/);

@@ -48,10 +48,7 @@ export async function bootstrapPlatform(
     const expiresAt = new Date(now.getTime() + options.ttlMinutes * 60_000);
     await insertPlatformOrg(platform, { id: platformOrgId, name: 'Platform', slug: 'platform' });
     await insertUser(platform, { id: ownerUserId, email: options.ownerEmail, displayName: 'Platform owner' });
-    await platform.query(
-      'INSERT INTO bootstrap_secrets (id, secret_hash, user_id, expires_at) VALUES ($1, $2, $3, $4)',
-      [newId('key', now.getTime()), hashSecret(secret), ownerUserId, expiresAt],
-    );
+    await insertSetupSecret(platform, { orgId: platformOrgId, userId: ownerUserId, secret, expiresAt });
     const tenant = await platform.enterTenant(platformOrgId);
     await insertMembership(tenant, { userId: ownerUserId, roles: ['owner'] });
     await deps.audit.append(tenant, [
@@ -68,45 +65,152 @@ export async function bootstrapPlatform(
   });
 }
 
-/** The platform owner a bootstrap secret belongs to, handed to the credential minter. */
-export interface BootstrapOwner {
-  platformOrgId: OrgId;
+/** The owner a setup secret belongs to (the platform owner for the bootstrap secret), and the org it opens. */
+export interface SetupOwner {
+  orgId: OrgId;
   ownerUserId: UserId;
+  email: string;
+}
+
+/** What redeeming a setup secret hands the credential minter: the owner, and the passkey challenge to answer. */
+export interface BootstrapOwner extends SetupOwner {
+  passkeyChallenge: string;
+}
+
+async function insertSetupSecret(
+  platform: PlatformSql,
+  row: { orgId: OrgId; userId: UserId; secret: string; expiresAt: Date },
+): Promise<void> {
+  await platform.query(
+    'INSERT INTO bootstrap_secrets (id, secret_hash, user_id, org_id, expires_at) VALUES ($1, $2, $3, $4, $5)',
+    [newId('key'), hashSecret(row.secret), row.userId, row.orgId, row.expiresAt],
+  );
 }
 
 /**
- * Redeems a bootstrap secret once, inside the caller's platform transaction: marks it used, records
- * `tenancy.bootstrap.redeemed` and lets `mintOwnerKey` issue the owner's first credential in the platform
- * org's tenant scope of the same transaction. The credential lives in authz, which tenancy may not import,
- * hence the callback. If minting fails the secret stays unused (one transaction), so the owner can retry.
- * Unknown, used and expired secrets all fail with the same `tenancy.bootstrap_invalid`.
+ * Issues a one-time setup secret for an org's owner, in the caller's platform transaction (the org's creation, or
+ * the operator's `bulwark owner-setup`): redeemed with a passkey registration, it yields the owner's first key.
+ * Earlier unused secrets of the same owner and org stop working.
+ */
+export async function issueOwnerSetupSecret(
+  deps: Pick<BootstrapDeps, 'clock'>,
+  platform: PlatformSql,
+  owner: { orgId: OrgId; userId: UserId; ttlMinutes: number },
+): Promise<{ secret: string; expiresAt: Date }> {
+  const now = deps.clock.now();
+  await platform.query(
+    `UPDATE bootstrap_secrets SET expires_at = $3
+      WHERE org_id = $1 AND user_id = $2 AND used_at IS NULL AND expires_at > $3`,
+    [owner.orgId, owner.userId, now],
+  );
+  const secret = `${SECRET_PREFIX}${randomBytes(32).toString('base64url')}`;
+  const expiresAt = new Date(now.getTime() + owner.ttlMinutes * 60_000);
+  await insertSetupSecret(platform, { orgId: owner.orgId, userId: owner.userId, secret, expiresAt });
+  return { secret, expiresAt };
+}
+
+/**
+ * The owner a live (unused, unexpired) setup secret belongs to; records the challenge of the passkey registration
+ * its redemption must answer (a new one replaces the last). Throws `tenancy.bootstrap_invalid`.
+ */
+export async function beginOwnerSetup(
+  deps: Pick<BootstrapDeps, 'clock'>,
+  platform: PlatformSql,
+  secret: string,
+  challengeFor: (owner: SetupOwner) => Promise<string>,
+): Promise<SetupOwner> {
+  const { rows } = await platform.query<{ org_id: OrgId; user_id: UserId; email: string }>(
+    `SELECT b.org_id, b.user_id, u.email FROM bootstrap_secrets b JOIN users u ON u.id = b.user_id
+      WHERE b.secret_hash = $1 AND b.used_at IS NULL AND b.expires_at > $2`,
+    [hashSecret(secret), deps.clock.now()],
+  );
+  const row = rows[0];
+  if (!row) throw new AppError('tenancy.bootstrap_invalid');
+  const owner: SetupOwner = { orgId: row.org_id, ownerUserId: row.user_id, email: row.email };
+  await platform.query('UPDATE bootstrap_secrets SET passkey_challenge = $2 WHERE secret_hash = $1', [
+    hashSecret(secret),
+    await challengeFor(owner),
+  ]);
+  return owner;
+}
+
+/**
+ * Redeems a setup secret (the bootstrap secret, or an org owner's) once, inside the caller's platform transaction:
+ * marks it used, lets `proveOwner` register the owner's passkey (answering the challenge of beginOwnerSetup), records
+ * `tenancy.bootstrap.redeemed` and lets `mintOwnerKey` issue the owner's first credential in the org's tenant scope,
+ * all in the same transaction. The passkey lives in identity and the credential in authz, which tenancy may not
+ * import, hence the callbacks. If it fails the secret stays unused (one transaction), so the owner can retry. Unknown, used, expired
+ * and never-begun secrets all fail with the same `tenancy.bootstrap_invalid`.
  */
 export async function redeemBootstrapSecret<K>(
   deps: Pick<BootstrapDeps, 'clock' | 'audit'>,
   platform: PlatformSql,
   secret: string,
+  proveOwner: (owner: BootstrapOwner) => Promise<void>,
   mintOwnerKey: (tenant: TenantSql, owner: BootstrapOwner) => Promise<K>,
 ): Promise<K> {
   const now = deps.clock.now();
   // Single use even under concurrent redemption: the conditional UPDATE is atomic.
-  const { rows } = await platform.query<{ user_id: UserId }>(
-    'UPDATE bootstrap_secrets SET used_at = $2 WHERE secret_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING user_id',
+  const { rows } = await platform.query<{ user_id: UserId; org_id: OrgId; passkey_challenge: string | null }>(
+    `UPDATE bootstrap_secrets SET used_at = $2
+      WHERE secret_hash = $1 AND used_at IS NULL AND expires_at > $2 AND passkey_challenge IS NOT NULL
+      RETURNING user_id, org_id, passkey_challenge`,
     [hashSecret(secret), now],
   );
-  const platformOrgId = await selectPlatformOrgId(platform);
-  if (!rows[0] || !platformOrgId) throw new AppError('tenancy.bootstrap_invalid');
-  const owner: BootstrapOwner = { platformOrgId, ownerUserId: rows[0].user_id };
-  return platform.inTenant(platformOrgId, async (tenant) => {
+  const row = rows[0];
+  if (!row?.passkey_challenge) throw new AppError('tenancy.bootstrap_invalid');
+  const { rows: users } = await platform.query<{ email: string }>('SELECT email FROM users WHERE id = $1', [
+    row.user_id,
+  ]);
+  const owner: BootstrapOwner = {
+    orgId: row.org_id,
+    ownerUserId: row.user_id,
+    email: users[0]?.email ?? '',
+    passkeyChallenge: row.passkey_challenge,
+  };
+  await proveOwner(owner);
+  return platform.inTenant(owner.orgId, async (tenant) => {
     await deps.audit.append(tenant, [
       {
-        orgId: platformOrgId,
+        orgId: owner.orgId,
         actor: { type: 'user', id: owner.ownerUserId },
         action: 'tenancy.bootstrap.redeemed',
         decision: 'allow',
-        resource: { type: 'Org', id: platformOrgId },
+        resource: { type: 'Org', id: owner.orgId },
       },
     ]);
     return mintOwnerKey(tenant, owner);
+  });
+}
+
+/**
+ * After a failed redemption (the passkey was refused, so nothing was consumed): the secret's challenge is dropped, so
+ * no answer to it is accepted later, and the failure is recorded in the org's chain.
+ */
+export async function abandonOwnerSetup(
+  deps: Pick<BootstrapDeps, 'db' | 'audit'>,
+  secret: string,
+  reason: string,
+): Promise<void> {
+  await deps.db.withPlatform(async (platform) => {
+    const { rows } = await platform.query<{ org_id: OrgId; user_id: UserId }>(
+      'UPDATE bootstrap_secrets SET passkey_challenge = NULL WHERE secret_hash = $1 AND used_at IS NULL RETURNING org_id, user_id',
+      [hashSecret(secret)],
+    );
+    const row = rows[0];
+    if (!row) return;
+    await platform.inTenant(row.org_id, (tenant) =>
+      deps.audit.append(tenant, [
+        {
+          orgId: row.org_id,
+          actor: { type: 'user', id: row.user_id },
+          action: 'tenancy.bootstrap.failed',
+          decision: 'deny',
+          reasonCodes: [reason],
+          resource: { type: 'Org', id: row.org_id },
+        },
+      ]),
+    );
   });
 }
 
@@ -134,7 +238,8 @@ export async function reissueBootstrapSecret(
         publicMessage: 'the platform was never bootstrapped: run bulwark serve once',
       });
     const { rows } = await platform.query<{ user_id: UserId; redeemed: boolean }>(
-      'SELECT user_id, bool_or(used_at IS NOT NULL) AS redeemed FROM bootstrap_secrets GROUP BY user_id',
+      'SELECT user_id, bool_or(used_at IS NOT NULL) AS redeemed FROM bootstrap_secrets WHERE org_id = $1 GROUP BY user_id',
+      [platformOrgId],
     );
     const owner = rows[0];
     if (!owner) throw new AppError('tenancy.bootstrap_invalid', { publicMessage: 'no platform owner to bootstrap' });
@@ -143,15 +248,11 @@ export async function reissueBootstrapSecret(
         publicMessage: 'the bootstrap secret was already redeemed; use a platform owner key instead',
       });
     // SECURITY: every earlier secret stops working before the new one exists.
-    await platform.query('UPDATE bootstrap_secrets SET expires_at = $1 WHERE used_at IS NULL AND expires_at > $1', [
-      now,
-    ]);
-    const secret = `${SECRET_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const expiresAt = new Date(now.getTime() + options.ttlMinutes * 60_000);
-    await platform.query(
-      'INSERT INTO bootstrap_secrets (id, secret_hash, user_id, expires_at) VALUES ($1, $2, $3, $4)',
-      [newId('key', now.getTime()), hashSecret(secret), owner.user_id, expiresAt],
-    );
+    const { secret, expiresAt } = await issueOwnerSetupSecret(deps, platform, {
+      orgId: platformOrgId,
+      userId: owner.user_id,
+      ttlMinutes: options.ttlMinutes,
+    });
     const tenant = await platform.enterTenant(platformOrgId);
     await deps.audit.append(tenant, [
       {

@@ -1,11 +1,15 @@
 export {
+  abandonOwnerSetup,
+  beginOwnerSetup,
   bootstrapPlatform,
   findPlatformOrgId,
+  issueOwnerSetupSecret,
   redeemBootstrapSecret,
   reissueBootstrapSecret,
   type BootstrapDeps,
   type BootstrapOwner,
   type BootstrapResult,
+  type SetupOwner,
 } from './bootstrap.js';
 export type { Org } from './org.js';
 export { OrgService, type CreatedOrg, type OrgOwner, type OrgServiceDeps } from './org-service.js';

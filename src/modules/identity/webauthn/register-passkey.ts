@@ -3,6 +3,7 @@ import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import { z } from 'zod';
 import { AppError } from '../../../lib/errors/index.js';
 import { newId, type UserId } from '../../../lib/ids.js';
+import type { PlatformSql } from '../../../platform/db/index.js';
 import type { RelyingParty, SignInMeta } from '../identity.js';
 import { PASSKEY_ALGORITHMS, type PasskeyDeps, type PasskeyId } from './passkey.js';
 import { appendPasskeyEvent, signInActor, verificationProblem } from './passkey-audit.js';
@@ -17,6 +18,8 @@ export interface PasskeyRegistrationInput {
   /** The user's label for the passkey (up to 100 characters); empty when omitted. */
   name?: string;
   meta?: SignInMeta;
+  /** The caller's platform transaction, when the passkey must commit with the caller's change (owner setup). */
+  within?: PlatformSql;
 }
 
 const nameSchema = z.string().trim().max(100);
@@ -58,8 +61,10 @@ export async function verifyPasskeyRegistration(
     }
   }
   const event = { actor: signInActor(userId), userId, meta: input.meta };
+  const inPlatform = <T>(fn: (platform: PlatformSql) => Promise<T>): Promise<T> =>
+    input.within ? fn(input.within) : deps.db.withPlatform(fn);
   if (!verification?.verified) {
-    await deps.db.withPlatform((platform) =>
+    await inPlatform((platform) =>
       appendPasskeyEvent(deps, platform, {
         ...event,
         action: 'identity.passkey.failed',
@@ -84,7 +89,7 @@ export async function verifyPasskeyRegistration(
     backed_up: info.credentialBackedUp,
     attestation_format: info.fmt,
   };
-  const stored = await deps.db.withPlatform(async (platform) => {
+  const stored = await inPlatform(async (platform) => {
     const inserted = await insertPasskey(platform, {
       id,
       userId,

@@ -1,0 +1,14 @@
+-- The end of the `hwk` stand-in: an owner's first key carries `hwk` only because the owner registered a passkey
+-- when redeeming a one-time setup secret (the bootstrap secret for the platform owner, an owner setup secret for
+-- each new org's owner). Setup secrets live in bootstrap_secrets, now with the org they open and the WebAuthn
+-- challenge of the ceremony in progress (its options were handed out; the redemption must answer them).
+ALTER TABLE bootstrap_secrets ADD COLUMN org_id text REFERENCES orgs (id);
+UPDATE bootstrap_secrets SET org_id = (SELECT id FROM orgs WHERE is_platform);
+ALTER TABLE bootstrap_secrets ALTER COLUMN org_id SET NOT NULL;
+ALTER TABLE bootstrap_secrets ADD COLUMN passkey_challenge text CHECK (length(passkey_challenge) <= 200);
+CREATE INDEX bootstrap_secrets_org ON bootstrap_secrets (org_id);
+
+-- SECURITY: every `hwk` an API key carries so far came from the stand-in (the bootstrap secret, or a key minted by
+-- one that had it), not from a WebAuthn ceremony: it is removed. Administrative actions then need a key minted in a
+-- passkey session, or an owner setup secret from the operator's shell (`bulwark owner-setup`).
+UPDATE api_keys SET amr = array_remove(amr, 'hwk') WHERE 'hwk' = ANY (amr);
