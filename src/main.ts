@@ -68,7 +68,7 @@ import {
   type BootstrapResult,
 } from './modules/tenancy/index.js';
 import { openIdentity, openPasskeys, type Identity, type Passkeys } from './modules/identity/index.js';
-import { openOidc, rotateSigningKeyNow, signInPasskeys, type Oidc } from './modules/oidc/index.js';
+import { openOidc, operatorUsers, rotateSigningKeyNow, signInPasskeys, type Oidc } from './modules/oidc/index.js';
 import { DELIVER_JOB_KIND, WebhookDeliverer, WebhookEndpointService } from './modules/webhooks/index.js';
 import { OrgGenerations } from './platform/cache-generation/index.js';
 import {
@@ -706,6 +706,13 @@ async function openServices(config: Config): Promise<OperatorServices> {
         },
         { type: 'system', id: 'cli' },
       ),
+    users: async () => {
+      const platformOrgId = await findPlatformOrgId(runtime.db);
+      const { db, audit, clock } = runtime;
+      const cipher = new FieldCipher({ vault: runtime.vault, clock });
+      const identity = openIdentity({ db, cipher, audit, clock, platformOrgId, counterStore: { kind: 'memory' } });
+      return operatorUsers({ db, audit, clock, platformOrgId, identity });
+    },
     resetPolicies: async (orgId) => {
       await runtime.orgs.get(orgId);
       const engine = createAuthzEngine({

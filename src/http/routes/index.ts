@@ -18,6 +18,7 @@ import { registerOAuthClientRoutes } from './oauth-client-routes.js';
 import { registerOrgStatusRoutes } from './org-status-routes.js';
 import { registerQuarantineRoutes } from './quarantine-routes.js';
 import { registerRetrievalRoutes } from './retrieval-routes.js';
+import { registerSessionRoutes } from './session-routes.js';
 import { enforceModelRouteDeclarations } from './model-route-declaration.js';
 import { registerTenancyRoutes } from './tenancy-routes.js';
 import { registerWebhookEndpointRoutes } from './webhook-endpoint-routes.js';
@@ -29,6 +30,7 @@ export function registerApiRoutes(app: FastifyInstance, services: ApiServices): 
   enforceModelRouteDeclarations(app);
   registerGovernanceRoutes(app, services);
   registerTenancyRoutes(app, services);
+  registerSessionRoutes(app, services);
   registerOAuthClientRoutes(app, services);
   registerOrgStatusRoutes(app, services);
   registerApiKeyRoutes(app, services);
