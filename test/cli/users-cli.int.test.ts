@@ -39,7 +39,10 @@ describe(`bulwark users list|set-password|disable and sessions revoke (${backend
   }
 
   // The command with `input` piped to its stdin (not a terminal), as `echo … | bulwark …` does.
-  function cliWithStdin(args: string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  function cliWithStdin(
+    args: string[],
+    input: string,
+  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
       const child = spawn(process.execPath, [BIN, ...args], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
@@ -63,7 +66,10 @@ describe(`bulwark users list|set-password|disable and sessions revoke (${backend
 
   // The first start bootstraps the platform org, whose chain records a full sign-out.
   async function serveOnce(): Promise<void> {
-    const child = spawn(process.execPath, [BIN, 'serve'], { env: env({ PORT: '0' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'serve'], {
+      env: env({ PORT: '0' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -99,7 +105,12 @@ describe(`bulwark users list|set-password|disable and sessions revoke (${backend
 
     const listed = await cli(['users', 'list', '--org', org.id, '--json']);
     expect(listed.code).toBe(0);
-    expect(listed.stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown)).toEqual([
+    expect(
+      listed.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown),
+    ).toEqual([
       {
         user_id: userId,
         email: 'ops.target@acme.example',
@@ -118,7 +129,10 @@ describe(`bulwark users list|set-password|disable and sessions revoke (${backend
     const weak = await cliWithStdin(['users', 'set-password', '--email', 'ops.target@acme.example'], 'short\n');
     expect(weak.code).toBe(1);
     expect(weak.stderr).toContain('identity.password_rejected');
-    const set = await cliWithStdin(['users', 'set-password', '--email', 'OPS.target@acme.example'], `${NEW_PASSWORD}\n`);
+    const set = await cliWithStdin(
+      ['users', 'set-password', '--email', 'OPS.target@acme.example'],
+      `${NEW_PASSWORD}\n`,
+    );
     expect(set).toMatchObject({ code: 0, stdout: 'password set\n' });
 
     const revoked = await cli(['sessions', 'revoke', '--email', 'ops.target@acme.example', '--json']);

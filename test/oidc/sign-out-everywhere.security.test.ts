@@ -78,7 +78,7 @@ describe(`sign out everywhere: ended sign-ins stop at once (${backendName})`, ()
   it("cross-tenant session read and revoke: an admin of org B cannot list or end org A members' sign-ins (404)", async () => {
     const m = await signedInMember('victim@org-a.example');
     const b = t.orgs.b;
-    for (const method of ['GET', 'DELETE']) {
+    for (const method of ['GET', 'DELETE'] as const) {
       // The path names org A: refused at the tenant boundary.
       const direct = await t.orgs.call(b.ownerKey, method, sessionsPath(orgA(), m.memberId));
       expect(direct.statusCode).toBe(404);

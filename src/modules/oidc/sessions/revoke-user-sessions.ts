@@ -4,7 +4,13 @@ import { bumpOrgGeneration } from '../../../platform/cache-generation/index.js';
 import type { PlatformSql } from '../../../platform/db/index.js';
 import type { AuditActor, AuditLog } from '../../audit/index.js';
 import type { ActingPrincipal } from '../../tenancy/index.js';
-import { deleteGrants, deleteUserSessions, selectMembership, selectUserGrants, type SessionSelector } from './session-repo.js';
+import {
+  deleteGrants,
+  deleteUserSessions,
+  selectMembership,
+  selectUserGrants,
+  type SessionSelector,
+} from './session-repo.js';
 
 /** Which of a user's sign-ins end: all, those to one org's applications, or one (a grant, within the org if given). */
 export interface RevocationScope {
@@ -80,7 +86,9 @@ export async function revokeUserSessions(
   if (scope.orgId) orgIds.add(scope.orgId);
   if (full) orgIds.add(deps.platformOrgId);
   const recordsOf = (orgId: OrgId | undefined) =>
-    grants.filter((g) => orgId === undefined || g.orgId === orgId).reduce((n, g) => n + (deleted.get(g.grantId) ?? 0), 0);
+    grants
+      .filter((g) => orgId === undefined || g.orgId === orgId)
+      .reduce((n, g) => n + (deleted.get(g.grantId) ?? 0), 0);
   // Chains are locked in one order, so two revocations touching the same orgs cannot deadlock on them.
   const sorted = [...orgIds].sort();
   for (const orgId of sorted)

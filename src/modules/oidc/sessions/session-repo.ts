@@ -28,11 +28,7 @@ const fromEpoch = (seconds: string | null): Date | null => (seconds === null ? n
  * The user's grants, oldest first; with `standingAt`, only those not expired then. The payload's `accountId` is the
  * user id the provider signed in (findAccount), never anything a client supplied.
  */
-export async function selectUserGrants(
-  sql: PlatformSql,
-  userId: string,
-  standingAt?: Date,
-): Promise<GrantRecord[]> {
+export async function selectUserGrants(sql: PlatformSql, userId: string, standingAt?: Date): Promise<GrantRecord[]> {
   const { rows } = await sql.query<GrantRow>(
     `SELECT g.id, g.payload->>'clientId' AS client_id, c.org_id, g.payload->>'iat' AS iat, g.expires_at,
             (SELECT max((r.payload->>'iat')::bigint)::text FROM oidc_payloads r
@@ -81,11 +77,7 @@ export type SessionSelector = { all: true } | { orgId: OrgId } | { grantId: stri
  * (perhaps the stolen one) take a new grant silently. Refresh tokens do not expire with their session
  * (build-provider), so ending a session shared with another org's applications leaves that org's grants standing.
  */
-export async function deleteUserSessions(
-  sql: PlatformSql,
-  userId: string,
-  selector: SessionSelector,
-): Promise<number> {
+export async function deleteUserSessions(sql: PlatformSql, userId: string, selector: SessionSelector): Promise<number> {
   const orgId = 'orgId' in selector ? selector.orgId : null;
   const grantId = 'grantId' in selector ? selector.grantId : null;
   const { rowCount } = await sql.query(

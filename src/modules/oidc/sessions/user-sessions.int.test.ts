@@ -22,8 +22,7 @@ describe(`users' sign-ins: list and end them (${backendName})`, () => {
   const cliA = newId('cli');
   const cliB = newId('cli');
   const epoch = () => Math.floor(clock.now().getTime() / 1000);
-  const adapter = (model: string) =>
-    new PostgresAdapter(model, { db: t.db, clock, findClient: async () => undefined });
+  const adapter = (model: string) => new PostgresAdapter(model, { db: t.db, clock, findClient: async () => undefined });
 
   async function newUser(email: string): Promise<string> {
     const id = newId('usr', 0);
