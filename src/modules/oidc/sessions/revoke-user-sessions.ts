@@ -70,6 +70,14 @@ export async function revokeUserSessions(
   );
   if (scope.grantId !== undefined && grants.length === 0)
     throw new AppError('http.not_found', { publicMessage: 'no such session' });
+  const full = scope.orgId === undefined && scope.grantId === undefined;
+  const orgIds = new Set<OrgId>(grants.flatMap((g) => (g.orgId ? [g.orgId] : [])));
+  if (scope.orgId) orgIds.add(scope.orgId);
+  if (full) orgIds.add(deps.platformOrgId);
+  // INVARIANT: the affected orgs' chain locks are taken first, in one order, before any provider row is locked (as
+  // audited routes take theirs first), so two revocations, or a revocation and a member change, cannot deadlock.
+  const sorted = [...orgIds].sort();
+  for (const orgId of sorted) await platform.inTenant(orgId, (sql) => deps.audit.lockChain(sql));
   const deleted = await deleteGrants(
     platform,
     grants.map((g) => g.grantId),
@@ -81,19 +89,12 @@ export async function revokeUserSessions(
         ? { orgId: scope.orgId }
         : { all: true };
   const sessions = await deleteUserSessions(platform, userId, selector);
-  const full = scope.orgId === undefined && scope.grantId === undefined;
-  const orgIds = new Set<OrgId>(grants.flatMap((g) => (g.orgId ? [g.orgId] : [])));
-  if (scope.orgId) orgIds.add(scope.orgId);
-  if (full) orgIds.add(deps.platformOrgId);
   const recordsOf = (orgId: OrgId | undefined) =>
     grants
       .filter((g) => orgId === undefined || g.orgId === orgId)
       .reduce((n, g) => n + (deleted.get(g.grantId) ?? 0), 0);
-  // Chains are locked in one order, so two revocations touching the same orgs cannot deadlock on them.
-  const sorted = [...orgIds].sort();
   for (const orgId of sorted)
     await platform.inTenant(orgId, async (sql) => {
-      await deps.audit.lockChain(sql);
       // SECURITY: cached principals of the org's user tokens are reread (and refused) from the next request on.
       await bumpOrgGeneration(sql);
       await deps.audit.append(sql, [

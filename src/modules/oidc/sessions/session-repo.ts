@@ -36,7 +36,7 @@ export async function selectUserGrants(sql: PlatformSql, userId: string, standin
        FROM oidc_payloads g LEFT JOIN oidc_client_index c ON c.id = g.payload->>'clientId'
       WHERE g.model = 'Grant' AND g.payload->>'accountId' = $1
         AND ($2::timestamptz IS NULL OR g.expires_at IS NULL OR g.expires_at > $2)
-      ORDER BY g.payload->>'iat', g.id`,
+      ORDER BY (g.payload->>'iat')::bigint, g.id`,
     [userId, standingAt ?? null],
   );
   return rows.map((r) => ({

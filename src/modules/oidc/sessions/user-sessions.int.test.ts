@@ -133,6 +133,9 @@ describe(`users' sign-ins: list and end them (${backendName})`, () => {
     const b = await signIn(user, cliB, a.session);
     const onlyB = await signIn(user, cliB);
     const bystander = await signIn(other, cliA);
+    // Sign-ins in progress of the user: one to org A's application, one to org B's.
+    await adapter('Interaction').upsert('int-a', { session: { accountId: user }, params: { client_id: cliA } }, 600);
+    await adapter('Interaction').upsert('int-b', { session: { accountId: user }, params: { client_id: cliB } }, 600);
     const before = { a: await generation(orgA), b: await generation(orgB), p: await generation(platformOrgId) };
     const revoked = await t.db.withPlatform((platform) =>
       sessions.revoke(platform, user, { orgId: orgA }, { actor: SYSTEM, reason: OPERATOR_REASON }),
@@ -142,6 +145,7 @@ describe(`users' sign-ins: list and end them (${backendName})`, () => {
     // The session shared with org A's application went; the sign-ins to org B's applications did not.
     expect(await rowsOf([b.grantId, `rt-${b.grantId}`, onlyB.grantId, onlyB.session])).toHaveLength(4);
     expect(await rowsOf([bystander.grantId, bystander.session])).toHaveLength(2);
+    expect(await rowsOf(['int-a', 'int-b'])).toEqual(['int-b']);
     expect(await generation(orgA)).toBe(before.a + 1);
     expect(await generation(orgB)).toBe(before.b);
     expect(await generation(platformOrgId)).toBe(before.p);
@@ -173,6 +177,26 @@ describe(`users' sign-ins: list and end them (${backendName})`, () => {
       { details: { scope: 'all', grants_revoked: 0, grants_revoked_everywhere: 2 } },
     ]);
     expect(await sessions.list(user)).toEqual([]);
+  });
+
+  it('an audit write that fails rolls the whole revocation back: no grant, session or generation changes alone', async () => {
+    const user = await newUser('atomic@example.com');
+    const a = await signIn(user, cliA);
+    const b = await signIn(user, cliB);
+    class FailingAudit extends AuditLog {
+      override async append(...args: Parameters<AuditLog['append']>): ReturnType<AuditLog['append']> {
+        if (args[0].orgId === orgB) throw new Error('audit store down');
+        return super.append(...args);
+      }
+    }
+    const failing = userSessions({ db: t.db, clock, audit: new FailingAudit({ db: t.db, clock }), platformOrgId });
+    const before = await generation(orgA);
+    await expect(
+      t.db.withPlatform((platform) => failing.revoke(platform, user, {}, { actor: SYSTEM, reason: OPERATOR_REASON })),
+    ).rejects.toThrow('audit store down');
+    expect(await rowsOf([a.grantId, a.session, b.grantId, b.session])).toHaveLength(4);
+    expect(await generation(orgA)).toBe(before);
+    expect(await revokedEvents(orgA, user)).toEqual([]);
   });
 
   it('one grant only; a grant of another user or another org is not found and nothing changes', async () => {
