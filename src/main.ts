@@ -76,7 +76,7 @@ import {
   type Passkeys,
   type RelyingParty,
 } from './modules/identity/index.js';
-import { openOidc, rotateSigningKeyNow, signInPasskeys, type Oidc } from './modules/oidc/index.js';
+import { openOidc, operatorUsers, rotateSigningKeyNow, signInPasskeys, type Oidc } from './modules/oidc/index.js';
 import { DELIVER_JOB_KIND, WebhookDeliverer, WebhookEndpointService } from './modules/webhooks/index.js';
 import { OrgGenerations } from './platform/cache-generation/index.js';
 import {
@@ -725,6 +725,13 @@ async function openServices(config: Config): Promise<OperatorServices> {
         },
         { type: 'system', id: 'cli' },
       ),
+    users: async () => {
+      const platformOrgId = await findPlatformOrgId(runtime.db);
+      const { db, audit, clock } = runtime;
+      const cipher = new FieldCipher({ vault: runtime.vault, clock });
+      const identity = openIdentity({ db, cipher, audit, clock, platformOrgId, counterStore: { kind: 'memory' } });
+      return operatorUsers({ db, audit, clock, platformOrgId, identity });
+    },
     resetPolicies: async (orgId) => {
       await runtime.orgs.get(orgId);
       const engine = createAuthzEngine({

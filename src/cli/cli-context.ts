@@ -2,6 +2,7 @@ import type { Config } from '../config/index.js';
 import type { OrgId } from '../lib/ids.js';
 import type { Db, PreparedDatabase } from '../platform/db/index.js';
 import type { AuditLog } from '../modules/audit/index.js';
+import type { OperatorUsers } from '../modules/oidc/index.js';
 import type { OrgService } from '../modules/tenancy/index.js';
 
 /** Services an operator command works with; opened from the configuration by the composition root. */
@@ -10,6 +11,8 @@ export interface OperatorServices {
   db: Db;
   audit: AuditLog;
   orgs: OrgService;
+  /** Break-glass user commands: list, set a password, disable, end sign-ins (audited as system/cli). */
+  users(): Promise<OperatorUsers>;
   /** A new one-time bootstrap secret, while none has been redeemed. */
   reissueBootstrap(): Promise<{ secret: string; expiresAt: Date }>;
   /** Re-wraps every org's data keys under a new key-encryption key. */

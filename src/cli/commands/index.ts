@@ -8,6 +8,7 @@ import { registerPolicyCommands } from './policy-commands.js';
 import { registerSandboxProcessorCommand } from './sandbox-processor-command.js';
 import { registerRegistryCommands } from './registry-commands.js';
 import { registerServerCommands } from './server-commands.js';
+import { registerUserCommands } from './user-commands.js';
 import { registerVaultCommands } from './vault-commands.js';
 
 /** Adds every `bulwark` subcommand to the program. */
@@ -19,6 +20,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerRegistryCommands(program, ctx);
   registerVaultCommands(program, ctx);
   registerKeyCommands(program, ctx);
+  registerUserCommands(program, ctx);
   registerGuardEval(program);
   registerSandboxProcessorCommand(program);
 }

@@ -19,6 +19,7 @@ import { registerOrgStatusRoutes } from './org-status-routes.js';
 import { registerOwnerSetupRoutes } from './owner-setup-routes.js';
 import { registerQuarantineRoutes } from './quarantine-routes.js';
 import { registerRetrievalRoutes } from './retrieval-routes.js';
+import { registerSessionRoutes } from './session-routes.js';
 import { enforceModelRouteDeclarations } from './model-route-declaration.js';
 import { registerTenancyRoutes } from './tenancy-routes.js';
 import { registerWebhookEndpointRoutes } from './webhook-endpoint-routes.js';
@@ -31,6 +32,7 @@ export function registerApiRoutes(app: FastifyInstance, services: ApiServices): 
   registerOwnerSetupRoutes(app, services);
   registerGovernanceRoutes(app, services);
   registerTenancyRoutes(app, services);
+  registerSessionRoutes(app, services);
   registerOAuthClientRoutes(app, services);
   registerOrgStatusRoutes(app, services);
   registerApiKeyRoutes(app, services);

@@ -8,3 +8,8 @@ export { TokenRejected } from './tokens/verify-access-token.js';
 export type { SignIn, SignInAction, SignInOutcome, SignInPasskeys, SignInView } from './interactions/sign-in.js';
 export type { AppClientInput, CreatedAppClient } from './clients/create-app-client.js';
 export { signInPasskeys } from './interactions/sign-in-passkeys.js';
+export { userSessions, type UserSessionDeps, type UserSessions } from './sessions/user-sessions.js';
+export type { UserSession } from './sessions/list-user-sessions.js';
+export type { RevocationMeta, RevocationScope, RevokedSessions } from './sessions/revoke-user-sessions.js';
+export { operatorUsers, type OperatorUsers } from './sessions/operator-users.js';
+export type { UserListing } from './sessions/user-directory.js';

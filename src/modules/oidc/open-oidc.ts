@@ -19,6 +19,7 @@ import { ProviderHost, type ProviderCallback } from './provider/provider-host.js
 import { Keyring } from './signing-keys/keyring.js';
 import { pruneSigningKeys } from './signing-keys/prune-signing-keys.js';
 import { rotateSigningKey, type RotatedKey, type SigningKeyDeps } from './signing-keys/rotate-signing-key.js';
+import { userSessions, type UserSessions } from './sessions/user-sessions.js';
 import { deleteExpiredPayloads, findStandingGrantId, PostgresAdapter } from './storage/postgres-adapter.js';
 import { accessTokenAuthenticator, type AuthenticatedToken } from './tokens/authenticate-access-token.js';
 import { refreshReuseAlarm } from './tokens/refresh-reuse-alarm.js';
@@ -77,6 +78,8 @@ export interface Oidc {
   rotateIfDue(maxAgeMs: number): Promise<RotatedKey | undefined>;
   /** Deletes expired provider records; returns how many. */
   deleteExpired(now: Date): Promise<number>;
+  /** Users' live sign-ins: list them, end them ("sign out everywhere"). */
+  readonly sessions: UserSessions;
 }
 
 // A node rereads the key set this often; a rotation publishes a key a minute beyond one token lifetime before it signs.
@@ -160,5 +163,6 @@ export async function openOidc(deps: OidcDeps): Promise<Oidc> {
       return rotated;
     },
     deleteExpired: (now) => deleteExpiredPayloads(deps.db, now),
+    sessions: userSessions(deps),
   };
 }

@@ -66,4 +66,22 @@ export const oidcErrors = defineErrors({
     description:
       'Audit reason only: a refresh token that was already exchanged was presented again (it may have been stolen). Its whole grant was revoked: every refresh and access token of that sign-in; the client hears `invalid_grant`.',
   },
+  'oidc.sessions_revoked_by_admin': {
+    status: 401,
+    title: 'Sign-ins ended by an org admin',
+    description:
+      "Audit reason only: an admin of the org ended a member's sign-ins to the org's applications (their grants, refresh tokens and codes were deleted; the access tokens stop working at once). Sign-ins to other orgs' applications stand. A token of an ended sign-in gets `authn.required`, a refresh `invalid_grant`.",
+  },
+  'oidc.sessions_revoked_by_operator': {
+    status: 401,
+    title: 'Sign-ins ended by an operator',
+    description:
+      "Audit reason only: an operator ended a user's sign-ins from the server's shell (`bulwark sessions revoke`): every grant, refresh token, code and browser session of the user, or those of one org's applications.",
+  },
+  'oidc.user_disabled': {
+    status: 401,
+    title: 'User disabled',
+    description:
+      'Audit reason only: an operator disabled the user (`bulwark users disable`): every sign-in ended, no new one, refresh or API request of the user is accepted.',
+  },
 });

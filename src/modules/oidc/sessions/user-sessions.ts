@@ -1,0 +1,56 @@
+import type { Clock } from '../../../lib/clock.js';
+import type { OrgId } from '../../../lib/ids.js';
+import type { Db, PlatformSql } from '../../../platform/db/index.js';
+import type { AuditActor, AuditLog } from '../../audit/index.js';
+import type { ActingPrincipal } from '../../tenancy/index.js';
+import { disableUser } from './disable-user.js';
+import { listMemberSessions, listUserSessions, type UserSession } from './list-user-sessions.js';
+import {
+  revokeMemberSessions,
+  revokeUserSessions,
+  type RevocationMeta,
+  type RevocationScope,
+  type RevokedSessions,
+} from './revoke-user-sessions.js';
+
+/** What the session use cases are built from. */
+export interface UserSessionDeps {
+  db: Db;
+  clock: Clock;
+  audit: AuditLog;
+  platformOrgId: OrgId;
+}
+
+/** Users' live sign-ins: list and end them (each change in the caller's platform transaction). */
+export interface UserSessions {
+  /** The user's live sign-ins, all or those to one org's applications. */
+  list(userId: string, options?: { orgId?: OrgId }): Promise<UserSession[]>;
+  /** An org member's live sign-ins to the org's applications (`http.not_found` for no such member). */
+  listOfMember(orgId: OrgId, memberId: string): Promise<UserSession[]>;
+  /** Ends the user's sign-ins in scope ("sign out everywhere" without one), audited in every affected org. */
+  revoke(platform: PlatformSql, userId: string, scope: RevocationScope, meta: RevocationMeta): Promise<RevokedSessions>;
+  /** An org admin ends a member's sign-ins to the org's applications (all, or one grant). */
+  revokeOfMember(
+    platform: PlatformSql,
+    by: ActingPrincipal,
+    target: { orgId: OrgId; memberId: string; grantId?: string },
+    audit: { actor: AuditActor; requestId?: string },
+  ): Promise<RevokedSessions>;
+  /** Disables a user and ends every sign-in of theirs. */
+  disable(
+    platform: PlatformSql,
+    userId: string,
+    audit: { actor: AuditActor; requestId?: string },
+  ): Promise<RevokedSessions & { wasActive: boolean }>;
+}
+
+/** Binds the session use cases to their dependencies. */
+export function userSessions(deps: UserSessionDeps): UserSessions {
+  return {
+    list: (userId, options) => listUserSessions(deps, userId, options),
+    listOfMember: (orgId, memberId) => listMemberSessions(deps, orgId, memberId),
+    revoke: (platform, userId, scope, meta) => revokeUserSessions(deps, platform, userId, scope, meta),
+    revokeOfMember: (platform, by, target, audit) => revokeMemberSessions(deps, platform, by, target, audit),
+    disable: (platform, userId, audit) => disableUser(deps, platform, userId, audit),
+  };
+}
