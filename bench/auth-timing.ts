@@ -32,28 +32,20 @@ async function main(): Promise<void> {
   const runtime = await openRuntime(config, { db: testDb.db, logger: createLogger({ level: 'silent' }) });
   try {
     const { services } = runtime;
-    const {
-      ownerKey: { token },
-    } = await services.db.withPlatform((platform) =>
-      services.orgs.createWithOwner(
+    const { token } = await services.db.withPlatform(async (platform) => {
+      const { owner } = await services.orgs.createWithOwner(
         platform,
         { name: 'Bench', slug: 'bench', ownerEmail: 'owner@bench.example' },
         { actor: { type: 'system', id: null } },
-        (tenant, owner) =>
-          services.apiKeys.create(
-            tenant,
-            {
-              kind: 'user',
-              id: owner.member.userId,
-              orgId: owner.orgId,
-              roles: ['owner'],
-              attributes: {},
-              amr: ['hwk'],
-            },
-            { name: 'bench', role: 'owner', scopes: [...actions], cidrs: [], amr: ['hwk'] },
-          ),
-      ),
-    );
+      );
+      return platform.inTenant(owner.orgId, (tenant) =>
+        services.apiKeys.create(
+          tenant,
+          { kind: 'user', id: owner.userId, orgId: owner.orgId, roles: ['owner'], attributes: {}, amr: [] },
+          { name: 'bench', role: 'owner', scopes: [...actions], cidrs: [], amr: [] },
+        ),
+      );
+    });
     const knownBody = token.split('_')[2] ?? '';
     const attempt = async (presented: string): Promise<number> => {
       const start = process.hrtime.bigint();

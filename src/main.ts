@@ -249,7 +249,7 @@ export async function openCore(config: Config, overrides: RuntimeOverrides = {})
     onWriteError: (error, orgId, events) =>
       logger.error({ err: error, org_id: orgId, lost_events: events.length }, 'audit batch could not be written'),
   });
-  const orgs = new OrgService({ db, clock, audit });
+  const orgs = new OrgService({ db, clock, audit, ownerSetupTtlMinutes: config.ownerSetupTtlHours * 60 });
   const auditSealer = new AuditSealer({
     audit,
     listOrgIds: () => orgs.allIds(),

@@ -158,6 +158,9 @@ export const configSchema = z.object({
     .max(7 * 24 * 60)
     .default(60)
     .describe('Lifetime of the one-time bootstrap secret printed on first start.'),
+  ownerSetupTtlHours: count(1, 30 * 24, 72).describe(
+    "Lifetime (hours) of a new org owner's one-time setup secret, redeemed with a passkey for the owner's first key.",
+  ),
   passkeyKeyMaxDays: count(1, 365, 90).describe(
     'Longest life (days) of an API key that carries `hwk` (minted in a passkey session) with an owner, admin, security or finance role; such a key gets this expiry when none is given, and a later one is refused.',
   ),
@@ -368,6 +371,7 @@ export const envBindings: Readonly<Record<string, readonly string[]>> = {
   BULWARK_SHUTDOWN_GRACE_MS: ['shutdownGraceMs'],
   BULWARK_SESSION_SECRET: ['sessionSecret'],
   BULWARK_BOOTSTRAP_TTL_MINUTES: ['bootstrapTtlMinutes'],
+  BULWARK_OWNER_SETUP_TTL_HOURS: ['ownerSetupTtlHours'],
   BULWARK_METRICS_TOKEN: ['metricsToken'],
   BULWARK_ALLOW_DEV_SHORTCUTS: ['allowDevShortcuts'],
   BULWARK_AUTH_THROTTLE_SOURCE_FAILURES: ['authThrottle', 'sourceFailures'],

@@ -95,9 +95,11 @@ describe(`admin API (${backendName})`, () => {
   });
 
   it('redeems the bootstrap secret exactly once', async () => {
-    const again = await ctx.call(undefined, 'POST', '/v1/bootstrap/redeem', {
-      secret: server.runtime.bootstrap?.secret,
-    });
+    const secret = server.runtime.bootstrap?.secret;
+    const options = await ctx.call(undefined, 'POST', '/v1/bootstrap/passkey-options', { secret });
+    expect(options.statusCode).toBe(401);
+    expect(options.json().code).toBe('tenancy.bootstrap_invalid');
+    const again = await ctx.call(undefined, 'POST', '/v1/bootstrap/redeem', { secret, passkey: {} });
     expect(again.statusCode).toBe(401);
     expect(again.json().code).toBe('tenancy.bootstrap_invalid');
   });

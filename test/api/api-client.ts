@@ -1,4 +1,5 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { SoftwareAuthenticator } from '../support/software-authenticator.js';
 
 /** A tiny client for app.inject with a bearer key. */
 export function apiClient(app: FastifyInstance) {
@@ -18,12 +19,31 @@ export function apiClient(app: FastifyInstance) {
   };
 }
 
+/** The origin passkey ceremonies run on: the issuer's, from the provider's discovery document. */
+async function passkeyOrigin(app: FastifyInstance): Promise<string> {
+  const discovery = await app.inject({ method: 'GET', url: '/oidc/.well-known/openid-configuration' });
+  return new URL((discovery.json() as { issuer: string }).issuer).origin;
+}
+
+/**
+ * Redeems a setup secret (the bootstrap secret, or an org owner's) as its owner would: registers a passkey (a
+ * software authenticator) with the options the secret gets, and receives the owner's first key, which carries hwk.
+ */
+export async function redeemSetupSecret(app: FastifyInstance, secret: string) {
+  const call = apiClient(app);
+  const options = await call(undefined, 'POST', '/v1/bootstrap/passkey-options', { secret });
+  if (options.statusCode !== 200) throw new Error(`setup options failed: ${options.body}`);
+  const authenticator = new SoftwareAuthenticator();
+  const passkey = authenticator.createCredential(options.json().options, { origin: await passkeyOrigin(app) });
+  const redeemed = await call(undefined, 'POST', '/v1/bootstrap/redeem', { secret, passkey });
+  if (redeemed.statusCode !== 201) throw new Error(`setup redeem failed: ${redeemed.body}`);
+  return { key: redeemed.json(), secret: redeemed.json().secret as string, authenticator };
+}
+
 /** Sets up a platform owner, two orgs (A and B) with their owners' keys, as a client would. */
 export async function twoOrgs(app: FastifyInstance, bootstrapSecret: string) {
   const call = apiClient(app);
-  const redeemed = await call(undefined, 'POST', '/v1/bootstrap/redeem', { secret: bootstrapSecret });
-  if (redeemed.statusCode !== 201) throw new Error(`bootstrap failed: ${redeemed.body}`);
-  const platformKey = redeemed.json().secret as string;
+  const platformKey = (await redeemSetupSecret(app, bootstrapSecret)).secret;
   const create = async (slug: string) => {
     const res = await call(platformKey, 'POST', '/v1/orgs', {
       name: slug.toUpperCase(),
@@ -34,7 +54,7 @@ export async function twoOrgs(app: FastifyInstance, bootstrapSecret: string) {
     const body = res.json();
     return {
       orgId: body.org.id as string,
-      ownerKey: body.owner_api_key.secret as string,
+      ownerKey: (await redeemSetupSecret(app, body.owner_setup.secret)).secret,
       ownerUserId: body.owner.user_id as string,
     };
   };

@@ -2,31 +2,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { injectFailure, snapshot } from '../support/inject-failure.js';
 import { backendName } from '../support/test-db.js';
 import { createTestServer, type TestServer } from '../support/test-server.js';
-import { apiClient } from './api-client.js';
+import { apiClient, redeemSetupSecret } from './api-client.js';
 
-// Fault: POST /v1/orgs wrote the org, the owner membership and the owner key in three transactions (and the
-// decision in a fourth): a failure in between left an org without an owner or key, its slug taken for good.
+// Fault: POST /v1/orgs wrote the org, the owner membership and the owner's credential in three transactions (and
+// the decision in a fourth): a failure in between left an org without an owner or credential, its slug taken.
 describe(`org creation is one transaction (${backendName})`, () => {
   let server: TestServer;
   let platformKey: string;
   const call = () => apiClient(server.app);
-  const tables = ['orgs', 'users', 'memberships', 'api_keys', 'api_key_index', 'idempotency_keys', 'audit_events'];
+  const tables = ['orgs', 'users', 'memberships', 'bootstrap_secrets', 'idempotency_keys', 'audit_events'];
 
   beforeAll(async () => {
     server = await createTestServer();
-    const redeemed = await call()(undefined, 'POST', '/v1/bootstrap/redeem', {
-      secret: server.runtime.bootstrap?.secret ?? '',
-    });
-    platformKey = redeemed.json().secret as string;
+    platformKey = (await redeemSetupSecret(server.app, server.runtime.bootstrap?.secret ?? '')).secret;
   });
   afterAll(async () => server.close());
 
   it.each([
     ['the owner membership', 'memberships', 'INSERT'],
-    ["the owner's key", 'api_keys', 'INSERT'],
+    ["the owner's setup secret", 'bootstrap_secrets', 'INSERT'],
     ['the stored response (idempotency record)', 'idempotency_keys', 'UPDATE'],
   ] as const)(
-    'a failure writing %s leaves no org, user, membership, key or event behind; a retry creates it whole',
+    'a failure writing %s leaves no org, user, membership, setup secret or event behind; a retry creates it whole',
     async (_step, table, event) => {
       const slug = `acme-${table.replace('_', '-')}`;
       const body = { name: 'Acme', slug, owner_email: `owner@${slug}.example` };
@@ -47,8 +44,9 @@ describe(`org creation is one transaction (${backendName})`, () => {
       const retried = await call()(platformKey, 'POST', '/v1/orgs', body, headers);
       expect(retried.statusCode).toBe(201);
       const created = retried.json();
-      expect((await call()(created.owner_api_key.secret, 'GET', `/v1/orgs/${created.org.id}`)).statusCode).toBe(200);
-      const members = await call()(created.owner_api_key.secret, 'GET', `/v1/orgs/${created.org.id}/members`);
+      const ownerKey = (await redeemSetupSecret(server.app, created.owner_setup.secret)).secret;
+      expect((await call()(ownerKey, 'GET', `/v1/orgs/${created.org.id}`)).statusCode).toBe(200);
+      const members = await call()(ownerKey, 'GET', `/v1/orgs/${created.org.id}/members`);
       expect(members.json().data.map((m: { email: string; roles: string[] }) => [m.email, m.roles])).toEqual([
         [body.owner_email, ['owner']],
       ]);

@@ -40,6 +40,7 @@ export function registerOwnerSetupRoutes(app: FastifyInstance, services: ApiServ
             ownerUserId,
             email,
             services.relyingParty,
+            platform,
           );
           options = ceremony.options;
           return ceremony.challenge;

@@ -1,14 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  actions,
-  actorOf,
-  createdKeySchema,
-  roles,
-  type Principal,
-  type ResourceDescriptor,
-} from '../../modules/authz/index.js';
+import { actorOf, roles, type ResourceDescriptor } from '../../modules/authz/index.js';
 import {
   createOrgSchema,
   type ActingPrincipal,
@@ -18,9 +11,8 @@ import {
 } from '../../modules/tenancy/index.js';
 import type { ApiServices } from '../api-services.js';
 import { runOnce } from '../../platform/idempotency/index.js';
-import { principalOf, requestMeta } from '../auth/route-auth.js';
+import { principalOf } from '../auth/route-auth.js';
 import { inPlatformTransaction, inTenantTransaction } from '../auth/route-transaction.js';
-import { toKeyWire } from './api-key-routes.js';
 import { idempotencyKeyOf, renderIdempotent } from './idempotency-key.js';
 import {
   afterCursor,
@@ -146,16 +138,27 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
   r.post('/v1/orgs', {
     config: { authz: { action: 'manage:orgs', resource: platformResource(services) }, transaction: 'platform' },
     schema: {
-      summary: "Create an org with its first owner and the owner's first API key (shown once)",
+      summary: "Create an org with its first owner and the owner's one-time setup secret",
+      description:
+        'The owner redeems the setup secret with a passkey (`POST /v1/bootstrap/passkey-options`, then `POST /v1/bootstrap/redeem`) for their first API key; nobody else ever holds an owner credential of the org.',
       tags: ['orgs'],
       security,
       body: createOrgSchema.extend({ owner_email: z.email() }).strict(),
-      response: { 201: z.object({ org: orgSchema, owner: memberSchema, owner_api_key: createdKeySchema }) },
+      response: {
+        201: z.object({
+          org: orgSchema,
+          owner: memberSchema,
+          owner_setup: z.object({
+            secret: z.string().describe('Shown once; hand it to the owner. Single use.'),
+            expires_at: z.string(),
+          }),
+        }),
+      },
     },
     handler: async (request, reply) => {
-      const principal = principalOf(request);
       const key = idempotencyKeyOf(request);
-      // One transaction: the decision, the idempotency record (in the platform org), the org, its owner and the owner's key.
+      // One transaction: the decision, the idempotency record (in the platform org), the org, its owner and the
+      // owner's setup secret.
       const result = await inPlatformTransaction(request, (platform) =>
         runOnce(
           services,
@@ -166,30 +169,16 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
               platform,
               { name: request.body.name, slug: request.body.slug, ownerEmail: request.body.owner_email },
               auditOf(request),
-              (tenant, owner) => {
-                const ownerPrincipal: Principal = {
-                  kind: 'user',
-                  id: owner.member.userId,
-                  orgId: owner.orgId,
-                  roles: ['owner'],
-                  attributes: {},
-                  amr: principal.amr,
-                };
-                return services.apiKeys.create(
-                  tenant,
-                  ownerPrincipal,
-                  { name: 'first owner key', role: 'owner', scopes: [...actions], cidrs: [], amr: [...principal.amr] },
-                  requestMeta(request),
-                );
-              },
             );
-            const { key: ownerKey, token } = created.ownerKey;
             return {
               status: 201,
               body: {
                 org: toOrgWire(created.org),
                 owner: toMemberWire(created.owner),
-                owner_api_key: { ...toKeyWire(ownerKey), secret: token },
+                owner_setup: {
+                  secret: created.ownerSetup.secret,
+                  expires_at: created.ownerSetup.expiresAt.toISOString(),
+                },
               },
             };
           },

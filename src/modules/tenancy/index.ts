@@ -12,7 +12,7 @@ export {
   type SetupOwner,
 } from './bootstrap.js';
 export type { Org } from './org.js';
-export { OrgService, type CreatedOrg, type OrgOwner, type OrgServiceDeps } from './org-service.js';
+export { OrgService, type CreatedOrg, type OrgServiceDeps } from './org-service.js';
 export { createOrgSchema, orgStatusSchema, type CreateOrgInput, type OrgStatus } from './schema.js';
 export { MemberService, type Member } from './members.js';
 export { ServiceAccountService, type ServiceAccount } from './service-accounts.js';

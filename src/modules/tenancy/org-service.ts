@@ -1,9 +1,10 @@
 import type { Clock } from '../../lib/clock.js';
 import { AppError, isAppError } from '../../lib/errors/index.js';
 import { newId, type OrgId } from '../../lib/ids.js';
-import type { Db, PlatformSql, TenantSql } from '../../platform/db/index.js';
+import type { Db, PlatformSql } from '../../platform/db/index.js';
 import type { AuditActor, AuditLog } from '../audit/index.js';
 import type { AuditContext } from './audit-context.js';
+import { issueOwnerSetupSecret } from './bootstrap.js';
 import { MemberService, type Member } from './members.js';
 import type { Org } from './org.js';
 import { insertOrg, selectOrg, selectOrgs } from './repo.js';
@@ -14,19 +15,15 @@ export interface OrgServiceDeps {
   db: Db;
   clock: Clock;
   audit: AuditLog;
+  /** How long a new org owner's setup secret stays valid. */
+  ownerSetupTtlMinutes: number;
 }
 
-/** The first owner of a new org, handed to the credential minter. */
-export interface OrgOwner {
-  orgId: OrgId;
-  member: Member;
-}
-
-/** An org created with its first owner and the owner's first credential. */
-export interface CreatedOrg<K> {
+/** An org created with its first owner and the owner's one-time setup secret. */
+export interface CreatedOrg {
   org: Org;
   owner: Member;
-  ownerKey: K;
+  ownerSetup: { secret: string; expiresAt: Date };
 }
 
 /** Creating, listing and reading orgs (tenants). */
@@ -46,17 +43,16 @@ export class OrgService {
   }
 
   /**
-   * Creates an org, its first owner (user found or created by e-mail, with an owner membership) and, through
-   * `mintOwnerKey`, the owner's first credential, with every audit event, inside the caller's one platform
-   * transaction: all of it commits or none. The credential lives in authz, which tenancy may not import,
-   * hence the callback (called in the new org's tenant scope). A taken slug is `db.conflict`.
+   * Creates an org, its first owner (user found or created by e-mail, with an owner membership) and the owner's
+   * one-time setup secret, with every audit event, inside the caller's one platform transaction: all of it commits
+   * or none. The owner redeems the secret with a passkey registration for their first key (`/v1/bootstrap/*`), so
+   * nobody but the owner holds an owner credential. A taken slug is `db.conflict`.
    */
-  async createWithOwner<K>(
+  async createWithOwner(
     platform: PlatformSql,
     input: CreateOrgInput & { ownerEmail: string },
     audit: AuditContext,
-    mintOwnerKey: (tenant: TenantSql, owner: OrgOwner) => Promise<K>,
-  ): Promise<CreatedOrg<K>> {
+  ): Promise<CreatedOrg> {
     const org = await this.insertWithEvent(platform, { name: input.name, slug: input.slug }, audit);
     const owner = await this.members.add(
       platform,
@@ -64,10 +60,12 @@ export class OrgService {
       { email: input.ownerEmail, roles: ['owner'], attributes: {} },
       audit,
     );
-    const ownerKey = await platform.inTenant(org.id, (tenant) =>
-      mintOwnerKey(tenant, { orgId: org.id, member: owner }),
-    );
-    return { org, owner, ownerKey };
+    const ownerSetup = await issueOwnerSetupSecret(this.deps, platform, {
+      orgId: org.id,
+      userId: owner.userId,
+      ttlMinutes: this.deps.ownerSetupTtlMinutes,
+    });
+    return { org, owner, ownerSetup };
   }
 
   private async insertWithEvent(platform: PlatformSql, input: CreateOrgInput, audit: AuditContext): Promise<Org> {

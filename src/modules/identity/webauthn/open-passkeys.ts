@@ -3,6 +3,7 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
 import type { UserId } from '../../../lib/ids.js';
+import type { PlatformSql } from '../../../platform/db/index.js';
 import type { AuditActor } from '../../audit/index.js';
 import type { PasskeyCeremony, RelyingParty, SignInMeta } from '../identity.js';
 import {
@@ -22,6 +23,7 @@ export interface Passkeys {
     userId: UserId,
     userName: string,
     rp: RelyingParty,
+    within?: PlatformSql,
   ): Promise<PasskeyCeremony<PublicKeyCredentialCreationOptionsJSON>>;
   /** Verifies the browser's registration answer and stores the passkey; throws `identity.passkey_rejected` or `identity.passkey_already_registered`. */
   verifyPasskeyRegistration(userId: UserId, response: unknown, input: PasskeyRegistrationInput): Promise<PasskeyId>;
@@ -41,7 +43,8 @@ export interface Passkeys {
 /** The passkey use cases bound to their dependencies. */
 export function openPasskeys(deps: PasskeyDeps): Passkeys {
   return {
-    passkeyRegistrationOptions: (userId, userName, rp) => passkeyRegistrationOptions(deps, userId, userName, rp),
+    passkeyRegistrationOptions: (userId, userName, rp, within) =>
+      passkeyRegistrationOptions(deps, userId, userName, rp, within),
     verifyPasskeyRegistration: (userId, response, input) => verifyPasskeyRegistration(deps, userId, response, input),
     passkeyAuthenticationOptions: (userId, rp) => passkeyAuthenticationOptions(deps, userId, rp),
     verifyPasskeyAuthentication: (response, input) => verifyPasskeyAuthentication(deps, response, input),

@@ -8,18 +8,23 @@ import type { UserId } from '../../../lib/ids.js';
 import type { PasskeyCeremony, RelyingParty } from '../identity.js';
 import { PASSKEY_ALGORITHMS, userHandleOf, type PasskeyDeps } from './passkey.js';
 import { selectUserPasskeys } from './passkey-repo.js';
+import type { PlatformSql } from '../../../platform/db/index.js';
 
 /**
  * Options for `navigator.credentials.create()` to add a passkey to a user, and the challenge the caller keeps (once)
  * to verify the answer. The user's existing passkeys are excluded, so an authenticator does not register twice.
+ * `within`: the caller's platform transaction, when the options are made as part of its change (owner setup).
  */
 export async function passkeyRegistrationOptions(
   deps: PasskeyDeps,
   userId: UserId,
   userName: string,
   rp: RelyingParty,
+  within?: PlatformSql,
 ): Promise<PasskeyCeremony<PublicKeyCredentialCreationOptionsJSON>> {
-  const existing = await deps.db.withPlatform((sql) => selectUserPasskeys(sql, userId));
+  const existing = within
+    ? await selectUserPasskeys(within, userId)
+    : await deps.db.withPlatform((sql) => selectUserPasskeys(sql, userId));
   const options = await generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
