@@ -13,6 +13,9 @@ if (!chromiumRequired) console.warn(CHROMIUM_MISSING);
 
 type OidcServer = Awaited<ReturnType<typeof listeningOidcServer>>;
 
+/** How long a page that should move on by itself is given before it counts as stuck. */
+const BLOCKED_PAGE_TIMEOUT_MS = 4_000;
+
 describe.skipIf(!chromiumRequired)(`the sign-in pages in Chromium (${backendName})`, () => {
   let t: OidcServer;
   let browser: Browser;
@@ -45,7 +48,7 @@ describe.skipIf(!chromiumRequired)(`the sign-in pages in Chromium (${backendName
     return { secret, recoveryCodes };
   }
 
-  it('enrolls TOTP on a first sign-in, consents, redeems the code for tokens, calls the API, and signs out', async () => {
+  it('enrolls TOTP on a first sign-in, consents, redeems the code for tokens, calls the API, signs out', async () => {
     const member = await memberAndApp(t, ['developer'], 'browser-dev@org-a.example');
     const session = await BrowserSession.open(browser);
     const request = await authorizationRequest(member.rp);
@@ -57,6 +60,7 @@ describe.skipIf(!chromiumRequired)(`the sign-in pages in Chromium (${backendName
     await session.fill('Password', 'not the password');
     await session.press('Continue');
     await session.page.getByRole('alert').waitFor();
+    const signInPage = session.page.url();
     expect(await session.page.getByLabel('Password', { exact: true }).getAttribute('aria-invalid')).toBe('true');
     await session.audit('Sign in (wrong password)');
 
@@ -76,17 +80,15 @@ describe.skipIf(!chromiumRequired)(`the sign-in pages in Chromium (${backendName
       aud: t.audience,
     });
     expect((await t.api(tokens.access_token, 'GET', `/v1/orgs/${t.orgs.a.orgId}`)).status).toBe(200);
+    // The finished sign-in's page again (the back button): it cannot continue, and says so.
+    await session.page.goto(signInPage);
+    await session.at('Sign-in cannot continue');
 
-    // RP-initiated logout: the provider's confirmation page, then back to the application.
-    const logoutState = client.randomState();
-    const logout = client.buildEndSessionUrl(member.rp, {
-      id_token_hint: tokens.id_token ?? '',
-      post_logout_redirect_uri: REDIRECT_URI,
-      state: logoutState,
-    });
-    await session.page.goto(logout.toString());
+    // RP-initiated logout without a return address: the provider's confirmation page, then its own last page.
+    await session.page.goto(client.buildEndSessionUrl(member.rp, { id_token_hint: tokens.id_token ?? '' }).toString());
     await session.at('Sign out');
-    expect((await session.pressAndReturn('Sign out')).searchParams.get('state')).toBe(logoutState);
+    await session.press('Sign out');
+    await session.at('Signed out');
     // The session is gone: the next authorization asks for the password again.
     await session.page.goto((await authorizationRequest(member.rp)).url.toString());
     await session.page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
@@ -98,13 +100,15 @@ describe.skipIf(!chromiumRequired)(`the sign-in pages in Chromium (${backendName
       'Set up a second factor',
       'Save your recovery codes',
       'Allow access?',
+      'Sign-in cannot continue',
       'Sign out',
+      'Signed out',
     ]);
     expect(session.violations).toEqual([]);
     await session.close();
   });
 
-  it('registers a passkey for an admin after TOTP, then signs in with that passkey alone as the second factor', async () => {
+  it('registers a passkey for an admin after TOTP, signs in with it as the second factor, and signs out to the app', async () => {
     const member = await memberAndApp(t, ['admin'], 'browser-admin@org-a.example');
     const session = await BrowserSession.open(browser);
     const authenticator = await VirtualAuthenticator.attach(session.page);
@@ -146,6 +150,17 @@ describe.skipIf(!chromiumRequired)(`the sign-in pages in Chromium (${backendName
     });
     expect((await t.api(tokens.access_token, 'GET', `/v1/orgs/${t.orgs.a.orgId}`)).status).toBe(200);
 
+    // RP-initiated logout back to the application, with its state.
+    const logoutState = client.randomState();
+    const logout = client.buildEndSessionUrl(member.rp, {
+      id_token_hint: tokens.id_token ?? '',
+      post_logout_redirect_uri: REDIRECT_URI,
+      state: logoutState,
+    });
+    await again.page.goto(logout.toString());
+    await again.at('Sign out');
+    expect((await again.pressAndReturn('Sign out')).searchParams.get('state')).toBe(logoutState);
+
     expect([...session.audited, ...again.audited]).toEqual([
       'Sign in',
       'Set up a second factor',
@@ -154,6 +169,7 @@ describe.skipIf(!chromiumRequired)(`the sign-in pages in Chromium (${backendName
       'Allow access?',
       'Sign in',
       'Confirm it is you',
+      'Sign out',
     ]);
     expect([...session.violations, ...again.violations]).toEqual([]);
     await again.close();
@@ -235,5 +251,40 @@ describe.skipIf(!chromiumRequired)(`the sign-in pages in Chromium (${backendName
     await expect.poll(() => session.cspViolations.length).toBe(1);
     expect(session.cspViolations[0]).toContain("script-src 'self'");
     await session.context.close();
+  });
+
+  // BUG (reported, src/modules/oidc/provider): oidc-provider's auto-posted pages (form_post.js) carry an inline
+  // script whose hash it adds only to a CSP that has a script-src when it renders; Bulwark's default policy
+  // (`default-src 'none'`, added later in onSend) has none, so the script is blocked and the browser shows a blank
+  // page (the <noscript> button stays hidden). These pass while the bug is there; drop `.fails` once it is fixed.
+  it.fails('a logout with no session left reaches the "Signed out" page (blocked by the CSP today)', async () => {
+    const session = await BrowserSession.open(browser);
+    try {
+      await session.page.goto(`${t.issuer}/session/end`);
+      await session.page
+        .getByRole('heading', { level: 1, name: 'Signed out' })
+        .waitFor({ timeout: BLOCKED_PAGE_TIMEOUT_MS });
+    } finally {
+      await session.context.close();
+    }
+  });
+
+  it.fails('response_mode=form_post posts the code to the application (blocked by the CSP today)', async () => {
+    const member = await memberAndApp(t, ['developer'], 'browser-form-post@org-a.example');
+    const session = await BrowserSession.open(browser);
+    try {
+      await session.page.goto((await authorizationRequest(member.rp, { response_mode: 'form_post' })).url.toString());
+      await passwordAndTotpEnrollment(session, member.email);
+      await session.at('Allow access?');
+      await Promise.all([
+        session.page.waitForRequest(
+          (request) => request.method() === 'POST' && request.url().startsWith(REDIRECT_URI),
+          { timeout: BLOCKED_PAGE_TIMEOUT_MS },
+        ),
+        session.press('Allow'),
+      ]);
+    } finally {
+      await session.context.close();
+    }
   });
 });
