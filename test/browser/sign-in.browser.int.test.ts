@@ -31,7 +31,7 @@ describe.skipIf(!chromiumRequired)(`the sign-in pages in Chromium (${backendName
     await t?.server.close();
   });
 
-  /** Password, TOTP enrollment (the key read from the page), the recovery codes; returns the TOTP key. */
+  /** Password, TOTP enrollment (the key read from the page), the recovery codes; returns the key and the codes. */
   async function passwordAndTotpEnrollment(session: BrowserSession, email: string) {
     await session.at('Sign in');
     await session.fill('E-mail address', email);
