@@ -16,11 +16,18 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** A Bulwark node listening on 127.0.0.1 (real HTTP), with orgs A and B and their owners' keys. */
-export async function listeningOidcServer(env: Record<string, string> = {}) {
+/**
+ * A Bulwark node listening on 127.0.0.1 (real HTTP), with orgs A and B and their owners' keys. `publicHost` names
+ * the node in its public URL (and so the issuer and the passkey RP ID): a browser's WebAuthn wants a domain such as
+ * `localhost`, never an IP address.
+ */
+export async function listeningOidcServer(env: Record<string, string> = {}, options: { publicHost?: string } = {}) {
   const port = await freePort();
+  const publicUrl: Record<string, string> = options.publicHost
+    ? { BULWARK_PUBLIC_URL: `http://${options.publicHost}:${port}` }
+    : {};
   const server: TestServer = await createTestServer({
-    env: { BULWARK_HOST: '127.0.0.1', BULWARK_PORT: String(port), ...env },
+    env: { BULWARK_HOST: '127.0.0.1', BULWARK_PORT: String(port), ...publicUrl, ...env },
   });
   await server.app.listen({ host: '127.0.0.1', port });
   const orgs = await twoOrgs(server.app, server.runtime.bootstrap?.secret ?? '');
