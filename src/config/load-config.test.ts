@@ -7,7 +7,7 @@ describe('loadConfig', () => {
     const config = loadConfig({ env: {} });
     expect(config.port).toBe(8080);
     expect(config.host).toBe('127.0.0.1');
-    expect(config.publicUrl).toBe('http://127.0.0.1:8080');
+    expect(config.publicUrl).toBe('http://localhost:8080');
     expect(config.vault.keyFile).toBe('.bulwark/vault.key');
     expect(Object.isFrozen(config)).toBe(true);
   });

@@ -3,6 +3,14 @@ import path from 'node:path';
 import { AppError } from '../lib/errors/index.js';
 import { configSchema, envBindings, type Config } from './schema.js';
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', '[::1]', 'localhost', '0.0.0.0', '::']);
+
+// A node on a loopback (or every) interface is reached as `localhost` by default: browsers refuse an IP address
+// as a WebAuthn relying party, so passkeys work on the embedded default only under a host name.
+function defaultPublicUrl(host: string, port: number): string {
+  return `http://${LOOPBACK_HOSTS.has(host) ? 'localhost' : host}:${port}`;
+}
+
 /** Where configuration comes from: the environment and, optionally, a JSON file named by BULWARK_CONFIG_FILE. */
 export interface ConfigSources {
   env: Readonly<Record<string, string | undefined>>;
@@ -70,7 +78,7 @@ export function loadConfig(sources: ConfigSources): Config {
     });
   }
   const config = result.data;
-  const publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
+  const publicUrl = config.publicUrl ?? defaultPublicUrl(config.host, config.port);
   const keyFile = config.vault.keyFile ?? path.join(config.dataDir, 'vault.key');
   const issuer = config.oidc.issuer ?? `${publicUrl.replace(/\/+$/, '')}/oidc`;
   return deepFreeze({ ...config, publicUrl, oidc: { ...config.oidc, issuer }, vault: { ...config.vault, keyFile } });

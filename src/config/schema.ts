@@ -100,7 +100,7 @@ export const configSchema = z.object({
     .url()
     .optional()
     .describe(
-      'External base URL of this server (also the OIDC issuer). Defaults to http://HOST:PORT. Must be https in production.',
+      'External base URL of this server (also the OIDC issuer and the passkey relying party). Defaults to http://HOST:PORT, with `localhost` for a loopback HOST (browsers take no IP address as a passkey relying party). Must be https in production.',
     ),
   dataDir: z
     .string()

@@ -23,9 +23,7 @@ async function freePort(): Promise<number> {
  */
 export async function listeningOidcServer(env: Record<string, string> = {}, options: { publicHost?: string } = {}) {
   const port = await freePort();
-  const publicUrl: Record<string, string> = options.publicHost
-    ? { BULWARK_PUBLIC_URL: `http://${options.publicHost}:${port}` }
-    : {};
+  const publicUrl = { BULWARK_PUBLIC_URL: `http://${options.publicHost ?? '127.0.0.1'}:${port}` };
   const server: TestServer = await createTestServer({
     env: { BULWARK_HOST: '127.0.0.1', BULWARK_PORT: String(port), ...publicUrl, ...env },
   });
