@@ -14,7 +14,7 @@ import type {
   RetrievalService,
   RouteService,
 } from '../modules/gateway/index.js';
-import type { Identity, Passkeys } from '../modules/identity/index.js';
+import type { Identity, Invitations, Passkeys, PasswordResets } from '../modules/identity/index.js';
 import type { Oidc } from '../modules/oidc/index.js';
 import type { GuardPolicyStore, GuardService, ModerationService, QuarantineService } from '../modules/guard/index.js';
 import type {
@@ -83,6 +83,10 @@ export interface ApiServices {
   identity: Identity;
   /** Users' passkeys. */
   passkeys: Passkeys;
+  /** Invitations: member adds and org creations that e-mail a password-less user a link to set a first password. */
+  invitations: Invitations;
+  /** Password reset by e-mailed link. */
+  passwordResets: PasswordResets;
   /** Redeems the one-time bootstrap secret in the caller's platform transaction; `mintOwnerKey` issues the owner's key in it. */
   redeemBootstrap<K>(
     platform: PlatformSql,
