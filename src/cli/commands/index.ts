@@ -4,6 +4,7 @@ import { registerAuditCommands } from './audit-commands.js';
 import { registerGuardEval } from './guard-eval.js';
 import { registerKeyCommands } from './key-commands.js';
 import { registerOrgCommands } from './org-commands.js';
+import { registerOutboxCommands } from './outbox-commands.js';
 import { registerPolicyCommands } from './policy-commands.js';
 import { registerSandboxProcessorCommand } from './sandbox-processor-command.js';
 import { registerRegistryCommands } from './registry-commands.js';
@@ -19,6 +20,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerRegistryCommands(program, ctx);
   registerVaultCommands(program, ctx);
   registerKeyCommands(program, ctx);
+  registerOutboxCommands(program, ctx);
   registerGuardEval(program);
   registerSandboxProcessorCommand(program);
 }
