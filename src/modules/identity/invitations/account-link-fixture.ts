@@ -18,7 +18,7 @@ export interface AccountLinkFixture extends IdentityFixture {
   newOrg(slug: string, ownerEmail: string): Promise<{ orgId: OrgId; ownerId: UserId }>;
   /** Delivers the outbox and returns its messages to `to`, newest first. */
   outbox(to: string): Promise<OutboxMessage[]>;
-  /** The token of the newest link of `kind` e-mailed to `to`. */
+  /** The token of the newest link of `kind` e-mailed to `to` (then the clock moves on a second). */
   tokenFor(to: string, kind: 'invitations' | 'password-reset'): Promise<string>;
 }
 
@@ -68,6 +68,8 @@ export async function openAccountLinkFixture(): Promise<AccountLinkFixture> {
     },
     async tokenFor(to, kind) {
       const [message] = await outbox(to);
+      // Messages are ordered by time: the next one queued is then strictly newer than this one.
+      f.clock.advance(1_000);
       const token = new RegExp(`${PUBLIC_URL}/${kind}/([A-Za-z0-9_-]{43})`).exec(message?.text ?? '')?.[1];
       if (!token) throw new Error(`no ${kind} link to ${to}:\n${message?.text ?? '(none)'}`);
       return token;
