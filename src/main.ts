@@ -12,6 +12,7 @@ import type { ApiServices } from './http/api-services.js';
 import type { ProtectedRoute } from './http/auth/install-auth.js';
 import { registerApiRoutes } from './http/routes/index.js';
 import { mountOidcProvider } from './http/routes/oidc-provider-mount.js';
+import { registerAccountRoutes } from './http/routes/account-routes.js';
 import { registerSignInRoutes, signInPath } from './http/routes/sign-in-routes.js';
 import { logoutPages } from './http/sign-in/sign-in-pages.js';
 import { JobRunner } from './jobs/index.js';
@@ -70,6 +71,7 @@ import {
   type BootstrapResult,
 } from './modules/tenancy/index.js';
 import {
+  openAccountLinks,
   openIdentity,
   openPasskeys,
   type Identity,
@@ -97,6 +99,7 @@ import {
   type PreparedDatabase,
 } from './platform/db/index.js';
 import { createLogger, type Logger } from './platform/logger/index.js';
+import { deliverDueMail, openMailTransport, type MailDeliveryPass } from './platform/mail/index.js';
 import { createMetrics } from './platform/metrics/index.js';
 import { createAuthThrottle, type CounterStore } from './platform/rate-limit/index.js';
 import { closeRedis, openRedis, pingRedis } from './platform/redis/index.js';
@@ -111,6 +114,8 @@ export interface Runtime extends Core {
   services: ApiServices;
   /** The background job runner (webhook deliveries); `serve` starts it, close stops it. */
   jobs: JobRunner;
+  /** One pass of the mail sweep the job runner runs (tests and drills call it to deliver the outbox now). */
+  deliverMail(now?: Date): Promise<MailDeliveryPass>;
 }
 
 /** Overrides for tests: an existing database (and its owner connection, to migrate it), a clock, a logger. */
@@ -397,6 +402,24 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
   const identity = openIdentity({ db, cipher, audit, clock, platformOrgId, counterStore });
   const passkeys = openPasskeys({ db, audit, clock, platformOrgId });
   const relyingParty = relyingPartyOf(config);
+  const members = new MemberService({ audit, canGrantRole: grantable });
+  const { invitations, passwordResets } = openAccountLinks({
+    db,
+    cipher,
+    audit,
+    clock,
+    platformOrgId,
+    counterStore,
+    members,
+    orgs,
+    publicUrl: config.publicUrl,
+  });
+  const mailTransport = openMailTransport(config);
+  const deliverMail = (now: Date = clock.now()) =>
+    deliverDueMail(
+      { db, transport: mailTransport, onError: (error) => logger.warn({ err: error }, 'mail delivery failed') },
+      now,
+    );
   const oidc = await openProvider(config, {
     db,
     cipher,
@@ -446,7 +469,8 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     )
     .every('billing.usage-reports', config.billing.usageReportRunIntervalSeconds * 1000, (now) =>
       billing.runDueUsageReports(now),
-    );
+    )
+    .every('mail.delivery', config.mail.deliveryIntervalSeconds * 1000, (now) => deliverMail(now));
   const services: ApiServices = {
     config,
     clock,
@@ -466,7 +490,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
       passkeyKeyMaxLifetimeMs: config.passkeyKeyMaxDays * 24 * 60 * 60 * 1000,
     }),
     orgs,
-    members: new MemberService({ audit, canGrantRole: grantable }),
+    members,
     serviceAccounts: new ServiceAccountService({ audit, canGrantRole: grantable }),
     quarantine,
     guard,
@@ -506,6 +530,8 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     identity,
     passkeys,
     relyingParty,
+    invitations,
+    passwordResets,
     beginOwnerSetup: (platform, secret, challengeFor) => beginOwnerSetup({ clock }, platform, secret, challengeFor),
     abandonOwnerSetup: (secret, reason) => abandonOwnerSetup({ db, audit }, secret, reason),
     redeemBootstrap: (platform, secret, proveOwner, mintOwnerKey) =>
@@ -516,9 +542,11 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     bootstrap,
     services,
     jobs,
+    deliverMail,
     async close() {
       // Jobs running finish (and record their outcome) before anything they use closes.
       await jobs.stop();
+      await mailTransport.close();
       await webhookDeliverer.close();
       // Shadow calls still running finish (and record their comparison) before their database goes.
       await gateway.shadowsSettled();
@@ -614,6 +642,7 @@ export async function buildApp(
       routes.push(...registerApiRoutes(app, runtime.services));
       mountOidcProvider(app, runtime.services.oidc, { https: runtime.config.publicUrl.startsWith('https://') });
       registerSignInRoutes(app, runtime.services.oidc);
+      registerAccountRoutes(app, runtime.services);
     },
     health: {
       accepting: () => state.accepting,

@@ -71,6 +71,8 @@ describe('loadConfig', () => {
       BULWARK_BILLING_PROCESSOR: 'stripe',
       BULWARK_BILLING_STRIPE_SECRET_KEY: 'sk_live_example',
       BULWARK_BILLING_STRIPE_WEBHOOK_SECRETS: 'whsec_new,whsec_old',
+      BULWARK_MAIL_TRANSPORT: 'smtp',
+      BULWARK_MAIL_SMTP_URL: 'smtps://bulwark:pw@mail.example.com:465',
     };
     expect(() => assertProductionSafe(loadConfig({ env: base }))).toThrow(/BULWARK_GATEWAY_LOCAL_PROVIDER/);
     const allowed = loadConfig({ env: { ...base, BULWARK_GATEWAY_ALLOW_LOCAL_PROVIDER_IN_PRODUCTION: 'true' } });
@@ -114,6 +116,19 @@ describe('loadConfig', () => {
     );
   });
 
+  it('refuses the development mail outbox in production unless allowed, and smtp without its URL', () => {
+    const base = { BULWARK_ENV: 'production', BULWARK_ALLOW_DEV_SHORTCUTS: 'false' };
+    expect(() => assertProductionSafe(loadConfig({ env: base }))).toThrow(/BULWARK_MAIL_TRANSPORT/);
+    const smtp = loadConfig({
+      env: { ...base, BULWARK_MAIL_TRANSPORT: 'smtp', BULWARK_MAIL_SMTP_URL: 'smtp://u:mailsecret@mail.example.com' },
+    });
+    expect(() => assertProductionSafe(smtp)).not.toThrow(/BULWARK_MAIL_TRANSPORT/);
+    expect(JSON.stringify(smtp)).not.toContain('mailsecret');
+    const allowed = loadConfig({ env: { ...base, BULWARK_ALLOW_DEV_SHORTCUTS: 'true' } });
+    expect(() => assertProductionSafe(allowed)).not.toThrow();
+    expect(() => loadConfig({ env: { BULWARK_MAIL_TRANSPORT: 'smtp' } })).toThrow(/mail.smtpUrl/);
+  });
+
   it('accepts a production config without shortcuts', () => {
     const config = loadConfig({
       env: {
@@ -129,6 +144,8 @@ describe('loadConfig', () => {
         BULWARK_BILLING_PROCESSOR: 'stripe',
         BULWARK_BILLING_STRIPE_SECRET_KEY: 'sk_live_example',
         BULWARK_BILLING_STRIPE_WEBHOOK_SECRETS: 'whsec_new,whsec_old',
+        BULWARK_MAIL_TRANSPORT: 'smtp',
+        BULWARK_MAIL_SMTP_URL: 'smtps://bulwark:pw@mail.example.com:465',
       },
     });
     expect(() => assertProductionSafe(config)).not.toThrow();

@@ -115,6 +115,12 @@ export function developmentShortcuts(config: Config): { setting: string; problem
       problem:
         'the sandbox payment processor takes no real payment; set it to stripe (or BULWARK_BILLING_ALLOW_SANDBOX_IN_PRODUCTION=true)',
     });
+  if (config.mail.transport === 'outbox')
+    found.push({
+      setting: 'BULWARK_MAIL_TRANSPORT',
+      problem:
+        'e-mails (invitation and password-reset links) stay in the development outbox instead of being sent; set it to smtp with BULWARK_MAIL_SMTP_URL',
+    });
   if (config.webhooks.allowPrivateTargets)
     found.push({
       setting: 'BULWARK_WEBHOOKS_ALLOW_PRIVATE_TARGETS',

@@ -312,6 +312,36 @@ export const configSchema = z.object({
     .describe(
       'The embedded OpenID provider (/oidc): sign-in with the authorization code flow (PKCE), rotating refresh tokens, client_credentials for service accounts, introspection, revocation, logout.',
     ),
+  mail: z
+    .object({
+      transport: z
+        .enum(['outbox', 'smtp'])
+        .default('outbox')
+        .describe(
+          "How invitation and password-reset e-mails leave: `outbox` keeps them in the database's development outbox, where the operator reads them with `bulwark outbox` (the embedded default; production refuses it unless allowDevShortcuts); `smtp` sends them through smtpUrl and clears each body once sent.",
+        ),
+      smtpUrl: secretString
+        .optional()
+        .describe(
+          'SMTP server with its credentials, `smtp://user:pass@host:587` (STARTTLS) or `smtps://user:pass@host:465`; required with transport `smtp`.',
+        ),
+      from: z
+        .string()
+        .trim()
+        .min(3)
+        .max(320)
+        .default('Bulwark <no-reply@localhost>')
+        .describe('The From header of the e-mails Bulwark sends, e.g. `Bulwark <no-reply@example.com>`.'),
+      deliveryIntervalSeconds: count(1, 3_600, 5).describe(
+        "How often each node's job runner delivers the queued e-mails (failed ones are retried with backoff).",
+      ),
+    })
+    .prefault({})
+    .superRefine((mail, ctx) => {
+      if (mail.transport === 'smtp' && !mail.smtpUrl)
+        ctx.addIssue({ code: 'custom', path: ['smtpUrl'], message: 'required with transport smtp' });
+    })
+    .describe('E-mail to users: invitations and password resets (links with single-use tokens).'),
   guardEmbeddingStage: booleanish
     .default(true)
     .describe(
@@ -393,6 +423,10 @@ export const envBindings: Readonly<Record<string, readonly string[]>> = {
   BULWARK_GATEWAY_ALLOW_LOCAL_PROVIDER_IN_PRODUCTION: ['gateway', 'allowLocalProviderInProduction'],
   BULWARK_GATEWAY_STREAM_HOLD_BACK_CHARS: ['gateway', 'streamHoldBackChars'],
   BULWARK_GUARD_EMBEDDING_STAGE: ['guardEmbeddingStage'],
+  BULWARK_MAIL_TRANSPORT: ['mail', 'transport'],
+  BULWARK_MAIL_SMTP_URL: ['mail', 'smtpUrl'],
+  BULWARK_MAIL_FROM: ['mail', 'from'],
+  BULWARK_MAIL_DELIVERY_INTERVAL_SECONDS: ['mail', 'deliveryIntervalSeconds'],
   BULWARK_JOBS_POLL_INTERVAL_MS: ['jobs', 'pollIntervalMs'],
   BULWARK_JOBS_LEASE_SECONDS: ['jobs', 'leaseSeconds'],
   BULWARK_WEBHOOKS_ALLOW_PRIVATE_TARGETS: ['webhooks', 'allowPrivateTargets'],

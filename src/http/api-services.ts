@@ -14,7 +14,7 @@ import type {
   RetrievalService,
   RouteService,
 } from '../modules/gateway/index.js';
-import type { Identity, Passkeys, RelyingParty } from '../modules/identity/index.js';
+import type { Identity, Invitations, Passkeys, PasswordResets, RelyingParty } from '../modules/identity/index.js';
 import type { Oidc } from '../modules/oidc/index.js';
 import type { GuardPolicyStore, GuardService, ModerationService, QuarantineService } from '../modules/guard/index.js';
 import type {
@@ -86,6 +86,10 @@ export interface ApiServices {
   passkeys: Passkeys;
   /** The WebAuthn relying party passkeys are bound to. */
   relyingParty: RelyingParty;
+  /** Invitations: member adds and org creations that e-mail a password-less user a link to set a first password. */
+  invitations: Invitations;
+  /** Password reset by e-mailed link. */
+  passwordResets: PasswordResets;
   /** Redeems the one-time bootstrap secret in the caller's platform transaction; `mintOwnerKey` issues the owner's key in it. */
   /** Starts an owner setup: the owner of a live setup secret, with the passkey challenge recorded. */
   beginOwnerSetup(

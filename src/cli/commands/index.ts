@@ -4,6 +4,7 @@ import { registerAuditCommands } from './audit-commands.js';
 import { registerGuardEval } from './guard-eval.js';
 import { registerKeyCommands } from './key-commands.js';
 import { registerOrgCommands } from './org-commands.js';
+import { registerOutboxCommands } from './outbox-commands.js';
 import { registerPolicyCommands } from './policy-commands.js';
 import { registerSandboxProcessorCommand } from './sandbox-processor-command.js';
 import { registerRegistryCommands } from './registry-commands.js';
@@ -21,6 +22,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerVaultCommands(program, ctx);
   registerKeyCommands(program, ctx);
   registerUserCommands(program, ctx);
+  registerOutboxCommands(program, ctx);
   registerGuardEval(program);
   registerSandboxProcessorCommand(program);
 }

@@ -165,7 +165,8 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
           (fn) => platform.inTenant(services.platformOrgId, fn),
           key,
           async () => {
-            const created = await services.orgs.createWithOwner(
+            // The owner's invitation (when they have no password yet) is queued in this same transaction.
+            const created = await services.invitations.createOrgWithOwner(
               platform,
               { name: request.body.name, slug: request.body.slug, ownerEmail: request.body.owner_email },
               auditOf(request),
@@ -218,7 +219,8 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
   r.post('/v1/orgs/:org_id/members', {
     config: { authz: { action: 'manage:members', resource: resourceFromPath('Org') }, transaction: 'platform' },
     schema: {
-      summary: 'Add a member (the user is created when the e-mail is new)',
+      summary:
+        'Add a member (the user is created when the e-mail is new; a user without a password is e-mailed an invitation)',
       tags: ['members'],
       security,
       params: orgParams,
@@ -233,8 +235,9 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
       response: { 201: memberSchema },
     },
     handler: async (request, reply) => {
-      const member = await inPlatformTransaction(request, (platform) =>
-        services.members.add(
+      // One transaction: the decision, the membership, and the invitation e-mail when the user has no password yet.
+      const { member } = await inPlatformTransaction(request, (platform) =>
+        services.invitations.addMember(
           platform,
           request.params.org_id as Org['id'],
           {

@@ -7,7 +7,20 @@ export type {
   SignInMeta,
   UserFactors,
 } from './identity.js';
-export { openIdentity, type IdentityDeps } from './open-identity.js';
+export { openAccountLinks, openIdentity, type AccountLinkDeps, type IdentityDeps } from './open-identity.js';
+export {
+  INVITATION_TTL_DAYS,
+  type InvitationAcceptance,
+  type Invitations,
+  type InvitationView,
+} from './invitations/invitations.js';
+export {
+  PASSWORD_RESET_TTL_MINUTES,
+  type PasswordResetCompletion,
+  type PasswordResetRequest,
+  type PasswordResets,
+} from './password-reset/password-resets.js';
+export { DEFAULT_PASSWORD_RESET_LIMITS, type PasswordResetLimits } from './password-reset/password-reset-throttle.js';
 export { argon2idHasher, type PasswordHasher } from './passwords/password-hasher.js';
 export {
   assertPasswordAcceptable,

@@ -4,11 +4,15 @@ import type { Db } from '../../platform/db/index.js';
 import type { CounterStore } from '../../platform/rate-limit/index.js';
 import type { FieldCipher } from '../../platform/vault/index.js';
 import type { AuditLog } from '../audit/index.js';
+import type { MemberService, OrgService } from '../tenancy/index.js';
 import type { Identity } from './identity.js';
 import type { CredentialDeps } from './identity-deps.js';
+import { openInvitations, type Invitations } from './invitations/invitations.js';
 import { checkPassword } from './passwords/check-password.js';
 import { argon2idHasher, type PasswordHasher } from './passwords/password-hasher.js';
 import { setPassword } from './passwords/set-password.js';
+import { openPasswordResets, type PasswordResets } from './password-reset/password-resets.js';
+import type { PasswordResetLimits } from './password-reset/password-reset-throttle.js';
 import { useRecoveryCode } from './recovery-codes/use-recovery-code.js';
 import { createSignInThrottle, DEFAULT_SIGN_IN_LIMITS, type SignInLimits } from './sign-in-throttle.js';
 import { checkTotp } from './totp/check-totp.js';
@@ -33,9 +37,8 @@ export interface IdentityDeps {
   hasher?: PasswordHasher;
 }
 
-/** Builds the credential core of the identity module: passwords, TOTP and recovery codes, throttled and audited. */
-export function openIdentity(deps: IdentityDeps): Identity {
-  const credentials: CredentialDeps = {
+function credentialDepsOf(deps: IdentityDeps): CredentialDeps {
+  return {
     db: deps.db,
     cipher: deps.cipher,
     audit: deps.audit,
@@ -45,6 +48,11 @@ export function openIdentity(deps: IdentityDeps): Identity {
     hasher: deps.hasher ?? argon2idHasher,
     totpIssuer: deps.totpIssuer ?? 'Bulwark',
   };
+}
+
+/** Builds the credential core of the identity module: passwords, TOTP and recovery codes, throttled and audited. */
+export function openIdentity(deps: IdentityDeps): Identity {
+  const credentials = credentialDepsOf(deps);
   return {
     checkPassword: (email, password, meta) => checkPassword(credentials, email, password, meta),
     setPassword: (userId, password, actor, meta) => setPassword(credentials, userId, password, actor, meta),
@@ -53,5 +61,30 @@ export function openIdentity(deps: IdentityDeps): Identity {
     confirmTotpEnrollment: (userId, code, meta) => confirmTotpEnrollment(credentials, userId, code, meta),
     checkTotp: (userId, code, meta) => checkTotp(credentials, userId, code, meta),
     useRecoveryCode: (userId, code, meta) => useRecoveryCode(credentials, userId, code, meta),
+  };
+}
+
+/** What the e-mailed account links (invitations, password resets) are built from, beyond the identity's deps. */
+export interface AccountLinkDeps extends IdentityDeps {
+  /** Tenancy's use cases an invitation wraps (the member add, the org creation with its owner). */
+  members: Pick<MemberService, 'add'>;
+  orgs: Pick<OrgService, 'createWithOwner'>;
+  /** The public URL the links in the e-mails start with. */
+  publicUrl: string;
+  /** Password-reset request limits; each one left out takes its default. */
+  resetLimits?: Partial<PasswordResetLimits>;
+}
+
+/** Builds the e-mailed account links: invitations to set a first password, and password resets. */
+export function openAccountLinks(deps: AccountLinkDeps): { invitations: Invitations; passwordResets: PasswordResets } {
+  const credentials = credentialDepsOf(deps);
+  return {
+    invitations: openInvitations({ credentials, members: deps.members, orgs: deps.orgs, publicUrl: deps.publicUrl }),
+    passwordResets: openPasswordResets({
+      credentials,
+      publicUrl: deps.publicUrl,
+      counterStore: deps.counterStore,
+      ...(deps.resetLimits ? { limits: deps.resetLimits } : {}),
+    }),
   };
 }

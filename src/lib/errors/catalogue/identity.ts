@@ -39,4 +39,16 @@ export const identityErrors = defineErrors({
     description:
       'The new password breaks the password policy: 12 to 256 characters, not common or guessable (zxcvbn score 3 or more), not containing the e-mail name. `details.reasons` lists each rule broken (`too_short`, `too_long`, `too_guessable`, `contains_email`).',
   },
+  'identity.link_invalid': {
+    status: 410,
+    title: 'Link no longer works',
+    description:
+      'The invitation or password-reset link is unknown, expired or already used (each works once; an invitation lasts 7 days, a reset 1 hour). The answer does not say which. Ask for a new one.',
+  },
+  'identity.password_reset_throttled': {
+    status: 429,
+    title: 'Too many password-reset requests',
+    description:
+      'Too many password resets were asked for this e-mail address or from this source; `details.retry_after_seconds` says when to try again. Unknown and known addresses are counted alike, so the answer says nothing about whether an account exists.',
+  },
 });
