@@ -229,7 +229,6 @@ export async function reissueBootstrapSecret(
   deps: BootstrapDeps,
   options: { ttlMinutes: number },
 ): Promise<{ secret: string; expiresAt: Date }> {
-  const now = deps.clock.now();
   const result = await deps.db.withPlatform(async (platform) => {
     await platform.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK_ID]);
     const platformOrgId = await selectPlatformOrgId(platform);

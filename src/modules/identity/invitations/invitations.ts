@@ -1,6 +1,6 @@
 import { AppError } from '../../../lib/errors/index.js';
 import type { OrgId, UserId } from '../../../lib/ids.js';
-import type { PlatformSql, TenantSql } from '../../../platform/db/index.js';
+import type { PlatformSql } from '../../../platform/db/index.js';
 import { queueMail } from '../../../platform/mail/index.js';
 import type {
   ActingPrincipal,
