@@ -13,6 +13,7 @@ import type { ProtectedRoute } from './http/auth/install-auth.js';
 import { registerApiRoutes } from './http/routes/index.js';
 import { mountOidcProvider } from './http/routes/oidc-provider-mount.js';
 import { registerAccountRoutes } from './http/routes/account-routes.js';
+import { registerSetupRoutes } from './http/routes/setup-routes.js';
 import { registerSignInRoutes, signInPath } from './http/routes/sign-in-routes.js';
 import { logoutPages } from './http/sign-in/sign-in-pages.js';
 import { JobRunner } from './jobs/index.js';
@@ -67,6 +68,7 @@ import {
   beginOwnerSetup,
   abandonOwnerSetup,
   reissueBootstrapSecret,
+  issueOwnerSetupFromShell,
   ServiceAccountService,
   type BootstrapResult,
 } from './modules/tenancy/index.js';
@@ -643,6 +645,7 @@ export async function buildApp(
       mountOidcProvider(app, runtime.services.oidc, { https: runtime.config.publicUrl.startsWith('https://') });
       registerSignInRoutes(app, runtime.services.oidc);
       registerAccountRoutes(app, runtime.services);
+      registerSetupRoutes(app, runtime.services);
     },
     health: {
       accepting: () => state.accepting,
@@ -677,7 +680,8 @@ function printBanner(address: string, publicUrl: string, bootstrap: BootstrapRes
       '',
       `    ${bootstrap.secret}`,
       '',
-      "Exchange it for the owner's first API key with POST /v1/bootstrap/redeem.",
+      `Open ${publicUrl.replace(/\/+$/, '')}/setup in a browser, paste it and register a passkey: you get the`,
+      "platform owner's first API key (or use POST /v1/bootstrap/passkey-options, then POST /v1/bootstrap/redeem).",
     );
   }
   // The secret goes to the terminal only, never through the logger.
@@ -731,6 +735,11 @@ async function openServices(config: Config): Promise<OperatorServices> {
     db: runtime.db,
     audit: runtime.audit,
     orgs: runtime.orgs,
+    issueOwnerSetup: (orgId, email) =>
+      issueOwnerSetupFromShell(
+        { db: runtime.db, clock: runtime.clock, audit: runtime.audit },
+        { orgId, ...(email ? { email } : {}), ttlMinutes: config.ownerSetupTtlHours * 60 },
+      ),
     reissueBootstrap: () =>
       reissueBootstrapSecret(
         { db: runtime.db, clock: runtime.clock, audit: runtime.audit },

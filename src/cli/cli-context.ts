@@ -13,6 +13,8 @@ export interface OperatorServices {
   orgs: OrgService;
   /** Break-glass user commands: list, set a password, disable, end sign-ins (audited as system/cli). */
   users(): Promise<OperatorUsers>;
+  /** Break-glass: a one-time setup secret for an org's owner, redeemed with a passkey for an owner key (audited). */
+  issueOwnerSetup(orgId: OrgId, email?: string): Promise<{ email: string; secret: string; expiresAt: Date }>;
   /** A new one-time bootstrap secret, while none has been redeemed. */
   reissueBootstrap(): Promise<{ secret: string; expiresAt: Date }>;
   /** Re-wraps every org's data keys under a new key-encryption key. */

@@ -253,11 +253,9 @@ describe.skipIf(!chromiumRequired)(`the sign-in pages in Chromium (${backendName
     await session.context.close();
   });
 
-  // BUG (reported, src/modules/oidc/provider): oidc-provider's auto-posted pages (form_post.js) carry an inline
-  // script whose hash it adds only to a CSP that has a script-src when it renders; Bulwark's default policy
-  // (`default-src 'none'`, added later in onSend) has none, so the script is blocked and the browser shows a blank
-  // page (the <noscript> button stays hidden). These pass while the bug is there; drop `.fails` once it is fixed.
-  it.fails('a logout with no session left reaches the "Signed out" page (blocked by the CSP today)', async () => {
+  // oidc-provider's auto-posted pages (form_post.js) carry an inline script whose hash it adds only to a policy
+  // that has a script-src; the provider's mount gives it one, so these pages post (they were blank before).
+  it('a logout with no session left reaches the "Signed out" page', async () => {
     const session = await BrowserSession.open(browser);
     try {
       await session.page.goto(`${t.issuer}/session/end`);
@@ -269,7 +267,7 @@ describe.skipIf(!chromiumRequired)(`the sign-in pages in Chromium (${backendName
     }
   });
 
-  it.fails('response_mode=form_post posts the code to the application (blocked by the CSP today)', async () => {
+  it('response_mode=form_post posts the code to the application', async () => {
     const member = await memberAndApp(t, ['developer'], 'browser-form-post@org-a.example');
     const session = await BrowserSession.open(browser);
     try {

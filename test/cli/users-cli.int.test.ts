@@ -162,4 +162,23 @@ describe(`bulwark users list|set-password|disable and sessions revoke (${backend
       { action: 'identity.user.disabled', actor: cliActor, is_platform: true },
     ]);
   }, 300_000);
+
+  it('owner-setup (break-glass) issues a one-time setup secret for the platform owner, audited as system/cli', async () => {
+    const [platform] = (await superuser('SELECT id FROM orgs WHERE is_platform')) as { id: string }[];
+    const notAnOrg = await cli(['owner-setup', '--org', 'acme']);
+    expect(notAnOrg.code).not.toBe(0);
+    expect(notAnOrg.stderr).toContain('--org');
+    const issued = await cli(['owner-setup', '--org', platform?.id ?? '']);
+    expect(issued.code).toBe(0);
+    const secret = /\n\s+(bwb_\S+)\n/.exec(issued.stdout)?.[1];
+    expect(secret).toBeDefined();
+    expect(issued.stdout).not.toContain('undefined');
+    const rows = await superuser(
+      `SELECT count(*)::int AS live FROM bootstrap_secrets WHERE org_id = $1 AND used_at IS NULL AND expires_at > now()`,
+      [platform?.id],
+    );
+    expect(rows).toEqual([{ live: 1 }]);
+    const events = await superuser("SELECT actor FROM audit_events WHERE action = 'tenancy.owner_setup.issued'");
+    expect(events).toEqual([{ actor: { type: 'system', id: 'cli' } }]);
+  }, 120_000);
 });

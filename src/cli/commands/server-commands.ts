@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { AppError } from '../../lib/errors/index.js';
+import { isId } from '../../lib/ids.js';
 import type { CliContext } from '../cli-context.js';
 import { EXIT, runCommand } from '../run-command.js';
 
@@ -35,6 +37,29 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
           const { secret, expiresAt } = await services.reissueBootstrap();
           process.stdout.write(
             `Bootstrap secret (shown once, single use, expires ${expiresAt.toISOString()}):\n\n    ${secret}\n\nEarlier bootstrap secrets no longer work.\n`,
+          );
+        } finally {
+          await services.close();
+        }
+      }),
+    );
+
+  program
+    .command('owner-setup')
+    .description("Break-glass: a one-time setup secret for an org's owner, redeemed at /setup with a passkey")
+    .requiredOption('--org <id>', 'the org (the platform org for the platform owner)')
+    .option('--email <address>', "which owner (default: the org's first owner)")
+    .action((options: { org: string; email?: string }) =>
+      runCommand(async () => {
+        if (!isId('org', options.org))
+          throw new AppError('http.bad_request', {
+            publicMessage: `--org: not an org id: ${JSON.stringify(options.org.slice(0, 64))}`,
+          });
+        const services = await ctx.openServices(ctx.loadConfig());
+        try {
+          const setup = await services.issueOwnerSetup(options.org, options.email);
+          process.stdout.write(
+            `Owner setup secret for ${setup.email} (shown once, single use, expires ${setup.expiresAt.toISOString()}):\n\n    ${setup.secret}\n\nRedeem it at ${services.config.publicUrl.replace(/\/+$/, '')}/setup with a passkey. Earlier setup secrets of this owner no longer work.\n`,
           );
         } finally {
           await services.close();

@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Oidc } from '../../modules/oidc/index.js';
 import { securityHeaders } from '../security-headers.js';
 
+const PROVIDER_POLICY = "default-src 'none'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 /** Where the provider is served; the issuer's path (the config requires it). */
 export const OIDC_PREFIX = '/oidc';
 
@@ -12,7 +14,9 @@ export const OIDC_PREFIX = '/oidc';
  * set on the raw response first, where the provider may refine them (it sets its own cache-control).
  */
 export function mountOidcProvider(app: FastifyInstance, oidc: Oidc, options: { https: boolean }): void {
-  const headers = Object.entries(securityHeaders(options));
+  // The provider's own pages (form_post responses, a logout without a session) post a form with one inline script;
+  // oidc-provider adds that script's hash to a policy with a `script-src`, so the policy names one.
+  const headers = Object.entries({ ...securityHeaders(options), 'content-security-policy': PROVIDER_POLICY });
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     const callback = await oidc.callback();
     for (const [name, value] of Object.entries(reply.getHeaders()))

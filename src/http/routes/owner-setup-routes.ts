@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError } from '../../lib/errors/index.js';
-import { actions, createdKeySchema, type Principal } from '../../modules/authz/index.js';
+import { createdKeySchema } from '../../modules/authz/index.js';
 import type { ApiServices } from '../api-services.js';
+import { beginSetup, redeemSetup } from '../owner-setup.js';
 import { requestMeta } from '../auth/route-auth.js';
 import { inPlatformTransaction } from '../auth/route-transaction.js';
 import { toKeyWire } from './api-key-routes.js';
@@ -33,20 +33,12 @@ export function registerOwnerSetupRoutes(app: FastifyInstance, services: ApiServ
       },
     },
     handler: async (request, reply) => {
-      let options: object = {};
-      const owner = await inPlatformTransaction(request, (platform) =>
-        services.beginOwnerSetup(platform, request.body.secret, async ({ ownerUserId, email }) => {
-          const ceremony = await services.passkeys.passkeyRegistrationOptions(
-            ownerUserId,
-            email,
-            services.relyingParty,
-            platform,
-          );
-          options = ceremony.options;
-          return ceremony.challenge;
-        }),
+      const { owner, options } = await beginSetup(
+        services,
+        (fn) => inPlatformTransaction(request, fn),
+        request.body.secret,
       );
-      return reply.send({ org_id: owner.orgId, email: owner.email, options: options as Record<string, unknown> });
+      return reply.send({ org_id: owner.orgId, email: owner.email, options });
     },
   });
 
@@ -64,47 +56,12 @@ export function registerOwnerSetupRoutes(app: FastifyInstance, services: ApiServ
       response: { 201: createdKeySchema },
     },
     handler: async (request, reply) => {
-      const meta = requestMeta(request);
-      try {
-        // One transaction: the secret is consumed only if the passkey is stored and the owner's key minted with it.
-        const { key, token } = await inPlatformTransaction(request, (platform) =>
-          services.redeemBootstrap(
-            platform,
-            request.body.secret,
-            async (owner) => {
-              await services.passkeys.verifyPasskeyRegistration(owner.ownerUserId, request.body.passkey, {
-                expectedChallenge: owner.passkeyChallenge,
-                rp: services.relyingParty,
-                name: 'first passkey',
-                meta,
-                within: platform,
-              });
-            },
-            (tenant, owner) => {
-              // SECURITY: `hwk` because the owner registered a passkey (with user verification) in this request.
-              const principal: Principal = {
-                kind: 'user',
-                id: owner.ownerUserId,
-                orgId: owner.orgId,
-                roles: ['owner'],
-                attributes: {},
-                amr: ['hwk'],
-              };
-              return services.apiKeys.create(
-                tenant,
-                principal,
-                { name: 'first owner key', role: 'owner', scopes: [...actions], cidrs: [], amr: ['hwk'] },
-                meta,
-              );
-            },
-          ),
-        );
-        return reply.code(201).send({ ...toKeyWire(key), secret: token });
-      } catch (error) {
-        if (error instanceof AppError && error.code.startsWith('identity.passkey_'))
-          await services.abandonOwnerSetup(request.body.secret, error.code);
-        throw error;
-      }
+      const { key, token } = await redeemSetup(services, (fn) => inPlatformTransaction(request, fn), {
+        secret: request.body.secret,
+        passkey: request.body.passkey,
+        meta: requestMeta(request),
+      });
+      return reply.code(201).send({ ...toKeyWire(key), secret: token });
     },
   });
 }

@@ -110,6 +110,48 @@ export async function issueOwnerSetupSecret(
 }
 
 /**
+ * Break-glass from the operator's shell (`bulwark owner-setup`): a setup secret for an owner of `orgId` (the one with
+ * `email`, or the org's first owner), with `tenancy.owner_setup.issued` in the org's chain, in one transaction. The
+ * way back to an `hwk` owner key when none is left (after migration 0026, or a lost passkey). Throws
+ * `http.not_found` when the org has no such owner.
+ */
+export async function issueOwnerSetupFromShell(
+  deps: BootstrapDeps,
+  input: { orgId: OrgId; email?: string; ttlMinutes: number },
+): Promise<{ email: string; secret: string; expiresAt: Date }> {
+  return deps.db.withPlatform(async (platform) => {
+    const { rows } = await platform.inTenant(input.orgId, (tenant) =>
+      tenant.query<{ user_id: UserId; email: string }>(
+        `SELECT m.user_id, u.email FROM memberships m JOIN users u ON u.id = m.user_id
+          WHERE 'owner' = ANY (m.roles) AND u.status = 'active' AND ($1::text IS NULL OR lower(u.email) = lower($1))
+          ORDER BY m.created_at, m.id LIMIT 1`,
+        [input.email ?? null],
+      ),
+    );
+    const owner = rows[0];
+    if (!owner) throw new AppError('http.not_found', { publicMessage: 'the org has no such active owner' });
+    const issued = await issueOwnerSetupSecret(deps, platform, {
+      orgId: input.orgId,
+      userId: owner.user_id,
+      ttlMinutes: input.ttlMinutes,
+    });
+    await platform.inTenant(input.orgId, (tenant) =>
+      deps.audit.append(tenant, [
+        {
+          orgId: input.orgId,
+          actor: { type: 'system', id: 'cli' },
+          action: 'tenancy.owner_setup.issued',
+          resource: { type: 'User', id: owner.user_id },
+          decision: 'info',
+          details: { expires_at: issued.expiresAt.toISOString() },
+        },
+      ]),
+    );
+    return { email: owner.email, ...issued };
+  });
+}
+
+/**
  * The owner a live (unused, unexpired) setup secret belongs to; records the challenge of the passkey registration
  * its redemption must answer (a new one replaces the last). Throws `tenancy.bootstrap_invalid`.
  */

@@ -3,6 +3,7 @@ export {
   beginOwnerSetup,
   bootstrapPlatform,
   findPlatformOrgId,
+  issueOwnerSetupFromShell,
   issueOwnerSetupSecret,
   redeemBootstrapSecret,
   reissueBootstrapSecret,
