@@ -1,76 +1,14 @@
-import { execFile, spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgliteDb } from '../../src/platform/db/index.js';
-import { backendName, createTestDb, type TestDb } from '../support/test-db.js';
-
-const run = promisify(execFile);
-const BIN = path.resolve('bin/bulwark.js');
+import { backendName } from '../support/test-db.js';
+import { cliHarness } from './cli-harness.js';
 
 describe(`bulwark keys rotate (${backendName})`, () => {
-  let dataDir: string;
-  let pgDb: TestDb | undefined;
+  const { open, close, cli, superuser, serveOnce } = cliHarness('keys');
+  const signingKeys = async () =>
+    (await superuser('SELECT kid FROM oidc_signing_keys ORDER BY signs_from')) as { kid: string }[];
 
-  const env = (extra: Record<string, string> = {}): Record<string, string> => ({
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    BULWARK_ENV: 'test',
-    BULWARK_DATA_DIR: dataDir,
-    BULWARK_LOG_LEVEL: 'silent',
-    ...(pgDb?.url && pgDb.servingUrl
-      ? { DATABASE_URL: pgDb.servingUrl, BULWARK_MIGRATION_DATABASE_URL: pgDb.url }
-      : {}),
-    ...extra,
-  });
-
-  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: env(), timeout: 120_000 });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
-
-  async function signingKeys(): Promise<{ kid: string }[]> {
-    const sql = 'SELECT kid FROM oidc_signing_keys ORDER BY signs_from';
-    if (pgDb) return (await pgDb.superuser(sql)) as { kid: string }[];
-    const db = await PgliteDb.open(path.join(dataDir, 'pgdata'));
-    try {
-      return await db.withOwner(async (tx) => (await tx.query<{ kid: string }>(sql)).rows);
-    } finally {
-      await db.close();
-    }
-  }
-
-  // The first start bootstraps the platform org, which holds the signing keys, and creates the first key.
-  async function serveOnce(): Promise<void> {
-    const child = spawn(process.execPath, [BIN, 'serve'], {
-      env: env({ PORT: '0' }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const deadline = Date.now() + 90_000;
-    while (!/listening on (http:\/\/\S+)/.test(output) && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 100));
-    // Ready before the signal: serve installs its SIGTERM handler just after printing the banner.
-    const address = /listening on (http:\/\/\S+)/.exec(output)?.[1];
-    expect((await fetch(`${address}/readyz`)).status).toBe(200);
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-  }
-
-  beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'bulwark-cli-keys-'));
-    if (process.env.DATABASE_URL) pgDb = await createTestDb({ migrate: false });
-  });
-  afterAll(async () => pgDb?.close());
+  beforeAll(open);
+  afterAll(close);
 
   it('creates a key that signs one token lifetime later, and a second call returns the waiting key', async () => {
     expect((await cli(['migrate'])).code).toBe(0);

@@ -1,92 +1,15 @@
-import { execFile, spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/lib/ids.js';
-import { PgliteDb } from '../../src/platform/db/index.js';
-import { backendName, createTestDb, type TestDb } from '../support/test-db.js';
+import { backendName } from '../support/test-db.js';
+import { cliHarness } from './cli-harness.js';
 
-const run = promisify(execFile);
-const BIN = path.resolve('bin/bulwark.js');
 const NEW_PASSWORD = 'a long operator chosen passphrase 77';
 
 describe(`bulwark users list|set-password|disable and sessions revoke (${backendName})`, () => {
-  let dataDir: string;
-  let pgDb: TestDb | undefined;
+  const { open, close, cli, cliWithStdin, superuser, serveOnce } = cliHarness('users');
 
-  const env = (extra: Record<string, string> = {}): Record<string, string> => ({
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    BULWARK_ENV: 'test',
-    BULWARK_DATA_DIR: dataDir,
-    BULWARK_LOG_LEVEL: 'silent',
-    ...(pgDb?.url && pgDb.servingUrl
-      ? { DATABASE_URL: pgDb.servingUrl, BULWARK_MIGRATION_DATABASE_URL: pgDb.url }
-      : {}),
-    ...extra,
-  });
-
-  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: env(), timeout: 120_000 });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
-
-  // The command with `input` piped to its stdin (not a terminal), as `echo … | bulwark …` does.
-  function cliWithStdin(
-    args: string[],
-    input: string,
-  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [BIN, ...args], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(input);
-    });
-  }
-
-  async function superuser(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-    if (pgDb) return pgDb.superuser(sql, params);
-    const db = await PgliteDb.open(path.join(dataDir, 'pgdata'));
-    try {
-      return await db.withOwner(async (tx) => (await tx.query(sql, params)).rows);
-    } finally {
-      await db.close();
-    }
-  }
-
-  // The first start bootstraps the platform org, whose chain records a full sign-out.
-  async function serveOnce(): Promise<void> {
-    const child = spawn(process.execPath, [BIN, 'serve'], {
-      env: env({ PORT: '0' }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const deadline = Date.now() + 90_000;
-    while (!/listening on (http:\/\/\S+)/.test(output) && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 100));
-    const address = /listening on (http:\/\/\S+)/.exec(output)?.[1];
-    expect((await fetch(`${address}/readyz`)).status).toBe(200);
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-  }
-
-  beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'bulwark-cli-users-'));
-    if (process.env.DATABASE_URL) pgDb = await createTestDb({ migrate: false });
-  });
-  afterAll(async () => pgDb?.close());
+  beforeAll(open);
+  afterAll(close);
 
   it('lists users, sets a password from stdin only, ends sign-ins and disables, each audited as system/cli', async () => {
     expect((await cli(['migrate'])).code).toBe(0);

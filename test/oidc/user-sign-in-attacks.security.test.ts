@@ -200,6 +200,17 @@ describe(`attacks on the human sign-in (${backendName})`, () => {
     expect(await t.server.runtime.services.passkeys.listPasskeys(member.userId)).toHaveLength(1);
   });
 
+  it('an empty passkey answer (a cancelled ceremony) is a refused passkey on the page, not a broken form', async () => {
+    const member = await memberAndApp(t, ['developer'], 'cancelled@org-a.example');
+    const agent = new SignInAgent(t.server.config.publicUrl);
+    await agent.open((await authorizationRequest(member.rp)).url.toString());
+    await agent.submit('password', { email: member.email, password: PASSWORD });
+    const cancelled = await agent.submit('register_passkey', { response: '' });
+    expect(cancelled.status).toBe(401);
+    expect(agent.page).toContain('The passkey was not accepted.');
+    expect(findForm(agent.page, 'enroll_totp')).toBeDefined();
+  });
+
   it('admin without WebAuthn: a TOTP-only admin gets a token without the admin role, and admin actions are denied', async () => {
     const member = await memberAndApp(t, ['admin', 'developer'], 'totp-admin@org-a.example');
     const agent = new SignInAgent(t.server.config.publicUrl);

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { AppError } from '../../lib/errors/index.js';
-import { isId } from '../../lib/ids.js';
 import type { CliContext } from '../cli-context.js';
+import { orgIdArgument } from '../org-id-argument.js';
 import { runCommand } from '../run-command.js';
 
 /** `bulwark policy reset`: the operator's way back when an org's policies lock it out. */
@@ -17,13 +16,10 @@ export function registerPolicyCommands(program: Command, ctx: CliContext): void 
     .option('--json', 'print JSON')
     .action((options: { org: string; json?: boolean }) =>
       runCommand(async () => {
-        if (!isId('org', options.org))
-          throw new AppError('http.bad_request', {
-            publicMessage: `--org: not an org id: ${JSON.stringify(options.org.slice(0, 64))}`,
-          });
+        const orgId = orgIdArgument(options.org);
         const services = await ctx.openServices(ctx.loadConfig());
         try {
-          const { version } = await services.resetPolicies(options.org);
+          const { version } = await services.resetPolicies(orgId);
           process.stdout.write(
             options.json
               ? `${JSON.stringify({ org_id: options.org, version })}\n`

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { AppError } from '../../lib/errors/index.js';
-import { isId } from '../../lib/ids.js';
 import type { CliContext } from '../cli-context.js';
+import { orgIdArgument } from '../org-id-argument.js';
 import { EXIT, runCommand } from '../run-command.js';
 
 /** `bulwark serve`, `bulwark migrate` and `bulwark doctor`. */
@@ -51,13 +50,10 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
     .option('--email <address>', "which owner (default: the org's first owner)")
     .action((options: { org: string; email?: string }) =>
       runCommand(async () => {
-        if (!isId('org', options.org))
-          throw new AppError('http.bad_request', {
-            publicMessage: `--org: not an org id: ${JSON.stringify(options.org.slice(0, 64))}`,
-          });
+        const orgId = orgIdArgument(options.org);
         const services = await ctx.openServices(ctx.loadConfig());
         try {
-          const setup = await services.issueOwnerSetup(options.org, options.email);
+          const setup = await services.issueOwnerSetup(orgId, options.email);
           process.stdout.write(
             `Owner setup secret for ${setup.email} (shown once, single use, expires ${setup.expiresAt.toISOString()}):\n\n    ${setup.secret}\n\nRedeem it at ${services.config.publicUrl.replace(/\/+$/, '')}/setup with a passkey. Earlier setup secrets of this owner no longer work.\n`,
           );

@@ -19,15 +19,16 @@ const loadAsset = (file: string) => readFileSync(new URL(`../sign-in/assets/${fi
 
 const code = z.string().trim().min(1).max(64);
 // A WebAuthn answer, as the page's script posts it (JSON); its content is checked by simplewebauthn.
+// An empty or unreadable answer (a ceremony without a credential) is a failed ceremony, not a bad form: the page
+// says the passkey was not accepted and offers the other ways.
 const webauthnResponse = z
   .string()
   .max(16_384)
-  .transform((text, ctx) => {
+  .transform((text): unknown => {
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      ctx.addIssue({ code: 'custom', message: 'not JSON' });
-      return z.NEVER;
+      return null;
     }
   });
 

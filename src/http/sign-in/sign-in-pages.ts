@@ -90,7 +90,8 @@ export function renderSignIn(view: SignInView): string {
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required${described(view.error)}>`,
           'Continue',
-        )}`,
+        )}
+<p><a href="/password-reset">Forgot your password?</a></p>`,
       );
     case 'second_factor':
       return page(
