@@ -101,7 +101,7 @@ import {
   type PreparedDatabase,
 } from './platform/db/index.js';
 import { createLogger, type Logger } from './platform/logger/index.js';
-import { deliverDueMail, openMailTransport, type MailDeliveryPass } from './platform/mail/index.js';
+import { deliverDueMail, listOutbox, openMailTransport, type MailDeliveryPass } from './platform/mail/index.js';
 import { createMetrics } from './platform/metrics/index.js';
 import { createAuthThrottle, type CounterStore } from './platform/rate-limit/index.js';
 import { closeRedis, openRedis, pingRedis } from './platform/redis/index.js';
@@ -534,6 +534,11 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     relyingParty,
     invitations,
     passwordResets,
+    readOutbox: async (options) => {
+      // The node's sweep makes queued messages readable every few seconds; this makes them readable now.
+      await deliverMail();
+      return db.withPlatform((sql) => listOutbox(sql, options));
+    },
     beginOwnerSetup: (platform, secret, challengeFor) => beginOwnerSetup({ clock }, platform, secret, challengeFor),
     abandonOwnerSetup: (secret, reason) => abandonOwnerSetup({ db, audit }, secret, reason),
     redeemBootstrap: (platform, secret, proveOwner, mintOwnerKey) =>

@@ -27,6 +27,7 @@ import type {
 } from '../modules/tenancy/index.js';
 import type { WebhookEndpointService } from '../modules/webhooks/index.js';
 import type { Db, PlatformSql, TenantSql } from '../platform/db/index.js';
+import type { OutboxMessage } from '../platform/mail/index.js';
 import type { Metrics } from '../platform/metrics/index.js';
 import type { AuthThrottle } from '../platform/rate-limit/index.js';
 import type { FieldCipher } from '../platform/vault/index.js';
@@ -90,6 +91,8 @@ export interface ApiServices {
   invitations: Invitations;
   /** Password reset by e-mailed link. */
   passwordResets: PasswordResets;
+  /** The development outbox's delivered messages, newest first (mail transport `outbox`). */
+  readOutbox(options: { to?: string; limit: number }): Promise<OutboxMessage[]>;
   /** Redeems the one-time bootstrap secret in the caller's platform transaction; `mintOwnerKey` issues the owner's key in it. */
   /** Starts an owner setup: the owner of a live setup secret, with the passkey challenge recorded. */
   beginOwnerSetup(

@@ -224,6 +224,13 @@ describe(`every mutating route commits its allowed decision with its change (${b
       url: `/v1/orgs/${org}/members/${ids.member[0]}`,
       body: { roles: ['analyst'] },
     }));
+    add('DELETE', '/v1/orgs/:org_id/members/:member_id/sessions', async () => ({
+      url: `/v1/orgs/${org}/members/${ids.member[0]}/sessions`,
+    }));
+    add('POST', '/v1/orgs/:org_id/oauth-clients', async () => ({
+      url: `/v1/orgs/${org}/oauth-clients`,
+      body: { name: 'walk-app', redirect_uris: ['https://app.example/callback'] },
+    }));
     add('DELETE', '/v1/orgs/:org_id/members/:member_id', async () => ({
       url: `/v1/orgs/${org}/members/${ids.member[1]}`,
     }));

@@ -78,5 +78,18 @@ describe(`README first-hour walk (${backendName})`, () => {
 
     const verified = await call(key, 'POST', `/v1/orgs/${orgId}/audit-events/verify`);
     expect(verified.json()).toMatchObject({ ok: true, first_bad_seq: null, problem: null });
+
+    // "Sign users in to your app": the client registration the README shows.
+    const app = await call(ownerKey, 'POST', `/v1/orgs/${orgId}/oauth-clients`, {
+      name: 'My app',
+      redirect_uris: ['http://localhost:3000/callback'],
+    });
+    expect(app.statusCode).toBe(201);
+    expect(app.json()).toMatchObject({
+      client_id: expect.stringMatching(/^cli_/),
+      auth_method: 'none',
+      issuer: server.config.oidc.issuer,
+      audience: `${server.config.publicUrl}/v1`,
+    });
   }, 120_000);
 });

@@ -42,7 +42,14 @@ export interface BillingKit {
 export async function startBillingKit(env: Record<string, string> = {}): Promise<BillingKit> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'bulwark-billing-'));
   const config = loadConfig({
-    env: { BULWARK_ENV: 'test', BULWARK_DATA_DIR: dataDir, BULWARK_LOG_LEVEL: 'debug', ...env },
+    env: {
+      BULWARK_ENV: 'test',
+      BULWARK_DATA_DIR: dataDir,
+      BULWARK_LOG_LEVEL: 'debug',
+      // The kit moves its clock by months; the owners' hwk keys must outlive the walks (at most 365 days).
+      BULWARK_PASSKEY_KEY_MAX_DAYS: '365',
+      ...env,
+    },
   });
   const out = new PassThrough();
   let logs = '';

@@ -7,6 +7,7 @@ import { registerBillingRecoveryRoutes } from './billing-recovery-routes.js';
 import { registerBillingDisputeRoutes } from './billing-dispute-routes.js';
 import { registerBillingPlanRoutes } from './billing-plan-routes.js';
 import { registerBillingRoutes } from './billing-routes.js';
+import { registerDevOutboxRoutes } from './dev-outbox-routes.js';
 import { registerGatewayUsageRoutes } from './gateway-usage-routes.js';
 import { registerGatewayAdminRoutes } from './gateway-admin-routes.js';
 import { registerGatewayRegistryRoutes } from './gateway-registry-routes.js';
@@ -32,6 +33,7 @@ export function registerApiRoutes(app: FastifyInstance, services: ApiServices): 
   registerOwnerSetupRoutes(app, services);
   registerGovernanceRoutes(app, services);
   registerTenancyRoutes(app, services);
+  registerDevOutboxRoutes(app, services);
   registerSessionRoutes(app, services);
   registerOAuthClientRoutes(app, services);
   registerOrgStatusRoutes(app, services);

@@ -103,7 +103,8 @@ export function actingOf(request: FastifyRequest): ActingPrincipal {
   return { roles: principal.roles, userId };
 }
 
-function platformResource(services: ApiServices): () => ResourceDescriptor {
+/** The platform itself: the resource of the platform owners' actions. */
+export function platformResource(services: ApiServices): () => ResourceDescriptor {
   return () => ({ type: 'Platform', id: 'platform', orgId: services.platformOrgId });
 }
 
