@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrgId } from '../../src/lib/ids.js';
 import { seedDispute } from '../billing/seed-dispute.js';
 import { listeningOidcServer } from '../oidc/oidc-test-server.js';
-import { appClient, passkeySignIn } from '../oidc/user-sign-in.js';
+import { memberAndApp, passkeySignIn } from '../oidc/user-sign-in.js';
 import { backendName } from '../support/test-db.js';
 import type { TestServer } from '../support/test-server.js';
 import type { twoOrgs } from './api-client.js';
@@ -128,12 +128,12 @@ describe(`tenant isolation across every route (${backendName})`, () => {
       };
     }
     credentials['API key'] = ctx.a.ownerKey;
-    await server.runtime.services.identity.setPassword(ctx.a.ownerUserId as never, 'correct horse battery staple 42', {
-      type: 'system',
-      id: null,
-    });
-    const { rp } = await appClient(oidc);
-    credentials['user access token'] = (await passkeySignIn(oidc, rp, 'owner@org-a.example')).tokens.access_token;
+    // A second owner of A, who signs in with a passkey (the first one's passkey is the setup's).
+    const { rp, userId } = await memberAndApp(oidc, ['owner'], 'second-owner@org-a.example');
+    credentials['user access token'] = (
+      await passkeySignIn(oidc, rp, 'second-owner@org-a.example')
+    ).tokens.access_token;
+    expect(userId).toMatch(/^usr_/);
     const service = await oidc.serviceClient(ctx.a.ownerKey, ctx.a.orgId, ['admin']);
     credentials['service account access token'] = await oidc.clientCredentialsToken(service);
     await server.runtime.auditBuffer.flush();

@@ -97,7 +97,7 @@ describe(`bulwark users list|set-password|disable and sessions revoke (${backend
     expect(secret).toBeDefined();
     expect(issued.stdout).not.toContain('undefined');
     const rows = await superuser(
-      `SELECT count(*)::int AS live FROM bootstrap_secrets WHERE org_id = $1 AND used_at IS NULL AND expires_at > now()`,
+      `SELECT count(*)::int AS live FROM bootstrap_secrets WHERE opens_org = $1 AND used_at IS NULL AND expires_at > now()`,
       [platform?.id],
     );
     expect(rows).toEqual([{ live: 1 }]);

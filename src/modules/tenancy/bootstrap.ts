@@ -82,7 +82,7 @@ async function insertSetupSecret(
   row: { orgId: OrgId; userId: UserId; secret: string; expiresAt: Date },
 ): Promise<void> {
   await platform.query(
-    'INSERT INTO bootstrap_secrets (id, secret_hash, user_id, org_id, expires_at) VALUES ($1, $2, $3, $4, $5)',
+    'INSERT INTO bootstrap_secrets (id, secret_hash, user_id, opens_org, expires_at) VALUES ($1, $2, $3, $4, $5)',
     [newId('key'), hashSecret(row.secret), row.userId, row.orgId, row.expiresAt],
   );
 }
@@ -100,7 +100,7 @@ export async function issueOwnerSetupSecret(
   const now = deps.clock.now();
   await platform.query(
     `UPDATE bootstrap_secrets SET expires_at = $3
-      WHERE org_id = $1 AND user_id = $2 AND used_at IS NULL AND expires_at > $3`,
+      WHERE opens_org = $1 AND user_id = $2 AND used_at IS NULL AND expires_at > $3`,
     [owner.orgId, owner.userId, now],
   );
   const secret = `${SECRET_PREFIX}${randomBytes(32).toString('base64url')}`;
@@ -162,7 +162,7 @@ export async function beginOwnerSetup(
   challengeFor: (owner: SetupOwner) => Promise<string>,
 ): Promise<SetupOwner> {
   const { rows } = await platform.query<{ org_id: OrgId; user_id: UserId; email: string }>(
-    `SELECT b.org_id, b.user_id, u.email FROM bootstrap_secrets b JOIN users u ON u.id = b.user_id
+    `SELECT b.opens_org AS org_id, b.user_id, u.email FROM bootstrap_secrets b JOIN users u ON u.id = b.user_id
       WHERE b.secret_hash = $1 AND b.used_at IS NULL AND b.expires_at > $2`,
     [hashSecret(secret), deps.clock.now()],
   );
@@ -196,7 +196,7 @@ export async function redeemBootstrapSecret<K>(
   const { rows } = await platform.query<{ user_id: UserId; org_id: OrgId; passkey_challenge: string | null }>(
     `UPDATE bootstrap_secrets SET used_at = $2
       WHERE secret_hash = $1 AND used_at IS NULL AND expires_at > $2 AND passkey_challenge IS NOT NULL
-      RETURNING user_id, org_id, passkey_challenge`,
+      RETURNING user_id, opens_org AS org_id, passkey_challenge`,
     [hashSecret(secret), now],
   );
   const row = rows[0];
@@ -236,7 +236,7 @@ export async function abandonOwnerSetup(
 ): Promise<void> {
   await deps.db.withPlatform(async (platform) => {
     const { rows } = await platform.query<{ org_id: OrgId; user_id: UserId }>(
-      'UPDATE bootstrap_secrets SET passkey_challenge = NULL WHERE secret_hash = $1 AND used_at IS NULL RETURNING org_id, user_id',
+      'UPDATE bootstrap_secrets SET passkey_challenge = NULL WHERE secret_hash = $1 AND used_at IS NULL RETURNING opens_org AS org_id, user_id',
       [hashSecret(secret)],
     );
     const row = rows[0];
@@ -279,7 +279,7 @@ export async function reissueBootstrapSecret(
         publicMessage: 'the platform was never bootstrapped: run bulwark serve once',
       });
     const { rows } = await platform.query<{ user_id: UserId; redeemed: boolean }>(
-      'SELECT user_id, bool_or(used_at IS NOT NULL) AS redeemed FROM bootstrap_secrets WHERE org_id = $1 GROUP BY user_id',
+      'SELECT user_id, bool_or(used_at IS NOT NULL) AS redeemed FROM bootstrap_secrets WHERE opens_org = $1 GROUP BY user_id',
       [platformOrgId],
     );
     const owner = rows[0];
