@@ -188,6 +188,9 @@ describe.skipIf(!chromiumRequired)(`the sign-in pages in Chromium (${backendName
     await session.press('Continue');
     await session.at('Set up a second factor');
     await session.press('Register a passkey');
+    // The passkey is the only second factor: recovery codes come with it, so losing the device is no lockout.
+    await session.at('Save your recovery codes');
+    await session.press('I have saved them');
     await session.at('Allow access?');
     const tokens = await redeem(member.rp, await session.pressAndReturn('Allow'), request);
     expect(decodeJwt(tokens.access_token)).toMatchObject({ sub: member.userId, amr: ['pwd', 'hwk'], acr: 'phr' });
@@ -224,6 +227,7 @@ describe.skipIf(!chromiumRequired)(`the sign-in pages in Chromium (${backendName
     expect([...session.audited, ...phished.audited]).toEqual([
       'Sign in',
       'Set up a second factor',
+      'Save your recovery codes',
       'Allow access?',
       'Sign in',
       'Confirm it is you',

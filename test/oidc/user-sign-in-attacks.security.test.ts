@@ -10,6 +10,7 @@ import {
   firstSignIn,
   memberAndApp,
   PASSWORD,
+  recoveryCodesOn,
   REDIRECT_URI,
   redeem,
   totpCode,
@@ -246,6 +247,9 @@ describe(`attacks on the human sign-in (${backendName})`, () => {
     if (!register) throw new Error(`no passkey registration offered:\n${agent.page}`);
     const created = authenticator.createCredential(JSON.parse(register.attributes['data-options'] ?? '{}'), { origin });
     let step = await agent.submit('register_passkey', { response: JSON.stringify(created) });
+    // The passkey is this account's first second factor: its recovery codes come with it.
+    expect(recoveryCodesOn(agent.page)).toHaveLength(10);
+    step = await agent.submit('continue');
     if (!step.leftTo) step = await agent.submit('consent', { approve: 'yes' });
     if (!step.leftTo) throw new Error(`not signed in:\n${agent.page}`);
     const tokens = await redeem(member.rp, step.leftTo, request);

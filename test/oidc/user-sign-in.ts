@@ -125,7 +125,10 @@ export async function passkeySignIn(t: OidcServer, rp: client.Configuration, ema
   let step = await agent.submit('register_passkey', {
     response: JSON.stringify(authenticator.createCredential(options, { origin })),
   });
+  // A passkey as the first second factor comes with recovery codes, shown once.
+  const recoveryCodes = recoveryCodesOn(agent.page);
+  if (!step.leftTo && recoveryCodes.length) step = await agent.submit('continue');
   if (!step.leftTo) step = await agent.submit('consent', { approve: 'yes' });
   if (!step.leftTo) throw new Error(`not signed in:\n${agent.page}`);
-  return { tokens: await redeem(rp, step.leftTo, request), authenticator, agent };
+  return { tokens: await redeem(rp, step.leftTo, request), authenticator, agent, recoveryCodes };
 }

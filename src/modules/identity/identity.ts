@@ -65,6 +65,8 @@ export interface Identity {
   ): Promise<{ ok: true; recoveryCodes: string[] } | Exclude<FactorCheck, { ok: true }>>;
   /** Checks a TOTP code; a code of an already used time step is refused. */
   checkTotp(userId: UserId, code: string, meta: SignInMeta): Promise<FactorCheck>;
+  /** A fresh set of recovery codes (the earlier ones stop working), returned once. */
+  issueRecoveryCodes(userId: UserId, meta: SignInMeta): Promise<string[]>;
   /** Spends a recovery code. */
   useRecoveryCode(userId: UserId, code: string, meta: SignInMeta): Promise<FactorCheck>;
 }

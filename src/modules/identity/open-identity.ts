@@ -13,6 +13,7 @@ import { argon2idHasher, type PasswordHasher } from './passwords/password-hasher
 import { setPassword } from './passwords/set-password.js';
 import { openPasswordResets, type PasswordResets } from './password-reset/password-resets.js';
 import type { PasswordResetLimits } from './password-reset/password-reset-throttle.js';
+import { issueRecoveryCodes } from './recovery-codes/issue-recovery-codes.js';
 import { useRecoveryCode } from './recovery-codes/use-recovery-code.js';
 import { createSignInThrottle, DEFAULT_SIGN_IN_LIMITS, type SignInLimits } from './sign-in-throttle.js';
 import { checkTotp } from './totp/check-totp.js';
@@ -61,6 +62,7 @@ export function openIdentity(deps: IdentityDeps): Identity {
     confirmTotpEnrollment: (userId, code, meta) => confirmTotpEnrollment(credentials, userId, code, meta),
     checkTotp: (userId, code, meta) => checkTotp(credentials, userId, code, meta),
     useRecoveryCode: (userId, code, meta) => useRecoveryCode(credentials, userId, code, meta),
+    issueRecoveryCodes: (userId, meta) => issueRecoveryCodes(credentials, userId, meta),
   };
 }
 

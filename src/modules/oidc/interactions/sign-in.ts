@@ -127,6 +127,7 @@ export class SignIn {
         progress.challenge = undefined;
         await this.deps.progress.save(progress, ctx.expiresAt);
         if (!challenge) return this.advance(ctx, 'The passkey prompt expired; try again.');
+        const firstFactor = form.action === 'register_passkey' && !secondDone;
         const ok =
           form.action === 'passkey'
             ? await this.deps.passkeys.authenticate(userId, form.response, challenge, meta)
@@ -134,6 +135,11 @@ export class SignIn {
               (await this.deps.passkeys.register(userId, form.response, challenge, meta));
         if (!ok) return this.advance(ctx, 'The passkey was not accepted.');
         await this.record(ctx, progress, ['hwk']);
+        // A passkey as the only second factor: recovery codes, so losing that one device is no lockout.
+        if (firstFactor) {
+          const codes = await this.deps.identity.issueRecoveryCodes(userId, meta);
+          return this.page(ctx, 200, { step: 'recovery_codes', codes });
+        }
         return this.advance(ctx);
       }
       case 'skip_passkey':
