@@ -11,7 +11,7 @@ ALTER TABLE users ADD COLUMN email_verified_at timestamptz;
 -- the message becomes 'readable' and keeps its body for the operator (`bulwark outbox`) until it is purged.
 CREATE TABLE mail_outbox (
   id text PRIMARY KEY CHECK (id ~ '^msg_[0-9a-z]{26}$'),
-  purpose text NOT NULL CHECK (purpose IN ('invitation', 'password_reset')),
+  purpose text NOT NULL CHECK (purpose IN ('invitation', 'password_reset', 'owner_setup')),
   recipient text NOT NULL CHECK (length(recipient) BETWEEN 3 AND 320),
   subject text NOT NULL CHECK (length(subject) BETWEEN 1 AND 200),
   body text CHECK (length(body) <= 20000),

@@ -3,7 +3,7 @@ import { findForm } from '../oidc/sign-in-agent.js';
 import { SoftwareAuthenticator } from '../support/software-authenticator.js';
 import { backendName } from '../support/test-db.js';
 import { createTestServer, type TestServer } from '../support/test-server.js';
-import { apiClient } from './api-client.js';
+import { apiClient, mailedSetupSecret } from './api-client.js';
 
 describe(`first start: redeem the bootstrap secret with a passkey, then an org owner does the same (${backendName})`, () => {
   let server: TestServer;
@@ -66,9 +66,11 @@ describe(`first start: redeem the bootstrap secret with a passkey, then an org o
     });
     expect(created.statusCode).toBe(201);
     expect(created.json()).not.toHaveProperty('owner_api_key');
+    // SECURITY: the caller gets no credential of the new org, not even the setup secret: it is mailed to the owner.
+    expect(JSON.stringify(created.json())).not.toMatch(/bw[bk]_/);
     const orgId = created.json().org.id as string;
-    // SECURITY: the platform operator holds no credential of the new org, only the owner's one-time setup secret.
-    const ownerDone = await setUp(created.json().owner_setup.secret);
+    const setupSecret = await mailedSetupSecret(server.app, platformKey, 'ciso@acme.example');
+    const ownerDone = await setUp(setupSecret);
     expect(ownerDone.statusCode).toBe(201);
     const ownerKey = keyOn(ownerDone.body);
     const keys = await call(ownerKey, 'GET', `/v1/orgs/${orgId}/api-keys`);
@@ -83,6 +85,6 @@ describe(`first start: redeem the bootstrap secret with a passkey, then an org o
     });
     expect(added.statusCode).toBe(201);
     // Both secrets are spent.
-    expect((await post({ action: 'begin', secret: created.json().owner_setup.secret })).statusCode).toBe(401);
+    expect((await post({ action: 'begin', secret: setupSecret })).statusCode).toBe(401);
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { injectFailure, snapshot } from '../support/inject-failure.js';
 import { backendName } from '../support/test-db.js';
 import { createTestServer, type TestServer } from '../support/test-server.js';
-import { apiClient, redeemSetupSecret } from './api-client.js';
+import { apiClient, mailedSetupSecret, redeemSetupSecret } from './api-client.js';
 
 // Fault: POST /v1/orgs wrote the org, the owner membership and the owner's credential in three transactions (and
 // the decision in a fourth): a failure in between left an org without an owner or credential, its slug taken.
@@ -10,7 +10,15 @@ describe(`org creation is one transaction (${backendName})`, () => {
   let server: TestServer;
   let platformKey: string;
   const call = () => apiClient(server.app);
-  const tables = ['orgs', 'users', 'memberships', 'bootstrap_secrets', 'idempotency_keys', 'audit_events'];
+  const tables = [
+    'orgs',
+    'users',
+    'memberships',
+    'bootstrap_secrets',
+    'mail_outbox',
+    'idempotency_keys',
+    'audit_events',
+  ];
 
   beforeAll(async () => {
     server = await createTestServer();
@@ -44,7 +52,8 @@ describe(`org creation is one transaction (${backendName})`, () => {
       const retried = await call()(platformKey, 'POST', '/v1/orgs', body, headers);
       expect(retried.statusCode).toBe(201);
       const created = retried.json();
-      const ownerKey = (await redeemSetupSecret(server.app, created.owner_setup.secret)).secret;
+      const setupSecret = await mailedSetupSecret(server.app, platformKey, body.owner_email);
+      const ownerKey = (await redeemSetupSecret(server.app, setupSecret)).secret;
       expect((await call()(ownerKey, 'GET', `/v1/orgs/${created.org.id}`)).statusCode).toBe(200);
       const members = await call()(ownerKey, 'GET', `/v1/orgs/${created.org.id}/members`);
       expect(members.json().data.map((m: { email: string; roles: string[] }) => [m.email, m.roles])).toEqual([

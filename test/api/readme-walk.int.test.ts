@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendName } from '../support/test-db.js';
 import { createTestServer, type TestServer } from '../support/test-server.js';
-import { apiClient, redeemSetupSecret } from './api-client.js';
+import { apiClient, mailedSetupSecret, redeemSetupSecret } from './api-client.js';
 
 // The README's first-hour walk, request for request: if a step stops working as documented, this fails.
 describe(`README first-hour walk (${backendName})`, () => {
@@ -25,7 +25,10 @@ describe(`README first-hour walk (${backendName})`, () => {
     });
     expect(org.statusCode).toBe(201);
     const orgId = org.json().org.id as string;
-    const ownerKey = (await redeemSetupSecret(server.app, org.json().owner_setup.secret)).secret;
+    // The owner's setup secret is e-mailed to the owner only (the development outbox here).
+    expect(org.json().owner_setup).toEqual({ sent_to: 'ciso@acme.example', expires_at: expect.any(String) });
+    const setupSecret = await mailedSetupSecret(server.app, owner.secret, 'ciso@acme.example');
+    const ownerKey = (await redeemSetupSecret(server.app, setupSecret)).secret;
 
     const created = await call(ownerKey, 'POST', `/v1/orgs/${orgId}/api-keys`, {
       name: 'my app',

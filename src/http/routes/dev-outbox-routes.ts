@@ -7,7 +7,7 @@ import { platformResource } from './tenancy-routes.js';
 
 const message = z.object({
   id: z.string(),
-  purpose: z.enum(['invitation', 'password_reset']),
+  purpose: z.enum(['invitation', 'password_reset', 'owner_setup']),
   to: z.string(),
   subject: z.string(),
   text: z.string(),

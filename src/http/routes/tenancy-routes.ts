@@ -139,9 +139,9 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
   r.post('/v1/orgs', {
     config: { authz: { action: 'manage:orgs', resource: platformResource(services) }, transaction: 'platform' },
     schema: {
-      summary: "Create an org with its first owner and the owner's one-time setup secret",
+      summary: 'Create an org with its first owner; the owner is e-mailed a one-time setup secret',
       description:
-        'The owner redeems the setup secret with a passkey (`POST /v1/bootstrap/passkey-options`, then `POST /v1/bootstrap/redeem`) for their first API key; nobody else ever holds an owner credential of the org.',
+        'The owner redeems the e-mailed setup secret with a passkey (`/setup`, or `POST /v1/bootstrap/passkey-options` then `POST /v1/bootstrap/redeem`) for their first API key; the caller never sees it, so nobody but the owner holds an owner credential of the org.',
       tags: ['orgs'],
       security,
       body: createOrgSchema.extend({ owner_email: z.email() }).strict(),
@@ -149,10 +149,9 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
         201: z.object({
           org: orgSchema,
           owner: memberSchema,
-          owner_setup: z.object({
-            secret: z.string().describe('Shown once; hand it to the owner. Single use.'),
-            expires_at: z.string(),
-          }),
+          owner_setup: z
+            .object({ sent_to: z.string(), expires_at: z.string() })
+            .describe("The owner's one-time setup secret was e-mailed to the owner (the only copy)."),
         }),
       },
     },
@@ -178,7 +177,7 @@ export function registerTenancyRoutes(app: FastifyInstance, services: ApiService
                 org: toOrgWire(created.org),
                 owner: toMemberWire(created.owner),
                 owner_setup: {
-                  secret: created.ownerSetup.secret,
+                  sent_to: created.owner.email,
                   expires_at: created.ownerSetup.expiresAt.toISOString(),
                 },
               },

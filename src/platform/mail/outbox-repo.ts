@@ -3,7 +3,7 @@ import type { PlatformSql } from '../db/index.js';
 import type { MailTransportKind } from './mail-transport.js';
 
 /** Why a message is sent; the outbox listing shows it. */
-export type MailPurpose = 'invitation' | 'password_reset';
+export type MailPurpose = 'invitation' | 'password_reset' | 'owner_setup';
 
 /** A message to queue. */
 export interface NewMail {

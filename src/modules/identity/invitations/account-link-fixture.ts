@@ -66,7 +66,9 @@ export async function openAccountLinkFixture(): Promise<AccountLinkFixture> {
       return { orgId: created.org.id, ownerId: created.owner.userId };
     },
     async tokenFor(to, kind) {
-      const [message] = await outbox(to);
+      const message = (await outbox(to)).find(
+        (m) => m.purpose === (kind === 'invitations' ? 'invitation' : 'password_reset'),
+      );
       // Messages are ordered by time: the next one queued is then strictly newer than this one.
       f.clock.advance(1_000);
       const token = new RegExp(`${PUBLIC_URL}/${kind}/([A-Za-z0-9_-]{43})`).exec(message?.text ?? '')?.[1];

@@ -19,3 +19,32 @@ export function invitationMail(to: string, orgName: string, link: string, validD
     ].join('\n'),
   };
 }
+
+/**
+ * The e-mail that carries a new org owner's one-time setup secret: the only copy (it is stored as a hash), so no one
+ * but the owner's mailbox holds an owner credential of the org.
+ */
+export function ownerSetupMail(
+  to: string,
+  orgName: string,
+  setupUrl: string,
+  secret: string,
+  expiresAt: Date,
+): NewMail {
+  return {
+    purpose: 'owner_setup',
+    to,
+    subject: `Set up your owner account of ${orgName} on Bulwark`.slice(0, 200),
+    text: [
+      `You are the owner of the organisation "${orgName}" on Bulwark. Owners act only with a passkey.`,
+      '',
+      `Open ${setupUrl}, paste this one-time setup secret and register a passkey; you then get your first API key:`,
+      '',
+      `    ${secret}`,
+      '',
+      `The secret works once and expires at ${expiresAt.toISOString()}.`,
+      '',
+      'If you did not expect this, ignore this e-mail.',
+    ].join('\n'),
+  };
+}

@@ -16,7 +16,7 @@ import type { CredentialDeps } from '../identity-deps.js';
 import { assertPasswordAcceptable } from '../passwords/password-policy.js';
 import { upsertPasswordHash } from '../passwords/password-repo.js';
 import { inAuditedTransaction } from '../sign-in-audit.js';
-import { invitationMail } from './invitation-mail.js';
+import { invitationMail, ownerSetupMail } from './invitation-mail.js';
 import {
   consumeInvitation,
   consumeOpenLinksOf,
@@ -143,6 +143,18 @@ export function openInvitations(deps: InvitationDeps): Invitations {
         created.owner.userId,
         created.owner.email,
         audit,
+      );
+      // SECURITY: the owner's setup secret goes to the owner's mailbox only, never back to whoever created the org.
+      await queueMail(
+        platform,
+        ownerSetupMail(
+          created.owner.email,
+          created.org.name,
+          `${deps.publicUrl.replace(/\/+$/, '')}/setup`,
+          created.ownerSetup.secret,
+          created.ownerSetup.expiresAt,
+        ),
+        credentials.clock.now(),
       );
       return { ...created, invited };
     },
