@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendName } from '../../../../test/support/test-db.js';
 import type { OrgId } from '../../../lib/ids.js';
-import { openAccountLinkFixture, type AccountLinkFixture } from './account-link-fixture.js';
+import { openAccountLinkFixture, type AccountLinkFixture } from '../../../../test/support/account-link-fixture.js';
 
 // Attack: use an invitation link again (replay), after it expired, twice at once (race), or after the user's
 // password was set another way, to set a password the attacker chooses.

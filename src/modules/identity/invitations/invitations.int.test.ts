@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendName } from '../../../../test/support/test-db.js';
 import { isAppError } from '../../../lib/errors/index.js';
 import type { OrgId } from '../../../lib/ids.js';
-import { openAccountLinkFixture, PUBLIC_URL, type AccountLinkFixture } from './account-link-fixture.js';
+import {
+  openAccountLinkFixture,
+  PUBLIC_URL,
+  type AccountLinkFixture,
+} from '../../../../test/support/account-link-fixture.js';
 
 const meta = { clientIp: '198.51.100.20', userAgent: 'vitest', requestId: 'req_invitations' };
 const PASSWORD = 'v9#Lq2!mZr8@wX';

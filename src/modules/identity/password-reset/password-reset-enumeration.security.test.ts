@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendName } from '../../../../test/support/test-db.js';
-import { openAccountLinkFixture, type AccountLinkFixture } from '../invitations/account-link-fixture.js';
+import { openAccountLinkFixture, type AccountLinkFixture } from '../../../../test/support/account-link-fixture.js';
 
 // Attack: tell registered e-mails from unregistered ones by the password-reset answer or its throttling; flood a
 // victim's mailbox (or the outbox) with reset e-mails.

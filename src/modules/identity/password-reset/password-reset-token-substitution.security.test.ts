@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendName } from '../../../../test/support/test-db.js';
-import { openAccountLinkFixture, type AccountLinkFixture } from '../invitations/account-link-fixture.js';
+import { openAccountLinkFixture, type AccountLinkFixture } from '../../../../test/support/account-link-fixture.js';
 
 // Attack: use the reset link of one's own account (or a stolen one of another) to set the password of a third
 // account; or replay a reset link.

@@ -2,7 +2,11 @@ import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendName } from '../../../../test/support/test-db.js';
 import { isAppError } from '../../../lib/errors/index.js';
-import { openAccountLinkFixture, PUBLIC_URL, type AccountLinkFixture } from '../invitations/account-link-fixture.js';
+import {
+  openAccountLinkFixture,
+  PUBLIC_URL,
+  type AccountLinkFixture,
+} from '../../../../test/support/account-link-fixture.js';
 
 const meta = { clientIp: '198.51.100.30', userAgent: 'vitest', requestId: 'req_resets' };
 const OLD_PASSWORD = 'v9#Lq2!mZr8@wX';

@@ -1,12 +1,12 @@
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openIdentityFixture, type IdentityFixture } from '../../../../test/support/identity-fixture.js';
-import type { OrgId, UserId } from '../../../lib/ids.js';
-import { deliverDueMail, devOutboxTransport, listOutbox, type OutboxMessage } from '../../../platform/mail/index.js';
-import { FieldCipher, openLocalKeyVault } from '../../../platform/vault/index.js';
-import { MemberService, OrgService } from '../../tenancy/index.js';
-import { openAccountLinks, type AccountLinkDeps } from '../open-identity.js';
+import { openIdentityFixture, type IdentityFixture } from './identity-fixture.js';
+import type { OrgId, UserId } from '../../src/lib/ids.js';
+import { deliverDueMail, devOutboxTransport, listOutbox, type OutboxMessage } from '../../src/platform/mail/index.js';
+import { FieldCipher, openLocalKeyVault } from '../../src/platform/vault/index.js';
+import { MemberService, OrgService } from '../../src/modules/tenancy/index.js';
+import { openAccountLinks, type AccountLinkDeps } from '../../src/modules/identity/open-identity.js';
 
 /** The identity fixture with tenancy's services, the account links on them, and the development outbox. */
 export interface AccountLinkFixture extends IdentityFixture {
