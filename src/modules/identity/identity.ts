@@ -50,6 +50,8 @@ export interface Identity {
   checkPassword(email: string, password: string, meta: SignInMeta): Promise<PasswordCheck>;
   /** Sets a user's password (argon2id) after the password policy; throws AppError `identity.password_rejected`. */
   setPassword(userId: UserId, password: string, actor: AuditActor, meta?: SignInMeta): Promise<void>;
+  /** A user's e-mail and whether the account may sign in; undefined for an unknown user. */
+  account(userId: string): Promise<{ email: string; active: boolean } | undefined>;
   /** The factors a user has. */
   factors(userId: UserId): Promise<UserFactors>;
   /**

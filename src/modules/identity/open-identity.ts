@@ -10,6 +10,7 @@ import type { CredentialDeps } from './identity-deps.js';
 import { openInvitations, type Invitations } from './invitations/invitations.js';
 import { checkPassword } from './passwords/check-password.js';
 import { argon2idHasher, type PasswordHasher } from './passwords/password-hasher.js';
+import { selectUserAccount } from './passwords/password-repo.js';
 import { setPassword } from './passwords/set-password.js';
 import { openPasswordResets, type PasswordResets } from './password-reset/password-resets.js';
 import type { PasswordResetLimits } from './password-reset/password-reset-throttle.js';
@@ -57,6 +58,7 @@ export function openIdentity(deps: IdentityDeps): Identity {
   return {
     checkPassword: (email, password, meta) => checkPassword(credentials, email, password, meta),
     setPassword: (userId, password, actor, meta) => setPassword(credentials, userId, password, actor, meta),
+    account: (userId) => deps.db.withPlatform((platform) => selectUserAccount(platform, userId)),
     factors: (userId) => deps.db.withPlatform((platform) => selectUserFactors(platform, userId)),
     startTotpEnrollment: (userId, accountName) => startTotpEnrollment(credentials, userId, accountName),
     confirmTotpEnrollment: (userId, code, meta) => confirmTotpEnrollment(credentials, userId, code, meta),

@@ -12,7 +12,7 @@ import { createOAuthClient, type CreatedOAuthClient } from './clients/create-oau
 import { findClient } from './clients/find-client.js';
 import { SignIn, type SignInPasskeys } from './interactions/sign-in.js';
 import { SignInProgressStore } from './interactions/sign-in-progress.js';
-import { userIsActive, userTokenRoles } from './interactions/user-accounts.js';
+import { userTokenRoles } from './interactions/user-accounts.js';
 import { buildProvider, type ProviderSettings, type RefreshLifetimes } from './provider/build-provider.js';
 import { loadCookieKeys } from './provider/cookie-keys.js';
 import { ProviderHost, type ProviderCallback } from './provider/provider-host.js';
@@ -127,7 +127,7 @@ export async function openOidc(deps: OidcDeps): Promise<Oidc> {
         ...deps.pages,
         adapter: (model) => new PostgresAdapter(model, { db: deps.db, clock: deps.clock, findClient: clients }),
         findGrantId: (userId, clientId) => findStandingGrantId(deps.db, userId, clientId, deps.clock.now()),
-        userIsActive: (userId) => userIsActive(deps.db, userId),
+        userIsActive: async (userId) => (await deps.identity.account(userId))?.active === true,
         userRoles: (input) => userTokenRoles(deps.db, input),
         middleware: [introspection, refreshReuseAlarm(deps.audit)],
         onServerError: deps.onServerError,

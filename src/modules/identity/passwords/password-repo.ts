@@ -20,6 +20,18 @@ export async function selectAccountByEmail(sql: PlatformSql, email: string): Pro
   return row && { userId: row.id, active: row.status === 'active', passwordHash: row.hash };
 }
 
+/** A user's e-mail and whether the account is active, if the user exists. */
+export async function selectUserAccount(
+  sql: PlatformSql,
+  userId: string,
+): Promise<{ email: string; active: boolean } | undefined> {
+  const { rows } = await sql.query<{ email: string; status: string }>('SELECT email, status FROM users WHERE id = $1', [
+    userId,
+  ]);
+  const row = rows[0];
+  return row && { email: row.email, active: row.status === 'active' };
+}
+
 /** The e-mail of a user, if the user exists. */
 export async function selectUserEmail(sql: PlatformSql, userId: UserId): Promise<string | undefined> {
   const { rows } = await sql.query<{ email: string }>('SELECT email FROM users WHERE id = $1', [userId]);

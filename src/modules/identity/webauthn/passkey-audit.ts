@@ -2,6 +2,7 @@ import type { UserId } from '../../../lib/ids.js';
 import type { PlatformSql } from '../../../platform/db/index.js';
 import type { AuditActor, AuditDecision } from '../../audit/index.js';
 import type { SignInMeta } from '../identity.js';
+import { credentialAuditEvent } from '../sign-in-audit.js';
 import type { PasskeyDeps } from './passkey.js';
 
 /** One passkey event: a registration, removal or sign-in, or a refused attempt at one. */
@@ -39,20 +40,5 @@ export function verificationProblem(cause: unknown): string {
  * the change (or the refusal) it records.
  */
 export async function appendPasskeyEvent(deps: PasskeyDeps, platform: PlatformSql, event: PasskeyEvent): Promise<void> {
-  await platform.inTenant(deps.platformOrgId, (sql) =>
-    deps.audit.append(sql, [
-      {
-        orgId: deps.platformOrgId,
-        actor: event.actor,
-        action: event.action,
-        resource: { type: 'User', id: event.userId },
-        decision: event.decision,
-        reasonCodes: event.reasonCodes ?? [],
-        requestId: event.meta?.requestId ?? null,
-        clientIp: event.meta?.clientIp ?? null,
-        userAgent: event.meta?.userAgent ?? null,
-        details: event.details,
-      },
-    ]),
-  );
+  await platform.inTenant(deps.platformOrgId, (sql) => deps.audit.append(sql, [credentialAuditEvent(deps, event)]));
 }

@@ -407,10 +407,7 @@ export class SignIn {
   }
 
   private async emailOf(userId: UserId): Promise<string> {
-    const { rows } = await this.deps.db.withPlatform((sql) =>
-      sql.query<{ email: string }>('SELECT email FROM users WHERE id = $1', [userId]),
-    );
-    return rows[0]?.email ?? userId;
+    return (await this.deps.identity.account(userId))?.email ?? userId;
   }
 }
 

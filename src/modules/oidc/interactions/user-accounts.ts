@@ -4,14 +4,6 @@ import type { Db } from '../../../platform/db/index.js';
 import { activeOwner } from '../../tenancy/index.js';
 import { rolesForSignIn } from './sign-in-methods.js';
 
-/** Whether a user account may still sign in (and use its refresh tokens). */
-export async function userIsActive(db: Db, userId: string): Promise<boolean> {
-  const { rows } = await db.withPlatform((sql) =>
-    sql.query("SELECT 1 FROM users WHERE id = $1 AND status = 'active'", [userId]),
-  );
-  return rows.length > 0;
-}
-
 /**
  * The roles a user token carries in the client's org, read when the token is minted (at the code exchange and at
  * every refresh): the membership's current roles, less those the sign-in's methods do not earn (rolesForSignIn).
