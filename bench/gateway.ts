@@ -396,7 +396,7 @@ async function main(): Promise<void> {
         await profiler.post('Profiler.enable');
         await profiler.post('Profiler.start');
       }
-      const { rate: sat, done } = await saturation(target, SATURATION_S, 32);
+      const { rate: sat, done } = await saturation(target, SATURATION_S, Number(args.concurrency ?? 32));
       if (profiler && args.profile) {
         const { profile } = await profiler.post('Profiler.stop');
         await writeFile(args.profile, JSON.stringify(profile));

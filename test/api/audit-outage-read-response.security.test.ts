@@ -49,6 +49,22 @@ describe(`a read whose decision cannot be stored fails closed as problem+json ($
     expect(res.body).not.toContain('"text"');
   });
 
+  // A model call's decision joins the group commit while the call runs, like a read's; its answer must not leak either.
+  it('answers a model call 503 in OpenAI shape and never sends the answer, streamed or not', async () => {
+    for (const stream of [false, true]) {
+      const res = await ctx.call(ctx.a.ownerKey, 'POST', '/v1/chat/completions', {
+        model: 'bulwark-local-chat',
+        stream,
+        messages: [{ role: 'user', content: 'Say something about the weather.' }],
+      });
+      expect(res.statusCode, `stream ${String(stream)}`).toBe(503);
+      expect(res.headers['content-type']).toContain('application/json');
+      expect(res.json().error).toMatchObject({ code: 'audit.write_failed' });
+      expect(res.body).not.toContain('choices');
+      expect(res.body).not.toContain('data:');
+    }
+  });
+
   it('does not touch another org, whose reads still succeed', async () => {
     const res = await ctx.call(ctx.b.ownerKey, 'GET', `/v1/orgs/${ctx.b.orgId}/members`);
     expect(res.statusCode).toBe(200);

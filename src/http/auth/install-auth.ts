@@ -140,6 +140,7 @@ function authorize(
   services: ApiServices,
   authz: RouteAuthz,
   transaction: RouteTransactionScope,
+  modelRoute: boolean,
 ): preHandlerHookHandler {
   return async function authorizeRequest(request: FastifyRequest) {
     const principal = request.principal;
@@ -184,10 +185,14 @@ function authorize(
     // Reads: the decision joins the next group commit while the handler runs; onSend waits for it.
     // A POST that changes nothing (validate, explain, audit verify) waits for it first, so `audit verify` sees a
     // chain that is not growing under it with its own decision.
+    // Model calls join it too: the gateway's own event of the call, written at its end, is what records its effect.
     // Mutations: the route's transaction appends it with the change (see openTransaction).
-    if (transaction === 'none' && READ_METHODS.has(request.method))
-      request.decisionStored = services.auditBuffer.add(event);
-    else if (transaction === 'none') {
+    if (transaction === 'none' && (READ_METHODS.has(request.method) || modelRoute)) {
+      const stored = services.auditBuffer.add(event);
+      // Awaited by onSend; a failure that arrives while the handler still runs is not an unhandled rejection.
+      stored.catch(() => undefined);
+      request.decisionStored = stored;
+    } else if (transaction === 'none') {
       try {
         await services.auditBuffer.add(event);
       } catch (cause) {
@@ -290,7 +295,11 @@ export function installAuth(app: FastifyInstance, services: ApiServices): Protec
           transaction,
           ...(config.gateway ? { gateway: config.gateway } : {}),
         });
-    route.preHandler = [authorize(services, config.authz, transaction), ...transactionHooks, ...preHandler];
+    route.preHandler = [
+      authorize(services, config.authz, transaction, config.gateway !== undefined),
+      ...transactionHooks,
+      ...preHandler,
+    ];
   });
   app.addHook('preParsing', refuseFrozenOrg(services));
   // SECURITY: no read is acknowledged before its decision is stored; if the audit log cannot take it, fail closed.

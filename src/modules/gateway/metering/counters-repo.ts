@@ -49,29 +49,57 @@ async function createCounter(sql: TenantSql, hold: CounterHold): Promise<void> {
   );
 }
 
-async function tryHold(sql: TenantSql, hold: CounterHold): Promise<boolean> {
-  // INVARIANT: the check and the increment are one UPDATE. On PostgreSQL a concurrent reservation of the same row
-  // waits for the row lock and re-evaluates the WHERE clause on the committed row, so two calls can never both fit
-  // into the same remaining budget.
-  const { rows } = await sql.query(
-    `UPDATE gateway_counters SET reserved = reserved + $4
-      WHERE org_id = $1 AND counter = $2 AND period_start = $3::date AND used + reserved + $4 <= $5
-      RETURNING used`,
-    [sql.orgId, hold.counter, hold.periodStart, hold.amount, hold.limit],
-  );
-  return rows.length > 0;
+/** A counter's key in the maps of this module: name and period start. */
+export function counterKey(hold: Pick<CounterHold, 'counter' | 'periodStart'>): string {
+  return `${hold.counter}@${hold.periodStart}`;
 }
 
-/** Reserves `hold.amount` on its counter if it fits under the limit; false when it does not. */
-export async function reserveOnCounter(sql: TenantSql, hold: CounterHold): Promise<boolean> {
-  if (await tryHold(sql, hold)) return true;
-  const { rows } = await sql.query(
-    'SELECT 1 FROM gateway_counters WHERE org_id = $1 AND counter = $2 AND period_start = $3::date',
-    [sql.orgId, hold.counter, hold.periodStart],
+async function selectForUpdate(sql: TenantSql, holds: readonly CounterHold[]): Promise<Map<string, CounterState>> {
+  // INVARIANT: rows are locked in the order settlements lock them (`compareCounters`: code-unit order, which the C
+  // collation matches for these ASCII names), so a reservation batch and a settlement batch cannot deadlock.
+  const { rows } = await sql.query<{ counter: string; period_start: string; used: string; reserved: string }>(
+    `SELECT counter, to_char(period_start, 'YYYY-MM-DD') AS period_start, used, reserved FROM gateway_counters
+      WHERE org_id = $1 AND (counter, period_start) IN (SELECT * FROM unnest($2::text[], $3::date[]))
+      ORDER BY counter COLLATE "C", period_start FOR UPDATE`,
+    [sql.orgId, holds.map((h) => h.counter), holds.map((h) => h.periodStart)],
   );
-  if (rows.length > 0) return false;
-  await createCounter(sql, hold);
-  return tryHold(sql, hold);
+  const state = new Map<string, CounterState>();
+  for (const row of rows)
+    state.set(`${row.counter}@${row.period_start}`, { used: Number(row.used), reserved: Number(row.reserved) });
+  return state;
+}
+
+/**
+ * Locks the counters the holds name, creating those that do not exist yet, and answers their state by `counterKey`.
+ * The caller decides what fits and raises `reserved` with `addReserved` in the same transaction.
+ */
+export async function lockCounters(sql: TenantSql, holds: readonly CounterHold[]): Promise<Map<string, CounterState>> {
+  const distinct = [...new Map(holds.map((h) => [counterKey(h), h])).values()];
+  if (distinct.length === 0) return new Map();
+  const state = await selectForUpdate(sql, distinct);
+  const missing = distinct.filter((h) => !state.has(counterKey(h)));
+  if (missing.length === 0) return state;
+  // Only on a period's first call: the new rows are created, then everything is locked again (rows already locked
+  // by this transaction do not wait).
+  for (const hold of missing) await createCounter(sql, hold);
+  return selectForUpdate(sql, distinct);
+}
+
+/** Raises `reserved` of each counter by its amount (counters locked by `lockCounters` in this transaction). */
+export async function addReserved(sql: TenantSql, amounts: ReadonlyMap<string, { hold: CounterHold; amount: number }>) {
+  const entries = [...amounts.values()].filter((e) => e.amount > 0);
+  if (entries.length === 0) return;
+  await sql.query(
+    `UPDATE gateway_counters AS c SET reserved = c.reserved + d.amount
+       FROM unnest($2::text[], $3::date[], $4::bigint[]) AS d(counter, period_start, amount)
+      WHERE c.org_id = $1 AND c.counter = d.counter AND c.period_start = d.period_start`,
+    [
+      sql.orgId,
+      entries.map((e) => e.hold.counter),
+      entries.map((e) => e.hold.periodStart),
+      entries.map((e) => e.amount),
+    ],
+  );
 }
 
 /** Replaces a hold by the amount actually used (0 on release); returns the counter's state before and after. */

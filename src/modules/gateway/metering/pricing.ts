@@ -46,14 +46,22 @@ const toPrice = (row: PriceRow): ModelPrice => ({
   outputMicrosPerMTok: Number(row.output_micros_per_mtok),
 });
 
-/** The price of `model`: its own row, else the `*` fallback row; null when the table has neither. */
-export async function priceOf(sql: Sql, model: string): Promise<ModelPrice | null> {
+/** The prices of `models` (each its own row, else the `*` fallback row), in one read; a model priced by neither is absent. */
+export async function pricesOf(sql: Sql, models: readonly string[]): Promise<Map<string, ModelPrice>> {
+  const wanted = [...new Set(models)];
   const { rows } = await sql.query<PriceRow>(
     `SELECT model, input_micros_per_mtok, output_micros_per_mtok FROM gateway_prices
-      WHERE model = $1 OR model = $2 ORDER BY (model = $1) DESC LIMIT 1`,
-    [model, FALLBACK_PRICE_MODEL],
+      WHERE model = ANY($1::text[]) OR model = $2`,
+    [wanted, FALLBACK_PRICE_MODEL],
   );
-  return rows[0] ? toPrice(rows[0]) : null;
+  const byModel = new Map(rows.map((row) => [row.model, toPrice(row)]));
+  const fallback = byModel.get(FALLBACK_PRICE_MODEL);
+  const prices = new Map<string, ModelPrice>();
+  for (const model of wanted) {
+    const price = byModel.get(model) ?? fallback;
+    if (price) prices.set(model, price);
+  }
+  return prices;
 }
 
 /** Every row of the price table, by model name. */

@@ -5,7 +5,7 @@ import type { Db, TenantSql } from '../../../platform/db/index.js';
 import type { AuditEventInput, AuditLog } from '../../audit/index.js';
 import type { MeterSubject, UsageMeter, UsageReservation } from '../ports.js';
 import { isSpendSpike, recordSpend, spendRate, type CostGuardRule } from './cost-guard.js';
-import { reserveOnCounter, settleOnCounter, type CounterHold } from './counters-repo.js';
+import { settleOnCounter, type CounterHold } from './counters-repo.js';
 import { GenerationCache, selectOrgGeneration } from '../../../platform/cache-generation/index.js';
 import { readEntitlements } from '../../billing/index.js';
 import { narrowToEntitlements } from './effective-plan.js';
@@ -18,10 +18,23 @@ import {
   type SpendLimit,
 } from './limits-repo.js';
 import { OrgBatches } from './org-batches.js';
-import { periodStartDate } from './periods.js';
-import { costMicros, priceOf, reservedMicros, type ModelPrice } from './pricing.js';
+import { costMicros, pricesOf, type ModelPrice } from './pricing.js';
 import type { RateHold, RateWindows } from './rate-windows.js';
-import { insertReservation, lockOpenUsage, markUsage, staleReservations, type UsageRow } from './usage-repo.js';
+import {
+  candidateFor,
+  compareCounters,
+  reserveCandidates,
+  type CounterCandidate,
+  type ReservationRequest,
+} from './reservation-batch.js';
+import {
+  lockOpenUsage,
+  lockOpenUsages,
+  markReleased,
+  markSettled,
+  staleReservations,
+  type UsageRow,
+} from './usage-repo.js';
 
 /** Dependencies of the database-backed meter. */
 export interface DbUsageMeterDeps {
@@ -67,74 +80,6 @@ export const MAX_ESTIMATED_TOKENS = 10_000_000;
 
 const SYSTEM_ACTOR = { type: 'system', id: 'gateway.meter' } as const;
 
-function holdsFor(
-  subject: MeterSubject,
-  plan: OrgPlan,
-  limits: readonly SpendLimit[],
-  at: Date,
-  tokens: number,
-  micros: number,
-): CounterHold[] {
-  const holds: CounterHold[] = [];
-  if (plan.monthlyTokens !== null)
-    holds.push({
-      counter: 'tokens:org:month',
-      periodStart: periodStartDate('month', at),
-      period: 'month',
-      unit: 'tokens',
-      amount: tokens,
-      limit: plan.monthlyTokens,
-      scope: 'org',
-    });
-  for (const limit of limits) {
-    const base = {
-      periodStart: periodStartDate(limit.period, at),
-      period: limit.period,
-      unit: 'micros' as const,
-      amount: micros,
-      limit: limit.limitMicros,
-      scope: limit.subjectKind,
-    };
-    if (limit.subjectKind === 'org')
-      holds.push({ ...base, counter: `spend:org:${limit.period}`, alertThresholds: limit.alertThresholds });
-    else if (limit.subjectKind === 'key' && subject.apiKeyId === limit.subjectId)
-      holds.push({ ...base, counter: `spend:key:${limit.subjectId}:${limit.period}`, seedApiKeyId: limit.subjectId });
-    else if (limit.subjectKind === 'role' && subject.roles.includes(limit.subjectId))
-      // A role cap bounds each principal acting with the role; every cap of every role held applies (the tightest wins).
-      holds.push({
-        ...base,
-        counter: `spend:role:${limit.subjectId}:${subject.principalId}:${limit.period}`,
-        seedPrincipalId: subject.principalId,
-      });
-  }
-  // Counters are always locked in the same order, so two reservations cannot deadlock on each other's rows.
-  return holds.sort(compareCounters);
-}
-
-/** The one order counters are locked in: by name, then period. */
-function compareCounters(a: CounterHold, b: CounterHold): number {
-  if (a.counter !== b.counter) return a.counter < b.counter ? -1 : 1;
-  return a.periodStart < b.periodStart ? -1 : a.periodStart > b.periodStart ? 1 : 0;
-}
-
-function refusal(hold: CounterHold): AppError {
-  if (hold.unit === 'tokens')
-    return new AppError('gateway.quota_exceeded', {
-      publicMessage: `the monthly token quota of ${hold.limit} tokens would be exceeded`,
-      details: { limit: hold.limit, period: hold.period },
-    });
-  const whose =
-    hold.scope === 'org'
-      ? "the org's budget"
-      : hold.scope === 'key'
-        ? "the API key's spending cap"
-        : "the role's spending cap";
-  return new AppError('gateway.budget_exceeded', {
-    publicMessage: `${whose} for this ${hold.period} would be exceeded`,
-    details: { scope: hold.scope, period: hold.period, limit_micros: hold.limit },
-  });
-}
-
 /**
  * The usage meter: RPM/TPM in `RateWindows`, token quota, budget and caps as counters in the database, usage rows
  * idempotent by request id. INVARIANT: every reservation and release is one database transaction, and so is each
@@ -143,6 +88,9 @@ function refusal(hold: CounterHold): AppError {
 export class DbUsageMeter implements UsageMeter {
   // Only what admins write is cached, never the counters: budgets stay authoritative in the database.
   readonly #written = new GenerationCache<OrgId, WrittenLimits>(10_000);
+  readonly #reservations = new OrgBatches<ReservationRequest, MeteredReservation | AppError>((orgId, batch) =>
+    this.#reserveBatch(orgId, batch),
+  );
   readonly #settlements = new OrgBatches<Settlement, boolean>((orgId, batch) => this.#settleBatch(orgId, batch));
 
   constructor(private readonly deps: DbUsageMeterDeps) {}
@@ -165,45 +113,93 @@ export class DbUsageMeter implements UsageMeter {
   }
 
   private async reserveOnce(subject: MeterSubject, requestId: string, tokens: number): Promise<MeteredReservation> {
-    const at = this.deps.clock.now();
-    let rateHold: RateHold | undefined;
+    let outcome: MeteredReservation | AppError;
     try {
-      return await this.deps.db.withTenant(subject.orgId, async (sql) => {
-        // INVARIANT: read in the reservation's own transaction (the generation before the limits it validates), so a
-        // change of limits, cost-guard state or subscription is enforced on the next call.
-        const generation = await selectOrgGeneration(sql, subject.orgId);
-        const price = await priceOf(sql, subject.model);
-        const written = await this.#writtenLimits(sql, generation);
-        const plan = narrowToEntitlements(written.plan, await readEntitlements(sql, this.deps.clock));
-        if (plan.costGuardMode === 'block' && plan.costGuardTrippedAt)
-          throw new AppError('gateway.cost_guard_tripped', {
-            details: { tripped_at: plan.costGuardTrippedAt.toISOString() },
-          });
-        // SECURITY: an unpriced model fails closed; a budget must never be spent by calls it cannot price.
-        if (!price) throw new AppError('gateway.price_missing', { details: { model: subject.model } });
-        const micros = reservedMicros(price, tokens);
-        const holds = holdsFor(subject, plan, written.spendLimits, at, tokens, micros);
-        rateHold = await this.deps.rates.admit(subject.orgId, plan, tokens);
-        const inserted = await insertReservation(sql, { subject, requestId, price, tokens, micros, holds, at });
-        if (!inserted) throw new AppError('gateway.duplicate_request', { details: { request_id: requestId } });
-        // The counters come last: every call of the org updates them, so their row locks are held from here to the
-        // commit only (a refusal rolls the usage row back with them).
-        for (const hold of holds) if (!(await reserveOnCounter(sql, hold))) throw refusal(hold);
-        return {
-          requestId,
-          subject,
-          reservedTokens: tokens,
-          reservedMicros: micros,
-          rateHold,
-          costGuardMode: plan.costGuardMode,
-        };
-      });
+      outcome = await this.#reservations.add(subject.orgId, { subject, requestId, tokens });
     } catch (error) {
-      if (rateHold) await this.deps.rates.giveBack(subject.orgId, rateHold).catch(() => undefined);
       if (error instanceof AppError) throw error;
       // SECURITY: the budget store could not answer, so the call does not proceed.
       throw new AppError('gateway.meter_unavailable', { cause: error });
     }
+    if (outcome instanceof AppError) throw outcome;
+    return outcome;
+  }
+
+  // INVARIANT: one transaction reserves the batch: the generation, written limits, entitlements and prices are read
+  // once for all its calls, and the counters decide each call in batch order (`reserveCandidates`). A refused call's
+  // rate hold is given back after the commit; when the transaction fails, every hold taken for it is.
+  async #reserveBatch(orgId: OrgId, batch: readonly ReservationRequest[]): Promise<(MeteredReservation | AppError)[]> {
+    const at = this.deps.clock.now();
+    const taken: RateHold[] = [];
+    const candidates: { index: number; candidate: CounterCandidate; rateHold: RateHold }[] = [];
+    let outcomes: (MeteredReservation | AppError)[];
+    try {
+      outcomes = await this.deps.db.withTenant(orgId, async (sql) => {
+        // INVARIANT: read in the reservation's own transaction (the generation before the limits it validates), so a
+        // change of limits, cost-guard state or subscription is enforced on the next call.
+        const generation = await selectOrgGeneration(sql, orgId);
+        const written = await this.#writtenLimits(sql, generation);
+        const plan = narrowToEntitlements(written.plan, await readEntitlements(sql, this.deps.clock));
+        if (plan.costGuardMode === 'block' && plan.costGuardTrippedAt) {
+          const tripped = new AppError('gateway.cost_guard_tripped', {
+            details: { tripped_at: plan.costGuardTrippedAt.toISOString() },
+          });
+          return batch.map(() => tripped);
+        }
+        const prices = await pricesOf(
+          sql,
+          batch.map((r) => r.subject.model),
+        );
+        const outcomes: (MeteredReservation | AppError)[] = [];
+        const admit = async (request: ReservationRequest, index: number): Promise<void> => {
+          const price = prices.get(request.subject.model);
+          // SECURITY: an unpriced model fails closed; a budget must never be spent by calls it cannot price.
+          if (!price) {
+            outcomes[index] = new AppError('gateway.price_missing', { details: { model: request.subject.model } });
+            return;
+          }
+          try {
+            const rateHold = await this.deps.rates.admit(orgId, plan, request.tokens);
+            taken.push(rateHold);
+            candidates.push({
+              index,
+              candidate: candidateFor(request, plan, written.spendLimits, price, at),
+              rateHold,
+            });
+          } catch (error) {
+            if (!isAppError(error, 'gateway.rate_limited')) throw error;
+            outcomes[index] = error;
+          }
+        };
+        // Every admission ends before a failure is thrown, so each hold taken is in `taken` when it is given back.
+        const admitted = await Promise.allSettled(batch.map(admit));
+        const failed = admitted.find((result) => result.status === 'rejected');
+        if (failed) throw failed.reason;
+        // Counters decide in batch order, whatever order the rate windows answered in.
+        candidates.sort((a, b) => a.index - b.index);
+        const decided = await reserveCandidates(
+          sql,
+          candidates.map((c) => c.candidate),
+          at,
+        );
+        for (const [i, { index, candidate, rateHold }] of candidates.entries())
+          outcomes[index] = decided[i] ?? {
+            requestId: candidate.requestId,
+            subject: candidate.subject,
+            reservedTokens: candidate.tokens,
+            reservedMicros: candidate.micros,
+            rateHold,
+            costGuardMode: plan.costGuardMode,
+          };
+        return outcomes;
+      });
+    } catch (error) {
+      await Promise.all(taken.map((hold) => this.deps.rates.giveBack(orgId, hold).catch(() => undefined)));
+      throw error;
+    }
+    const refused = candidates.filter(({ index }) => outcomes[index] instanceof AppError);
+    await Promise.all(refused.map(({ rateHold }) => this.deps.rates.giveBack(orgId, rateHold).catch(() => undefined)));
+    return outcomes;
   }
 
   /**
@@ -227,17 +223,30 @@ export class DbUsageMeter implements UsageMeter {
   async #settleBatch(orgId: OrgId, batch: readonly Settlement[]): Promise<boolean[]> {
     return this.deps.db.withTenant(orgId, async (sql) => {
       const at = this.deps.clock.now();
+      const rows = await lockOpenUsages(
+        sql,
+        batch.map((s) => s.reservation.requestId),
+      );
       const open: { settlement: Settlement; row: UsageRow; cost: number }[] = [];
-      const settled: boolean[] = [];
-      for (const settlement of batch) {
-        const { reservation, inputTokens, outputTokens } = settlement;
-        const row = await lockOpenUsage(sql, reservation.requestId);
-        settled.push(row !== null);
-        if (!row) continue;
-        const cost = costMicros(priceFromRow(row), inputTokens, outputTokens);
-        await markUsage(sql, reservation.requestId, 'settled', { inputTokens, outputTokens, cost, at });
+      // A request id twice in one batch settles once: the first report counts.
+      const settled = batch.map((settlement) => {
+        const row = rows.get(settlement.reservation.requestId);
+        rows.delete(settlement.reservation.requestId);
+        if (!row) return false;
+        const cost = costMicros(priceFromRow(row), settlement.inputTokens, settlement.outputTokens);
         open.push({ settlement, row, cost });
-      }
+        return true;
+      });
+      await markSettled(
+        sql,
+        open.map(({ settlement, cost }) => ({
+          requestId: settlement.reservation.requestId,
+          inputTokens: settlement.inputTokens,
+          outputTokens: settlement.outputTokens,
+          cost,
+        })),
+        at,
+      );
       const last = open.at(-1);
       if (!last) return settled;
       const total = open.reduce((sum, o) => sum + o.cost, 0);
@@ -285,7 +294,7 @@ export class DbUsageMeter implements UsageMeter {
     const released = await this.deps.db.withTenant(reservation.subject.orgId, async (sql) => {
       const row = await lockOpenUsage(sql, reservation.requestId);
       if (!row) return false;
-      await markUsage(sql, reservation.requestId, 'released', { at: this.deps.clock.now() });
+      await markReleased(sql, reservation.requestId, this.deps.clock.now());
       for (const hold of row.holds) await settleOnCounter(sql, hold, 0);
       return true;
     });
@@ -303,7 +312,7 @@ export class DbUsageMeter implements UsageMeter {
       const stale = await staleReservations(sql, before);
       for (const row of stale) {
         for (const hold of row.holds) await settleOnCounter(sql, hold, 0);
-        await markUsage(sql, row.requestId, 'released', { at: this.deps.clock.now() });
+        await markReleased(sql, row.requestId, this.deps.clock.now());
       }
       return stale.length;
     });

@@ -28,39 +28,48 @@ const toRow = (raw: RawUsageRow): UsageRow => ({
   holds: typeof raw.holds === 'string' ? (JSON.parse(raw.holds) as CounterHold[]) : raw.holds,
 });
 
-/** Records a reservation; false when the request id was metered before (nothing is written). */
-export async function insertReservation(
+/** One reservation to record. */
+export interface NewReservation {
+  subject: MeterSubject;
+  requestId: string;
+  price: ModelPrice;
+  tokens: number;
+  micros: number;
+  holds: CounterHold[];
+}
+
+/** Records reservations in one statement; answers the request ids recorded (one metered before is left out). */
+export async function insertReservations(
   sql: TenantSql,
-  r: {
-    subject: MeterSubject;
-    requestId: string;
-    price: ModelPrice;
-    tokens: number;
-    micros: number;
-    holds: CounterHold[];
-    at: Date;
-  },
-): Promise<boolean> {
-  const { rows } = await sql.query(
+  reservations: readonly NewReservation[],
+  at: Date,
+): Promise<Set<string>> {
+  if (reservations.length === 0) return new Set();
+  const column = <T>(pick: (r: NewReservation) => T) => reservations.map(pick);
+  const { rows } = await sql.query<{ request_id: string }>(
     `INSERT INTO gateway_usage (org_id, request_id, principal_id, api_key_id, model, state, input_micros_per_mtok,
        output_micros_per_mtok, reserved_tokens, reserved_micros, holds, created_at)
-     VALUES ($1, $2, $3, $4, $5, 'reserved', $6, $7, $8, $9, $10::jsonb, $11)
+     SELECT $1, r.request_id, r.principal_id, r.api_key_id, r.model, 'reserved', r.input_price, r.output_price,
+            r.tokens, r.micros, r.holds, $11
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[],
+                   $9::bigint[], $10::jsonb[])
+         AS r(request_id, principal_id, api_key_id, model, input_price, output_price, tokens, micros, holds)
      ON CONFLICT (org_id, request_id) DO NOTHING RETURNING request_id`,
     [
       sql.orgId,
-      r.requestId,
-      r.subject.principalId,
-      r.subject.apiKeyId,
-      r.subject.model,
-      r.price.inputMicrosPerMTok,
-      r.price.outputMicrosPerMTok,
-      r.tokens,
-      r.micros,
-      JSON.stringify(r.holds),
-      r.at,
+      column((r) => r.requestId),
+      column((r) => r.subject.principalId),
+      column((r) => r.subject.apiKeyId),
+      column((r) => r.subject.model),
+      column((r) => r.price.inputMicrosPerMTok),
+      column((r) => r.price.outputMicrosPerMTok),
+      column((r) => r.tokens),
+      column((r) => r.micros),
+      column((r) => JSON.stringify(r.holds)),
+      at,
     ],
   );
-  return rows.length > 0;
+  return new Set(rows.map((row) => row.request_id));
 }
 
 const ROW_COLUMNS = 'request_id, model, input_micros_per_mtok, output_micros_per_mtok, holds';
@@ -74,6 +83,41 @@ export async function lockOpenUsage(sql: TenantSql, requestId: string): Promise<
   return rows[0] ? toRow(rows[0]) : null;
 }
 
+/** Locks the rows of those requests still reserved, in request-id order; settled, released or unknown ones are absent. */
+export async function lockOpenUsages(sql: TenantSql, requestIds: readonly string[]): Promise<Map<string, UsageRow>> {
+  // INVARIANT: one order (request id, C collation) for every batch, so two batches cannot deadlock on usage rows.
+  const { rows } = await sql.query<RawUsageRow>(
+    `SELECT ${ROW_COLUMNS} FROM gateway_usage
+      WHERE org_id = $1 AND request_id = ANY($2::text[]) AND state = 'reserved'
+      ORDER BY request_id COLLATE "C" FOR UPDATE`,
+    [sql.orgId, requestIds],
+  );
+  return new Map(rows.map((raw) => [raw.request_id, toRow(raw)]));
+}
+
+/** Marks reservations settled with their real usage, in one statement. */
+export async function markSettled(
+  sql: TenantSql,
+  settled: readonly { requestId: string; inputTokens: number; outputTokens: number; cost: number }[],
+  at: Date,
+): Promise<void> {
+  if (settled.length === 0) return;
+  await sql.query(
+    `UPDATE gateway_usage AS u SET state = 'settled', input_tokens = s.input_tokens, output_tokens = s.output_tokens,
+            cost_micros = s.cost, settled_at = $6
+       FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) AS s(request_id, input_tokens, output_tokens, cost)
+      WHERE u.org_id = $1 AND u.request_id = s.request_id`,
+    [
+      sql.orgId,
+      settled.map((s) => s.requestId),
+      settled.map((s) => s.inputTokens),
+      settled.map((s) => s.outputTokens),
+      settled.map((s) => s.cost),
+      at,
+    ],
+  );
+}
+
 /** Reservations made before `before` and still open, locked (rows another transaction holds are skipped). */
 export async function staleReservations(sql: TenantSql, before: Date): Promise<UsageRow[]> {
   const { rows } = await sql.query<RawUsageRow>(
@@ -85,17 +129,11 @@ export async function staleReservations(sql: TenantSql, before: Date): Promise<U
   return rows.map(toRow);
 }
 
-/** Closes a reservation: settled with its real usage, or released. */
-export async function markUsage(
-  sql: TenantSql,
-  requestId: string,
-  state: 'settled' | 'released',
-  usage: { inputTokens?: number; outputTokens?: number; cost?: number; at: Date },
-): Promise<void> {
+/** Closes a reservation without usage: the call never reached the provider, or its node died. */
+export async function markReleased(sql: TenantSql, requestId: string, at: Date): Promise<void> {
   await sql.query(
-    `UPDATE gateway_usage SET state = $3, input_tokens = $4, output_tokens = $5, cost_micros = $6, settled_at = $7
-      WHERE org_id = $1 AND request_id = $2`,
-    [sql.orgId, requestId, state, usage.inputTokens ?? 0, usage.outputTokens ?? 0, usage.cost ?? 0, usage.at],
+    `UPDATE gateway_usage SET state = 'released', settled_at = $3 WHERE org_id = $1 AND request_id = $2`,
+    [sql.orgId, requestId, at],
   );
 }
 
