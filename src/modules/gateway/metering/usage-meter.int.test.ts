@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { backendName, createTestDb, type TestDb } from '../../../../test/support/test-db.js';
 import { ManualClock } from '../../../lib/clock.js';
 import { isAppError } from '../../../lib/errors/index.js';
@@ -6,6 +6,7 @@ import { newId, type OrgId } from '../../../lib/ids.js';
 import { AuditLog } from '../../audit/index.js';
 import type { MeterSubject } from '../ports.js';
 import { createGatewayUsage, type GatewayUsage } from './create-gateway-usage.js';
+import { STALE_SWEEP_INTERVAL_MS, type DbUsageMeter } from './usage-meter.js';
 import type { LimitsInput } from './usage-service.js';
 
 const MODEL = 'meter-test-model';
@@ -324,6 +325,25 @@ describe(`usage meter (${backendName})`, () => {
       'req_s1:released',
       'req_s3:reserved',
     ]);
+  });
+
+  // Attack: flood a spent budget with calls, each refusal paying a sweep transaction of its own.
+  it('sweeps a spent budget for abandoned reservations once per interval, not once per refused call', async () => {
+    const orgId = await newOrg();
+    await setLimits(orgId, {
+      limits: [{ subjectKind: 'org', subjectId: '', period: 'month', limitMicros: 100, alertThresholds: [] }],
+    });
+    await usage.meter.reserve(subject(orgId), 'req_f0', 100);
+    const sweeps = vi.spyOn(usage.meter as DbUsageMeter, 'releaseStale');
+    const refused = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => codeOf(usage.meter.reserve(subject(orgId), `req_f${i + 1}`, 10))),
+    );
+    expect(new Set(refused)).toEqual(new Set(['gateway.budget_exceeded']));
+    expect(sweeps).toHaveBeenCalledTimes(1);
+    clock.advance(STALE_SWEEP_INTERVAL_MS);
+    expect(await codeOf(usage.meter.reserve(subject(orgId), 'req_f21', 10))).toBe('gateway.budget_exceeded');
+    expect(sweeps).toHaveBeenCalledTimes(2);
+    sweeps.mockRestore();
   });
 
   it('reports settled totals by model, key and principal, page by page, and only the caller org’s usage', async () => {

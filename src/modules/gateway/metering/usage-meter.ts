@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../../lib/clock.js';
 import { AppError, isAppError } from '../../../lib/errors/index.js';
 import type { OrgId } from '../../../lib/ids.js';
@@ -75,6 +76,9 @@ interface WrittenLimits {
   spendLimits: SpendLimit[];
 }
 
+/** Least time between two sweeps of one org's abandoned reservations. */
+export const STALE_SWEEP_INTERVAL_MS = 5_000;
+
 /** Largest token estimate one call may reserve. */
 export const MAX_ESTIMATED_TOKENS = 10_000_000;
 
@@ -88,6 +92,7 @@ const SYSTEM_ACTOR = { type: 'system', id: 'gateway.meter' } as const;
 export class DbUsageMeter implements UsageMeter {
   // Only what admins write is cached, never the counters: budgets stay authoritative in the database.
   readonly #written = new GenerationCache<OrgId, WrittenLimits>(10_000);
+  readonly #lastSweep = new LRUCache<OrgId, number>({ max: 10_000 });
   readonly #reservations = new OrgBatches<ReservationRequest, MeteredReservation | AppError>((orgId, batch) =>
     this.#reserveBatch(orgId, batch),
   );
@@ -107,9 +112,19 @@ export class DbUsageMeter implements UsageMeter {
     } catch (error) {
       if (!isAppError(error, 'gateway.budget_exceeded') && !isAppError(error, 'gateway.quota_exceeded')) throw error;
       // A node that died mid-call leaves its reservation held; release abandoned ones and try once more.
-      if ((await this.releaseStale(subject.orgId)) === 0) throw error;
+      if (!this.#sweepDue(subject.orgId) || (await this.releaseStale(subject.orgId)) === 0) throw error;
       return this.reserveOnce(subject, requestId, estimatedTokens);
     }
+  }
+
+  // SECURITY: every refused call of a spent budget would otherwise pay a sweep transaction of its own, so a flood of
+  // them would multiply the database work; an org is swept at most once per `STALE_SWEEP_INTERVAL_MS`.
+  #sweepDue(orgId: OrgId): boolean {
+    const now = this.deps.clock.now().getTime();
+    const last = this.#lastSweep.get(orgId);
+    if (last !== undefined && now - last < STALE_SWEEP_INTERVAL_MS) return false;
+    this.#lastSweep.set(orgId, now);
+    return true;
   }
 
   private async reserveOnce(subject: MeterSubject, requestId: string, tokens: number): Promise<MeteredReservation> {
