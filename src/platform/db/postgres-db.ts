@@ -4,14 +4,30 @@ import type { Db, OwnerDb, PlatformSql, Sql, SqlResult, TenantSql, TenantContext
 import { translateDbError } from './translate-db-error.js';
 import { enterPlatform, enterTenant } from './scoped-transaction.js';
 
+/** A transaction's client: opens the transaction with its first statement. */
+interface TransactionSql extends Sql {
+  /** Whether BEGIN has been sent (nothing to commit or roll back otherwise). */
+  readonly begun: boolean;
+}
+
 // Timestamps come back as Date; bigint (int8) as string is the pg default and kept, callers convert.
-function wrap(client: pg.PoolClient): Sql {
+// BEGIN rides with the first statement when that one has no parameters (every scoped transaction starts with the
+// parameterless role switch), which saves a round trip per transaction.
+function wrap(client: pg.PoolClient): TransactionSql {
+  let begun = false;
   return {
+    get begun() {
+      return begun;
+    },
     async query<R>(text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
       try {
+        let sent = text;
+        if (!begun && params.length === 0) sent = `BEGIN;\n${text}`;
+        else if (!begun) await client.query('BEGIN');
+        begun = true;
         // Without parameters the simple protocol runs, which also accepts multi-statement scripts (migrations).
         const raw: pg.QueryResult | pg.QueryResult[] =
-          params.length === 0 ? await client.query(text) : await client.query(text, [...params]);
+          params.length === 0 ? await client.query(sent) : await client.query(sent, [...params]);
         const result = Array.isArray(raw) ? raw.at(-1) : raw;
         const rows = (result?.rows ?? []) as R[];
         return { rows, rowCount: result?.rowCount ?? rows.length };
@@ -92,15 +108,15 @@ export class PostgresDb implements Db {
 
   protected async transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    const sql = wrap(client);
     let broken = false;
     try {
-      await client.query('BEGIN');
-      const result = await fn(wrap(client));
-      await client.query('COMMIT');
+      const result = await fn(sql);
+      if (sql.begun) await client.query('COMMIT');
       return result;
     } catch (error) {
       try {
-        await client.query('ROLLBACK');
+        if (sql.begun) await client.query('ROLLBACK');
       } catch {
         broken = true;
       }
