@@ -80,7 +80,14 @@ import {
   type Passkeys,
   type RelyingParty,
 } from './modules/identity/index.js';
-import { openOidc, operatorUsers, rotateSigningKeyNow, signInPasskeys, type Oidc } from './modules/oidc/index.js';
+import {
+  endSignInsOnPasswordChange,
+  openOidc,
+  operatorUsers,
+  rotateSigningKeyNow,
+  signInPasskeys,
+  type Oidc,
+} from './modules/oidc/index.js';
 import { DELIVER_JOB_KIND, WebhookDeliverer, WebhookEndpointService } from './modules/webhooks/index.js';
 import { OrgGenerations } from './platform/cache-generation/index.js';
 import {
@@ -401,7 +408,8 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     platformOrgId,
     usage: { meteredTokens: (orgId, from, to) => gatewayUsage.service.meteredTokens(orgId, from, to) },
   });
-  const identity = openIdentity({ db, cipher, audit, clock, platformOrgId, counterStore });
+  const endSignIns = endSignInsOnPasswordChange({ audit, platformOrgId });
+  const identity = openIdentity({ db, cipher, audit, clock, platformOrgId, counterStore, endSignIns });
   const passkeys = openPasskeys({ db, audit, clock, platformOrgId });
   const relyingParty = relyingPartyOf(config);
   const members = new MemberService({ audit, canGrantRole: grantable });
@@ -412,6 +420,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     clock,
     platformOrgId,
     counterStore,
+    endSignIns,
     members,
     orgs,
     publicUrl: config.publicUrl,
@@ -772,7 +781,15 @@ async function openServices(config: Config): Promise<OperatorServices> {
       const platformOrgId = await findPlatformOrgId(runtime.db);
       const { db, audit, clock } = runtime;
       const cipher = new FieldCipher({ vault: runtime.vault, clock });
-      const identity = openIdentity({ db, cipher, audit, clock, platformOrgId, counterStore: { kind: 'memory' } });
+      const identity = openIdentity({
+        db,
+        cipher,
+        audit,
+        clock,
+        platformOrgId,
+        counterStore: { kind: 'memory' },
+        endSignIns: endSignInsOnPasswordChange({ audit, platformOrgId }),
+      });
       return operatorUsers({ db, audit, clock, platformOrgId, identity });
     },
     resetPolicies: async (orgId) => {

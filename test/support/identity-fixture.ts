@@ -12,6 +12,7 @@ import {
   type PasswordHasher,
 } from '../../src/modules/identity/index.js';
 import { FieldCipher, openLocalKeyVault, type KeyVault } from '../../src/platform/vault/index.js';
+import { endSignInsOnPasswordChange } from '../../src/modules/oidc/index.js';
 import { createTestDb, type TestDb } from './test-db.js';
 
 /** The argon2id hasher, counting what it verifies against (the real hasher does the work). */
@@ -66,7 +67,16 @@ export async function openIdentityFixture(): Promise<IdentityFixture> {
     clock,
     platformOrgId,
     open: (overrides = {}) =>
-      openIdentity({ db: t.db, cipher, audit, clock, platformOrgId, counterStore: { kind: 'memory' }, ...overrides }),
+      openIdentity({
+        db: t.db,
+        cipher,
+        audit,
+        clock,
+        platformOrgId,
+        counterStore: { kind: 'memory' },
+        endSignIns: endSignInsOnPasswordChange({ audit, platformOrgId }),
+        ...overrides,
+      }),
     async newUser(email = `user-${newId('req').slice(-10)}@example.com`) {
       const id = newId('usr', 0);
       await t.db.withPlatform((sql) => sql.query('INSERT INTO users (id, email) VALUES ($1, $2)', [id, email]));

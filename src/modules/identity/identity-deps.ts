@@ -1,10 +1,17 @@
 import type { Clock } from '../../lib/clock.js';
-import type { OrgId } from '../../lib/ids.js';
-import type { Db } from '../../platform/db/index.js';
+import type { OrgId, UserId } from '../../lib/ids.js';
+import type { Db, PlatformSql } from '../../platform/db/index.js';
 import type { FieldCipher } from '../../platform/vault/index.js';
-import type { AuditLog } from '../audit/index.js';
+import type { AuditActor, AuditLog } from '../audit/index.js';
 import type { PasswordHasher } from './passwords/password-hasher.js';
 import type { SignInThrottle } from './sign-in-throttle.js';
+
+/**
+ * Ends every sign-in of a user (each grant, its tokens and codes, the browser sessions holding them) in the caller's
+ * platform transaction, audited as done by `actor`. The OIDC module provides it; identity calls it when a password
+ * changes, so a session taken with the old password does not outlive it.
+ */
+export type EndSignIns = (platform: PlatformSql, userId: UserId, actor: AuditActor) => Promise<void>;
 
 /** What the credential use cases share (built once by openIdentity). */
 export interface CredentialDeps {
@@ -18,4 +25,5 @@ export interface CredentialDeps {
   hasher: PasswordHasher;
   /** The issuer name authenticator apps show beside a TOTP code. */
   totpIssuer: string;
+  endSignIns: EndSignIns;
 }

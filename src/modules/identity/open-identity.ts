@@ -6,7 +6,7 @@ import type { FieldCipher } from '../../platform/vault/index.js';
 import type { AuditLog } from '../audit/index.js';
 import type { MemberService, OrgService } from '../tenancy/index.js';
 import type { Identity } from './identity.js';
-import type { CredentialDeps } from './identity-deps.js';
+import type { CredentialDeps, EndSignIns } from './identity-deps.js';
 import { openInvitations, type Invitations } from './invitations/invitations.js';
 import { checkPassword } from './passwords/check-password.js';
 import { argon2idHasher, type PasswordHasher } from './passwords/password-hasher.js';
@@ -37,6 +37,8 @@ export interface IdentityDeps {
   totpIssuer?: string;
   /** The password hasher (default argon2id at OWASP parameters); tests inject one to observe verifications. */
   hasher?: PasswordHasher;
+  /** Ends a user's sign-ins when their password changes (the OIDC module's revocation). */
+  endSignIns: EndSignIns;
 }
 
 function credentialDepsOf(deps: IdentityDeps): CredentialDeps {
@@ -49,6 +51,7 @@ function credentialDepsOf(deps: IdentityDeps): CredentialDeps {
     throttle: createSignInThrottle({ ...DEFAULT_SIGN_IN_LIMITS, ...deps.limits }, deps.counterStore),
     hasher: deps.hasher ?? argon2idHasher,
     totpIssuer: deps.totpIssuer ?? 'Bulwark',
+    endSignIns: deps.endSignIns,
   };
 }
 

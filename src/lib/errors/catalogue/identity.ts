@@ -51,4 +51,10 @@ export const identityErrors = defineErrors({
     description:
       'Too many password resets were asked for this e-mail address or from this source; `details.retry_after_seconds` says when to try again. Unknown and known addresses are counted alike, so the answer says nothing about whether an account exists.',
   },
+  'identity.password_changed': {
+    status: 401,
+    title: 'Sign-ins ended by a password change',
+    description:
+      "Audit reason only: the user's password was replaced (a password reset, or `bulwark users set-password`), so every sign-in made before it ended: each grant, its refresh tokens and codes, and the browser sessions holding them. A token of an ended sign-in gets `authn.required`, a refresh `invalid_grant`.",
+  },
 });

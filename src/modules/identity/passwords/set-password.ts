@@ -9,7 +9,8 @@ import { selectUserEmail, upsertPasswordHash } from './password-repo.js';
 
 /**
  * Sets a user's password after the password policy (throws `identity.password_rejected`), stored as argon2id, with
- * its audit event in the same transaction. `http.not_found` when the user does not exist.
+ * its audit event in the same transaction. A password that replaces another ends every sign-in of the user in that
+ * transaction too. `http.not_found` when the user does not exist.
  */
 export async function setPassword(
   deps: CredentialDeps,
@@ -25,6 +26,8 @@ export async function setPassword(
   const hash = await deps.hasher.hash(password);
   await inAuditedTransaction(deps, async (platform) => {
     const first = await upsertPasswordHash(platform, userId, hash, deps.clock.now());
+    // SECURITY: a password is replaced when the old one may be known to someone else; their sign-ins end with it.
+    if (!first) await deps.endSignIns(platform, userId, actor);
     return {
       result: undefined,
       events: [

@@ -1,9 +1,13 @@
 import { AppError } from '../../../lib/errors/index.js';
-import type { OrgId } from '../../../lib/ids.js';
 import { bumpOrgGeneration } from '../../../platform/cache-generation/index.js';
 import type { PlatformSql } from '../../../platform/db/index.js';
 import type { AuditActor } from '../../audit/index.js';
-import { revokeUserSessions, type RevokedSessions, type SessionRevokeDeps } from './revoke-user-sessions.js';
+import {
+  inChainLockOrder,
+  revokeUserSessions,
+  type RevokedSessions,
+  type SessionRevokeDeps,
+} from './revoke-user-sessions.js';
 import { selectMemberOrgs } from './user-directory.js';
 
 /**
@@ -26,7 +30,7 @@ export async function disableUser(
   await platform.query("UPDATE users SET status = 'disabled', updated_at = now() WHERE id = $1", [userId]);
   const revoked = await revokeUserSessions(deps, platform, userId, {}, { ...audit, reason: 'oidc.user_disabled' });
   const memberOrgs = await selectMemberOrgs(platform, userId);
-  const chains = [...new Set<OrgId>([deps.platformOrgId, ...memberOrgs])].sort();
+  const chains = inChainLockOrder([deps.platformOrgId, ...memberOrgs], deps.platformOrgId);
   for (const orgId of chains)
     await platform.inTenant(orgId, async (sql) => {
       await bumpOrgGeneration(sql);

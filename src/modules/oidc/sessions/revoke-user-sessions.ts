@@ -3,6 +3,7 @@ import type { OrgId } from '../../../lib/ids.js';
 import { bumpOrgGeneration } from '../../../platform/cache-generation/index.js';
 import type { PlatformSql } from '../../../platform/db/index.js';
 import type { AuditActor, AuditLog } from '../../audit/index.js';
+import type { EndSignIns } from '../../identity/index.js';
 import type { ActingPrincipal } from '../../tenancy/index.js';
 import {
   deleteGrants,
@@ -20,7 +21,10 @@ export interface RevocationScope {
 
 /** Why sign-ins end (the audit events' reason code). */
 export type RevocationReason =
-  'oidc.sessions_revoked_by_admin' | 'oidc.sessions_revoked_by_operator' | 'oidc.user_disabled';
+  | 'oidc.sessions_revoked_by_admin'
+  | 'oidc.sessions_revoked_by_operator'
+  | 'oidc.user_disabled'
+  | 'identity.password_changed';
 
 /** Who ends them, and why. */
 export interface RevocationMeta {
@@ -76,7 +80,7 @@ export async function revokeUserSessions(
   if (full) orgIds.add(deps.platformOrgId);
   // INVARIANT: the affected orgs' chain locks are taken first, in one order, before any provider row is locked (as
   // audited routes take theirs first), so two revocations, or a revocation and a member change, cannot deadlock.
-  const sorted = [...orgIds].sort();
+  const sorted = inChainLockOrder(orgIds, deps.platformOrgId);
   for (const orgId of sorted) await platform.inTenant(orgId, (sql) => deps.audit.lockChain(sql));
   const deleted = await deleteGrants(
     platform,
@@ -145,4 +149,21 @@ export async function revokeMemberSessions(
     { orgId: target.orgId, ...(target.grantId !== undefined ? { grantId: target.grantId } : {}) },
     { ...audit, reason: 'oidc.sessions_revoked_by_admin' },
   );
+}
+
+/**
+ * The order audit chains are locked in when one transaction takes several: the platform org's first (credential use
+ * cases take it before anything, see inAuditedTransaction), then the others by id.
+ */
+export function inChainLockOrder(orgIds: Iterable<OrgId>, platformOrgId: OrgId): OrgId[] {
+  const all = new Set(orgIds);
+  const others = [...all].filter((id) => id !== platformOrgId).sort();
+  return all.has(platformOrgId) ? [platformOrgId, ...others] : others;
+}
+
+/** Ends every sign-in of a user whose password changed (identity's `EndSignIns`), audited with that reason. */
+export function endSignInsOnPasswordChange(deps: SessionRevokeDeps): EndSignIns {
+  return async (platform, userId, actor) => {
+    await revokeUserSessions(deps, platform, userId, {}, { actor, reason: 'identity.password_changed' });
+  };
 }
