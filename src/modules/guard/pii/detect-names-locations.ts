@@ -1,7 +1,7 @@
-import nlp from 'compromise';
-import { ORG_NAME_LEXICON, detectOrganizationsByShape } from './detect-organizations.js';
+import { detectOrganizationsByShape } from './detect-organizations.js';
 import type { Finding } from '../detector.js';
 import { PII_NER_DETECTOR } from './classes.js';
+import { nlpWithOrgLexicon as nlp } from './nlp-with-org-lexicon.js';
 
 interface Span {
   readonly start: number;
@@ -70,7 +70,7 @@ function organizations(text: string, doc: ReturnType<typeof nlp>): Finding[] {
 export function detectNamesAndLocations(text: string): Finding[] {
   // Names and places are capitalised in nearly all real text; lower-case-only text needs a name cue to run the model.
   if (!/\p{Lu}/u.test(text) && !LOWER_NAME_CUE.test(text)) return [];
-  const doc = nlp(text, ORG_NAME_LEXICON);
+  const doc = nlp(text);
   const out: Finding[] = [];
   const orgs = organizations(text, doc);
   out.push(...orgs);
