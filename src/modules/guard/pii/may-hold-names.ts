@@ -49,11 +49,23 @@ interface NameVocabulary {
    * groups it needs: it can fire only in a sentence holding a word of every group.
    */
   readonly triggers: readonly TriggerRule[];
+  /** Every word and symbol of the rules above: a sentence with none of them needs no rule checked. */
+  readonly triggerWords: ReadonlySet<string>;
+  readonly triggerSymbols: readonly string[];
   /** Organisation and place words ("university", "river") that turn a capitalised word before them into a name. */
   readonly nameAfterCapital: ReadonlySet<string>;
 }
 
-type TriggerRule = readonly (readonly string[])[];
+/** One word group of a rule: it is present when one of its words, or one of its symbols ("&"), is. */
+interface TriggerGroup {
+  readonly words: readonly string[];
+  readonly symbols: readonly string[];
+}
+type TriggerRule = readonly TriggerGroup[];
+const triggerGroup = (words: readonly string[]): TriggerGroup => ({
+  words: words.filter((w) => /^[\p{L}\p{N}]+$/u.test(w)),
+  symbols: words.filter((w) => !/^[\p{L}\p{N}]+$/u.test(w)),
+});
 type Json = Record<string, unknown>;
 const isJson = (x: unknown): x is Json => typeof x === 'object' && x !== null && !Array.isArray(x);
 const tagsOf = (v: unknown): string[] =>
@@ -194,7 +206,7 @@ function readVocabulary(): NameVocabulary | undefined {
     for (const pair of pairs as unknown[]) {
       if (!Array.isArray(pair) || typeof pair[0] !== 'string') return undefined;
       if (!tagsOf(pair[1]).some(isNameTag)) continue;
-      if (side.endsWith('Words')) triggers.push([[pair[0]]]);
+      if (side.endsWith('Words')) triggers.push([triggerGroup([pair[0]])]);
       else if (!needsCandidate(pair[0])) return undefined;
     }
   }
@@ -206,7 +218,7 @@ function readVocabulary(): NameVocabulary | undefined {
     // INVARIANT: every name-making rule needs a candidate word or literal words; one that needs neither turns the
     // filter off rather than letting it skip text the rule could fire on.
     if (groups === undefined) return undefined;
-    if (groups.length > 0) triggers.push(groups);
+    if (groups.length > 0) triggers.push(groups.map(triggerGroup));
   }
   return {
     nameWords,
@@ -216,16 +228,21 @@ function readVocabulary(): NameVocabulary | undefined {
     endsWith: endings,
     nameRegexes: [...textRegexes, ...normalRegexes],
     triggers,
+    triggerWords: new Set(triggers.flat().flatMap((g) => g.words)),
+    triggerSymbols: [...new Set(triggers.flat().flatMap((g) => g.symbols))],
     nameAfterCapital: new Set([...Object.keys(orgWords), ...Object.keys(placeWords)]),
   };
 }
 
 const VOCABULARY = readVocabulary();
 const methods: unknown = nlp.methods();
-const splitSentences: ((text: string, world: unknown) => unknown) | undefined =
+const splitter: unknown =
   isJson(methods) && isJson(methods.one) && isJson(methods.one.tokenize)
-    ? (methods.one.tokenize.splitSentences as (text: string, world: unknown) => unknown)
+    ? methods.one.tokenize.splitSentences
     : undefined;
+// compromise's own sentence splitter (a few regexes), so a sentence here is a sentence to its tagger.
+const splitSentences =
+  typeof splitter === 'function' ? (splitter as (text: string, world: unknown) => unknown) : undefined;
 
 /** Whether compromise's guess for an unknown word by its ending is a name tag (its own longest-ending-first loop). */
 function suffixGuessIsName(word: string, v: NameVocabulary): boolean {
@@ -237,8 +254,8 @@ function suffixGuessIsName(word: string, v: NameVocabulary): boolean {
   return false;
 }
 
-function wordMayBeName(word: string, v: NameVocabulary): boolean {
-  if (v.nameRegexes.some((re) => re.test(word))) return true;
+function wordMayBeName(raw: string, word: string, v: NameVocabulary): boolean {
+  if (v.nameRegexes.some((re) => re.test(raw) || re.test(word))) return true;
   // compromise expands "don't" to "do not" before its look-up, so "don" (a first name) is never read on its own.
   const parts = word.endsWith("n't") ? [word, word.slice(0, -3)] : [word, ...word.split("'")];
   for (const part of new Set(parts)) {
@@ -251,9 +268,11 @@ function wordMayBeName(word: string, v: NameVocabulary): boolean {
 function sentenceMayHoldNames(sentence: string, v: NameVocabulary): boolean {
   const tokens = [...sentence.matchAll(WORD)];
   const words = tokens.map((t) => t[0].toLowerCase().replace(/’/g, "'"));
-  const present = new Set(words.flatMap((w) => [w, ...w.split("'")]));
-  const has = (w: string): boolean => (/^[\p{L}\p{N}]+$/u.test(w) ? present.has(w) : sentence.includes(w));
-  if (v.triggers.some((rule) => rule.every((group) => group.some(has)))) return true;
+  const seen = new Set(words.flatMap((w) => [w, ...w.split("'")]));
+  const present = (g: TriggerGroup): boolean =>
+    g.words.some((w) => seen.has(w)) || g.symbols.some((w) => sentence.includes(w));
+  const mayTrigger = [...seen].some((w) => v.triggerWords.has(w)) || v.triggerSymbols.some((w) => sentence.includes(w));
+  if (mayTrigger && v.triggers.some((rule) => rule.every(present))) return true;
   let capitalisedStart = false;
   for (const [i, token] of tokens.entries()) {
     const raw = token[0];
@@ -266,7 +285,7 @@ function sentenceMayHoldNames(sentence: string, v: NameVocabulary): boolean {
       if (i !== 0 || !SENTENCE_START_WORD.test(raw) || !startsSentence(sentence.slice(0, token.index))) return true;
       capitalisedStart = true;
     }
-    if (wordMayBeName(word, v)) return true;
+    if (wordMayBeName(raw, word, v)) return true;
     for (const phrase of v.namePhrases.get(word) ?? []) {
       if (words.slice(i, i + phrase.split(' ').length).join(' ') === phrase) return true;
     }
