@@ -1,7 +1,8 @@
-import nlp from 'compromise';
-import { ORG_NAME_LEXICON, detectOrganizationsByShape } from './detect-organizations.js';
+import { detectOrganizationsByShape } from './detect-organizations.js';
 import type { Finding } from '../detector.js';
 import { PII_NER_DETECTOR } from './classes.js';
+import { runsThatMayHoldNames } from './may-hold-names.js';
+import { nlpWithOrgLexicon as nlp } from './nlp-with-org-lexicon.js';
 
 interface Span {
   readonly start: number;
@@ -46,9 +47,35 @@ const LOWER_NAME_CUE = /\b(?:my name is|i am|i'm|this is|call me|regards,|thanks
 const LOWER_NAME_BEFORE =
   /(?:\bmy name is|\bi am|\bi'm|\bthis is|\bcall me|\bregards,|\bthanks,|\bcheers,|\bdear|\bhi,?|\bhello,?)\s+$/i;
 
-function organizations(text: string, doc: ReturnType<typeof nlp>): Finding[] {
+/** What compromise tagged: organisations, people, places, and proper-noun runs it could not classify. */
+interface ModelSpans {
+  readonly organizations: Span[];
+  readonly people: Span[];
+  readonly places: Span[];
+  readonly unclassified: Span[];
+}
+
+function modelSpans(text: string): ModelSpans {
+  // SECURITY: reading only these runs is safe because runsThatMayHoldNames is one-sided (see may-hold-names.ts), and
+  // compromise tags each sentence on its own, so a sentence it tags nothing in adds nothing to the spans.
+  const runs = LOWER_NAME_CUE.test(text) ? [{ start: 0, end: text.length }] : runsThatMayHoldNames(text);
+  const out: ModelSpans = { organizations: [], people: [], places: [], unclassified: [] };
+  for (const run of runs) {
+    const doc = nlp(text.slice(run.start, run.end));
+    const shift = (spans: Span[]): Span[] => spans.map((s) => ({ start: s.start + run.start, end: s.end + run.start }));
+    out.organizations.push(...shift(offsetsOf(doc.organizations().json({ offset: true }))));
+    out.people.push(...shift(offsetsOf(doc.people().json({ offset: true }))));
+    out.places.push(...shift(offsetsOf(doc.places().json({ offset: true }))));
+    out.unclassified.push(
+      ...shift(offsetsOf(doc.match('#ProperNoun+').not('(#Place|#Organization|#Date|#Person)').json({ offset: true }))),
+    );
+  }
+  return out;
+}
+
+function organizations(text: string, spans: readonly Span[]): Finding[] {
   const out: Finding[] = detectOrganizationsByShape(text);
-  for (const s of offsetsOf(doc.organizations().json({ offset: true }))) {
+  for (const s of spans) {
     const t = trimmed(text, s);
     if (!t || !/\p{Lu}/u.test(text.slice(t.start, t.end))) continue;
     if (out.some((o) => o.start < t.end && t.start < o.end)) continue;
@@ -70,16 +97,16 @@ function organizations(text: string, doc: ReturnType<typeof nlp>): Finding[] {
 export function detectNamesAndLocations(text: string): Finding[] {
   // Names and places are capitalised in nearly all real text; lower-case-only text needs a name cue to run the model.
   if (!/\p{Lu}/u.test(text) && !LOWER_NAME_CUE.test(text)) return [];
-  const doc = nlp(text, ORG_NAME_LEXICON);
+  const model = modelSpans(text);
   const out: Finding[] = [];
-  const orgs = organizations(text, doc);
+  const orgs = organizations(text, model.organizations);
   out.push(...orgs);
   // INVARIANT: an organisation's name is not also a person ("Morgan Stanley", "Johnson & Johnson").
   const inOrg = (t: Span): boolean => orgs.some((o) => o.start < t.end && t.start < o.end);
   // Names hold no digits and are not followed by a house number: such a proper-noun run is a street, not a person.
   const notName = (t: Span): boolean =>
     inOrg(t) || /\d/.test(text.slice(t.start, t.end)) || /^,?\s?\d{1,5}[a-z]?\b/.test(text.slice(t.end, t.end + 8));
-  for (const s of offsetsOf(doc.people().json({ offset: true }))) {
+  for (const s of model.people) {
     const t = trimmed(text, s);
     if (!t || notName(t)) continue;
     // A lower-case name counts only right after a cue that says it is one ("my name is john smith", "regards, david").
@@ -94,7 +121,7 @@ export function detectNamesAndLocations(text: string): Finding[] {
       });
     }
   }
-  for (const s of offsetsOf(doc.places().json({ offset: true }))) {
+  for (const s of model.places) {
     const t = trimmed(text, s);
     if (t)
       out.push({
@@ -106,9 +133,7 @@ export function detectNamesAndLocations(text: string): Finding[] {
       });
   }
   // Two or more title-case proper nouns compromise could not classify are most often a name it does not know.
-  for (const s of offsetsOf(
-    doc.match('#ProperNoun+').not('(#Place|#Organization|#Date|#Person)').json({ offset: true }),
-  )) {
+  for (const s of model.unclassified) {
     const t = trimmed(text, s);
     if (!t) continue;
     if (notName(t)) continue;
