@@ -6,7 +6,7 @@
  * requests/s at saturation (closed loop), and the time to the first streamed content chunk. Prints the latency
  * Bulwark adds over direct and its throughput ratio to the peer, then the database work of one Bulwark call
  * (transactions and statements). PGlite by default, PostgreSQL when DATABASE_URL is set.
- * Run: npm run bench:gateway [-- rate=500 seconds=5 only=bulwark]
+ * Run: npm run bench:gateway [-- rate=500 seconds=5 only=bulwark concurrency=32]
  * (`only=` runs one setup; `profile=out.cpuprofile` writes a CPU profile of this process during Bulwark's saturation.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
