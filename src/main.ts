@@ -81,7 +81,7 @@ import {
   type RelyingParty,
 } from './modules/identity/index.js';
 import {
-  endSignInsOnPasswordChange,
+  endSignInsOf,
   openOidc,
   operatorUsers,
   rotateSigningKeyNow,
@@ -408,9 +408,9 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     platformOrgId,
     usage: { meteredTokens: (orgId, from, to) => gatewayUsage.service.meteredTokens(orgId, from, to) },
   });
-  const endSignIns = endSignInsOnPasswordChange({ audit, platformOrgId });
+  const endSignIns = endSignInsOf({ audit, platformOrgId });
   const identity = openIdentity({ db, cipher, audit, clock, platformOrgId, counterStore, endSignIns });
-  const passkeys = openPasskeys({ db, audit, clock, platformOrgId });
+  const passkeys = openPasskeys({ db, audit, clock, platformOrgId, endSignIns });
   const relyingParty = relyingPartyOf(config);
   const members = new MemberService({ audit, canGrantRole: grantable });
   const { invitations, passwordResets } = openAccountLinks({
@@ -788,7 +788,7 @@ async function openServices(config: Config): Promise<OperatorServices> {
         clock,
         platformOrgId,
         counterStore: { kind: 'memory' },
-        endSignIns: endSignInsOnPasswordChange({ audit, platformOrgId }),
+        endSignIns: endSignInsOf({ audit, platformOrgId }),
       });
       return operatorUsers({ db, audit, clock, platformOrgId, identity });
     },

@@ -7,7 +7,7 @@ import { deliverDueMail, devOutboxTransport, listOutbox, type OutboxMessage } fr
 import { FieldCipher, openLocalKeyVault } from '../../src/platform/vault/index.js';
 import { MemberService, OrgService } from '../../src/modules/tenancy/index.js';
 import { openAccountLinks, type AccountLinkDeps } from '../../src/modules/identity/open-identity.js';
-import { endSignInsOnPasswordChange } from '../../src/modules/oidc/index.js';
+import { endSignInsOf } from '../../src/modules/oidc/index.js';
 
 /** The identity fixture with tenancy's services, the account links on them, and the development outbox. */
 export interface AccountLinkFixture extends IdentityFixture {
@@ -41,7 +41,7 @@ export async function openAccountLinkFixture(): Promise<AccountLinkFixture> {
       clock: f.clock,
       platformOrgId: f.platformOrgId,
       counterStore: { kind: 'memory' },
-      endSignIns: endSignInsOnPasswordChange({ audit: f.audit, platformOrgId: f.platformOrgId }),
+      endSignIns: endSignInsOf({ audit: f.audit, platformOrgId: f.platformOrgId }),
       members,
       orgs,
       publicUrl: PUBLIC_URL,

@@ -12,7 +12,7 @@ import {
   type PasswordHasher,
 } from '../../src/modules/identity/index.js';
 import { FieldCipher, openLocalKeyVault, type KeyVault } from '../../src/platform/vault/index.js';
-import { endSignInsOnPasswordChange } from '../../src/modules/oidc/index.js';
+import { endSignInsOf } from '../../src/modules/oidc/index.js';
 import { createTestDb, type TestDb } from './test-db.js';
 
 /** The argon2id hasher, counting what it verifies against (the real hasher does the work). */
@@ -74,7 +74,7 @@ export async function openIdentityFixture(): Promise<IdentityFixture> {
         clock,
         platformOrgId,
         counterStore: { kind: 'memory' },
-        endSignIns: endSignInsOnPasswordChange({ audit, platformOrgId }),
+        endSignIns: endSignInsOf({ audit, platformOrgId }),
         ...overrides,
       }),
     async newUser(email = `user-${newId('req').slice(-10)}@example.com`) {

@@ -4,6 +4,7 @@ import type { CeremonyAnswer, SoftwareAuthenticator } from './software-authentic
 import { ManualClock } from '../../src/lib/clock.js';
 import { newId, type OrgId, type UserId } from '../../src/lib/ids.js';
 import { AuditLog, type AuditRecord } from '../../src/modules/audit/index.js';
+import { endSignInsOf } from '../../src/modules/oidc/index.js';
 import type { RelyingParty } from '../../src/modules/identity/identity.js';
 import {
   openPasskeys,
@@ -53,7 +54,13 @@ export async function openPasskeyFixture(): Promise<PasskeyFixture> {
       'platform',
     ]),
   );
-  const passkeys = openPasskeys({ db: t.db, audit, clock, platformOrgId });
+  const passkeys = openPasskeys({
+    db: t.db,
+    audit,
+    clock,
+    platformOrgId,
+    endSignIns: endSignInsOf({ audit, platformOrgId }),
+  });
   let users = 0;
   return {
     t,

@@ -6,12 +6,19 @@ import type { AuditActor, AuditLog } from '../audit/index.js';
 import type { PasswordHasher } from './passwords/password-hasher.js';
 import type { SignInThrottle } from './sign-in-throttle.js';
 
+/** Why identity ends a user's sign-ins: their password was replaced, or one of their passkeys was cloned. */
+export type SignInsEndReason = 'identity.password_changed' | 'identity.passkey_counter_regressed';
+
 /**
  * Ends every sign-in of a user (each grant, its tokens and codes, the browser sessions holding them) in the caller's
- * platform transaction, audited as done by `actor`. The OIDC module provides it; identity calls it when a password
- * changes, so a session taken with the old password does not outlive it.
+ * platform transaction, audited as done by `actor` for `reason`. The OIDC module provides it; identity calls it when
+ * a credential that may be in someone else's hands is replaced or suspended, so a session taken with it ends too.
  */
-export type EndSignIns = (platform: PlatformSql, userId: UserId, actor: AuditActor) => Promise<void>;
+export type EndSignIns = (
+  platform: PlatformSql,
+  userId: UserId,
+  meta: { actor: AuditActor; reason: SignInsEndReason },
+) => Promise<void>;
 
 /** What the credential use cases share (built once by openIdentity). */
 export interface CredentialDeps {

@@ -7,7 +7,7 @@ export type {
   SignInMeta,
   UserFactors,
 } from './identity.js';
-export type { EndSignIns } from './identity-deps.js';
+export type { EndSignIns, SignInsEndReason } from './identity-deps.js';
 export { openAccountLinks, openIdentity, type AccountLinkDeps, type IdentityDeps } from './open-identity.js';
 export {
   INVITATION_TTL_DAYS,

@@ -12,7 +12,7 @@ export async function selectUserFactors(sql: PlatformSql, userId: UserId): Promi
   }>(
     `SELECT EXISTS (SELECT 1 FROM user_passwords WHERE user_id = $1) AS password,
             EXISTS (SELECT 1 FROM user_totp WHERE user_id = $1 AND confirmed_at IS NOT NULL) AS totp,
-            (SELECT count(*) FROM user_passkeys WHERE user_id = $1) AS passkeys,
+            (SELECT count(*) FROM user_passkeys WHERE user_id = $1 AND suspended_at IS NULL) AS passkeys,
             (SELECT count(*) FROM user_recovery_codes WHERE user_id = $1 AND used_at IS NULL) AS recovery_codes_left`,
     [userId],
   );

@@ -11,6 +11,6 @@ export { signInPasskeys } from './interactions/sign-in-passkeys.js';
 export { userSessions, type UserSessionDeps, type UserSessions } from './sessions/user-sessions.js';
 export type { UserSession } from './sessions/list-user-sessions.js';
 export type { RevocationMeta, RevocationScope, RevokedSessions } from './sessions/revoke-user-sessions.js';
-export { endSignInsOnPasswordChange } from './sessions/revoke-user-sessions.js';
+export { endSignInsOf } from './sessions/revoke-user-sessions.js';
 export { operatorUsers, type OperatorUsers } from './sessions/operator-users.js';
 export type { UserListing } from './sessions/user-directory.js';

@@ -12,7 +12,13 @@ export const identityPasskeyErrors = defineErrors({
     status: 401,
     title: 'Passkey counter did not advance',
     description:
-      'A correctly signed passkey assertion carried a signature counter that did not increase over the one last seen: a cloned authenticator or a replayed assertion. The attempt is refused and audited as a risk signal.',
+      'A correctly signed passkey assertion carried a signature counter that did not increase over the one last seen: two authenticators hold the same key (a clone). The attempt is refused, the passkey is suspended (`identity.passkey_suspended` from then on), every sign-in of the user ends, and `identity.passkey.suspended` is audited. Sign in with another factor, remove the passkey and register a new one.',
+  },
+  'identity.passkey_suspended': {
+    status: 401,
+    title: 'Passkey suspended',
+    description:
+      'The passkey was suspended after a counter regression (a cloned authenticator) and signs in nobody. Sign in with another factor (TOTP, a recovery code or another passkey), remove it and register a new one.',
   },
   'identity.passkey_rejected': {
     status: 400,

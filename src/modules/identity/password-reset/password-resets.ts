@@ -161,7 +161,11 @@ export function openPasswordResets(deps: PasswordResetDeps): PasswordResets {
           if (userId !== open.userId) throw new AppError('identity.link_invalid');
           const first = await upsertPasswordHash(platform, userId, passwordHash, now);
           // SECURITY: whoever signed in with the old password (the reason for many resets) is signed out with it.
-          if (!first) await credentials.endSignIns(platform, userId, { type: 'user', id: userId });
+          if (!first)
+            await credentials.endSignIns(platform, userId, {
+              actor: { type: 'user', id: userId },
+              reason: 'identity.password_changed',
+            });
           await markEmailVerified(platform, userId, now);
           const closed = await consumeOpenLinksOf(platform, userId, now);
           const result: PasswordResetCompletion = { ok: true, email: open.email };

@@ -27,7 +27,7 @@ export async function setPassword(
   await inAuditedTransaction(deps, async (platform) => {
     const first = await upsertPasswordHash(platform, userId, hash, deps.clock.now());
     // SECURITY: a password is replaced when the old one may be known to someone else; their sign-ins end with it.
-    if (!first) await deps.endSignIns(platform, userId, actor);
+    if (!first) await deps.endSignIns(platform, userId, { actor, reason: 'identity.password_changed' });
     return {
       result: undefined,
       events: [

@@ -4,7 +4,7 @@ import type { UserId } from '../../../lib/ids.js';
 import type { RelyingParty, SignInMeta } from '../identity.js';
 import { userHandleOf, type PasskeyDeps, type PasskeyId } from './passkey.js';
 import { appendPasskeyEvent, signInActor, verificationProblem } from './passkey-audit.js';
-import { advancePasskeyCounter, selectPasskeyByCredentialId } from './passkey-repo.js';
+import { advancePasskeyCounter, selectPasskeyByCredentialId, suspendPasskey } from './passkey-repo.js';
 import { parseAuthenticationResponse } from './passkey-schema.js';
 
 /** What a sign-in answer is checked against. */
@@ -20,7 +20,10 @@ export interface PasskeyAuthenticationInput {
 /** The outcome of a passkey sign-in; a refusal says as little as the error catalogue's code. */
 export type PasskeyAuthentication =
   | { ok: true; userId: UserId; passkeyId: PasskeyId }
-  | { ok: false; reason: 'identity.passkey_invalid' | 'identity.passkey_counter_regressed' };
+  | {
+      ok: false;
+      reason: 'identity.passkey_invalid' | 'identity.passkey_counter_regressed' | 'identity.passkey_suspended';
+    };
 
 type Refusal = Extract<PasskeyAuthentication, { ok: false }>;
 
@@ -76,6 +79,11 @@ export async function verifyPasskeyAuthentication(
     const userHandle = parsed.response.userHandle;
     if (userHandle && userHandle !== isoBase64URL.fromBuffer(userHandleOf(passkey.userId)))
       return refuse('identity.passkey_invalid', passkey.userId, { ...about, problem: 'user handle mismatch' });
+    if (passkey.suspendedAt)
+      return refuse('identity.passkey_suspended', passkey.userId, {
+        ...about,
+        suspended_at: passkey.suspendedAt.toISOString(),
+      });
 
     let verification: VerifiedAuthenticationResponse;
     try {
@@ -103,13 +111,32 @@ export async function verifyPasskeyAuthentication(
 
     const presented = verification.authenticationInfo.newCounter;
     const counters = { stored_counter: passkey.counter, presented_counter: presented };
-    if (counterRegressed(passkey.counter, presented))
+    const now = deps.clock.now();
+    if (counterRegressed(passkey.counter, presented)) {
+      // SECURITY: two authenticators hold this key and nothing tells which one is the user's, so neither signs in
+      // again (the passkey is suspended until its user removes it), and every sign-in either may have made ends, in
+      // the transaction that records the refusal.
+      await suspendPasskey(platform, passkey.id, now);
+      await deps.endSignIns(platform, passkey.userId, {
+        actor: { type: 'system', id: 'identity.passkey' },
+        reason: 'identity.passkey_counter_regressed',
+      });
+      await appendPasskeyEvent(deps, platform, {
+        action: 'identity.passkey.suspended',
+        decision: 'block',
+        actor: { type: 'system', id: 'identity.passkey' },
+        userId: passkey.userId,
+        reasonCodes: ['identity.passkey_counter_regressed'],
+        meta: input.meta,
+        details: { ...about, ...counters },
+      });
       return refuse('identity.passkey_counter_regressed', passkey.userId, {
         ...about,
         ...counters,
         problem: 'counter did not increase',
+        suspended: true,
       });
-    const now = deps.clock.now();
+    }
     if (!(await advancePasskeyCounter(platform, passkey.id, passkey.counter, presented, now)))
       return refuse('identity.passkey_counter_regressed', passkey.userId, {
         ...about,

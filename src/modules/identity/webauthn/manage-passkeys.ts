@@ -9,12 +9,13 @@ import { deleteUserPasskey, selectUserPasskeys } from './passkey-repo.js';
 /** A user's passkeys, oldest first, without key material. */
 export async function listPasskeys(deps: PasskeyDeps, userId: UserId): Promise<PasskeySummary[]> {
   const passkeys = await deps.db.withPlatform((sql) => selectUserPasskeys(sql, userId));
-  return passkeys.map(({ id, name, transports, createdAt, lastUsedAt }) => ({
+  return passkeys.map(({ id, name, transports, createdAt, lastUsedAt, suspendedAt }) => ({
     id,
     name,
     transports,
     createdAt,
     lastUsedAt,
+    suspendedAt,
   }));
 }
 

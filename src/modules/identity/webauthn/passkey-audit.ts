@@ -5,13 +5,14 @@ import type { SignInMeta } from '../identity.js';
 import { credentialAuditEvent } from '../sign-in-audit.js';
 import type { PasskeyDeps } from './passkey.js';
 
-/** One passkey event: a registration, removal or sign-in, or a refused attempt at one. */
+/** One passkey event: a registration, removal, sign-in or suspension, or a refused attempt at one. */
 export interface PasskeyEvent {
   action:
     | 'identity.passkey.registered'
     | 'identity.passkey.removed'
     | 'identity.passkey.succeeded'
-    | 'identity.passkey.failed';
+    | 'identity.passkey.failed'
+    | 'identity.passkey.suspended';
   decision: AuditDecision;
   actor: AuditActor;
   /** The account concerned; null when an assertion named no known credential and no user was expected. */

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPasskeyFixture, RP, type PasskeyFixture } from '../../../../test/support/passkey-fixture.js';
 import { SoftwareAuthenticator } from '../../../../test/support/software-authenticator.js';
 import { backendName } from '../../../../test/support/test-db.js';
+import { newId } from '../../../lib/ids.js';
+import { PostgresAdapter } from '../../oidc/storage/postgres-adapter.js';
 import { advancePasskeyCounter } from './passkey-repo.js';
 
 // Attack: the key of a passkey is extracted into a second authenticator. Both sign validly, but their signature
@@ -13,7 +15,7 @@ describe(`cloned passkey authenticator (${backendName})`, () => {
   });
   afterAll(async () => f.close());
 
-  it('refuses a validly signed assertion whose counter did not increase, and audits it as a clone', async () => {
+  it('refuses a validly signed assertion whose counter did not increase, audits it as a clone and suspends the passkey', async () => {
     const userId = await f.newUser();
     const original = new SoftwareAuthenticator();
     const passkeyId = await f.register(userId, original);
@@ -27,27 +29,50 @@ describe(`cloned passkey authenticator (${backendName})`, () => {
       ok: false,
       reason: 'identity.passkey_counter_regressed',
     });
-    // Equal is not an increase either.
-    expect((await f.signIn(original, { userId, answer: { counter: 2 } })).result).toEqual({
-      ok: false,
-      reason: 'identity.passkey_counter_regressed',
-    });
     expect(await f.storedCounter(passkeyId)).toBe(2);
-
-    const refused = (await f.events('identity.passkey.failed')).filter((e) => e.resource?.id === userId);
-    expect(refused).toHaveLength(2);
-    expect(refused[0]).toMatchObject({
+    const [refused] = (await f.events('identity.passkey.failed')).filter((e) => e.resource?.id === userId);
+    expect(refused).toMatchObject({
       decision: 'deny',
       reason_codes: ['identity.passkey_counter_regressed'],
       resource: { type: 'User', id: userId },
       details: { ceremony: 'authentication', passkey_id: passkeyId, stored_counter: 2, presented_counter: 1 },
     });
-    expect(refused[1]?.details).toMatchObject({ stored_counter: 2, presented_counter: 2 });
-    // The original, still ahead, goes on signing in.
-    expect((await f.signIn(original, { userId })).result).toEqual({ ok: true, userId, passkeyId });
+    const [suspended] = (await f.events('identity.passkey.suspended')).filter((e) => e.resource?.id === userId);
+    expect(suspended).toMatchObject({ decision: 'block', reason_codes: ['identity.passkey_counter_regressed'] });
+
+    // Nothing tells which of the two is the user's: the one still ahead is refused as well, from now on.
+    expect((await f.signIn(original, { userId })).result).toEqual({
+      ok: false,
+      reason: 'identity.passkey_suspended',
+    });
+    expect((await f.passkeys.listPasskeys(userId))[0]?.suspendedAt).toBeInstanceOf(Date);
   });
 
-  it('refuses a counter that falls back to zero after the authenticator has counted', async () => {
+  // Attack: the clone signs in first and keeps its session; the user's own authenticator is the one that falls behind.
+  it("ends every sign-in of the user when the passkey is suspended, the clone's included", async () => {
+    const userId = await f.newUser();
+    const original = new SoftwareAuthenticator();
+    await f.register(userId, original);
+    const clone = original.clone();
+    expect((await f.signIn(clone, { userId })).result.ok).toBe(true);
+    // The sign-in the clone's assertion completed: its grant and refresh token.
+    const grantId = `grant-${newId('req')}`;
+    const adapter = (model: string) =>
+      new PostgresAdapter(model, { db: f.t.db, clock: f.clock, findClient: async () => undefined });
+    await adapter('Grant').upsert(grantId, { accountId: userId, clientId: 'cli_app' }, 3600);
+    await adapter('RefreshToken').upsert(`rt-${grantId}`, { accountId: userId, clientId: 'cli_app', grantId }, 3600);
+    const standing = async () =>
+      (await f.t.superuser('SELECT id FROM oidc_payloads WHERE id = ANY($1)', [[grantId, `rt-${grantId}`]])).length;
+    expect(await standing()).toBe(2);
+    // The user's authenticator signs counter 1 too: not above the clone's 1.
+    expect((await f.signIn(original, { userId })).result).toEqual({
+      ok: false,
+      reason: 'identity.passkey_counter_regressed',
+    });
+    expect(await standing()).toBe(0);
+  });
+
+  it('an equal counter, or one that falls back to zero after counting, is no increase either', async () => {
     const userId = await f.newUser();
     const authenticator = new SoftwareAuthenticator({ initialCounter: 7 });
     const passkeyId = await f.register(userId, authenticator);
@@ -56,8 +81,13 @@ describe(`cloned passkey authenticator (${backendName})`, () => {
       ok: false,
       reason: 'identity.passkey_counter_regressed',
     });
-    expect((await f.signIn(authenticator, { userId })).result.ok).toBe(true);
-    expect(await f.storedCounter(passkeyId)).toBe(8);
+    const other = await f.newUser();
+    const second = new SoftwareAuthenticator({ initialCounter: 2 });
+    await f.register(other, second);
+    expect((await f.signIn(second, { userId: other, answer: { counter: 2 } })).result).toEqual({
+      ok: false,
+      reason: 'identity.passkey_counter_regressed',
+    });
   });
 
   it('lets only one of two concurrent verifications of the same state through (conditional counter update)', async () => {

@@ -52,7 +52,9 @@ export async function passkeyAuthenticationOptions(
   const existing = userId ? await deps.db.withPlatform((sql) => selectUserPasskeys(sql, userId)) : [];
   const options = await generateAuthenticationOptions({
     rpID: rp.id,
-    allowCredentials: existing.map((passkey) => ({ id: passkey.credentialId, transports: passkey.transports })),
+    allowCredentials: existing
+      .filter((passkey) => passkey.suspendedAt === null)
+      .map((passkey) => ({ id: passkey.credentialId, transports: passkey.transports })),
     userVerification: 'required',
   });
   return { options, challenge: options.challenge };

@@ -22,9 +22,11 @@ interface PasskeyRow {
   name: string;
   created_at: Date | string;
   last_used_at: Date | string | null;
+  suspended_at: Date | string | null;
 }
 
-const COLUMNS = 'id, user_id, credential_id, public_key, counter, transports, name, created_at, last_used_at';
+const COLUMNS =
+  'id, user_id, credential_id, public_key, counter, transports, name, created_at, last_used_at, suspended_at';
 
 function toPasskey(row: PasskeyRow): StoredPasskey {
   return {
@@ -38,6 +40,7 @@ function toPasskey(row: PasskeyRow): StoredPasskey {
     name: row.name,
     createdAt: new Date(row.created_at),
     lastUsedAt: row.last_used_at === null ? null : new Date(row.last_used_at),
+    suspendedAt: row.suspended_at === null ? null : new Date(row.suspended_at),
   };
 }
 
@@ -97,6 +100,15 @@ export async function advancePasskeyCounter(
   const { rows } = await sql.query(
     'UPDATE user_passkeys SET counter = $2, last_used_at = $3 WHERE id = $1 AND counter = $4 RETURNING id',
     [id, to, usedAt, from],
+  );
+  return rows.length === 1;
+}
+
+/** Suspends a passkey (no sign-in with it any more); false when it was suspended already. */
+export async function suspendPasskey(sql: PlatformSql, id: PasskeyId, at: Date): Promise<boolean> {
+  const { rows } = await sql.query(
+    'UPDATE user_passkeys SET suspended_at = $2 WHERE id = $1 AND suspended_at IS NULL RETURNING id',
+    [id, at],
   );
   return rows.length === 1;
 }

@@ -3,6 +3,7 @@ import type { Clock } from '../../../lib/clock.js';
 import type { Id, OrgId, UserId } from '../../../lib/ids.js';
 import type { Db } from '../../../platform/db/index.js';
 import type { AuditLog } from '../../audit/index.js';
+import type { EndSignIns } from '../identity-deps.js';
 
 /** A passkey's id (`pky_…`). */
 export type PasskeyId = Id<'pky'>;
@@ -14,6 +15,8 @@ export interface PasskeyDeps {
   clock: Clock;
   /** The platform org, in whose audit chain passkey events of the (global) users are written. */
   platformOrgId: OrgId;
+  /** Ends a user's sign-ins (when one of their passkeys turns out cloned). */
+  endSignIns: EndSignIns;
 }
 
 /** The WebAuthn transports Bulwark records (the browser's hints for reaching an authenticator again). */
@@ -27,6 +30,8 @@ export interface PasskeySummary {
   transports: PasskeyTransport[];
   createdAt: Date;
   lastUsedAt: Date | null;
+  /** When a counter regression (a cloned authenticator) suspended it; a suspended passkey signs in nobody. */
+  suspendedAt: Date | null;
 }
 
 /**

@@ -79,6 +79,7 @@ describe(`passkeys (${backendName})`, () => {
       transports: ['hybrid', 'internal'],
       createdAt: new Date('2026-06-01T09:00:00Z'),
       lastUsedAt: f.clock.now(),
+      suspendedAt: null,
     });
     expect(Object.keys(listed ?? {})).not.toContain('publicKey');
 

@@ -96,6 +96,7 @@ export async function verifyPasskeyRegistration(
       credentialId: info.credential.id,
       publicKey: isoBase64URL.fromBuffer(info.credential.publicKey),
       counter: info.credential.counter,
+      suspendedAt: null,
       transports,
       name: name.data,
       createdAt: now,

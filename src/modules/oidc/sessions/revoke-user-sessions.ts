@@ -3,7 +3,7 @@ import type { OrgId } from '../../../lib/ids.js';
 import { bumpOrgGeneration } from '../../../platform/cache-generation/index.js';
 import type { PlatformSql } from '../../../platform/db/index.js';
 import type { AuditActor, AuditLog } from '../../audit/index.js';
-import type { EndSignIns } from '../../identity/index.js';
+import type { EndSignIns, SignInsEndReason } from '../../identity/index.js';
 import type { ActingPrincipal } from '../../tenancy/index.js';
 import {
   deleteGrants,
@@ -21,10 +21,7 @@ export interface RevocationScope {
 
 /** Why sign-ins end (the audit events' reason code). */
 export type RevocationReason =
-  | 'oidc.sessions_revoked_by_admin'
-  | 'oidc.sessions_revoked_by_operator'
-  | 'oidc.user_disabled'
-  | 'identity.password_changed';
+  'oidc.sessions_revoked_by_admin' | 'oidc.sessions_revoked_by_operator' | 'oidc.user_disabled' | SignInsEndReason;
 
 /** Who ends them, and why. */
 export interface RevocationMeta {
@@ -161,9 +158,9 @@ export function inChainLockOrder(orgIds: Iterable<OrgId>, platformOrgId: OrgId):
   return all.has(platformOrgId) ? [platformOrgId, ...others] : others;
 }
 
-/** Ends every sign-in of a user whose password changed (identity's `EndSignIns`), audited with that reason. */
-export function endSignInsOnPasswordChange(deps: SessionRevokeDeps): EndSignIns {
-  return async (platform, userId, actor) => {
-    await revokeUserSessions(deps, platform, userId, {}, { actor, reason: 'identity.password_changed' });
+/** Identity's `EndSignIns`: a full sign-out of the user, audited with identity's reason. */
+export function endSignInsOf(deps: SessionRevokeDeps): EndSignIns {
+  return async (platform, userId, meta) => {
+    await revokeUserSessions(deps, platform, userId, {}, meta);
   };
 }
