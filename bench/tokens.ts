@@ -1,8 +1,9 @@
 /**
  * Access tokens: client_credentials tokens per second through the HTTP token endpoint (client_secret_basic, a real
  * socket), beside bare jose ES256 signing of the same claims; and access-token authentications per second through
- * the API hook's path (`oidc.authenticate`: signature and claims, then the org's cache generation read from the
- * database and the principal cached per token under it), beside bare jose verification of the same token. Both baselines run in this process in the same run;
+ * the API hook's path (`oidc.authenticate`: signature and claims, then the org's cache generation (read from the
+ * database on PostgreSQL; from the node's own commit notices on the embedded database, its only writer) and the
+ * principal cached per token under it), beside bare jose verification of the same token. Both baselines run in this process in the same run;
  * the bench prints rates and ratios. PGlite by default, PostgreSQL when DATABASE_URL is set. Run: npm run bench:tokens
  */
 import { mkdtemp } from 'node:fs/promises';
@@ -108,7 +109,7 @@ async function main(): Promise<void> {
         `bench/tokens (${backendName}, ${TOKEN_REQUESTS} token requests at ${CONCURRENCY} in flight, ${VERIFICATIONS} verifications one at a time)`,
         `  client_credentials over HTTP      ${fmt(httpTokens)} tokens/s`,
         `  bare jose ES256 sign              ${fmt(joseSign)} tokens/s   (HTTP endpoint at ${(httpTokens / joseSign).toFixed(3)}x of bare signing)`,
-        `  access token through our hook     ${fmt(hook)} verifications/s (warm: one generation read each)`,
+        `  access token through our hook     ${fmt(hook)} verifications/s (warm; ${testDb.db.soleWriter ? 'generation from commit notices' : 'one generation read each'})`,
         `  bare jose ES256 verify            ${fmt(joseVerify)} verifications/s   (our hook at ${(joseVerify / hook).toFixed(2)}x the time of bare verification)`,
         '',
       ].join('\n'),

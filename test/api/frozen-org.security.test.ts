@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrgId } from '../../src/lib/ids.js';
+import { bumpOrgGeneration } from '../../src/platform/cache-generation/index.js';
 import { seedDispute } from '../billing/seed-dispute.js';
 import { backendName } from '../support/test-db.js';
 import { createTestServer, type TestServer } from '../support/test-server.js';
@@ -101,13 +102,10 @@ describe(`a frozen org is frozen on every route (${backendName})`, () => {
 
   it('a frozen status set in the database is enforced on every mutating route; every read still works', async () => {
     // Behind the app's back, so every route sees the status first (freezeOrg is tested below); the org's cache
-    // generation is bumped with it as every change that nodes cache must do (docs/architecture.md, "Hot path").
+    // generation is bumped with it, through this node's database, as every change that nodes cache must do
+    // (docs/architecture.md, "Hot path").
     await server.testDb.superuser(`UPDATE orgs SET status = 'frozen' WHERE id = $1`, [ctx.a.orgId]);
-    await server.testDb.superuser(
-      `INSERT INTO org_generations (org_id, generation) VALUES ($1, 1)
-       ON CONFLICT (org_id) DO UPDATE SET generation = org_generations.generation + 1`,
-      [ctx.a.orgId],
-    );
+    await server.testDb.db.withTenant(ctx.a.orgId as OrgId, bumpOrgGeneration);
     const failures: string[] = [];
     const tenantRoutes = server.routes.filter((r) => r.url.includes(':org_id'));
     expect(tenantRoutes.filter((r) => !isRead(r.method, r.action)).length).toBeGreaterThanOrEqual(10);

@@ -23,6 +23,8 @@ function afterTotpReads(db: Db, parties: number): Db {
   });
   return {
     kind: db.kind,
+    soleWriter: db.soleWriter,
+    onCommitted: (listener) => db.onCommitted(listener),
     withTenant: (orgId, fn) => db.withTenant(orgId, fn),
     async withPlatform(fn) {
       let readTotp = false;

@@ -46,13 +46,32 @@ describe(`org cache generations (${backendName})`, () => {
     expect(await t.db.withTenant(b, (sql) => selectOrgGeneration(sql, a))).toBe(0);
   });
 
+  // A bump by another writer (another node, an operator's shell): no commit notice reaches this node.
+  const bumpElsewhere = (orgId: OrgId) =>
+    t.superuser(
+      `INSERT INTO org_generations (org_id, generation) VALUES ($1, 1)
+       ON CONFLICT (org_id) DO UPDATE SET generation = org_generations.generation + 1`,
+      [orgId],
+    );
+  // The database as a node sees it when it is (or is not) the only writer.
+  const writing = (soleWriter: boolean): Db => ({
+    kind: t.db.kind,
+    soleWriter,
+    withTenant: (orgId, fn) => t.db.withTenant(orgId, fn),
+    withPlatform: (fn) => t.db.withPlatform(fn),
+    onCommitted: (listener) => t.db.onCommitted(listener),
+    keyTenantContext: (signer) => t.db.keyTenantContext(signer),
+    ping: () => t.db.ping(),
+    close: () => t.db.close(),
+  });
+
   it('shares a read only among callers who asked before it started, so none misses a change committed before it asked', async () => {
     const orgId = await newOrg();
     let release: () => void = () => undefined;
     let gate: Promise<void> = Promise.resolve();
     let reads = 0;
     // The read's answer is held back after its transaction committed, so later callers arrive while it is in flight.
-    const held: Db = Object.create(t.db) as Db;
+    const held = writing(false);
     held.withTenant = (org, fn) => {
       reads++;
       const waitFor = gate;
@@ -64,7 +83,7 @@ describe(`org cache generations (${backendName})`, () => {
     const generations = new OrgGenerations(held);
     gate = new Promise((resolve) => (release = resolve));
     const first = generations.read(orgId);
-    await t.db.withTenant(orgId, bumpOrgGeneration);
+    await bumpElsewhere(orgId);
     gate = Promise.resolve();
     const later = [generations.read(orgId), generations.read(orgId), generations.read(orgId)];
     release();
@@ -77,14 +96,56 @@ describe(`org cache generations (${backendName})`, () => {
 
   it('current() answers the highest generation seen, never an older one observed later', async () => {
     const orgId = await newOrg();
-    const generations = new OrgGenerations(t.db);
+    const generations = new OrgGenerations(writing(false));
     expect(await generations.current(orgId)).toBe(0);
-    await t.db.withTenant(orgId, bumpOrgGeneration);
+    await bumpElsewhere(orgId);
     // Not read again yet: current() is what this node last read.
     expect(await generations.current(orgId)).toBe(0);
     expect(await generations.read(orgId)).toBe(1);
     expect(generations.observe(orgId, 0)).toBe(1);
     expect(await generations.current(orgId)).toBe(1);
+  });
+
+  it('sees a bump this node commits at its commit, before any read; a rolled-back bump is never seen', async () => {
+    const orgId = await newOrg();
+    const generations = new OrgGenerations(writing(false));
+    expect(await generations.read(orgId)).toBe(0);
+    await t.db.withTenant(orgId, bumpOrgGeneration);
+    expect(await generations.current(orgId)).toBe(1);
+    await t.db
+      .withTenant(orgId, async (sql) => {
+        await bumpOrgGeneration(sql);
+        throw new Error('the change fails');
+      })
+      .catch(() => undefined);
+    expect(await generations.current(orgId)).toBe(1);
+  });
+
+  it('as the only writer, answers an org it has seen from memory, every committed bump included', async () => {
+    const orgId = await newOrg();
+    const db = writing(true);
+    let reads = 0;
+    const withTenant = db.withTenant.bind(db);
+    db.withTenant = (org, fn) => {
+      reads++;
+      return withTenant(org, fn);
+    };
+    const generations = new OrgGenerations(db);
+    expect(await generations.read(orgId)).toBe(0);
+    await t.db.withTenant(orgId, bumpOrgGeneration);
+    reads = 0;
+    expect(await generations.read(orgId)).toBe(1);
+    expect(await generations.read(orgId)).toBe(1);
+    expect(reads).toBe(0);
+  });
+
+  // Attack: change something a node caches from another node (revoke a key there), then use it here at once.
+  it('with other writers, reads the database every time, so their bumps count on the next request', async () => {
+    const orgId = await newOrg();
+    const generations = new OrgGenerations(writing(false));
+    expect(await generations.read(orgId)).toBe(0);
+    await bumpElsewhere(orgId);
+    expect(await generations.read(orgId)).toBe(1);
   });
 });
 

@@ -9,11 +9,12 @@ import type { Db, Sql, TenantSql } from '../db/index.js';
  * clients) calls this in its own transaction; a change without it would be served stale from caches.
  */
 export async function bumpOrgGeneration(sql: TenantSql): Promise<void> {
-  await sql.query(
+  const { rows } = await sql.query<{ generation: string | number }>(
     `INSERT INTO org_generations (org_id, generation) VALUES ($1, 1)
-     ON CONFLICT (org_id) DO UPDATE SET generation = org_generations.generation + 1`,
+     ON CONFLICT (org_id) DO UPDATE SET generation = org_generations.generation + 1 RETURNING generation`,
     [sql.orgId],
   );
+  sql.afterCommit({ kind: 'org_generation', orgId: sql.orgId, generation: Number(rows[0]?.generation ?? 0) });
 }
 
 /** Reads the org's cache generation in the caller's tenant transaction (0 before its first change). */
@@ -32,13 +33,20 @@ const noop = (): void => undefined;
  * what authentication does on every request; `current` answers the highest generation this node has read, so the
  * caches consulted later in the same request (policies, guard policy, org status) are at least as fresh as what the
  * request's own authentication read. Generations only grow, so the highest seen is never older than a read.
+ * Every bump this node commits is seen at its commit (the Db's commit notices). When the node is the database's only
+ * writer (the embedded database) nothing else can bump, so `read` answers an org it has seen from memory: still
+ * bound 0, without the read.
  */
 export class OrgGenerations {
   private readonly seen = new LRUCache<OrgId, number>({ max: 100_000 });
   // Per org with a read in flight: that read, and the one queued behind it (shared by everyone who asked meanwhile).
   private readonly reads = new Map<OrgId, { running: Promise<number>; queued?: Promise<number> }>();
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db) {
+    db.onCommitted((notice) => {
+      if (notice.kind === 'org_generation') this.observe(notice.orgId, notice.generation);
+    });
+  }
 
   /**
    * The org's generation as stored now; remembered as seen. Concurrent callers share reads, but only reads that
@@ -47,6 +55,10 @@ export class OrgGenerations {
    * before it asked, and an org under load pays one read per read time rather than one per request.
    */
   read(orgId: OrgId): Promise<number> {
+    // SECURITY: only a sole writer may skip the read: every bump then passes through this Db and is seen at its
+    // commit, so no committed change can be missing from `seen`.
+    const seen = this.db.soleWriter ? this.seen.get(orgId) : undefined;
+    if (seen !== undefined) return Promise.resolve(seen);
     const state = this.reads.get(orgId);
     if (!state) return this.start(orgId);
     state.queued ??= state.running.then(noop, noop).then(() => this.start(orgId));

@@ -20,10 +20,20 @@ export interface Sql {
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>>;
 }
 
+/** What a transaction tells its Db's listeners once it has committed (never when it rolls back). */
+export interface CommitNotice {
+  kind: 'org_generation';
+  orgId: OrgId;
+  /** The org's cache generation as the transaction left it. */
+  generation: number;
+}
+
 /** A transaction handle scoped to one org: row-level security admits only that org's rows. */
 export interface TenantSql extends Sql {
   readonly orgId: OrgId;
   readonly scope: 'tenant';
+  /** Queues `notice` for the Db's `onCommitted` listeners, told right after this transaction commits. */
+  afterCommit(notice: CommitNotice): void;
 }
 
 /** A transaction handle with no tenant: platform tables only; every tenant table reads as empty. */
@@ -62,6 +72,13 @@ export interface Db {
    * transactions carry no context: tenant tables read as empty and platform tables with policies refuse writes.
    */
   keyTenantContext(signer: TenantContextSigner): void;
+  /**
+   * Whether this process is the database's only writer (the embedded database: its data folder is locked to one
+   * process). Then every committed change passes through this Db, and its commit notices tell all of them.
+   */
+  readonly soleWriter: boolean;
+  /** Calls `listener` with every notice of every transaction of this Db, right after it commits; returns the unsubscribe. */
+  onCommitted(listener: (notice: CommitNotice) => void): () => void;
   /** Answers when the database is reachable. */
   ping(): Promise<void>;
   close(): Promise<void>;

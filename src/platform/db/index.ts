@@ -1,5 +1,6 @@
 export {
   isOwnerDb,
+  type CommitNotice,
   type Db,
   type DbKind,
   type OwnerDb,

@@ -1,7 +1,8 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { OrgId } from '../../lib/ids.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
-import type { OwnerDb, PlatformSql, Sql, SqlResult, TenantSql, TenantContextSigner } from './db.js';
+import { CommitListeners } from './commit-notices.js';
+import type { CommitNotice, OwnerDb, PlatformSql, Sql, SqlResult, TenantSql, TenantContextSigner } from './db.js';
 import { translateDbError } from './translate-db-error.js';
 import { enterPlatform, enterTenant } from './scoped-transaction.js';
 
@@ -28,7 +29,10 @@ function wrap(tx: Transaction): Sql {
  */
 export class PgliteDb implements OwnerDb {
   readonly kind = 'pglite';
+  // SECURITY: the data folder is locked to this process (lockDataDir), and an in-memory database lives in it alone.
+  readonly soleWriter = true;
   #signer: TenantContextSigner | undefined;
+  readonly #committed = new CommitListeners();
 
   private constructor(
     private readonly pg: PGlite,
@@ -61,12 +65,24 @@ export class PgliteDb implements OwnerDb {
     return this.pg.dumpDataDir('none');
   }
 
-  withTenant<T>(orgId: OrgId, fn: (sql: TenantSql) => Promise<T>): Promise<T> {
-    return this.pg.transaction(async (tx) => fn(await enterTenant(wrap(tx), orgId, this.#signer)));
+  async withTenant<T>(orgId: OrgId, fn: (sql: TenantSql) => Promise<T>): Promise<T> {
+    const notices: CommitNotice[] = [];
+    const result = await this.pg.transaction(async (tx) =>
+      fn(await enterTenant(wrap(tx), orgId, this.#signer, notices)),
+    );
+    this.#committed.tell(notices);
+    return result;
   }
 
-  withPlatform<T>(fn: (sql: PlatformSql) => Promise<T>): Promise<T> {
-    return this.pg.transaction(async (tx) => fn(await enterPlatform(wrap(tx), this.#signer)));
+  async withPlatform<T>(fn: (sql: PlatformSql) => Promise<T>): Promise<T> {
+    const notices: CommitNotice[] = [];
+    const result = await this.pg.transaction(async (tx) => fn(await enterPlatform(wrap(tx), this.#signer, notices)));
+    this.#committed.tell(notices);
+    return result;
+  }
+
+  onCommitted(listener: (notice: CommitNotice) => void): () => void {
+    return this.#committed.add(listener);
   }
 
   withOwner<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { OrgId } from '../../lib/ids.js';
-import type { Db, OwnerDb, PlatformSql, Sql, SqlResult, TenantSql, TenantContextSigner } from './db.js';
+import { CommitListeners } from './commit-notices.js';
+import type { CommitNotice, Db, OwnerDb, PlatformSql, Sql, SqlResult, TenantSql, TenantContextSigner } from './db.js';
 import { translateDbError } from './translate-db-error.js';
 import { enterPlatform, enterTenant } from './scoped-transaction.js';
 
@@ -91,6 +92,9 @@ async function connectPool(connectionString: string, maxConnections: number): Pr
  */
 export class PostgresDb implements Db {
   readonly kind = 'postgres';
+  // Other nodes, migrations and operators' shells write the same database.
+  readonly soleWriter = false;
+  readonly #committed = new CommitListeners();
 
   protected readonly pool: pg.Pool;
   readonly #tracked: TrackedPool;
@@ -126,12 +130,22 @@ export class PostgresDb implements Db {
     }
   }
 
-  withTenant<T>(orgId: OrgId, fn: (sql: TenantSql) => Promise<T>): Promise<T> {
-    return this.transaction(async (sql) => fn(await enterTenant(sql, orgId, this.#signer)));
+  async withTenant<T>(orgId: OrgId, fn: (sql: TenantSql) => Promise<T>): Promise<T> {
+    const notices: CommitNotice[] = [];
+    const result = await this.transaction(async (sql) => fn(await enterTenant(sql, orgId, this.#signer, notices)));
+    this.#committed.tell(notices);
+    return result;
   }
 
-  withPlatform<T>(fn: (sql: PlatformSql) => Promise<T>): Promise<T> {
-    return this.transaction(async (sql) => fn(await enterPlatform(sql, this.#signer)));
+  async withPlatform<T>(fn: (sql: PlatformSql) => Promise<T>): Promise<T> {
+    const notices: CommitNotice[] = [];
+    const result = await this.transaction(async (sql) => fn(await enterPlatform(sql, this.#signer, notices)));
+    this.#committed.tell(notices);
+    return result;
+  }
+
+  onCommitted(listener: (notice: CommitNotice) => void): () => void {
+    return this.#committed.add(listener);
   }
 
   keyTenantContext(signer: TenantContextSigner): void {

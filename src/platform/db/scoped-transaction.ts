@@ -1,6 +1,6 @@
 import { AppError } from '../../lib/errors/index.js';
 import { isId, type OrgId } from '../../lib/ids.js';
-import type { ContextClaim, PlatformSql, Sql, TenantContextSigner, TenantSql } from './db.js';
+import type { CommitNotice, ContextClaim, PlatformSql, Sql, TenantContextSigner, TenantSql } from './db.js';
 import { BINDING_SQL } from './tenant-context-key.js';
 
 /** Name of the role application queries run as. Created by the first migration. */
@@ -12,16 +12,22 @@ interface ScopedTransaction {
   signer: TenantContextSigner | undefined;
   /** `<backend pid>|<transaction start µs>`, read once when the transaction dropped to the app role. */
   binding: string | undefined;
+  /** What the transaction tells its Db's listeners once it commits. */
+  notices: CommitNotice[];
 }
 
 // SECURITY: every scoped transaction drops to the app role first, so row-level security applies even when
 // the connection itself belongs to a superuser or the table owner (both would bypass RLS). The settings are
 // transaction-local, so a pooled connection never carries a tenant into the next transaction.
-async function dropToAppRole(sql: Sql, signer: TenantContextSigner | undefined): Promise<ScopedTransaction> {
+async function dropToAppRole(
+  sql: Sql,
+  signer: TenantContextSigner | undefined,
+  notices: CommitNotice[],
+): Promise<ScopedTransaction> {
   const { rows } = await sql.query<{ binding: string }>(
     `SELECT set_config('role', '${APP_ROLE}', true), ${BINDING_SQL} AS binding`,
   );
-  return { sql, signer, binding: rows[0]?.binding };
+  return { sql, signer, binding: rows[0]?.binding, notices };
 }
 
 // SECURITY: the policies trust only a context signed for this backend and transaction (migration 0012); without a
@@ -35,7 +41,12 @@ async function tenantScope(tx: ScopedTransaction, orgId: OrgId): Promise<TenantS
   // INVARIANT: a malformed org id never reaches the context; an empty one would match nothing but hides bugs.
   if (!isId('org', orgId)) throw new AppError('db.tenant_required', { publicMessage: 'a valid org id is required' });
   await setContext(tx, `tenant:${orgId}`);
-  return { query: tx.sql.query.bind(tx.sql), orgId, scope: 'tenant' };
+  return {
+    query: tx.sql.query.bind(tx.sql),
+    orgId,
+    scope: 'tenant',
+    afterCommit: (notice) => void tx.notices.push(notice),
+  };
 }
 
 async function platformScope(tx: ScopedTransaction): Promise<PlatformSql> {
@@ -53,6 +64,7 @@ async function platformScope(tx: ScopedTransaction): Promise<PlatformSql> {
         scope: 'tenant',
         query: <R>(text: string, params?: readonly unknown[]) =>
           open ? tenant.query<R>(text, params) : Promise.reject(new Error('tenant handle used after its scope ended')),
+        afterCommit: (notice) => tenant.afterCommit(notice),
       };
       let result: T;
       try {
@@ -70,13 +82,25 @@ async function platformScope(tx: ScopedTransaction): Promise<PlatformSql> {
   };
 }
 
-/** Turns a raw transaction into a tenant-scoped handle, its context signed by `signer`. */
-export async function enterTenant(sql: Sql, orgId: OrgId, signer?: TenantContextSigner): Promise<TenantSql> {
+/**
+ * Turns a raw transaction into a tenant-scoped handle, its context signed by `signer`; the handle's commit notices go
+ * to `notices`, which the Db tells its listeners after the commit.
+ */
+export async function enterTenant(
+  sql: Sql,
+  orgId: OrgId,
+  signer: TenantContextSigner | undefined,
+  notices: CommitNotice[],
+): Promise<TenantSql> {
   if (!isId('org', orgId)) throw new AppError('db.tenant_required', { publicMessage: 'a valid org id is required' });
-  return tenantScope(await dropToAppRole(sql, signer), orgId);
+  return tenantScope(await dropToAppRole(sql, signer, notices), orgId);
 }
 
 /** Turns a raw transaction into a platform-scoped handle (no tenant), its context signed by `signer`. */
-export async function enterPlatform(sql: Sql, signer?: TenantContextSigner): Promise<PlatformSql> {
-  return platformScope(await dropToAppRole(sql, signer));
+export async function enterPlatform(
+  sql: Sql,
+  signer: TenantContextSigner | undefined,
+  notices: CommitNotice[],
+): Promise<PlatformSql> {
+  return platformScope(await dropToAppRole(sql, signer, notices));
 }
