@@ -6,8 +6,8 @@ import { selectClient, selectClientOrg } from '../clients/client-repo.js';
 import { grantStands } from '../storage/postgres-adapter.js';
 import { isTokenRevoked } from './revoked-tokens.js';
 import {
+  rememberingVerifier,
   TokenRejected,
-  verifyAccessToken,
   type AccessTokenClaims,
   type TokenVerifierDeps,
 } from './verify-access-token.js';
@@ -49,7 +49,8 @@ export interface AccessTokenAuthDeps extends TokenVerifierDeps {
 const MAX_CACHED_TOKENS = 20_000;
 
 /**
- * Authenticates bearer access tokens: verified on every request (see verifyAccessToken: signature, claims, expiry),
+ * Authenticates bearer access tokens: verified (see verifyAccessToken: signature, claims, expiry; a token verified
+ * before is remembered, its expiry and key checked again on every request, see rememberingVerifier),
  * not revoked, its client not revoked and of the token's kind; a service account's token needs the account still
  * active in the token's org, a user's token its grant still standing and the user still an active member.
  * Throws TokenRejected. The database checks are cached per token (jti) under the org's cache generation, read from
@@ -62,8 +63,9 @@ const MAX_CACHED_TOKENS = 20_000;
  */
 export function accessTokenAuthenticator(deps: AccessTokenAuthDeps): (token: string) => Promise<AuthenticatedToken> {
   const principals = new GenerationCache<string, { token: string; principal: AuthenticatedToken }>(MAX_CACHED_TOKENS);
+  const verify = rememberingVerifier(deps, MAX_CACHED_TOKENS);
   return async (token) => {
-    const claims = await verifyAccessToken(token, deps);
+    const claims = await verify(token);
     // The org comes from the signed token; a cached principal was resolved for the same token, byte for byte.
     const generation = await deps.generations.read(claims.orgId);
     const cached = principals.get(claims.jti, generation);

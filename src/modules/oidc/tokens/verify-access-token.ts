@@ -1,4 +1,5 @@
 import { errors, importJWK, jwtVerify, type CryptoKey, type JWK, type JWTHeaderParameters } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../../lib/clock.js';
 import type { ErrorCode } from '../../../lib/errors/index.js';
 import { isId, type OrgId } from '../../../lib/ids.js';
@@ -49,7 +50,7 @@ export class TokenRejected extends Error {
 
 /** What verification pins. */
 export interface TokenVerifierDeps {
-  keyring: Keyring;
+  keyring: Pick<Keyring, 'current' | 'refreshSoon'>;
   issuer: string;
   audience: string;
   clock: Clock;
@@ -83,13 +84,55 @@ function importedKey(jwk: JWK): Promise<CryptoKey | Uint8Array> {
  * unknown kid reloads the key set once, rate-limited, then fails). Revocation is checked by the caller.
  */
 export async function verifyAccessToken(token: string, deps: TokenVerifierDeps): Promise<AccessTokenClaims> {
+  return (await verifyAccessTokenKeyed(token, deps)).claims;
+}
+
+/** A verified token's claims and the published key that signed it. */
+interface VerifiedToken {
+  claims: AccessTokenClaims;
+  kid: string;
+}
+
+/**
+ * A verifier that remembers the tokens it verified (at most `max`, the least recently used forgotten first), so a
+ * client presenting its token again skips the signature check. SECURITY: a remembered token is answered only for the
+ * same string, byte for byte, while it is unexpired (the same leeway) and while the key that signed it is still
+ * published; anything else takes the full verification, which refuses it with its own reason.
+ */
+export function rememberingVerifier(
+  deps: TokenVerifierDeps,
+  max: number,
+): (token: string) => Promise<AccessTokenClaims> {
+  const verified = new LRUCache<string, VerifiedToken>({ max });
+  return async (token) => {
+    const known = verified.get(token);
+    if (known && !expired(known.claims, deps.clock) && (await published(known.kid, deps))) return known.claims;
+    verified.delete(token);
+    const fresh = await verifyAccessTokenKeyed(token, deps);
+    verified.set(token, fresh);
+    return fresh.claims;
+  };
+}
+
+// As jose decides it: expired once `exp` is at or before now less the leeway, in whole seconds.
+function expired(claims: AccessTokenClaims, clock: Clock): boolean {
+  return claims.expiresAt <= Math.floor(clock.now().getTime() / 1000) - TOKEN_LEEWAY_SECONDS;
+}
+
+async function published(kid: string, deps: TokenVerifierDeps): Promise<boolean> {
+  return (await deps.keyring.current()).publicJwks.some((jwk) => jwk.kid === kid);
+}
+
+async function verifyAccessTokenKeyed(token: string, deps: TokenVerifierDeps): Promise<VerifiedToken> {
   if (!looksLikeJwt(token)) throw new TokenRejected('authn.token_invalid');
+  let kid = '';
   const keyFor = async (header: JWTHeaderParameters) => {
     // SECURITY: the alg allow-list below refuses anything but ES256 before a key is looked at; a kid must name a
     // published key (never a key carried in the token: jwk, jku and x5u headers are ignored).
     const find = (jwks: readonly JWK[]) => jwks.find((jwk) => typeof header.kid === 'string' && jwk.kid === header.kid);
     const jwk = find((await deps.keyring.current()).publicJwks) ?? find((await deps.keyring.refreshSoon()).publicJwks);
     if (!jwk?.kid) throw new TokenRejected('authn.token_invalid');
+    kid = jwk.kid;
     return importedKey(jwk);
   };
   let payload;
@@ -123,9 +166,9 @@ export async function verifyAccessToken(token: string, deps: TokenVerifierDeps):
   )
     throw new TokenRejected('authn.token_invalid');
   const common = { jti, clientId, orgId, roles, issuedAt: iat, expiresAt: exp, audience: deps.audience };
-  if (isId('svc', sub)) return { ...common, subject: 'service_account', serviceAccountId: sub };
+  if (isId('svc', sub)) return { kid, claims: { ...common, subject: 'service_account', serviceAccountId: sub } };
   const { grant_id: grantId, amr, acr } = payload;
   if (!isId('usr', sub) || typeof grantId !== 'string' || !isStringArray(amr) || typeof acr !== 'string')
     throw new TokenRejected('authn.token_invalid');
-  return { ...common, subject: 'user', userId: sub, grantId, amr, acr };
+  return { kid, claims: { ...common, subject: 'user', userId: sub, grantId, amr, acr } };
 }
