@@ -57,6 +57,8 @@ describe(`a charge whose recording failed, retried (${backendName})`, () => {
 
   it('leaves a released pending claim, and the retry finishes it with the same processor charge', async () => {
     const card = await kit.addCard('pm_card_visa');
+    // The processor's own webhook of the charge would record it too, racing the check below: it waits meanwhile.
+    const releaseWebhooks = kit.sandbox.webhooks.hold();
     const restore = await injectFailure(
       kit.testDb,
       'audit_events',
@@ -70,6 +72,7 @@ describe(`a charge whose recording failed, retried (${backendName})`, () => {
       "SELECT status, intent_ciphertext, claimed_at < now() - interval '1 hour' AS released FROM billing_payments WHERE idempotency_key = 'crash-key'",
     );
     expect(claim).toEqual({ status: 'pending', intent_ciphertext: null, released: true });
+    releaseWebhooks();
 
     const retry = await kit.pay(card, 'crash-key');
     expect([retry.statusCode, retry.json().status, retry.body.slice(0, 300)]).toEqual([

@@ -73,6 +73,14 @@ export class SandboxWebhooks {
       this.chain = this.chain.then(() => this.deliver(endpoint, event.id, change.type, payload));
   }
 
+  /** Holds the deliveries of events published from now on until the returned release is called (a slow network). */
+  hold(): () => void {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    this.chain = this.chain.then(() => gate);
+    return release;
+  }
+
   /** Resolves once every queued delivery has ended (delivered or given up). */
   settled(): Promise<void> {
     return this.chain;
