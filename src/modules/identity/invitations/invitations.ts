@@ -13,9 +13,7 @@ import type {
 } from '../../tenancy/index.js';
 import type { SignInMeta } from '../identity.js';
 import type { CredentialDeps } from '../identity-deps.js';
-import { assertPasswordAcceptable } from '../passwords/password-policy.js';
 import { upsertPasswordHash } from '../passwords/password-repo.js';
-import { inAuditedTransaction } from '../sign-in-audit.js';
 import { invitationMail, ownerSetupMail } from './invitation-mail.js';
 import {
   consumeInvitation,
@@ -26,6 +24,7 @@ import {
   userHasPassword,
 } from './invitation-repo.js';
 import { hashLinkToken, newLinkToken } from './link-token.js';
+import { redeemPasswordLink, type LinkRedemption } from './redeem-password-link.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** How long an invitation link works. */
@@ -47,7 +46,7 @@ export interface InvitationView {
 }
 
 /** The outcome of accepting an invitation; a link that does not work says nothing more about why. */
-export type InvitationAcceptance = { ok: true; email: string } | { ok: false; reason: 'identity.link_invalid' };
+export type InvitationAcceptance = LinkRedemption;
 
 /** Invitations: the e-mail a member without a password gets, and the page that sets the password from it. */
 export interface Invitations {
@@ -77,8 +76,6 @@ export interface Invitations {
    */
   accept(token: string, password: string, meta: SignInMeta): Promise<InvitationAcceptance>;
 }
-
-const LINK_INVALID: InvitationAcceptance = { ok: false, reason: 'identity.link_invalid' };
 
 /** Builds the invitation use cases. */
 export function openInvitations(deps: InvitationDeps): Invitations {
@@ -166,51 +163,33 @@ export function openInvitations(deps: InvitationDeps): Invitations {
       return open && { email: open.email, orgName: open.orgName };
     },
 
-    async accept(token, password, meta) {
-      const hash = hashLinkToken(token);
-      if (hash === undefined) return LINK_INVALID;
-      const open = await credentials.db.withPlatform((sql) => selectOpenInvitation(sql, hash, credentials.clock.now()));
-      if (!open) return LINK_INVALID;
-      assertPasswordAcceptable(password, open.email);
-      // The hash is computed outside the transaction: argon2id takes tens of milliseconds and needs no lock.
-      const passwordHash = await credentials.hasher.hash(password);
-      try {
-        return await inAuditedTransaction(credentials, async (platform) => {
-          const now = credentials.clock.now();
-          const consumed = await consumeInvitation(platform, hash, now);
-          // A concurrent accept (or a reset) got there first: nothing of this one may commit.
-          if (!consumed || consumed.userId !== open.userId) throw new AppError('identity.link_invalid');
-          // SECURITY: an invitation only ever sets a first password. A user who has one (set by another link since)
-          // keeps it: an old invitation in a mailbox is no password reset without the reset's shorter life.
-          if (await userHasPassword(platform, consumed.userId)) throw new AppError('identity.link_invalid');
-          await upsertPasswordHash(platform, consumed.userId, passwordHash, now);
-          await markEmailVerified(platform, consumed.userId, now);
-          const closed = await consumeOpenLinksOf(platform, consumed.userId, now);
-          const result: InvitationAcceptance = { ok: true, email: open.email };
-          return {
-            result,
-            events: [
-              {
-                action: 'identity.password.changed',
-                decision: 'info',
-                userId: consumed.userId,
-                details: { factor: 'pwd', first_password: true, via: 'invitation' },
-                meta,
-              },
-              {
-                action: 'identity.invitation.accepted',
-                decision: 'allow',
-                userId: consumed.userId,
-                details: { org_id: consumed.orgId, email_verified: true, other_links_closed: closed },
-                meta,
-              },
-            ],
-          };
-        });
-      } catch (error) {
-        if (error instanceof AppError && error.code === 'identity.link_invalid') return LINK_INVALID;
-        throw error;
-      }
-    },
+    accept: (token, password, meta) =>
+      redeemPasswordLink(credentials, { token, password }, selectOpenInvitation, async (platform, link) => {
+        const consumed = await consumeInvitation(platform, link.hash, link.now);
+        // A concurrent accept (or a reset) got there first: nothing of this one may commit.
+        if (!consumed || consumed.userId !== link.open.userId) throw new AppError('identity.link_invalid');
+        // SECURITY: an invitation only ever sets a first password. A user who has one (set by another link since)
+        // keeps it: an old invitation in a mailbox is no password reset without the reset's shorter life.
+        if (await userHasPassword(platform, consumed.userId)) throw new AppError('identity.link_invalid');
+        await upsertPasswordHash(platform, consumed.userId, link.passwordHash, link.now);
+        await markEmailVerified(platform, consumed.userId, link.now);
+        const closed = await consumeOpenLinksOf(platform, consumed.userId, link.now);
+        return [
+          {
+            action: 'identity.password.changed',
+            decision: 'info',
+            userId: consumed.userId,
+            details: { factor: 'pwd', first_password: true, via: 'invitation' },
+            meta,
+          },
+          {
+            action: 'identity.invitation.accepted',
+            decision: 'allow',
+            userId: consumed.userId,
+            details: { org_id: consumed.orgId, email_verified: true, other_links_closed: closed },
+            meta,
+          },
+        ];
+      }),
   };
 }

@@ -5,7 +5,7 @@ import type { SignInMeta } from '../identity.js';
 import type { CredentialDeps } from '../identity-deps.js';
 import { consumeOpenLinksOf, markEmailVerified } from '../invitations/invitation-repo.js';
 import { hashLinkToken, newLinkToken } from '../invitations/link-token.js';
-import { assertPasswordAcceptable } from '../passwords/password-policy.js';
+import { redeemPasswordLink, type LinkRedemption } from '../invitations/redeem-password-link.js';
 import { upsertPasswordHash } from '../passwords/password-repo.js';
 import { inAuditedTransaction } from '../sign-in-audit.js';
 import { accountKeyOf } from '../sign-in-throttle.js';
@@ -47,7 +47,7 @@ export type PasswordResetRequest =
   { ok: true } | { ok: false; reason: 'identity.password_reset_throttled'; retryAfterSeconds: number };
 
 /** The outcome of setting a password from a reset link. */
-export type PasswordResetCompletion = { ok: true; email: string } | { ok: false; reason: 'identity.link_invalid' };
+export type PasswordResetCompletion = LinkRedemption;
 
 /** Password reset by e-mail: the request, the link's page, and the new password. */
 export interface PasswordResets {
@@ -63,8 +63,6 @@ export interface PasswordResets {
    */
   complete(token: string, password: string, meta: SignInMeta): Promise<PasswordResetCompletion>;
 }
-
-const LINK_INVALID: PasswordResetCompletion = { ok: false, reason: 'identity.link_invalid' };
 
 /** Builds the password-reset use cases. */
 export function openPasswordResets(deps: PasswordResetDeps): PasswordResets {
@@ -143,56 +141,36 @@ export function openPasswordResets(deps: PasswordResetDeps): PasswordResets {
       return open && { email: open.email };
     },
 
-    async complete(token, password, meta) {
-      const hash = hashLinkToken(token);
-      if (hash === undefined) return LINK_INVALID;
-      const open = await credentials.db.withPlatform((sql) =>
-        selectOpenPasswordReset(sql, hash, credentials.clock.now()),
-      );
-      if (!open) return LINK_INVALID;
-      assertPasswordAcceptable(password, open.email);
-      // The hash is computed outside the transaction: argon2id takes tens of milliseconds and needs no lock.
-      const passwordHash = await credentials.hasher.hash(password);
-      try {
-        return await inAuditedTransaction(credentials, async (platform) => {
-          const now = credentials.clock.now();
-          // SECURITY: the user whose password changes is the one the consumed token names; the form names nobody.
-          const userId = await consumePasswordReset(platform, hash, now);
-          if (userId !== open.userId) throw new AppError('identity.link_invalid');
-          const first = await upsertPasswordHash(platform, userId, passwordHash, now);
-          // SECURITY: whoever signed in with the old password (the reason for many resets) is signed out with it.
-          if (!first)
-            await credentials.endSignIns(platform, userId, {
-              actor: { type: 'user', id: userId },
-              reason: 'identity.password_changed',
-            });
-          await markEmailVerified(platform, userId, now);
-          const closed = await consumeOpenLinksOf(platform, userId, now);
-          const result: PasswordResetCompletion = { ok: true, email: open.email };
-          return {
-            result,
-            events: [
-              {
-                action: 'identity.password.changed',
-                decision: 'info',
-                userId,
-                details: { factor: 'pwd', first_password: first, via: 'password_reset' },
-                meta,
-              },
-              {
-                action: 'identity.password_reset.completed',
-                decision: 'allow',
-                userId,
-                details: { email_verified: true, other_links_closed: closed },
-                meta,
-              },
-            ],
-          };
-        });
-      } catch (error) {
-        if (error instanceof AppError && error.code === 'identity.link_invalid') return LINK_INVALID;
-        throw error;
-      }
-    },
+    complete: (token, password, meta) =>
+      redeemPasswordLink(credentials, { token, password }, selectOpenPasswordReset, async (platform, link) => {
+        // SECURITY: the user whose password changes is the one the consumed token names; the form names nobody.
+        const userId = await consumePasswordReset(platform, link.hash, link.now);
+        if (userId !== link.open.userId) throw new AppError('identity.link_invalid');
+        const first = await upsertPasswordHash(platform, userId, link.passwordHash, link.now);
+        // SECURITY: whoever signed in with the old password (the reason for many resets) is signed out with it.
+        if (!first)
+          await credentials.endSignIns(platform, userId, {
+            actor: { type: 'user', id: userId },
+            reason: 'identity.password_changed',
+          });
+        await markEmailVerified(platform, userId, link.now);
+        const closed = await consumeOpenLinksOf(platform, userId, link.now);
+        return [
+          {
+            action: 'identity.password.changed',
+            decision: 'info',
+            userId,
+            details: { factor: 'pwd', first_password: first, via: 'password_reset' },
+            meta,
+          },
+          {
+            action: 'identity.password_reset.completed',
+            decision: 'allow',
+            userId,
+            details: { email_verified: true, other_links_closed: closed },
+            meta,
+          },
+        ];
+      }),
   };
 }
