@@ -38,6 +38,11 @@ export function cliHarness(name: string) {
   });
 
   return {
+    /** The data folder the commands run on. */
+    dataDir: () => dataDir,
+    /** The PostgreSQL database the commands run on (undefined on PGlite). */
+    postgres: () => pgDb,
+
     async open(): Promise<void> {
       dataDir = await mkdtemp(path.join(tmpdir(), `bulwark-cli-${name}-`));
       if (process.env.DATABASE_URL) pgDb = await createTestDb({ migrate: false });
@@ -88,10 +93,13 @@ export function cliHarness(name: string) {
       }
     },
 
-    /** Starts `bulwark serve` (the first start bootstraps the platform), waits until it is ready, stops it. */
-    async serveOnce(): Promise<void> {
+    /**
+     * Starts `bulwark serve` (the first start bootstraps the platform), waits until it is ready, stops it with
+     * SIGTERM and expects a clean exit; answers what it printed.
+     */
+    async serveOnce(extra: Record<string, string> = {}): Promise<string> {
       const child = spawn(process.execPath, [BIN, 'serve'], {
-        env: env({ PORT: '0' }),
+        env: env({ PORT: '0', ...extra }),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';
@@ -105,6 +113,7 @@ export function cliHarness(name: string) {
       expect((await fetch(`${address}/readyz`)).status).toBe(200);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
+      return output;
     },
   };
 }

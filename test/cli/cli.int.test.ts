@@ -1,72 +1,18 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgliteDb } from '../../src/platform/db/index.js';
-import { backendName, createTestDb, type TestDb } from '../support/test-db.js';
+import { backendName } from '../support/test-db.js';
+import { cliHarness } from './cli-harness.js';
 
-const run = promisify(execFile);
 const BIN = path.resolve('bin/bulwark.js');
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 describe(`bulwark CLI (${backendName})`, () => {
-  let dataDir: string;
-  let pgDb: TestDb | undefined;
+  const harness = cliHarness('cli');
+  const { cli, superuser } = harness;
 
-  async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-    const base: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      BULWARK_ENV: 'test',
-      BULWARK_DATA_DIR: dataDir,
-      BULWARK_LOG_LEVEL: 'silent',
-      ...pgEnv(),
-    };
-    try {
-      const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-        env: { ...base, ...env },
-        timeout: 60_000,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
-
-  /** On PostgreSQL the CLI serves as the test login and migrates over the owner (superuser) connection, as in production. */
-  function pgEnv(): Record<string, string> {
-    return pgDb?.url && pgDb.servingUrl
-      ? { DATABASE_URL: pgDb.servingUrl, BULWARK_MIGRATION_DATABASE_URL: pgDb.url }
-      : {};
-  }
-
-  /** Runs SQL as the superuser behind the CLI's back (the CLI process has exited, so PGlite's folder is free). */
-  async function superuser(sql: string, params: unknown[] = []): Promise<void> {
-    if (pgDb) {
-      await pgDb.superuser(sql, params);
-      return;
-    }
-    const db = await PgliteDb.open(path.join(dataDir, 'pgdata'));
-    try {
-      await db.withOwner((tx) => tx.query(sql, params));
-    } finally {
-      await db.close();
-    }
-  }
-
-  beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'bulwark-cli-'));
-    if (process.env.DATABASE_URL) pgDb = await createTestDb({ migrate: false });
-  });
-  afterAll(async () => pgDb?.close());
+  beforeAll(harness.open);
+  afterAll(harness.close);
 
   it('exits 2 and lists every bad field on invalid configuration', async () => {
     const result = await cli(['doctor'], { PORT: 'eighty', BULWARK_VAULT: 'pkcs11' });
@@ -87,7 +33,7 @@ describe(`bulwark CLI (${backendName})`, () => {
   it('migrates, creates and lists orgs, verifies and exports the audit chain, and names the first bad sequence after tampering', async () => {
     const migrated = await cli(['migrate']);
     expect(migrated.stdout).toMatch(/applied migrations 1, 2, 3, 4/);
-    if (pgDb) expect(migrated.stdout).toMatch(/serving login bulwark_test_server: (created|unchanged)/);
+    if (harness.postgres()) expect(migrated.stdout).toMatch(/serving login bulwark_test_server: (created|unchanged)/);
     const created = await cli(['org', 'create', '--name', 'Acme', '--slug', 'acme', '--json']);
     expect(created.code).toBe(0);
     const org = JSON.parse(created.stdout) as { id: string; slug: string };
@@ -100,7 +46,7 @@ describe(`bulwark CLI (${backendName})`, () => {
     const verified = await cli(['audit', 'verify', '--org', org.id]);
     expect(verified.code).toBe(0);
     expect(verified.stdout).toMatch(/^ok\s+org_/);
-    const out = path.join(dataDir, 'export.jsonl');
+    const out = path.join(harness.dataDir(), 'export.jsonl');
     expect((await cli(['audit', 'export', '--org', org.id, '--out', out])).code).toBe(0);
     const lines = (await readFile(out, 'utf8')).trim().split('\n');
     expect(JSON.parse(lines[0] as string)).toMatchObject({ org_id: org.id, seq: 1, action: 'tenancy.org.created' });
@@ -113,30 +59,7 @@ describe(`bulwark CLI (${backendName})`, () => {
   }, 300_000);
 
   it('serves, answers /readyz, and shuts down cleanly on SIGTERM', async () => {
-    const { spawn } = await import('node:child_process');
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      BULWARK_ENV: 'test',
-      BULWARK_DATA_DIR: dataDir,
-      BULWARK_LOG_LEVEL: 'info',
-      PORT: '0',
-      ...pgEnv(),
-    };
-    const child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const deadline = Date.now() + 90_000;
-    while (!/listening on (http:\/\/\S+)/.test(output) && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 100));
-    const address = /listening on (http:\/\/\S+)/.exec(output)?.[1];
-    expect(address).toBeDefined();
-    const ready = await fetch(`${address}/readyz`);
-    expect(ready.status).toBe(200);
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(output).toContain('shutdown complete');
+    expect(await harness.serveOnce({ BULWARK_LOG_LEVEL: 'info' })).toContain('shutdown complete');
   }, 120_000);
 
   it('doctor reports the database, its login, migrations, environment and vault', async () => {
@@ -147,7 +70,7 @@ describe(`bulwark CLI (${backendName})`, () => {
     );
     expect(checks.filter((c) => !c.ok)).toEqual([]);
     expect(result.code).toBe(0);
-    if (pgDb)
+    if (harness.postgres())
       expect(checks.find((c) => c.name === 'database role')?.detail).toBe(
         'login bulwark_test_server: no superuser, no BYPASSRLS, owns no table',
       );
@@ -158,9 +81,10 @@ describe(`bulwark CLI (${backendName})`, () => {
 
   it('doctor in production fails a serving login that is a superuser and says what to change', async () => {
     // PostgreSQL: the owner (a superuser) as DATABASE_URL. PGlite: its one connection is a superuser by construction.
+    const owner = harness.postgres()?.url;
     const result = await cli(['doctor', '--json'], {
       BULWARK_ENV: 'production',
-      ...(pgDb?.url ? { DATABASE_URL: pgDb.url, BULWARK_MIGRATION_DATABASE_URL: pgDb.url } : {}),
+      ...(owner ? { DATABASE_URL: owner, BULWARK_MIGRATION_DATABASE_URL: owner } : {}),
     });
     const role = (JSON.parse(result.stdout) as { name: string; ok: boolean; detail: string }[]).find(
       (c) => c.name === 'database role',
@@ -168,7 +92,7 @@ describe(`bulwark CLI (${backendName})`, () => {
     expect(result.code).toBe(1);
     expect(role?.ok).toBe(false);
     expect(role?.detail).toMatch(
-      pgDb ? /login postgres is a superuser.*BULWARK_MIGRATION_DATABASE_URL/ : /PGlite has one superuser connection/,
+      owner ? /login postgres is a superuser.*BULWARK_MIGRATION_DATABASE_URL/ : /PGlite has one superuser connection/,
     );
   }, 120_000);
 
