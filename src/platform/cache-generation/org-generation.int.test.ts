@@ -70,12 +70,15 @@ describe(`org cache generations (${backendName})`, () => {
     let release: () => void = () => undefined;
     let gate: Promise<void> = Promise.resolve();
     let reads = 0;
+    let firstCommitted: () => void = () => undefined;
+    const firstReadCommitted = new Promise<void>((resolve) => (firstCommitted = resolve));
     // The read's answer is held back after its transaction committed, so later callers arrive while it is in flight.
     const held = writing(false);
     held.withTenant = (org, fn) => {
       reads++;
       const waitFor = gate;
       return t.db.withTenant(org, fn).then(async (result) => {
+        firstCommitted();
         await waitFor;
         return result;
       });
@@ -83,6 +86,8 @@ describe(`org cache generations (${backendName})`, () => {
     const generations = new OrgGenerations(held);
     gate = new Promise((resolve) => (release = resolve));
     const first = generations.read(orgId);
+    // On PostgreSQL the read runs on its own connection: bump only once it has committed, or it may see the bump.
+    await firstReadCommitted;
     await bumpElsewhere(orgId);
     gate = Promise.resolve();
     const later = [generations.read(orgId), generations.read(orgId), generations.read(orgId)];
