@@ -106,4 +106,21 @@ describe(`owner protection (${backendName})`, () => {
     expect(last.statusCode).toBe(409);
     expect(await rolesOf(firstOwner?.id ?? '')).toEqual(['owner']);
   });
+
+  it('refuses the last active owner stepping down beside a disabled co-owner, whose account nobody can use', async () => {
+    const dormant = (
+      await ctx.call(ctx.a.ownerKey, 'POST', `${orgUrl}/members`, { email: 'owner3@org-a.example', roles: ['owner'] })
+    ).json();
+    await server.testDb.superuser("UPDATE users SET status = 'disabled' WHERE id = $1", [dormant.user_id]);
+    const members = (await ctx.call(ctx.a.ownerKey, 'GET', `${orgUrl}/members?limit=200`)).json().data as {
+      id: string;
+      user_id: string;
+    }[];
+    const activeOwner = members.find((m) => m.user_id === ctx.a.ownerUserId);
+    const stepDown = await ctx.call(ctx.a.ownerKey, 'PATCH', `${orgUrl}/members/${activeOwner?.id}`, {
+      roles: ['admin'],
+    });
+    expect(stepDown.statusCode).toBe(409);
+    expect(await rolesOf(activeOwner?.id ?? '')).toEqual(['owner']);
+  });
 });

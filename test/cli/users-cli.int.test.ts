@@ -5,7 +5,7 @@ import { cliHarness } from './cli-harness.js';
 
 const NEW_PASSWORD = 'a long operator chosen passphrase 77';
 
-describe(`bulwark users list|set-password|disable and sessions revoke (${backendName})`, () => {
+describe(`bulwark users list|set-password|disable|enable and sessions revoke (${backendName})`, () => {
   const { open, close, cli, cliWithStdin, superuser, serveOnce } = cliHarness('users');
 
   beforeAll(open);
@@ -85,6 +85,47 @@ describe(`bulwark users list|set-password|disable and sessions revoke (${backend
       { action: 'identity.user.disabled', actor: cliActor, is_platform: true },
     ]);
   }, 300_000);
+
+  it("refuses to disable an org's last active owner unless told to, and enable undoes it, each audited", async () => {
+    const [acme] = (await superuser("SELECT id FROM orgs WHERE slug = 'acme'")) as { id: string }[];
+    const ownerId = newId('usr', 0);
+    await superuser('INSERT INTO users (id, email) VALUES ($1, $2)', [ownerId, 'sole.owner@acme.example']);
+    await superuser('DELETE FROM memberships WHERE org_id = $1 AND $2 = ANY(roles)', [acme?.id, 'owner']);
+    await superuser('INSERT INTO memberships (org_id, id, user_id, roles) VALUES ($1, $2, $3, $4)', [
+      acme?.id,
+      newId('mem'),
+      ownerId,
+      ['owner'],
+    ]);
+    const refused = await cli(['users', 'disable', '--email', 'sole.owner@acme.example']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('identity.last_active_owner');
+    expect(await superuser('SELECT status FROM users WHERE id = $1', [ownerId])).toEqual([{ status: 'active' }]);
+
+    const forced = await cli([
+      'users',
+      'disable',
+      '--email',
+      'sole.owner@acme.example',
+      '--leave-without-owner',
+      '--json',
+    ]);
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ was_active: true, orgs_without_owner: [acme?.id] });
+    const enabled = await cli(['users', 'enable', '--email', 'sole.owner@acme.example']);
+    expect(enabled).toMatchObject({ code: 0, stdout: 'user enabled\n' });
+    expect(await superuser('SELECT status FROM users WHERE id = $1', [ownerId])).toEqual([{ status: 'active' }]);
+    const events = await superuser(
+      `SELECT e.action, e.actor FROM audit_events e JOIN orgs o ON o.id = e.org_id
+        WHERE o.id = $1 AND e.resource->>'id' = $2 AND e.action LIKE 'identity.user.%' ORDER BY e.seq`,
+      [acme?.id, ownerId],
+    );
+    const cliActor = { type: 'system', id: 'cli' };
+    expect(events).toEqual([
+      { action: 'identity.user.disabled', actor: cliActor },
+      { action: 'identity.user.enabled', actor: cliActor },
+    ]);
+  }, 120_000);
 
   it('owner-setup (break-glass) issues a one-time setup secret for the platform owner, audited as system/cli', async () => {
     const [platform] = (await superuser('SELECT id FROM orgs WHERE is_platform')) as { id: string }[];

@@ -75,9 +75,11 @@ async function withServices(ctx: CliContext, body: (services: OperatorServices) 
 const revokedLine = (r: { grants: number; sessions: number; orgIds: readonly string[] }) =>
   `${r.grants} sign-in(s) and ${r.sessions} browser session(s) ended; audited in ${r.orgIds.join(', ')}\n`;
 
-/** `bulwark users list|set-password|disable` and `bulwark sessions revoke`: break-glass commands of the server's shell. */
+/** `bulwark users list|set-password|disable|enable` and `bulwark sessions revoke`: break-glass commands of the server's shell. */
 export function registerUserCommands(program: Command, ctx: CliContext): void {
-  const users = program.command('users').description('Users (people who sign in): list, set a password, disable');
+  const users = program
+    .command('users')
+    .description('Users (people who sign in): list, set a password, disable, enable');
 
   users
     .command('list')
@@ -123,18 +125,42 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
 
   users
     .command('disable')
-    .description('Disable a user and end all their sign-ins at once (audited in the platform and member orgs)')
+    .description(
+      'Disable a user and end all their sign-ins at once (audited in the platform and member orgs); refused when an org would be left without an active owner',
+    )
     .requiredOption('--email <email>', "the user's e-mail")
+    .option(
+      '--leave-without-owner',
+      'disable even a sole active owner (a compromised account); `users enable` undoes it',
+    )
     .option('--json', 'print JSON')
-    .action((options: { email: string; json?: boolean }) =>
+    .action((options: { email: string; leaveWithoutOwner?: boolean; json?: boolean }) =>
       runCommand(() =>
         withServices(ctx, async (services) => {
-          const result = await (await services.users()).disable(options.email);
+          const result = await (
+            await services.users()
+          ).disable(options.email, { leaveWithoutOwner: options.leaveWithoutOwner === true });
+          const ownerless = result.orgsWithoutOwner.length
+            ? `; no active owner left in ${result.orgsWithoutOwner.join(', ')}`
+            : '';
           process.stdout.write(
             options.json
-              ? `${JSON.stringify({ was_active: result.wasActive, grants_revoked: result.grants, sessions_ended: result.sessions })}\n`
-              : `${result.wasActive ? 'user disabled' : 'user was already disabled'}; ${revokedLine(result)}`,
+              ? `${JSON.stringify({ was_active: result.wasActive, grants_revoked: result.grants, sessions_ended: result.sessions, orgs_without_owner: result.orgsWithoutOwner })}\n`
+              : `${result.wasActive ? 'user disabled' : 'user was already disabled'}${ownerless}; ${revokedLine(result)}`,
           );
+        }),
+      ),
+    );
+
+  users
+    .command('enable')
+    .description('Enable a disabled user again (they sign in anew; audited in the platform and member orgs)')
+    .requiredOption('--email <email>', "the user's e-mail")
+    .action((options: { email: string }) =>
+      runCommand(() =>
+        withServices(ctx, async (services) => {
+          const result = await (await services.users()).enable(options.email);
+          process.stdout.write(result.wasActive ? 'user was already active\n' : 'user enabled\n');
         }),
       ),
     );

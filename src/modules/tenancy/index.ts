@@ -19,6 +19,7 @@ export { MemberService, type Member } from './members.js';
 export { ServiceAccountService, type ServiceAccount } from './service-accounts.js';
 export type { AuditContext } from './audit-context.js';
 export { activeOwner, type ActiveOwner, type CredentialOwner } from './active-owner.js';
+export { orgsLeftWithoutActiveOwner } from './last-active-owner.js';
 export { assertMayGrant, type ActingPrincipal, type CanGrantRole } from './acting-principal.js';
 export {
   freezeOrg,

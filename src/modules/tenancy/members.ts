@@ -184,11 +184,17 @@ export class MemberService {
   }
 
   private async assertAnotherOwner(sql: TenantSql, memberId: string): Promise<void> {
-    // The other owners are locked, so two owners demoting each other at once cannot leave the org without one.
-    const { rows } = await sql.query<{ id: string }>(
-      "SELECT id FROM memberships WHERE id <> $1 AND 'owner' = ANY(roles) FOR UPDATE",
+    // The other owners are locked, so two owners demoting each other at once cannot leave the org without one; their
+    // accounts' status is read after the lock, and a disabled owner's account does not count (nobody can use it).
+    const { rows } = await sql.query<{ user_id: string }>(
+      "SELECT user_id FROM memberships WHERE id <> $1 AND 'owner' = ANY(roles) ORDER BY id FOR UPDATE",
       [memberId],
     );
-    if (rows.length === 0) throw new AppError('db.conflict', { publicMessage: 'an org must keep at least one owner' });
+    const { rows: active } = await sql.query(
+      "SELECT 1 FROM users WHERE id = ANY($1::text[]) AND status = 'active' LIMIT 1",
+      [rows.map((r) => r.user_id)],
+    );
+    if (active.length === 0)
+      throw new AppError('db.conflict', { publicMessage: 'an org must keep at least one active owner' });
   }
 }

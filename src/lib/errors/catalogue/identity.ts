@@ -33,6 +33,12 @@ export const identityErrors = defineErrors({
     description:
       'The user already has a confirmed TOTP authenticator; a new enrollment would silently replace it. Remove the current one first.',
   },
+  'identity.last_active_owner': {
+    status: 409,
+    title: 'Last active owner',
+    description:
+      "Disabling this user would leave the orgs in `details.org_ids` without an active owner (the platform org included), so nobody could administer them. Make another member owner first, or, to lock out a compromised sole owner on purpose, repeat the shell command with `--leave-without-owner` (`bulwark users enable` reverses it).",
+  },
   'identity.password_rejected': {
     status: 400,
     title: 'Password rejected',

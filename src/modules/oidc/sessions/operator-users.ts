@@ -12,8 +12,16 @@ export interface OperatorUsers {
   list(orgId?: OrgId): Promise<UserListing[]>;
   /** Sets a user's password (the password policy applies; audited). */
   setPassword(email: string, password: string): Promise<void>;
-  /** Disables a user and ends all their sign-ins. */
-  disable(email: string): Promise<RevokedSessions & { wasActive: boolean }>;
+  /**
+   * Disables a user and ends all their sign-ins; `identity.last_active_owner` when an org would be left without an
+   * active owner, unless `leaveWithoutOwner`.
+   */
+  disable(
+    email: string,
+    options?: { leaveWithoutOwner?: boolean },
+  ): Promise<RevokedSessions & { wasActive: boolean; orgsWithoutOwner: OrgId[] }>;
+  /** Enables a disabled user again. */
+  enable(email: string): Promise<{ wasActive: boolean }>;
   /** Ends a user's sign-ins: all, or those to one org's applications. */
   revokeSessions(email: string, orgId?: OrgId): Promise<RevokedSessions>;
 }
@@ -42,9 +50,14 @@ export function operatorUsers(deps: UserSessionDeps & { identity: Pick<Identity,
     async setPassword(email, password) {
       await deps.identity.setPassword((await userIdOf(email)) as UserId, password, OPERATOR);
     },
-    async disable(email) {
+    async disable(email, options = {}) {
       const userId = await userIdOf(email);
-      return deps.db.withPlatform((platform) => sessions.disable(platform, userId, { actor: OPERATOR }));
+      const change = { actor: OPERATOR, ...(options.leaveWithoutOwner ? { leaveWithoutOwner: true } : {}) };
+      return deps.db.withPlatform((platform) => sessions.disable(platform, userId, change));
+    },
+    async enable(email) {
+      const userId = await userIdOf(email);
+      return deps.db.withPlatform((platform) => sessions.enable(platform, userId, { actor: OPERATOR }));
     },
     async revokeSessions(email, orgId) {
       await assertOrg(orgId);

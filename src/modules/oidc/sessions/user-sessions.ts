@@ -3,7 +3,7 @@ import type { OrgId } from '../../../lib/ids.js';
 import type { Db, PlatformSql } from '../../../platform/db/index.js';
 import type { AuditActor, AuditLog } from '../../audit/index.js';
 import type { ActingPrincipal } from '../../tenancy/index.js';
-import { disableUser } from './disable-user.js';
+import { disableUser, enableUser, type AccountStatusChange } from './disable-user.js';
 import { listMemberSessions, listUserSessions, type UserSession } from './list-user-sessions.js';
 import {
   revokeMemberSessions,
@@ -36,12 +36,14 @@ export interface UserSessions {
     target: { orgId: OrgId; memberId: string; grantId?: string },
     audit: { actor: AuditActor; requestId?: string },
   ): Promise<RevokedSessions>;
-  /** Disables a user and ends every sign-in of theirs. */
+  /** Disables a user and ends every sign-in of theirs; refused when an org would be left without an active owner. */
   disable(
     platform: PlatformSql,
     userId: string,
-    audit: { actor: AuditActor; requestId?: string },
-  ): Promise<RevokedSessions & { wasActive: boolean }>;
+    change: AccountStatusChange,
+  ): Promise<RevokedSessions & { wasActive: boolean; orgsWithoutOwner: OrgId[] }>;
+  /** Enables a disabled user again. */
+  enable(platform: PlatformSql, userId: string, audit: { actor: AuditActor }): Promise<{ wasActive: boolean }>;
 }
 
 /** Binds the session use cases to their dependencies. */
@@ -51,6 +53,7 @@ export function userSessions(deps: UserSessionDeps): UserSessions {
     listOfMember: (orgId, memberId) => listMemberSessions(deps, orgId, memberId),
     revoke: (platform, userId, scope, meta) => revokeUserSessions(deps, platform, userId, scope, meta),
     revokeOfMember: (platform, by, target, audit) => revokeMemberSessions(deps, platform, by, target, audit),
-    disable: (platform, userId, audit) => disableUser(deps, platform, userId, audit),
+    disable: (platform, userId, change) => disableUser(deps, platform, userId, change),
+    enable: (platform, userId, audit) => enableUser(deps, platform, userId, audit),
   };
 }
