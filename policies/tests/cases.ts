@@ -924,6 +924,52 @@ export const cases: DecisionCase[] = [
     expect: { ...deny('authz.policy_error'), alert: true },
   },
 
+  // self-service (policies/base/self-service.cedar): a person's own sign-ins, never anyone else's
+  {
+    name: 'a viewer lists their own sign-ins',
+    principal: user(['viewer']),
+    action: 'manage:own-sessions',
+    resource: res('User', { id: 'usr_alice' }),
+    expect: allow('self.own-sessions'),
+  },
+  {
+    name: "a user cannot reach another person's sign-ins through the self-service action",
+    principal: user(['viewer']),
+    action: 'manage:own-sessions',
+    resource: res('User', { id: 'usr_bob' }),
+    expect: deny('self.own-sessions-people-only'),
+  },
+  {
+    name: "an owner cannot reach another person's sign-ins through the self-service action",
+    principal: user(['owner']),
+    action: 'manage:own-sessions',
+    resource: res('User', { id: 'usr_bob' }),
+    context: HWK,
+    expect: deny('self.own-sessions-people-only'),
+  },
+  {
+    name: "an owner-role API key does not act as its owner's person",
+    principal: apiKey(['owner'], ['manage:own-sessions']),
+    action: 'manage:own-sessions',
+    resource: res('User', { id: 'key_ci' }),
+    expect: deny('self.own-sessions-people-only'),
+  },
+  {
+    name: 'a service account has no sign-ins of a person',
+    principal: serviceAccount({ roles: ['owner'] }),
+    action: 'manage:own-sessions',
+    resource: res('User', { id: 'svc_app' }),
+    expect: deny('self.own-sessions-people-only'),
+  },
+  {
+    name: 'an org policy cannot open the self-service action to API keys',
+    principal: apiKey(['viewer'], ['manage:own-sessions']),
+    action: 'manage:own-sessions',
+    resource: res('User', { id: 'key_ci' }),
+    orgPolicies: '@id("keys-too")\npermit (principal, action == Action::"manage:own-sessions", resource);',
+    expect: deny('self.own-sessions-people-only'),
+  },
+
   // gateway: the guard's data classes and the model's attributes in the context (policies/base/gateway.cedar)
   ...gatewayCases(),
 ];

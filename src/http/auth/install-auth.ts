@@ -249,6 +249,10 @@ function openTransaction(services: ApiServices, scope: Exclude<RouteTransactionS
       platform: (fn) =>
         once('platform', () =>
           services.db.withPlatform(async (platform) => {
+            // INVARIANT: chains are locked platform first (inChainLockOrder): a platform use case may write to the
+            // platform chain after the decision's org, so its lock is taken before the decision is appended.
+            if (decision && decision.orgId !== services.platformOrgId)
+              await platform.inTenant(services.platformOrgId, (sql) => services.audit.lockChain(sql));
             if (decision) await platform.inTenant(decision.orgId, (sql) => services.audit.append(sql, [decision]));
             return fn(platform);
           }),

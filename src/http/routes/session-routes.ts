@@ -1,9 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { OrgId } from '../../lib/ids.js';
 import type { UserSession } from '../../modules/oidc/index.js';
 import type { ApiServices } from '../api-services.js';
+import { principalOf } from '../auth/route-auth.js';
 import { inPlatformTransaction } from '../auth/route-transaction.js';
 import { idParam, iso, orgParams, resourceFromPath } from './route-helpers.js';
 import { actingOf, auditOf } from './tenancy-routes.js';
@@ -29,14 +30,74 @@ const toSessionWire = (s: UserSession) => ({
   last_refresh_at: iso(s.lastRefreshAt),
 });
 
+const grantQuery = z
+  .object({
+    grant_id: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,128}$/, 'not a grant id')
+      .optional()
+      .describe('End this sign-in only.'),
+  })
+  .strict();
+const revokedSchema = z.object({ grants_revoked: z.number().int(), sessions_ended: z.number().int() });
+
+// The person calling, as the resource of the self-service action: only a user's access token makes it their own.
+const callerAsResource = (request: FastifyRequest) => {
+  const principal = principalOf(request);
+  return { type: 'User' as const, id: principal.id, orgId: principal.orgId };
+};
+
 /**
- * `GET` and `DELETE /v1/orgs/{org_id}/members/{member_id}/sessions`: a member's live sign-ins to the org's
- * applications, for the org's member admins (`manage:members`). A member's own sign-ins are not self-service here:
- * no action of the catalogue fits, and they end their own with the provider's logout.
+ * `GET` and `DELETE /v1/me/sessions`: the calling person's own live sign-ins, in every org (`manage:own-sessions`,
+ * which only a user's access token holds); and `GET` and `DELETE /v1/orgs/{org_id}/members/{member_id}/sessions`:
+ * a member's live sign-ins to the org's applications, for the org's member admins (`manage:members`).
  */
 export function registerSessionRoutes(app: FastifyInstance, services: ApiServices): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const security = [{ bearer: [] }];
+
+  r.get('/v1/me/sessions', {
+    config: { authz: { action: 'manage:own-sessions', resource: callerAsResource } },
+    schema: {
+      summary: 'List your own live sign-ins',
+      description:
+        "One entry per standing grant (a sign-in to one application), in every org you belong to. Only a person's access token may call it; API keys and service accounts are refused.",
+      tags: ['sessions'],
+      security,
+      response: { 200: z.object({ data: z.array(sessionSchema) }) },
+    },
+    handler: async (request) => {
+      const sessions = await services.oidc.sessions.list(principalOf(request).id);
+      return { data: sessions.map(toSessionWire) };
+    },
+  });
+
+  r.delete('/v1/me/sessions', {
+    config: {
+      authz: { action: 'manage:own-sessions', resource: callerAsResource },
+      transaction: 'platform',
+    },
+    schema: {
+      summary: 'End your own sign-ins: all ("sign out everywhere"), or one',
+      description:
+        'Deletes the grants, their refresh tokens and codes, and the browser sessions holding them: their access tokens (this one too, when its sign-in is among them) stop working at once and refreshing fails.',
+      tags: ['sessions'],
+      security,
+      querystring: grantQuery,
+      response: { 200: revokedSchema },
+    },
+    handler: async (request) => {
+      const revoked = await inPlatformTransaction(request, (platform) =>
+        services.oidc.sessions.revokeOwn(
+          platform,
+          principalOf(request).id,
+          request.query.grant_id !== undefined ? { grantId: request.query.grant_id } : {},
+          auditOf(request),
+        ),
+      );
+      return { grants_revoked: revoked.grants, sessions_ended: revoked.sessions };
+    },
+  });
 
   r.get('/v1/orgs/:org_id/members/:member_id/sessions', {
     config: { authz: { action: 'manage:members', resource: resourceFromPath('Member', 'member_id') } },
@@ -70,18 +131,8 @@ export function registerSessionRoutes(app: FastifyInstance, services: ApiService
       tags: ['members'],
       security,
       params: memberParams,
-      querystring: z
-        .object({
-          grant_id: z
-            .string()
-            .regex(/^[A-Za-z0-9_-]{1,128}$/, 'not a grant id')
-            .optional()
-            .describe('End this sign-in only.'),
-        })
-        .strict(),
-      response: {
-        200: z.object({ grants_revoked: z.number().int(), sessions_ended: z.number().int() }),
-      },
+      querystring: grantQuery,
+      response: { 200: revokedSchema },
     },
     handler: async (request) => {
       const revoked = await inPlatformTransaction(request, (platform) =>

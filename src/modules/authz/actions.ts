@@ -16,6 +16,10 @@ export const actionCatalogue = [
   },
   { name: 'read:members', description: 'List members of the organization and their roles.' },
   { name: 'manage:members', description: 'Invite and remove members and change their roles.' },
+  {
+    name: 'manage:own-sessions',
+    description: 'List and end your own sign-ins (people signed in with an access token; never an API key or service).',
+  },
   { name: 'read:service-accounts', description: 'List service accounts and their roles.' },
   {
     name: 'manage:service-accounts',

@@ -37,7 +37,7 @@ export const identityErrors = defineErrors({
     status: 409,
     title: 'Last active owner',
     description:
-      "Disabling this user would leave the orgs in `details.org_ids` without an active owner (the platform org included), so nobody could administer them. Make another member owner first, or, to lock out a compromised sole owner on purpose, repeat the shell command with `--leave-without-owner` (`bulwark users enable` reverses it).",
+      'Disabling this user would leave the orgs in `details.org_ids` without an active owner (the platform org included), so nobody could administer them. Make another member owner first, or, to lock out a compromised sole owner on purpose, repeat the shell command with `--leave-without-owner` (`bulwark users enable` reverses it).',
   },
   'identity.password_rejected': {
     status: 400,

@@ -78,6 +78,12 @@ export const oidcErrors = defineErrors({
     description:
       "Audit reason only: an operator ended a user's sign-ins from the server's shell (`bulwark sessions revoke`): every grant, refresh token, code and browser session of the user, or those of one org's applications.",
   },
+  'oidc.sessions_revoked_by_user': {
+    status: 401,
+    title: 'Sign-ins ended by their user',
+    description:
+      'Audit reason only: a person ended their own sign-ins (`DELETE /v1/me/sessions`): all of them ("sign out everywhere") or one.',
+  },
   'oidc.user_disabled': {
     status: 401,
     title: 'User disabled',

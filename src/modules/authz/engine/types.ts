@@ -16,6 +16,7 @@ export const resourceTypes = [
   'Member',
   'ServiceAccount',
   'QuarantineItem',
+  'User',
 ] as const;
 
 /** A resource type of the Cedar schema. */

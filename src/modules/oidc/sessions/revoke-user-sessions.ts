@@ -21,7 +21,11 @@ export interface RevocationScope {
 
 /** Why sign-ins end (the audit events' reason code). */
 export type RevocationReason =
-  'oidc.sessions_revoked_by_admin' | 'oidc.sessions_revoked_by_operator' | 'oidc.user_disabled' | SignInsEndReason;
+  | 'oidc.sessions_revoked_by_admin'
+  | 'oidc.sessions_revoked_by_operator'
+  | 'oidc.sessions_revoked_by_user'
+  | 'oidc.user_disabled'
+  | SignInsEndReason;
 
 /** Who ends them, and why. */
 export interface RevocationMeta {

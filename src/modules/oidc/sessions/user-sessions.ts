@@ -29,6 +29,13 @@ export interface UserSessions {
   listOfMember(orgId: OrgId, memberId: string): Promise<UserSession[]>;
   /** Ends the user's sign-ins in scope ("sign out everywhere" without one), audited in every affected org. */
   revoke(platform: PlatformSql, userId: string, scope: RevocationScope, meta: RevocationMeta): Promise<RevokedSessions>;
+  /** A person ends their own sign-ins: all ("sign out everywhere"), or one grant of theirs. */
+  revokeOwn(
+    platform: PlatformSql,
+    userId: string,
+    scope: { grantId?: string },
+    audit: { actor: AuditActor; requestId?: string },
+  ): Promise<RevokedSessions>;
   /** An org admin ends a member's sign-ins to the org's applications (all, or one grant). */
   revokeOfMember(
     platform: PlatformSql,
@@ -52,6 +59,8 @@ export function userSessions(deps: UserSessionDeps): UserSessions {
     list: (userId, options) => listUserSessions(deps, userId, options),
     listOfMember: (orgId, memberId) => listMemberSessions(deps, orgId, memberId),
     revoke: (platform, userId, scope, meta) => revokeUserSessions(deps, platform, userId, scope, meta),
+    revokeOwn: (platform, userId, scope, audit) =>
+      revokeUserSessions(deps, platform, userId, scope, { ...audit, reason: 'oidc.sessions_revoked_by_user' }),
     revokeOfMember: (platform, by, target, audit) => revokeMemberSessions(deps, platform, by, target, audit),
     disable: (platform, userId, change) => disableUser(deps, platform, userId, change),
     enable: (platform, userId, audit) => enableUser(deps, platform, userId, audit),
