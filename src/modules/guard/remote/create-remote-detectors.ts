@@ -4,8 +4,7 @@ import { createTeiClassifierDetector, type TeiClassifierOptions } from './tei-cl
 
 /** One remote detector as a deployment configures it. */
 export type RemoteDetectorSpec =
-  | ({ readonly kind: 'tei_classifier' } & TeiClassifierOptions)
-  | ({ readonly kind: 'guard_model' } & GuardModelOptions);
+  ({ readonly kind: 'tei_classifier' } & TeiClassifierOptions) | ({ readonly kind: 'guard_model' } & GuardModelOptions);
 
 /** The remote detectors of a deployment and the one call that closes their connections. */
 export interface RemoteDetectorSet {

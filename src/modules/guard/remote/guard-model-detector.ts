@@ -35,9 +35,7 @@ export interface GuardModelMessage {
 }
 
 const completionSchema = z.object({
-  choices: z
-    .array(z.object({ message: z.object({ content: z.string().max(4_096) }) }))
-    .min(1),
+  choices: z.array(z.object({ message: z.object({ content: z.string().max(4_096) }) })).min(1),
 });
 
 // SECURITY: the prompt of an exchange leaves Bulwark with its secrets blanked, as the scanned text does.
@@ -66,7 +64,10 @@ export function conversationFor(text: string, ctx: ScanContext): GuardModelMessa
  * SECURITY: fails closed: a timeout, an open circuit, a non-2xx answer or a reply that is neither `safe` nor
  * `unsafe` yields the hook's `*.detector_unavailable` finding.
  */
-export function createGuardModelDetector(options: GuardModelOptions, events: RemoteDetectorEvents = {}): RemoteDetector {
+export function createGuardModelDetector(
+  options: GuardModelOptions,
+  events: RemoteDetectorEvents = {},
+): RemoteDetector {
   const caller = new RemoteCaller(options.name, options, events);
   const endpoint = {
     baseUrl: options.baseUrl,

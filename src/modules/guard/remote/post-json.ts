@@ -1,4 +1,4 @@
-import { Agent, request } from 'undici';
+import { request, type Agent } from 'undici';
 import type { Secret } from '../../../lib/secret.js';
 
 /** Why a remote call failed. */

@@ -48,7 +48,10 @@ export class RemoteCaller {
   /** Runs one call behind the circuit; a failure (the circuit refusing it included) is reported, then rethrown. */
   async call<T>(send: () => Promise<T>): Promise<T> {
     try {
-      return await this.#breaker.run(send, (error) => !(error instanceof RemoteCallError) || error.countsAgainstEndpoint);
+      return await this.#breaker.run(
+        send,
+        (error) => !(error instanceof RemoteCallError) || error.countsAgainstEndpoint,
+      );
     } catch (error) {
       const failure =
         error instanceof RemoteCallError
