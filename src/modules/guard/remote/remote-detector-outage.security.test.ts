@@ -146,7 +146,7 @@ describe('remote guard detectors fail closed', () => {
     await new Promise((resolve) => setTimeout(resolve, 350));
     expect((await run.run(BENIGN, { hook: 'input' })).verdict).toBe('allow');
     expect(fake.requests).toHaveLength(4);
-    expect((await run.run(BENIGN, { hook: 'input' })).verdict).toBe('allow');
+    expect((await run.run(`${BENIGN} again`, { hook: 'input' })).verdict).toBe('allow');
     expect(fake.requests).toHaveLength(5);
   });
 

@@ -3,6 +3,7 @@ import { Secret } from '../../../lib/secret.js';
 import { FakeUpstream } from '../../../../test/support/fake-upstreams/fake-upstream.js';
 import { teiFake } from '../../../../test/support/fake-upstreams/guard-classifier-fakes.js';
 import type { RemoteDetector, RemoteDetectorEvents } from './remote-detector.js';
+import { splitIntoChunks } from './split-into-chunks.js';
 import { createTeiClassifierDetector, type TeiClassifierOptions } from './tei-classifier-detector.js';
 
 const TOKEN = 'tei-token-5f3a9c2e7b1d';
@@ -96,6 +97,21 @@ describe('TEI classifier detector', () => {
     expect(findings).toHaveLength(1);
     expect(findings[0]?.end).toBe(padded.length);
     expect((tei.requests[0]?.body as { inputs: string[][] }).inputs.length).toBeGreaterThan(5);
+  });
+
+  it('rescanning a growing text sends only its new chunks, and never answers one org from another org’s scans', async () => {
+    const { tei, scan } = await start(teiFake(), { chunkChars: 200 });
+    const start1 = 'A calm answer about tea. '.repeat(12);
+    await scan(start1, { hook: 'output', orgId: 'org_a' });
+    const first = (tei.requests[0]?.body as { inputs: string[][] }).inputs.length;
+    const findings = await scan(`${start1}${INJECTION}`, { hook: 'output', orgId: 'org_a' });
+    expect(findings.length).toBeGreaterThan(0);
+    expect(new Set(findings.map((f) => f.class))).toEqual(new Set(['injection.remote_classifier']));
+    const second = (tei.requests[1]?.body as { inputs: string[][] }).inputs.length;
+    // Fewer inputs than the grown text has chunks: the unchanged first chunk was not sent again.
+    expect(second).toBe(splitIntoChunks(`${start1}${INJECTION}`, 200, 50).length - 1);
+    await scan(start1, { hook: 'output', orgId: 'org_b' });
+    expect((tei.requests[2]?.body as { inputs: string[][] }).inputs.length).toBe(first);
   });
 
   it('a text too long to classify whole is not passed unread', async () => {

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import type { Secret } from '../../../lib/secret.js';
 import type { Finding, ScanContext } from '../detector.js';
@@ -81,6 +82,21 @@ export function createTeiClassifierDetector(
     }),
   );
   const overlap = Math.min(200, Math.floor(options.chunkChars / 4));
+  // The streaming hold-back rescans a growing answer every few characters: its earlier chunks are the same texts, so
+  // their answers are remembered (per org, so one org cannot time whether another sent a text) and only new chunks
+  // are sent. Failures are never remembered.
+  const answered = new LRUCache<string, readonly TeiPrediction[]>({
+    maxSize: 4_000_000,
+    sizeCalculation: (_value, key) => Math.max(1, key.length),
+  });
+  const classify = async (chunk: string, orgId: string | undefined): Promise<readonly TeiPrediction[]> => {
+    const key = `${orgId ?? ''}\u0000${chunk}`;
+    const hit = answered.get(key);
+    if (hit !== undefined) return hit;
+    const predictions = await batcher.submit(chunk);
+    answered.set(key, predictions);
+    return predictions;
+  };
   return {
     manifest: {
       name: options.name,
@@ -95,7 +111,7 @@ export function createTeiClassifierDetector(
       if (chunks.length > options.maxChunks) return [unavailableFinding(ctx.hook, options.name, text)];
       let answers: (readonly TeiPrediction[])[];
       try {
-        answers = await Promise.all(chunks.map((chunk) => batcher.submit(chunk.text)));
+        answers = await Promise.all(chunks.map((chunk) => classify(chunk.text, ctx.orgId)));
       } catch {
         return [unavailableFinding(ctx.hook, options.name, text)];
       }
