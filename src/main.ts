@@ -54,6 +54,7 @@ import {
   ModerationService,
   GuardPolicyStore,
   GuardService,
+  createRemoteDetectors,
   maskLogFormatter,
   maskLogValue,
   QuarantineService,
@@ -329,6 +330,14 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
   const guardPolicies = new GuardPolicyStore({ db, audit, clock, generations });
   // One embedding worker pool for the guard and moderation; its workers start on first use.
   const embeddingPool = new EmbeddingPool({ size: 1 });
+  // Remote guard detectors (none unless configured); their failures block the scans they served.
+  const remoteDetectors = createRemoteDetectors(config.guardRemoteDetectors, {
+    onFailure: ({ detector, kind, status }) => {
+      if (kind !== 'circuit_open')
+        logger.warn({ detector, failure: kind, status }, 'remote guard detector failed; its scans fail closed');
+    },
+    onCircuitChange: ({ detector, state }) => logger.warn({ detector, state }, 'remote guard detector circuit changed'),
+  });
   const guard = new GuardService({
     db,
     audit,
@@ -336,6 +345,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     policies: guardPolicies,
     ...(config.guardEmbeddingStage ? { createPool: () => embeddingPool } : {}),
     recordEvent: (event) => auditBuffer.add(event),
+    remoteDetectors,
   });
   const moderation = new ModerationService({
     db,

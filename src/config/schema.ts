@@ -30,6 +30,78 @@ const pkcs11Schema = z
 const count = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
+// A finding class a remote detector reports, e.g. `injection.remote_classifier` (no wildcards).
+const findingClass = z
+  .string()
+  .regex(/^[a-z0-9_]+(?:\.[a-z0-9_]+)+$/, 'a finding class like injection.remote_classifier');
+const guardHook = z.enum(['input', 'output']);
+
+// Settings every remote guard detector has.
+const remoteDetectorFields = (timeoutMs: number) => ({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_]{0,47}$/, 'lower case letters, digits and _')
+    .describe('Names the detector in findings, logs and its circuit breaker; unique.'),
+  baseUrl: z.url({ protocol: /^https?$/ }).describe('Base URL of the server.'),
+  token: secretString.optional().describe('Bearer token sent in the Authorization header; never logged.'),
+  breaker: z
+    .object({
+      failureThreshold: count(1, 1_000, 5).describe('Consecutive failures that open the circuit.'),
+      coolDownMs: count(100, 3_600_000, 30_000).describe(
+        'How long an open circuit fails scans at once before one probe call is let through.',
+      ),
+    })
+    .prefault({}),
+  timeoutMs: count(50, 120_000, timeoutMs).describe('Limit of one call, sending to last byte (ms).'),
+});
+
+const teiClassifierSchema = z.object({
+  kind: z.literal('tei_classifier'),
+  ...remoteDetectorFields(2_000),
+  labels: z
+    .record(z.string().min(1).max(256), findingClass)
+    .default({ INJECTION: 'injection.remote_classifier' })
+    .describe('Labels that mean an attack (any case) and the finding class each reports; other labels are benign.'),
+  threshold: z.coerce.number().min(0.01).max(0.99).default(0.5),
+  hooks: z.array(guardHook).min(1).default(['input']),
+  maxBatchSize: count(1, 1_024, 32),
+  batchWaitMs: count(0, 1_000, 5),
+  chunkChars: count(200, 100_000, 2_000),
+  maxChunks: count(1, 10_000, 64),
+});
+
+const guardModelSchema = z.object({
+  kind: z.literal('guard_model'),
+  ...remoteDetectorFields(5_000),
+  model: z.string().min(1).max(256),
+  hooks: z.array(guardHook).min(1).default(['input', 'output']),
+  maxTokens: count(1, 256, 20),
+  categories: z.record(z.string().regex(/^S\d{1,3}$/, 'a category code like S15'), findingClass).default({}),
+});
+
+// The environment variable holds the list as JSON; the config file holds it as a JSON array.
+const jsonList = (value: unknown): unknown => {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+};
+
+const guardRemoteDetectorsSchema = z
+  .preprocess(
+    jsonList,
+    z
+      .array(z.discriminatedUnion('kind', [teiClassifierSchema, guardModelSchema]))
+      .max(16)
+      .refine((list) => new Set(list.map((d) => d.name)).size === list.length, 'detector names must be unique'),
+  )
+  .default([])
+  .describe(
+    'Guard detectors that ask a classifier served elsewhere, off by default (docs/guard-policy.md, "Remote detectors"). Each entry: `kind` `tei_classifier` (text-embeddings-inference `POST {baseUrl}/predict`: `labels` attack label → class, default `{"INJECTION":"injection.remote_classifier"}`; `threshold` 0.5; `hooks` `["input"]`; `timeoutMs` 2000; `maxBatchSize` 32; `batchWaitMs` 5; `chunkChars` 2000; `maxChunks` 64) or `guard_model` (Llama Guard style behind an OpenAI-compatible `POST {baseUrl}/chat/completions`: `model`; `hooks` `["input","output"]`; `timeoutMs` 5000; `maxTokens` 20; `categories` code → class over the Llama Guard 3 table); both with `name`, `baseUrl`, optional bearer `token`, `breaker.failureThreshold` 5 and `breaker.coolDownMs` 30000. A detector that cannot answer blocks the text.',
+  );
+
 const gatewayUsageSchema = z
   .object({
     costGuardWindowSeconds: count(60, 3_600, 300).describe(
@@ -347,6 +419,7 @@ export const configSchema = z.object({
     .describe(
       'Run the embedding classifier stage of the injection and toxicity detectors (in a worker thread, about 120 MB). Off, they decide on their lexical stage alone: less recall on paraphrased attacks. For benchmarks and small nodes.',
     ),
+  guardRemoteDetectors: guardRemoteDetectorsSchema,
   allowDevShortcuts: booleanish
     .default(false)
     .describe(
@@ -423,6 +496,7 @@ export const envBindings: Readonly<Record<string, readonly string[]>> = {
   BULWARK_GATEWAY_ALLOW_LOCAL_PROVIDER_IN_PRODUCTION: ['gateway', 'allowLocalProviderInProduction'],
   BULWARK_GATEWAY_STREAM_HOLD_BACK_CHARS: ['gateway', 'streamHoldBackChars'],
   BULWARK_GUARD_EMBEDDING_STAGE: ['guardEmbeddingStage'],
+  BULWARK_GUARD_REMOTE_DETECTORS: ['guardRemoteDetectors'],
   BULWARK_MAIL_TRANSPORT: ['mail', 'transport'],
   BULWARK_MAIL_SMTP_URL: ['mail', 'smtpUrl'],
   BULWARK_MAIL_FROM: ['mail', 'from'],

@@ -14,6 +14,7 @@ import { createGuardPipeline, type GuardPipeline, type GuardPipelineOptions } fr
 import type { GuardPolicyStore } from './guard-policy-store.js';
 import type { GuardResult, Verdict } from './pipeline/decide-verdict.js';
 import type { QuarantineService } from './quarantine/quarantine-service.js';
+import type { RemoteDetectorSet } from './remote/create-remote-detectors.js';
 import { detectSecrets } from './secrets/detect-secrets.js';
 import { createSecretsDetector } from './secrets/secrets-detector.js';
 
@@ -41,6 +42,8 @@ export interface GuardServiceDeps {
    * transaction and without a hold records its verdict here instead of in a transaction of its own.
    */
   recordEvent?: (event: AuditEventInput) => Promise<void>;
+  /** Detectors that ask classifiers served elsewhere (configured per deployment); they run beside the built-in ones. */
+  remoteDetectors?: RemoteDetectorSet;
 }
 
 const DEFAULT_POLICY = resolveClassPolicy();
@@ -138,9 +141,9 @@ export class GuardService {
     await this.pool?.start();
   }
 
-  /** Stops the embedding workers. */
+  /** Stops the embedding workers and closes the remote detectors' connections. */
   async close(): Promise<void> {
-    await this.pool?.close();
+    await Promise.all([this.pool?.close(), this.deps.remoteDetectors?.close()]);
   }
 
   // Detectors are built once; a pipeline per effective policy object (policies are cached and frozen per version).
@@ -159,6 +162,7 @@ export class GuardService {
           createInjectionDetector(this.pool ? { pool: this.pool } : {}),
           createToxicityDetector(this.pool ? { pool: this.pool } : {}),
           createLeakageDetector({ findSensitive }),
+          ...(this.deps.remoteDetectors?.detectors ?? []),
         ],
       };
     }

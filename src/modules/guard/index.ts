@@ -83,4 +83,10 @@ export {
   type QuarantineItemWire,
 } from './quarantine/schema.js';
 export { GuardService, type GuardScanInput, type GuardServiceDeps } from './guard-service.js';
+export {
+  createRemoteDetectors,
+  type RemoteDetectorSet,
+  type RemoteDetectorSpec,
+} from './remote/create-remote-detectors.js';
+export type { RemoteDetector, RemoteDetectorEvents } from './remote/remote-detector.js';
 export { GuardPolicyStore, type GuardPolicyVersion } from './guard-policy-store.js';
