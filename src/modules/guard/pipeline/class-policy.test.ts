@@ -46,13 +46,14 @@ describe('class policy', () => {
     expect(() => resolveClassPolicy({ input: { 'pii.email': 'shred' } })).toThrow();
   });
 
-  it('keeps detector outages failing closed whatever the org writes', () => {
+  it('keeps detector outages failing closed on both hooks whatever the org writes', () => {
     const policy = resolveClassPolicy({
-      input: { 'injection.detector_unavailable': 'allow', 'injection.*': 'allow' },
-      output: { 'moderation.detector_unavailable': 'allow' },
+      input: { 'injection.detector_unavailable': 'allow', 'injection.*': 'allow', 'moderation.*': 'allow' },
+      output: { 'moderation.detector_unavailable': 'allow', 'injection.*': 'allow', '*': 'allow' },
     });
-    expect(policy.rules.input['injection.detector_unavailable']).toBe('block');
-    expect(policy.rules.output['moderation.detector_unavailable']).toBe('block');
+    for (const hook of ['input', 'output'] as const)
+      for (const cls of ['injection.detector_unavailable', 'moderation.detector_unavailable'])
+        expect([hook, cls, actionFor(policy, hook, cls, 'internal')]).toEqual([hook, cls, 'block']);
     expect(policy.rules.input['injection.*']).toBe('allow');
   });
 });

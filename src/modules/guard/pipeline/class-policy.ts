@@ -50,10 +50,12 @@ const DEFAULT_OUTPUT: Record<string, GuardAction> = {
   'moderation.*': 'quarantine',
 };
 
-// SECURITY: a detector that cannot answer always fails closed where it guards; no org rule can relax that. Unscanned
+// SECURITY: a detector that cannot answer always fails closed, on either hook; no org rule can relax that. Unscanned
 // output is blocked, not quarantined: an outage would otherwise fill the review queue with text nothing found risky.
-const FAIL_CLOSED_INPUT: Record<string, GuardAction> = { 'injection.detector_unavailable': 'block' };
-const FAIL_CLOSED_OUTPUT: Record<string, GuardAction> = { 'moderation.detector_unavailable': 'block' };
+const FAIL_CLOSED: Record<string, GuardAction> = {
+  'injection.detector_unavailable': 'block',
+  'moderation.detector_unavailable': 'block',
+};
 
 /** Per-org guard policy as stored and submitted (org rules are laid over the defaults). */
 export const classPolicySchema = z.object({
@@ -82,8 +84,8 @@ export function resolveClassPolicy(input: ClassPolicyInput = {}): ClassPolicy {
   return Object.freeze({
     minConfidence: p.minConfidence,
     rules: Object.freeze({
-      input: Object.freeze({ ...DEFAULT_INPUT, ...p.input, ...FAIL_CLOSED_INPUT }),
-      output: Object.freeze({ ...DEFAULT_OUTPUT, ...p.output, ...FAIL_CLOSED_OUTPUT }),
+      input: Object.freeze({ ...DEFAULT_INPUT, ...p.input, ...FAIL_CLOSED }),
+      output: Object.freeze({ ...DEFAULT_OUTPUT, ...p.output, ...FAIL_CLOSED }),
     }),
     levels: Object.freeze({ input: Object.freeze(p.levels.input), output: Object.freeze(p.levels.output) }),
   });
