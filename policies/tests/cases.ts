@@ -101,6 +101,11 @@ when { context has dataKinds && context.dataKinds.contains("pii") }
 unless { principal has region && context has modelRegion && context.modelRegion == principal.region };
 `;
 
+const ORG_PASSKEY_FOR_EVERYONE = `
+@id("passkey-for-everyone")
+forbid (principal is User, action, resource) unless { context.amr.contains("hwk") };
+`;
+
 export const cases: DecisionCase[] = [
   // owner
   {
@@ -922,6 +927,24 @@ export const cases: DecisionCase[] = [
     resource: res('Model'),
     context: { now: 'yesterday' },
     expect: { ...deny('authz.policy_error'), alert: true },
+  },
+
+  // an org's stricter sign-in rule: a passkey for every member, whatever the action (policies/README.md)
+  {
+    name: 'an org requiring a passkey for everyone denies a developer signed in with TOTP',
+    principal: user(['developer']),
+    action: 'read:models',
+    resource: res('Model'),
+    orgPolicies: ORG_PASSKEY_FOR_EVERYONE,
+    expect: deny('org:passkey-for-everyone'),
+  },
+  {
+    name: 'an org requiring a passkey for everyone allows the developer after a passkey sign-in',
+    principal: user(['developer'], { amr: ['hwk'] }),
+    action: 'read:models',
+    resource: res('Model'),
+    orgPolicies: ORG_PASSKEY_FOR_EVERYONE,
+    expect: allow('role.developer'),
   },
 
   // self-service (policies/base/self-service.cedar): a person's own sign-ins, never anyone else's
