@@ -76,6 +76,7 @@ import {
 import {
   openAccountLinks,
   openIdentity,
+  loadAccountKeyOf,
   openPasskeys,
   type Identity,
   type Passkeys,
@@ -419,7 +420,8 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     usage: { meteredTokens: (orgId, from, to) => gatewayUsage.service.meteredTokens(orgId, from, to) },
   });
   const endSignIns = endSignInsOf({ audit, platformOrgId });
-  const identity = openIdentity({ db, cipher, audit, clock, platformOrgId, counterStore, endSignIns });
+  const accountKeyOf = await loadAccountKeyOf({ db, cipher, platformOrgId });
+  const identity = openIdentity({ db, cipher, audit, clock, platformOrgId, counterStore, accountKeyOf, endSignIns });
   const passkeys = openPasskeys({ db, audit, clock, platformOrgId, endSignIns });
   const relyingParty = relyingPartyOf(config);
   const members = new MemberService({ audit, canGrantRole: grantable });
@@ -430,6 +432,7 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     clock,
     platformOrgId,
     counterStore,
+    accountKeyOf,
     endSignIns,
     members,
     orgs,
@@ -798,6 +801,7 @@ async function openServices(config: Config): Promise<OperatorServices> {
         clock,
         platformOrgId,
         counterStore: { kind: 'memory' },
+        accountKeyOf: await loadAccountKeyOf({ db, cipher, platformOrgId }),
         endSignIns: endSignInsOf({ audit, platformOrgId }),
       });
       return operatorUsers({ db, audit, clock, platformOrgId, identity });

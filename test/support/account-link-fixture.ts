@@ -41,6 +41,7 @@ export async function openAccountLinkFixture(): Promise<AccountLinkFixture> {
       clock: f.clock,
       platformOrgId: f.platformOrgId,
       counterStore: { kind: 'memory' },
+      accountKeyOf: f.accountKeyOf,
       endSignIns: endSignInsOf({ audit: f.audit, platformOrgId: f.platformOrgId }),
       members,
       orgs,

@@ -6,7 +6,9 @@ import { newId, type OrgId, type UserId } from '../../src/lib/ids.js';
 import { AuditLog, type AuditRecord } from '../../src/modules/audit/index.js';
 import {
   argon2idHasher,
+  loadAccountKeyOf,
   openIdentity,
+  type AccountKeyOf,
   type Identity,
   type IdentityDeps,
   type PasswordHasher,
@@ -40,6 +42,9 @@ export interface IdentityFixture {
   audit: AuditLog;
   clock: ManualClock;
   platformOrgId: OrgId;
+  cipher: FieldCipher;
+  /** The deployment's keyed hash of e-mail addresses (as `email_hash` in audit details). */
+  accountKeyOf: AccountKeyOf;
   /** An identity on a fresh in-memory counter store (its own throttling counters). */
   open(overrides?: Partial<IdentityDeps>): Identity;
   /** Creates a global user. */
@@ -61,11 +66,14 @@ export async function openIdentityFixture(): Promise<IdentityFixture> {
   await t.db.withPlatform((sql) =>
     sql.query('INSERT INTO orgs (id, name, slug) VALUES ($1, $2, $3)', [platformOrgId, 'Platform', 'platform']),
   );
+  const accountKeyOf = await loadAccountKeyOf({ db: t.db, cipher, platformOrgId });
   return {
     t,
     audit,
     clock,
     platformOrgId,
+    cipher,
+    accountKeyOf,
     open: (overrides = {}) =>
       openIdentity({
         db: t.db,
@@ -74,6 +82,7 @@ export async function openIdentityFixture(): Promise<IdentityFixture> {
         clock,
         platformOrgId,
         counterStore: { kind: 'memory' },
+        accountKeyOf,
         endSignIns: endSignInsOf({ audit, platformOrgId }),
         ...overrides,
       }),

@@ -1,3 +1,4 @@
+import type { AccountKeyOf } from './account-key.js';
 import type { Clock } from '../../lib/clock.js';
 import type { OrgId, UserId } from '../../lib/ids.js';
 import type { Db, PlatformSql } from '../../platform/db/index.js';
@@ -29,6 +30,8 @@ export interface CredentialDeps {
   /** The platform org: its audit chain records sign-ins, its data key encrypts TOTP secrets. */
   platformOrgId: OrgId;
   throttle: SignInThrottle;
+  /** The key of an e-mail in the throttling counters and audit details (keyed, so not reversible by guessing). */
+  accountKeyOf: AccountKeyOf;
   hasher: PasswordHasher;
   /** The issuer name authenticator apps show beside a TOTP code. */
   totpIssuer: string;

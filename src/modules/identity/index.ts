@@ -8,6 +8,7 @@ export type {
   UserFactors,
 } from './identity.js';
 export type { EndSignIns, SignInsEndReason } from './identity-deps.js';
+export { loadAccountKeyOf, type AccountKeyOf } from './account-key.js';
 export { openAccountLinks, openIdentity, type AccountLinkDeps, type IdentityDeps } from './open-identity.js';
 export {
   INVITATION_TTL_DAYS,

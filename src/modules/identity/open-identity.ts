@@ -4,6 +4,7 @@ import type { Db } from '../../platform/db/index.js';
 import type { CounterStore } from '../../platform/rate-limit/index.js';
 import type { FieldCipher } from '../../platform/vault/index.js';
 import type { AuditLog } from '../audit/index.js';
+import type { AccountKeyOf } from './account-key.js';
 import type { MemberService, OrgService } from '../tenancy/index.js';
 import type { Identity } from './identity.js';
 import type { CredentialDeps, EndSignIns } from './identity-deps.js';
@@ -31,6 +32,8 @@ export interface IdentityDeps {
   platformOrgId: OrgId;
   /** Where the sign-in throttling counters live (Redis shares them between nodes). */
   counterStore: CounterStore;
+  /** The deployment's keyed hash of e-mail addresses (loadAccountKeyOf). */
+  accountKeyOf: AccountKeyOf;
   /** Throttling rules; each one left out takes its default (DEFAULT_SIGN_IN_LIMITS). */
   limits?: Partial<SignInLimits>;
   /** The issuer name authenticator apps show beside a TOTP code (default `Bulwark`). */
@@ -49,6 +52,7 @@ function credentialDepsOf(deps: IdentityDeps): CredentialDeps {
     clock: deps.clock,
     platformOrgId: deps.platformOrgId,
     throttle: createSignInThrottle({ ...DEFAULT_SIGN_IN_LIMITS, ...deps.limits }, deps.counterStore),
+    accountKeyOf: deps.accountKeyOf,
     hasher: deps.hasher ?? argon2idHasher,
     totpIssuer: deps.totpIssuer ?? 'Bulwark',
     endSignIns: deps.endSignIns,

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { UserId } from '../../lib/ids.js';
 import {
   createFailureLimiter,
@@ -53,14 +52,6 @@ export interface SignInThrottle {
   factorAttempt(userId: UserId): Promise<Block | undefined>;
   /** Forgives the attempt of a second factor that was right. */
   factorSucceeded(userId: UserId): Promise<void>;
-}
-
-/**
- * The throttling key of an e-mail: the SHA-256 of its lower-cased form, so the counters (in Redis) hold no address
- * and every spelling of one address shares one counter.
- */
-export function accountKeyOf(email: string): string {
-  return createHash('sha256').update(email.toLowerCase(), 'utf8').digest('hex');
 }
 
 const toBlock = (ms: number, scope: ThrottleScope): Block | undefined =>

@@ -4,7 +4,7 @@ import {
   type CounterStore,
   type FailureRule,
 } from '../../../platform/rate-limit/index.js';
-import { accountKeyOf } from '../sign-in-throttle.js';
+import type { AccountKeyOf } from '../account-key.js';
 
 /** How many password resets may be asked for per e-mail address and per source. */
 export interface PasswordResetLimits {
@@ -32,7 +32,11 @@ export type PasswordResetThrottle = (email: string, clientIp: string) => Promise
  * Builds the counters of reset requests. Every request counts (none is forgiven: a request that sends mail is what
  * is being limited), so neither a victim's mailbox nor the outbox can be flooded.
  */
-export function createPasswordResetThrottle(limits: PasswordResetLimits, store: CounterStore): PasswordResetThrottle {
+export function createPasswordResetThrottle(
+  limits: PasswordResetLimits,
+  store: CounterStore,
+  accountKeyOf: AccountKeyOf,
+): PasswordResetThrottle {
   const account = createFailureLimiter('identity-reset-account', limits.account, store, limits.keyPrefix);
   const source = createFailureLimiter('identity-reset-source', limits.source, store, limits.keyPrefix);
   return async (email, clientIp) => {

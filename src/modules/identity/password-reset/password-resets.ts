@@ -8,7 +8,6 @@ import { hashLinkToken, newLinkToken } from '../invitations/link-token.js';
 import { redeemPasswordLink, type LinkRedemption } from '../invitations/redeem-password-link.js';
 import { upsertPasswordHash } from '../passwords/password-repo.js';
 import { inAuditedTransaction } from '../sign-in-audit.js';
-import { accountKeyOf } from '../sign-in-throttle.js';
 import { passwordResetMail } from './password-reset-mail.js';
 import {
   consumePasswordReset,
@@ -67,13 +66,17 @@ export interface PasswordResets {
 /** Builds the password-reset use cases. */
 export function openPasswordResets(deps: PasswordResetDeps): PasswordResets {
   const { credentials } = deps;
-  const throttle = createPasswordResetThrottle({ ...DEFAULT_PASSWORD_RESET_LIMITS, ...deps.limits }, deps.counterStore);
+  const throttle = createPasswordResetThrottle(
+    { ...DEFAULT_PASSWORD_RESET_LIMITS, ...deps.limits },
+    deps.counterStore,
+    credentials.accountKeyOf,
+  );
   const linkOf = (token: string) => `${deps.publicUrl.replace(/\/+$/, '')}/password-reset/${token}`;
 
   return {
     async request(email, meta) {
       const address = email.trim();
-      const emailHash = accountKeyOf(address);
+      const emailHash = credentials.accountKeyOf(address);
       const retryAfterSeconds = await throttle(address, meta.clientIp);
       if (retryAfterSeconds !== undefined) {
         return inAuditedTransaction(credentials, async () => ({

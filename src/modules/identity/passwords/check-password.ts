@@ -1,7 +1,6 @@
 import type { PasswordCheck, SignInMeta } from '../identity.js';
 import type { CredentialDeps } from '../identity-deps.js';
 import { inAuditedTransaction, type CredentialEvent } from '../sign-in-audit.js';
-import { accountKeyOf } from '../sign-in-throttle.js';
 import { DUMMY_PASSWORD_HASH } from './password-hasher.js';
 import { PASSWORD_MAX_LENGTH } from './password-policy.js';
 import { selectAccountByEmail, type AccountForSignIn } from './password-repo.js';
@@ -30,7 +29,7 @@ export async function checkPassword(
   password: string,
   meta: SignInMeta,
 ): Promise<PasswordCheck> {
-  const accountKey = accountKeyOf(email);
+  const accountKey = deps.accountKeyOf(email);
   const lookup = email.length > 0 && email.length <= EMAIL_MAX_LENGTH ? email : undefined;
   const baseDetails = { factor: 'pwd', email_hash: accountKey };
 
