@@ -57,7 +57,9 @@ describe(`200 concurrent calls against a nearly spent budget, over HTTP (${backe
     expect(answered + refused.length + overloaded.length).toBe(CONCURRENT);
     // Some calls reached the provider (on a loaded machine, all of those may have been withheld as above).
     expect(answered + withheld).toBeGreaterThan(0);
-    expect(refused.length).toBeGreaterThan(CONCURRENT / 2);
+    // The budget binds. How many are refused depends on the machine's load: a call the guard fails closed releases its
+    // hold, and a later call may take the room, so the bound below is on money, not on the count of refusals.
+    expect(refused.length).toBeGreaterThan(0);
     for (const r of refused) expect(codeOf(r)).toBe('gateway.budget_exceeded');
 
     const limits = await call(kit.a.ownerKey, 'GET', `/v1/orgs/${kit.a.orgId}/gateway/limits`);
