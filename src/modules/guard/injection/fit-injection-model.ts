@@ -10,7 +10,8 @@ import {
   type Fusion,
   type InjectionModel,
 } from './injection-model.js';
-import { lexicalBuckets } from './lexical-features.js';
+import { dataStartOf } from './detect-embedded-instructions.js';
+import { lexicalBuckets, type SparseVector } from './lexical-features.js';
 import { milLogit, trainMil, type MilModel } from './mil-logistic.js';
 import { normalizeText } from './normalize-text.js';
 
@@ -54,9 +55,34 @@ export function familyWeights(rows: readonly PreparedRow[]): number[] {
   return raw.map((w, i) => (rows[i]?.attack === true ? (w * rows.length) / (2 * pos) : (w * rows.length) / (2 * neg)));
 }
 
+// Shortest sentence of the data that may carry an indirect injection's label (shorter ones are tags like `<result>`).
+const minDataSentenceChars = 24;
+
+/**
+ * The segments an example teaches the lexical model with. An indirect injection's evidence sits inside the data the
+ * user pasted or a tool returned, not in the request or wrapper around it ("Tool output from web_search(…)", "Can you
+ * summarize this email?"), which clean documents share; so for those attacks the bag keeps only the sentences and
+ * paragraphs inside the data (all segments when none qualifies). Scoring always reads every segment.
+ */
+export function trainingBag(row: PreparedRow): readonly SparseVector[] {
+  if (!row.attack || row.category !== 'indirect_injection') return row.evidence.bag;
+  const { segments, bag } = row.evidence;
+  const dataStart = dataStartOf(row.text, segments);
+  const inData = bag.filter((_, i) => {
+    const segment = segments[i];
+    return (
+      segment !== undefined &&
+      (segment.kind === 'sentence' || segment.kind === 'paragraph') &&
+      segment.start >= dataStart &&
+      segment.text.trim().length >= minDataSentenceChars
+    );
+  });
+  return inData.length > 0 ? inData : bag;
+}
+
 function fitLexical(rows: readonly PreparedRow[], weights: readonly number[]): MilModel {
   return trainMil(
-    rows.map((r) => r.evidence.bag),
+    rows.map(trainingBag),
     rows.map((r) => (r.attack ? 1 : 0)),
     weights,
     { epochs: 4, learningRate: 0.2, l2: 1e-6, buckets: lexicalBuckets },
@@ -85,10 +111,10 @@ function fitCharModel(rows: readonly PreparedRow[]): CharLanguageModel {
 }
 
 // Fusion inputs whose weight may not go negative: each says "more attack-like" by construction (the best segment's
-// lexical logit, rule strengths, perplexity, embedded instructions, framed harm, the embedding logit). On the training
+// lexical logit, rule strengths, perplexity, embedded instructions, framed harm, token floods, the embedding logit). On the training
 // families a collinear signal can take a negative weight that fits them and fails on a family where it stands alone.
 const evidenceInput = (name: string): boolean =>
-  name === 'mil:best_segment' || /^(?:rule|ppl|indirect|framing|embedding):/.test(name);
+  name === 'mil:best_segment' || /^(?:rule|ppl|indirect|framing|flood|embedding):/.test(name);
 
 function fitFusion(
   inputs: readonly (readonly number[])[],
@@ -147,6 +173,33 @@ function floorFor(rows: readonly PreparedRow[], score: (row: PreparedRow) => num
     if (ok) return floor;
   }
   return 1.01;
+}
+
+/**
+ * Threshold at which the family-balanced false-positive rate of `scores` is at most `rate`: each family counts in
+ * proportion to the square root of its size (as in {@link familyWeights}), so one large family of near-identical
+ * rows does not set the threshold for all. Texts at or above the threshold are flagged.
+ */
+export function familyBalancedThreshold(scores: readonly number[], families: readonly string[], rate: number): number {
+  if (scores.length === 0) return 0.5;
+  const size = new Map<string, number>();
+  for (const family of families) size.set(family, (size.get(family) ?? 0) + 1);
+  let totalWeight = 0;
+  for (const n of size.values()) totalWeight += Math.sqrt(n);
+  // One row's share of the balanced rate: its family's weight spread over the family's rows.
+  const share = (i: number): number => 1 / Math.sqrt(size.get(families[i] ?? '') ?? 1) / totalWeight;
+  const order = scores.map((_, i) => i).sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0));
+  let flaggedRate = 0;
+  for (let k = 0; k < order.length; ) {
+    const score = scores[order[k] ?? 0] ?? 0;
+    let tie = 0;
+    let next = k;
+    for (; next < order.length && scores[order[next] ?? 0] === score; next++) tie += share(order[next] ?? 0);
+    if (flaggedRate + tie > rate + 1e-12) return Math.min(0.999, score + 1e-6);
+    flaggedRate += tie;
+    k = next;
+  }
+  return Math.min(0.999, scores[order[order.length - 1] ?? 0] ?? 0);
 }
 
 /** Threshold above which at most `rate` of the scores lie. */
@@ -254,6 +307,7 @@ export function fitInjectionModel(rows: readonly PreparedRow[], options: FitOpti
     floors: {
       embeddedInstruction: floorFor(rows, (row) => row.evidence.embedded.score),
       framedHarm: floorFor(rows, (row) => row.evidence.framing.framedHarm),
+      tokenFlood: floorFor(rows, (row) => row.evidence.flood),
     },
     fusionLexical,
     fusionFull,

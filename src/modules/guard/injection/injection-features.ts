@@ -5,6 +5,7 @@ import { lexicalFeaturesOfForm, lexicalForm, type SparseVector } from './lexical
 import { normalizeText } from './normalize-text.js';
 import { ruleScore, scanInjectionRules, type RuleHit } from './scan-injection-rules.js';
 import { segmentText, type Segment } from './segment-text.js';
+import { tokenFloodScore } from './token-flood.js';
 
 /** Rule classes whose strongest hit becomes one dense feature each (the order is part of the shipped model). */
 export const ruleFeatureClasses = [
@@ -26,6 +27,7 @@ export const denseFeatureNames = [
   'ppl:bits_over_benign_ceiling',
   'indirect:embedded_instruction',
   'framing:framed_harm',
+  'flood:token_repeat',
   'length:log_chars',
 ] as const;
 
@@ -40,6 +42,8 @@ export interface TextEvidence {
   readonly normalized: string;
   /** Role-play / fiction framing and harmful-goal scores of the normalised text. */
   readonly framing: { readonly framedHarm: number };
+  /** 0..1 strength of a token flood (a short unit repeated dozens of times in a row). */
+  readonly flood: number;
 }
 
 // The framing cues read the start of a prompt; a jailbreak's frame and goal sit there.
@@ -57,6 +61,7 @@ export function collectEvidence(text: string): TextEvidence {
     embedded: detectEmbeddedInstructions(text, segments),
     normalized,
     framing: framedHarmScore(normalized.slice(0, framingChars)),
+    flood: tokenFloodScore(normalized),
   };
 }
 
@@ -83,6 +88,7 @@ export function denseFeatures(
     Math.max(0, ppl.maxWindowBits - perplexityCeiling),
     evidence.embedded.score,
     evidence.framing.framedHarm,
+    evidence.flood,
     Math.log1p(text.length) / 8,
   ];
 }

@@ -30,7 +30,7 @@ export interface InjectionModel {
    * Signals that flag on their own above a floor (an OR beside the fusion): each floor is the lowest score at which no
    * benign family of the training data is flagged more than 1% of the time (above 1 = never).
    */
-  readonly floors: { readonly embeddedInstruction: number; readonly framedHarm: number };
+  readonly floors: { readonly embeddedInstruction: number; readonly framedHarm: number; readonly tokenFlood: number };
   /** Probability thresholds per hook, chosen so the false-positive rate on benign hard negatives is fixed. */
   readonly thresholds: { readonly lexical: Record<Hook, number>; readonly full: Record<Hook, number> };
   /** First-stage probabilities below `low` or above `high` are decided without the embedding model. */
@@ -82,6 +82,7 @@ export function floorConfidence(model: Pick<InjectionModel, 'floors'>, evidence:
   return Math.max(
     at(evidence.embedded.score, model.floors.embeddedInstruction),
     at(evidence.framing.framedHarm, model.floors.framedHarm),
+    at(evidence.flood, model.floors.tokenFlood),
   );
 }
 
@@ -98,13 +99,13 @@ const fusionSchema = z.object({
 });
 const hookThresholds = z.object({ input: z.number().min(0).max(1), output: z.number().min(0).max(1) });
 const shippedSchema = z.object({
-  format: z.literal('bulwark-injection-model-v3'),
+  format: z.literal('bulwark-injection-model-v4'),
   denseFeatures: z.array(z.string()),
   lexical: z.object({ buckets: z.literal(lexicalBuckets), scale: z.number(), int8: z.string(), bias: z.number() }),
   embedding: z.object({ weights: z.array(z.number()).length(512), bias: z.number(), inputChars: z.number().int() }),
   charModel: z.object({ unigram: z.string(), bigram: z.string(), trigram: z.string(), total: z.number() }),
   perplexityCeiling: z.number(),
-  floors: z.object({ embeddedInstruction: z.number(), framedHarm: z.number() }),
+  floors: z.object({ embeddedInstruction: z.number(), framedHarm: z.number(), tokenFlood: z.number() }),
   fusionLexical: fusionSchema,
   fusionFull: fusionSchema,
   thresholds: z.object({ lexical: hookThresholds, full: hookThresholds }),
@@ -146,7 +147,7 @@ export function serializeInjectionModel(model: InjectionModel): ShippedInjection
     bias: f.bias,
   });
   return {
-    format: 'bulwark-injection-model-v3',
+    format: 'bulwark-injection-model-v4',
     denseFeatures: [...denseFeatureNames],
     lexical: { buckets: lexicalBuckets, scale, int8: toBase64(int8), bias: model.lexical.bias },
     embedding: { ...model.embedding, weights: round(model.embedding.weights) },
