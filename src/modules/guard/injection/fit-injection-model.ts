@@ -1,5 +1,5 @@
 import { trainLinear } from '../embedding/linear-classifier.js';
-import { perplexityFeatures, trainCharLanguageModel, type CharLanguageModel } from './char-language-model.js';
+import { trainCharLanguageModel, type CharLanguageModel } from './char-language-model.js';
 import { denseFeatureNames, denseFeatures, type TextEvidence } from './injection-features.js';
 import {
   applyFusion,
@@ -14,6 +14,7 @@ import { dataStartOf } from './detect-embedded-instructions.js';
 import { lexicalBuckets, type SparseVector } from './lexical-features.js';
 import { milLogit, trainMil, type MilModel } from './mil-logistic.js';
 import { normalizeText } from './normalize-text.js';
+import type { Segment } from './segment-text.js';
 
 /** One training or evaluation example with everything precomputed that does not depend on learned parts. */
 export interface PreparedRow {
@@ -67,13 +68,23 @@ const minDataSentenceChars = 24;
 export function trainingBag(row: PreparedRow): readonly SparseVector[] {
   if (!row.attack || row.category !== 'indirect_injection') return row.evidence.bag;
   const { segments, bag } = row.evidence;
+  const embedded = segments.filter((s) => s.kind === 'embedded');
+  // A closed block (tags, a fence) bounds the data better than an open one ("here is the e-mail:" runs to the end),
+  // and a question after it is the user's, not data.
+  const closed = embedded.filter((s) => s.end < row.text.length);
+  const blocks = closed.length > 0 ? closed : embedded;
   const dataStart = dataStartOf(row.text, segments);
+  // Inside a pasted block when there is one, else after the first line of a long text.
+  const insideData = (segment: Segment): boolean =>
+    blocks.length > 0
+      ? blocks.some((b) => segment.start >= b.start && segment.end <= b.end)
+      : segment.start >= dataStart;
   const inData = bag.filter((_, i) => {
     const segment = segments[i];
     return (
       segment !== undefined &&
       (segment.kind === 'sentence' || segment.kind === 'paragraph') &&
-      segment.start >= dataStart &&
+      insideData(segment) &&
       segment.text.trim().length >= minDataSentenceChars
     );
   });
@@ -175,33 +186,6 @@ function floorFor(rows: readonly PreparedRow[], score: (row: PreparedRow) => num
   return 1.01;
 }
 
-/**
- * Threshold at which the family-balanced false-positive rate of `scores` is at most `rate`: each family counts in
- * proportion to the square root of its size (as in {@link familyWeights}), so one large family of near-identical
- * rows does not set the threshold for all. Texts at or above the threshold are flagged.
- */
-export function familyBalancedThreshold(scores: readonly number[], families: readonly string[], rate: number): number {
-  if (scores.length === 0) return 0.5;
-  const size = new Map<string, number>();
-  for (const family of families) size.set(family, (size.get(family) ?? 0) + 1);
-  let totalWeight = 0;
-  for (const n of size.values()) totalWeight += Math.sqrt(n);
-  // One row's share of the balanced rate: its family's weight spread over the family's rows.
-  const share = (i: number): number => 1 / Math.sqrt(size.get(families[i] ?? '') ?? 1) / totalWeight;
-  const order = scores.map((_, i) => i).sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0));
-  let flaggedRate = 0;
-  for (let k = 0; k < order.length; ) {
-    const score = scores[order[k] ?? 0] ?? 0;
-    let tie = 0;
-    let next = k;
-    for (; next < order.length && scores[order[next] ?? 0] === score; next++) tie += share(order[next] ?? 0);
-    if (flaggedRate + tie > rate + 1e-12) return Math.min(0.999, score + 1e-6);
-    flaggedRate += tie;
-    k = next;
-  }
-  return Math.min(0.999, scores[order[order.length - 1] ?? 0] ?? 0);
-}
-
 /** Threshold above which at most `rate` of the scores lie. */
 function thresholdAt(scores: readonly number[], rate: number): number {
   if (scores.length === 0) return 0.5;
@@ -244,16 +228,6 @@ export function fitInjectionModel(rows: readonly PreparedRow[], options: FitOpti
     options.log?.(`  inner fold ${fold + 1}/${k}: trained on ${train.length}`);
   }
   const partialOf = (row: PreparedRow): (typeof partials)[number] | undefined => partials[folds.get(row.family) ?? -1];
-  // The perplexity ceiling: what out-of-fold benign text of these families stays under.
-  const perplexityCeiling = quantile(
-    rows.flatMap((row) => {
-      const partial = partialOf(row);
-      return row.attack || partial === undefined
-        ? []
-        : [perplexityFeatures(partial.charModel, row.evidence.normalized).maxWindowBits];
-    }),
-    0.99,
-  );
   // Pass 2: out-of-fold first-stage inputs and embedding logits of every row.
   const stageInputs: number[][] = new Array<number[]>(rows.length);
   const embLogits: number[] = new Array<number>(rows.length).fill(0);
@@ -263,7 +237,7 @@ export function fitInjectionModel(rows: readonly PreparedRow[], options: FitOpti
     stageInputs[i] = [
       milLogit(partial.lexical, row.evidence.bag).logit,
       milLogit(partial.lexical, row.evidence.bag.slice(0, 1)).logit,
-      ...denseFeatures(row.text, row.evidence, partial.charModel, perplexityCeiling),
+      ...denseFeatures(row.text, row.evidence, partial.charModel),
     ];
     embLogits[i] = embeddingLogit(partial, row.embedding);
   });
@@ -303,7 +277,6 @@ export function fitInjectionModel(rows: readonly PreparedRow[], options: FitOpti
     lexical: fitLexical(rows, finalWeights),
     embedding: { ...embedding, inputChars: options.embeddingChars },
     charModel: fitCharModel(rows),
-    perplexityCeiling,
     floors: {
       embeddedInstruction: floorFor(rows, (row) => row.evidence.embedded.score),
       framedHarm: floorFor(rows, (row) => row.evidence.framing.framedHarm),

@@ -22,9 +22,7 @@ export const denseFeatureNames = [
   ...ruleFeatureClasses.map((c) => `rule:${c.slice('injection.'.length)}`),
   'rule:combined',
   'ppl:mean_bits',
-  'ppl:max_window_bits',
   'ppl:high_window_share',
-  'ppl:bits_over_benign_ceiling',
   'indirect:embedded_instruction',
   'framing:framed_harm',
   'flood:token_repeat',
@@ -66,15 +64,11 @@ export function collectEvidence(text: string): TextEvidence {
 }
 
 /**
- * Dense features of a text given its evidence, the benign character model and its ceiling (the worst-window bits
- * that benign text of the training families stays under; see {@link denseFeatureNames}).
+ * Dense features of a text given its evidence and the benign character model (see {@link denseFeatureNames}). The
+ * perplexity enters as the mean and the share of gibberish windows, not the single worst window: one window of an
+ * e-mail header, a URL or a line of code reads as gibberish as often as a cipher does.
  */
-export function denseFeatures(
-  text: string,
-  evidence: TextEvidence,
-  charModel: CharLanguageModel,
-  perplexityCeiling: number,
-): number[] {
+export function denseFeatures(text: string, evidence: TextEvidence, charModel: CharLanguageModel): number[] {
   const perClass = ruleFeatureClasses.map((cls) =>
     evidence.rules.reduce((max, hit) => (hit.class === cls ? Math.max(max, hit.weight) : max), 0),
   );
@@ -83,9 +77,7 @@ export function denseFeatures(
     ...perClass,
     ruleScore(evidence.rules),
     ppl.meanBits / 8,
-    ppl.maxWindowBits / 8,
     ppl.highWindowShare,
-    Math.max(0, ppl.maxWindowBits - perplexityCeiling),
     evidence.embedded.score,
     evidence.framing.framedHarm,
     evidence.flood,

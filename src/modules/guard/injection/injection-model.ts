@@ -20,8 +20,6 @@ export interface InjectionModel {
   readonly lexical: MilModel;
   readonly embedding: { readonly weights: readonly number[]; readonly bias: number; readonly inputChars: number };
   readonly charModel: CharLanguageModel;
-  /** Worst-window bits per character that benign text of the training families stays under (out-of-fold, 99th percentile). */
-  readonly perplexityCeiling: number;
   /** Fusion without the embedding (rules-only deployments and the cascade's first stage). */
   readonly fusionLexical: Fusion;
   /** Fusion with the embedding logit as its last input. */
@@ -60,7 +58,7 @@ export interface StageOne {
 export function scoreStageOne(model: InjectionModel, text: string, evidence: TextEvidence): StageOne {
   const best = milLogit(model.lexical, evidence.bag);
   const whole = milLogit(model.lexical, evidence.bag.slice(0, 1));
-  const inputs = [best.logit, whole.logit, ...denseFeatures(text, evidence, model.charModel, model.perplexityCeiling)];
+  const inputs = [best.logit, whole.logit, ...denseFeatures(text, evidence, model.charModel)];
   return { inputs, probability: applyFusion(model.fusionLexical, inputs), bestSegment: best.index };
 }
 
@@ -104,7 +102,6 @@ const shippedSchema = z.object({
   lexical: z.object({ buckets: z.literal(lexicalBuckets), scale: z.number(), int8: z.string(), bias: z.number() }),
   embedding: z.object({ weights: z.array(z.number()).length(512), bias: z.number(), inputChars: z.number().int() }),
   charModel: z.object({ unigram: z.string(), bigram: z.string(), trigram: z.string(), total: z.number() }),
-  perplexityCeiling: z.number(),
   floors: z.object({ embeddedInstruction: z.number(), framedHarm: z.number(), tokenFlood: z.number() }),
   fusionLexical: fusionSchema,
   fusionFull: fusionSchema,
@@ -157,7 +154,6 @@ export function serializeInjectionModel(model: InjectionModel): ShippedInjection
       trigram: countsToFloat32(model.charModel.trigram),
       total: model.charModel.total,
     },
-    perplexityCeiling: model.perplexityCeiling,
     floors: model.floors,
     fusionLexical: fusion(model.fusionLexical),
     fusionFull: fusion(model.fusionFull),
@@ -184,7 +180,6 @@ export function parseInjectionModel(json: unknown): InjectionModel {
       trigram: float32ToCounts(shipped.charModel.trigram, trigramBuckets),
       total: shipped.charModel.total,
     },
-    perplexityCeiling: shipped.perplexityCeiling,
     floors: shipped.floors,
     fusionLexical: shipped.fusionLexical,
     fusionFull: shipped.fusionFull,

@@ -15,7 +15,10 @@ const maxTokens = 4_000;
 
 /** Most consecutive repetitions of any unit of 1..4 whitespace-separated tokens in `text`. */
 export function longestTokenRepeat(text: string): number {
-  const tokens = text.slice(0, 40_000).split(/\s+/, maxTokens + 1).filter((token) => token !== '');
+  const tokens = text
+    .slice(0, 40_000)
+    .split(/\s+/, maxTokens + 1)
+    .filter((token) => token !== '');
   let best = tokens.length > 0 ? 1 : 0;
   for (let unit = 1; unit <= maxUnitTokens; unit++) {
     let run = 0;
