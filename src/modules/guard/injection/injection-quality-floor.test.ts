@@ -38,7 +38,8 @@ describe('shipped injection model', () => {
         else missedByKind[row.category] = (missedByKind[row.category] ?? 0) + 1;
       } else if (flagged) fp++;
     }
-    // Measured 96/164 = 0.585 recall / 0/135 FPR on 2026-12-03 (0.54 / 0.00 on 2026-12-02); the lexical-path threshold is conservative (see docs).
+    // Measured 116/164 = 0.707 recall / 0/135 FPR with the model of 2026-12-03 round 2, 96/164 = 0.585 / 0 with the first
+    // model of 2026-12-03 (0.54 / 0.00 on 2026-12-02); the lexical-path threshold is conservative (see docs).
     expect(tp / positives).toBeGreaterThanOrEqual(0.5);
     expect(fp / (sample.length - positives)).toBeLessThanOrEqual(0.02);
   });
