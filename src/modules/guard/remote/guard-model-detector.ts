@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Secret } from '../../../lib/secret.js';
 import type { Finding, ScanContext } from '../detector.js';
 import { blankSpans } from '../pipeline/guard-pipeline.js';
 import { detectSecrets } from '../secrets/detect-secrets.js';
@@ -7,7 +6,6 @@ import { LLAMA_GUARD_CLASSES, UNLISTED_UNSAFE_CLASS } from './guard-model-catego
 import { parseGuardVerdict, type GuardModelVerdict } from './parse-guard-verdict.js';
 import { postJson } from './post-json.js';
 import {
-  DEFAULT_MAX_RESPONSE_BYTES,
   RemoteCaller,
   type RemoteDetector,
   type RemoteDetectorBase,
@@ -16,10 +14,10 @@ import {
 import { unavailableFinding } from './unavailable-finding.js';
 
 /** A guard model (Llama Guard style) behind an OpenAI-compatible `POST /chat/completions`. */
+/**
+ * Its `baseUrl` runs up to the API version (e.g. `http://vllm:8000/v1`); `/chat/completions` is appended.
+ */
 export interface GuardModelOptions extends RemoteDetectorBase {
-  /** Base URL up to the API version, e.g. `http://vllm:8000/v1`; `/chat/completions` is appended. */
-  readonly baseUrl: string;
-  readonly token?: Secret | undefined;
   /** The model name the server knows the guard model by. */
   readonly model: string;
   /** Most tokens of the reply (`safe`, or `unsafe` and a line of categories). */
@@ -69,12 +67,7 @@ export function createGuardModelDetector(
   events: RemoteDetectorEvents = {},
 ): RemoteDetector {
   const caller = new RemoteCaller(options.name, options, events);
-  const endpoint = {
-    baseUrl: options.baseUrl,
-    token: options.token,
-    timeoutMs: options.timeoutMs,
-    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
-  };
+  const { endpoint } = caller;
   const classes: Readonly<Record<string, string>> = { ...LLAMA_GUARD_CLASSES, ...options.categories };
   const finding = (text: string, category: string): Finding => ({
     class: classes[category] ?? UNLISTED_UNSAFE_CLASS,

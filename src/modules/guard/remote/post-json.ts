@@ -1,4 +1,5 @@
 import { request, type Agent } from 'undici';
+import { readBoundedText, type ReadableBody } from '../../../lib/read-bounded-text.js';
 import type { Secret } from '../../../lib/secret.js';
 
 /** Why a remote call failed. */
@@ -43,21 +44,8 @@ function scrub(text: string, endpoint: RemoteEndpoint): string {
   return token && token.length >= 4 ? text.split(token).join('[redacted]') : text;
 }
 
-async function readBounded(body: AsyncIterable<unknown> & { destroy(): unknown }, limit: number): Promise<string> {
-  const decoder = new TextDecoder('utf-8');
-  let size = 0;
-  let out = '';
-  for await (const piece of body) {
-    const bytes = piece as Buffer;
-    size += bytes.length;
-    if (size > limit) {
-      body.destroy();
-      throw new RemoteCallError('malformed', `response body larger than ${limit} bytes`);
-    }
-    out += decoder.decode(bytes, { stream: true });
-  }
-  return out + decoder.decode();
-}
+const readBounded = (body: ReadableBody, limit: number) =>
+  readBoundedText(body, limit, () => new RemoteCallError('malformed', `response body larger than ${limit} bytes`));
 
 function joinUrl(baseUrl: string, path: string): string {
   return `${baseUrl.replace(/\/+$/, '')}${path}`;

@@ -1,7 +1,8 @@
 import { Agent } from 'undici';
 import type { Detector, Hook } from '../detector.js';
 import { CircuitBreaker, CircuitOpenError, type BreakerSettings, type BreakerState } from './circuit-breaker.js';
-import { RemoteCallError, type RemoteFailureKind } from './post-json.js';
+import type { Secret } from '../../../lib/secret.js';
+import { RemoteCallError, type RemoteEndpoint, type RemoteFailureKind } from './post-json.js';
 
 /** What a remote detector tells its owner (for logs and metrics); never the text, never the token. */
 export interface RemoteDetectorEvents {
@@ -19,6 +20,10 @@ export interface RemoteDetector extends Detector {
 export interface RemoteDetectorBase {
   /** Names the detector in findings, logs and its circuit. */
   readonly name: string;
+  /** Base URL of the server; the detector's path is appended. */
+  readonly baseUrl: string;
+  /** Bearer token sent in the Authorization header; never logged. */
+  readonly token?: Secret | undefined;
   readonly hooks: readonly Hook[];
   readonly timeoutMs: number;
   readonly breaker: BreakerSettings;
@@ -32,6 +37,8 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 /** The connection pool, circuit and failure reporting of one remote detector. */
 export class RemoteCaller {
   readonly dispatcher: Agent;
+  /** Where and how the calls go: URL, credential, time and size limits. */
+  readonly endpoint: RemoteEndpoint;
   readonly #breaker: CircuitBreaker;
 
   constructor(
@@ -40,6 +47,12 @@ export class RemoteCaller {
     private readonly events: RemoteDetectorEvents,
   ) {
     this.dispatcher = new Agent({ connect: { timeout: base.timeoutMs }, keepAliveTimeout: 30_000 });
+    this.endpoint = {
+      baseUrl: base.baseUrl,
+      token: base.token,
+      timeoutMs: base.timeoutMs,
+      maxResponseBytes: base.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    };
     this.#breaker = new CircuitBreaker(detector, base.breaker, (state) =>
       events.onCircuitChange?.({ detector, state }),
     );

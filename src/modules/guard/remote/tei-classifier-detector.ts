@@ -1,12 +1,10 @@
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
-import type { Secret } from '../../../lib/secret.js';
 import type { Finding, ScanContext } from '../detector.js';
 import { calibrateProbability } from '../embedding/calibrate-probability.js';
 import { MicroBatcher } from './micro-batcher.js';
 import { postJson } from './post-json.js';
 import {
-  DEFAULT_MAX_RESPONSE_BYTES,
   RemoteCaller,
   type RemoteDetector,
   type RemoteDetectorBase,
@@ -17,8 +15,6 @@ import { unavailableFinding } from './unavailable-finding.js';
 
 /** A sequence classifier served by Hugging Face text-embeddings-inference (`POST /predict`). */
 export interface TeiClassifierOptions extends RemoteDetectorBase {
-  readonly baseUrl: string;
-  readonly token?: Secret | undefined;
   /** Labels that mean an attack (matched without regard to case) and the finding class each one reports. */
   readonly labels: Readonly<Record<string, string>>;
   /** Score of an attack label (0..1, exclusive) at and above which it is reported; it maps to confidence 0.5. */
@@ -65,12 +61,7 @@ export function createTeiClassifierDetector(
   events: RemoteDetectorEvents = {},
 ): RemoteDetector {
   const caller = new RemoteCaller(options.name, options, events);
-  const endpoint = {
-    baseUrl: options.baseUrl,
-    token: options.token,
-    timeoutMs: options.timeoutMs,
-    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
-  };
+  const { endpoint } = caller;
   const attackClass = new Map(Object.entries(options.labels).map(([label, cls]) => [label.toUpperCase(), cls]));
   const batcher = new MicroBatcher<string, readonly TeiPrediction[]>(options, (texts) =>
     caller.call(async () => {

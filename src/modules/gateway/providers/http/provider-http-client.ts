@@ -1,4 +1,5 @@
 import { Agent, type Dispatcher } from 'undici';
+import { readBoundedText } from '../../../../lib/read-bounded-text.js';
 import { ProviderError } from '../provider-error.js';
 import {
   abortError,
@@ -90,21 +91,12 @@ function networkFailure(error: unknown, request: OutboundRequest): ProviderError
   );
 }
 
-async function readText(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
-  const decoder = new TextDecoder('utf-8');
-  let size = 0;
-  let out = '';
-  for await (const piece of body) {
-    const bytes = piece as Buffer;
-    size += bytes.length;
-    if (size > limit) {
-      body.destroy();
-      throw new ProviderError('malformed_response', `response body larger than ${limit} bytes`);
-    }
-    out += decoder.decode(bytes, { stream: true });
-  }
-  return out + decoder.decode();
-}
+const readText = (body: Dispatcher.ResponseData['body'], limit: number) =>
+  readBoundedText(
+    body,
+    limit,
+    () => new ProviderError('malformed_response', `response body larger than ${limit} bytes`),
+  );
 
 /** A non-2xx answer as a ProviderError: 429 → rate_limited (with Retry-After), 5xx → upstream_error, else rejected. */
 async function statusFailure(response: Dispatcher.ResponseData, request: OutboundRequest): Promise<ProviderError> {
