@@ -20,6 +20,8 @@ export interface InjectionModel {
   readonly lexical: MilModel;
   readonly embedding: { readonly weights: readonly number[]; readonly bias: number; readonly inputChars: number };
   readonly charModel: CharLanguageModel;
+  /** Worst-window bits per character that benign text of the training families stays under (out-of-fold, 99th percentile). */
+  readonly perplexityCeiling: number;
   /** Fusion without the embedding (rules-only deployments and the cascade's first stage). */
   readonly fusionLexical: Fusion;
   /** Fusion with the embedding logit as its last input. */
@@ -28,7 +30,7 @@ export interface InjectionModel {
    * Signals that flag on their own above a floor (an OR beside the fusion): each floor is the lowest score at which no
    * benign family of the training data is flagged more than 1% of the time (above 1 = never).
    */
-  readonly floors: { readonly embeddedInstruction: number; readonly framedHarm: number; readonly tokenFlood: number };
+  readonly floors: { readonly embeddedInstruction: number; readonly framedHarm: number };
   /** Probability thresholds per hook, chosen so the false-positive rate on benign hard negatives is fixed. */
   readonly thresholds: { readonly lexical: Record<Hook, number>; readonly full: Record<Hook, number> };
   /** First-stage probabilities below `low` or above `high` are decided without the embedding model. */
@@ -58,7 +60,7 @@ export interface StageOne {
 export function scoreStageOne(model: InjectionModel, text: string, evidence: TextEvidence): StageOne {
   const best = milLogit(model.lexical, evidence.bag);
   const whole = milLogit(model.lexical, evidence.bag.slice(0, 1));
-  const inputs = [best.logit, whole.logit, ...denseFeatures(text, evidence, model.charModel)];
+  const inputs = [best.logit, whole.logit, ...denseFeatures(text, evidence, model.charModel, model.perplexityCeiling)];
   return { inputs, probability: applyFusion(model.fusionLexical, inputs), bestSegment: best.index };
 }
 
@@ -80,7 +82,6 @@ export function floorConfidence(model: Pick<InjectionModel, 'floors'>, evidence:
   return Math.max(
     at(evidence.embedded.score, model.floors.embeddedInstruction),
     at(evidence.framing.framedHarm, model.floors.framedHarm),
-    at(evidence.flood, model.floors.tokenFlood),
   );
 }
 
@@ -97,12 +98,13 @@ const fusionSchema = z.object({
 });
 const hookThresholds = z.object({ input: z.number().min(0).max(1), output: z.number().min(0).max(1) });
 const shippedSchema = z.object({
-  format: z.literal('bulwark-injection-model-v4'),
+  format: z.literal('bulwark-injection-model-v3'),
   denseFeatures: z.array(z.string()),
   lexical: z.object({ buckets: z.literal(lexicalBuckets), scale: z.number(), int8: z.string(), bias: z.number() }),
   embedding: z.object({ weights: z.array(z.number()).length(512), bias: z.number(), inputChars: z.number().int() }),
   charModel: z.object({ unigram: z.string(), bigram: z.string(), trigram: z.string(), total: z.number() }),
-  floors: z.object({ embeddedInstruction: z.number(), framedHarm: z.number(), tokenFlood: z.number() }),
+  perplexityCeiling: z.number(),
+  floors: z.object({ embeddedInstruction: z.number(), framedHarm: z.number() }),
   fusionLexical: fusionSchema,
   fusionFull: fusionSchema,
   thresholds: z.object({ lexical: hookThresholds, full: hookThresholds }),
@@ -144,7 +146,7 @@ export function serializeInjectionModel(model: InjectionModel): ShippedInjection
     bias: f.bias,
   });
   return {
-    format: 'bulwark-injection-model-v4',
+    format: 'bulwark-injection-model-v3',
     denseFeatures: [...denseFeatureNames],
     lexical: { buckets: lexicalBuckets, scale, int8: toBase64(int8), bias: model.lexical.bias },
     embedding: { ...model.embedding, weights: round(model.embedding.weights) },
@@ -154,6 +156,7 @@ export function serializeInjectionModel(model: InjectionModel): ShippedInjection
       trigram: countsToFloat32(model.charModel.trigram),
       total: model.charModel.total,
     },
+    perplexityCeiling: model.perplexityCeiling,
     floors: model.floors,
     fusionLexical: fusion(model.fusionLexical),
     fusionFull: fusion(model.fusionFull),
@@ -180,6 +183,7 @@ export function parseInjectionModel(json: unknown): InjectionModel {
       trigram: float32ToCounts(shipped.charModel.trigram, trigramBuckets),
       total: shipped.charModel.total,
     },
+    perplexityCeiling: shipped.perplexityCeiling,
     floors: shipped.floors,
     fusionLexical: shipped.fusionLexical,
     fusionFull: shipped.fusionFull,
