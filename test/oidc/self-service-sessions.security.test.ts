@@ -12,7 +12,8 @@ interface SessionWire {
   org_id: string;
 }
 
-// A person sees and ends their own sign-ins (`/v1/me/sessions`); nobody else's, and never through an API key or a
+// A person sees and ends their own sign-ins to the token's org's applications (`/v1/me/sessions`): not another org's
+// (an org's app holding the token must not learn of or end them), nobody else's, and never through an API key or a
 // service account's token, whatever its roles.
 describe(`a person's own sign-ins (${backendName})`, () => {
   let t: Server;
@@ -52,47 +53,46 @@ describe(`a person's own sign-ins (${backendName})`, () => {
     return { ...app, tokens: await redeem(app.rp, step.leftTo as URL, request) };
   }
 
-  it('lists every org\'s sign-ins of the caller, ends one, then all ("sign out everywhere"), audited', async () => {
+  it("lists and ends the caller's sign-ins to the token's org only; another org's app can neither see nor end them", async () => {
     const m = await signedInMember('self-service@org-a.example');
     const b = await alsoInOrgB(m);
-    const listed = await ownSessions(m.tokens.access_token);
-    expect(listed.map((s) => [s.client_id, s.org_id]).sort()).toEqual(
-      [
-        [m.clientId, orgA()],
-        [b.clientId, t.orgs.b.orgId],
-      ].sort(),
-    );
-    // Seen from org B's token, the list is the same person's.
-    expect((await ownSessions(b.tokens.access_token)).length).toBe(2);
+    const listedA = await ownSessions(m.tokens.access_token);
+    expect(listedA.map((s) => [s.client_id, s.org_id])).toEqual([[m.clientId, orgA()]]);
+    const listedB = await ownSessions(b.tokens.access_token);
+    expect(listedB.map((s) => [s.client_id, s.org_id])).toEqual([[b.clientId, t.orgs.b.orgId]]);
 
-    const grantB = listed.find((s) => s.org_id === t.orgs.b.orgId)?.grant_id ?? '';
-    const one = await t.api(m.tokens.access_token, 'DELETE', `/v1/me/sessions?grant_id=${grantB}`);
-    expect(one.status).toBe(200);
-    expect(await one.json()).toEqual({ grants_revoked: 1, sessions_ended: 1 });
-    expect((await t.api(b.tokens.access_token, 'GET', `/v1/orgs/${t.orgs.b.orgId}`)).status).toBe(401);
-    await expect(client.refreshTokenGrant(b.rp, b.tokens.refresh_token as string)).rejects.toMatchObject({
-      error: 'invalid_grant',
-    });
-    expect((await ownSessions(m.tokens.access_token)).map((s) => s.org_id)).toEqual([orgA()]);
+    // An org A application holding the person's token reaches for their sign-in to org B's application: no such one.
+    const grantB = listedB[0]?.grant_id ?? '';
+    const reach = await t.api(m.tokens.access_token, 'DELETE', `/v1/me/sessions?grant_id=${grantB}`);
+    expect(reach.status).toBe(404);
+    expect((await t.api(b.tokens.access_token, 'GET', `/v1/orgs/${t.orgs.b.orgId}`)).status).toBe(200);
 
     const all = await t.api(m.tokens.access_token, 'DELETE', '/v1/me/sessions');
     expect(all.status).toBe(200);
     expect(await all.json()).toMatchObject({ grants_revoked: 1 });
-    // The token that asked ended with its sign-in.
+    // The token that asked ended with its sign-in; org B's sign-in stands.
     expect((await t.api(m.tokens.access_token, 'GET', '/v1/me/sessions')).status).toBe(401);
     await expect(client.refreshTokenGrant(m.rp, m.tokens.refresh_token as string)).rejects.toMatchObject({
       error: 'invalid_grant',
     });
+    expect((await ownSessions(b.tokens.access_token)).length).toBe(1);
+
+    const one = await t.api(b.tokens.access_token, 'DELETE', `/v1/me/sessions?grant_id=${grantB}`);
+    expect(one.status).toBe(200);
+    expect(await one.json()).toMatchObject({ grants_revoked: 1 });
+    expect((await t.api(b.tokens.access_token, 'GET', `/v1/orgs/${t.orgs.b.orgId}`)).status).toBe(401);
+    await expect(client.refreshTokenGrant(b.rp, b.tokens.refresh_token as string)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
     const events = await t.server.testDb.superuser(
-      `SELECT e.details->>'scope' AS scope, o.is_platform FROM audit_events e JOIN orgs o ON o.id = e.org_id
+      `SELECT e.details->>'scope' AS scope, e.org_id FROM audit_events e
         WHERE e.action = 'identity.session.revoked' AND e.resource->>'id' = $1
-          AND 'oidc.sessions_revoked_by_user' = ANY(e.reason_codes) ORDER BY scope DESC, o.is_platform`,
+          AND 'oidc.sessions_revoked_by_user' = ANY(e.reason_codes) ORDER BY scope DESC`,
       [m.userId],
     );
     expect(events).toEqual([
-      { scope: 'grant', is_platform: false },
-      { scope: 'all', is_platform: false },
-      { scope: 'all', is_platform: true },
+      { scope: 'org', org_id: orgA() },
+      { scope: 'grant', org_id: t.orgs.b.orgId },
     ]);
   });
 

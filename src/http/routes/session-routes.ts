@@ -48,8 +48,8 @@ const callerAsResource = (request: FastifyRequest) => {
 };
 
 /**
- * `GET` and `DELETE /v1/me/sessions`: the calling person's own live sign-ins, in every org (`manage:own-sessions`,
- * which only a user's access token holds); and `GET` and `DELETE /v1/orgs/{org_id}/members/{member_id}/sessions`:
+ * `GET` and `DELETE /v1/me/sessions`: the calling person's own live sign-ins to the applications of the token's org
+ * (`manage:own-sessions`, which only a user's access token holds); and `GET` and `DELETE /v1/orgs/{org_id}/members/{member_id}/sessions`:
  * a member's live sign-ins to the org's applications, for the org's member admins (`manage:members`).
  */
 export function registerSessionRoutes(app: FastifyInstance, services: ApiServices): void {
@@ -61,13 +61,16 @@ export function registerSessionRoutes(app: FastifyInstance, services: ApiService
     schema: {
       summary: 'List your own live sign-ins',
       description:
-        "One entry per standing grant (a sign-in to one application), in every org you belong to. Only a person's access token may call it; API keys and service accounts are refused.",
+        "One entry per standing grant (a sign-in to one application) to the applications of the token's org; sign-ins to other orgs' applications are never shown. Only a person's access token may call it; API keys and service accounts are refused.",
       tags: ['sessions'],
       security,
       response: { 200: z.object({ data: z.array(sessionSchema) }) },
     },
     handler: async (request) => {
-      const sessions = await services.oidc.sessions.list(principalOf(request).id);
+      const principal = principalOf(request);
+      // SECURITY: the token's org only: an org's application holding a person's token learns nothing of their
+      // sign-ins to other orgs' applications, and cannot end them.
+      const sessions = await services.oidc.sessions.list(principal.id, { orgId: principal.orgId });
       return { data: sessions.map(toSessionWire) };
     },
   });
@@ -78,20 +81,24 @@ export function registerSessionRoutes(app: FastifyInstance, services: ApiService
       transaction: 'platform',
     },
     schema: {
-      summary: 'End your own sign-ins: all ("sign out everywhere"), or one',
+      summary: "End your own sign-ins to the org's applications: all, or one",
       description:
-        'Deletes the grants, their refresh tokens and codes, and the browser sessions holding them: their access tokens (this one too, when its sign-in is among them) stop working at once and refreshing fails.',
+        "Deletes the grants, their refresh tokens and codes, and the browser sessions holding them: their access tokens (this one too) stop working at once and refreshing fails. Sign-ins to other orgs' applications stand.",
       tags: ['sessions'],
       security,
       querystring: grantQuery,
       response: { 200: revokedSchema },
     },
     handler: async (request) => {
+      const principal = principalOf(request);
       const revoked = await inPlatformTransaction(request, (platform) =>
         services.oidc.sessions.revokeOwn(
           platform,
-          principalOf(request).id,
-          request.query.grant_id !== undefined ? { grantId: request.query.grant_id } : {},
+          principal.id,
+          {
+            orgId: principal.orgId,
+            ...(request.query.grant_id !== undefined ? { grantId: request.query.grant_id } : {}),
+          },
           auditOf(request),
         ),
       );

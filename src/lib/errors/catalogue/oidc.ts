@@ -82,7 +82,7 @@ export const oidcErrors = defineErrors({
     status: 401,
     title: 'Sign-ins ended by their user',
     description:
-      'Audit reason only: a person ended their own sign-ins (`DELETE /v1/me/sessions`): all of them ("sign out everywhere") or one.',
+      "Audit reason only: a person ended their own sign-ins to the applications of their token's org (`DELETE /v1/me/sessions`): all of them or one.",
   },
   'oidc.user_disabled': {
     status: 401,

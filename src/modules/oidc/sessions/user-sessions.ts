@@ -29,11 +29,11 @@ export interface UserSessions {
   listOfMember(orgId: OrgId, memberId: string): Promise<UserSession[]>;
   /** Ends the user's sign-ins in scope ("sign out everywhere" without one), audited in every affected org. */
   revoke(platform: PlatformSql, userId: string, scope: RevocationScope, meta: RevocationMeta): Promise<RevokedSessions>;
-  /** A person ends their own sign-ins: all ("sign out everywhere"), or one grant of theirs. */
+  /** A person ends their own sign-ins to one org's applications: all, or one grant of theirs there. */
   revokeOwn(
     platform: PlatformSql,
     userId: string,
-    scope: { grantId?: string },
+    scope: { orgId: OrgId; grantId?: string },
     audit: { actor: AuditActor; requestId?: string },
   ): Promise<RevokedSessions>;
   /** An org admin ends a member's sign-ins to the org's applications (all, or one grant). */
