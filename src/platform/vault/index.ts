@@ -1,5 +1,6 @@
 export type { DataKeyCacheOptions } from './data-key-cache.js';
 export { FieldCipher, type FieldCipherDeps, type FieldRef } from './field-cipher.js';
+export { loadInstallationSecret } from './installation-secret.js';
 export type { KeyVault, WrappedKey } from './key-vault.js';
 export { openLocalKeyVault } from './local-key-vault.js';
 export { openKeyVault } from './open-key-vault.js';
