@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { injectFailure, snapshot } from '../support/inject-failure.js';
 import { backendName } from '../support/test-db.js';
 import { listeningOidcServer } from './oidc-test-server.js';
-import { appClient, authorizationRequest, firstSignIn, memberAndApp, redeem } from './user-sign-in.js';
+import { firstSignIn, memberAndApp, redeem, signInToOrgB } from './user-sign-in.js';
 
 type Server = Awaited<ReturnType<typeof listeningOidcServer>>;
 interface SessionWire {
@@ -37,25 +37,9 @@ describe(`a person's own sign-ins (${backendName})`, () => {
     return { ...member, ...signIn, tokens };
   }
 
-  // The same person signed in, through the same browser, to an application of org B too.
-  async function alsoInOrgB(m: Awaited<ReturnType<typeof signedInMember>>) {
-    const b = t.orgs.b;
-    const added = await t.orgs.call(b.ownerKey, 'POST', `/v1/orgs/${b.orgId}/members`, {
-      email: m.email,
-      roles: ['viewer'],
-    });
-    expect(added.statusCode).toBe(201);
-    const app = await appClient(t, { orgKey: b.ownerKey, orgId: b.orgId });
-    const request = await authorizationRequest(app.rp);
-    let step = await m.agent.open(request.url.toString());
-    if (!step.leftTo) step = await m.agent.submit('consent', { approve: 'yes' });
-    expect(step.leftTo).toBeDefined();
-    return { ...app, tokens: await redeem(app.rp, step.leftTo as URL, request) };
-  }
-
   it("lists and ends the caller's sign-ins to the token's org only; another org's app can neither see nor end them", async () => {
     const m = await signedInMember('self-service@org-a.example');
-    const b = await alsoInOrgB(m);
+    const b = await signInToOrgB(t, m, ['viewer']);
     const listedA = await ownSessions(m.tokens.access_token);
     expect(listedA.map((s) => [s.client_id, s.org_id])).toEqual([[m.clientId, orgA()]]);
     const listedB = await ownSessions(b.tokens.access_token);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorUsers } from '../../src/modules/oidc/index.js';
 import { backendName } from '../support/test-db.js';
 import { listeningOidcServer } from './oidc-test-server.js';
-import { appClient, authorizationRequest, firstSignIn, memberAndApp, PASSWORD, redeem } from './user-sign-in.js';
+import { authorizationRequest, firstSignIn, memberAndApp, PASSWORD, redeem, signInToOrgB } from './user-sign-in.js';
 
 type Server = Awaited<ReturnType<typeof listeningOidcServer>>;
 
@@ -95,18 +95,9 @@ describe(`sign out everywhere: ended sign-ins stop at once (${backendName})`, ()
   it("org-scoped revocation leaves the user's sign-ins to another org's applications working", async () => {
     const m = await signedInMember('two-orgs@org-a.example');
     const b = t.orgs.b;
-    const added = await t.orgs.call(b.ownerKey, 'POST', `/v1/orgs/${b.orgId}/members`, {
-      email: m.email,
-      roles: ['developer'],
-    });
-    expect(added.statusCode).toBe(201);
-    const appB = await appClient(t, { orgKey: b.ownerKey, orgId: b.orgId });
     // The same browser: single sign-on, then consent to org B's application.
-    const requestB = await authorizationRequest(appB.rp);
-    let step = await m.agent.open(requestB.url.toString());
-    if (!step.leftTo) step = await m.agent.submit('consent', { approve: 'yes' });
-    expect(step.leftTo).toBeDefined();
-    const tokensB = await redeem(appB.rp, step.leftTo as URL, requestB);
+    const appB = await signInToOrgB(t, m, ['developer']);
+    const tokensB = appB.tokens;
     expect((await t.api(tokensB.access_token, 'GET', `/v1/orgs/${b.orgId}`)).status).toBe(200);
     // Org B's admin sees only org B's application among the user's sign-ins.
     const memberB = await memberIdOf(b.orgId, b.ownerKey, m.userId);

@@ -132,3 +132,19 @@ export async function passkeySignIn(t: OidcServer, rp: client.Configuration, ema
   if (!step.leftTo) throw new Error(`not signed in:\n${agent.page}`);
   return { tokens: await redeem(rp, step.leftTo, request), authenticator, agent, recoveryCodes };
 }
+
+/**
+ * The same person, already signed in through `agent`, made a member of org B (`roles`) and signed in to a new org B
+ * application through the same browser: single sign-on, then consent. Answers the application and its tokens.
+ */
+export async function signInToOrgB(t: OidcServer, person: { email: string; agent: SignInAgent }, roles: string[]) {
+  const b = t.orgs.b;
+  const added = await t.orgs.call(b.ownerKey, 'POST', `/v1/orgs/${b.orgId}/members`, { email: person.email, roles });
+  if (added.statusCode !== 201) throw new Error(`member of org B: ${added.body}`);
+  const app = await appClient(t, { orgKey: b.ownerKey, orgId: b.orgId });
+  const request = await authorizationRequest(app.rp);
+  let step = await person.agent.open(request.url.toString());
+  if (!step.leftTo) step = await person.agent.submit('consent', { approve: 'yes' });
+  if (!step.leftTo) throw new Error('the org B sign-in did not return to the application');
+  return { ...app, tokens: await redeem(app.rp, step.leftTo, request) };
+}
