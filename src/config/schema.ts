@@ -189,6 +189,15 @@ export const configSchema = z.object({
     .describe(
       'PostgreSQL connection string of the schema owner, used only to run migrations (`bulwark migrate`, and `serve` before it listens). When set, migrate also creates the login DATABASE_URL names (NOINHERIT, member of bulwark_app only) if it is missing. Defaults to DATABASE_URL, which suits development only.',
     ),
+  cachePushBoundMs: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10_000)
+    .default(250)
+    .describe(
+      "On PostgreSQL, the longest a change committed through another node or an operator's shell (a revoked key or grant, a role, a policy, a frozen org) may go unseen by this node's caches (ms). Other writers' changes are pushed to each node (LISTEN/NOTIFY) with heartbeats; whenever the push is not that fresh, requests read the org's generation from the database. 0 reads it on every request. Changes made through this node hold on its next request either way.",
+    ),
   redisUrl: secretString
     .optional()
     .describe(
@@ -467,6 +476,7 @@ export const envBindings: Readonly<Record<string, readonly string[]>> = {
   BULWARK_DATA_DIR: ['dataDir'],
   DATABASE_URL: ['databaseUrl'],
   BULWARK_MIGRATION_DATABASE_URL: ['migrationDatabaseUrl'],
+  BULWARK_CACHE_PUSH_BOUND_MS: ['cachePushBoundMs'],
   REDIS_URL: ['redisUrl'],
   BULWARK_LOG_LEVEL: ['logLevel'],
   BULWARK_BODY_LIMIT_BYTES: ['bodyLimitBytes'],

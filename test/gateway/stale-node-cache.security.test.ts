@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { twoOrgs } from '../api/api-client.js';
 import type { FakeUpstream } from '../support/fake-upstreams/fake-upstream.js';
 import { startOpenAiFake } from '../support/fake-upstreams/openai-fake.js';
-import { backendName } from '../support/test-db.js';
+import { afterCachePushBound, backendName } from '../support/test-db.js';
 import { createTestServer, type TestServer } from '../support/test-server.js';
 
 // Attack: keep using what another node has cached after an administrator changed it. Node B resolves models and routes
 // and meters calls from per-node caches; node A deletes a model, moves a route, rotates a provider's upstream and
-// lowers the budget. Every change must apply on node B's very next request, because each change bumps the org's cache
-// generation and B trusts a cached entry only under the generation its request read.
+// lowers the budget. Every change must apply on node B's first request after the stated bound (`cachePushBoundMs`,
+// which each test waits out), because each change bumps the org's cache generation, the database pushes the bump to B
+// (or B reads it when the push is not that fresh), and B trusts a cached entry only under the generation it holds.
 describe(`a node never serves a model, route or limit another node changed (${backendName})`, () => {
   let a: TestServer;
   let b: TestServer;
@@ -53,7 +54,7 @@ describe(`a node never serves a model, route or limit another node changed (${ba
     await second?.close();
   });
 
-  it('a deleted model is not found on the next request to the other node', async () => {
+  it("a deleted model is not found on the other node's first request after the bound", async () => {
     const model = await onA('POST', orgPath('/gateway/models'), {
       name: 'doomed-chat',
       region: 'eu',
@@ -63,12 +64,13 @@ describe(`a node never serves a model, route or limit another node changed (${ba
     expect((await chatOnB('doomed-chat')).status).toBe(200);
     expect((await chatOnB('doomed-chat')).status).toBe(200);
     expect((await onA('DELETE', orgPath(`/gateway/models/${model.json().id as string}`))).statusCode).toBe(204);
+    await afterCachePushBound();
     const after = await chatOnB('doomed-chat');
     expect(after.status).toBe(404);
     expect(after.body).toMatchObject({ error: { code: 'model_not_found' } });
   });
 
-  it("a route's new version and a provider's new base URL apply on the next request to the other node", async () => {
+  it("a route's new version and a provider's new base URL apply on the other node's first request after the bound", async () => {
     const other = await onA('POST', orgPath('/gateway/providers'), {
       name: 'other-host',
       kind: 'openai-compatible',
@@ -102,18 +104,20 @@ describe(`a node never serves a model, route or limit another node changed (${ba
       { 'if-match': route.headers.etag as string },
     );
     expect(moved.statusCode, moved.body).toBe(201);
+    await afterCachePushBound();
     const after = await chatOnB('switchable');
     expect(after.status).toBe(200);
     expect(contentOf(after.body)).toMatch(/^second: /);
 
     const rebased = await onA('PATCH', orgPath(`/gateway/providers/${otherId}`), { base_url: `${first.url}/v1` });
     expect(rebased.statusCode, rebased.body).toBe(200);
+    await afterCachePushBound();
     const rerouted = await chatOnB('switchable');
     expect(rerouted.status).toBe(200);
     expect(contentOf(rerouted.body)).toMatch(/^first: /);
   });
 
-  it("a lowered budget refuses the other node's next call", async () => {
+  it("a lowered budget refuses the other node's first call after the bound", async () => {
     expect((await chatOnB('bulwark-local-chat')).status).toBe(200);
     const limits = await onA('GET', orgPath('/gateway/limits'));
     const lowered = await onA(
@@ -123,6 +127,7 @@ describe(`a node never serves a model, route or limit another node changed (${ba
       { 'if-match': String(limits.headers.etag) },
     );
     expect(lowered.statusCode, lowered.body).toBe(200);
+    await afterCachePushBound();
     const refused = await chatOnB('bulwark-local-chat');
     expect(refused.status).toBe(402);
     expect(refused.body).toMatchObject({ error: { code: 'gateway.budget_exceeded' } });

@@ -46,8 +46,24 @@ export interface TestDb {
   url?: string;
   /** Connection string of the serving login on the PostgreSQL database. */
   servingUrl?: string;
+  /**
+   * Opens another serving connection to the PostgreSQL database, as a second node would have (its own pool and its
+   * own pushed changes), keyed with the test key unless `keyed` is false (a runtime keys it with its vault).
+   * Undefined on PGlite, a database of one process.
+   */
+  openServingDb?: (keyed?: boolean) => Promise<Db>;
   close(): Promise<void>;
 }
+
+/**
+ * How long after a change commits through one node another node may still serve it from its caches, on PostgreSQL
+ * (`cachePushBoundMs`, as in production's default). A test of two nodes waits this long before it expects the change.
+ */
+export const TEST_CACHE_PUSH_BOUND_MS = 250;
+
+/** Waits out {@link TEST_CACHE_PUSH_BOUND_MS}: afterwards every node must act on a change committed before the wait. */
+export const afterCachePushBound = (): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, TEST_CACHE_PUSH_BOUND_MS + 50));
 
 /** The real PostgreSQL server of this run, when DATABASE_URL is set. */
 export const postgresUrl = process.env.DATABASE_URL;
@@ -127,15 +143,19 @@ export async function createTestDb(options: { migrate?: boolean } = {}): Promise
   const url = withDatabase(postgresUrl, name);
   const servingUrl = withDatabase(postgresUrl, name, TEST_SERVING_LOGIN);
   const owner = await PostgresOwnerDb.openOwner(url, { maxConnections: 4 });
+  const source = testKeySource();
+  const openServingDb = async (keyed = true): Promise<Db> => {
+    const serving = await PostgresDb.open(servingUrl, { maxConnections: 20, pushBoundMs: TEST_CACHE_PUSH_BOUND_MS });
+    if (keyed) await keyTenantContext(serving, source);
+    return serving;
+  };
   let db: Db = owner;
   try {
     if (shouldMigrate) {
       await migrate(owner);
       await provisionServingLogin(owner, TEST_SERVING_LOGIN);
-      db = await PostgresDb.open(servingUrl, { maxConnections: 20 });
-      const source = testKeySource();
       await keyTenantContext(owner, source, owner);
-      await keyTenantContext(db, source);
+      db = await openServingDb();
     }
   } catch (error) {
     await owner.close();
@@ -147,6 +167,7 @@ export async function createTestDb(options: { migrate?: boolean } = {}): Promise
     owner,
     url,
     servingUrl,
+    ...(shouldMigrate ? { openServingDb } : {}),
     superuser: (sql, params = []) => owner.withOwner(async (tx) => (await tx.query(sql, params)).rows),
     close: async () => {
       if (db !== owner) await db.close();

@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../../src/lib/clock.js';
 import type { ProtectedRoute } from '../../src/http/auth/install-auth.js';
 import { buildApp, openRuntime, type Runtime, type RuntimeOverrides } from '../../src/main.js';
 import { createLogger } from '../../src/platform/logger/index.js';
+import type { Db } from '../../src/platform/db/index.js';
 import { createTestDb, type TestDb } from './test-db.js';
 
 /** An in-process Bulwark node on a fresh database, driven with `app.inject`. */
@@ -28,7 +29,10 @@ export async function createTestServer(
     registerRoutes?: (app: FastifyInstance) => void;
     /** The gateway's catalogue and meter (recording providers, an instrumented meter). */
     gateway?: RuntimeOverrides['gateway'];
-    /** A second node: serve the database (and the data folder, so the same vault key) of this running node. */
+    /**
+     * A second node: serve the database (and the data folder, so the same vault key) of this running node. On
+     * PostgreSQL it has connections of its own, so it learns the first node's changes as any other node would.
+     */
     sameDatabaseAs?: TestServer;
   } = {},
 ): Promise<TestServer> {
@@ -43,10 +47,12 @@ export async function createTestServer(
     },
   });
   const testDb = shared ? shared.testDb : await createTestDb();
+  // PGlite is one process's database, so two nodes on it share the one connection.
+  const ownDb: Db | undefined = shared ? await testDb.openServingDb?.(false) : undefined;
   let runtime: Runtime | undefined;
   try {
     runtime = await openRuntime(config, {
-      db: testDb.db,
+      db: ownDb ?? testDb.db,
       ownerDb: testDb.owner,
       clock: options.clock ?? systemClock,
       logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
@@ -56,9 +62,10 @@ export async function createTestServer(
     const app = await buildApp(runtime, { accepting: true }, routes);
     if (options.registerRoutes) options.registerRoutes(app);
     await app.ready();
-    return createHandle(app, runtime, testDb, config, routes, !shared);
+    return createHandle(app, runtime, testDb, config, routes, !shared, ownDb);
   } catch (error) {
     await runtime?.close();
+    await ownDb?.close();
     if (!shared) await testDb.close();
     throw error;
   }
@@ -71,6 +78,7 @@ function createHandle(
   config: Config,
   routes: ProtectedRoute[],
   ownsDb: boolean,
+  ownDb: Db | undefined,
 ): TestServer {
   return {
     app,
@@ -81,6 +89,7 @@ function createHandle(
     async close() {
       await app.close();
       await runtime.close();
+      await ownDb?.close();
       if (ownsDb) await testDb.close();
     },
   };

@@ -53,13 +53,14 @@ describe(`org cache generations (${backendName})`, () => {
        ON CONFLICT (org_id) DO UPDATE SET generation = org_generations.generation + 1`,
       [orgId],
     );
-  // The database as a node sees it when it is (or is not) the only writer.
+  // The database as a node sees it when it is (or is not) the only writer, without other writers' changes pushed to
+  // it (those have their own suite: postgres-commit-feed.int.test.ts).
   const writing = (soleWriter: boolean): Db => ({
     kind: t.db.kind,
     soleWriter,
     withTenant: (orgId, fn) => t.db.withTenant(orgId, fn),
     withPlatform: (fn) => t.db.withPlatform(fn),
-    onCommitted: (listener) => t.db.onCommitted(listener),
+    onCommitted: (listener) => t.db.onCommitted((notice) => (notice.pushed ? undefined : listener(notice))),
     keyTenantContext: (signer) => t.db.keyTenantContext(signer),
     ping: () => t.db.ping(),
     close: () => t.db.close(),

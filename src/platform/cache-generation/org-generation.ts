@@ -35,16 +35,24 @@ const noop = (): void => undefined;
  * request's own authentication read. Generations only grow, so the highest seen is never older than a read.
  * Every bump this node commits is seen at its commit (the Db's commit notices). When the node is the database's only
  * writer (the embedded database) nothing else can bump, so `read` answers an org it has seen from memory: still
- * bound 0, without the read.
+ * bound 0, without the read. When the database pushes other writers' bumps (PostgreSQL, `Db.pushedCommits`), `read`
+ * answers from memory while the feed is fresh, so a change committed on another node holds here at most the feed's
+ * `boundMs` later; else it reads.
  */
 export class OrgGenerations {
   private readonly seen = new LRUCache<OrgId, number>({ max: 100_000 });
+  // Per org whose `seen` holds every bump since the feed's subscription began: that subscription.
+  private readonly watched = new LRUCache<OrgId, number>({ max: 100_000 });
   // Per org with a read in flight: that read, and the one queued behind it (shared by everyone who asked meanwhile).
   private readonly reads = new Map<OrgId, { running: Promise<number>; queued?: Promise<number> }>();
 
   constructor(private readonly db: Db) {
     db.onCommitted((notice) => {
-      if (notice.kind === 'org_generation') this.observe(notice.orgId, notice.generation);
+      if (notice.kind !== 'org_generation') return;
+      this.observe(notice.orgId, notice.generation);
+      // A pushed notice is told only under the current subscription, which every later bump of the org also reaches.
+      const subscription = db.pushedCommits?.subscription;
+      if (notice.pushed && subscription !== undefined) this.watched.set(notice.orgId, subscription);
     });
   }
 
@@ -55,9 +63,7 @@ export class OrgGenerations {
    * before it asked, and an org under load pays one read per read time rather than one per request.
    */
   read(orgId: OrgId): Promise<number> {
-    // SECURITY: only a sole writer may skip the read: every bump then passes through this Db and is seen at its
-    // commit, so no committed change can be missing from `seen`.
-    const seen = this.db.soleWriter ? this.seen.get(orgId) : undefined;
+    const seen = this.knownWithoutRead(orgId);
     if (seen !== undefined) return Promise.resolve(seen);
     const state = this.reads.get(orgId);
     if (!state) return this.start(orgId);
@@ -65,10 +71,29 @@ export class OrgGenerations {
     return state.queued;
   }
 
+  /**
+   * SECURITY: skip the read only when no committed bump can be missing from `seen`: on a sole writer every bump passes
+   * through this Db; with a fresh feed, every bump older than its bound has been pushed under the subscription the
+   * org is watched under.
+   */
+  private knownWithoutRead(orgId: OrgId): number | undefined {
+    if (this.db.soleWriter) return this.seen.get(orgId);
+    const feed = this.db.pushedCommits;
+    if (feed === undefined || !feed.isFresh()) return undefined;
+    const subscription = this.watched.get(orgId);
+    return subscription !== undefined && subscription === feed.subscription ? this.seen.get(orgId) : undefined;
+  }
+
   private start(orgId: OrgId): Promise<number> {
+    // A read that starts under a subscription misses nothing that subscription will not push afterwards.
+    const subscription = this.db.pushedCommits?.subscription;
     const running = this.db
       .withTenant(orgId, (sql) => selectOrgGeneration(sql, orgId))
-      .then((generation) => this.observe(orgId, generation));
+      .then((generation) => {
+        if (subscription !== undefined && subscription === this.db.pushedCommits?.subscription)
+          this.watched.set(orgId, subscription);
+        return this.observe(orgId, generation);
+      });
     this.reads.set(orgId, { running });
     const done = () => {
       const state = this.reads.get(orgId);

@@ -26,6 +26,25 @@ export interface CommitNotice {
   orgId: OrgId;
   /** The org's cache generation as the transaction left it. */
   generation: number;
+  /** Set when another writer's commit was pushed by the database rather than committed by this Db. */
+  pushed?: true;
+}
+
+/**
+ * Other writers' commits as the database pushes them to this node (PostgreSQL LISTEN/NOTIFY), and how current that
+ * is. Its notices reach the Db's `onCommitted` listeners like the node's own.
+ */
+export interface PushedCommits {
+  /** The most a change committed elsewhere may be older than a fresh feed's view (ms): the stated bound. */
+  readonly boundMs: number;
+  /**
+   * The current unbroken subscription, undefined while there is none. What was learned under one subscription says
+   * nothing once it ends: changes committed while no one listened were never told.
+   */
+  readonly subscription: number | undefined;
+  /** Whether every change committed more than `boundMs` ago has been told under the current subscription. */
+  isFresh(): boolean;
+  close(): Promise<void>;
 }
 
 /** A transaction handle scoped to one org: row-level security admits only that org's rows. */
@@ -77,7 +96,12 @@ export interface Db {
    * process). Then every committed change passes through this Db, and its commit notices tell all of them.
    */
   readonly soleWriter: boolean;
-  /** Calls `listener` with every notice of every transaction of this Db, right after it commits; returns the unsubscribe. */
+  /** Other writers' commits pushed to this node, when the database pushes them and the Db subscribed. */
+  readonly pushedCommits?: PushedCommits;
+  /**
+   * Calls `listener` with every notice of every transaction of this Db, right after it commits, and with every pushed
+   * notice of other writers' commits; returns the unsubscribe.
+   */
   onCommitted(listener: (notice: CommitNotice) => void): () => void;
   /** Answers when the database is reachable. */
   ping(): Promise<void>;

@@ -5,6 +5,7 @@ export {
   type DbKind,
   type OwnerDb,
   type PlatformSql,
+  type PushedCommits,
   type Sql,
   type SqlResult,
   type TenantSql,

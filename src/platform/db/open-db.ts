@@ -17,7 +17,8 @@ async function openPglite(config: Config): Promise<PgliteDb> {
  * data folder (one superuser connection, so it is also the owner connection).
  */
 export async function openDb(config: Config): Promise<Db> {
-  if (config.databaseUrl !== undefined) return PostgresDb.open(config.databaseUrl.reveal());
+  if (config.databaseUrl !== undefined)
+    return PostgresDb.open(config.databaseUrl.reveal(), { pushBoundMs: config.cachePushBoundMs });
   return openPglite(config);
 }
 

@@ -1,7 +1,18 @@
 import pg from 'pg';
 import type { OrgId } from '../../lib/ids.js';
 import { CommitListeners } from './commit-notices.js';
-import type { CommitNotice, Db, OwnerDb, PlatformSql, Sql, SqlResult, TenantSql, TenantContextSigner } from './db.js';
+import { PostgresCommitFeed } from './postgres-commit-feed.js';
+import type {
+  CommitNotice,
+  Db,
+  OwnerDb,
+  PlatformSql,
+  PushedCommits,
+  Sql,
+  SqlResult,
+  TenantSql,
+  TenantContextSigner,
+} from './db.js';
 import { translateDbError } from './translate-db-error.js';
 import { enterPlatform, enterTenant } from './scoped-transaction.js';
 
@@ -95,6 +106,7 @@ export class PostgresDb implements Db {
   // Other nodes, migrations and operators' shells write the same database.
   readonly soleWriter = false;
   readonly #committed = new CommitListeners();
+  #pushed: PostgresCommitFeed | undefined;
 
   protected readonly pool: pg.Pool;
   readonly #tracked: TrackedPool;
@@ -105,9 +117,26 @@ export class PostgresDb implements Db {
     this.#tracked = tracked;
   }
 
-  /** Connects a serving pool to `connectionString`; fails if the server does not answer. */
-  static async open(connectionString: string, options: { maxConnections?: number } = {}): Promise<PostgresDb> {
-    return new PostgresDb(await connectPool(connectionString, options.maxConnections ?? 10));
+  /**
+   * Connects a serving pool to `connectionString`; fails if the server does not answer. With `pushBoundMs`, it also
+   * subscribes to other writers' org-generation changes (`pushedCommits`), fresh within that many milliseconds.
+   */
+  static async open(
+    connectionString: string,
+    options: { maxConnections?: number; pushBoundMs?: number } = {},
+  ): Promise<PostgresDb> {
+    const db = new PostgresDb(await connectPool(connectionString, options.maxConnections ?? 10));
+    if (options.pushBoundMs !== undefined && options.pushBoundMs > 0) {
+      db.#pushed = await PostgresCommitFeed.start(connectionString, {
+        boundMs: options.pushBoundMs,
+        tell: (notice) => db.#committed.tell([notice]),
+      });
+    }
+    return db;
+  }
+
+  get pushedCommits(): PushedCommits | undefined {
+    return this.#pushed;
   }
 
   protected async transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
@@ -158,6 +187,7 @@ export class PostgresDb implements Db {
 
   /** Ends the pool and resolves once every connection is closed, so dropping the database afterwards interrupts no one. */
   async close(): Promise<void> {
+    await this.#pushed?.close();
     if (!this.pool.ended) await this.pool.end();
     await this.#tracked.drained();
   }
