@@ -6,7 +6,7 @@
  * requests/s at saturation (closed loop), and the time to the first streamed content chunk. Prints the latency
  * Bulwark adds over direct and its throughput ratio to the peer, then the database work of one Bulwark call
  * (transactions and statements). PGlite by default, PostgreSQL when DATABASE_URL is set.
- * Run: npm run bench:gateway [-- rate=500 seconds=5 only=bulwark concurrency=32]
+ * Run: npm run bench:gateway [-- rate=500 seconds=5 only=bulwark concurrency=32 bound=250]
  * (`only=` runs one setup; `profile=out.cpuprofile` writes a CPU profile of this process during Bulwark's saturation.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -264,7 +264,12 @@ function countDb(db: Db): DbCounts {
 
 // ---- Bulwark: an org with a provider connection to the upstream, a model, limits, and a developer key ----
 async function startBulwark(upstreamUrl: string): Promise<{ server: TestServer; url: string; key: string }> {
-  const server = await createTestServer({ env: { BULWARK_GUARD_EMBEDDING_STAGE: 'false' } });
+  // bound=0 makes every request read its org's generation on PostgreSQL, as before pushed changes (migration 0030).
+  const env = {
+    BULWARK_GUARD_EMBEDDING_STAGE: 'false',
+    ...(args.bound ? { BULWARK_CACHE_PUSH_BOUND_MS: args.bound } : {}),
+  };
+  const server = await createTestServer({ env });
   const { a } = await twoOrgs(server.app, server.runtime.bootstrap?.secret ?? '');
   const api = apiClient(server.app);
   const org = `/v1/orgs/${a.orgId}`;
@@ -379,7 +384,7 @@ async function main(): Promise<void> {
   ];
   if (portkeyError) console.log(`portkey could not run here: ${String(portkeyError)}`);
   console.log(
-    `gateway bench on ${backendName}: ${RATE} req/s for ${STEADY_S} s (open loop), saturation ${SATURATION_S} s, streams ${STREAM_RATE} req/s`,
+    `gateway bench on ${backendName} (cache push bound ${bulwark.server.config.cachePushBoundMs} ms): ${RATE} req/s for ${STEADY_S} s (open loop), saturation ${SATURATION_S} s, streams ${STREAM_RATE} req/s`,
   );
   const results = new Map<string, { steady: OpenLoopResult; sat: number; stream: OpenLoopResult }>();
   // Counted from the start, so the database work per call under saturation (audit batches shared) is printed too.

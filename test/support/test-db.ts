@@ -116,7 +116,7 @@ async function dropDatabase(name: string): Promise<void> {
  * Creates a fresh database on the backend under test: in-memory PGlite by default, or a new,
  * uniquely named database on the PostgreSQL server of DATABASE_URL (dropped on close).
  */
-export async function createTestDb(options: { migrate?: boolean } = {}): Promise<TestDb> {
+export async function createTestDb(options: { migrate?: boolean; pushBoundMs?: number } = {}): Promise<TestDb> {
   const shouldMigrate = options.migrate ?? true;
   if (!postgresUrl) {
     const template = process.env.BULWARK_TEST_PGLITE_TEMPLATE;
@@ -145,7 +145,10 @@ export async function createTestDb(options: { migrate?: boolean } = {}): Promise
   const owner = await PostgresOwnerDb.openOwner(url, { maxConnections: 4 });
   const source = testKeySource();
   const openServingDb = async (keyed = true): Promise<Db> => {
-    const serving = await PostgresDb.open(servingUrl, { maxConnections: 20, pushBoundMs: TEST_CACHE_PUSH_BOUND_MS });
+    const serving = await PostgresDb.open(servingUrl, {
+      maxConnections: 20,
+      pushBoundMs: options.pushBoundMs ?? TEST_CACHE_PUSH_BOUND_MS,
+    });
     if (keyed) await keyTenantContext(serving, source);
     return serving;
   };

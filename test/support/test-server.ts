@@ -8,7 +8,7 @@ import type { ProtectedRoute } from '../../src/http/auth/install-auth.js';
 import { buildApp, openRuntime, type Runtime, type RuntimeOverrides } from '../../src/main.js';
 import { createLogger } from '../../src/platform/logger/index.js';
 import type { Db } from '../../src/platform/db/index.js';
-import { createTestDb, type TestDb } from './test-db.js';
+import { createTestDb, TEST_CACHE_PUSH_BOUND_MS, type TestDb } from './test-db.js';
 
 /** An in-process Bulwark node on a fresh database, driven with `app.inject`. */
 export interface TestServer {
@@ -43,10 +43,11 @@ export async function createTestServer(
       BULWARK_ENV: 'test',
       BULWARK_DATA_DIR: dataDir,
       BULWARK_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      BULWARK_CACHE_PUSH_BOUND_MS: String(TEST_CACHE_PUSH_BOUND_MS),
       ...options.env,
     },
   });
-  const testDb = shared ? shared.testDb : await createTestDb();
+  const testDb = shared ? shared.testDb : await createTestDb({ pushBoundMs: config.cachePushBoundMs });
   // PGlite is one process's database, so two nodes on it share the one connection.
   const ownDb: Db | undefined = shared ? await testDb.openServingDb?.(false) : undefined;
   let runtime: Runtime | undefined;
