@@ -117,7 +117,7 @@ describe('names-and-places stage in a worker pool', () => {
     expect(await ticksWhile(() => detectNamesAndLocations(large))).toBe(0);
   });
 
-  it('refuses a scan beyond the queue bound and fails it closed; the pipeline blocks it', async () => {
+  it('flood: a scan beyond the queue bound is refused and fails closed; the pipeline blocks it', async () => {
     const small = createNamesPool({ maxQueue: 2, timeoutMs: 60_000 });
     await small.start();
     const smallDetector = createPiiNerDetector({ pool: small });
@@ -134,7 +134,7 @@ describe('names-and-places stage in a worker pool', () => {
     await small.close();
   });
 
-  it('times a scan out and fails it closed, then replaces the worker stuck on it', async () => {
+  it('stalling text: a scan past its timeout fails closed, and the stuck worker is replaced, not waited for', async () => {
     const stuck = createNamesPool({ workerUrl: hangWorker, timeoutMs: 200, timeoutMsPerKb: 0 });
     const stuckDetector = createPiiNerDetector({ pool: stuck });
     expect(await stuckDetector.scan('hang', INPUT)).toEqual(unavailable('hang'));
