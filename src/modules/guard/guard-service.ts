@@ -8,6 +8,7 @@ import { createInjectionDetector } from './injection/injection-detector.js';
 import { createLeakageDetector } from './moderation/leakage-detector.js';
 import { createToxicityDetector } from './moderation/toxicity-detector.js';
 import { detectPiiRules } from './pii/detect-pii-rules.js';
+import type { NamesPool } from './pii/names-pool.js';
 import { createPiiNerDetector, createPiiRulesDetector } from './pii/pii-detector.js';
 import { resolveClassPolicy, type ClassPolicy } from './pipeline/class-policy.js';
 import { createGuardPipeline, type GuardPipeline, type GuardPipelineOptions } from './pipeline/guard-pipeline.js';
@@ -37,6 +38,11 @@ export interface GuardServiceDeps {
   policies?: GuardPolicyStore;
   /** Starts the embedding worker pool; called on the first scan, so nodes that never scan never load the model. */
   createPool?: () => EmbeddingPool;
+  /**
+   * Worker pool the names-and-places stage (compromise) runs in, off the event loop; its workers start on the first
+   * scan (or `warmUp`), and `close` stops them. Without one the stage runs on the calling thread.
+   */
+  namesPool?: NamesPool;
   /**
    * Stores one event through the audit group commit, resolving once it is stored. A scan without a caller's
    * transaction and without a hold records its verdict here instead of in a transaction of its own.
@@ -135,15 +141,18 @@ export class GuardService {
     });
   }
 
-  /** Builds the detectors and loads the embedding model now, so the first scans after a start do not wait for it. */
+  /**
+   * Builds the detectors and starts the embedding and names workers now, so the first scans after a start do not wait
+   * for them.
+   */
   async warmUp(): Promise<void> {
     this.pipelineFor(undefined);
-    await this.pool?.start();
+    await Promise.all([this.pool?.start(), this.deps.namesPool?.start()]);
   }
 
-  /** Stops the embedding workers and closes the remote detectors' connections. */
+  /** Stops the embedding and names workers and closes the remote detectors' connections. */
   async close(): Promise<void> {
-    await Promise.all([this.pool?.close(), this.deps.remoteDetectors?.close()]);
+    await Promise.all([this.pool?.close(), this.deps.namesPool?.close(), this.deps.remoteDetectors?.close()]);
   }
 
   // Detectors are built once; a pipeline per effective policy object (policies are cached and frozen per version).
@@ -158,7 +167,7 @@ export class GuardService {
         secretDetectors: [createSecretsDetector()],
         detectors: [
           createPiiRulesDetector(),
-          createPiiNerDetector(),
+          createPiiNerDetector(this.deps.namesPool ? { pool: this.deps.namesPool } : {}),
           createInjectionDetector(this.pool ? { pool: this.pool } : {}),
           createToxicityDetector(this.pool ? { pool: this.pool } : {}),
           createLeakageDetector({ findSensitive }),

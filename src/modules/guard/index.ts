@@ -4,9 +4,11 @@ export {
   createPiiNerDetector,
   piiRulesManifest,
   piiNerManifest,
+  type PiiNerDetectorOptions,
   type PiiRulesParams,
 } from './pii/pii-detector.js';
-export { PII_CLASSES, type PiiClass } from './pii/classes.js';
+export { createNamesPool, type NamesPool, type NamesPoolOptions } from './pii/names-pool.js';
+export { PII_CLASSES, PII_DETECTOR_UNAVAILABLE, type PiiClass } from './pii/classes.js';
 export { createSecretsDetector, secretsManifest } from './secrets/secrets-detector.js';
 export { stripSecrets, type StrippedText } from './secrets/strip-secrets.js';
 export { createGuardPipeline, type GuardPipeline, type GuardPipelineOptions } from './pipeline/guard-pipeline.js';
@@ -52,6 +54,7 @@ export {
 export type { ModerationOutcome } from './moderation/score-moderation.js';
 export { createLeakageDetector, type SensitiveSpan } from './moderation/leakage-detector.js';
 export { EmbeddingPool, EmbeddingUnavailableError, type EmbeddingPoolOptions } from './embedding/embedding-pool.js';
+export { WorkerUnavailableError, type WorkerUnavailableKind } from './embedding/worker-pool.js';
 export {
   QuarantineService,
   type QuarantineServiceDeps,

@@ -1,5 +1,6 @@
 // Embedding worker: loads the Universal Sentence Encoder lite from the npm package (never the network)
-// and answers {id, texts} with {id, vectors} (Float32Array per text, L2-normalised by the model).
+// and answers {id, inputs: texts} with {id, outputs: vectors} (Float32Array per text, L2-normalised by the model), the
+// protocol of worker-pool.ts.
 // Plain ESM JavaScript on purpose: it runs unchanged under vitest, tsx and `node bin/bulwark.js`
 // without a TypeScript loader in the worker.
 import { parentPort } from 'node:worker_threads';
@@ -72,13 +73,13 @@ modelPromise.then(
 );
 
 port.on('message', async (message) => {
-  const { id, texts } = message;
+  const { id, inputs } = message;
   try {
     const model = await modelPromise;
-    const vectors = await model.embed(texts);
+    const vectors = await model.embed(inputs);
     const out = vectors.map((v) => Float32Array.from(v));
     port.postMessage(
-      { type: 'result', id, vectors: out },
+      { type: 'result', id, outputs: out },
       out.map((v) => v.buffer),
     );
   } catch (error) {

@@ -28,3 +28,9 @@ export type PiiClass = (typeof PII_CLASSES)[number];
 export const PII_RULES_DETECTOR = 'pii-rules';
 /** Name recorded in `Finding.detector` for the compromise-based name and location detector. */
 export const PII_NER_DETECTOR = 'pii-ner';
+
+/**
+ * Class of the finding a PII detector reports when it could not scan the text (its worker pool did not answer). Not a
+ * data class (not in {@link PII_CLASSES}): the class policy blocks it on both hooks, whatever an org writes.
+ */
+export const PII_DETECTOR_UNAVAILABLE = 'pii.detector_unavailable';

@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import type { Detector, DetectorManifest } from '../detector.js';
-import { PII_NER_DETECTOR, PII_RULES_DETECTOR } from './classes.js';
+import type { Detector, DetectorManifest, Finding } from '../detector.js';
+import { WorkerUnavailableError } from '../embedding/worker-pool.js';
+import { PII_DETECTOR_UNAVAILABLE, PII_NER_DETECTOR, PII_RULES_DETECTOR } from './classes.js';
 import { detectNamesAndLocations } from './detect-names-locations.js';
 import { detectPiiRules } from './detect-pii-rules.js';
+import type { NamesPool } from './names-pool.js';
 
 const piiRulesParams = z.object({
   defaultRegion: z
@@ -43,7 +45,40 @@ export const piiNerManifest: DetectorManifest<typeof piiNerParams> = {
   params: piiNerParams,
 };
 
-/** Creates the person-name and location detector. */
-export function createPiiNerDetector(): Detector {
-  return { manifest: piiNerManifest, scan: (text) => detectNamesAndLocations(text) };
+/** What the name and location detector needs: a worker pool to run in (omit it to run on the calling thread). */
+export interface PiiNerDetectorOptions {
+  readonly pool?: NamesPool;
+}
+
+/** The finding of a names scan the pool could not answer: the whole text, blocked on both hooks. */
+const unavailable = (text: string): Finding => ({
+  class: PII_DETECTOR_UNAVAILABLE,
+  start: 0,
+  end: text.length,
+  confidence: 1,
+  reason: 'guard.detector_unavailable',
+  detector: PII_NER_DETECTOR,
+});
+
+/**
+ * Creates the person-name and location detector. With a pool, compromise runs in its workers and the event loop only
+ * posts the text and reads the findings; a pool that cannot answer (queue full, timeout, crash, closed) fails closed.
+ */
+export function createPiiNerDetector(options: PiiNerDetectorOptions = {}): Detector {
+  const pool = options.pool;
+  if (pool === undefined) return { manifest: piiNerManifest, scan: (text) => detectNamesAndLocations(text) };
+  return {
+    manifest: piiNerManifest,
+    async scan(text: string): Promise<Finding[]> {
+      // SECURITY: fail closed. Names are PII: a text the stage could not read is blocked, not passed unscanned.
+      if (!pool.available) return [unavailable(text)];
+      try {
+        const [findings] = await pool.run([text]);
+        return findings ?? [unavailable(text)];
+      } catch (error) {
+        if (error instanceof WorkerUnavailableError) return [unavailable(text)];
+        throw error;
+      }
+    },
+  };
 }

@@ -48,12 +48,34 @@ describe('class policy', () => {
 
   it('keeps detector outages failing closed on both hooks whatever the org writes', () => {
     const policy = resolveClassPolicy({
-      input: { 'injection.detector_unavailable': 'allow', 'injection.*': 'allow', 'moderation.*': 'allow' },
-      output: { 'moderation.detector_unavailable': 'allow', 'injection.*': 'allow', '*': 'allow' },
+      input: {
+        'injection.detector_unavailable': 'allow',
+        'injection.*': 'allow',
+        'moderation.*': 'allow',
+        'pii.*': 'allow',
+      },
+      output: {
+        'moderation.detector_unavailable': 'allow',
+        'pii.detector_unavailable': 'mask',
+        'injection.*': 'allow',
+        '*': 'allow',
+      },
     });
     for (const hook of ['input', 'output'] as const)
-      for (const cls of ['injection.detector_unavailable', 'moderation.detector_unavailable'])
+      for (const cls of [
+        'injection.detector_unavailable',
+        'moderation.detector_unavailable',
+        'pii.detector_unavailable',
+      ])
         expect([hook, cls, actionFor(policy, hook, cls, 'internal')]).toEqual([hook, cls, 'block']);
     expect(policy.rules.input['injection.*']).toBe('allow');
+    expect(actionFor(policy, 'input', 'pii.email', 'confidential')).toBe('allow');
+  });
+  it('blocks a names scan that could not run on both hooks by default, though names are only redacted or allowed', () => {
+    const p = resolveClassPolicy();
+    expect(actionFor(p, 'input', 'pii.person', 'confidential')).toBe('redact');
+    expect(actionFor(p, 'output', 'pii.person', 'confidential')).toBe('allow');
+    for (const hook of ['input', 'output'] as const)
+      expect(actionFor(p, hook, 'pii.detector_unavailable', 'confidential')).toBe('block');
   });
 });

@@ -55,6 +55,8 @@ const DEFAULT_OUTPUT: Record<string, GuardAction> = {
 const FAIL_CLOSED: Record<string, GuardAction> = {
   'injection.detector_unavailable': 'block',
   'moderation.detector_unavailable': 'block',
+  // The names stage runs in a worker pool; a text it could not scan may hold a name the policy would redact.
+  'pii.detector_unavailable': 'block',
 };
 
 /** Per-org guard policy as stored and submitted (org rules are laid over the defaults). */
