@@ -50,6 +50,7 @@ import {
   type UsageMeter,
 } from './modules/gateway/index.js';
 import {
+  createNamesPool,
   EmbeddingPool,
   ModerationService,
   GuardPolicyStore,
@@ -345,6 +346,8 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     quarantine,
     policies: guardPolicies,
     ...(config.guardEmbeddingStage ? { createPool: () => embeddingPool } : {}),
+    // The names-and-places stage (compromise) runs in one worker thread, off the event loop; guard.close() stops it.
+    namesPool: createNamesPool({ size: 1 }),
     recordEvent: (event) => auditBuffer.add(event),
     remoteDetectors,
   });
@@ -730,7 +733,7 @@ export async function serve(config: Config): Promise<void> {
   void runtime.services.guard
     .warmUp()
     .catch((error: unknown) =>
-      runtime.logger.error({ err: error }, 'guard embedding model failed to load; scans fail closed'),
+      runtime.logger.error({ err: error }, 'guard workers (embedding model or names stage) failed to start; scans fail closed'),
     );
 
   let stopping = false;
