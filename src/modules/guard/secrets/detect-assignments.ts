@@ -1,6 +1,6 @@
 import type { Finding } from '../detector.js';
 import { SECRETS_DETECTOR } from './classes.js';
-import { isIdentifierName, isSecretVariableReference, isWordIdentifier } from './identifiers.js';
+import { isIdentifierName, isSecretVariableReference, isWordIdentifier, isWordLike } from './identifiers.js';
 import { isPlaceholder, isTypedSequence } from './placeholder.js';
 import { shannonEntropy } from './shannon-entropy.js';
 
@@ -22,19 +22,21 @@ const TYPE_WORD =
   /^(?:string|str|number|int|integer|bool|boolean|any|unknown|bytes|secretstr|optional\[\w+\]|none|null|nil|required|optional|typeof|keyof|new|await|function|class|instanceof|void|readonly)$/i;
 // Regular-expression syntax: a character class with a quantifier (`[A-Za-z0-9._~+/-]+=*`) or a class escape (`\d`).
 const REGEX_SYNTAX = /\[[^\]]+\][+*?{]|\\[dwsbDWS]/;
-// One capitalised or lower-case word (`Unauthorized`, `username`): a message or a field name, not a generated key.
+// One capitalised or lower-case word (`Unauthorized`, `username`) that reads like one (`isWordLike`): a message or a
+// field name, not a generated key.
 const SINGLE_WORD = /^[A-Z]?[a-z]+$/;
 // Numbers, versions and version ranges (`8080`, `1.2.3`, `^10.2.2`, `>=3.9`, `v2.0.1-rc.1`).
 const VERSION = /^(?:[~^]|[<>]=?|=)?v?\d+(?:\.[\dx*]+)*(?:[-+][\w.]+)?$/;
 // Lower-case words joined by '-', '_' or '.' (`steverson-horse-and-phone`, `gen_ai.usage.ephemeral_5m_tokens`; a
-// trailing ':' makes it the next label), digits at most one character in ten: a name or attribute key.
+// trailing ':' makes it the next label), digits at most one character in ten, reading like words: a name or key.
 const SLUG = /^[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+:?$/;
-const isSlug = (value: string): boolean => SLUG.test(value) && (value.match(/\d/g)?.length ?? 0) * 10 <= value.length;
+const isSlug = (value: string): boolean =>
+  SLUG.test(value) && (value.match(/\d/g)?.length ?? 0) * 10 <= value.length && isWordLike(value);
 // Dotted paths (also `?.`), calls, environment lookups and negated references (`!!node.flag`, `!isSet`).
 const CODE_REFERENCE =
   /^(?:!{1,2}[a-z_$][\w$]*(?:\??\.[\w$]+)*|[A-Za-z_$][\w$]*(?:\??\.[\w$]+)+|[A-Za-z_$][\w$]*\(.*|process\.env.*|os\.environ.*|env\(.*|\$\w+|%\w+%|@\w+)$/;
 // Letters that may follow a secret word inside one word of a name: a plural or a further secret word (`SECRETKEY`).
-const CONTINUES_AS_SECRET = /^(?:s|key|token|pass|pwd|secret|salt|cred|auth|code)/i;
+const CONTINUES_AS_SECRET = /^(?:s$|key|token|pass|pwd|secret|salt|cred|auth|code)/i;
 
 /**
  * True when the secret word that ends at `end` runs on into a longer word of the same case (`passes`, `passed`,
@@ -77,7 +79,8 @@ export function detectAssignments(text: string): Finding[] {
     const password = PASSWORD_NAME.test(name);
     // A key or token is generated: a typed sequence, a slug of words or (unquoted) a word-built identifier is an
     // example, a name or code. A password may be typed (`123456789a`, `correct-horse-battery`), so it is kept.
-    if (!password && (isTypedSequence(value) || isSlug(value) || SINGLE_WORD.test(value))) continue;
+    if (!password && (isTypedSequence(value) || isSlug(value) || (SINGLE_WORD.test(value) && isWordLike(value))))
+      continue;
     if (REGEX_SYNTAX.test(value)) continue;
     if (!password && quoted === undefined && isWordIdentifier(value)) continue;
     const entropy = shannonEntropy(value);

@@ -95,8 +95,11 @@ describe('a key value made of lower-case words is a name', () => {
     expect(hits("const ATTR_USAGE_CACHE_INPUT_TOKENS = 'gen_ai.usage.cache_5m.input_tokens';")).toEqual([]);
     expect(hits('[options.invalidToken.message="Unauthorized"]')).toEqual([]);
   });
-  it('still finds a passphrase of words', () => {
+  it('still finds a passphrase of words, and random lower-case letters under a key name', () => {
     expect(hits('passphrase: correct-horse-battery-staple')).toEqual(['correct-horse-battery-staple']);
+    const letters = ['qwhdkzmx', 'nvbrtplk'].join('');
+    expect(hits(`api_key = ${letters}`)).toEqual([letters]);
+    expect(hits('api_key: kzmx-qwrt-vbnp')).toEqual(['kzmx-qwrt-vbnp']);
   });
 });
 
