@@ -57,14 +57,16 @@ async function scanTree(
   skip: string,
   scanner: SecretScanner,
   latencies: number[],
+  include: (file: string) => boolean,
 ): Promise<ScannedFile[]> {
   const out: ScannedFile[] = [];
   for (const path of await listFiles(dir)) {
     if (resolve(path) === skip) continue;
+    const rel = relative(dir, path).split(sep).join('/');
+    if (!include(rel)) continue;
     const buf = await readFile(path);
     if (buf.length > MAX_FILE_BYTES || buf.includes(0)) continue;
     const text = buf.toString('utf8');
-    const rel = relative(dir, path).split(sep).join('/');
     const t0 = performance.now();
     const found = await scanner(text, path);
     latencies.push(performance.now() - t0);
@@ -97,17 +99,20 @@ async function scanTree(
  * Counts form (`file,risk_lines,informative_lines`): per file, true positives are min(flagged lines, risk lines) and
  * every further flagged line is a false positive (strict: flagged informative lines count against the scanner);
  * negatives are non-blank lines minus risk lines. Files missing from the truth have no secret lines.
- * Binary and oversized files, and the truth file itself, are skipped.
+ * Binary and oversized files, and the truth file itself, are skipped. `include` (a test on the '/'-separated path
+ * relative to `dir`) scores one part of the tree, e.g. one source of a corpus: other files and their truth rows are left
+ * out.
  */
 export async function evaluateSecretsTree(
   dir: string,
   truthCsvPath: string,
   minConfidence = 0.5,
   scanner: SecretScanner = bulwarkSecretScanner(minConfidence),
+  include: (file: string) => boolean = () => true,
 ): Promise<EvaluationReport> {
-  const truth = parseSecretsTruth(await readFile(truthCsvPath, 'utf8'));
+  const truth = onlyIncluded(parseSecretsTruth(await readFile(truthCsvPath, 'utf8')), include);
   const latencies: number[] = [];
-  const files = await scanTree(dir, resolve(truthCsvPath), scanner, latencies);
+  const files = await scanTree(dir, resolve(truthCsvPath), scanner, latencies, include);
   const result = truth.form === 'lines' ? scoreLines(files, truth) : scoreCounts(files, truth);
   return {
     task: 'secrets',
@@ -115,6 +120,12 @@ export async function evaluateSecretsTree(
     latency: { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) },
     documents: files.length,
   };
+}
+
+function onlyIncluded(truth: SecretsTruth, include: (file: string) => boolean): SecretsTruth {
+  return truth.form === 'lines'
+    ? { form: 'lines', rows: truth.rows.filter((r) => include(r.file)) }
+    : { form: 'counts', rows: truth.rows.filter((r) => include(r.file)) };
 }
 
 type Scored = Pick<EvaluationReport, 'classes' | 'overall' | 'excludedKinds'>;

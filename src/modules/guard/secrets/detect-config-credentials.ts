@@ -15,8 +15,14 @@ const finding = (start: number, value: string, reason: string, confidence = 0.8)
 // .netrc: `machine host login user password secret` (one line or several).
 const NETRC = /\b(?:password|passwd)[ \t]+([^\s"']{3,256})/g;
 const NETRC_CONTEXT = /\b(?:machine|login|default)[ \t]+\S/;
+// The entry before `password`: `machine <host>` or `default`, then only token/value pairs (`login <user>`). Prose
+// ("the password for the user") has other words between.
+const NETRC_ENTRY_BEFORE = /(?:^|\s)(?:machine\s+\S+|default)(?:\s+(?:login|account|port|protocol)\s+\S+)*\s+$/;
+const NETRC_LOOKBEHIND = 512;
 // .pgpass: hostname:port:database:username:password
-const PGPASS = /^[ \t]*[^\s:#]+:(?:\d{1,5}|\*):[^\s:]+:[^\s:]+:([^\s]{3,256})[ \t]*$/gm;
+// INVARIANT: the file escapes ':' and '\' inside a field as '\:' and '\\', so an unescaped ':' in the password means a
+// sixth field: not a .pgpass line (an IPv6 address `1:2:3:4:5:6:7`, a timestamp list).
+const PGPASS = /^[ \t]*[^\s:#]+:(?:\d{1,5}|\*):[^\s:]+:[^\s:]+:((?:[^\s:\\]|\\.){3,256})[ \t]*$/gm;
 // .htpasswd / shadow: user:hash (the hash detector finds the modular-crypt forms; this adds DES crypt and bare SHA).
 const HTPASSWD = /^[ \t]*[A-Za-z0-9._@-]{1,64}:((?:\{SHA\}[A-Za-z0-9+/]{27}=)|(?:[./A-Za-z0-9]{13}))[ \t]*$/gm;
 // PHP constants: define('DB_PASSWORD', '…'), define( 'AUTH_KEY', '…' ) (wp-config.php keys and salts).
@@ -58,6 +64,7 @@ export function detectConfigCredentials(text: string): Finding[] {
     for (const m of matchAllOf(NETRC, text)) {
       const v = m[1] ?? '';
       if (isPlaceholder(v) || /^[:=]/.test(v)) continue;
+      if (!NETRC_ENTRY_BEFORE.test(text.slice(Math.max(0, m.index - NETRC_LOOKBEHIND), m.index))) continue;
       out.push(finding(m.index + m[0].length - v.length, v, 'guard.secret.netrc_password', 0.85));
     }
   }

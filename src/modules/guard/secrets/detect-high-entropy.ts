@@ -1,5 +1,6 @@
 import type { Finding } from '../detector.js';
 import { SECRETS_DETECTOR } from './classes.js';
+import { isIdentifierName, isPlainCodeVariable, isWordIdentifier } from './identifiers.js';
 import { isPlaceholder } from './placeholder.js';
 import { shannonEntropy } from './shannon-entropy.js';
 
@@ -11,7 +12,8 @@ const HASH_WORD = /sha\d*|md5|hash|digest|checksum|commit|integrity|etag|fingerp
 const MIN_TOKEN = 20;
 // `KEY=`, `key: `, `"key": "`, `key => '` right before the token: the file's own syntax says it is a value.
 const ASSIGNED_AFTER_EQ = /(?:^|[\s;,{(])[A-Za-z_][\w.-]{0,40}\s*=$/;
-const ASSIGNMENT_BEFORE = /(?:^|[\s;,{(])["']?[A-Za-z_][\w.-]{0,60}["']?\s*(?:=|:|=>|:=)\s*(?:!!binary\s+)?["'`]?$/;
+const ASSIGNMENT_BEFORE = /(?:^|[\s;,{(])["']?([A-Za-z_][\w.-]{0,60})["']?\s*(?:=|:|=>|:=)\s*(?:!!binary\s+)?(["'`]?)$/;
+const AT = 64;
 const MAX_TOKEN = 1024;
 
 // Token characters [A-Za-z0-9+/_-] as a lookup table: one pass over char codes finds every maximal run, where a
@@ -65,6 +67,35 @@ function tokenCandidates(text: string): { start: number; end: number }[] {
   return out;
 }
 
+// Certificates, public keys and CSRs are published: a token inside such a PEM block (also one inside a JSON string with
+// `\n` escapes) is not a secret. Private-key blocks have their own recogniser.
+const PUBLIC_PEM = /-----BEGIN ((?!PRIVATE)[A-Z0-9]+(?: (?!PRIVATE)[A-Z0-9]+)*)-----[\s\S]{0,65536}?-----END \1-----/g;
+// base64 of `-----BEGIN ` (kubeconfig `certificate-authority-data`, Kubernetes `ca.crt`).
+const BASE64_PEM_PREFIX = 'LS0tLS1CRUdJTi';
+
+function publicPemRanges(text: string): { start: number; end: number }[] {
+  if (!text.includes('-----BEGIN ')) return [];
+  PUBLIC_PEM.lastIndex = 0;
+  return [...text.matchAll(PUBLIC_PEM)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
+}
+
+/** True when a token is base64 of a PEM block that holds no private key (a certificate or public key). */
+function isBase64PublicPem(token: string): boolean {
+  if (!token.startsWith(BASE64_PEM_PREFIX)) return false;
+  return !Buffer.from(token.slice(0, 120), 'base64').toString('latin1').includes('PRIVATE');
+}
+
+// After a token: a call `(`, or `.` and a member name (`.default`, `.from_pretrained`, `.typeOrValueSchema`).
+const MEMBER_AFTER = /^\.([a-z_$][\w$]*)/y;
+
+/** True when the text right after a token uses it as code: a call, or access to a lower-case or word-built member. */
+function isCodeUse(text: string, end: number): boolean {
+  if (text.charCodeAt(end) === 40) return true;
+  MEMBER_AFTER.lastIndex = 0;
+  const member = MEMBER_AFTER.exec(text.slice(end, end + 80))?.[1];
+  return member !== undefined && (/^[a-z_$]+$/.test(member) || isWordIdentifier(member));
+}
+
 /**
  * Finds long random-looking tokens by Shannon entropy.
  * Hashes (hex of digest lengths), UUIDs, words, identifiers and paths are skipped; without a secret-ish word on the line
@@ -72,17 +103,30 @@ function tokenCandidates(text: string): { start: number; end: number }[] {
  */
 export function detectHighEntropy(text: string): Finding[] {
   const out: Finding[] = [];
+  const publicPem = publicPemRanges(text);
   for (const { start, end } of tokenCandidates(text)) {
+    if (publicPem.some((r) => r.start <= start && end <= r.end)) continue;
     const raw = text.slice(start, end);
     const token = raw.replace(/=+$/, '');
     if (UUID.test(token) || isPlaceholder(token)) continue;
     if (!/\d/.test(token) || !/[A-Za-z]/.test(token)) continue;
+    // CamelCase words (`AutoModelForSeq2SeqLM`) are a class or function name; `token(` or `token.member` is code.
+    if (isWordIdentifier(token) || isCodeUse(text, end) || isBase64PublicPem(token)) continue;
+    const hex = HEX.test(token);
+    // `owner/repo@<commit>`, `action@<sha>`, `image@<digest>`: hex right after '@' pins a version.
+    if (hex && start > 0 && text.charCodeAt(start - 1) === AT) continue;
     const line = lineAround(text, start, end).replace(raw, '');
-    const named = SECRET_WORD.test(line);
-    const assigned = ASSIGNMENT_BEFORE.test(
+    const assignment = ASSIGNMENT_BEFORE.exec(
       text.slice(Math.max(0, text.lastIndexOf('\n', start) + 1, start - 80), start),
     );
-    const hex = HEX.test(token);
+    const name = assignment?.[1];
+    // The value of `client_id`/`foreign_key_id` is an identifier, even with a secret word in the name.
+    const identifier = name !== undefined && isIdentifierName(name);
+    const named = !identifier && SECRET_WORD.test(line);
+    // `sumOfExposures = 3Kof…;`: the bare (unquoted) value of a code variable without a secret word is an expression,
+    // not a credential; a quoted literal (`signingSeed = "…"`) still is one.
+    const bareCodeValue = name !== undefined && assignment?.[2] === '' && isPlainCodeVariable(name);
+    const assigned = name !== undefined && !identifier && !bareCodeValue;
     if (hex && (HASH_LENGTHS.has(token.length) || HASH_WORD.test(line)) && !named) continue;
     // Paths and dotted/underscored identifiers: several purely alphabetic segments.
     const segments = token.split(/[/_.-]/);
