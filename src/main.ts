@@ -733,7 +733,10 @@ export async function serve(config: Config): Promise<void> {
   void runtime.services.guard
     .warmUp()
     .catch((error: unknown) =>
-      runtime.logger.error({ err: error }, 'guard workers (embedding model or names stage) failed to start; scans fail closed'),
+      runtime.logger.error(
+        { err: error },
+        'guard workers (embedding model or names stage) failed to start; scans fail closed',
+      ),
     );
 
   let stopping = false;
