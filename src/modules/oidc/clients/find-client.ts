@@ -27,8 +27,9 @@ interface CachedClient {
 
 /**
  * The provider's view of an OAuth client (the provider caches none): a service account's, or an application's. Cached per client under its
- * org's cache generation, read from the database on every lookup, for at most CLIENT_CACHE_TTL_MS: a client whose
- * service account was disabled, or whose org was frozen, is unknown from the next request on, on every node.
+ * org's cache generation, taken on every lookup (`OrgGenerations.read`), for at most CLIENT_CACHE_TTL_MS: a client
+ * whose service account was disabled, or whose org was frozen, is unknown from the next request on, on every node
+ * within the generation's bound.
  * Its metadata carries the org and the kind; a service client's also its account and the account's current roles.
  * INVARIANT: every change to a client or its service account bumps the org's generation in its own transaction.
  */
