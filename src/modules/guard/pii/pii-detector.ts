@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { Detector, DetectorManifest, Finding } from '../detector.js';
 import { WorkerUnavailableError } from '../embedding/worker-pool.js';
 import { PII_DETECTOR_UNAVAILABLE, PII_NER_DETECTOR, PII_RULES_DETECTOR } from './classes.js';
-import { detectNamesAndLocations } from './detect-names-locations.js';
 import { detectPiiRules } from './detect-pii-rules.js';
 import type { NamesPool } from './names-pool.js';
 
@@ -50,6 +49,9 @@ export interface PiiNerDetectorOptions {
   readonly pool?: NamesPool;
 }
 
+// compromise and its lexicons take about 40 MB: a node whose names stage runs in the pool never loads them here.
+const loadInThread = async () => (await import('./detect-names-locations.js')).detectNamesAndLocations;
+
 /** The finding of a names scan the pool could not answer: the whole text, blocked on both hooks. */
 const unavailable = (text: string): Finding => ({
   class: PII_DETECTOR_UNAVAILABLE,
@@ -66,7 +68,10 @@ const unavailable = (text: string): Finding => ({
  */
 export function createPiiNerDetector(options: PiiNerDetectorOptions = {}): Detector {
   const pool = options.pool;
-  if (pool === undefined) return { manifest: piiNerManifest, scan: (text) => detectNamesAndLocations(text) };
+  if (pool === undefined) {
+    let detect: Promise<(text: string) => Finding[]> | undefined;
+    return { manifest: piiNerManifest, scan: async (text) => (await (detect ??= loadInThread()))(text) };
+  }
   return {
     manifest: piiNerManifest,
     async scan(text: string): Promise<Finding[]> {
