@@ -124,6 +124,9 @@ export class WorkerPool<I, O> {
     return this.start().then(
       () => this.enqueue(inputs),
       (error: unknown) => {
+        // A start that failed because a worker died is being respawned: wait for the replacement (the request's
+        // timeout bounds it) rather than refuse every request for good.
+        if (this.failure === undefined && !this.closed && this.slots.length > 0) return this.enqueue(inputs);
         throw error instanceof WorkerUnavailableError
           ? error
           : this.unavailable('worker_failed', error instanceof Error ? error.message : String(error));

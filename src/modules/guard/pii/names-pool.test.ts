@@ -163,6 +163,29 @@ describe('names-and-places stage in a worker pool', () => {
     await fragile.close();
   });
 
+  // Attack (on availability): make the first worker die while it starts (a transient failure, an OOM kill). The pool
+  // respawns it; fail-closed must not turn that one failure into a refusal of every later scan.
+  it('answers once a worker that died while starting has been replaced', async () => {
+    const marker = join(dir, 'started-once');
+    const flaky = testWorker(
+      'flaky-start',
+      `import { existsSync, writeFileSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+if (!existsSync(${JSON.stringify(marker)})) {
+  writeFileSync(${JSON.stringify(marker)}, '');
+  process.exit(1);
+}
+parentPort.on('message', ({ id, inputs }) => parentPort.postMessage({ type: 'result', id, outputs: inputs.map(() => []) }));
+parentPort.postMessage({ type: 'ready' });
+`,
+    );
+    const pool = createNamesPool({ workerUrl: flaky, timeoutMs: 10_000 });
+    await expect(pool.start()).rejects.toThrow();
+    expect(pool.available).toBe(true);
+    expect(await createPiiNerDetector({ pool }).scan(NAMED, INPUT)).toEqual([]);
+    await pool.close();
+  });
+
   it('closes cleanly: a scan in flight and every later one fail closed', async () => {
     const closing = createNamesPool({ workerUrl: hangWorker, timeoutMs: 60_000 });
     await closing.start();
