@@ -130,7 +130,10 @@ export class PostgresCommitFeed implements PushedCommits {
     // heartbeat that would make a stale feed look fresh.
     const payload = randomBytes(16).toString('hex');
     current.pending.set(payload, this.#now());
-    current.client.query('SELECT pg_notify($1, $2)', [current.heartbeatChannel, payload]).catch(() => undefined);
+    current.client
+      .query('SELECT pg_notify($1, $2)', [current.heartbeatChannel, payload])
+      // A beat that failed never comes back; the next one may.
+      .catch(() => current.pending.delete(payload));
   }
 
   #heard(subscription: Subscription, message: pg.Notification): void {
