@@ -54,7 +54,7 @@ export {
 export type { ModerationOutcome } from './moderation/score-moderation.js';
 export { createLeakageDetector, type SensitiveSpan } from './moderation/leakage-detector.js';
 export { EmbeddingPool, EmbeddingUnavailableError, type EmbeddingPoolOptions } from './embedding/embedding-pool.js';
-export { WorkerUnavailableError, type WorkerUnavailableKind } from './embedding/worker-pool.js';
+export { WorkerUnavailableError, type WorkerUnavailableKind } from './worker-pool.js';
 export {
   QuarantineService,
   type QuarantineServiceDeps,

@@ -1,6 +1,6 @@
 // Embedding worker: loads the Universal Sentence Encoder lite from the npm package (never the network)
 // and answers {id, inputs: texts} with {id, outputs: vectors} (Float32Array per text, L2-normalised by the model), the
-// protocol of worker-pool.ts.
+// protocol of ../worker-pool.ts.
 // Plain ESM JavaScript on purpose: it runs unchanged under vitest, tsx and `node bin/bulwark.js`
 // without a TypeScript loader in the worker.
 import { parentPort } from 'node:worker_threads';

@@ -1,4 +1,4 @@
-import { WorkerPool, WorkerUnavailableError, type WorkerUnavailableKind } from './worker-pool.js';
+import { WorkerPool, WorkerUnavailableError, type WorkerUnavailableKind } from '../worker-pool.js';
 
 /** Why the embedding pool could not answer; the injection detector turns this into a fail-closed finding. */
 export class EmbeddingUnavailableError extends WorkerUnavailableError {

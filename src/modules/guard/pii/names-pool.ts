@@ -1,5 +1,5 @@
 import type { Finding } from '../detector.js';
-import { WorkerPool } from '../embedding/worker-pool.js';
+import { WorkerPool } from '../worker-pool.js';
 
 /** Settings of the names worker pool. */
 export interface NamesPoolOptions {

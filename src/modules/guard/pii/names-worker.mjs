@@ -1,5 +1,5 @@
 // Names worker: runs detectNamesAndLocations (compromise) off the event loop and answers {id, inputs: texts} with
-// {id, outputs: findings per text}, the protocol of ../embedding/worker-pool.ts.
+// {id, outputs: findings per text}, the protocol of ../worker-pool.ts.
 // Plain ESM JavaScript, so it starts the same way under vitest, tsx and the built package: it imports the detector
 // whose URL names-pool.ts hands over, the compiled .js in dist/ or the .ts source (through tsx's loader) in src/.
 import { parentPort, workerData } from 'node:worker_threads';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Detector, DetectorManifest, Finding } from '../detector.js';
-import { WorkerUnavailableError } from '../embedding/worker-pool.js';
+import { WorkerUnavailableError } from '../worker-pool.js';
 import { PII_DETECTOR_UNAVAILABLE, PII_NER_DETECTOR, PII_RULES_DETECTOR } from './classes.js';
 import { detectPiiRules } from './detect-pii-rules.js';
 import type { NamesPool } from './names-pool.js';
