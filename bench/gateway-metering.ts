@@ -66,10 +66,14 @@ try {
   };
   const baseline = await run('empty tenant transaction', () => t.db.withTenant(orgId, (sql) => sql.query('SELECT 1')));
   const metered = await run('reserve + settle', async (i) =>
-    usage.meter.settle(await usage.meter.reserve(subject, `req_bench_${i}_${Math.random()}`, 500), {
-      inputTokens: 300,
-      outputTokens: 100,
-    }),
+    usage.meter.settle(
+      await usage.meter.reserve(subject, `req_bench_${i}_${Math.random()}`, 500),
+      {
+        inputTokens: 300,
+        outputTokens: 100,
+      },
+      null,
+    ),
   );
   const held: Awaited<ReturnType<typeof usage.meter.reserve>>[] = [];
   await run('reserve alone', async (i) => {
@@ -77,7 +81,7 @@ try {
   });
   await run('settle alone', async (i) => {
     const r = i >= 0 ? held[i] : undefined;
-    if (r) await usage.meter.settle(r, { inputTokens: 300, outputTokens: 100 });
+    if (r) await usage.meter.settle(r, { inputTokens: 300, outputTokens: 100 }, null);
   });
   console.log(`${backendName} ratio reserve+settle / empty transaction: ${(metered / baseline).toFixed(1)}x`);
 } finally {

@@ -1,5 +1,5 @@
 import type { OrgId } from '../../src/lib/ids.js';
-import type { AuditRecord } from '../../src/modules/audit/index.js';
+import type { AuditEventInput, AuditRecord } from '../../src/modules/audit/index.js';
 import {
   BuiltInCatalog,
   LocalProvider,
@@ -144,14 +144,18 @@ export class CountingMeter implements UsageMeter {
     return this.inner.reserve(subject, requestId, estimatedTokens);
   }
 
-  async settle(reservation: UsageReservation, usage: { inputTokens: number; outputTokens: number }): Promise<void> {
+  async settle(
+    reservation: UsageReservation,
+    usage: { inputTokens: number; outputTokens: number },
+    event: AuditEventInput | null,
+  ): Promise<void> {
     this.calls.push({ op: 'settle', requestId: reservation.requestId });
-    return this.inner.settle(reservation, usage);
+    return this.inner.settle(reservation, usage, event);
   }
 
-  async release(reservation: UsageReservation): Promise<void> {
+  async release(reservation: UsageReservation, event: AuditEventInput | null): Promise<void> {
     this.calls.push({ op: 'release', requestId: reservation.requestId });
-    return this.inner.release(reservation);
+    return this.inner.release(reservation, event);
   }
 
   /** The operations recorded for one request id, in order. */

@@ -3,7 +3,7 @@ import { backendName, createTestDb, type TestDb } from '../../../../test/support
 import { ManualClock } from '../../../lib/clock.js';
 import { isAppError } from '../../../lib/errors/index.js';
 import { newId, type OrgId } from '../../../lib/ids.js';
-import { AuditLog } from '../../audit/index.js';
+import { AuditLog, type AuditEventInput } from '../../audit/index.js';
 import type { MeterSubject } from '../ports.js';
 import { createGatewayUsage, type GatewayUsage } from './create-gateway-usage.js';
 import { STALE_SWEEP_INTERVAL_MS, type DbUsageMeter } from './usage-meter.js';
@@ -97,10 +97,10 @@ describe(`usage meter (${backendName})`, () => {
     const held = await usage.meter.reserve(subject(orgId), 'req_a1', 500);
     expect(held.reservedMicros).toBe(500);
     expect(await counter(orgId, 'spend:org:month')).toEqual({ used: 0, reserved: 500 });
-    await usage.meter.settle(held, { inputTokens: 120, outputTokens: 80 });
+    await usage.meter.settle(held, { inputTokens: 120, outputTokens: 80 }, null);
     expect(await counter(orgId, 'spend:org:month')).toEqual({ used: 200, reserved: 0 });
-    await usage.meter.settle(held, { inputTokens: 9000, outputTokens: 9000 });
-    await usage.meter.release(held);
+    await usage.meter.settle(held, { inputTokens: 9000, outputTokens: 9000 }, null);
+    await usage.meter.release(held, null);
     expect(await counter(orgId, 'spend:org:month')).toEqual({ used: 200, reserved: 0 });
     const rows = await t.superuser(
       'SELECT state, input_tokens, output_tokens, cost_micros FROM gateway_usage WHERE org_id = $1',
@@ -121,7 +121,7 @@ describe(`usage meter (${backendName})`, () => {
     });
     const held = await usage.meter.reserve(subject(orgId), 'req_r1', 1000);
     expect(await codeOf(usage.meter.reserve(subject(orgId), 'req_r2', 1))).toBe('gateway.budget_exceeded');
-    await usage.meter.release(held);
+    await usage.meter.release(held, null);
     expect(await counter(orgId, 'spend:org:month')).toEqual({ used: 0, reserved: 0 });
     expect(await codeOf(usage.meter.reserve(subject(orgId), 'req_r3', 1000))).toBe('ok');
   });
@@ -178,10 +178,14 @@ describe(`usage meter (${backendName})`, () => {
       ],
     });
     const spend = async (id: string, tokens: number) =>
-      usage.meter.settle(await usage.meter.reserve(subject(orgId), id, tokens), {
-        inputTokens: tokens,
-        outputTokens: 0,
-      });
+      usage.meter.settle(
+        await usage.meter.reserve(subject(orgId), id, tokens),
+        {
+          inputTokens: tokens,
+          outputTokens: 0,
+        },
+        null,
+      );
     await spend('req_t1', 400);
     expect(await auditActions(orgId, 'gateway.budget.threshold_crossed')).toEqual([]);
     await spend('req_t2', 450); // 850: crosses 50 and 80
@@ -235,9 +239,9 @@ describe(`usage meter (${backendName})`, () => {
     ];
     const before = transactions;
     await Promise.all([
-      meter.settle(r1, { inputTokens: 300, outputTokens: 0 }),
-      meter.settle(r2, { inputTokens: 300, outputTokens: 0 }),
-      meter.settle(r4, { inputTokens: 10, outputTokens: 0 }),
+      meter.settle(r1, { inputTokens: 300, outputTokens: 0 }, null),
+      meter.settle(r2, { inputTokens: 300, outputTokens: 0 }, null),
+      meter.settle(r4, { inputTokens: 10, outputTokens: 0 }, null),
     ]);
     expect(transactions - before).toBe(1);
     expect(await counter(orgId, 'spend:org:month')).toEqual({ used: 610, reserved: 350 });
@@ -249,12 +253,104 @@ describe(`usage meter (${backendName})`, () => {
 
     // An upstream that reports absurd usage (past what the database can count) fails only its own settlement.
     const outcomes = await Promise.allSettled([
-      meter.settle(r3, { inputTokens: 1e19, outputTokens: 0 }),
-      meter.settle(r5, { inputTokens: 50, outputTokens: 0 }),
+      meter.settle(r3, { inputTokens: 1e19, outputTokens: 0 }, null),
+      meter.settle(r5, { inputTokens: 50, outputTokens: 0 }, null),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'fulfilled']);
     expect(await counter(orgId, 'spend:org:month')).toEqual({ used: 660, reserved: 300 });
     expect(await counter(orgId, `spend:key:${keyA}:day`)).toEqual({ used: 300, reserved: 300 });
+  });
+
+  const callEvent = (orgId: OrgId, requestId: string): AuditEventInput => ({
+    orgId,
+    actor: { type: 'user', id: 'usr_00000000000000000000000001' },
+    action: 'gateway.request.completed',
+    resource: { type: 'Model', id: MODEL },
+    decision: 'allow',
+    reasonCodes: [],
+    requestId,
+    details: { test: true },
+  });
+  const usageState = async (orgId: OrgId, requestId: string) =>
+    (await t.superuser('SELECT state FROM gateway_usage WHERE org_id = $1 AND request_id = $2', [orgId, requestId]))[0]
+      ?.state;
+  const requestsRecorded = async (orgId: OrgId) => {
+    const ids: unknown[] = [];
+    for await (const record of audit.records(orgId))
+      if (record.action === 'gateway.request.completed') ids.push(record.request_id);
+    return ids;
+  };
+
+  it("commits each call's audit event in its settlement's or release's transaction, one per batch", async () => {
+    const orgId = await newOrg();
+    await setLimits(orgId, {
+      limits: [{ subjectKind: 'org', subjectId: '', period: 'month', limitMicros: 10_000, alertThresholds: [] }],
+    });
+    let transactions = 0;
+    const counted = Object.create(t.db) as TestDb['db'];
+    counted.withTenant = (org, fn) => {
+      transactions++;
+      return t.db.withTenant(org, fn);
+    };
+    const meter = createGatewayUsage({
+      db: counted,
+      audit,
+      clock,
+      counterStore: { kind: 'memory' },
+      platformOrgId: platformOrg,
+      settings: {
+        costGuard: { windowSeconds: 300, baselineSeconds: 3600, factor: 10, floorMicros: 1_000_000 },
+        staleReservationSeconds: 900,
+        keyPrefix: 'test-events',
+      },
+    }).meter;
+    const [r1, r2, r3] = [
+      await meter.reserve(subject(orgId), 'req_e1', 100),
+      await meter.reserve(subject(orgId), 'req_e2', 100),
+      await meter.reserve(subject(orgId), 'req_e3', 100),
+    ];
+    const before = transactions;
+    await Promise.all([
+      meter.settle(r1, { inputTokens: 10, outputTokens: 5 }, callEvent(orgId, 'req_e1')),
+      meter.settle(r2, { inputTokens: 10, outputTokens: 5 }, callEvent(orgId, 'req_e2')),
+    ]);
+    expect(transactions - before).toBe(1);
+    await meter.release(r3, callEvent(orgId, 'req_e3'));
+    expect(transactions - before).toBe(2);
+    // A call whose reservation is already closed (a second report) is still recorded.
+    await meter.settle(r1, { inputTokens: 1, outputTokens: 1 }, callEvent(orgId, 'req_e1b'));
+    expect(await requestsRecorded(orgId)).toEqual(['req_e1', 'req_e2', 'req_e3', 'req_e1b']);
+    expect(await usageState(orgId, 'req_e3')).toBe('released');
+    expect(await counter(orgId, 'spend:org:month')).toEqual({ used: 30, reserved: 0 });
+  });
+
+  it('a settlement or release whose audit event cannot be written is not committed, and fails no call beside it', async () => {
+    const orgId = await newOrg();
+    const elsewhere = await newOrg();
+    await setLimits(orgId, {
+      limits: [{ subjectKind: 'org', subjectId: '', period: 'month', limitMicros: 10_000, alertThresholds: [] }],
+    });
+    const [good, bad, released] = [
+      await usage.meter.reserve(subject(orgId), 'req_w1', 100),
+      await usage.meter.reserve(subject(orgId), 'req_w2', 100),
+      await usage.meter.reserve(subject(orgId), 'req_w3', 100),
+    ];
+    // An event chained into another org cannot be appended in this org's transaction.
+    const outcomes = await Promise.allSettled([
+      usage.meter.settle(good, { inputTokens: 10, outputTokens: 10 }, callEvent(orgId, 'req_w1')),
+      usage.meter.settle(bad, { inputTokens: 10, outputTokens: 10 }, callEvent(elsewhere, 'req_w2')),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected']);
+    expect(isAppError((outcomes[1] as PromiseRejectedResult).reason, 'audit.write_failed')).toBe(true);
+    expect(await codeOf(usage.meter.release(released, callEvent(elsewhere, 'req_w3')))).toBe('audit.write_failed');
+    expect([
+      await usageState(orgId, 'req_w1'),
+      await usageState(orgId, 'req_w2'),
+      await usageState(orgId, 'req_w3'),
+    ]).toEqual(['settled', 'reserved', 'reserved']);
+    expect(await counter(orgId, 'spend:org:month')).toEqual({ used: 20, reserved: 200 });
+    expect(await requestsRecorded(orgId)).toEqual(['req_w1']);
+    expect(await requestsRecorded(elsewhere)).toEqual([]);
   });
 
   it('fails closed for a model without a price when the table has no fallback row', async () => {
@@ -277,10 +373,14 @@ describe(`usage meter (${backendName})`, () => {
     const orgId = await newOrg();
     await setLimits(orgId, { costGuardMode: 'block' });
     const spend = async (id: string, tokens: number) =>
-      usage.meter.settle(await usage.meter.reserve(subject(orgId), id, tokens), {
-        inputTokens: tokens,
-        outputTokens: 0,
-      });
+      usage.meter.settle(
+        await usage.meter.reserve(subject(orgId), id, tokens),
+        {
+          inputTokens: tokens,
+          outputTokens: 0,
+        },
+        null,
+      );
     // A steady baseline: 100,000 per 5 minutes for the past hour.
     for (let i = 0; i < 12; i++) {
       await spend(`req_c${i}`, 100_000);
@@ -301,10 +401,14 @@ describe(`usage meter (${backendName})`, () => {
 
     const alerting = await newOrg();
     await setLimits(alerting, { costGuardMode: 'alert' });
-    await usage.meter.settle(await usage.meter.reserve(subject(alerting), 'req_al1', 2_000_000), {
-      inputTokens: 2_000_000,
-      outputTokens: 0,
-    });
+    await usage.meter.settle(
+      await usage.meter.reserve(subject(alerting), 'req_al1', 2_000_000),
+      {
+        inputTokens: 2_000_000,
+        outputTokens: 0,
+      },
+      null,
+    );
     expect(await auditActions(alerting, 'gateway.cost_guard.tripped')).toHaveLength(1);
     expect(await codeOf(usage.meter.reserve(subject(alerting), 'req_al2', 10))).toBe('ok');
   });
@@ -351,14 +455,22 @@ describe(`usage meter (${backendName})`, () => {
     const other = await newOrg();
     const at = clock.now();
     for (const [i, key] of ['key_00000000000000000000000001', 'key_00000000000000000000000002', null].entries())
-      await usage.meter.settle(await usage.meter.reserve(subject(orgId, { apiKeyId: key }), `req_u${i}`, 100), {
-        inputTokens: 10 * (i + 1),
-        outputTokens: 5,
-      });
-    await usage.meter.settle(await usage.meter.reserve(subject(other), 'req_u0', 100), {
-      inputTokens: 99,
-      outputTokens: 0,
-    });
+      await usage.meter.settle(
+        await usage.meter.reserve(subject(orgId, { apiKeyId: key }), `req_u${i}`, 100),
+        {
+          inputTokens: 10 * (i + 1),
+          outputTokens: 5,
+        },
+        null,
+      );
+    await usage.meter.settle(
+      await usage.meter.reserve(subject(other), 'req_u0', 100),
+      {
+        inputTokens: 99,
+        outputTokens: 0,
+      },
+      null,
+    );
     const period = { from: new Date(at.getTime() - 60_000), to: new Date(at.getTime() + 60_000) };
     const byModel = await usage.service.report(orgId, { ...period, groupBy: 'model', limit: 10 });
     expect(byModel).toEqual([{ group: MODEL, requests: 3, inputTokens: 60, outputTokens: 15, costMicros: 75 }]);

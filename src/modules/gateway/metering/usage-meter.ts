@@ -61,6 +61,7 @@ interface Settlement {
   reservation: UsageReservation;
   inputTokens: number;
   outputTokens: number;
+  event: AuditEventInput | null;
 }
 
 /** One call's share of a counter settled for a batch. */
@@ -87,7 +88,8 @@ const SYSTEM_ACTOR = { type: 'system', id: 'gateway.meter' } as const;
 /**
  * The usage meter: RPM/TPM in `RateWindows`, token quota, budget and caps as counters in the database, usage rows
  * idempotent by request id. INVARIANT: every reservation and release is one database transaction, and so is each
- * batch of settlements (a settlement is never split across transactions).
+ * batch of settlements (a settlement is never split across transactions); a call's audit event is appended in the
+ * transaction that settles or releases it.
  */
 export class DbUsageMeter implements UsageMeter {
   // Only what admins write is cached, never the counters: budgets stay authoritative in the database.
@@ -218,13 +220,19 @@ export class DbUsageMeter implements UsageMeter {
   }
 
   /**
-   * Replaces the reservation by the real cost; a second settle (or one after release) of the request changes nothing.
-   * Settlements of one org are group-committed (`OrgBatches`): resolves once the batch holding this one committed.
+   * Replaces the reservation by the real cost; a second settle (or one after release) of the request changes nothing
+   * but still records `event`. Settlements of one org are group-committed (`OrgBatches`): resolves once the batch
+   * holding this one committed.
    */
-  async settle(reservation: UsageReservation, usage: { inputTokens: number; outputTokens: number }): Promise<void> {
+  async settle(
+    reservation: UsageReservation,
+    usage: { inputTokens: number; outputTokens: number },
+    event: AuditEventInput | null,
+  ): Promise<void> {
     const inputTokens = Math.max(0, Math.floor(usage.inputTokens) || 0);
     const outputTokens = Math.max(0, Math.floor(usage.outputTokens) || 0);
-    const settled = await this.#settlements.add(reservation.subject.orgId, { reservation, inputTokens, outputTokens });
+    const settlement = { reservation, inputTokens, outputTokens, event };
+    const settled = await this.#settlements.add(reservation.subject.orgId, settlement);
     const hold = (reservation as Partial<MeteredReservation>).rateHold;
     if (settled && hold)
       await this.deps.rates
@@ -234,9 +242,11 @@ export class DbUsageMeter implements UsageMeter {
 
   // INVARIANT: one transaction settles the batch. Locks are taken in the order single calls take them: each call's own
   // usage row, then the org's minute bucket, then each counter once for the whole batch, sorted as reservations sort
-  // them, so a batch cannot deadlock with reservations, releases or another node's batch.
+  // them, so a batch cannot deadlock with reservations, releases or another node's batch. The audit chain's head is
+  // locked last (`appendEvents`) unless a trip of the cost guard takes it earlier (`checkCostGuard`).
   async #settleBatch(orgId: OrgId, batch: readonly Settlement[]): Promise<boolean[]> {
     return this.deps.db.withTenant(orgId, async (sql) => {
+      const calls = batch.flatMap((s) => (s.event ? [s.event] : []));
       const at = this.deps.clock.now();
       const rows = await lockOpenUsages(
         sql,
@@ -263,7 +273,10 @@ export class DbUsageMeter implements UsageMeter {
         at,
       );
       const last = open.at(-1);
-      if (!last) return settled;
+      if (!last) {
+        await this.#appendEvents(sql, calls);
+        return settled;
+      }
       const total = open.reduce((sum, o) => sum + o.cost, 0);
       const modes = open.map((o) => (o.settlement.reservation as Partial<MeteredReservation>).costGuardMode);
       const guarded = modes.includes(undefined)
@@ -299,19 +312,30 @@ export class DbUsageMeter implements UsageMeter {
         }
       }
       if (tripped) events.push(tripped);
-      if (events.length > 0) await this.deps.audit.append(sql, events);
+      await this.#appendEvents(sql, [...calls, ...events]);
       return settled;
     });
   }
 
-  /** Gives the whole reservation back (the call failed before the provider answered); idempotent like settle. */
-  async release(reservation: UsageReservation): Promise<void> {
+  // SECURITY: a call's event commits with its settlement or neither does: a failed append rolls the batch back (and
+  // `OrgBatches` retries each call alone), so no call is charged unrecorded or recorded uncharged.
+  async #appendEvents(sql: TenantSql, events: readonly AuditEventInput[]): Promise<void> {
+    if (events.length > 0) await this.deps.audit.append(sql, events);
+  }
+
+  /**
+   * Gives the whole reservation back (the call failed before the provider answered); idempotent like settle, and
+   * like settle records `event` in the same transaction.
+   */
+  async release(reservation: UsageReservation, event: AuditEventInput | null): Promise<void> {
     const released = await this.deps.db.withTenant(reservation.subject.orgId, async (sql) => {
       const row = await lockOpenUsage(sql, reservation.requestId);
-      if (!row) return false;
-      await markReleased(sql, reservation.requestId, this.deps.clock.now());
-      for (const hold of row.holds) await settleOnCounter(sql, hold, 0);
-      return true;
+      if (row) {
+        await markReleased(sql, reservation.requestId, this.deps.clock.now());
+        for (const hold of row.holds) await settleOnCounter(sql, hold, 0);
+      }
+      await this.#appendEvents(sql, event ? [event] : []);
+      return row !== null;
     });
     const hold = (reservation as Partial<MeteredReservation>).rateHold;
     if (released && hold)
@@ -355,6 +379,9 @@ export class DbUsageMeter implements UsageMeter {
     const stored = await spendRate(sql, rule, at);
     const rate = { ...stored, windowMicros: stored.windowMicros + Math.max(0, unrecorded) };
     if (!isSpendSpike(rule, rate)) return null;
+    // INVARIANT: the chain before the limits row, the order an admin's change of limits takes them in (its decision
+    // is appended first), so a trip racing that change cannot deadlock with it.
+    await this.deps.audit.lockChain(sql);
     const mode = await tripCostGuard(sql, at);
     if (mode === null) return null;
     return {

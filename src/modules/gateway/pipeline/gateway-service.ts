@@ -48,7 +48,7 @@ import {
   systemPrompt,
   type JoinedTexts,
 } from './prompt-segments.js';
-import { RequestTrace } from './request-trace.js';
+import { RequestTrace, type StepRecord } from './request-trace.js';
 import { holdBack, type HoldBackOutcome } from './stream-holdback.js';
 
 /** Dependencies of the gateway pipeline; built by the composition root. */
@@ -201,8 +201,9 @@ export class GatewayService {
         trace.step('provider', 'answered');
       } catch (error) {
         trace.step('provider', 'failed', [isAppError(error) ? error.code : 'internal.error']);
-        await this.deps.meter.release(admitted.reservation);
-        trace.step('meter_settle', 'released');
+        await this.finish(trace, admitted.reservation, null, (done) =>
+          this.outcomeEvent(trace, request.model, { error }, done),
+        );
         throw error;
       }
       const usage = completion.usage ?? {
@@ -211,16 +212,20 @@ export class GatewayService {
         total_tokens: countTokens(admitted.prompt),
       };
       this.startShadow(call, admitted, completion, usage.completion_tokens, performance.now() - started);
-      try {
-        return { ...(await this.guardChatOutput(call, trace, admitted, completion)), model: request.model };
-      } finally {
-        await this.deps.meter.settle(admitted.reservation, {
-          inputTokens: usage.prompt_tokens,
-          outputTokens: usage.completion_tokens,
-        });
-        trace.step('meter_settle', 'settled');
-        trace.note({ input_tokens: usage.prompt_tokens, output_tokens: usage.completion_tokens });
-      }
+      // A withheld answer is charged too: the provider produced it.
+      const guarded = await this.guardChatOutput(call, trace, admitted, completion).then(
+        (answer) => ({ answer, failure: null }),
+        (error: unknown) => ({ answer: null, failure: { error } }),
+      );
+      trace.note({ input_tokens: usage.prompt_tokens, output_tokens: usage.completion_tokens });
+      await this.finish(
+        trace,
+        admitted.reservation,
+        { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens },
+        (done) => this.outcomeEvent(trace, request.model, guarded.failure, done),
+      );
+      if (guarded.answer === null) throw guarded.failure?.error;
+      return { ...guarded.answer, model: request.model };
     });
   }
 
@@ -235,11 +240,8 @@ export class GatewayService {
     options: { includeUsage: boolean; endpoint?: 'chat.completions' | 'responses'; extensions?: ChatExtensions },
   ): Promise<AsyncGenerator<ChatCompletionChunk>> {
     const trace = new RequestTrace(call, options.endpoint ?? 'chat.completions', true);
-    const admitted = await this.traced(
-      trace,
-      request.model,
-      () => this.admitChat(call, trace, request, options.extensions ?? {}),
-      false,
+    const admitted = await this.traced(trace, request.model, () =>
+      this.admitChat(call, trace, request, options.extensions ?? {}),
     );
     // A stream is released to the client as it arrives; shadowing it is left out (the route's shadow runs on
     // non-streamed chat completions only).
@@ -273,15 +275,15 @@ export class GatewayService {
         trace.step('provider', 'answered');
       } catch (error) {
         trace.step('provider', 'failed', [isAppError(error) ? error.code : 'internal.error']);
-        await this.deps.meter.release(reservation);
-        trace.step('meter_settle', 'released');
+        await this.finish(trace, reservation, null, (done) => this.outcomeEvent(trace, request.model, { error }, done));
         throw error;
       }
       // Vectors carry no text to scan.
       trace.step('output_guard', 'not_applicable');
-      await this.deps.meter.settle(reservation, { inputTokens: response.usage.prompt_tokens, outputTokens: 0 });
-      trace.step('meter_settle', 'settled');
       trace.note({ input_tokens: response.usage.prompt_tokens, inputs: input.length });
+      await this.finish(trace, reservation, { inputTokens: response.usage.prompt_tokens, outputTokens: 0 }, (done) =>
+        this.outcomeEvent(trace, request.model, null, done),
+      );
       return { ...response, model: request.model };
     });
   }
@@ -292,26 +294,56 @@ export class GatewayService {
     return models.filter((model) => decideModelCall(this.deps.engine, principal, model, [], ip).decision === 'allow');
   }
 
-  // Runs `fn` and writes the request's audit event: on failure always (before the client hears of it), on success
-  // when `recordSuccess` (streams record theirs when they end).
-  private async traced<T>(trace: RequestTrace, model: string, fn: () => Promise<T>, recordSuccess = true): Promise<T> {
-    let result: T;
+  // Runs `fn` and, when it fails before the request's event was stored with its settlement or release (`finish`),
+  // writes the event through the buffer before the client hears of the failure. A success always went through
+  // `finish` (streams finish when they end).
+  private async traced<T>(trace: RequestTrace, model: string, fn: () => Promise<T>): Promise<T> {
     try {
-      result = await fn();
+      return await fn();
     } catch (error) {
-      const code = isAppError(error) ? error.code : 'internal.error';
-      await this.record(trace.toEvent(outcomeOf(error), model, [code]));
+      if (!trace.recorded) await this.record(this.outcomeEvent(trace, model, { error }));
       throw error;
     }
-    if (recordSuccess)
-      await this.record(
-        trace.toEvent(
-          trace.steps.some((s) => s.decision === 'redact') ? 'redact' : 'allow',
-          model,
-          this.reasonsOf(trace),
-        ),
-      );
-    return result;
+  }
+
+  /**
+   * Settles the call's usage (or releases its reservation when `usage` is null) and stores the request's audit
+   * event in the same transaction; `eventWith` builds the event as it reads once the settlement step is done.
+   * SECURITY: a call is never charged without its record nor recorded without its charge. When the two cannot
+   * commit, the step is traced as failed and the error goes on to the caller (which records the failure).
+   */
+  private async finish(
+    trace: RequestTrace,
+    reservation: UsageReservation,
+    usage: { inputTokens: number; outputTokens: number } | null,
+    eventWith: (done: StepRecord[]) => AuditEventInput,
+  ): Promise<void> {
+    const done: StepRecord = { step: 'meter_settle', decision: usage ? 'settled' : 'released', reasons: [] };
+    const event = eventWith([done]);
+    try {
+      if (usage) await this.deps.meter.settle(reservation, usage, event);
+      else await this.deps.meter.release(reservation, event);
+    } catch (error) {
+      trace.step('meter_settle', 'failed', [isAppError(error) ? error.code : 'internal.error']);
+      throw error;
+    }
+    trace.step(done.step, done.decision);
+    trace.recorded = true;
+  }
+
+  // The request's event: its failure when `failure` is set, else allow (redact when a guard rewrote text).
+  private outcomeEvent(
+    trace: RequestTrace,
+    model: string,
+    failure: { error: unknown } | null,
+    then: StepRecord[] = [],
+  ): AuditEventInput {
+    if (failure) {
+      const code = isAppError(failure.error) ? failure.error.code : 'internal.error';
+      return trace.toEvent(outcomeOf(failure.error), model, [code], then);
+    }
+    const redacted = trace.steps.some((s) => s.decision === 'redact');
+    return trace.toEvent(redacted ? 'redact' : 'allow', model, this.reasonsOf(trace), then);
   }
 
   private reasonsOf(trace: RequestTrace): string[] {
@@ -707,13 +739,7 @@ export class GatewayService {
       trace.note({ scans: outcome.scans, ...(outcome.quarantineId ? { quarantine_id: outcome.quarantineId } : {}) });
       const inputTokens = outcome.usage?.prompt_tokens ?? countTokens(admitted.prompt);
       const outputTokens = outcome.usage?.completion_tokens ?? countTokens(outcome.received);
-      if (outcome.received.length === 0 && outcome.usage === null && failure !== undefined) {
-        await this.deps.meter.release(admitted.reservation);
-        trace.step('meter_settle', 'released');
-      } else {
-        await this.deps.meter.settle(admitted.reservation, { inputTokens, outputTokens });
-        trace.step('meter_settle', 'settled');
-      }
+      const unanswered = outcome.received.length === 0 && outcome.usage === null && failure !== undefined;
       trace.note({ input_tokens: inputTokens, output_tokens: outputTokens });
       const outcomeDecision: AuditDecision =
         failure !== undefined
@@ -730,7 +756,13 @@ export class GatewayService {
             ? this.reasonsOf(trace)
             : ['gateway.client_disconnected'];
       if (!outcome.finished && failure === undefined) trace.note({ client_disconnected: true });
-      await this.record(trace.toEvent(outcomeDecision, publicModel, reasons)).catch(() => undefined);
+      await this.finish(trace, admitted.reservation, unanswered ? null : { inputTokens, outputTokens }, (done) =>
+        trace.toEvent(outcomeDecision, publicModel, reasons, done),
+      ).catch(async (error: unknown) => {
+        // Part of the stream may have been answered already: the failure is recorded if it can be and goes on.
+        await this.record(this.outcomeEvent(trace, publicModel, { error })).catch(() => undefined);
+        throw error;
+      });
     }
   }
 

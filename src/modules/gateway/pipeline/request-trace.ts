@@ -23,10 +23,13 @@ export interface StepRecord {
 
 /**
  * The record of one gateway request: every step's decision and reason codes, written as one audit event
- * (`gateway.request.completed`, or `.blocked` / `.failed`) through the group-commit buffer.
+ * (`gateway.request.completed`, or `.blocked` / `.failed`): in the transaction that settles or releases the call's
+ * usage once it has a reservation, through the group-commit buffer before that.
  */
 export class RequestTrace {
   readonly steps: StepRecord[] = [];
+  /** True once the request's event is stored, so nothing writes it a second time. */
+  recorded = false;
   private readonly facts: Record<string, unknown> = {};
 
   constructor(
@@ -47,8 +50,13 @@ export class RequestTrace {
     Object.assign(this.facts, facts);
   }
 
-  /** The audit event of the request with its final outcome. */
-  toEvent(outcome: AuditDecision, model: string | null, reasonCodes: readonly string[]): AuditEventInput {
+  /** The audit event of the request with its final outcome; `then` are steps that commit with the event. */
+  toEvent(
+    outcome: AuditDecision,
+    model: string | null,
+    reasonCodes: readonly string[],
+    then: readonly StepRecord[] = [],
+  ): AuditEventInput {
     const verb = outcome === 'allow' || outcome === 'redact' ? 'completed' : outcome === 'error' ? 'failed' : 'blocked';
     return {
       orgId: this.call.principal.orgId,
@@ -60,7 +68,7 @@ export class RequestTrace {
       requestId: this.call.requestId,
       clientIp: this.call.clientIp,
       ...(this.call.userAgent !== undefined ? { userAgent: this.call.userAgent } : {}),
-      details: { endpoint: this.endpoint, stream: this.stream, steps: this.steps, ...this.facts },
+      details: { endpoint: this.endpoint, stream: this.stream, steps: [...this.steps, ...then], ...this.facts },
     };
   }
 }

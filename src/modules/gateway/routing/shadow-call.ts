@@ -114,10 +114,13 @@ async function callShadow(
     const latency = performance.now() - started;
     const text = answerText(value);
     const tokens = value.usage?.completion_tokens ?? countTokens(text);
-    await deps.meter.settle(reservation, {
-      inputTokens: value.usage?.prompt_tokens ?? input.promptTokens,
-      outputTokens: tokens,
-    });
+    // A shadow call writes no audit event of its own: its comparison is stored (`record`) and the client's request
+    // event names the shadow.
+    await deps.meter.settle(
+      reservation,
+      { inputTokens: value.usage?.prompt_tokens ?? input.promptTokens, outputTokens: tokens },
+      null,
+    );
     return {
       ...base,
       outcome: 'compared',
@@ -129,7 +132,7 @@ async function callShadow(
       createdAt: deps.now(),
     };
   } catch (error) {
-    await deps.meter.release(reservation).catch(() => undefined);
+    await deps.meter.release(reservation, null).catch(() => undefined);
     return unanswered('shadow_failed', isAppError(error) ? error.code : 'internal.error');
   }
 }
