@@ -20,7 +20,7 @@ import { detectNamesAndLocations } from '../src/modules/guard/pii/detect-names-l
 import { ORG_NAME_LEXICON } from '../src/modules/guard/pii/detect-organizations.js';
 import { detectPiiRules } from '../src/modules/guard/pii/detect-pii-rules.js';
 import { mayHoldNames, runsThatMayHoldNames } from '../src/modules/guard/pii/may-hold-names.js';
-import { createNamesPool } from '../src/modules/guard/pii/names-pool.js';
+import { createGuardRulesPool } from '../src/modules/guard/rules-pool.js';
 import { createPiiNerDetector, createPiiRulesDetector } from '../src/modules/guard/pii/pii-detector.js';
 import { createGuardPipeline } from '../src/modules/guard/pipeline/guard-pipeline.js';
 import { detectSecrets } from '../src/modules/guard/secrets/detect-secrets.js';
@@ -264,7 +264,7 @@ function inputPipeline(ner: Detector) {
 }
 
 async function comparePool(texts: readonly string[]): Promise<void> {
-  const pool = createNamesPool({ size: 1, maxQueue: 100_000, timeoutMs: 600_000 });
+  const pool = createGuardRulesPool({ size: 1, maxQueue: 100_000, timeoutMs: 600_000 });
   await pool.start();
   const ctx = { hook: 'input' } as const;
   const inThread = createPiiNerDetector();
