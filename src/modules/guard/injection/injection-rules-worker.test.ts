@@ -87,7 +87,7 @@ describe('injection first stage in the guard rules worker', () => {
       ticks++;
       setImmediate(tick);
     };
-    const ticksWhile = async (scan: () => Promise<Finding[]>): Promise<number> => {
+    const ticksWhile = async (scan: () => Finding[] | Promise<Finding[]>): Promise<number> => {
       ticks = 0;
       ticking = true;
       setImmediate(tick);
