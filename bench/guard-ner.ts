@@ -6,7 +6,8 @@
 // --pool runs instead the stage on the calling thread against the stage in the guard rules worker, in one process: per scan
 // the event-loop busy time (p50/p99; the most one scan can have held the loop, plus any wait for a core on a shared
 // machine), the main thread's CPU time (mean; Linux, counted at scheduler ticks, so only the mean is exact) and the wall
-// time, for the stage alone over the corpus texts and for the whole input pipeline over 1 KB texts.
+// time, for the stage alone over the corpus texts and for the whole input pipeline over 1 KB texts (the injection first
+// stage in the rules worker too, as deployed, and on the calling thread beside names in the worker).
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import nlp from 'compromise';

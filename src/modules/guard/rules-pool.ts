@@ -83,6 +83,7 @@ export async function runRulesStage<S extends RulesStage>(
   text: string,
 ): Promise<AnswerOf<S>> {
   const [answer] = await pool.run([{ stage, text }]);
-  if (!answers(answer, stage)) throw new WorkerUnavailableError('worker_failed', `guard rules worker: no ${stage} answer`);
+  if (!answers(answer, stage))
+    throw new WorkerUnavailableError('worker_failed', `guard rules worker: no ${stage} answer`);
   return answer;
 }
