@@ -18,7 +18,7 @@ export type RulesAnswer =
 
 /** Settings of the guard rules worker pool. */
 export interface GuardRulesPoolOptions {
-  /** Worker threads; each holds its own compromise model (~40 MB) and the injection model. Default 1. */
+  /** Worker threads; each holds its own compromise model (~40 MB) and the injection model (~11 MB). Default 1. */
   readonly size?: number;
   /** Texts waiting beyond this are refused at once (back-pressure) instead of growing memory. Default 256. */
   readonly maxQueue?: number;
