@@ -3,10 +3,11 @@
 // baseline (bench/guard-ner-baseline.ts: compromise with the lexicon compiled per call, no pre-filter) and the current
 // detectNamesAndLocations in the same process, alternating which goes first, and prints: texts scanned, texts the
 // pre-filter skipped, texts whose findings differ (with examples), and µs per scan (mean, p99) for both.
-// --pool runs instead the stage on the calling thread against the stage in its worker pool, in one process: per scan
+// --pool runs instead the stage on the calling thread against the stage in the guard rules worker, in one process: per scan
 // the event-loop busy time (p50/p99; the most one scan can have held the loop, plus any wait for a core on a shared
 // machine), the main thread's CPU time (mean; Linux, counted at scheduler ticks, so only the mean is exact) and the wall
-// time, for the stage alone over the corpus texts and for the whole input pipeline over 1 KB texts.
+// time, for the stage alone over the corpus texts and for the whole input pipeline over 1 KB texts (the injection first
+// stage in the rules worker too, as deployed, and on the calling thread beside names in the worker).
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import nlp from 'compromise';
@@ -20,12 +21,13 @@ import { detectNamesAndLocations } from '../src/modules/guard/pii/detect-names-l
 import { ORG_NAME_LEXICON } from '../src/modules/guard/pii/detect-organizations.js';
 import { detectPiiRules } from '../src/modules/guard/pii/detect-pii-rules.js';
 import { mayHoldNames, runsThatMayHoldNames } from '../src/modules/guard/pii/may-hold-names.js';
-import { createNamesPool } from '../src/modules/guard/pii/names-pool.js';
+import { createGuardRulesPool } from '../src/modules/guard/rules-pool.js';
 import { createPiiNerDetector, createPiiRulesDetector } from '../src/modules/guard/pii/pii-detector.js';
 import { createGuardPipeline } from '../src/modules/guard/pipeline/guard-pipeline.js';
 import { detectSecrets } from '../src/modules/guard/secrets/detect-secrets.js';
 import { createSecretsDetector } from '../src/modules/guard/secrets/secrets-detector.js';
 import { detectNamesAndLocationsBaseline } from './guard-ner-baseline.js';
+import { measureMainThread, type MainThreadSample as Sample } from './main-thread-time.js';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const SHARED = here('../../shared/data/');
@@ -197,34 +199,10 @@ const quantile = (xs: readonly number[], q: number): number => {
 const ms = (xs: readonly number[]): string =>
   `p50 ${quantile(xs, 0.5).toFixed(3).padStart(8)} ms  p99 ${quantile(xs, 0.99).toFixed(3).padStart(8)} ms`;
 
-interface Sample {
-  /** CPU time of the main thread while the scan ran (nothing else runs there): the most it can have held the loop. */
-  readonly cpuMs: number;
-  /** Event-loop busy time: the CPU time plus the time the thread, ready to run, waited for a core (shared machine). */
-  readonly busyMs: number;
-  readonly wallMs: number;
-}
-
-// Linux: the main thread's own CPU time in ns (first field), without the worker's; elsewhere the busy time stands in.
-const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
-const threadCpuNs = (): number | undefined =>
-  existsSync(SCHEDSTAT) ? Number(readFileSync(SCHEDSTAT, 'utf8').split(' ')[0]) : undefined;
-
-async function measured(scan: () => unknown): Promise<Sample> {
-  const cpu0 = threadCpuNs();
-  const elu = performance.eventLoopUtilization();
-  const t0 = performance.now();
-  await scan();
-  const wallMs = performance.now() - t0;
-  const busyMs = performance.eventLoopUtilization(elu).active;
-  const cpu1 = threadCpuNs();
-  return { cpuMs: cpu0 === undefined || cpu1 === undefined ? busyMs : (cpu1 - cpu0) / 1e6, busyMs, wallMs };
-}
-
 /** Runs `texts` through `scan` one at a time. */
 async function oneAtATime(texts: readonly string[], scan: (t: string) => unknown): Promise<Sample[]> {
   const out: Sample[] = [];
-  for (const text of texts) out.push(await measured(() => scan(text)));
+  for (const text of texts) out.push(await measureMainThread(() => scan(text)));
   return out;
 }
 
@@ -248,7 +226,7 @@ async function concurrent(
   return { wall, perSecond: texts.length / ((performance.now() - t0) / 1000) };
 }
 
-function inputPipeline(ner: Detector) {
+function inputPipeline(ner: Detector, injection: Detector) {
   const findSensitive = (text: string) => [...detectSecrets(text), ...detectPiiRules(text)];
   // The guard service's detectors (guard-service.ts) without the embedding stage (bench/guard-embedding.ts).
   return createGuardPipeline({
@@ -256,7 +234,7 @@ function inputPipeline(ner: Detector) {
     detectors: [
       createPiiRulesDetector(),
       ner,
-      createInjectionDetector(),
+      injection,
       createToxicityDetector(),
       createLeakageDetector({ findSensitive }),
     ],
@@ -264,13 +242,15 @@ function inputPipeline(ner: Detector) {
 }
 
 async function comparePool(texts: readonly string[]): Promise<void> {
-  const pool = createNamesPool({ size: 1, maxQueue: 100_000, timeoutMs: 600_000 });
+  const pool = createGuardRulesPool({ size: 1, maxQueue: 100_000, timeoutMs: 600_000 });
   await pool.start();
   const ctx = { hook: 'input' } as const;
   const inThread = createPiiNerDetector();
   const pooled = createPiiNerDetector({ pool });
-  const threadPipeline = inputPipeline(inThread);
-  const poolPipeline = inputPipeline(pooled);
+  const threadPipeline = inputPipeline(inThread, createInjectionDetector());
+  // As deployed: names and the injection first stage in the one rules worker; and, for comparison, names alone there.
+  const poolPipeline = inputPipeline(pooled, createInjectionDetector({ rulesPool: pool }));
+  const namesOnlyPipeline = inputPipeline(pooled, createInjectionDetector());
   // 1 KB windows of the corpus texts, so every one is different (no cache flatters either side).
   const joined = texts.join('\n\n');
   const kb = Array.from({ length: Math.min(400, Math.floor(joined.length / 1024)) }, (_, i) =>
@@ -284,6 +264,9 @@ async function comparePool(texts: readonly string[]): Promise<void> {
   const inPool = await oneAtATime(texts, (t) => pooled.scan(t, ctx));
   const poolRuns = await oneAtATime(kb, (t) => poolPipeline.run(t, ctx));
   const poolLoad = await concurrent(kb, (t) => poolPipeline.run(t, ctx), 8);
+  for (const t of kb.slice(0, 20)) await namesOnlyPipeline.run(t, ctx);
+  const namesOnlyRuns = await oneAtATime(kb, (t) => namesOnlyPipeline.run(t, ctx));
+  const namesOnlyLoad = await concurrent(kb, (t) => namesOnlyPipeline.run(t, ctx), 8);
   for (let i = 0; i < 30; i++) await inThread.scan(warm(i), ctx);
   for (const t of kb.slice(0, 20)) await threadPipeline.run(t, ctx);
   const alone = await oneAtATime(texts, (t) => inThread.scan(t, ctx));
@@ -306,12 +289,16 @@ async function comparePool(texts: readonly string[]): Promise<void> {
   console.log(
     `whole input pipeline (secrets, PII and names, injection and toxicity rules), ${kb.length} texts of 1 KB`,
   );
+  console.log('  pool: names and the injection first stage in the rules worker');
   rows(threadRuns, poolRuns);
   const load = (r: { wall: number[]; perSecond: number }): string =>
     `${ms(r.wall)} ${r.perSecond.toFixed(0).padStart(5)}/s`;
   console.log(`  8 at once, wall           in-thread ${load(threadLoad)}   pool ${load(poolLoad)}`);
+  console.log('  pool: names alone in the rules worker, the injection first stage on the calling thread');
+  rows(threadRuns, namesOnlyRuns);
+  console.log(`  8 at once, wall           in-thread ${load(threadLoad)}   pool ${load(namesOnlyLoad)}`);
   console.log(
-    `main-thread CPU pool/in-thread: names stage ${(total(cpu(inPool)) / total(cpu(alone))).toFixed(3)}, whole pipeline ${(total(cpu(poolRuns)) / total(cpu(threadRuns))).toFixed(3)}`,
+    `main-thread CPU pool/in-thread: names stage ${(total(cpu(inPool)) / total(cpu(alone))).toFixed(3)}, whole pipeline ${(total(cpu(poolRuns)) / total(cpu(threadRuns))).toFixed(3)} (names alone in the pool ${(total(cpu(namesOnlyRuns)) / total(cpu(threadRuns))).toFixed(3)})`,
   );
 }
 

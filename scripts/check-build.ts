@@ -16,6 +16,7 @@ run('npm', ['run', '--silent', 'build']);
 for (const file of [
   'dist/bin.js',
   'dist/modules/guard/embedding/embed-worker.mjs',
+  'dist/modules/guard/rules-worker.mjs',
   'dist/modules/guard/data/injection-model.json',
 ]) {
   if (!existsSync(join(root, file))) throw new Error(`npm run build did not produce ${file}`);

@@ -8,11 +8,11 @@ import { createInjectionDetector } from './injection/injection-detector.js';
 import { createLeakageDetector } from './moderation/leakage-detector.js';
 import { createToxicityDetector } from './moderation/toxicity-detector.js';
 import { detectPiiRules } from './pii/detect-pii-rules.js';
-import type { NamesPool } from './pii/names-pool.js';
 import { createPiiNerDetector, createPiiRulesDetector } from './pii/pii-detector.js';
 import { resolveClassPolicy, type ClassPolicy } from './pipeline/class-policy.js';
 import { createGuardPipeline, type GuardPipeline, type GuardPipelineOptions } from './pipeline/guard-pipeline.js';
 import type { GuardPolicyStore } from './guard-policy-store.js';
+import type { GuardRulesPool } from './rules-pool.js';
 import type { GuardResult, Verdict } from './pipeline/decide-verdict.js';
 import type { QuarantineService } from './quarantine/quarantine-service.js';
 import type { RemoteDetectorSet } from './remote/create-remote-detectors.js';
@@ -39,10 +39,13 @@ export interface GuardServiceDeps {
   /** Starts the embedding worker pool; called on the first scan, so nodes that never scan never load the model. */
   createPool?: () => EmbeddingPool;
   /**
-   * Worker pool the names-and-places stage (compromise) runs in, off the event loop; its workers start on the first
-   * scan (or `warmUp`), and `close` stops them. Without one the stage runs on the calling thread.
+   * The guard rules worker pool: the names-and-places stage (compromise) and the injection detector's first stage run
+   * in it, off the event loop; its workers start on the first scan (or `warmUp`), and `close` stops them. Without one
+   * both stages run on the calling thread.
    */
-  namesPool?: NamesPool;
+  rulesPool?: GuardRulesPool;
+  /** @deprecated The rules pool's former name, while main.ts still passes it; use `rulesPool`. */
+  namesPool?: GuardRulesPool;
   /**
    * Stores one event through the audit group commit, resolving once it is stored. A scan without a caller's
    * transaction and without a hold records its verdict here instead of in a transaction of its own.
@@ -70,8 +73,12 @@ export class GuardService {
   // Old policy versions fall out (least recently used first) once a thousand orgs' pipelines are held.
   private readonly pipelines = new LRUCache<ClassPolicy, GuardPipeline>({ max: 1_000 });
   private pool: EmbeddingPool | undefined;
+  private readonly rulesPool: GuardRulesPool | undefined;
 
-  constructor(private readonly deps: GuardServiceDeps) {}
+  constructor(private readonly deps: GuardServiceDeps) {
+    // Read until main.ts passes rulesPool.
+    this.rulesPool = deps.rulesPool ?? deps.namesPool;
+  }
 
   /**
    * Scans `input`, then appends the verdict to the org's audit log and holds a quarantined output in one tenant
@@ -142,17 +149,17 @@ export class GuardService {
   }
 
   /**
-   * Builds the detectors and starts the embedding and names workers now, so the first scans after a start do not wait
+   * Builds the detectors and starts the embedding and rules workers now, so the first scans after a start do not wait
    * for them.
    */
   async warmUp(): Promise<void> {
     this.pipelineFor(undefined);
-    await Promise.all([this.pool?.start(), this.deps.namesPool?.start()]);
+    await Promise.all([this.pool?.start(), this.rulesPool?.start()]);
   }
 
-  /** Stops the embedding and names workers and closes the remote detectors' connections. */
+  /** Stops the embedding and rules workers and closes the remote detectors' connections. */
   async close(): Promise<void> {
-    await Promise.all([this.pool?.close(), this.deps.namesPool?.close(), this.deps.remoteDetectors?.close()]);
+    await Promise.all([this.pool?.close(), this.rulesPool?.close(), this.deps.remoteDetectors?.close()]);
   }
 
   // Detectors are built once; a pipeline per effective policy object (policies are cached and frozen per version).
@@ -167,8 +174,11 @@ export class GuardService {
         secretDetectors: [createSecretsDetector()],
         detectors: [
           createPiiRulesDetector(),
-          createPiiNerDetector(this.deps.namesPool ? { pool: this.deps.namesPool } : {}),
-          createInjectionDetector(this.pool ? { pool: this.pool } : {}),
+          createPiiNerDetector(this.rulesPool ? { pool: this.rulesPool } : {}),
+          createInjectionDetector({
+            ...(this.pool ? { pool: this.pool } : {}),
+            ...(this.rulesPool ? { rulesPool: this.rulesPool } : {}),
+          }),
           createToxicityDetector(this.pool ? { pool: this.pool } : {}),
           createLeakageDetector({ findSensitive }),
           ...(this.deps.remoteDetectors?.detectors ?? []),

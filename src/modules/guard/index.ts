@@ -7,7 +7,9 @@ export {
   type PiiNerDetectorOptions,
   type PiiRulesParams,
 } from './pii/pii-detector.js';
-export { createNamesPool, type NamesPool, type NamesPoolOptions } from './pii/names-pool.js';
+export { createGuardRulesPool, type GuardRulesPool, type GuardRulesPoolOptions } from './rules-pool.js';
+/** @deprecated The rules pool's former name, while main.ts still calls it; use createGuardRulesPool. */
+export { createGuardRulesPool as createNamesPool } from './rules-pool.js';
 export { PII_CLASSES, PII_DETECTOR_UNAVAILABLE, type PiiClass } from './pii/classes.js';
 export { createSecretsDetector, secretsManifest } from './secrets/secrets-detector.js';
 export { stripSecrets, type StrippedText } from './secrets/strip-secrets.js';

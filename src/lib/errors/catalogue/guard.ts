@@ -14,6 +14,12 @@ export const guardErrors = defineErrors({
     description:
       'A detector could not run (for example the embedding worker pool failed or timed out); input guards fail closed, so the request is not sent on.',
   },
+  'injection.detector_unavailable': {
+    status: 503,
+    title: 'Injection detector unavailable',
+    description:
+      'Reported as a finding class, not raised: the prompt-injection detector could not scan the text (the guard rules worker that runs its first stage, or the embedding worker, crashed, timed out, was full or closed). The finding spans the whole text and blocks on both hooks whatever the org policy: `POST …/guard/scan` answers `verdict: block` with this class, and the gateway refuses the call as `guard.detector_unavailable` (503, `Retry-After`) before it reaches a provider.',
+  },
   'guard.quarantine_not_found': {
     status: 404,
     title: 'Quarantine item not found',

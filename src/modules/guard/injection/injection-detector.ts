@@ -1,19 +1,17 @@
 import { z } from 'zod';
 import type { Detector, DetectorManifest, Finding, ScanContext } from '../detector.js';
 import { calibrateProbability } from '../embedding/calibrate-probability.js';
-import { EmbeddingUnavailableError, type EmbeddingPool } from '../embedding/embedding-pool.js';
+import type { EmbeddingPool } from '../embedding/embedding-pool.js';
 import { prepareEmbeddingInput } from '../embedding/prepare-embedding-input.js';
-import { collectEvidence, type TextEvidence } from './injection-features.js';
+import { runRulesStage, type GuardRulesPool } from '../rules-pool.js';
+import { WorkerUnavailableError } from '../worker-pool.js';
 import {
   decidedWithoutEmbedding,
-  floorConfidence,
   loadShippedInjectionModel,
   scoreFull,
-  scoreStageOne,
   type InjectionModel,
-  type StageOne,
 } from './injection-model.js';
-import type { RuleHit } from './scan-injection-rules.js';
+import { runInjectionStageOne, type InjectionStageOneResult } from './injection-stage-one.js';
 
 const params = z.object({
   minConfidence: z.number().min(0).max(1).default(0.5).describe('Findings below this confidence are not reported.'),
@@ -22,11 +20,18 @@ const params = z.object({
 /** Parameters of the injection detector. */
 export type InjectionParams = z.infer<typeof params>;
 
-/** What the injection detector needs: an embedding pool (omit it for the lexical path only), parameters, a model. */
+/**
+ * What the injection detector needs: an embedding pool (omit it for the lexical path only), the guard rules pool its
+ * first stage runs in (omit it to run that stage on the calling thread), parameters, a model.
+ */
 export interface InjectionDetectorOptions {
   readonly pool?: EmbeddingPool;
+  readonly rulesPool?: GuardRulesPool;
   readonly params?: Partial<InjectionParams>;
-  /** The learned model; default the shipped one (`src/modules/guard/data/injection-model.json`). */
+  /**
+   * The learned model; default the shipped one (`src/modules/guard/data/injection-model.json`). The rules worker
+   * loads the shipped model, so another model runs its first stage on the calling thread only.
+   */
   readonly model?: InjectionModel;
 }
 
@@ -38,15 +43,6 @@ const manifest: DetectorManifest<typeof params> = {
   params,
 };
 
-function strongestPerClass(hits: readonly RuleHit[]): RuleHit[] {
-  const best = new Map<string, RuleHit>();
-  for (const hit of hits) {
-    const current = best.get(hit.class);
-    if (current === undefined || hit.weight > current.weight) best.set(hit.class, hit);
-  }
-  return [...best.values()].filter((hit) => hit.weight >= 0.5);
-}
-
 const unavailable = (text: string): Finding => ({
   class: 'injection.detector_unavailable',
   start: 0,
@@ -57,14 +53,8 @@ const unavailable = (text: string): Finding => ({
 });
 
 /** The findings that explain a positive decision: the rules that fired, else the signal that carried it. */
-function explain(
-  text: string,
-  evidence: TextEvidence,
-  stage: StageOne,
-  confidence: number,
-  floorHit: boolean,
-): Finding[] {
-  const rules = strongestPerClass(evidence.rules).map((hit) => ({
+function explain(text: string, first: InjectionStageOneResult, confidence: number): Finding[] {
+  const rules = first.rules.map((hit) => ({
     class: hit.class,
     start: hit.start,
     end: hit.end,
@@ -73,18 +63,18 @@ function explain(
     detector: manifest.name,
   }));
   if (rules.length > 0) return rules;
-  if (evidence.embedded.score >= 0.5)
+  if (first.embedded.score >= 0.5)
     return [
       {
         class: 'injection.indirect',
-        start: evidence.embedded.start,
-        end: evidence.embedded.end,
+        start: first.embedded.start,
+        end: first.embedded.end,
         confidence,
         reason: 'guard.injection.indirect.embedded_instruction',
         detector: manifest.name,
       },
     ];
-  if (floorHit && evidence.framing.framedHarm > 0)
+  if (first.floor >= 0.5 && first.framedHarm > 0)
     return [
       {
         class: 'injection.jailbreak_roleplay',
@@ -95,7 +85,7 @@ function explain(
         detector: manifest.name,
       },
     ];
-  const segment = evidence.segments[stage.bestSegment] ?? { start: 0, end: text.length };
+  const segment = first.bestSegment ?? { start: 0, end: text.length };
   return [
     {
       class: 'injection.semantic',
@@ -110,38 +100,45 @@ function explain(
 
 /**
  * Creates the injection detector. The first stage (rules, lexical model over segments, embedded instructions,
- * perplexity) decides alone when it is sure; uncertain texts also go to the embedding model. With a pool that
- * cannot answer, it fails closed.
+ * perplexity) decides alone when it is sure; uncertain texts also go to the embedding model. With a rules pool the
+ * first stage runs in the guard rules worker and the event loop only awaits its answer. A pool that cannot answer
+ * fails the scan closed.
  */
 export function createInjectionDetector(options: InjectionDetectorOptions = {}): Detector {
   const settings = params.parse(options.params ?? {});
+  const { pool, rulesPool } = options;
+  if (rulesPool !== undefined && options.model !== undefined)
+    throw new Error('injection detector: the rules worker runs the shipped model; omit `model` or `rulesPool`');
   const model = options.model ?? loadShippedInjectionModel();
-  const pool = options.pool;
+  const stageOne = async (text: string): Promise<InjectionStageOneResult> =>
+    rulesPool === undefined
+      ? runInjectionStageOne(model, text)
+      : (await runRulesStage(rulesPool, 'injection', text)).result;
   return {
     manifest,
     async scan(text: string, ctx: ScanContext): Promise<Finding[]> {
       // SECURITY: fail closed. A pool that has failed means the deployment lost a stage it was configured with.
       if (pool !== undefined && !pool.available) return [unavailable(text)];
-      const evidence = collectEvidence(text);
-      const stage = scoreStageOne(model, text, evidence);
-      let confidence: number;
-      if (pool === undefined) confidence = calibrateProbability(stage.probability, model.thresholds.lexical[ctx.hook]);
-      else if (decidedWithoutEmbedding(model, stage))
-        confidence = calibrateProbability(stage.probability, model.thresholds.lexical[ctx.hook]);
-      else {
-        try {
+      if (rulesPool !== undefined && !rulesPool.available) return [unavailable(text)];
+      try {
+        const first = await stageOne(text);
+        let confidence: number;
+        if (pool === undefined || decidedWithoutEmbedding(model, first.stage))
+          confidence = calibrateProbability(first.stage.probability, model.thresholds.lexical[ctx.hook]);
+        else {
           const [vector] = await pool.embed([prepareEmbeddingInput(text, model.embedding.inputChars)]);
           if (vector === undefined) return [unavailable(text)];
-          confidence = calibrateProbability(scoreFull(model, stage, vector), model.thresholds.full[ctx.hook]);
-        } catch (error) {
-          if (error instanceof EmbeddingUnavailableError) return [unavailable(text)];
-          throw error;
+          confidence = calibrateProbability(scoreFull(model, first.stage, vector), model.thresholds.full[ctx.hook]);
         }
+        confidence = Math.max(confidence, first.floor);
+        if (confidence < settings.minConfidence) return [];
+        return explain(text, first, confidence);
+      } catch (error) {
+        // SECURITY: a rules worker or embedding worker that crashed, timed out, was full or closed answers nothing,
+        // and a text nothing scanned is refused, never passed (EmbeddingUnavailableError is one of these).
+        if (error instanceof WorkerUnavailableError) return [unavailable(text)];
+        throw error;
       }
-      const floor = floorConfidence(model, evidence);
-      confidence = Math.max(confidence, floor);
-      if (confidence < settings.minConfidence) return [];
-      return explain(text, evidence, stage, confidence, floor >= 0.5);
     },
   };
 }

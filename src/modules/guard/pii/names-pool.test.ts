@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding, ScanContext } from '../detector.js';
 import { parseMarkedSample } from '../eval-spans/parse-marked-sample.js';
 import { createGuardPipeline } from '../pipeline/guard-pipeline.js';
+import { createGuardRulesPool } from '../rules-pool.js';
 import { PII_DETECTOR_UNAVAILABLE } from './classes.js';
 import { detectNamesAndLocations } from './detect-names-locations.js';
-import { createNamesPool } from './names-pool.js';
 import { createPiiNerDetector } from './pii-detector.js';
 
 const here = (p: string): URL => new URL(p, import.meta.url);
@@ -43,7 +43,7 @@ const INPUT: ScanContext = { hook: 'input' };
 const NAMED = 'Ask Maria Lopez in Lisbon about the Acme Widgets Ltd invoice.';
 
 // Test workers, written beside each other in a temporary folder. `hang` spins forever on the text "hang" (and answers
-// anything else with no findings); `crash` exits on the text "crash" and is the real worker otherwise.
+// anything else with no names); `crash` exits on the text "crash" and is the real worker otherwise.
 const dir = mkdtempSync(join(tmpdir(), 'bulwark-names-'));
 const testWorker = (name: string, source: string): URL => {
   const path = join(dir, `${name}.mjs`);
@@ -54,8 +54,8 @@ const hangWorker = testWorker(
   'hang',
   `import { parentPort } from 'node:worker_threads';
 parentPort.on('message', ({ id, inputs }) => {
-  if (inputs.includes('hang')) for (;;);
-  parentPort.postMessage({ type: 'result', id, outputs: inputs.map(() => []) });
+  if (inputs.some((task) => task.text === 'hang')) for (;;);
+  parentPort.postMessage({ type: 'result', id, outputs: inputs.map(() => ({ stage: 'names', findings: [] })) });
 });
 parentPort.postMessage({ type: 'ready' });
 `,
@@ -63,8 +63,8 @@ parentPort.postMessage({ type: 'ready' });
 const crashWorker = testWorker(
   'crash',
   `import { parentPort } from 'node:worker_threads';
-parentPort.on('message', ({ inputs }) => { if (inputs.includes('crash')) process.exit(3); });
-await import(${JSON.stringify(here('./names-worker.mjs').href)});
+parentPort.on('message', ({ inputs }) => { if (inputs.some((task) => task.text === 'crash')) process.exit(3); });
+await import(${JSON.stringify(here('../rules-worker.mjs').href)});
 `,
 );
 
@@ -79,8 +79,8 @@ const unavailable = (text: string): Finding[] => [
   },
 ];
 
-describe('names-and-places stage in a worker pool', () => {
-  const pool = createNamesPool({ maxQueue: 10_000, timeoutMs: 60_000 });
+describe('names-and-places stage in the guard rules worker', () => {
+  const pool = createGuardRulesPool({ maxQueue: 10_000, timeoutMs: 60_000 });
   const detector = createPiiNerDetector({ pool });
   beforeAll(() => pool.start());
   afterAll(() => pool.close());
@@ -118,7 +118,7 @@ describe('names-and-places stage in a worker pool', () => {
   });
 
   it('flood: a scan beyond the queue bound is refused and fails closed; the pipeline blocks it', async () => {
-    const small = createNamesPool({ maxQueue: 2, timeoutMs: 60_000 });
+    const small = createGuardRulesPool({ maxQueue: 2, timeoutMs: 60_000 });
     await small.start();
     const smallDetector = createPiiNerDetector({ pool: small });
     // The first goes to the worker, the next two wait, the fourth finds the queue full.
@@ -135,7 +135,7 @@ describe('names-and-places stage in a worker pool', () => {
   });
 
   it('stalling text: a scan past its timeout fails closed, and the stuck worker is replaced, not waited for', async () => {
-    const stuck = createNamesPool({ workerUrl: hangWorker, timeoutMs: 200, timeoutMsPerKb: 0 });
+    const stuck = createGuardRulesPool({ workerUrl: hangWorker, timeoutMs: 200, timeoutMsPerKb: 0 });
     const stuckDetector = createPiiNerDetector({ pool: stuck });
     expect(await stuckDetector.scan('hang', INPUT)).toEqual(unavailable('hang'));
     // The old worker still spins; only its replacement can answer this one.
@@ -148,7 +148,7 @@ describe('names-and-places stage in a worker pool', () => {
   });
 
   it('answers again after a worker crash, and fails closed for good after too many', async () => {
-    const fragile = createNamesPool({ workerUrl: crashWorker, timeoutMs: 60_000 });
+    const fragile = createGuardRulesPool({ workerUrl: crashWorker, timeoutMs: 60_000 });
     const fragileDetector = createPiiNerDetector({ pool: fragile });
     expect(await fragileDetector.scan('crash', INPUT)).toEqual(unavailable('crash'));
     expect(fragile.available).toBe(true);
@@ -175,11 +175,13 @@ if (!existsSync(${JSON.stringify(marker)})) {
   writeFileSync(${JSON.stringify(marker)}, '');
   process.exit(1);
 }
-parentPort.on('message', ({ id, inputs }) => parentPort.postMessage({ type: 'result', id, outputs: inputs.map(() => []) }));
+parentPort.on('message', ({ id, inputs }) =>
+  parentPort.postMessage({ type: 'result', id, outputs: inputs.map(() => ({ stage: 'names', findings: [] })) }),
+);
 parentPort.postMessage({ type: 'ready' });
 `,
     );
-    const pool = createNamesPool({ workerUrl: flaky, timeoutMs: 10_000 });
+    const pool = createGuardRulesPool({ workerUrl: flaky, timeoutMs: 10_000 });
     await expect(pool.start()).rejects.toThrow();
     expect(pool.available).toBe(true);
     expect(await createPiiNerDetector({ pool }).scan(NAMED, INPUT)).toEqual([]);
@@ -187,7 +189,7 @@ parentPort.postMessage({ type: 'ready' });
   });
 
   it('closes cleanly: a scan in flight and every later one fail closed', async () => {
-    const closing = createNamesPool({ workerUrl: hangWorker, timeoutMs: 60_000 });
+    const closing = createGuardRulesPool({ workerUrl: hangWorker, timeoutMs: 60_000 });
     await closing.start();
     const closingDetector = createPiiNerDetector({ pool: closing });
     const inFlight = closingDetector.scan('hang', INPUT);

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Detector, DetectorManifest, Finding } from '../detector.js';
+import { runRulesStage, type GuardRulesPool } from '../rules-pool.js';
 import { WorkerUnavailableError } from '../worker-pool.js';
 import { PII_DETECTOR_UNAVAILABLE, PII_NER_DETECTOR, PII_RULES_DETECTOR } from './classes.js';
 import { detectPiiRules } from './detect-pii-rules.js';
-import type { NamesPool } from './names-pool.js';
 
 const piiRulesParams = z.object({
   defaultRegion: z
@@ -44,9 +44,9 @@ export const piiNerManifest: DetectorManifest<typeof piiNerParams> = {
   params: piiNerParams,
 };
 
-/** What the name and location detector needs: a worker pool to run in (omit it to run on the calling thread). */
+/** What the name and location detector needs: the guard rules pool to run in (omit it to run on the calling thread). */
 export interface PiiNerDetectorOptions {
-  readonly pool?: NamesPool;
+  readonly pool?: GuardRulesPool;
 }
 
 // compromise and its lexicons take about 40 MB: a node whose names stage runs in the pool never loads them here.
@@ -78,8 +78,7 @@ export function createPiiNerDetector(options: PiiNerDetectorOptions = {}): Detec
       // SECURITY: fail closed. Names are PII: a text the stage could not read is blocked, not passed unscanned.
       if (!pool.available) return [unavailable(text)];
       try {
-        const [findings] = await pool.run([text]);
-        return findings ?? [unavailable(text)];
+        return (await runRulesStage(pool, 'names', text)).findings;
       } catch (error) {
         if (error instanceof WorkerUnavailableError) return [unavailable(text)];
         throw error;
