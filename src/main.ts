@@ -50,7 +50,7 @@ import {
   type UsageMeter,
 } from './modules/gateway/index.js';
 import {
-  createNamesPool,
+  createGuardRulesPool,
   EmbeddingPool,
   ModerationService,
   GuardPolicyStore,
@@ -109,6 +109,7 @@ import {
   type Db,
   type OwnerDb,
   type PreparedDatabase,
+  type PushedCommits,
 } from './platform/db/index.js';
 import { createLogger, type Logger } from './platform/logger/index.js';
 import { deliverDueMail, listOutbox, openMailTransport, type MailDeliveryPass } from './platform/mail/index.js';
@@ -177,7 +178,12 @@ async function prepareWithMigrationDb(config: Config, vault: KeyVault): Promise<
  * The serving database, migrated: on PostgreSQL migrations run over the owner connection first, then the serving
  * login connects (it may not exist before migrate provisions it); PGlite's one connection does both.
  */
-async function openServingDatabase(config: Config, overrides: RuntimeOverrides, vault: KeyVault): Promise<Db> {
+async function openServingDatabase(
+  config: Config,
+  overrides: RuntimeOverrides,
+  vault: KeyVault,
+  logger: Logger,
+): Promise<Db> {
   if (overrides.db) {
     const owner = overrides.ownerDb ?? (isOwnerDb(overrides.db) ? overrides.db : undefined);
     if (owner) {
@@ -205,7 +211,7 @@ async function openServingDatabase(config: Config, overrides: RuntimeOverrides, 
     return db;
   }
   await prepareWithMigrationDb(config, vault);
-  const db = await openDb(config);
+  const db = await openDb(config, { onFeedTrouble: (error, attempts) => warnFeedTrouble(logger, error, attempts) });
   try {
     await keyTenantContext(db, vault);
   } catch (error) {
@@ -219,6 +225,17 @@ async function openServingDatabase(config: Config, overrides: RuntimeOverrides, 
 // otherwise a `RESET ROLE` in injected SQL leaves the app role and reads every org. Production refuses such a login
 // on PostgreSQL (PGlite is a superuser by construction and is already refused in production as DATABASE_URL unset,
 // unless the operator allowed development shortcuts). Elsewhere it is logged as a warning.
+// A lost subscription and the first failed attempt are logged, then one failed attempt a minute (one a second are made).
+function warnFeedTrouble(logger: Logger, error: unknown, failedAttempts: number): void {
+  if (failedAttempts > 1 && failedAttempts % 60 !== 0) return;
+  logger.warn(
+    { err: error, failed_attempts: failedAttempts },
+    failedAttempts === 0
+      ? 'cache push feed lost its subscription; org generations are read from the database until it is back'
+      : 'cache push feed cannot subscribe (LISTEN); org generations are read from the database meanwhile',
+  );
+}
+
 async function checkServingRole(config: Config, db: Db, logger: Logger): Promise<void> {
   if (db.kind !== 'postgres') return;
   const report = await inspectServingRole(db);
@@ -238,7 +255,7 @@ export async function openCore(config: Config, overrides: RuntimeOverrides = {})
   const vault = await openKeyVault(config);
   let db: Db;
   try {
-    db = await openServingDatabase(config, overrides, vault);
+    db = await openServingDatabase(config, overrides, vault, logger);
   } catch (error) {
     await vault.close();
     throw error;
@@ -346,8 +363,9 @@ export async function openRuntime(config: Config, overrides: RuntimeOverrides = 
     quarantine,
     policies: guardPolicies,
     ...(config.guardEmbeddingStage ? { createPool: () => embeddingPool } : {}),
-    // The names-and-places stage (compromise) runs in one worker thread, off the event loop; guard.close() stops it.
-    namesPool: createNamesPool({ size: 1 }),
+    // The guard rules worker: names and places (compromise) and the injection first stage run in one worker thread,
+    // off the event loop; guard.close() stops it. Each scan queues a task for each stage, hence twice the default queue.
+    rulesPool: createGuardRulesPool({ size: 1, maxQueue: 512 }),
     recordEvent: (event) => auditBuffer.add(event),
     remoteDetectors,
   });
@@ -686,6 +704,7 @@ export async function buildApp(
           return [{ name: 'database', ok: false, detail: 'unreachable' }];
         }
         const { pending } = await migrationStatus(runtime.db);
+        const feed = runtime.db.pushedCommits;
         return [
           { name: 'database', ok: true },
           {
@@ -693,10 +712,18 @@ export async function buildApp(
             ok: pending.length === 0,
             ...(pending.length ? { detail: `pending: ${pending.join(', ')}` } : {}),
           },
+          // A stale feed costs a read per request, not correctness: the node stays ready and says so.
+          ...(feed ? [{ name: 'cache_push', ok: true, ...(feed.isFresh() ? {} : { detail: feedDetail(feed) }) }] : []),
         ];
       },
     },
   });
+}
+
+function feedDetail(feed: PushedCommits): string {
+  const why =
+    feed.subscription === undefined ? `not subscribed (${feed.failedAttempts} failed attempts)` : 'heartbeats late';
+  return `${why}: org generations are read from the database`;
 }
 
 function printBanner(address: string, publicUrl: string, bootstrap: BootstrapResult | undefined): void {

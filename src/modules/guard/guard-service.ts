@@ -44,8 +44,6 @@ export interface GuardServiceDeps {
    * both stages run on the calling thread.
    */
   rulesPool?: GuardRulesPool;
-  /** @deprecated The rules pool's former name, while main.ts still passes it; use `rulesPool`. */
-  namesPool?: GuardRulesPool;
   /**
    * Stores one event through the audit group commit, resolving once it is stored. A scan without a caller's
    * transaction and without a hold records its verdict here instead of in a transaction of its own.
@@ -76,8 +74,7 @@ export class GuardService {
   private readonly rulesPool: GuardRulesPool | undefined;
 
   constructor(private readonly deps: GuardServiceDeps) {
-    // Read until main.ts passes rulesPool.
-    this.rulesPool = deps.rulesPool ?? deps.namesPool;
+    this.rulesPool = deps.rulesPool;
   }
 
   /**

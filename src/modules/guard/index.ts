@@ -8,8 +8,6 @@ export {
   type PiiRulesParams,
 } from './pii/pii-detector.js';
 export { createGuardRulesPool, type GuardRulesPool, type GuardRulesPoolOptions } from './rules-pool.js';
-/** @deprecated The rules pool's former name, while main.ts still calls it; use createGuardRulesPool. */
-export { createGuardRulesPool as createNamesPool } from './rules-pool.js';
 export { PII_CLASSES, PII_DETECTOR_UNAVAILABLE, type PiiClass } from './pii/classes.js';
 export { createSecretsDetector, secretsManifest } from './secrets/secrets-detector.js';
 export { stripSecrets, type StrippedText } from './secrets/strip-secrets.js';

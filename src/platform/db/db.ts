@@ -44,6 +44,8 @@ export interface PushedCommits {
   readonly subscription: number | undefined;
   /** Whether every change committed more than `boundMs` ago has been told under the current subscription. */
   isFresh(): boolean;
+  /** Attempts to subscribe that failed since the last one that succeeded (0 while subscribed). */
+  readonly failedAttempts: number;
   close(): Promise<void>;
 }
 

@@ -14,11 +14,15 @@ async function openPglite(config: Config): Promise<PgliteDb> {
 
 /**
  * Opens the serving connection: PostgreSQL (DATABASE_URL) as its login, with no owner access; else PGlite in the
- * data folder (one superuser connection, so it is also the owner connection).
+ * data folder (one superuser connection, so it is also the owner connection). `onFeedTrouble` hears of the
+ * PostgreSQL commit feed's lost subscriptions and failed attempts to subscribe.
  */
-export async function openDb(config: Config): Promise<Db> {
+export async function openDb(
+  config: Config,
+  hooks: { onFeedTrouble?: (error: unknown, failedAttempts: number) => void } = {},
+): Promise<Db> {
   if (config.databaseUrl !== undefined)
-    return PostgresDb.open(config.databaseUrl.reveal(), { pushBoundMs: config.cachePushBoundMs });
+    return PostgresDb.open(config.databaseUrl.reveal(), { pushBoundMs: config.cachePushBoundMs, ...hooks });
   return openPglite(config);
 }
 

@@ -9,6 +9,7 @@ import {
 import { newId, type OrgId } from '../../lib/ids.js';
 import { bumpOrgGeneration, OrgGenerations } from '../cache-generation/index.js';
 import type { Db } from './db.js';
+import { PostgresCommitFeed } from './postgres-commit-feed.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -144,5 +145,48 @@ describe(`other writers' changes pushed to a node (${backendName})`, () => {
       await t.superuser("SELECT pg_notify('bulwark_org_generation', $1)", [payload]);
     await sleep(TEST_CACHE_PUSH_BOUND_MS + 50);
     expect(await generations.read(orgId)).toBe(2);
+  });
+
+  // An operator must be able to tell a node that has silently fallen back to a read per request.
+  it('a feed that cannot subscribe reports every attempt, counts them and never counts as fresh', async () => {
+    const url = new URL(t.servingUrl ?? '');
+    url.password = 'not-the-password';
+    const trouble: number[] = [];
+    const feed = await PostgresCommitFeed.start(url.toString(), {
+      boundMs: TEST_CACHE_PUSH_BOUND_MS,
+      tell: () => undefined,
+      onTrouble: (_error, attempts) => trouble.push(attempts),
+    });
+    try {
+      await until(() => trouble.length >= 2, 'a second failed attempt');
+      expect(trouble.slice(0, 2)).toEqual([1, 2]);
+      expect(feed.failedAttempts).toBeGreaterThanOrEqual(2);
+      expect(feed.subscription).toBeUndefined();
+      expect(feed.isFresh()).toBe(false);
+    } finally {
+      await feed.close();
+    }
+  });
+
+  it('a feed that loses its subscription reports it, then subscribes again', async () => {
+    const trouble: number[] = [];
+    const feed = await PostgresCommitFeed.start(t.servingUrl ?? '', {
+      boundMs: TEST_CACHE_PUSH_BOUND_MS,
+      tell: () => undefined,
+      onTrouble: (_error, attempts) => trouble.push(attempts),
+    });
+    try {
+      await until(() => feed.isFresh(), 'a fresh feed');
+      const first = feed.subscription;
+      await t.superuser(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'bulwark-feed' AND datname = current_database()",
+      );
+      await until(() => trouble.length > 0, 'the loss reported');
+      expect(trouble[0]).toBe(0);
+      await until(() => feed.isFresh() && feed.subscription !== first, 'a new subscription');
+      expect(feed.failedAttempts).toBe(0);
+    } finally {
+      await feed.close();
+    }
   });
 });

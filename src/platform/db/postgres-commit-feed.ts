@@ -15,6 +15,11 @@ export interface CommitFeedOptions {
   readonly tell: (notice: CommitNotice) => void;
   /** Monotonic milliseconds; tests may drive it. */
   readonly now?: () => number;
+  /**
+   * Called when a subscription is lost or an attempt to subscribe fails, with the consecutive failed attempts (0 for
+   * the loss of a working one); the feed goes on trying every second and reads stand in meanwhile.
+   */
+  readonly onTrouble?: (error: unknown, failedAttempts: number) => void;
 }
 
 interface Subscription {
@@ -39,7 +44,9 @@ export class PostgresCommitFeed implements PushedCommits {
   readonly #connectionString: string;
   readonly #tell: (notice: CommitNotice) => void;
   readonly #now: () => number;
+  readonly #onTrouble: (error: unknown, failedAttempts: number) => void;
   readonly #heartbeat: NodeJS.Timeout;
+  #failedAttempts = 0;
   #current: Subscription | undefined;
   #subscriptions = 0;
   #closed = false;
@@ -50,6 +57,7 @@ export class PostgresCommitFeed implements PushedCommits {
     this.#connectionString = connectionString;
     this.#tell = options.tell;
     this.#now = options.now ?? (() => performance.now());
+    this.#onTrouble = options.onTrouble ?? (() => undefined);
     // A fifth of the bound, so a heartbeat or two may be slow before the feed stops counting as fresh.
     this.#heartbeat = setInterval(() => this.#sendHeartbeat(), Math.max(5, Math.floor(this.boundMs / 5)));
     this.#heartbeat.unref();
@@ -64,6 +72,10 @@ export class PostgresCommitFeed implements PushedCommits {
 
   get subscription(): number | undefined {
     return this.#current?.id;
+  }
+
+  get failedAttempts(): number {
+    return this.#failedAttempts;
   }
 
   isFresh(): boolean {
@@ -91,29 +103,35 @@ export class PostgresCommitFeed implements PushedCommits {
       pending: new Map(),
       heardUpTo: Number.NEGATIVE_INFINITY,
     };
-    const lost = () => this.#lose(subscription);
+    const lost = (error?: unknown) => this.#lose(subscription, error ?? new Error('the feed connection ended'));
     client.on('error', lost);
-    client.on('end', lost);
+    client.on('end', () => lost());
     client.on('notification', (message) => this.#heard(subscription, message));
     try {
       await client.connect();
       await client.query(`LISTEN ${GENERATION_CHANNEL}; LISTEN ${heartbeatChannel}`);
-    } catch {
+    } catch (error) {
       await client.end().catch(() => undefined);
-      lost();
+      this.#failedAttempts += 1;
+      if (!this.#closed) this.#onTrouble(error, this.#failedAttempts);
+      lost(error);
       return;
     }
     if (this.#closed) {
       await client.end().catch(() => undefined);
       return;
     }
+    this.#failedAttempts = 0;
     this.#current = subscription;
     this.#sendHeartbeat();
   }
 
-  #lose(subscription: Subscription): void {
+  #lose(subscription: Subscription, error: unknown): void {
     // Changes committed while no one listens are never told: everything known under this subscription is void.
-    if (this.#current === subscription) this.#current = undefined;
+    if (this.#current === subscription) {
+      this.#current = undefined;
+      if (!this.#closed) this.#onTrouble(error, 0);
+    }
     if (this.#closed || this.#reconnect !== undefined || this.#current !== undefined) return;
     this.#reconnect = setTimeout(() => {
       this.#reconnect = undefined;

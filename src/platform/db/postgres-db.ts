@@ -123,13 +123,18 @@ export class PostgresDb implements Db {
    */
   static async open(
     connectionString: string,
-    options: { maxConnections?: number; pushBoundMs?: number } = {},
+    options: {
+      maxConnections?: number;
+      pushBoundMs?: number;
+      onFeedTrouble?: (error: unknown, failedAttempts: number) => void;
+    } = {},
   ): Promise<PostgresDb> {
     const db = new PostgresDb(await connectPool(connectionString, options.maxConnections ?? 10));
     if (options.pushBoundMs !== undefined && options.pushBoundMs > 0) {
       db.#pushed = await PostgresCommitFeed.start(connectionString, {
         boundMs: options.pushBoundMs,
         tell: (notice) => db.#committed.tell([notice]),
+        ...(options.onFeedTrouble ? { onTrouble: options.onFeedTrouble } : {}),
       });
     }
     return db;
