@@ -72,7 +72,7 @@ try {
         inputTokens: 300,
         outputTokens: 100,
       },
-      null,
+      [],
     ),
   );
   const held: Awaited<ReturnType<typeof usage.meter.reserve>>[] = [];
@@ -81,7 +81,7 @@ try {
   });
   await run('settle alone', async (i) => {
     const r = i >= 0 ? held[i] : undefined;
-    if (r) await usage.meter.settle(r, { inputTokens: 300, outputTokens: 100 }, null);
+    if (r) await usage.meter.settle(r, { inputTokens: 300, outputTokens: 100 }, []);
   });
   console.log(`${backendName} ratio reserve+settle / empty transaction: ${(metered / baseline).toFixed(1)}x`);
 } finally {

@@ -57,7 +57,7 @@ describe(`gateway usage, limits and prices over HTTP (${backendName})`, () => {
       roles: ['owner'],
       model: 'http-model',
     };
-    await meter.settle(await meter.reserve(subject, 'req_http_1', 100), { inputTokens: 70, outputTokens: 30 }, null);
+    await meter.settle(await meter.reserve(subject, 'req_http_1', 100), { inputTokens: 70, outputTokens: 30 }, []);
     const report = await ctx.call(ctx.a.ownerKey, 'GET', `/v1/orgs/${ctx.a.orgId}/usage?group_by=model`);
     expect(report.statusCode).toBe(200);
     // Priced by the `*` fallback row: 70 × 10 + 30 × 30 per million, rounded up.

@@ -147,15 +147,15 @@ export class CountingMeter implements UsageMeter {
   async settle(
     reservation: UsageReservation,
     usage: { inputTokens: number; outputTokens: number },
-    event: AuditEventInput | null,
+    events: readonly AuditEventInput[],
   ): Promise<void> {
     this.calls.push({ op: 'settle', requestId: reservation.requestId });
-    return this.inner.settle(reservation, usage, event);
+    return this.inner.settle(reservation, usage, events);
   }
 
-  async release(reservation: UsageReservation, event: AuditEventInput | null): Promise<void> {
+  async release(reservation: UsageReservation, events: readonly AuditEventInput[]): Promise<void> {
     this.calls.push({ op: 'release', requestId: reservation.requestId });
-    return this.inner.release(reservation, event);
+    return this.inner.release(reservation, events);
   }
 
   /** The operations recorded for one request id, in order. */

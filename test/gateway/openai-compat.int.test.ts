@@ -336,4 +336,24 @@ describe(`openai client compatibility (${backendName})`, () => {
     ]);
     expect(JSON.stringify(events)).not.toContain('audit me');
   });
+
+  // The output verdict commits with the settlement: it must still be stored, once, for a call and for a stream.
+  it('stores both scan verdicts of a call and of a stream, once each, with the request event', async () => {
+    const ids: (string | null)[] = [];
+    const { response: raw } = await client.chat.completions
+      .create({ model, messages: [{ role: 'user', content: 'verdicts please' }] })
+      .withResponse();
+    ids.push(raw.headers.get('x-request-id'));
+    const { data: stream, response: streamed } = await client.chat.completions
+      .create({ model, stream: true, messages: [{ role: 'user', content: 'streamed verdicts' }] })
+      .withResponse();
+    for await (const _chunk of stream) void _chunk;
+    ids.push(streamed.headers.get('x-request-id'));
+    for (const requestId of ids) {
+      const events = (await kit.events('')).filter((e) => e.request_id === requestId);
+      const scans = events.filter((e) => e.action === 'guard.scan.completed').map((e) => e.details.hook);
+      expect(scans.sort()).toEqual(['input', 'output']);
+      expect(events.filter((e) => e.action === 'gateway.request.completed')).toHaveLength(1);
+    }
+  });
 });

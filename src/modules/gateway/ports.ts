@@ -188,16 +188,16 @@ export interface UsageReservation {
  * Quotas, rate limits and budgets around one gateway call. `reserve` fails closed: it throws `AppError` with a
  * gateway code (`gateway.rate_limited`, `gateway.quota_exceeded`, `gateway.budget_exceeded`,
  * `gateway.meter_unavailable`) when the call may not proceed. Settling is idempotent by request id.
- * `event` is the call's own audit event (null when the call writes none, as a shadow call): it commits in the
- * settlement's or the release's transaction, or neither commits.
+ * `events` are the call's own audit events (none for a shadow call): they commit in the settlement's or the
+ * release's transaction, or neither commits.
  */
 export interface UsageMeter {
   reserve(subject: MeterSubject, requestId: string, estimatedTokens: number): Promise<UsageReservation>;
   settle(
     reservation: UsageReservation,
     usage: { inputTokens: number; outputTokens: number },
-    event: AuditEventInput | null,
+    events: readonly AuditEventInput[],
   ): Promise<void>;
   /** Returns the reservation unused (the call failed before the provider answered). */
-  release(reservation: UsageReservation, event: AuditEventInput | null): Promise<void>;
+  release(reservation: UsageReservation, events: readonly AuditEventInput[]): Promise<void>;
 }

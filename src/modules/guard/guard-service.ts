@@ -88,6 +88,31 @@ export class GuardService {
     requestId: string,
     transaction?: <T>(fn: (sql: TenantSql) => Promise<T>) => Promise<T>,
   ): Promise<{ result: GuardResult; quarantineId: string | null }> {
+    return this.#scan(orgId, input, actor, requestId, transaction, false);
+  }
+
+  /**
+   * Scans `input` like `scan`, but a verdict without a hold is not stored: its event is returned as `unrecorded`, and
+   * the caller commits it in a transaction of its own before it answers (the gateway's settlement of the call). A
+   * quarantine is still held and recorded at once, in one transaction.
+   */
+  async scanForCaller(
+    orgId: OrgId,
+    input: GuardScanInput,
+    actor: AuditActor,
+    requestId: string,
+  ): Promise<{ result: GuardResult; quarantineId: string | null; unrecorded: AuditEventInput | null }> {
+    return this.#scan(orgId, input, actor, requestId, undefined, true);
+  }
+
+  async #scan(
+    orgId: OrgId,
+    input: GuardScanInput,
+    actor: AuditActor,
+    requestId: string,
+    transaction: (<T>(fn: (sql: TenantSql) => Promise<T>) => Promise<T>) | undefined,
+    callerRecords: boolean,
+  ): Promise<{ result: GuardResult; quarantineId: string | null; unrecorded: AuditEventInput | null }> {
     const result = await this.evaluate(orgId, input);
     const event = (held: { id: string } | undefined): AuditEventInput => ({
       orgId,
@@ -105,10 +130,12 @@ export class GuardService {
         size: input.text.length,
       },
     });
+    if (!transaction && result.verdict !== 'quarantine' && callerRecords)
+      return { result, quarantineId: null, unrecorded: event(undefined) };
     // The verdict is stored before the caller hears it either way; without a hold it joins the group commit.
     if (!transaction && result.verdict !== 'quarantine' && this.deps.recordEvent) {
       await this.deps.recordEvent(event(undefined));
-      return { result, quarantineId: null };
+      return { result, quarantineId: null, unrecorded: null };
     }
     const inTransaction =
       transaction ?? (<T>(fn: (sql: TenantSql) => Promise<T>) => this.deps.db.withTenant(orgId, fn));
@@ -125,7 +152,7 @@ export class GuardService {
             })
           : undefined;
       await this.deps.audit.append(sql, [event(held)]);
-      return { result, quarantineId: held?.id ?? null };
+      return { result, quarantineId: held?.id ?? null, unrecorded: null };
     });
   }
 

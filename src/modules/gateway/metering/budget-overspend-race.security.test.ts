@@ -79,7 +79,7 @@ describe(`200 concurrent reservations against a nearly spent budget never oversp
         inputTokens: 9_000,
         outputTokens: 0,
       },
-      null,
+      [],
     );
   });
   afterAll(async () => t.close());
@@ -93,7 +93,7 @@ describe(`200 concurrent reservations against a nearly spent budget never oversp
     expect(refused.every((e) => isAppError(e, 'gateway.budget_exceeded'))).toBe(true);
     // 1,000 left at 10 each.
     expect(admitted.length).toBe(100);
-    await Promise.all(admitted.map((r) => usage.meter.settle(r, { inputTokens: 6, outputTokens: 4 }, null)));
+    await Promise.all(admitted.map((r) => usage.meter.settle(r, { inputTokens: 6, outputTokens: 4 }, [])));
     const counters = await t.superuser(
       'SELECT counter, used, reserved FROM gateway_counters WHERE org_id = $1 ORDER BY counter',
       [orgId],

@@ -112,7 +112,7 @@ describe(`RPM and TPM limits across two nodes (${backendName}, ${redisUrl ? 'red
       redisUrl ? 'gateway.rate_limited' : 'ok',
     );
     // The call used 100 tokens, not 600: 500 come back.
-    await a.meter.settle(held, { inputTokens: 50, outputTokens: 50 }, null);
+    await a.meter.settle(held, { inputTokens: 50, outputTokens: 50 }, []);
     if (redisUrl) expect(await outcome(b.meter.reserve(subject(orgId), 'req_tpm_3', 850))).toBe('ok');
     expect(await outcome(a.meter.reserve(subject(orgId), 'req_tpm_4', 1001))).toBe('gateway.rate_limited');
   });

@@ -97,10 +97,10 @@ describe(`usage meter (${backendName})`, () => {
     const held = await usage.meter.reserve(subject(orgId), 'req_a1', 500);
     expect(held.reservedMicros).toBe(500);
     expect(await counter(orgId, 'spend:org:month')).toEqual({ used: 0, reserved: 500 });
-    await usage.meter.settle(held, { inputTokens: 120, outputTokens: 80 }, null);
+    await usage.meter.settle(held, { inputTokens: 120, outputTokens: 80 }, []);
     expect(await counter(orgId, 'spend:org:month')).toEqual({ used: 200, reserved: 0 });
-    await usage.meter.settle(held, { inputTokens: 9000, outputTokens: 9000 }, null);
-    await usage.meter.release(held, null);
+    await usage.meter.settle(held, { inputTokens: 9000, outputTokens: 9000 }, []);
+    await usage.meter.release(held, []);
     expect(await counter(orgId, 'spend:org:month')).toEqual({ used: 200, reserved: 0 });
     const rows = await t.superuser(
       'SELECT state, input_tokens, output_tokens, cost_micros FROM gateway_usage WHERE org_id = $1',
@@ -121,7 +121,7 @@ describe(`usage meter (${backendName})`, () => {
     });
     const held = await usage.meter.reserve(subject(orgId), 'req_r1', 1000);
     expect(await codeOf(usage.meter.reserve(subject(orgId), 'req_r2', 1))).toBe('gateway.budget_exceeded');
-    await usage.meter.release(held, null);
+    await usage.meter.release(held, []);
     expect(await counter(orgId, 'spend:org:month')).toEqual({ used: 0, reserved: 0 });
     expect(await codeOf(usage.meter.reserve(subject(orgId), 'req_r3', 1000))).toBe('ok');
   });
@@ -184,7 +184,7 @@ describe(`usage meter (${backendName})`, () => {
           inputTokens: tokens,
           outputTokens: 0,
         },
-        null,
+        [],
       );
     await spend('req_t1', 400);
     expect(await auditActions(orgId, 'gateway.budget.threshold_crossed')).toEqual([]);
@@ -239,9 +239,9 @@ describe(`usage meter (${backendName})`, () => {
     ];
     const before = transactions;
     await Promise.all([
-      meter.settle(r1, { inputTokens: 300, outputTokens: 0 }, null),
-      meter.settle(r2, { inputTokens: 300, outputTokens: 0 }, null),
-      meter.settle(r4, { inputTokens: 10, outputTokens: 0 }, null),
+      meter.settle(r1, { inputTokens: 300, outputTokens: 0 }, []),
+      meter.settle(r2, { inputTokens: 300, outputTokens: 0 }, []),
+      meter.settle(r4, { inputTokens: 10, outputTokens: 0 }, []),
     ]);
     expect(transactions - before).toBe(1);
     expect(await counter(orgId, 'spend:org:month')).toEqual({ used: 610, reserved: 350 });
@@ -253,8 +253,8 @@ describe(`usage meter (${backendName})`, () => {
 
     // An upstream that reports absurd usage (past what the database can count) fails only its own settlement.
     const outcomes = await Promise.allSettled([
-      meter.settle(r3, { inputTokens: 1e19, outputTokens: 0 }, null),
-      meter.settle(r5, { inputTokens: 50, outputTokens: 0 }, null),
+      meter.settle(r3, { inputTokens: 1e19, outputTokens: 0 }, []),
+      meter.settle(r5, { inputTokens: 50, outputTokens: 0 }, []),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'fulfilled']);
     expect(await counter(orgId, 'spend:org:month')).toEqual({ used: 660, reserved: 300 });
@@ -311,14 +311,14 @@ describe(`usage meter (${backendName})`, () => {
     ];
     const before = transactions;
     await Promise.all([
-      meter.settle(r1, { inputTokens: 10, outputTokens: 5 }, callEvent(orgId, 'req_e1')),
-      meter.settle(r2, { inputTokens: 10, outputTokens: 5 }, callEvent(orgId, 'req_e2')),
+      meter.settle(r1, { inputTokens: 10, outputTokens: 5 }, [callEvent(orgId, 'req_e1')]),
+      meter.settle(r2, { inputTokens: 10, outputTokens: 5 }, [callEvent(orgId, 'req_e2')]),
     ]);
     expect(transactions - before).toBe(1);
-    await meter.release(r3, callEvent(orgId, 'req_e3'));
+    await meter.release(r3, [callEvent(orgId, 'req_e3')]);
     expect(transactions - before).toBe(2);
     // A call whose reservation is already closed (a second report) is still recorded.
-    await meter.settle(r1, { inputTokens: 1, outputTokens: 1 }, callEvent(orgId, 'req_e1b'));
+    await meter.settle(r1, { inputTokens: 1, outputTokens: 1 }, [callEvent(orgId, 'req_e1b')]);
     expect(await requestsRecorded(orgId)).toEqual(['req_e1', 'req_e2', 'req_e3', 'req_e1b']);
     expect(await usageState(orgId, 'req_e3')).toBe('released');
     expect(await counter(orgId, 'spend:org:month')).toEqual({ used: 30, reserved: 0 });
@@ -337,12 +337,12 @@ describe(`usage meter (${backendName})`, () => {
     ];
     // An event chained into another org cannot be appended in this org's transaction.
     const outcomes = await Promise.allSettled([
-      usage.meter.settle(good, { inputTokens: 10, outputTokens: 10 }, callEvent(orgId, 'req_w1')),
-      usage.meter.settle(bad, { inputTokens: 10, outputTokens: 10 }, callEvent(elsewhere, 'req_w2')),
+      usage.meter.settle(good, { inputTokens: 10, outputTokens: 10 }, [callEvent(orgId, 'req_w1')]),
+      usage.meter.settle(bad, { inputTokens: 10, outputTokens: 10 }, [callEvent(elsewhere, 'req_w2')]),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected']);
     expect(isAppError((outcomes[1] as PromiseRejectedResult).reason, 'audit.write_failed')).toBe(true);
-    expect(await codeOf(usage.meter.release(released, callEvent(elsewhere, 'req_w3')))).toBe('audit.write_failed');
+    expect(await codeOf(usage.meter.release(released, [callEvent(elsewhere, 'req_w3')]))).toBe('audit.write_failed');
     expect([
       await usageState(orgId, 'req_w1'),
       await usageState(orgId, 'req_w2'),
@@ -379,7 +379,7 @@ describe(`usage meter (${backendName})`, () => {
           inputTokens: tokens,
           outputTokens: 0,
         },
-        null,
+        [],
       );
     // A steady baseline: 100,000 per 5 minutes for the past hour.
     for (let i = 0; i < 12; i++) {
@@ -407,7 +407,7 @@ describe(`usage meter (${backendName})`, () => {
         inputTokens: 2_000_000,
         outputTokens: 0,
       },
-      null,
+      [],
     );
     expect(await auditActions(alerting, 'gateway.cost_guard.tripped')).toHaveLength(1);
     expect(await codeOf(usage.meter.reserve(subject(alerting), 'req_al2', 10))).toBe('ok');
@@ -461,7 +461,7 @@ describe(`usage meter (${backendName})`, () => {
           inputTokens: 10 * (i + 1),
           outputTokens: 5,
         },
-        null,
+        [],
       );
     await usage.meter.settle(
       await usage.meter.reserve(subject(other), 'req_u0', 100),
@@ -469,7 +469,7 @@ describe(`usage meter (${backendName})`, () => {
         inputTokens: 99,
         outputTokens: 0,
       },
-      null,
+      [],
     );
     const period = { from: new Date(at.getTime() - 60_000), to: new Date(at.getTime() + 60_000) };
     const byModel = await usage.service.report(orgId, { ...period, groupBy: 'model', limit: 10 });

@@ -61,7 +61,7 @@ interface Settlement {
   reservation: UsageReservation;
   inputTokens: number;
   outputTokens: number;
-  event: AuditEventInput | null;
+  events: readonly AuditEventInput[];
 }
 
 /** One call's share of a counter settled for a batch. */
@@ -88,8 +88,8 @@ const SYSTEM_ACTOR = { type: 'system', id: 'gateway.meter' } as const;
 /**
  * The usage meter: RPM/TPM in `RateWindows`, token quota, budget and caps as counters in the database, usage rows
  * idempotent by request id. INVARIANT: every reservation and release is one database transaction, and so is each
- * batch of settlements (a settlement is never split across transactions); a call's audit event is appended in the
- * transaction that settles or releases it.
+ * batch of settlements (a settlement is never split across transactions); a call's audit events are appended in
+ * the transaction that settles or releases it.
  */
 export class DbUsageMeter implements UsageMeter {
   // Only what admins write is cached, never the counters: budgets stay authoritative in the database.
@@ -221,17 +221,17 @@ export class DbUsageMeter implements UsageMeter {
 
   /**
    * Replaces the reservation by the real cost; a second settle (or one after release) of the request changes nothing
-   * but still records `event`. Settlements of one org are group-committed (`OrgBatches`): resolves once the batch
+   * but still records `events`. Settlements of one org are group-committed (`OrgBatches`): resolves once the batch
    * holding this one committed.
    */
   async settle(
     reservation: UsageReservation,
     usage: { inputTokens: number; outputTokens: number },
-    event: AuditEventInput | null,
+    events: readonly AuditEventInput[],
   ): Promise<void> {
     const inputTokens = Math.max(0, Math.floor(usage.inputTokens) || 0);
     const outputTokens = Math.max(0, Math.floor(usage.outputTokens) || 0);
-    const settlement = { reservation, inputTokens, outputTokens, event };
+    const settlement = { reservation, inputTokens, outputTokens, events };
     const settled = await this.#settlements.add(reservation.subject.orgId, settlement);
     const hold = (reservation as Partial<MeteredReservation>).rateHold;
     if (settled && hold)
@@ -246,7 +246,7 @@ export class DbUsageMeter implements UsageMeter {
   // locked last (`appendEvents`) unless a trip of the cost guard takes it earlier (`checkCostGuard`).
   async #settleBatch(orgId: OrgId, batch: readonly Settlement[]): Promise<boolean[]> {
     return this.deps.db.withTenant(orgId, async (sql) => {
-      const calls = batch.flatMap((s) => (s.event ? [s.event] : []));
+      const calls = batch.flatMap((s) => s.events);
       const at = this.deps.clock.now();
       const rows = await lockOpenUsages(
         sql,
@@ -317,7 +317,7 @@ export class DbUsageMeter implements UsageMeter {
     });
   }
 
-  // SECURITY: a call's event commits with its settlement or neither does: a failed append rolls the batch back (and
+  // SECURITY: a call's events commit with its settlement or neither does: a failed append rolls the batch back (and
   // `OrgBatches` retries each call alone), so no call is charged unrecorded or recorded uncharged.
   async #appendEvents(sql: TenantSql, events: readonly AuditEventInput[]): Promise<void> {
     if (events.length > 0) await this.deps.audit.append(sql, events);
@@ -325,16 +325,16 @@ export class DbUsageMeter implements UsageMeter {
 
   /**
    * Gives the whole reservation back (the call failed before the provider answered); idempotent like settle, and
-   * like settle records `event` in the same transaction.
+   * like settle records `events` in the same transaction.
    */
-  async release(reservation: UsageReservation, event: AuditEventInput | null): Promise<void> {
+  async release(reservation: UsageReservation, events: readonly AuditEventInput[]): Promise<void> {
     const released = await this.deps.db.withTenant(reservation.subject.orgId, async (sql) => {
       const row = await lockOpenUsage(sql, reservation.requestId);
       if (row) {
         await markReleased(sql, reservation.requestId, this.deps.clock.now());
         for (const hold of row.holds) await settleOnCounter(sql, hold, 0);
       }
-      await this.#appendEvents(sql, event ? [event] : []);
+      await this.#appendEvents(sql, events);
       return row !== null;
     });
     const hold = (reservation as Partial<MeteredReservation>).rateHold;

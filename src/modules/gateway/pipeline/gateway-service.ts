@@ -10,6 +10,7 @@ import {
   createSecretsDetector,
   type GuardFinding,
   type GuardResult,
+  type GuardScanInput,
   type GuardService,
   type QuarantineService,
 } from '../../guard/index.js';
@@ -301,14 +302,15 @@ export class GatewayService {
     try {
       return await fn();
     } catch (error) {
-      if (!trace.recorded) await this.record(this.outcomeEvent(trace, model, { error }));
+      if (!trace.recorded) await this.record([...trace.carried, this.outcomeEvent(trace, model, { error })]);
       throw error;
     }
   }
 
   /**
    * Settles the call's usage (or releases its reservation when `usage` is null) and stores the request's audit
-   * event in the same transaction; `eventWith` builds the event as it reads once the settlement step is done.
+   * event, with the events its steps carried, in the same transaction; `eventWith` builds the event as it reads once
+   * the settlement step is done.
    * SECURITY: a call is never charged without its record nor recorded without its charge. When the two cannot
    * commit, the step is traced as failed and the error goes on to the caller (which records the failure).
    */
@@ -319,10 +321,10 @@ export class GatewayService {
     eventWith: (done: StepRecord[]) => AuditEventInput,
   ): Promise<void> {
     const done: StepRecord = { step: 'meter_settle', decision: usage ? 'settled' : 'released', reasons: [] };
-    const event = eventWith([done]);
+    const events = [...trace.carried, eventWith([done])];
     try {
-      if (usage) await this.deps.meter.settle(reservation, usage, event);
-      else await this.deps.meter.release(reservation, event);
+      if (usage) await this.deps.meter.settle(reservation, usage, events);
+      else await this.deps.meter.release(reservation, events);
     } catch (error) {
       trace.step('meter_settle', 'failed', [isAppError(error) ? error.code : 'internal.error']);
       throw error;
@@ -350,12 +352,25 @@ export class GatewayService {
     return [...new Set(trace.steps.flatMap((s) => s.reasons))];
   }
 
-  private async record(event: AuditEventInput): Promise<void> {
+  private async record(events: readonly AuditEventInput[]): Promise<void> {
     try {
-      await this.deps.recordEvent(event);
+      await Promise.all(events.map((event) => this.deps.recordEvent(event)));
     } catch (cause) {
       throw new AppError('audit.write_failed', { cause });
     }
+  }
+
+  // The output scan's verdict is carried to the call's settlement, which commits right after it: one durable commit
+  // fewer per call. The input scan records its own before any text goes upstream.
+  private async scanOutput(call: GatewayCall, trace: RequestTrace, input: GuardScanInput) {
+    const scan = await this.deps.guard.scanForCaller(
+      call.principal.orgId,
+      input,
+      actorOf(call.principal),
+      call.requestId,
+    );
+    if (scan.unrecorded) trace.carried.push(scan.unrecorded);
+    return scan;
   }
 
   private async ownSlug(orgId: OrgId): Promise<string | null> {
@@ -641,17 +656,12 @@ export class GatewayService {
     const toolTexts = calls.map((c) => `${c.function.name}\n${c.function.arguments}`);
     const joined = joinOutputTexts([content, ...toolTexts]);
     const system = systemPrompt(admitted.request);
-    const scan = await this.deps.guard.scan(
-      call.principal.orgId,
-      {
-        text: joined.joined,
-        hook: 'output',
-        inputText: admitted.prompt,
-        ...(system !== undefined ? { systemPrompt: system } : {}),
-      },
-      actorOf(call.principal),
-      call.requestId,
-    );
+    const scan = await this.scanOutput(call, trace, {
+      text: joined.joined,
+      hook: 'output',
+      inputText: admitted.prompt,
+      ...(system !== undefined ? { systemPrompt: system } : {}),
+    });
     trace.step('output_guard', scan.result.verdict, scan.result.reasons);
     trace.note({ output_classes: [...new Set(scan.result.findings.map((f) => f.class))] });
     let quarantineId = scan.quarantineId;
@@ -724,7 +734,7 @@ export class GatewayService {
           publicModel,
           includeUsage,
           evaluate: (text) => this.deps.guard.evaluate(orgId, outputInput(text)),
-          finalScan: (text) => this.deps.guard.scan(orgId, outputInput(text), actorOf(call.principal), call.requestId),
+          finalScan: (text) => this.scanOutput(call, trace, outputInput(text)),
           quarantine: (text, result) => this.hold(call, text, result, admitted.model.name),
         },
         outcome,
@@ -760,7 +770,7 @@ export class GatewayService {
         trace.toEvent(outcomeDecision, publicModel, reasons, done),
       ).catch(async (error: unknown) => {
         // Part of the stream may have been answered already: the failure is recorded if it can be and goes on.
-        await this.record(this.outcomeEvent(trace, publicModel, { error })).catch(() => undefined);
+        await this.record([...trace.carried, this.outcomeEvent(trace, publicModel, { error })]).catch(() => undefined);
         throw error;
       });
     }

@@ -30,6 +30,8 @@ export class RequestTrace {
   readonly steps: StepRecord[] = [];
   /** True once the request's event is stored, so nothing writes it a second time. */
   recorded = false;
+  /** Events of the request's steps (the output scan's verdict) that commit with the request's own event. */
+  readonly carried: AuditEventInput[] = [];
   private readonly facts: Record<string, unknown> = {};
 
   constructor(

@@ -119,7 +119,7 @@ async function callShadow(
     await deps.meter.settle(
       reservation,
       { inputTokens: value.usage?.prompt_tokens ?? input.promptTokens, outputTokens: tokens },
-      null,
+      [],
     );
     return {
       ...base,
@@ -132,7 +132,7 @@ async function callShadow(
       createdAt: deps.now(),
     };
   } catch (error) {
-    await deps.meter.release(reservation, null).catch(() => undefined);
+    await deps.meter.release(reservation, []).catch(() => undefined);
     return unanswered('shadow_failed', isAppError(error) ? error.code : 'internal.error');
   }
 }
