@@ -5,9 +5,13 @@
  * database on PostgreSQL; from the node's own commit notices on the embedded database, its only writer) and the
  * principal cached per token under it; the same token presented again is remembered, its expiry and key checked),
  * and each freshly minted token's first use, beside bare jose verification of the same token. Both baselines run in this process in the same run;
- * the bench prints rates and ratios. PGlite by default, PostgreSQL when DATABASE_URL is set. Run: npm run bench:tokens
+ * the bench prints rates and ratios, and the database work of one token request and of one first use. PGlite by
+ * default, PostgreSQL when DATABASE_URL is set. Run: npm run bench:tokens [-- trace=1 profile=out]
+ * (`trace=1` prints the statements of one token request and one first use; `profile=out` writes CPU profiles of the
+ * token requests and of the first uses, out-tokens.cpuprofile and out-first-use.cpuprofile.)
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,10 +24,12 @@ import { createLogger } from '../src/platform/logger/index.js';
 import type { Db } from '../src/platform/db/index.js';
 import { twoOrgs } from '../test/api/api-client.js';
 import { backendName, createTestDb } from '../test/support/test-db.js';
+import { countDb, type DbCounts } from './db-counts.js';
 
 const TOKEN_REQUESTS = 400;
 const CONCURRENCY = 8;
 const VERIFICATIONS = 2_000;
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=') as [string, string]));
 
 async function rate(count: number, concurrency: number, run: (i: number) => Promise<unknown>): Promise<number> {
   let next = 0;
@@ -34,6 +40,34 @@ async function rate(count: number, concurrency: number, run: (i: number) => Prom
     }),
   );
   return count / ((performance.now() - started) / 1000);
+}
+
+/** The transactions and statements per call of `run`, done `count` times one at a time (the first traced). */
+async function dbWork(counts: DbCounts, count: number, run: (i: number) => Promise<unknown>): Promise<string> {
+  const before = { ...counts };
+  for (let i = 0; i < count; i++) {
+    counts.trace = args.trace === '1' && i === 0;
+    await run(i);
+  }
+  counts.trace = false;
+  const per = (n: number) => (n / count).toFixed(2);
+  return `${per(counts.transactions - before.transactions)} transactions, ${per(counts.statements - before.statements)} statements`;
+}
+
+/** Runs `fn` under the CPU profiler when `profile=` names a file prefix. */
+async function profiled<T>(phase: string, fn: () => Promise<T>): Promise<T> {
+  if (!args.profile) return fn();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(`${args.profile}-${phase}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  }
 }
 
 /** Where a request takes its org's cache generation from on this database. */
@@ -49,6 +83,7 @@ async function main(): Promise<void> {
     env: { BULWARK_ENV: 'test', BULWARK_DATA_DIR: dataDir, BULWARK_LOG_LEVEL: 'error' },
   });
   const testDb = await createTestDb();
+  const counts = countDb(testDb.db);
   const runtime = await openRuntime(config, {
     db: testDb.db,
     ownerDb: testDb.owner,
@@ -80,7 +115,8 @@ async function main(): Promise<void> {
     const minted: string[] = [];
     const token = await requestToken();
     await rate(40, CONCURRENCY, requestToken); // warm-up
-    const httpTokens = await rate(TOKEN_REQUESTS, CONCURRENCY, requestToken);
+    const httpTokens = await profiled('tokens', () => rate(TOKEN_REQUESTS, CONCURRENCY, requestToken));
+    const tokenWork = await dbWork(counts, 20, requestToken);
 
     // The same claims and key, signed and verified by jose alone.
     const platformOrgId = runtime.services.platformOrgId as OrgId;
@@ -108,7 +144,10 @@ async function main(): Promise<void> {
     const hook = await rate(VERIFICATIONS, 1, () => oidc.authenticate(token));
     // Each minted token presented for the first time: its signature verified and its principal resolved.
     const unseen = minted.filter((t) => t !== token);
-    const firstUse = await rate(unseen.length, 1, (i) => oidc.authenticate(unseen[i] ?? token));
+    const firstUse = await profiled('first-use', () =>
+      rate(unseen.length - 20, 1, (i) => oidc.authenticate(unseen[i] ?? token)),
+    );
+    const firstUseWork = await dbWork(counts, 20, (i) => oidc.authenticate(unseen[unseen.length - 20 + i] ?? token));
     const joseVerify = await rate(VERIFICATIONS, 1, () =>
       jwtVerify(token, publicKey, {
         algorithms: ['ES256'],
@@ -127,6 +166,7 @@ async function main(): Promise<void> {
         `  access token through our hook     ${fmt(hook)} verifications/s (the same token again: remembered; ${generationSource(testDb.db)})`,
         `  first use of a token              ${fmt(firstUse)} verifications/s (signature verified, principal resolved: ${(joseVerify / firstUse).toFixed(2)}x the time of bare verification)`,
         `  bare jose ES256 verify            ${fmt(joseVerify)} verifications/s   (our hook at ${(joseVerify / hook).toFixed(2)}x the time of bare verification)`,
+        `  database work, one at a time      token request: ${tokenWork}; first use: ${firstUseWork} (each transaction adds BEGIN, role, context, COMMIT)`,
         '',
       ].join('\n'),
     );
