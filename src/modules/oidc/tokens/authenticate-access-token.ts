@@ -8,7 +8,6 @@ import { isTokenRevoked, selectRevokedTokenIds } from './revoked-tokens.js';
 import {
   rememberingVerifier,
   TokenRejected,
-  type AccessTokenClaims,
   type ServiceAccountClaims,
   type TokenVerifierDeps,
   type UserClaims,
