@@ -122,9 +122,12 @@ async function main(): Promise<void> {
     const one = async () => (await requestTokens({ ...job, count: 1, concurrency: 1 })).tokens[0] ?? '';
     const token = await one();
     await load({ ...job, count: 40 }); // warm-up
+    const cpuBefore = process.cpuUsage();
     const { rate: httpTokens, tokens: minted } = await profiled('tokens', () =>
       load({ ...job, count: TOKEN_REQUESTS }),
     );
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuPerToken = (cpu.user + cpu.system) / TOKEN_REQUESTS;
     const tokenWork = await dbWork(counts, 20, one);
 
     // The same claims and key, signed and verified by jose alone.
@@ -171,6 +174,7 @@ async function main(): Promise<void> {
       [
         `bench/tokens (${backendName}, ${TOKEN_REQUESTS} token requests at ${CONCURRENCY} in flight from ${worker ? 'a worker thread' : 'this thread'}, ${VERIFICATIONS} verifications one at a time)`,
         `  client_credentials over HTTP      ${fmt(httpTokens)} tokens/s`,
+        `  CPU per token request             ${fmt(cpuPerToken)} µs (this process, the load worker's thread included: less swayed by other load on the machine)`,
         `  bare jose ES256 sign              ${fmt(joseSign)} tokens/s   (HTTP endpoint at ${(httpTokens / joseSign).toFixed(3)}x of bare signing)`,
         `  access token through our hook     ${fmt(hook)} verifications/s (the same token again: remembered; ${generationSource(testDb.db)})`,
         `  first use of a token              ${fmt(firstUse)} verifications/s (signature verified, principal resolved: ${(joseVerify / firstUse).toFixed(2)}x the time of bare verification)`,
