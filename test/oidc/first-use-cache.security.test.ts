@@ -107,4 +107,22 @@ describe(`a service account token's first use, from a warm account cache (${back
     await afterCachePushBound();
     expect(await statusOn(onB, unseen)).toBe(401);
   });
+  // Last: it leaves org A with more revocations on record than a node caches.
+  it('an org with more revoked tokens than a node caches: a revoked token is still refused at its first use', async () => {
+    await nodeA.runtime.db.withPlatform((sql) =>
+      sql.query(
+        `INSERT INTO oidc_payloads (model, id, payload, expires_at)
+         SELECT 'RevokedAccessToken', 'bulk-' || n, jsonb_build_object('jti', 'bulk-' || n, 'org_id', $1::text),
+                now() + interval '1 hour'
+           FROM generate_series(1, 1001) AS n`,
+        [ctx.a.orgId],
+      ),
+    );
+    const { basic } = await serviceClient();
+    const [used, revoked, later] = [await mint(basic), await mint(basic), await mint(basic)];
+    expect(await statusOn(ctx.call, used)).toBe(200);
+    await revoke(basic, revoked);
+    expect(await statusOn(ctx.call, later)).toBe(200);
+    expect(await statusOn(ctx.call, revoked)).toBe(401);
+  });
 });

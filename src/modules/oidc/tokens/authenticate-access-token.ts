@@ -51,6 +51,8 @@ const MAX_CACHED_TOKENS = 20_000;
 // Service accounts (client, account, current roles and attributes) and orgs' revocation lists held per node.
 const MAX_CACHED_ACCOUNTS = 10_000;
 const MAX_CACHED_ORGS = 10_000;
+// An org with more revoked tokens on record than this has its tokens' first uses checked in the database, one by one.
+const MAX_CACHED_REVOCATIONS = 1_000;
 
 /** A service account's standing as one generation of its org saw it: its client is its own, and it is active. */
 interface ActiveServiceAccount {
@@ -82,16 +84,17 @@ export function accessTokenAuthenticator(deps: AccessTokenAuthDeps): (token: str
   // generation read for this request; then the token's own jti is looked up in the org's revocation list.
   const serviceAccountToken = async (claims: ServiceAccountClaims, generation: number) => {
     const accountKey = `${claims.orgId}/${claims.clientId}/${claims.serviceAccountId}`;
-    let revoked = revocations.get(claims.orgId, generation)?.jtis;
-    let account = accounts.get(accountKey, generation);
-    if (!revoked || !account) {
-      const loaded = await loadServiceAccount(claims, deps.db);
-      ({ revoked, account } = loaded);
-      revocations.set(claims.orgId, generation, { jtis: loaded.revoked });
-      accounts.set(accountKey, generation, loaded.account);
+    const revoked = revocations.get(claims.orgId, generation)?.jtis;
+    const account = accounts.get(accountKey, generation);
+    if (revoked && account) {
+      if (revoked.has(claims.jti)) throw new TokenRejected('authn.token_revoked', claims.orgId);
+      return serviceAccountPrincipal(claims, account);
     }
-    if (revoked.has(claims.jti)) throw new TokenRejected('authn.token_revoked', claims.orgId);
-    return serviceAccountPrincipal(claims, account);
+    // The load checks this token's jti itself (in the org's list, or alone when the list is too long to cache).
+    const loaded = await loadServiceAccount(claims, deps.db);
+    if (loaded.revoked) revocations.set(claims.orgId, generation, { jtis: loaded.revoked });
+    accounts.set(accountKey, generation, loaded.account);
+    return serviceAccountPrincipal(claims, loaded.account);
   };
 
   return async (token) => {
@@ -122,15 +125,17 @@ function serviceAccountPrincipal(claims: ServiceAccountClaims, account: ActiveSe
   };
 }
 
-// A service account token's database checks, in one transaction: the org's revoked tokens, the token's client
-// (in the token's org, the account's own, not revoked) and the account (active, its roles now).
+// A service account token's database checks, in one transaction: the org's revoked tokens (undefined when too many to
+// cache; then this token's jti alone), the token's client (in the token's org, the account's own, not revoked) and the
+// account (active, its roles now).
 async function loadServiceAccount(
   claims: ServiceAccountClaims,
   db: Db,
-): Promise<{ revoked: Set<string>; account: ActiveServiceAccount }> {
+): Promise<{ revoked: Set<string> | undefined; account: ActiveServiceAccount }> {
   return db.withPlatform(async (platform) => {
-    const revoked = await selectRevokedTokenIds(platform, claims.orgId);
-    if (revoked.has(claims.jti)) throw new TokenRejected('authn.token_revoked', claims.orgId);
+    const revoked = await selectRevokedTokenIds(platform, claims.orgId, MAX_CACHED_REVOCATIONS);
+    if (revoked ? revoked.has(claims.jti) : await isTokenRevoked(platform, claims.jti))
+      throw new TokenRejected('authn.token_revoked', claims.orgId);
     // SECURITY: the org comes from the signed token and must be the client's org too.
     if ((await selectClientOrg(platform, claims.clientId)) !== claims.orgId)
       throw new TokenRejected('authn.token_invalid', claims.orgId);

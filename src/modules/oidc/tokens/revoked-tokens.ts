@@ -21,14 +21,15 @@ export async function isTokenRevoked(sql: Sql, jti: string): Promise<boolean> {
 }
 
 /**
- * The jtis of the org's revoked access tokens still on record. SECURITY: a revocation recorded without an org (before
- * migration 0031) counts for every org, so none is missed.
+ * The jtis of the org's revoked access tokens still on record, or undefined when there are more than `max` (the
+ * caller then checks one jti at a time). SECURITY: a revocation recorded without an org (before migration 0031)
+ * counts for every org, so none is missed.
  */
-export async function selectRevokedTokenIds(sql: Sql, orgId: OrgId): Promise<Set<string>> {
+export async function selectRevokedTokenIds(sql: Sql, orgId: OrgId, max: number): Promise<Set<string> | undefined> {
   const { rows } = await sql.query<{ id: string }>(
     `SELECT id FROM oidc_payloads
-      WHERE model = $1 AND (payload->>'org_id' = $2 OR payload->>'org_id' IS NULL)`,
-    [MODEL, orgId],
+      WHERE model = $1 AND (payload->>'org_id' = $2 OR payload->>'org_id' IS NULL) LIMIT $3`,
+    [MODEL, orgId, max + 1],
   );
-  return new Set(rows.map((row) => row.id));
+  return rows.length > max ? undefined : new Set(rows.map((row) => row.id));
 }
