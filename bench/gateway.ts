@@ -18,7 +18,7 @@ import { Session } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
-import type { Db, PlatformSql, Sql, TenantSql } from '../src/platform/db/index.js';
+import { countDb } from './db-counts.js';
 import type { LoadJob, OpenLoopResult, TargetSpec } from './gateway-load.js';
 import { apiClient, twoOrgs } from '../test/api/api-client.js';
 import { backendName } from '../test/support/test-db.js';
@@ -50,49 +50,6 @@ async function startPortkey(): Promise<{ url: string; child: ChildProcess }> {
   }
   child.kill();
   throw new Error('the Portkey gateway did not start');
-}
-
-// ---- database work per call: transactions and the statements run in them ----
-interface DbCounts {
-  transactions: number;
-  statements: number;
-  /** When set, each transaction and statement is printed (`trace=1`). */
-  trace?: boolean;
-}
-
-function countDb(db: Db): DbCounts {
-  const counts: DbCounts = { transactions: 0, statements: 0 };
-  const countQuery = <S extends Sql>(sql: S): S =>
-    new Proxy(sql, {
-      get(target, prop, receiver) {
-        if (prop === 'query')
-          return (text: string, params?: readonly unknown[]) => {
-            counts.statements++;
-            if (counts.trace) console.log(`    ${text.replace(/\s+/g, ' ').slice(0, 110)}`);
-            return target.query(text, params);
-          };
-        if (prop === 'enterTenant')
-          return async (orgId: TenantSql['orgId']) =>
-            countQuery(await (target as unknown as PlatformSql).enterTenant(orgId));
-        if (prop === 'inTenant')
-          return (orgId: TenantSql['orgId'], fn: (t: TenantSql) => Promise<unknown>) =>
-            (target as unknown as PlatformSql).inTenant(orgId, (t) => fn(countQuery(t)));
-        return Reflect.get(target, prop, receiver) as unknown;
-      },
-    });
-  const withTenant = db.withTenant.bind(db);
-  const withPlatform = db.withPlatform.bind(db);
-  db.withTenant = (orgId, fn) => {
-    counts.transactions++;
-    if (counts.trace) console.log('  tenant transaction');
-    return withTenant(orgId, (sql) => fn(countQuery(sql)));
-  };
-  db.withPlatform = (fn) => {
-    counts.transactions++;
-    if (counts.trace) console.log('  platform transaction');
-    return withPlatform((sql) => fn(countQuery(sql)));
-  };
-  return counts;
 }
 
 // ---- Bulwark: an org with a provider connection to the upstream, a model, limits, and a developer key ----

@@ -54,7 +54,7 @@ export function jwtIntrospection(deps: JwtIntrospectionDeps): ProviderMiddleware
     if (route === 'revocation') {
       const until = new Date(deps.clock.now().getTime() + deps.tokenLifetimeMs);
       await deps.db.withPlatform(async (sql) => {
-        await recordRevokedToken(sql, jti, until);
+        await recordRevokedToken(sql, jti, claims.orgId, until);
         // SECURITY: the API caches a token's principal under its org's generation; the bump ends it on every node.
         await bumpOrgGeneration(await sql.enterTenant(claims.orgId));
       });
