@@ -39,6 +39,29 @@ describe(`usage meter (${backendName})`, () => {
     });
   }
 
+  // A second meter on the same database that counts the tenant transactions it opens.
+  function countingMeter(keyPrefix: string): { meter: DbUsageMeter; transactions: () => number } {
+    let transactions = 0;
+    const counted = Object.create(t.db) as TestDb['db'];
+    counted.withTenant = (org, fn) => {
+      transactions++;
+      return t.db.withTenant(org, fn);
+    };
+    const meter = createGatewayUsage({
+      db: counted,
+      audit,
+      clock,
+      counterStore: { kind: 'memory' },
+      platformOrgId: platformOrg,
+      settings: {
+        costGuard: { windowSeconds: 300, baselineSeconds: 3600, factor: 10, floorMicros: 1_000_000 },
+        staleReservationSeconds: 900,
+        keyPrefix,
+      },
+    }).meter;
+    return { meter, transactions: () => transactions };
+  }
+
   const subject = (orgId: OrgId, over: Partial<MeterSubject> = {}): MeterSubject => ({
     orgId,
     principalId: 'usr_00000000000000000000000001',
@@ -210,24 +233,7 @@ describe(`usage meter (${backendName})`, () => {
         { subjectKind: 'key', subjectId: keyA, period: 'day', limitMicros: 700, alertThresholds: [] },
       ],
     });
-    let transactions = 0;
-    const counted = Object.create(t.db) as TestDb['db'];
-    counted.withTenant = (org, fn) => {
-      transactions++;
-      return t.db.withTenant(org, fn);
-    };
-    const meter = createGatewayUsage({
-      db: counted,
-      audit,
-      clock,
-      counterStore: { kind: 'memory' },
-      platformOrgId: platformOrg,
-      settings: {
-        costGuard: { windowSeconds: 300, baselineSeconds: 3600, factor: 10, floorMicros: 1_000_000 },
-        staleReservationSeconds: 900,
-        keyPrefix: 'test-batch',
-      },
-    }).meter;
+    const { meter, transactions } = countingMeter('test-batch');
     const reserve = (id: string, apiKeyId: string, tokens: number) =>
       meter.reserve(subject(orgId, { apiKeyId }), id, tokens);
     const [r1, r2, r3, r4, r5] = [
@@ -237,13 +243,13 @@ describe(`usage meter (${backendName})`, () => {
       await reserve('req_g4', keyB, 10),
       await reserve('req_g5', keyB, 50),
     ];
-    const before = transactions;
+    const before = transactions();
     await Promise.all([
       meter.settle(r1, { inputTokens: 300, outputTokens: 0 }, []),
       meter.settle(r2, { inputTokens: 300, outputTokens: 0 }, []),
       meter.settle(r4, { inputTokens: 10, outputTokens: 0 }, []),
     ]);
-    expect(transactions - before).toBe(1);
+    expect(transactions() - before).toBe(1);
     expect(await counter(orgId, 'spend:org:month')).toEqual({ used: 610, reserved: 350 });
     expect(await counter(orgId, `spend:key:${keyA}:day`)).toEqual({ used: 300, reserved: 300 });
     // The 50% mark (500) was crossed by the second call of the batch, at 600, not by the batch's total of 610.
@@ -286,37 +292,20 @@ describe(`usage meter (${backendName})`, () => {
     await setLimits(orgId, {
       limits: [{ subjectKind: 'org', subjectId: '', period: 'month', limitMicros: 10_000, alertThresholds: [] }],
     });
-    let transactions = 0;
-    const counted = Object.create(t.db) as TestDb['db'];
-    counted.withTenant = (org, fn) => {
-      transactions++;
-      return t.db.withTenant(org, fn);
-    };
-    const meter = createGatewayUsage({
-      db: counted,
-      audit,
-      clock,
-      counterStore: { kind: 'memory' },
-      platformOrgId: platformOrg,
-      settings: {
-        costGuard: { windowSeconds: 300, baselineSeconds: 3600, factor: 10, floorMicros: 1_000_000 },
-        staleReservationSeconds: 900,
-        keyPrefix: 'test-events',
-      },
-    }).meter;
+    const { meter, transactions } = countingMeter('test-events');
     const [r1, r2, r3] = [
       await meter.reserve(subject(orgId), 'req_e1', 100),
       await meter.reserve(subject(orgId), 'req_e2', 100),
       await meter.reserve(subject(orgId), 'req_e3', 100),
     ];
-    const before = transactions;
+    const before = transactions();
     await Promise.all([
       meter.settle(r1, { inputTokens: 10, outputTokens: 5 }, [callEvent(orgId, 'req_e1')]),
       meter.settle(r2, { inputTokens: 10, outputTokens: 5 }, [callEvent(orgId, 'req_e2')]),
     ]);
-    expect(transactions - before).toBe(1);
+    expect(transactions() - before).toBe(1);
     await meter.release(r3, [callEvent(orgId, 'req_e3')]);
-    expect(transactions - before).toBe(2);
+    expect(transactions() - before).toBe(2);
     // A call whose reservation is already closed (a second report) is still recorded.
     await meter.settle(r1, { inputTokens: 1, outputTokens: 1 }, [callEvent(orgId, 'req_e1b')]);
     expect(await requestsRecorded(orgId)).toEqual(['req_e1', 'req_e2', 'req_e3', 'req_e1b']);
