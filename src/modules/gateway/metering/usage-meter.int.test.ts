@@ -402,6 +402,47 @@ describe(`usage meter (${backendName})`, () => {
     expect(await codeOf(usage.meter.reserve(subject(alerting), 'req_al2', 10))).toBe('ok');
   });
 
+  // Race: an admin changes the org's limits while a settlement trips the cost guard. The admin's transaction holds the
+  // audit chain (its route's decision is appended first) and then writes the limits row; a trip that took the limits
+  // row before the chain would wait for the admin while the admin waits for it (PostgreSQL aborts one as a deadlock).
+  // PGlite has one connection, so the two run one after the other there and cannot interleave.
+  it.skipIf(backendName === 'pglite')(
+    'a cost-guard trip racing a change of limits takes the chain before the limits row: both commit, no deadlock',
+    async () => {
+      const orgId = await newOrg();
+      await setLimits(orgId, { costGuardMode: 'alert' });
+      const reservation = await usage.meter.reserve(subject(orgId), 'req_lock_order', 2_000_000);
+      let chainHeld!: () => void;
+      let goOn!: () => void;
+      const held = new Promise<void>((resolve) => (chainHeld = resolve));
+      const proceed = new Promise<void>((resolve) => (goOn = resolve));
+      const change = t.db.withTenant(orgId, async (sql) => {
+        await audit.lockChain(sql);
+        chainHeld();
+        await proceed;
+        const { rows } = await sql.query<{ version: number }>('SELECT version FROM gateway_limits WHERE org_id = $1', [
+          orgId,
+        ]);
+        await usage.service.updateLimits(sql, { ...NO_LIMITS, costGuardMode: 'block' }, rows[0]?.version ?? 0, ctx);
+      });
+      await held;
+      const settled = usage.meter.settle(reservation, { inputTokens: 2_000_000, outputTokens: 0 }, []);
+      await vi.waitFor(
+        async () => {
+          const waiting = await t.superuser(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+          );
+          expect(waiting[0]?.n).toBe(1);
+        },
+        { timeout: 10_000, interval: 20 },
+      );
+      goOn();
+      await expect(Promise.all([change, settled])).resolves.toBeDefined();
+      expect(await auditActions(orgId, 'gateway.cost_guard.tripped')).toHaveLength(1);
+      expect(await auditActions(orgId, 'gateway.limits.updated')).toHaveLength(2);
+    },
+  );
+
   it('releases abandoned reservations (a node died mid-call) when they would refuse a call', async () => {
     const orgId = await newOrg();
     await setLimits(orgId, {
