@@ -9,7 +9,7 @@
  * org's revocations cached under the generation), beside bare jose verification of the same token. Both baselines
  * run in this process in the same run; the bench prints rates and ratios, and the database work of one token request
  * and of one first use. PGlite by default, PostgreSQL when DATABASE_URL is set.
- * Run: npm run bench:tokens [-- load=inline trace=1 profile=out]
+ * Run: npm run bench:tokens [-- requests=2000 load=inline trace=1 profile=out]
  * (`trace=1` prints the statements of one token request and one first use; `profile=out` writes CPU profiles of this
  * thread during the token requests and the first uses, out-tokens.cpuprofile and out-first-use.cpuprofile.) */
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -30,10 +30,12 @@ import { backendName, createTestDb } from '../test/support/test-db.js';
 import { countDb, type DbCounts } from './db-counts.js';
 import { requestTokens, type TokenLoadJob, type TokenLoadResult } from './token-load.js';
 
-const TOKEN_REQUESTS = 400;
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=') as [string, string]));
+const TOKEN_REQUESTS = Number(args.requests ?? 2_000);
+// Requests sent (and timed apart) before the measured ones, while the JIT compiles the token path.
+const WARM_UP_REQUESTS = 400;
 const CONCURRENCY = 8;
 const VERIFICATIONS = 2_000;
-const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=') as [string, string]));
 
 async function rate(count: number, concurrency: number, run: (i: number) => Promise<unknown>): Promise<number> {
   let next = 0;
@@ -121,7 +123,7 @@ async function main(): Promise<void> {
     const job = { origin: address, authorization: basic, concurrency: CONCURRENCY };
     const one = async () => (await requestTokens({ ...job, count: 1, concurrency: 1 })).tokens[0] ?? '';
     const token = await one();
-    await load({ ...job, count: 40 }); // warm-up
+    const { rate: coldTokens } = await load({ ...job, count: WARM_UP_REQUESTS });
     const cpuBefore = process.cpuUsage();
     const { rate: httpTokens, tokens: minted } = await profiled('tokens', () =>
       load({ ...job, count: TOKEN_REQUESTS }),
@@ -173,7 +175,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         `bench/tokens (${backendName}, ${TOKEN_REQUESTS} token requests at ${CONCURRENCY} in flight from ${worker ? 'a worker thread' : 'this thread'}, ${VERIFICATIONS} verifications one at a time)`,
-        `  client_credentials over HTTP      ${fmt(httpTokens)} tokens/s`,
+        `  client_credentials over HTTP      ${fmt(httpTokens)} tokens/s (after ${WARM_UP_REQUESTS} warm-up requests, which ran at ${fmt(coldTokens)} tokens/s)`,
         `  CPU per token request             ${fmt(cpuPerToken)} µs (this process, the load worker's thread included: less swayed by other load on the machine)`,
         `  bare jose ES256 sign              ${fmt(joseSign)} tokens/s   (HTTP endpoint at ${(httpTokens / joseSign).toFixed(3)}x of bare signing)`,
         `  access token through our hook     ${fmt(hook)} verifications/s (the same token again: remembered; ${generationSource(testDb.db)})`,
