@@ -62,6 +62,32 @@ const AUDIT_DECISION: Record<Verdict, AuditDecision> = {
   quarantine: 'quarantine',
 };
 
+// The verdict's audit event, naming the quarantine hold when there is one.
+function verdictEvent(
+  orgId: OrgId,
+  input: GuardScanInput,
+  result: GuardResult,
+  actor: AuditActor,
+  requestId: string,
+): (held: { id: string } | undefined) => AuditEventInput {
+  return (held) => ({
+    orgId,
+    actor,
+    action: 'guard.scan.completed',
+    resource: held ? { type: 'QuarantineItem', id: held.id } : null,
+    decision: AUDIT_DECISION[result.verdict],
+    reasonCodes: result.reasons,
+    requestId,
+    // SECURITY: classes and counts only; matched text never reaches the audit log.
+    details: {
+      hook: input.hook,
+      classes: [...new Set(result.findings.map((f) => f.class))],
+      findings: result.findings.length,
+      size: input.text.length,
+    },
+  });
+}
+
 /**
  * Runs the guard pipelines for an org and records the verdict: PII, secrets, prompt injection and
  * moderation with the default class policy; a quarantined output is held encrypted for review.
@@ -88,7 +114,16 @@ export class GuardService {
     requestId: string,
     transaction?: <T>(fn: (sql: TenantSql) => Promise<T>) => Promise<T>,
   ): Promise<{ result: GuardResult; quarantineId: string | null }> {
-    return this.#scan(orgId, input, actor, requestId, transaction, false);
+    const result = await this.evaluate(orgId, input);
+    const event = verdictEvent(orgId, input, result, actor, requestId);
+    // The verdict is stored before the caller hears it either way; without a hold it joins the group commit.
+    if (!transaction && result.verdict !== 'quarantine' && this.deps.recordEvent) {
+      await this.deps.recordEvent(event(undefined));
+      return { result, quarantineId: null };
+    }
+    const inTransaction =
+      transaction ?? (<T>(fn: (sql: TenantSql) => Promise<T>) => this.deps.db.withTenant(orgId, fn));
+    return inTransaction((sql) => this.#holdAndAppend(sql, input, result, actor, requestId, event));
   }
 
   /**
@@ -102,58 +137,37 @@ export class GuardService {
     actor: AuditActor,
     requestId: string,
   ): Promise<{ result: GuardResult; quarantineId: string | null; unrecorded: AuditEventInput | null }> {
-    return this.#scan(orgId, input, actor, requestId, undefined, true);
+    const result = await this.evaluate(orgId, input);
+    const event = verdictEvent(orgId, input, result, actor, requestId);
+    if (result.verdict !== 'quarantine') return { result, quarantineId: null, unrecorded: event(undefined) };
+    const held = await this.deps.db.withTenant(orgId, (sql) =>
+      this.#holdAndAppend(sql, input, result, actor, requestId, event),
+    );
+    return { ...held, unrecorded: null };
   }
 
-  async #scan(
-    orgId: OrgId,
+  // Holds a quarantined text and appends the verdict (naming the hold) in the caller's transaction.
+  async #holdAndAppend(
+    sql: TenantSql,
     input: GuardScanInput,
+    result: GuardResult,
     actor: AuditActor,
     requestId: string,
-    transaction: (<T>(fn: (sql: TenantSql) => Promise<T>) => Promise<T>) | undefined,
-    callerRecords: boolean,
-  ): Promise<{ result: GuardResult; quarantineId: string | null; unrecorded: AuditEventInput | null }> {
-    const result = await this.evaluate(orgId, input);
-    const event = (held: { id: string } | undefined): AuditEventInput => ({
-      orgId,
-      actor,
-      action: 'guard.scan.completed',
-      resource: held ? { type: 'QuarantineItem', id: held.id } : null,
-      decision: AUDIT_DECISION[result.verdict],
-      reasonCodes: result.reasons,
-      requestId,
-      // SECURITY: classes and counts only; matched text never reaches the audit log.
-      details: {
-        hook: input.hook,
-        classes: [...new Set(result.findings.map((f) => f.class))],
-        findings: result.findings.length,
-        size: input.text.length,
-      },
-    });
-    if (!transaction && result.verdict !== 'quarantine' && callerRecords)
-      return { result, quarantineId: null, unrecorded: event(undefined) };
-    // The verdict is stored before the caller hears it either way; without a hold it joins the group commit.
-    if (!transaction && result.verdict !== 'quarantine' && this.deps.recordEvent) {
-      await this.deps.recordEvent(event(undefined));
-      return { result, quarantineId: null, unrecorded: null };
-    }
-    const inTransaction =
-      transaction ?? (<T>(fn: (sql: TenantSql) => Promise<T>) => this.deps.db.withTenant(orgId, fn));
-    return inTransaction(async (sql) => {
-      const held =
-        result.verdict === 'quarantine'
-          ? await this.deps.quarantine.hold(sql, {
-              content: input.text,
-              hook: input.hook,
-              findings: [...result.findings],
-              reasonCodes: result.reasons.length ? [...result.reasons] : ['guard.blocked'],
-              requestId,
-              actor,
-            })
-          : undefined;
-      await this.deps.audit.append(sql, [event(held)]);
-      return { result, quarantineId: held?.id ?? null, unrecorded: null };
-    });
+    event: (held: { id: string } | undefined) => AuditEventInput,
+  ): Promise<{ result: GuardResult; quarantineId: string | null }> {
+    const held =
+      result.verdict === 'quarantine'
+        ? await this.deps.quarantine.hold(sql, {
+            content: input.text,
+            hook: input.hook,
+            findings: [...result.findings],
+            reasonCodes: result.reasons.length ? [...result.reasons] : ['guard.blocked'],
+            requestId,
+            actor,
+          })
+        : undefined;
+    await this.deps.audit.append(sql, [event(held)]);
+    return { result, quarantineId: held?.id ?? null };
   }
 
   /**
