@@ -219,7 +219,6 @@ async function serve(): Promise<void> {
       case 'close':
         for (const t of targets.values()) await t.pool.close();
         upstream.close();
-        port.close();
         return null;
     }
   };

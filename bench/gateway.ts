@@ -134,6 +134,8 @@ const fmt = (ms: number) => (Number.isFinite(ms) ? ms.toFixed(2) : 'n/a');
 interface LoadWorker {
   upstreamUrl: string;
   run<T>(job: LoadJob): Promise<T>;
+  /** Closes the worker's connections and upstream, then ends the worker. */
+  close(): Promise<void>;
 }
 
 async function startLoadWorker(): Promise<LoadWorker> {
@@ -158,6 +160,10 @@ async function startLoadWorker(): Promise<LoadWorker> {
         waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
         worker.postMessage({ id, job });
       }),
+    async close() {
+      await this.run({ op: 'close' });
+      await worker.terminate();
+    },
   };
 }
 
@@ -276,7 +282,7 @@ async function main(): Promise<void> {
       counts.trace = false;
     }
   } finally {
-    await load.run({ op: 'close' });
+    await load.close();
     await bulwark.server.close();
     portkey?.child.kill();
     if (portkey) await once(portkey.child, 'exit');
