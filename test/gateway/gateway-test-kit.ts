@@ -139,9 +139,14 @@ export class CountingMeter implements UsageMeter {
 
   constructor(private readonly inner: UsageMeter) {}
 
-  async reserve(subject: MeterSubject, requestId: string, estimatedTokens: number): Promise<UsageReservation> {
+  async reserve(
+    subject: MeterSubject,
+    requestId: string,
+    estimatedTokens: number,
+    carried?: AuditEventInput[],
+  ): Promise<UsageReservation> {
     this.calls.push({ op: 'reserve', requestId, tokens: estimatedTokens });
-    return this.inner.reserve(subject, requestId, estimatedTokens);
+    return this.inner.reserve(subject, requestId, estimatedTokens, carried);
   }
 
   async settle(

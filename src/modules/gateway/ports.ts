@@ -189,10 +189,17 @@ export interface UsageReservation {
  * gateway code (`gateway.rate_limited`, `gateway.quota_exceeded`, `gateway.budget_exceeded`,
  * `gateway.meter_unavailable`) when the call may not proceed. Settling is idempotent by request id.
  * `events` are the call's own audit events (none for a shadow call): they commit in the settlement's or the
- * release's transaction, or neither commits.
+ * release's transaction, or neither commits. `reserve` appends the events in `carried` (the call's records so far;
+ * none for a shadow call) in the transaction that reserves or refuses the call, and takes them out of `carried` once
+ * it commits.
  */
 export interface UsageMeter {
-  reserve(subject: MeterSubject, requestId: string, estimatedTokens: number): Promise<UsageReservation>;
+  reserve(
+    subject: MeterSubject,
+    requestId: string,
+    estimatedTokens: number,
+    carried?: AuditEventInput[],
+  ): Promise<UsageReservation>;
   settle(
     reservation: UsageReservation,
     usage: { inputTokens: number; outputTokens: number },

@@ -27,7 +27,7 @@ export function candidateFor(
 ): CounterCandidate {
   const micros = reservedMicros(price, request.tokens);
   const holds = holdsFor(request.subject, plan, limits, at, request.tokens, micros);
-  return { ...request, price, micros, holds };
+  return { subject: request.subject, requestId: request.requestId, tokens: request.tokens, price, micros, holds };
 }
 
 function holdsFor(

@@ -342,6 +342,33 @@ describe(`usage meter (${backendName})`, () => {
     expect(await requestsRecorded(elsewhere)).toEqual([]);
   });
 
+  it("commits a call's carried events with its reservation or its refusal, and leaves them when neither commits", async () => {
+    const orgId = await newOrg();
+    const elsewhere = await newOrg();
+    await setLimits(orgId, { monthlyTokens: 250 });
+    const granted = [callEvent(orgId, 'req_c1')];
+    await usage.meter.reserve(subject(orgId), 'req_c1', 200, granted);
+    expect(granted).toEqual([]);
+    const refused = [callEvent(orgId, 'req_c2')];
+    expect(await codeOf(usage.meter.reserve(subject(orgId), 'req_c2', 100, refused))).toBe('gateway.quota_exceeded');
+    expect(refused).toEqual([]);
+    // An event chained into another org cannot be appended in this org's transaction: that call is not reserved and
+    // keeps its event (its caller records it with the failure); the call beside it is unharmed.
+    const good = [callEvent(orgId, 'req_c3')];
+    const bad = [callEvent(elsewhere, 'req_c4')];
+    const outcomes = await Promise.allSettled([
+      usage.meter.reserve(subject(orgId), 'req_c3', 10, good),
+      usage.meter.reserve(subject(orgId), 'req_c4', 10, bad),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected']);
+    expect(isAppError((outcomes[1] as PromiseRejectedResult).reason, 'audit.write_failed')).toBe(true);
+    expect([good.length, bad.length]).toEqual([0, 1]);
+    expect([await usageState(orgId, 'req_c3'), await usageState(orgId, 'req_c4')]).toEqual(['reserved', undefined]);
+    expect(await counter(orgId, 'tokens:org:month')).toEqual({ used: 0, reserved: 210 });
+    expect(await requestsRecorded(orgId)).toEqual(['req_c1', 'req_c2', 'req_c3']);
+    expect(await requestsRecorded(elsewhere)).toEqual([]);
+  });
+
   it('fails closed for a model without a price when the table has no fallback row', async () => {
     const orgId = await newOrg();
     const unknown = subject(orgId, { model: 'never-priced' });

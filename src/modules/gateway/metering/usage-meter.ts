@@ -57,6 +57,11 @@ export interface MeteredReservation extends UsageReservation {
 }
 
 /** One call's settlement as it waits for its org's batch. */
+/** A call asking for a reservation, with the audit events it carries to the reservation's commit. */
+interface CarryingRequest extends ReservationRequest {
+  carried: AuditEventInput[];
+}
+
 interface Settlement {
   reservation: UsageReservation;
   inputTokens: number;
@@ -89,33 +94,42 @@ const SYSTEM_ACTOR = { type: 'system', id: 'gateway.meter' } as const;
  * The usage meter: RPM/TPM in `RateWindows`, token quota, budget and caps as counters in the database, usage rows
  * idempotent by request id. INVARIANT: every reservation and release is one database transaction, and so is each
  * batch of settlements (a settlement is never split across transactions); a call's audit events are appended in
- * the transaction that settles or releases it.
+ * the transaction that reserves (or refuses), settles or releases it.
  */
 export class DbUsageMeter implements UsageMeter {
   // Only what admins write is cached, never the counters: budgets stay authoritative in the database.
   readonly #written = new GenerationCache<OrgId, WrittenLimits>(10_000);
   readonly #lastSweep = new LRUCache<OrgId, number>({ max: 10_000 });
-  readonly #reservations = new OrgBatches<ReservationRequest, MeteredReservation | AppError>((orgId, batch) =>
+  readonly #reservations = new OrgBatches<CarryingRequest, MeteredReservation | AppError>((orgId, batch) =>
     this.#reserveBatch(orgId, batch),
   );
   readonly #settlements = new OrgBatches<Settlement, boolean>((orgId, batch) => this.#settleBatch(orgId, batch));
 
   constructor(private readonly deps: DbUsageMeterDeps) {}
 
-  /** Reserves quota and estimated cost for one call; throws a gateway code when the call may not proceed. */
-  async reserve(subject: MeterSubject, requestId: string, estimatedTokens: number): Promise<MeteredReservation> {
+  /**
+   * Reserves quota and estimated cost for one call; throws a gateway code when the call may not proceed. The events in
+   * `carried` are appended in the transaction that decides the call (it reserves or refuses by the limits) and taken
+   * out of `carried` once it commits; when the meter cannot decide, they stay.
+   */
+  async reserve(
+    subject: MeterSubject,
+    requestId: string,
+    estimatedTokens: number,
+    carried: AuditEventInput[] = [],
+  ): Promise<MeteredReservation> {
     if (!Number.isSafeInteger(estimatedTokens) || estimatedTokens < 0 || estimatedTokens > MAX_ESTIMATED_TOKENS)
       throw new AppError('http.bad_request', {
         publicMessage: `estimated tokens must be a whole number from 0 to ${MAX_ESTIMATED_TOKENS}`,
         details: { issues: [{ field: 'max_tokens', message: 'out of range' }] },
       });
     try {
-      return await this.reserveOnce(subject, requestId, estimatedTokens);
+      return await this.reserveOnce(subject, requestId, estimatedTokens, carried);
     } catch (error) {
       if (!isAppError(error, 'gateway.budget_exceeded') && !isAppError(error, 'gateway.quota_exceeded')) throw error;
       // A node that died mid-call leaves its reservation held; release abandoned ones and try once more.
       if (!this.#sweepDue(subject.orgId) || (await this.releaseStale(subject.orgId)) === 0) throw error;
-      return this.reserveOnce(subject, requestId, estimatedTokens);
+      return this.reserveOnce(subject, requestId, estimatedTokens, carried);
     }
   }
 
@@ -129,10 +143,15 @@ export class DbUsageMeter implements UsageMeter {
     return true;
   }
 
-  private async reserveOnce(subject: MeterSubject, requestId: string, tokens: number): Promise<MeteredReservation> {
+  private async reserveOnce(
+    subject: MeterSubject,
+    requestId: string,
+    tokens: number,
+    carried: AuditEventInput[],
+  ): Promise<MeteredReservation> {
     let outcome: MeteredReservation | AppError;
     try {
-      outcome = await this.#reservations.add(subject.orgId, { subject, requestId, tokens });
+      outcome = await this.#reservations.add(subject.orgId, { subject, requestId, tokens, carried });
     } catch (error) {
       if (error instanceof AppError) throw error;
       // SECURITY: the budget store could not answer, so the call does not proceed.
@@ -143,13 +162,22 @@ export class DbUsageMeter implements UsageMeter {
   }
 
   // INVARIANT: one transaction reserves the batch: the generation, written limits, entitlements and prices are read
-  // once for all its calls, and the counters decide each call in batch order (`reserveCandidates`). A refused call's
+  // once for all its calls, and the counters decide each call in batch order (`reserveCandidates`); the calls' carried
+  // events are appended last (the chain's head locked after the counters, as settlements lock them). A refused call's
   // rate hold is given back after the commit; when the transaction fails, every hold taken for it is.
-  async #reserveBatch(orgId: OrgId, batch: readonly ReservationRequest[]): Promise<(MeteredReservation | AppError)[]> {
+  async #reserveBatch(orgId: OrgId, batch: readonly CarryingRequest[]): Promise<(MeteredReservation | AppError)[]> {
     const at = this.deps.clock.now();
     const taken: RateHold[] = [];
     const candidates: { index: number; candidate: CounterCandidate; rateHold: RateHold }[] = [];
     let outcomes: (MeteredReservation | AppError)[];
+    let appended: number[] = [];
+    const appendCarried = async (sql: TenantSql) => {
+      appended = batch.map((request) => request.carried.length);
+      await this.#appendEvents(
+        sql,
+        batch.flatMap((request) => request.carried),
+      );
+    };
     try {
       outcomes = await this.deps.db.withTenant(orgId, async (sql) => {
         // INVARIANT: read in the reservation's own transaction (the generation before the limits it validates), so a
@@ -161,6 +189,7 @@ export class DbUsageMeter implements UsageMeter {
           const tripped = new AppError('gateway.cost_guard_tripped', {
             details: { tripped_at: plan.costGuardTrippedAt.toISOString() },
           });
+          await appendCarried(sql);
           return batch.map(() => tripped);
         }
         const prices = await pricesOf(
@@ -208,12 +237,14 @@ export class DbUsageMeter implements UsageMeter {
             rateHold,
             costGuardMode: plan.costGuardMode,
           };
+        await appendCarried(sql);
         return outcomes;
       });
     } catch (error) {
       await Promise.all(taken.map((hold) => this.deps.rates.giveBack(orgId, hold).catch(() => undefined)));
       throw error;
     }
+    for (const [i, request] of batch.entries()) request.carried.splice(0, appended[i] ?? 0);
     const refused = candidates.filter(({ index }) => outcomes[index] instanceof AppError);
     await Promise.all(refused.map(({ rateHold }) => this.deps.rates.giveBack(orgId, rateHold).catch(() => undefined)));
     return outcomes;

@@ -361,7 +361,7 @@ export class GatewayService {
   }
 
   // The output scan's verdict is carried to the call's settlement, which commits right after it: one durable commit
-  // fewer per call. The input scan records its own before any text goes upstream.
+  // fewer per call.
   private async scanOutput(call: GatewayCall, trace: RequestTrace, input: GuardScanInput) {
     const scan = await this.deps.guard.scanForCaller(
       call.principal.orgId,
@@ -411,13 +411,16 @@ export class GatewayService {
     });
   }
 
+  // The input scan's verdict is carried to the call's reservation, which commits before the provider hears of the
+  // call (or, when the call stops before it, to the event of its failure).
   private async scanInput(call: GatewayCall, trace: RequestTrace, text: string) {
-    const scan = await this.deps.guard.scan(
+    const scan = await this.deps.guard.scanForCaller(
       call.principal.orgId,
       { text, hook: 'input' },
       actorOf(call.principal),
       call.requestId,
     );
+    if (scan.unrecorded) trace.carried.push(scan.unrecorded);
     trace.step('input_guard', scan.result.verdict, scan.result.reasons);
     trace.note({ input_classes: [...new Set(scan.result.findings.map((f) => f.class))] });
     if (violates(scan.result)) throw this.blocked(trace, scan.result);
@@ -484,7 +487,12 @@ export class GatewayService {
     tokens: number,
   ): Promise<UsageReservation> {
     try {
-      const reservation = await this.deps.meter.reserve(this.subjectOf(call, model), call.requestId, tokens);
+      const reservation = await this.deps.meter.reserve(
+        this.subjectOf(call, model),
+        call.requestId,
+        tokens,
+        trace.carried,
+      );
       trace.step('meter_reserve', 'reserved');
       return reservation;
     } catch (error) {
