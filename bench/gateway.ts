@@ -152,16 +152,17 @@ async function startLoadWorker(): Promise<LoadWorker> {
     if (error !== undefined) caller?.reject(new Error(error));
     else caller?.resolve(result);
   });
+  const run = <T>(job: LoadJob) =>
+    new Promise<T>((resolve, reject) => {
+      const id = nextId++;
+      waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.postMessage({ id, job });
+    });
   return {
     upstreamUrl,
-    run: <T>(job: LoadJob) =>
-      new Promise<T>((resolve, reject) => {
-        const id = nextId++;
-        waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
-        worker.postMessage({ id, job });
-      }),
+    run,
     async close() {
-      await this.run({ op: 'close' });
+      await run({ op: 'close' });
       await worker.terminate();
     },
   };
