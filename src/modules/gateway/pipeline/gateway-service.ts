@@ -352,12 +352,11 @@ export class GatewayService {
     return [...new Set(trace.steps.flatMap((s) => s.reasons))];
   }
 
+  // Waits for every write to end, so none is still landing after the caller has been told the record failed.
   private async record(events: readonly AuditEventInput[]): Promise<void> {
-    try {
-      await Promise.all(events.map((event) => this.deps.recordEvent(event)));
-    } catch (cause) {
-      throw new AppError('audit.write_failed', { cause });
-    }
+    const writes = await Promise.allSettled(events.map((event) => this.deps.recordEvent(event)));
+    const failed = writes.find((write) => write.status === 'rejected');
+    if (failed) throw new AppError('audit.write_failed', { cause: failed.reason });
   }
 
   // The output scan's verdict is carried to the call's settlement, which commits right after it: one durable commit
