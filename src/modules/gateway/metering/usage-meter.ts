@@ -56,12 +56,12 @@ export interface MeteredReservation extends UsageReservation {
   readonly costGuardMode: CostGuardMode;
 }
 
-/** One call's settlement as it waits for its org's batch. */
 /** A call asking for a reservation, with the audit events it carries to the reservation's commit. */
 interface CarryingRequest extends ReservationRequest {
   carried: AuditEventInput[];
 }
 
+/** One call's settlement as it waits for its org's batch. */
 interface Settlement {
   reservation: UsageReservation;
   inputTokens: number;
@@ -170,6 +170,7 @@ export class DbUsageMeter implements UsageMeter {
     const taken: RateHold[] = [];
     const candidates: { index: number; candidate: CounterCandidate; rateHold: RateHold }[] = [];
     let outcomes: (MeteredReservation | AppError)[];
+    // How many of each call's carried events the transaction appended: those are taken out once it commits.
     let appended: number[] = [];
     const appendCarried = async (sql: TenantSql) => {
       appended = batch.map((request) => request.carried.length);
