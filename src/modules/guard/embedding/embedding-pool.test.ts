@@ -118,8 +118,9 @@ describe('embedding pool and semantic stages', () => {
       } else if (flagged) fp++;
     }
     // A same-source regression check, not a quality figure (docs/guard-quality.md reports leave-one-source-out).
-    // Measured 27/37 = 0.730 with the model of 2026-12-03 (framed-harm and embedded-instruction floors, monotone
-    // fusion; its cross-source recall rose 0.402 -> 0.608), 28/37 with the model of 2026-12-02, 0.85 with the old
+    // Measured 28/37 = 0.757 (0/42 FP) with the model of 2026-12-03 round 2 (token flood, prefix injection, indirect
+    // bags inside the data; cross-source recall 0.608 -> 0.628), 27/37 = 0.730 with the first model of 2026-12-03
+    // (framed-harm and embedded-instruction floors, monotone fusion), 28/37 with the model of 2026-12-02, 0.85 with the old
     // embedding-only classifier. One row of 37 is within what a retrain moves.
     expect(tp / positives).toBeGreaterThanOrEqual(0.72);
     expect(fp / (sample.length - positives)).toBeLessThanOrEqual(0.06);

@@ -39,19 +39,22 @@ export function instructionCueScore(sentence: string): number {
 }
 
 /**
+ * Where the data of a text starts: the first embedded segment (a pasted document, tool output, e-mail), else the end
+ * of the first line or sentence of a long text (over 300 characters); the text's length when it carries no data.
+ */
+export function dataStartOf(text: string, segments: readonly Segment[]): number {
+  const embedded = segments.filter((s) => s.kind === 'embedded');
+  if (embedded.length > 0) return Math.min(...embedded.map((s) => s.start));
+  return text.length > 300 ? Math.max(0, text.search(/\n|[.?!:]\s/) + 1) : text.length;
+}
+
+/**
  * The indirect-injection detector: among the sentences that sit inside data (embedded segments, or everything after
  * the first line of a long text), finds the one that most reads as an instruction to the assistant.
  * A clean document with a question about it has imperative sentences only in the user's question, which is not data.
  */
 export function detectEmbeddedInstructions(text: string, segments: readonly Segment[]): EmbeddedInstruction {
-  const embedded = segments.filter((s) => s.kind === 'embedded');
-  const firstBreak = text.search(/\n|[.?!:]\s/);
-  const dataStart =
-    embedded.length > 0
-      ? Math.min(...embedded.map((s) => s.start))
-      : text.length > 300
-        ? Math.max(0, firstBreak + 1)
-        : text.length;
+  const dataStart = dataStartOf(text, segments);
   let best: EmbeddedInstruction = { score: 0, start: 0, end: 0 };
   for (const segment of segments) {
     if (segment.kind !== 'sentence' || segment.start < dataStart) continue;

@@ -1,5 +1,5 @@
 import { trainLinear } from '../embedding/linear-classifier.js';
-import { perplexityFeatures, trainCharLanguageModel, type CharLanguageModel } from './char-language-model.js';
+import { trainCharLanguageModel, type CharLanguageModel } from './char-language-model.js';
 import { denseFeatureNames, denseFeatures, type TextEvidence } from './injection-features.js';
 import {
   applyFusion,
@@ -10,9 +10,11 @@ import {
   type Fusion,
   type InjectionModel,
 } from './injection-model.js';
-import { lexicalBuckets } from './lexical-features.js';
+import { dataStartOf } from './detect-embedded-instructions.js';
+import { lexicalBuckets, type SparseVector } from './lexical-features.js';
 import { milLogit, trainMil, type MilModel } from './mil-logistic.js';
 import { normalizeText } from './normalize-text.js';
+import type { Segment } from './segment-text.js';
 
 /** One training or evaluation example with everything precomputed that does not depend on learned parts. */
 export interface PreparedRow {
@@ -54,9 +56,44 @@ export function familyWeights(rows: readonly PreparedRow[]): number[] {
   return raw.map((w, i) => (rows[i]?.attack === true ? (w * rows.length) / (2 * pos) : (w * rows.length) / (2 * neg)));
 }
 
+// Shortest sentence of the data that may carry an indirect injection's label (shorter ones are tags like `<result>`).
+const minDataSentenceChars = 24;
+
+/**
+ * The segments an example teaches the lexical model with. An indirect injection's evidence sits inside the data the
+ * user pasted or a tool returned, not in the request or wrapper around it ("Tool output from web_search(…)", "Can you
+ * summarize this email?"), which clean documents share; so for those attacks the bag keeps only the sentences and
+ * paragraphs inside the data (all segments when none qualifies). Scoring always reads every segment.
+ */
+export function trainingBag(row: PreparedRow): readonly SparseVector[] {
+  if (!row.attack || row.category !== 'indirect_injection') return row.evidence.bag;
+  const { segments, bag } = row.evidence;
+  const embedded = segments.filter((s) => s.kind === 'embedded');
+  // A closed block (tags, a fence) bounds the data better than an open one ("here is the e-mail:" runs to the end),
+  // and a question after it is the user's, not data.
+  const closed = embedded.filter((s) => s.end < row.text.length);
+  const blocks = closed.length > 0 ? closed : embedded;
+  const dataStart = dataStartOf(row.text, segments);
+  // Inside a pasted block when there is one, else after the first line of a long text.
+  const insideData = (segment: Segment): boolean =>
+    blocks.length > 0
+      ? blocks.some((b) => segment.start >= b.start && segment.end <= b.end)
+      : segment.start >= dataStart;
+  const inData = bag.filter((_, i) => {
+    const segment = segments[i];
+    return (
+      segment !== undefined &&
+      (segment.kind === 'sentence' || segment.kind === 'paragraph') &&
+      insideData(segment) &&
+      segment.text.trim().length >= minDataSentenceChars
+    );
+  });
+  return inData.length > 0 ? inData : bag;
+}
+
 function fitLexical(rows: readonly PreparedRow[], weights: readonly number[]): MilModel {
   return trainMil(
-    rows.map((r) => r.evidence.bag),
+    rows.map(trainingBag),
     rows.map((r) => (r.attack ? 1 : 0)),
     weights,
     { epochs: 4, learningRate: 0.2, l2: 1e-6, buckets: lexicalBuckets },
@@ -85,10 +122,10 @@ function fitCharModel(rows: readonly PreparedRow[]): CharLanguageModel {
 }
 
 // Fusion inputs whose weight may not go negative: each says "more attack-like" by construction (the best segment's
-// lexical logit, rule strengths, perplexity, embedded instructions, framed harm, the embedding logit). On the training
+// lexical logit, rule strengths, perplexity, embedded instructions, framed harm, token floods, the embedding logit). On the training
 // families a collinear signal can take a negative weight that fits them and fails on a family where it stands alone.
 const evidenceInput = (name: string): boolean =>
-  name === 'mil:best_segment' || /^(?:rule|ppl|indirect|framing|embedding):/.test(name);
+  name === 'mil:best_segment' || /^(?:rule|ppl|indirect|framing|flood|embedding):/.test(name);
 
 function fitFusion(
   inputs: readonly (readonly number[])[],
@@ -191,16 +228,6 @@ export function fitInjectionModel(rows: readonly PreparedRow[], options: FitOpti
     options.log?.(`  inner fold ${fold + 1}/${k}: trained on ${train.length}`);
   }
   const partialOf = (row: PreparedRow): (typeof partials)[number] | undefined => partials[folds.get(row.family) ?? -1];
-  // The perplexity ceiling: what out-of-fold benign text of these families stays under.
-  const perplexityCeiling = quantile(
-    rows.flatMap((row) => {
-      const partial = partialOf(row);
-      return row.attack || partial === undefined
-        ? []
-        : [perplexityFeatures(partial.charModel, row.evidence.normalized).maxWindowBits];
-    }),
-    0.99,
-  );
   // Pass 2: out-of-fold first-stage inputs and embedding logits of every row.
   const stageInputs: number[][] = new Array<number[]>(rows.length);
   const embLogits: number[] = new Array<number>(rows.length).fill(0);
@@ -210,7 +237,7 @@ export function fitInjectionModel(rows: readonly PreparedRow[], options: FitOpti
     stageInputs[i] = [
       milLogit(partial.lexical, row.evidence.bag).logit,
       milLogit(partial.lexical, row.evidence.bag.slice(0, 1)).logit,
-      ...denseFeatures(row.text, row.evidence, partial.charModel, perplexityCeiling),
+      ...denseFeatures(row.text, row.evidence, partial.charModel),
     ];
     embLogits[i] = embeddingLogit(partial, row.embedding);
   });
@@ -250,10 +277,10 @@ export function fitInjectionModel(rows: readonly PreparedRow[], options: FitOpti
     lexical: fitLexical(rows, finalWeights),
     embedding: { ...embedding, inputChars: options.embeddingChars },
     charModel: fitCharModel(rows),
-    perplexityCeiling,
     floors: {
       embeddedInstruction: floorFor(rows, (row) => row.evidence.embedded.score),
       framedHarm: floorFor(rows, (row) => row.evidence.framing.framedHarm),
+      tokenFlood: floorFor(rows, (row) => row.evidence.flood),
     },
     fusionLexical,
     fusionFull,

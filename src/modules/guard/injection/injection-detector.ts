@@ -38,7 +38,7 @@ export interface InjectionDetectorOptions {
 const manifest: DetectorManifest<typeof params> = {
   name: 'injection',
   description:
-    'Prompt injection and jailbreak detection: intent rules, hashed word/character n-grams scored per segment, an embedded-instruction detector, a character language-model perplexity signal and (for uncertain texts) a sentence-embedding classifier, fused with one calibrated threshold per hook.',
+    'Prompt injection and jailbreak detection: intent rules, hashed word/character n-grams scored per segment, an embedded-instruction detector, a token-flood signal, a character language-model perplexity signal and (for uncertain texts) a sentence-embedding classifier, fused with one calibrated threshold per hook.',
   hooks: ['input', 'output'],
   params,
 };
@@ -82,6 +82,17 @@ function explain(text: string, first: InjectionStageOneResult, confidence: numbe
         end: text.length,
         confidence,
         reason: 'guard.injection.jailbreak_roleplay.framed_harmful_goal',
+        detector: manifest.name,
+      },
+    ];
+  if (first.floor >= 0.5 && first.flood > 0)
+    return [
+      {
+        class: 'injection.obfuscated',
+        start: 0,
+        end: text.length,
+        confidence,
+        reason: 'guard.injection.obfuscated.token_flood',
         detector: manifest.name,
       },
     ];

@@ -5,6 +5,7 @@ import { lexicalFeaturesOfForm, lexicalForm, type SparseVector } from './lexical
 import { normalizeText } from './normalize-text.js';
 import { ruleScore, scanInjectionRules, type RuleHit } from './scan-injection-rules.js';
 import { segmentText, type Segment } from './segment-text.js';
+import { tokenFloodScore } from './token-flood.js';
 
 /** Rule classes whose strongest hit becomes one dense feature each (the order is part of the shipped model). */
 export const ruleFeatureClasses = [
@@ -21,11 +22,10 @@ export const denseFeatureNames = [
   ...ruleFeatureClasses.map((c) => `rule:${c.slice('injection.'.length)}`),
   'rule:combined',
   'ppl:mean_bits',
-  'ppl:max_window_bits',
   'ppl:high_window_share',
-  'ppl:bits_over_benign_ceiling',
   'indirect:embedded_instruction',
   'framing:framed_harm',
+  'flood:token_repeat',
   'length:log_chars',
 ] as const;
 
@@ -40,6 +40,8 @@ export interface TextEvidence {
   readonly normalized: string;
   /** Role-play / fiction framing and harmful-goal scores of the normalised text. */
   readonly framing: { readonly framedHarm: number };
+  /** 0..1 strength of a token flood (a short unit repeated dozens of times in a row). */
+  readonly flood: number;
 }
 
 // The framing cues read the start of a prompt; a jailbreak's frame and goal sit there.
@@ -57,19 +59,16 @@ export function collectEvidence(text: string): TextEvidence {
     embedded: detectEmbeddedInstructions(text, segments),
     normalized,
     framing: framedHarmScore(normalized.slice(0, framingChars)),
+    flood: tokenFloodScore(normalized),
   };
 }
 
 /**
- * Dense features of a text given its evidence, the benign character model and its ceiling (the worst-window bits
- * that benign text of the training families stays under; see {@link denseFeatureNames}).
+ * Dense features of a text given its evidence and the benign character model (see {@link denseFeatureNames}). The
+ * perplexity enters as the mean and the share of gibberish windows, not the single worst window: one window of an
+ * e-mail header, a URL or a line of code reads as gibberish as often as a cipher does.
  */
-export function denseFeatures(
-  text: string,
-  evidence: TextEvidence,
-  charModel: CharLanguageModel,
-  perplexityCeiling: number,
-): number[] {
+export function denseFeatures(text: string, evidence: TextEvidence, charModel: CharLanguageModel): number[] {
   const perClass = ruleFeatureClasses.map((cls) =>
     evidence.rules.reduce((max, hit) => (hit.class === cls ? Math.max(max, hit.weight) : max), 0),
   );
@@ -78,11 +77,10 @@ export function denseFeatures(
     ...perClass,
     ruleScore(evidence.rules),
     ppl.meanBits / 8,
-    ppl.maxWindowBits / 8,
     ppl.highWindowShare,
-    Math.max(0, ppl.maxWindowBits - perplexityCeiling),
     evidence.embedded.score,
     evidence.framing.framedHarm,
+    evidence.flood,
     Math.log1p(text.length) / 8,
   ];
 }

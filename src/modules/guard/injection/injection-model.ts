@@ -20,8 +20,6 @@ export interface InjectionModel {
   readonly lexical: MilModel;
   readonly embedding: { readonly weights: readonly number[]; readonly bias: number; readonly inputChars: number };
   readonly charModel: CharLanguageModel;
-  /** Worst-window bits per character that benign text of the training families stays under (out-of-fold, 99th percentile). */
-  readonly perplexityCeiling: number;
   /** Fusion without the embedding (rules-only deployments and the cascade's first stage). */
   readonly fusionLexical: Fusion;
   /** Fusion with the embedding logit as its last input. */
@@ -30,7 +28,7 @@ export interface InjectionModel {
    * Signals that flag on their own above a floor (an OR beside the fusion): each floor is the lowest score at which no
    * benign family of the training data is flagged more than 1% of the time (above 1 = never).
    */
-  readonly floors: { readonly embeddedInstruction: number; readonly framedHarm: number };
+  readonly floors: { readonly embeddedInstruction: number; readonly framedHarm: number; readonly tokenFlood: number };
   /** Probability thresholds per hook, chosen so the false-positive rate on benign hard negatives is fixed. */
   readonly thresholds: { readonly lexical: Record<Hook, number>; readonly full: Record<Hook, number> };
   /** First-stage probabilities below `low` or above `high` are decided without the embedding model. */
@@ -60,7 +58,7 @@ export interface StageOne {
 export function scoreStageOne(model: InjectionModel, text: string, evidence: TextEvidence): StageOne {
   const best = milLogit(model.lexical, evidence.bag);
   const whole = milLogit(model.lexical, evidence.bag.slice(0, 1));
-  const inputs = [best.logit, whole.logit, ...denseFeatures(text, evidence, model.charModel, model.perplexityCeiling)];
+  const inputs = [best.logit, whole.logit, ...denseFeatures(text, evidence, model.charModel)];
   return { inputs, probability: applyFusion(model.fusionLexical, inputs), bestSegment: best.index };
 }
 
@@ -82,6 +80,7 @@ export function floorConfidence(model: Pick<InjectionModel, 'floors'>, evidence:
   return Math.max(
     at(evidence.embedded.score, model.floors.embeddedInstruction),
     at(evidence.framing.framedHarm, model.floors.framedHarm),
+    at(evidence.flood, model.floors.tokenFlood),
   );
 }
 
@@ -98,13 +97,12 @@ const fusionSchema = z.object({
 });
 const hookThresholds = z.object({ input: z.number().min(0).max(1), output: z.number().min(0).max(1) });
 const shippedSchema = z.object({
-  format: z.literal('bulwark-injection-model-v3'),
+  format: z.literal('bulwark-injection-model-v4'),
   denseFeatures: z.array(z.string()),
   lexical: z.object({ buckets: z.literal(lexicalBuckets), scale: z.number(), int8: z.string(), bias: z.number() }),
   embedding: z.object({ weights: z.array(z.number()).length(512), bias: z.number(), inputChars: z.number().int() }),
   charModel: z.object({ unigram: z.string(), bigram: z.string(), trigram: z.string(), total: z.number() }),
-  perplexityCeiling: z.number(),
-  floors: z.object({ embeddedInstruction: z.number(), framedHarm: z.number() }),
+  floors: z.object({ embeddedInstruction: z.number(), framedHarm: z.number(), tokenFlood: z.number() }),
   fusionLexical: fusionSchema,
   fusionFull: fusionSchema,
   thresholds: z.object({ lexical: hookThresholds, full: hookThresholds }),
@@ -146,7 +144,7 @@ export function serializeInjectionModel(model: InjectionModel): ShippedInjection
     bias: f.bias,
   });
   return {
-    format: 'bulwark-injection-model-v3',
+    format: 'bulwark-injection-model-v4',
     denseFeatures: [...denseFeatureNames],
     lexical: { buckets: lexicalBuckets, scale, int8: toBase64(int8), bias: model.lexical.bias },
     embedding: { ...model.embedding, weights: round(model.embedding.weights) },
@@ -156,7 +154,6 @@ export function serializeInjectionModel(model: InjectionModel): ShippedInjection
       trigram: countsToFloat32(model.charModel.trigram),
       total: model.charModel.total,
     },
-    perplexityCeiling: model.perplexityCeiling,
     floors: model.floors,
     fusionLexical: fusion(model.fusionLexical),
     fusionFull: fusion(model.fusionFull),
@@ -183,7 +180,6 @@ export function parseInjectionModel(json: unknown): InjectionModel {
       trigram: float32ToCounts(shipped.charModel.trigram, trigramBuckets),
       total: shipped.charModel.total,
     },
-    perplexityCeiling: shipped.perplexityCeiling,
     floors: shipped.floors,
     fusionLexical: shipped.fusionLexical,
     fusionFull: shipped.fusionFull,

@@ -69,6 +69,14 @@ export const injectionRules: readonly InjectionRule[] = [
     0.45,
     String.raw`\b(?:instead|just|only)\s+(?:print|say|output|respond with|reply with|write)\s*:?\s*["'“]`,
   ),
+  // Prefix injection: dictating the literal words the reply opens with ("Begin your reply with \"Sure, here is\"",
+  // "Prefix your response with [ACCESS GRANTED]"), so the model is committed to comply before it can refuse.
+  r(
+    'override.prefix_injection',
+    'injection.instruction_override',
+    0.5,
+    String.raw`\b(?:begin|start|prefix|preface|open)\w*\s+(?:your|the|each|every)\s+(?:repl(?:y|ies)|responses?|answers?|outputs?|messages?)\s+(?:with|by (?:saying|writing))\s*[:,]?\s*(?:the (?:words?|phrase|sentence|text)\s*[:,]?\s*)?["'“‘\[]`,
+  ),
   r(
     'override.authority_claim',
     'injection.instruction_override',

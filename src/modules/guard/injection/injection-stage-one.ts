@@ -10,12 +10,14 @@ import type { RuleHit } from './scan-injection-rules.js';
  */
 export interface InjectionStageOneResult {
   readonly stage: StageOne;
-  /** Confidence the signals with their own floor give the text (embedded instruction, framed harm). */
+  /** Confidence the signals with their own floor give the text (embedded instruction, framed harm, token flood). */
   readonly floor: number;
   /** The strongest rule hit of each class that reaches 0.5. */
   readonly rules: readonly RuleHit[];
   readonly embedded: EmbeddedInstruction;
   readonly framedHarm: number;
+  /** Strength of a token flood (see `token-flood.ts`). */
+  readonly flood: number;
   /** The span of the segment that scored highest lexically. */
   readonly bestSegment: { readonly start: number; readonly end: number } | undefined;
 }
@@ -43,6 +45,7 @@ export function runInjectionStageOne(model: InjectionModel, text: string): Injec
     rules: strongestPerClass(evidence.rules),
     embedded: evidence.embedded,
     framedHarm: evidence.framing.framedHarm,
+    flood: evidence.flood,
     bestSegment: segment === undefined ? undefined : { start: segment.start, end: segment.end },
   };
 }
