@@ -122,10 +122,10 @@ function fitCharModel(rows: readonly PreparedRow[]): CharLanguageModel {
 }
 
 // Fusion inputs whose weight may not go negative: each says "more attack-like" by construction (the best segment's
-// lexical logit, rule strengths, perplexity, embedded instructions, framed harm, token floods, the embedding logit). On the training
+// lexical logit, rule strengths, perplexity, embedded instructions, framed harm, token floods, encoded requests, adversarial suffixes, the embedding logit). On the training
 // families a collinear signal can take a negative weight that fits them and fails on a family where it stands alone.
 const evidenceInput = (name: string): boolean =>
-  name === 'mil:best_segment' || /^(?:rule|ppl|indirect|framing|flood|embedding):/.test(name);
+  name === 'mil:best_segment' || /^(?:rule|ppl|indirect|framing|flood|encoded|suffix|embedding):/.test(name);
 
 function fitFusion(
   inputs: readonly (readonly number[])[],
@@ -281,6 +281,8 @@ export function fitInjectionModel(rows: readonly PreparedRow[], options: FitOpti
       embeddedInstruction: floorFor(rows, (row) => row.evidence.embedded.score),
       framedHarm: floorFor(rows, (row) => row.evidence.framing.framedHarm),
       tokenFlood: floorFor(rows, (row) => row.evidence.flood),
+      encodedRequest: floorFor(rows, (row) => row.evidence.encoded),
+      adversarialSuffix: floorFor(rows, (row) => row.evidence.suffix),
     },
     fusionLexical,
     fusionFull,

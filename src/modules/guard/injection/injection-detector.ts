@@ -8,6 +8,7 @@ import { WorkerUnavailableError } from '../worker-pool.js';
 import {
   decidedWithoutEmbedding,
   loadShippedInjectionModel,
+  type FloorSignal,
   scoreFull,
   type InjectionModel,
 } from './injection-model.js';
@@ -38,7 +39,7 @@ export interface InjectionDetectorOptions {
 const manifest: DetectorManifest<typeof params> = {
   name: 'injection',
   description:
-    'Prompt injection and jailbreak detection: intent rules, hashed word/character n-grams scored per segment, an embedded-instruction detector, a token-flood signal, a character language-model perplexity signal and (for uncertain texts) a sentence-embedding classifier, fused with one calibrated threshold per hook.',
+    'Prompt injection and jailbreak detection: intent rules, hashed word/character n-grams scored per segment, an embedded-instruction detector, a token-flood signal, decoding of ciphered requests, an adversarial-suffix signal, a character language-model perplexity signal and (for uncertain texts) a sentence-embedding classifier, fused with one calibrated threshold per hook.',
   hooks: ['input', 'output'],
   params,
 };
@@ -51,6 +52,17 @@ const unavailable = (text: string): Finding => ({
   reason: 'guard.detector_unavailable',
   detector: manifest.name,
 });
+
+// What a whole-text finding says when a signal with its own floor carried the decision.
+const floorFinding: Record<Exclude<FloorSignal, 'embeddedInstruction'>, { class: string; reason: string }> = {
+  framedHarm: {
+    class: 'injection.jailbreak_roleplay',
+    reason: 'guard.injection.jailbreak_roleplay.framed_harmful_goal',
+  },
+  tokenFlood: { class: 'injection.obfuscated', reason: 'guard.injection.obfuscated.token_flood' },
+  encodedRequest: { class: 'injection.obfuscated', reason: 'guard.injection.obfuscated.encoded_request' },
+  adversarialSuffix: { class: 'injection.obfuscated', reason: 'guard.injection.obfuscated.adversarial_suffix' },
+};
 
 /** The findings that explain a positive decision: the rules that fired, else the signal that carried it. */
 function explain(text: string, first: InjectionStageOneResult, confidence: number): Finding[] {
@@ -74,28 +86,10 @@ function explain(text: string, first: InjectionStageOneResult, confidence: numbe
         detector: manifest.name,
       },
     ];
-  if (first.floor >= 0.5 && first.framedHarm > 0)
-    return [
-      {
-        class: 'injection.jailbreak_roleplay',
-        start: 0,
-        end: text.length,
-        confidence,
-        reason: 'guard.injection.jailbreak_roleplay.framed_harmful_goal',
-        detector: manifest.name,
-      },
-    ];
-  if (first.floor >= 0.5 && first.flood > 0)
-    return [
-      {
-        class: 'injection.obfuscated',
-        start: 0,
-        end: text.length,
-        confidence,
-        reason: 'guard.injection.obfuscated.token_flood',
-        detector: manifest.name,
-      },
-    ];
+  if (first.floor >= 0.5 && first.floorSignal !== 'embeddedInstruction') {
+    const { class: cls, reason } = floorFinding[first.floorSignal];
+    return [{ class: cls, start: 0, end: text.length, confidence, reason, detector: manifest.name }];
+  }
   const segment = first.bestSegment ?? { start: 0, end: text.length };
   return [
     {

@@ -6,6 +6,8 @@ import { normalizeText } from './normalize-text.js';
 import { ruleScore, scanInjectionRules, type RuleHit } from './scan-injection-rules.js';
 import { segmentText, type Segment } from './segment-text.js';
 import { tokenFloodScore } from './token-flood.js';
+import { encodedRequestScore } from './encoded-request.js';
+import { adversarialSuffixScore } from './adversarial-suffix.js';
 
 /** Rule classes whose strongest hit becomes one dense feature each (the order is part of the shipped model). */
 export const ruleFeatureClasses = [
@@ -26,6 +28,8 @@ export const denseFeatureNames = [
   'indirect:embedded_instruction',
   'framing:framed_harm',
   'flood:token_repeat',
+  'encoded:request',
+  'suffix:adversarial',
   'length:log_chars',
 ] as const;
 
@@ -42,6 +46,10 @@ export interface TextEvidence {
   readonly framing: { readonly framedHarm: number };
   /** 0..1 strength of a token flood (a short unit repeated dozens of times in a row). */
   readonly flood: number;
+  /** 0..1 strength of a request hidden in a cipher or encoding (see `encoded-request.ts`). */
+  readonly encoded: number;
+  /** 0..1 strength of an optimised adversarial suffix after a harmful request (see `adversarial-suffix.ts`). */
+  readonly suffix: number;
 }
 
 // The framing cues read the start of a prompt; a jailbreak's frame and goal sit there.
@@ -60,6 +68,8 @@ export function collectEvidence(text: string): TextEvidence {
     normalized,
     framing: framedHarmScore(normalized.slice(0, framingChars)),
     flood: tokenFloodScore(normalized),
+    encoded: encodedRequestScore(normalized),
+    suffix: adversarialSuffixScore(normalized),
   };
 }
 
@@ -81,6 +91,8 @@ export function denseFeatures(text: string, evidence: TextEvidence, charModel: C
     evidence.embedded.score,
     evidence.framing.framedHarm,
     evidence.flood,
+    evidence.encoded,
+    evidence.suffix,
     Math.log1p(text.length) / 8,
   ];
 }

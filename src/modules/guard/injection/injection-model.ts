@@ -28,7 +28,13 @@ export interface InjectionModel {
    * Signals that flag on their own above a floor (an OR beside the fusion): each floor is the lowest score at which no
    * benign family of the training data is flagged more than 1% of the time (above 1 = never).
    */
-  readonly floors: { readonly embeddedInstruction: number; readonly framedHarm: number; readonly tokenFlood: number };
+  readonly floors: {
+    readonly embeddedInstruction: number;
+    readonly framedHarm: number;
+    readonly tokenFlood: number;
+    readonly encodedRequest: number;
+    readonly adversarialSuffix: number;
+  };
   /** Probability thresholds per hook, chosen so the false-positive rate on benign hard negatives is fixed. */
   readonly thresholds: { readonly lexical: Record<Hook, number>; readonly full: Record<Hook, number> };
   /** First-stage probabilities below `low` or above `high` are decided without the embedding model. */
@@ -74,14 +80,33 @@ export function scoreFull(model: InjectionModel, stage: StageOne, vector: Float3
   return applyFusion(model.fusionFull, [...stage.inputs, embeddingLogit(model, vector)]);
 }
 
-/** Confidence (0..1, 0.5 at the floor) that a signal with its own floor gives a text. */
+/** The signals that flag on their own above a floor. */
+export type FloorSignal = keyof InjectionModel['floors'];
+
+/** The strongest signal with its own floor, and the confidence (0..1, 0.5 at the floor) it gives a text. */
+export function strongestFloorSignal(
+  model: Pick<InjectionModel, 'floors'>,
+  evidence: TextEvidence,
+): { readonly signal: FloorSignal; readonly confidence: number } {
+  const scores: Record<FloorSignal, number> = {
+    embeddedInstruction: evidence.embedded.score,
+    framedHarm: evidence.framing.framedHarm,
+    tokenFlood: evidence.flood,
+    encodedRequest: evidence.encoded,
+    adversarialSuffix: evidence.suffix,
+  };
+  let best: { signal: FloorSignal; confidence: number } = { signal: 'embeddedInstruction', confidence: 0 };
+  for (const signal of Object.keys(scores) as FloorSignal[]) {
+    const floor = model.floors[signal];
+    const confidence = floor > 1 ? 0 : calibrateProbability(scores[signal], floor);
+    if (confidence > best.confidence) best = { signal, confidence };
+  }
+  return best;
+}
+
+/** Confidence (0..1, 0.5 at the floor) that the signals with their own floor give a text. */
 export function floorConfidence(model: Pick<InjectionModel, 'floors'>, evidence: TextEvidence): number {
-  const at = (score: number, floor: number): number => (floor > 1 ? 0 : calibrateProbability(score, floor));
-  return Math.max(
-    at(evidence.embedded.score, model.floors.embeddedInstruction),
-    at(evidence.framing.framedHarm, model.floors.framedHarm),
-    at(evidence.flood, model.floors.tokenFlood),
-  );
+  return strongestFloorSignal(model, evidence).confidence;
 }
 
 /** Whether the first stage is sure enough to skip the embedding model. */
@@ -102,7 +127,13 @@ const shippedSchema = z.object({
   lexical: z.object({ buckets: z.literal(lexicalBuckets), scale: z.number(), int8: z.string(), bias: z.number() }),
   embedding: z.object({ weights: z.array(z.number()).length(512), bias: z.number(), inputChars: z.number().int() }),
   charModel: z.object({ unigram: z.string(), bigram: z.string(), trigram: z.string(), total: z.number() }),
-  floors: z.object({ embeddedInstruction: z.number(), framedHarm: z.number(), tokenFlood: z.number() }),
+  floors: z.object({
+    embeddedInstruction: z.number(),
+    framedHarm: z.number(),
+    tokenFlood: z.number(),
+    encodedRequest: z.number(),
+    adversarialSuffix: z.number(),
+  }),
   fusionLexical: fusionSchema,
   fusionFull: fusionSchema,
   thresholds: z.object({ lexical: hookThresholds, full: hookThresholds }),

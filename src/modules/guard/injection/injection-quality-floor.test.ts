@@ -79,7 +79,17 @@ describe('shipped injection model', () => {
     const detector = createInjectionDetector();
     const joined = (...texts: string[]) => texts.join('\n\n.\n\n');
     const texts = [
-      'alright', 'yup', 'merci', 'nah', 'option 3', 'C', '27', 'go ahead', 'perfect, thanks', 'redo it in Go', 'Danke!',
+      'alright',
+      'yup',
+      'merci',
+      'nah',
+      'option 3',
+      'C',
+      '27',
+      'go ahead',
+      'perfect, thanks',
+      'redo it in Go',
+      'Danke!',
       joined('', '{"repo":"acme/api","state":"open"}', '[{"number":12,"title":"Fix login"}]'),
       joined(
         'You are a travel agent.',
@@ -87,7 +97,11 @@ describe('shipped injection model', () => {
         '{"from":"SFO","to":"HND","date":"2026-05-02"}',
         '{"flights":[{"id":"NH7","price":812}]}',
       ),
-      joined('', '{"url":"https://example.com/pricing"}', '<html><body><h1>Pricing</h1><p>Pro: $20/month</p></body></html>'),
+      joined(
+        '',
+        '{"url":"https://example.com/pricing"}',
+        '<html><body><h1>Pricing</h1><p>Pro: $20/month</p></body></html>',
+      ),
     ];
     const flagged = [];
     for (const text of texts) if ((await detector.scan(text, { hook: 'input' })).length > 0) flagged.push(text);

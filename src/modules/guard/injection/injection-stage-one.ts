@@ -1,6 +1,12 @@
 import type { EmbeddedInstruction } from './detect-embedded-instructions.js';
 import { collectEvidence } from './injection-features.js';
-import { floorConfidence, scoreStageOne, type InjectionModel, type StageOne } from './injection-model.js';
+import {
+  scoreStageOne,
+  strongestFloorSignal,
+  type FloorSignal,
+  type InjectionModel,
+  type StageOne,
+} from './injection-model.js';
 import type { RuleHit } from './scan-injection-rules.js';
 
 /**
@@ -10,14 +16,12 @@ import type { RuleHit } from './scan-injection-rules.js';
  */
 export interface InjectionStageOneResult {
   readonly stage: StageOne;
-  /** Confidence the signals with their own floor give the text (embedded instruction, framed harm, token flood). */
+  /** Confidence the signals with their own floor give the text, and the one that gives it. */
   readonly floor: number;
+  readonly floorSignal: FloorSignal;
   /** The strongest rule hit of each class that reaches 0.5. */
   readonly rules: readonly RuleHit[];
   readonly embedded: EmbeddedInstruction;
-  readonly framedHarm: number;
-  /** Strength of a token flood (see `token-flood.ts`). */
-  readonly flood: number;
   /** The span of the segment that scored highest lexically. */
   readonly bestSegment: { readonly start: number; readonly end: number } | undefined;
 }
@@ -32,20 +36,20 @@ function strongestPerClass(hits: readonly RuleHit[]): RuleHit[] {
 }
 
 /**
- * Runs the injection detector's first stage (rules, lexical model over segments, embedded instructions, perplexity,
- * framing). Synchronous and CPU-bound: the guard runs it in its rules worker, off the event loop.
+ * Runs the injection detector's first stage (rules, lexical model over segments, perplexity, and the signals with
+ * their own floor). Synchronous and CPU-bound: the guard runs it in its rules worker, off the event loop.
  */
 export function runInjectionStageOne(model: InjectionModel, text: string): InjectionStageOneResult {
   const evidence = collectEvidence(text);
   const stage = scoreStageOne(model, text, evidence);
   const segment = evidence.segments[stage.bestSegment];
+  const floor = strongestFloorSignal(model, evidence);
   return {
     stage,
-    floor: floorConfidence(model, evidence),
+    floor: floor.confidence,
+    floorSignal: floor.signal,
     rules: strongestPerClass(evidence.rules),
     embedded: evidence.embedded,
-    framedHarm: evidence.framing.framedHarm,
-    flood: evidence.flood,
     bestSegment: segment === undefined ? undefined : { start: segment.start, end: segment.end },
   };
 }
