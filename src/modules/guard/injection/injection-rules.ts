@@ -135,6 +135,15 @@ export const injectionRules: readonly InjectionRule[] = [
     String.raw`\b(?:repeat|print|output|reveal|show|tell me|give me|write)\b${gap(30)}\b(?:verbatim|word for word|exactly as (?:written|given)|in full|everything)\b${gap(40)}\b(?:above|before|prompt|instructions|directions|told|given|received)\b|\b(?:tl;?dr|summari[sz]e|translate)\s+(?:of\s+)?(?:everything|all(?: the)? text|the (?:text|instructions|directions))\s+(?:above|before|so far)\b`,
   ),
 
+  // Asking the assistant to restate its own instructions in any form (repeat, list, summarise, translate, convert to
+  // code): "your instructions" addressed to the assistant are its configuration, not something the user wrote.
+  r(
+    'extract.own_instructions',
+    'injection.prompt_extraction',
+    0.75,
+    String.raw`\b(?:repeat|print|output|outputs|list|format|summari[sz]e|rephrase|paraphrase|translate|convert|rewrite|restate|explain|state|return|show|reveal|display|describe|recite|write (?:out|down)|transcribe|encode|tl;?dr)\b${gap(20)}\b(?:all\s+(?:of\s+)?)?(?:your|the (?:prior|previous|preceding|above)|(?:prior|previous|preceding|above))\s+(?:(?:system|initial|original|secret|hidden|additional|exact)\s+)?(?:instructions|prompt|rules|ruleset|directions|directives|guidelines|conditions|configuration|orders)\b(?!\s+(?:for|on|to|about)\s+(?:the|my|this|a|an|assembling|installing|using)\b)|\b(?:everything|all)\s+(?:that\s+is\s+)?in\s+your\s+(?:prompt|instructions|context)\b|\bthe\s+instructions\s+(?:with\s+which\s+)?you\s+have\s+been\s+(?:given|informed|told|provided)`,
+  ),
+
   // Role-play jailbreaks: a persona defined by having no limits, or "modes" that switch limits off.
   r(
     'jailbreak.do_anything_now',
@@ -275,6 +284,16 @@ export const injectionRules: readonly InjectionRule[] = [
     'injection.delimiter',
     0.8,
     String.raw`(?:-{2,}|={2,}|\*{2,}|#{2,}|\[)\s*(?:end|begin|start)\s+(?:of\s+)?(?:the\s+)?(?:system\s+|user\s+|new\s+)?(?:prompt|instructions|input|context|conversation|document|system message)\b`,
+  ),
+  // A fenced section marker that ends or starts a part of the prompt (`%%% END USER AMBIGUITY %%%`, `### END user
+  // input ###`) that names a part of the conversation: the attacker closes the user's part so what follows reads as
+  // the operator's. A heading (`### Begin installation ###`) names no such part; PEM and PGP armour
+  // (`-----BEGIN CERTIFICATE-----`) is data.
+  r(
+    'delimiter.fenced_section_marker',
+    'injection.delimiter',
+    0.6,
+    String.raw`(?:^|\n)[ \t]*(?:%{2,}|#{3,}|={3,}|\*{3,}|-{3,})[ \t]*(?:end|begin|start)\b(?![ \t]+(?:pgp|certificate|rsa|dsa|ec|openssh|public|private|encrypted|signed)\b)[^\n]{0,30}?\b(?:user|input|prompt|instructions?|context|system|conversation|message|query|request|rules|text)\b[^\n]{0,30}?(?:%{2,}|#{3,}|={3,}|\*{3,}|-{3,})[ \t]*(?=\n|$)`,
   ),
   r(
     'delimiter.json_role',
