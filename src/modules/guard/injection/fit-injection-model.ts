@@ -283,6 +283,7 @@ export function fitInjectionModel(rows: readonly PreparedRow[], options: FitOpti
       tokenFlood: floorFor(rows, (row) => row.evidence.flood),
       encodedRequest: floorFor(rows, (row) => row.evidence.encoded),
       adversarialSuffix: floorFor(rows, (row) => row.evidence.suffix),
+      jailbreakLicence: floorFor(rows, (row) => row.evidence.licence),
     },
     fusionLexical,
     fusionFull,

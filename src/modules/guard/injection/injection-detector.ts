@@ -59,6 +59,10 @@ const floorFinding: Record<Exclude<FloorSignal, 'embeddedInstruction'>, { class:
     class: 'injection.jailbreak_roleplay',
     reason: 'guard.injection.jailbreak_roleplay.framed_harmful_goal',
   },
+  jailbreakLicence: {
+    class: 'injection.jailbreak_roleplay',
+    reason: 'guard.injection.jailbreak_roleplay.refusal_off_claim',
+  },
   tokenFlood: { class: 'injection.obfuscated', reason: 'guard.injection.obfuscated.token_flood' },
   encodedRequest: { class: 'injection.obfuscated', reason: 'guard.injection.obfuscated.encoded_request' },
   adversarialSuffix: { class: 'injection.obfuscated', reason: 'guard.injection.obfuscated.adversarial_suffix' },

@@ -1,6 +1,6 @@
 import { perplexityFeatures, type CharLanguageModel } from './char-language-model.js';
 import { detectEmbeddedInstructions, type EmbeddedInstruction } from './detect-embedded-instructions.js';
-import { framedHarmScore } from './jailbreak-framing.js';
+import { framedHarmScore, licenceScore } from './jailbreak-framing.js';
 import { lexicalFeaturesOfForm, lexicalForm, type SparseVector } from './lexical-features.js';
 import { normalizeText } from './normalize-text.js';
 import { ruleScore, scanInjectionRules, type RuleHit } from './scan-injection-rules.js';
@@ -30,6 +30,7 @@ export const denseFeatureNames = [
   'flood:token_repeat',
   'encoded:request',
   'suffix:adversarial',
+  'framing:licence',
   'length:log_chars',
 ] as const;
 
@@ -50,6 +51,8 @@ export interface TextEvidence {
   readonly encoded: number;
   /** 0..1 strength of an optimised adversarial suffix after a harmful request (see `adversarial-suffix.ts`). */
   readonly suffix: number;
+  /** 0..1 strength of a claim that switches refusal off (see `licenceScore` in `jailbreak-framing.ts`). */
+  readonly licence: number;
 }
 
 // The framing cues read the start of a prompt; a jailbreak's frame and goal sit there.
@@ -70,6 +73,7 @@ export function collectEvidence(text: string): TextEvidence {
     flood: tokenFloodScore(normalized),
     encoded: encodedRequestScore(normalized),
     suffix: adversarialSuffixScore(normalized),
+    licence: licenceScore(normalized.slice(0, framingChars)),
   };
 }
 
@@ -93,6 +97,7 @@ export function denseFeatures(text: string, evidence: TextEvidence, charModel: C
     evidence.flood,
     evidence.encoded,
     evidence.suffix,
+    evidence.licence,
     Math.log1p(text.length) / 8,
   ];
 }

@@ -34,6 +34,7 @@ export interface InjectionModel {
     readonly tokenFlood: number;
     readonly encodedRequest: number;
     readonly adversarialSuffix: number;
+    readonly jailbreakLicence: number;
   };
   /** Probability thresholds per hook, chosen so the false-positive rate on benign hard negatives is fixed. */
   readonly thresholds: { readonly lexical: Record<Hook, number>; readonly full: Record<Hook, number> };
@@ -94,6 +95,7 @@ export function strongestFloorSignal(
     tokenFlood: evidence.flood,
     encodedRequest: evidence.encoded,
     adversarialSuffix: evidence.suffix,
+    jailbreakLicence: evidence.licence,
   };
   let best: { signal: FloorSignal; confidence: number } = { signal: 'embeddedInstruction', confidence: 0 };
   for (const signal of Object.keys(scores) as FloorSignal[]) {
@@ -133,6 +135,7 @@ const shippedSchema = z.object({
     tokenFlood: z.number(),
     encodedRequest: z.number(),
     adversarialSuffix: z.number(),
+    jailbreakLicence: z.number(),
   }),
   fusionLexical: fusionSchema,
   fusionFull: fusionSchema,
