@@ -1,13 +1,13 @@
+import { adversarialSuffixScore } from './adversarial-suffix.js';
 import { perplexityFeatures, type CharLanguageModel } from './char-language-model.js';
 import { detectEmbeddedInstructions, type EmbeddedInstruction } from './detect-embedded-instructions.js';
+import { encodedRequestScore } from './encoded-request.js';
 import { framedHarmScore, licenceScore } from './jailbreak-framing.js';
 import { lexicalFeaturesOfForm, lexicalForm, type SparseVector } from './lexical-features.js';
 import { normalizeText } from './normalize-text.js';
 import { ruleScore, scanInjectionRules, type RuleHit } from './scan-injection-rules.js';
 import { segmentText, type Segment } from './segment-text.js';
 import { tokenFloodScore } from './token-flood.js';
-import { encodedRequestScore } from './encoded-request.js';
-import { adversarialSuffixScore } from './adversarial-suffix.js';
 
 /** Rule classes whose strongest hit becomes one dense feature each (the order is part of the shipped model). */
 export const ruleFeatureClasses = [
