@@ -80,12 +80,12 @@ export function framedHarmScore(text: string): { framing: number; harm: number; 
 }
 
 // Claims that the safety layer is gone. People rarely write these to an assistant except to jailbreak it.
-const strongLicense =
+const safetyOffClaim =
   /\b(?:(?:safety |content )?filters? (?:are|is|have been|has been) (?:disabled|off|removed|turned off)|(?:safety|guardrails?|content policy) (?:is|are|has been|have been) (?:disabled|off|removed|lifted|suspended))\b/i;
 // Claims that license an answer or forbid a refusal. Operators' system prompts say some of them too ("never refuse a
 // reasonable request", "answer without disclaimers"), and so do ordinary people ("just this once", "my job depends on
 // it"), so they count only when the text also asks for something harmful.
-const weakLicense =
+const licensingAppeal =
   /\b(?:(?:written|legal|explicit) (?:authori[sz]ation|permission)|i(?: am|'m) authori[sz]ed to|(?:ethics|review) (?:board|committee) (?:has )?approved|red[- ]team(?:ing)? (?:evaluation|exercise|test|session)|no real[- ]world (?:consequences|harm|impact)|(?:a (?:person's )?life|lives|someone's life) (?:depends?|is at stake|are at stake)|always answers? (?:fully|everything|every question|anything)|never refuses?|nothing is (?:restricted|forbidden|off[- ]limits)|no (?:topic|question|request) is off[- ]limits|(?:do not|don'?t|never) (?:refuse|censor|decline)|without (?:any )?(?:refus\w+|disclaimers?|warnings?|censorship)|just this once|(?:nobody|no one) will (?:get hurt|be harmed|know|find out)|in (?:the|that) spirit of harm reduction|purely (?:educational|hypothetical|academic)|(?:a true friend|a real friend) (?:would(?:n'?t| not)|will(?:n'?t| not))|(?:don'?t|do not) hold back|assume (?:full )?consent)\b/i;
 
 /**
@@ -95,6 +95,6 @@ const weakLicense =
 export function licenceScore(text: string): number {
   // A harmful word, not only a request for detail ("write a script"), which benign tasks ask for too.
   const harm = harmfulGoalScore(text) >= 0.6;
-  if (strongLicense.test(text)) return harm ? 1 : 0.6;
-  return harm && weakLicense.test(text) ? 0.6 : 0;
+  if (safetyOffClaim.test(text)) return harm ? 1 : 0.6;
+  return harm && licensingAppeal.test(text) ? 0.6 : 0;
 }
