@@ -43,7 +43,7 @@ function fromCodeUnits(units: Uint16Array): string {
 }
 
 /** The text with its code points in reverse order (a surrogate pair stays one character, as `[...text]` splits). */
-function reverseCodePoints(text: string): string {
+export function reverseCodePoints(text: string): string {
   const n = text.length;
   const out = new Uint16Array(n);
   let o = 0;

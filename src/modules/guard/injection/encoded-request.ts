@@ -1,4 +1,4 @@
-import { decodeObfuscation, rot13 } from './decode-obfuscation.js';
+import { decodeObfuscation, reverseCodePoints, rot13 } from './decode-obfuscation.js';
 import { harmfulGoalScore } from './jailbreak-framing.js';
 import { undoLeetspeak } from './normalize-text.js';
 
@@ -161,7 +161,6 @@ export function determinerOrder(text: string): number {
 }
 
 const reverseWords = (line: string): string => line.split(/\s+/).reverse().join(' ');
-const reverseChars = (line: string): string => [...line].reverse().join('');
 
 /** Decodings of a text's lines and runs that read better than what they came from. */
 export function findDecodings(text: string): Decoding[] {
@@ -192,7 +191,7 @@ export function findDecodings(text: string): Decoding[] {
     consider('reversed_words', piece, reverseWords(piece));
     if (englishShare(piece) >= 0.25) continue;
     consider('atbash', piece, atbash(piece));
-    consider('reversed', piece, reverseChars(piece));
+    consider('reversed', piece, reverseCodePoints(piece));
     consider('leetspeak', piece, undoLeetspeak(piece));
     consider('split_letters', piece, joinSplitLetters(piece));
     if (piece.length <= maxShiftedChars && englishShare(piece) < 0.1)

@@ -6,7 +6,10 @@ import {
   decidedWithoutEmbedding,
   embeddingLogit,
   floorConfidence,
+  floorSignals,
+  floorSignalScores,
   scoreStageOne,
+  type FloorSignal,
   type Fusion,
   type InjectionModel,
 } from './injection-model.js';
@@ -122,7 +125,7 @@ function fitCharModel(rows: readonly PreparedRow[]): CharLanguageModel {
 }
 
 // Fusion inputs whose weight may not go negative: each says "more attack-like" by construction (the best segment's
-// lexical logit, rule strengths, perplexity, embedded instructions, framed harm, token floods, encoded requests, adversarial suffixes, the embedding logit). On the training
+// lexical logit, rule strengths, perplexity, the signals with their own floor, the embedding logit). On the training
 // families a collinear signal can take a negative weight that fits them and fails on a family where it stands alone.
 const evidenceInput = (name: string): boolean =>
   name === 'mil:best_segment' || /^(?:rule|ppl|indirect|framing|flood|encoded|suffix|embedding):/.test(name);
@@ -184,6 +187,13 @@ function floorFor(rows: readonly PreparedRow[], score: (row: PreparedRow) => num
     if (ok) return floor;
   }
   return 1.01;
+}
+
+/** The floor of every signal that flags on its own, each fitted by {@link floorFor}. */
+function floorsOf(rows: readonly PreparedRow[]): Record<FloorSignal, number> {
+  return Object.fromEntries(
+    floorSignals.map((signal) => [signal, floorFor(rows, (row) => floorSignalScores(row.evidence)[signal])]),
+  ) as Record<FloorSignal, number>;
 }
 
 /** Threshold above which at most `rate` of the scores lie. */
@@ -277,14 +287,7 @@ export function fitInjectionModel(rows: readonly PreparedRow[], options: FitOpti
     lexical: fitLexical(rows, finalWeights),
     embedding: { ...embedding, inputChars: options.embeddingChars },
     charModel: fitCharModel(rows),
-    floors: {
-      embeddedInstruction: floorFor(rows, (row) => row.evidence.embedded.score),
-      framedHarm: floorFor(rows, (row) => row.evidence.framing.framedHarm),
-      tokenFlood: floorFor(rows, (row) => row.evidence.flood),
-      encodedRequest: floorFor(rows, (row) => row.evidence.encoded),
-      adversarialSuffix: floorFor(rows, (row) => row.evidence.suffix),
-      jailbreakLicence: floorFor(rows, (row) => row.evidence.licence),
-    },
+    floors: floorsOf(rows),
     fusionLexical,
     fusionFull,
     // One threshold per hook. The development data has no output-side examples, so the output hook uses the same

@@ -63,17 +63,18 @@ export function collectEvidence(text: string): TextEvidence {
   const segments = segmentText(text);
   const bag = segments.map((segment) => lexicalFeaturesOfForm(lexicalForm(segment.text)));
   const normalized = normalizeText(text).text;
+  const framing = framedHarmScore(normalized.slice(0, framingChars));
   return {
     segments,
     bag,
     rules: scanInjectionRules(text),
     embedded: detectEmbeddedInstructions(text, segments),
     normalized,
-    framing: framedHarmScore(normalized.slice(0, framingChars)),
+    framing,
     flood: tokenFloodScore(normalized),
     encoded: encodedRequestScore(normalized),
     suffix: adversarialSuffixScore(normalized),
-    licence: licenceScore(normalized.slice(0, framingChars)),
+    licence: licenceScore(normalized.slice(0, framingChars), framing.harm),
   };
 }
 

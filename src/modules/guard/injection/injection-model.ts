@@ -28,14 +28,7 @@ export interface InjectionModel {
    * Signals that flag on their own above a floor (an OR beside the fusion): each floor is the lowest score at which no
    * benign family of the training data is flagged more than 1% of the time (above 1 = never).
    */
-  readonly floors: {
-    readonly embeddedInstruction: number;
-    readonly framedHarm: number;
-    readonly tokenFlood: number;
-    readonly encodedRequest: number;
-    readonly adversarialSuffix: number;
-    readonly jailbreakLicence: number;
-  };
+  readonly floors: Readonly<Record<FloorSignal, number>>;
   /** Probability thresholds per hook, chosen so the false-positive rate on benign hard negatives is fixed. */
   readonly thresholds: { readonly lexical: Record<Hook, number>; readonly full: Record<Hook, number> };
   /** First-stage probabilities below `low` or above `high` are decided without the embedding model. */
@@ -81,15 +74,20 @@ export function scoreFull(model: InjectionModel, stage: StageOne, vector: Float3
   return applyFusion(model.fusionFull, [...stage.inputs, embeddingLogit(model, vector)]);
 }
 
-/** The signals that flag on their own above a floor. */
-export type FloorSignal = keyof InjectionModel['floors'];
+/** The signals that flag on their own above a floor, in the order the shipped model lists their floors. */
+export const floorSignals = [
+  'embeddedInstruction',
+  'framedHarm',
+  'tokenFlood',
+  'encodedRequest',
+  'adversarialSuffix',
+  'jailbreakLicence',
+] as const;
+export type FloorSignal = (typeof floorSignals)[number];
 
-/** The strongest signal with its own floor, and the confidence (0..1, 0.5 at the floor) it gives a text. */
-export function strongestFloorSignal(
-  model: Pick<InjectionModel, 'floors'>,
-  evidence: TextEvidence,
-): { readonly signal: FloorSignal; readonly confidence: number } {
-  const scores: Record<FloorSignal, number> = {
+/** The score (0..1) each signal with its own floor gives a text. */
+export function floorSignalScores(evidence: TextEvidence): Record<FloorSignal, number> {
+  return {
     embeddedInstruction: evidence.embedded.score,
     framedHarm: evidence.framing.framedHarm,
     tokenFlood: evidence.flood,
@@ -97,8 +95,16 @@ export function strongestFloorSignal(
     adversarialSuffix: evidence.suffix,
     jailbreakLicence: evidence.licence,
   };
+}
+
+/** The strongest signal with its own floor, and the confidence (0..1, 0.5 at the floor) it gives a text. */
+export function strongestFloorSignal(
+  model: Pick<InjectionModel, 'floors'>,
+  evidence: TextEvidence,
+): { readonly signal: FloorSignal; readonly confidence: number } {
+  const scores = floorSignalScores(evidence);
   let best: { signal: FloorSignal; confidence: number } = { signal: 'embeddedInstruction', confidence: 0 };
-  for (const signal of Object.keys(scores) as FloorSignal[]) {
+  for (const signal of floorSignals) {
     const floor = model.floors[signal];
     const confidence = floor > 1 ? 0 : calibrateProbability(scores[signal], floor);
     if (confidence > best.confidence) best = { signal, confidence };
@@ -129,14 +135,9 @@ const shippedSchema = z.object({
   lexical: z.object({ buckets: z.literal(lexicalBuckets), scale: z.number(), int8: z.string(), bias: z.number() }),
   embedding: z.object({ weights: z.array(z.number()).length(512), bias: z.number(), inputChars: z.number().int() }),
   charModel: z.object({ unigram: z.string(), bigram: z.string(), trigram: z.string(), total: z.number() }),
-  floors: z.object({
-    embeddedInstruction: z.number(),
-    framedHarm: z.number(),
-    tokenFlood: z.number(),
-    encodedRequest: z.number(),
-    adversarialSuffix: z.number(),
-    jailbreakLicence: z.number(),
-  }),
+  floors: z.object(
+    Object.fromEntries(floorSignals.map((signal) => [signal, z.number()])) as Record<FloorSignal, z.ZodNumber>,
+  ),
   fusionLexical: fusionSchema,
   fusionFull: fusionSchema,
   thresholds: z.object({ lexical: hookThresholds, full: hookThresholds }),

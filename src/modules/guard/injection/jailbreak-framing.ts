@@ -90,11 +90,12 @@ const licensingAppeal =
 
 /**
  * 0..1 strength of a jailbreak licence: 1 for a claim that the safety layer is gone beside a harmful goal, 0.6 for
- * that claim alone or for a licensing appeal beside a harmful goal, 0 otherwise.
+ * that claim alone or for a licensing appeal beside a harmful goal, 0 otherwise. `harmScore` is the text's
+ * {@link harmfulGoalScore}, when the caller has it already.
  */
-export function licenceScore(text: string): number {
+export function licenceScore(text: string, harmScore = harmfulGoalScore(text)): number {
   // A harmful word, not only a request for detail ("write a script"), which benign tasks ask for too.
-  const harm = harmfulGoalScore(text) >= 0.6;
+  const harm = harmScore >= 0.6;
   if (safetyOffClaim.test(text)) return harm ? 1 : 0.6;
   return harm && licensingAppeal.test(text) ? 0.6 : 0;
 }
